@@ -1,0 +1,106 @@
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import { Tags, named } from "./tags";
+
+/** What each customer-managed key protects. One key per purpose keeps blast radius and grants small. */
+export const KEY_PURPOSES = ["eks", "data", "logs", "app", "ebs"] as const;
+export type KeyPurpose = (typeof KEY_PURPOSES)[number];
+
+const DESCRIPTIONS: Record<KeyPurpose, string> = {
+    eks: "EKS envelope encryption of Kubernetes Secrets",
+    data: "RDS storage, Performance Insights, the master-user secret and the backup vault",
+    logs: "CloudWatch log groups (VPC flow logs, EKS control plane, WAF)",
+    app: "Application envelope encryption of tokens, keys and passwords",
+    ebs: "EBS volumes of the EKS nodes and the gp3 StorageClass",
+};
+
+export interface KeysArgs {
+    accountId: pulumi.Input<string>;
+    region: pulumi.Input<string>;
+    /** Alias prefix, e.g. `aws-platform-dev` gives `alias/aws-platform-dev-logs`. */
+    aliasPrefix: string;
+    tags: Tags;
+}
+
+export class Keys extends pulumi.ComponentResource {
+    public readonly arns: Record<KeyPurpose, pulumi.Output<string>>;
+    public readonly aliases: Record<KeyPurpose, pulumi.Output<string>>;
+
+    constructor(name: string, args: KeysArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("platform:keys:Keys", name, {}, opts);
+        const child = { parent: this };
+        const arns = {} as Record<KeyPurpose, pulumi.Output<string>>;
+        const aliases = {} as Record<KeyPurpose, pulumi.Output<string>>;
+
+        for (const purpose of KEY_PURPOSES) {
+            const key = new aws.kms.Key(
+                `${name}-${purpose}`,
+                {
+                    description: `${args.aliasPrefix}: ${DESCRIPTIONS[purpose]}`,
+                    enableKeyRotation: true, // KMS-01 / KMS.4
+                    deletionWindowInDays: 30, // KMS-03: the longest window to undo a mistaken deletion
+                    policy: keyPolicy(purpose, args.accountId, args.region),
+                    tags: named(args.tags, `${args.aliasPrefix}-${purpose}`),
+                },
+                child,
+            );
+            const alias = new aws.kms.Alias(`${name}-${purpose}`, { name: `alias/${args.aliasPrefix}-${purpose}`, targetKeyId: key.keyId }, child);
+            arns[purpose] = key.arn;
+            aliases[purpose] = alias.name;
+        }
+        this.arns = arns;
+        this.aliases = aliases;
+        this.registerOutputs({ arns, aliases });
+    }
+}
+
+/**
+ * The account root administers every key (so IAM policies can grant use); a service principal is
+ * added only where that service itself calls KMS rather than a role in the account.
+ */
+export function keyPolicy(purpose: KeyPurpose, accountId: pulumi.Input<string>, region: pulumi.Input<string>): pulumi.Output<string> {
+    return pulumi.all([accountId, region]).apply(([account, reg]) => {
+        const statements: object[] = [
+            {
+                Sid: "AccountRootAdministers",
+                Effect: "Allow",
+                Principal: { AWS: `arn:aws:iam::${account}:root` },
+                Action: "kms:*",
+                Resource: "*",
+            },
+        ];
+        if (purpose === "logs") {
+            statements.push({
+                Sid: "CloudWatchLogsUse",
+                Effect: "Allow",
+                Principal: { Service: `logs.${reg}.amazonaws.com` },
+                Action: ["kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Describe*"],
+                Resource: "*",
+                Condition: { ArnLike: { "kms:EncryptionContext:aws:logs:arn": `arn:aws:logs:${reg}:${account}:log-group:*` } },
+            });
+        }
+        if (purpose === "ebs") {
+            // Managed node groups launch through the Auto Scaling service-linked role, which needs the key
+            // in the key policy (IAM policies cannot grant a service-linked role).
+            const autoscaling = `arn:aws:iam::${account}:role/aws-service-role/autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling`;
+            statements.push(
+                {
+                    Sid: "AutoScalingUsesKeyForNodeVolumes",
+                    Effect: "Allow",
+                    Principal: { AWS: autoscaling },
+                    Action: ["kms:Encrypt", "kms:Decrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:DescribeKey"],
+                    Resource: "*",
+                },
+                {
+                    Sid: "AutoScalingGrantsForAttachedVolumes",
+                    Effect: "Allow",
+                    Principal: { AWS: autoscaling },
+                    Action: "kms:CreateGrant",
+                    Resource: "*",
+                    Condition: { Bool: { "kms:GrantIsForAWSResource": "true" } },
+                },
+            );
+        }
+        return JSON.stringify({ Version: "2012-10-17", Id: `${purpose}-key-policy`, Statement: statements });
+    });
+}

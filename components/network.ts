@@ -1,0 +1,194 @@
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import { cidrSubnet } from "../config";
+import { Tags, named } from "./tags";
+
+export type SubnetLayer = "public" | "private" | "isolated";
+
+export interface NetworkArgs {
+    cidr: string;
+    azCount: number;
+    /** `single`: one NAT gateway (cheap, one AZ failure cuts egress); `perAz`: one per AZ (HA). */
+    natMode: "single" | "perAz";
+    /** The database port: the only traffic the isolated layer's NACL admits (from the private layer). */
+    databasePort: number;
+    logsKeyArn: pulumi.Input<string>;
+    flowLogRetentionDays: number;
+    region: pulumi.Input<string>;
+    tags: Tags;
+}
+
+/**
+ * Address plan, per AZ index i, carved from the VPC CIDR in sixteenths (a /16 gives /20s):
+ * private (nodes and pods need the most addresses) at i, public at 4+i, isolated at 8+i.
+ */
+export function subnetPlan(cidr: string, azCount: number): Record<SubnetLayer, string[]> {
+    const azs = [...Array(azCount).keys()];
+    return {
+        private: azs.map((i) => cidrSubnet(cidr, 4, i)),
+        public: azs.map((i) => cidrSubnet(cidr, 4, 4 + i)),
+        isolated: azs.map((i) => cidrSubnet(cidr, 4, 8 + i)),
+    };
+}
+
+// NACLs are stateless: return traffic needs the ephemeral range. It is split around 3389 so no
+// rule open to the world covers an admin port (NET-06 / EC2.21).
+const EPHEMERAL: Array<[number, number]> = [
+    [1024, 3388],
+    [3390, 65535],
+];
+
+export class Network extends pulumi.ComponentResource {
+    public readonly vpcId: pulumi.Output<string>;
+    public readonly vpcCidr: string;
+    public readonly availabilityZones: pulumi.Output<string[]>;
+    public readonly publicSubnetIds: pulumi.Output<string>[];
+    public readonly privateSubnetIds: pulumi.Output<string>[];
+    public readonly isolatedSubnetIds: pulumi.Output<string>[];
+    public readonly privateSubnetCidrs: string[];
+    public readonly isolatedSubnetCidrs: string[];
+    public readonly natGatewayCount: number;
+
+    constructor(name: string, args: NetworkArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("platform:network:Network", name, {}, opts);
+        const child = { parent: this };
+        const plan = subnetPlan(args.cidr, args.azCount);
+        const azNames = aws.getAvailabilityZonesOutput({ state: "available" }, child).names;
+
+        const vpc = new aws.ec2.Vpc(`${name}-vpc`, { cidrBlock: args.cidr, enableDnsSupport: true, enableDnsHostnames: true, tags: named(args.tags, `${name}-vpc`) }, child);
+
+        // Adopting the default security group with no rules strips its allow-all rules (NET-02 / EC2.2).
+        new aws.ec2.DefaultSecurityGroup(`${name}-default-sg`, { vpcId: vpc.id, ingress: [], egress: [], tags: named(args.tags, `${name}-default-closed`) }, child);
+
+        const igw = new aws.ec2.InternetGateway(`${name}-igw`, { vpcId: vpc.id, tags: named(args.tags, `${name}-igw`) }, child);
+
+        const subnets = (layer: SubnetLayer, roleTag: Tags) =>
+            plan[layer].map(
+                (cidrBlock, i) =>
+                    new aws.ec2.Subnet(
+                        `${name}-${layer}-${i}`,
+                        {
+                            vpcId: vpc.id,
+                            cidrBlock,
+                            availabilityZone: azNames.apply((n) => n[i]),
+                            // Never true, not even for public subnets: the ALB and NAT gateways get their own addresses (NET-01 / EC2.15).
+                            mapPublicIpOnLaunch: false,
+                            tags: { ...named(args.tags, `${name}-${layer}-${i}`), "subnet-layer": layer, ...roleTag },
+                        },
+                        child,
+                    ),
+            );
+        const publicSubnets = subnets("public", { "kubernetes.io/role/elb": "1" });
+        const privateSubnets = subnets("private", { "kubernetes.io/role/internal-elb": "1" });
+        const isolatedSubnets = subnets("isolated", {});
+
+        // Public layer: one route table, default route to the internet gateway.
+        const publicRt = new aws.ec2.RouteTable(`${name}-public-rt`, { vpcId: vpc.id, tags: named(args.tags, `${name}-public`) }, child);
+        new aws.ec2.Route(`${name}-public-default`, { routeTableId: publicRt.id, destinationCidrBlock: "0.0.0.0/0", gatewayId: igw.id }, child);
+        publicSubnets.forEach((s, i) => new aws.ec2.RouteTableAssociation(`${name}-public-${i}`, { subnetId: s.id, routeTableId: publicRt.id }, child));
+
+        // NAT gateways live in public subnets; private route tables send egress through the one in their AZ (or the only one).
+        this.natGatewayCount = args.natMode === "perAz" ? args.azCount : 1;
+        const nats = [...Array(this.natGatewayCount).keys()].map((i) => {
+            const eip = new aws.ec2.Eip(`${name}-nat-${i}`, { domain: "vpc", tags: named(args.tags, `${name}-nat-${i}`) }, { ...child, dependsOn: [igw] });
+            return new aws.ec2.NatGateway(`${name}-nat-${i}`, { allocationId: eip.id, subnetId: publicSubnets[i].id, connectivityType: "public", tags: named(args.tags, `${name}-nat-${i}`) }, child);
+        });
+        const privateRts = privateSubnets.map((s, i) => {
+            const rt = new aws.ec2.RouteTable(`${name}-private-rt-${i}`, { vpcId: vpc.id, tags: named(args.tags, `${name}-private-${i}`) }, child);
+            new aws.ec2.Route(`${name}-private-egress-${i}`, { routeTableId: rt.id, destinationCidrBlock: "0.0.0.0/0", natGatewayId: nats[Math.min(i, nats.length - 1)].id }, child);
+            new aws.ec2.RouteTableAssociation(`${name}-private-${i}`, { subnetId: s.id, routeTableId: rt.id }, child);
+            return rt;
+        });
+
+        // Isolated layer: a route table with only the implicit local route. No internet, no NAT.
+        const isolatedRt = new aws.ec2.RouteTable(`${name}-isolated-rt`, { vpcId: vpc.id, tags: named(args.tags, `${name}-isolated`) }, child);
+        isolatedSubnets.forEach((s, i) => new aws.ec2.RouteTableAssociation(`${name}-isolated-${i}`, { subnetId: s.id, routeTableId: isolatedRt.id }, child));
+
+        // S3 without the NAT: image layers from ECR and app objects stay on the AWS network.
+        new aws.ec2.VpcEndpoint(
+            `${name}-s3`,
+            {
+                vpcId: vpc.id,
+                serviceName: pulumi.interpolate`com.amazonaws.${args.region}.s3`,
+                vpcEndpointType: "Gateway",
+                routeTableIds: privateRts.map((rt) => rt.id),
+                tags: named(args.tags, `${name}-s3`),
+            },
+            child,
+        );
+
+        this.networkAcls(name, vpc, { public: publicSubnets, private: privateSubnets, isolated: isolatedSubnets }, plan, args);
+        this.flowLogs(name, vpc, args);
+
+        this.vpcId = vpc.id;
+        this.vpcCidr = args.cidr;
+        this.availabilityZones = azNames.apply((n) => n.slice(0, args.azCount));
+        this.publicSubnetIds = publicSubnets.map((s) => s.id);
+        this.privateSubnetIds = privateSubnets.map((s) => s.id);
+        this.isolatedSubnetIds = isolatedSubnets.map((s) => s.id);
+        this.privateSubnetCidrs = plan.private;
+        this.isolatedSubnetCidrs = plan.isolated;
+        this.registerOutputs({ vpcId: this.vpcId, publicSubnetIds: this.publicSubnetIds, privateSubnetIds: this.privateSubnetIds, isolatedSubnetIds: this.isolatedSubnetIds });
+    }
+
+    private networkAcls(name: string, vpc: aws.ec2.Vpc, layers: Record<SubnetLayer, aws.ec2.Subnet[]>, plan: Record<SubnetLayer, string[]>, args: NetworkArgs): void {
+        type Rule = aws.types.input.ec2.NetworkAclIngress;
+        let ruleNo = 100;
+        const rule = (protocol: string, cidrBlock: string, fromPort: number, toPort: number): Rule => ({ ruleNo: (ruleNo += 10), action: "allow", protocol, cidrBlock, fromPort, toPort });
+        const fromVpc = (): Rule => rule("-1", args.cidr, 0, 0);
+        const ephemeralFrom = (cidrBlock: string): Rule[] => EPHEMERAL.flatMap(([from, to]) => [rule("tcp", cidrBlock, from, to), rule("udp", cidrBlock, from, to)]);
+        const acl = (layer: SubnetLayer, ingress: Rule[], egress: Rule[]) => {
+            new aws.ec2.NetworkAcl(`${name}-${layer}-nacl`, { vpcId: vpc.id, subnetIds: layers[layer].map((s) => s.id), ingress, egress, tags: named(args.tags, `${name}-${layer}`) }, { parent: this });
+            ruleNo = 100;
+        };
+
+        // Public: HTTP(S) from anywhere to the ALB, return traffic for NAT'd connections, anything from inside the VPC.
+        acl("public", [rule("tcp", "0.0.0.0/0", 443, 443), rule("tcp", "0.0.0.0/0", 80, 80), fromVpc(), ...ephemeralFrom("0.0.0.0/0")], [rule("-1", "0.0.0.0/0", 0, 0)]);
+        // Private: traffic from inside the VPC, and return traffic of egress through the NAT.
+        acl("private", [fromVpc(), ...ephemeralFrom("0.0.0.0/0")], [rule("-1", "0.0.0.0/0", 0, 0)]);
+        // Isolated: only the database port from the private layer in; only replies back out.
+        acl(
+            "isolated",
+            plan.private.map((c) => rule("tcp", c, args.databasePort, args.databasePort)),
+            plan.private.map((c) => rule("tcp", c, 1024, 65535)),
+        );
+    }
+
+    private flowLogs(name: string, vpc: aws.ec2.Vpc, args: NetworkArgs): void {
+        const child = { parent: this };
+        const logGroup = new aws.cloudwatch.LogGroup(
+            `${name}-flow-logs`,
+            { name: `/aws/vpc/${name}/flow-logs`, retentionInDays: args.flowLogRetentionDays, kmsKeyId: args.logsKeyArn, tags: named(args.tags, `${name}-flow-logs`) },
+            child,
+        );
+        const role = new aws.iam.Role(
+            `${name}-flow-logs`,
+            {
+                assumeRolePolicy: JSON.stringify({
+                    Version: "2012-10-17",
+                    Statement: [{ Effect: "Allow", Principal: { Service: "vpc-flow-logs.amazonaws.com" }, Action: "sts:AssumeRole" }],
+                }),
+                tags: args.tags,
+            },
+            child,
+        );
+        new aws.iam.RolePolicy(
+            `${name}-flow-logs`,
+            {
+                role: role.id,
+                policy: logGroup.arn.apply((arn) =>
+                    JSON.stringify({
+                        Version: "2012-10-17",
+                        Statement: [{ Effect: "Allow", Action: ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"], Resource: [arn, `${arn}:*`] }],
+                    }),
+                ),
+            },
+            child,
+        );
+        new aws.ec2.FlowLog(
+            `${name}-flow-log`,
+            { vpcId: vpc.id, trafficType: "ALL", logDestinationType: "cloud-watch-logs", logDestination: logGroup.arn, iamRoleArn: role.arn, maxAggregationInterval: 60, tags: named(args.tags, `${name}-flow-log`) },
+            child,
+        );
+    }
+}

@@ -1,0 +1,39 @@
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import { databasePort, loadConfig } from "./config";
+import { Keys } from "./components/keys";
+import { Network } from "./components/network";
+import { tags } from "./components/tags";
+
+/**
+ * Composition root: read and validate the stack config, build the tiers in dependency order,
+ * export what operators and other stacks need. No resource logic lives here.
+ */
+export = async () => {
+    const cfg = loadConfig(); // fails with one clear message before any resource is declared
+    const prefix = `${pulumi.getProject()}-${pulumi.getStack()}`;
+    const region = new pulumi.Config("aws").require("region");
+    const accountId = aws.getCallerIdentityOutput().accountId;
+    const tagsFor = (tier: string) => tags(cfg, tier);
+
+    const keys = new Keys("keys", { accountId, region, aliasPrefix: prefix, tags: tagsFor("keys") });
+
+    const network = new Network("network", {
+        cidr: cfg.vpcCidr,
+        azCount: cfg.azCount,
+        natMode: cfg.natMode,
+        databasePort: databasePort(cfg.database.engine),
+        logsKeyArn: keys.arns.logs,
+        flowLogRetentionDays: cfg.flowLogRetentionDays,
+        region,
+        tags: tagsFor("network"),
+    });
+
+    return {
+        vpcId: network.vpcId,
+        publicSubnetIds: network.publicSubnetIds,
+        privateSubnetIds: network.privateSubnetIds,
+        isolatedSubnetIds: network.isolatedSubnetIds,
+        kmsKeyAliases: keys.aliases,
+    };
+};
