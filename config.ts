@@ -101,7 +101,9 @@ const team = z
     .object({
         name: z.string().regex(LABEL, "must be a lowercase DNS label (the namespace name)"),
         /** Kubernetes group the cluster's access entries map the team's developers to. */
-        developersGroup: z.string().min(1).optional(),
+        developersGroup: z.string().regex(/^[a-z0-9][a-z0-9:-]*$/, "must be a Kubernetes group name such as payments-developers").optional(),
+        /** IAM roles of the team's developers; the cluster maps them to developersGroup through access entries. */
+        developerRoleArns: z.array(z.string().regex(IAM_ROLE_ARN, "must be IAM role ARNs")).default([]),
         quota: z
             .object({
                 requestsCpu: quantity().default("4"),

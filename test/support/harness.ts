@@ -106,7 +106,9 @@ export async function runUnderMocks(stack: string, body: () => unknown, options:
     const config = readStackConfig(stack, options.configFile, options.overrides);
     const region = config["aws:region"] ?? "eu-west-1";
     const capture = new Capture();
-    const world = { accountId: MOCK_ACCOUNT, region };
+    // The stack's own account (aws:allowedAccountIds), so ARNs and ECR URLs match its policy config.
+    const accounts = config["aws:allowedAccountIds"] ? (JSON.parse(config["aws:allowedAccountIds"]) as string[]) : [];
+    const world = { accountId: accounts[0] ?? MOCK_ACCOUNT, region };
     const pending = new Map<string, Partial<CapturedResource>>();
 
     pulumi.runtime.setAllConfig(config, []);
