@@ -289,8 +289,15 @@ function fail(message: string): never {
 /** Reads and validates the stack's `platform:*` config. Called once, before any resource is declared. */
 export function loadConfig(): PlatformConfig {
     const cfg = new pulumi.Config(CONFIG_NAMESPACE);
+    const known = Object.keys(schema.innerType().shape);
+    // A misspelled top-level key (platform:azcount) would otherwise be silently ignored.
+    const unknown = Object.keys(pulumi.runtime.allConfig())
+        .filter((k) => k.startsWith(`${CONFIG_NAMESPACE}:`))
+        .map((k) => k.slice(CONFIG_NAMESPACE.length + 1))
+        .filter((k) => !known.includes(k));
+    if (unknown.length > 0) fail(`${CONFIG_NAMESPACE}:${unknown[0]} is not a known key: allowed keys are ${known.join(", ")}`);
     const raw: Record<string, unknown> = {};
-    for (const key of Object.keys(schema.innerType().shape)) {
+    for (const key of known) {
         const text = cfg.get(key);
         if (text === undefined) continue;
         if (!STRUCTURED_KEYS.has(key)) {

@@ -61,6 +61,13 @@ describe("stack config", () => {
         assert.equal(count, -1);
     });
 
+    it("rejects a misspelled top-level key in the stack file", async () => {
+        await assert.rejects(
+            runProgram("dev", { overrides: { azcount: "3" } }),
+            (e: Error) => e instanceof ConfigError && e.message.startsWith("Invalid stack config: platform:azcount is not a known key: allowed keys are environment, owner,"),
+        );
+    });
+
     it("carves subnets like Terraform's cidrsubnet", () => {
         assert.equal(cidrSubnet("10.0.0.0/16", 4, 0), "10.0.0.0/20");
         assert.equal(cidrSubnet("10.0.0.0/16", 4, 9), "10.0.144.0/20");
