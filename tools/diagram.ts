@@ -1,0 +1,71 @@
+import * as fs from "fs";
+import * as path from "path";
+import { PROJECT_ROOT, runProgram, RunOptions } from "../test/support/harness";
+import { buildArchitecture } from "./lib/architecture";
+import { toDrawio, toMarkdown, toSvg } from "./lib/render";
+
+/**
+ * `npm run diagram -- --stack <name> [--out docs] [--check]`: runs the program under the same mocks
+ * as `check` and writes docs/architecture-<stack>.drawio, .svg and .md (Mermaid).
+ * `--check` writes nothing and exits 1 when the committed files differ from the code.
+ */
+
+export interface Diagrams {
+    drawio: string;
+    markdown: string;
+    svg: string;
+}
+
+export async function renderDiagrams(stack: string, options: RunOptions = {}): Promise<Diagrams> {
+    const { capture } = await runProgram(stack, options);
+    const arch = buildArchitecture(capture, stack);
+    return { drawio: toDrawio(arch), markdown: toMarkdown(arch), svg: toSvg(arch) };
+}
+
+export function diagramPaths(stack: string, outDir = path.join(PROJECT_ROOT, "docs")): Diagrams {
+    const file = (ext: string) => path.join(outDir, `architecture-${stack}.${ext}`);
+    return { drawio: file("drawio"), markdown: file("md"), svg: file("svg") };
+}
+
+async function main(argv: string[]): Promise<number> {
+    const arg = (name: string) => {
+        const i = argv.indexOf(name);
+        return i >= 0 ? argv[i + 1] : undefined;
+    };
+    if (argv.includes("--help")) {
+        console.log("usage: npm run diagram -- [--stack dev] [--out docs] [--check]");
+        return 0;
+    }
+    const stacks = arg("--stack") ? [arg("--stack")!] : ["dev", "prod"];
+    const outDir = path.resolve(arg("--out") ?? path.join(PROJECT_ROOT, "docs"));
+    let stale = 0;
+    for (const stack of stacks) {
+        const d = await renderDiagrams(stack);
+        const files = diagramPaths(stack, outDir);
+        for (const kind of ["drawio", "markdown", "svg"] as const) {
+            const [file, text] = [files[kind], d[kind]];
+            const current = fs.existsSync(file) ? fs.readFileSync(file, "utf8") : undefined;
+            if (argv.includes("--check")) {
+                if (current !== text) {
+                    console.error(`${path.relative(PROJECT_ROOT, file)} is out of date: run npm run diagram`);
+                    stale++;
+                }
+            } else {
+                fs.mkdirSync(path.dirname(file), { recursive: true });
+                fs.writeFileSync(file, text);
+                console.log(`${current === text ? "unchanged" : "wrote"} ${path.relative(process.cwd(), file)}`);
+            }
+        }
+    }
+    return stale > 0 ? 1 : 0;
+}
+
+if (require.main === module) {
+    main(process.argv.slice(2)).then(
+        (code) => process.exit(code),
+        (e) => {
+            console.error(e instanceof Error ? e.message : e);
+            process.exit(e?.name === "ConfigError" ? 2 : 3);
+        },
+    );
+}

@@ -1,0 +1,205 @@
+import { Capture, CapturedResource } from "../../test/support/harness";
+
+/**
+ * The architecture as a graph of containers, nodes and edges, derived from the captured program:
+ * grouping comes from the components and their parents, placement from resource inputs (subnet
+ * layer tags, subnet ids), so a new team namespace or AZ appears without touching this file.
+ */
+
+export interface Box {
+    id: string;
+    label: string;
+    kind: "container" | "node";
+    /** A style family the renderers map to colours/icons. */
+    style: "vpc" | "az" | "public" | "private" | "isolated" | "edge" | "cluster" | "namespace" | "keys" | "state" | "external" | "resource";
+    children: Box[];
+}
+
+export interface Edge {
+    from: string;
+    to: string;
+    label: string;
+    kind: "traffic" | "encryption";
+}
+
+export interface Architecture {
+    stack: string;
+    root: Box[];
+    edges: Edge[];
+}
+
+const T = {
+    vpc: "aws:ec2/vpc:Vpc",
+    subnet: "aws:ec2/subnet:Subnet",
+    nat: "aws:ec2/natGateway:NatGateway",
+    igw: "aws:ec2/internetGateway:InternetGateway",
+    key: "aws:kms/key:Key",
+    zone: "aws:route53/zone:Zone",
+    record: "aws:route53/record:Record",
+    cert: "aws:acm/certificate:Certificate",
+    lb: "aws:lb/loadBalancer:LoadBalancer",
+    webAcl: "aws:wafv2/webAcl:WebAcl",
+    bucket: "aws:s3/bucket:Bucket",
+    eks: "eks:index:Cluster",
+    nodeGroup: "aws:eks/nodeGroup:NodeGroup",
+    managedNodeGroup: "eks:index:ManagedNodeGroup",
+    namespace: "kubernetes:core/v1:Namespace",
+    deployment: "kubernetes:apps/v1:Deployment",
+    chart: "kubernetes:helm.sh/v4:Chart",
+    release: "kubernetes:helm.sh/v3:Release",
+    ecr: "aws:ecr/repository:Repository",
+    rds: "aws:rds/instance:Instance",
+    vault: "aws:backup/vault:Vault",
+    logGroup: "aws:cloudwatch/logGroup:LogGroup",
+};
+
+/** Inputs that hold a KMS key reference, by resource type family. */
+const KEY_INPUTS = ["kmsKeyId", "kmsKeyArn", "kmsMasterKeyId", "encryptionConfigKeyArn", "masterUserSecretKmsKeyId", "performanceInsightsKmsKeyId", "kmsKey"];
+
+const node = (id: string, label: string, style: Box["style"] = "resource"): Box => ({ id, label, kind: "node", style, children: [] });
+const container = (id: string, label: string, style: Box["style"], children: Box[]): Box => ({ id, label, kind: "container", style, children });
+
+function short(r: CapturedResource): string {
+    return r.name;
+}
+
+function nsName(r: CapturedResource): string | undefined {
+    return r.inputs?.metadata?.namespace ?? r.inputs?.namespace;
+}
+
+/** Every string anywhere in a value (for finding references to key ARNs and ids). */
+function strings(v: unknown, out: string[] = []): string[] {
+    if (typeof v === "string") out.push(v);
+    else if (Array.isArray(v)) v.forEach((x) => strings(x, out));
+    else if (v && typeof v === "object") Object.values(v).forEach((x) => strings(x, out));
+    return out;
+}
+
+export function buildArchitecture(capture: Capture, stack: string): Architecture {
+    const edges: Edge[] = [];
+    const idOf = (r: CapturedResource) => r.urn;
+    const subnets = capture.ofType(T.subnet);
+    const layerOf = (s: CapturedResource): string => s.inputs.tags?.["subnet-layer"] ?? "private";
+    const azIndex = (s: CapturedResource): number => Number(/-(\d+)$/.exec(s.name)?.[1] ?? 0);
+    const azCount = Math.max(0, ...subnets.map((s) => azIndex(s) + 1));
+    const subnetById = new Map(subnets.map((s) => [s.id, s]));
+
+    // Resources that sit in subnets, placed by the subnet ids in their inputs.
+    const placed = new Map<string, Box[]>(); // subnet urn → boxes
+    const place = (subnetId: string, box: Box) => {
+        const s = subnetById.get(subnetId);
+        if (!s) return false;
+        placed.set(s.urn, [...(placed.get(s.urn) ?? []), box]);
+        return true;
+    };
+    for (const nat of capture.ofType(T.nat)) place(nat.inputs.subnetId, node(idOf(nat), `NAT gateway ${azIndex(nat) + 1}`));
+
+    // Data tier: RDS in the isolated subnet of its primary AZ (the first subnet of its subnet group).
+    for (const db of capture.ofType(T.rds)) {
+        const group = capture.ofType("aws:rds/subnetGroup:SubnetGroup").find((g) => g.inputs.name === db.inputs.dbSubnetGroupName || g.id === db.inputs.dbSubnetGroupName);
+        const isolated = subnets.filter((s) => layerOf(s) === "isolated").sort((a, b) => azIndex(a) - azIndex(b));
+        const label = `RDS ${db.inputs.engine} ${db.inputs.engineVersion ?? ""}${db.inputs.multiAz ? " (multi-AZ)" : ""}`.trim();
+        place(group?.inputs.subnetIds?.[0] ?? isolated[0]?.id, node(idOf(db), label));
+    }
+    // VPC → AZ → subnet layers.
+    const vpcs = capture.ofType(T.vpc).map((vpc) => {
+        const azs = [...Array(azCount).keys()].map((i) => {
+            const layers = ["public", "private", "isolated"].flatMap((layer) =>
+                subnets
+                    .filter((s) => azIndex(s) === i && layerOf(s) === layer)
+                    .map((s) => container(idOf(s), `${layer} ${s.inputs.cidrBlock}`, layer as Box["style"], placed.get(s.urn) ?? [])),
+            );
+            return container(`${idOf(vpc)}/az-${i}`, `AZ ${i + 1}`, "az", layers);
+        });
+        const inside: Box[] = [...azs];
+        return { vpc, box: container(idOf(vpc), `VPC ${vpc.inputs.cidrBlock}`, "vpc", inside) };
+    });
+
+    // Edge tier: outside the VPC.
+    const edgeBoxes: Box[] = [];
+    const first = (type: string) => capture.ofType(type)[0];
+    const zone = first(T.zone);
+    const records = capture.ofType(T.record).filter((r) => ["A", "AAAA"].includes(r.inputs.type));
+    const dns = zone ?? records[0];
+    if (dns) edgeBoxes.push(node(idOf(dns), `Route53 ${zone?.inputs.name ?? ""}`.trim()));
+    const webAcl = first(T.webAcl);
+    if (webAcl) edgeBoxes.push(node(idOf(webAcl), "WAFv2 web ACL"));
+    const cert = first(T.cert);
+    if (cert) edgeBoxes.push(node(idOf(cert), `ACM ${cert.inputs.domainName}`));
+    const lbs = capture.ofType(T.lb);
+    for (const lb of lbs) edgeBoxes.push(node(idOf(lb), `ALB (${lb.inputs.internal ? "internal" : "internet-facing"})`));
+
+    // Cluster: the EKS component with node groups and namespaces (with their workloads).
+    const eks = first(T.eks) ?? capture.ofType("aws:eks/cluster:Cluster")[0];
+    const clusterBoxes: Box[] = [];
+    if (eks) {
+        const groups = [...capture.ofType(T.nodeGroup), ...capture.ofType(T.managedNodeGroup)].map((g) => node(idOf(g), `node group ${g.inputs.nodeGroupName ?? short(g)}`));
+        const namespaces = capture.ofType(T.namespace).map((ns) => {
+            const name = ns.inputs.metadata?.name ?? short(ns);
+            const workloads = [...capture.ofType(T.deployment), ...capture.ofType(T.chart), ...capture.ofType(T.release)]
+                .filter((w) => nsName(w) === name)
+                .map((w) => node(idOf(w), w.type === T.deployment ? `Deployment ${w.inputs.metadata?.name ?? short(w)}` : `chart ${w.inputs.chart ?? short(w)}`));
+            return container(idOf(ns), `namespace ${name}`, "namespace", workloads);
+        });
+        clusterBoxes.push(container(idOf(eks), `EKS ${eks.inputs.version ?? ""}`.trim(), "cluster", [...groups, ...namespaces]));
+    }
+
+    for (const { box } of vpcs) box.children.push(...clusterBoxes);
+
+    // Keys, images, buckets and backups: regional services outside the VPC.
+    const keys = capture.ofType(T.key);
+    const keyBoxes = keys.map((k) => node(idOf(k), `KMS ${short(k).replace(/^keys-/, "")}`));
+    const services = [
+        ...capture.ofType(T.ecr).map((r) => node(idOf(r), `ECR ${r.inputs.name ?? short(r)}`)),
+        ...capture.ofType(T.bucket).map((b) => node(idOf(b), `S3 ${short(b)}`)),
+        ...capture.ofType(T.vault).map((v) => node(idOf(v), `Backup vault ${short(v)}`)),
+        ...capture.ofType(T.logGroup).map((g) => node(idOf(g), `Logs ${g.inputs.name ?? short(g)}`)),
+    ];
+
+    const root: Box[] = [
+        node("user", "Users", "external"),
+        ...(edgeBoxes.length ? [container("edge", "Edge", "edge", edgeBoxes)] : []),
+        ...vpcs.map((v) => v.box),
+        container("regional", "Regional services", "state", services),
+        container("keys", "KMS keys", "keys", keyBoxes),
+        container("state", "State backend (bootstrap/)", "state", [node("state-bucket", "S3 state bucket (SSE-KMS)"), node("secrets-key", "KMS secrets provider key")]),
+    ];
+
+    // Traffic: user → Route53 → WAF → ALB → ingress-nginx → app → RDS.
+    const ingress = capture.ofType(T.chart).concat(capture.ofType(T.release)).find((c) => /ingress-nginx/.test(String(c.inputs.chart ?? c.name)));
+    const apps = capture.ofType(T.deployment);
+    const chain = [
+        dns && { id: idOf(dns), label: "DNS" },
+        webAcl && { id: idOf(webAcl), label: "HTTPS" },
+        lbs[0] && { id: idOf(lbs[0]), label: webAcl ? "filtered" : "HTTPS" },
+        ingress && { id: idOf(ingress), label: "HTTPS :node port" },
+        apps[0] && { id: idOf(apps[0]), label: "HTTP (in cluster)" },
+        capture.ofType(T.rds)[0] && { id: idOf(capture.ofType(T.rds)[0]), label: "TLS" },
+    ].filter(Boolean) as { id: string; label: string }[];
+    let from = "user";
+    for (const hop of chain) {
+        edges.push({ from, to: hop.id, label: hop.label, kind: "traffic" });
+        from = hop.id;
+    }
+
+    // Encryption: every drawn box whose inputs name a key ARN → that key.
+    const drawn = new Set(flatten(root).map((b) => b.id));
+    const keyByArn = new Map(keys.flatMap((k) => [[k.state.arn, k] as const, [k.id, k] as const]));
+    for (const r of capture.resources) {
+        if (!drawn.has(idOf(r)) || r.type === T.key) continue;
+        const refs = new Set(
+            KEY_INPUTS.flatMap((p) => strings(r.inputs[p]))
+                .concat(strings(r.inputs.encryptionConfig ?? []))
+                .concat(strings(r.inputs.encryptionConfigurations ?? [])),
+        );
+        for (const ref of refs) {
+            const k = keyByArn.get(ref);
+            if (k) edges.push({ from: idOf(r), to: idOf(k), label: "encrypted by", kind: "encryption" });
+        }
+    }
+    return { stack, root, edges };
+}
+
+export function flatten(boxes: Box[]): Box[] {
+    return boxes.flatMap((b) => [b, ...flatten(b.children)]);
+}
