@@ -169,6 +169,22 @@ function outputsFor(world: MockWorld, type: string, name: string, id: string, in
         }
         case "eks:index:ManagedNodeGroup":
             return { nodeGroup: { nodeGroupName: inputs.nodeGroupName ?? name, arn: `arn:aws:eks:${world.region}:${world.accountId}:nodegroup/${name}`, status: "ACTIVE" } };
+        case "aws:rds/subnetGroup:SubnetGroup":
+        case "aws:rds/parameterGroup:ParameterGroup":
+        case "aws:rds/optionGroup:OptionGroup":
+        case "aws:backup/vault:Vault":
+            // Autonamed by the provider: the logical name plus a random suffix, which other resources reference.
+            return { ...common, name: inputs.name ?? `${suffix(name)}-${hash(name).slice(0, 7)}` };
+        case "aws:route53/record:Record":
+            // Route53 reports the record's name without the trailing dot as its FQDN.
+            return { ...common, fqdn: String(inputs.name ?? name).replace(/\.$/, "") };
+        case "aws:eks/nodeGroup:NodeGroup": {
+            // EKS names the node group's Auto Scaling group eks-<node group>-<uuid>; the cluster tier attaches it to the ALB target group.
+            const nodeGroupName = (inputs.nodeGroupName as string) ?? `${suffix(name)}-${hash(name).slice(0, 7)}`;
+            return { ...common, nodeGroupName, status: "ACTIVE", resources: [{ autoscalingGroups: [{ name: `eks-${nodeGroupName}-${hash(name + "asg")}` }], remoteAccessSecurityGroupId: "" }] };
+        }
+        case "aws:ec2/launchTemplate:LaunchTemplate":
+            return { ...common, latestVersion: 1, defaultVersion: 1 };
         default:
             return type.startsWith("aws:") ? common : {};
     }
