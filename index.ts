@@ -1,6 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { databasePort, loadConfig } from "./config";
+import { Edge } from "./components/edge";
 import { Keys } from "./components/keys";
 import { Network } from "./components/network";
 import { tags } from "./components/tags";
@@ -29,7 +30,30 @@ export = async () => {
         tags: tagsFor("network"),
     });
 
+    const edge = new Edge("edge", {
+        vpcId: network.vpcId,
+        publicSubnetIds: network.publicSubnetIds,
+        privateSubnetCidrs: network.privateSubnetCidrs,
+        domain: cfg.domain,
+        appHost: cfg.edge.appHost,
+        extraHosts: cfg.edge.extraHosts,
+        hostedZoneId: cfg.hostedZoneId,
+        wafRateLimit: cfg.edge.wafRateLimit,
+        idleTimeoutSeconds: cfg.edge.idleTimeoutSeconds,
+        accessLogRetentionDays: cfg.edge.accessLogRetentionDays,
+        deletionProtection: cfg.protect,
+        ingressNodePort: cfg.cluster.ingressNodePort,
+        logsKeyArn: keys.arns.logs,
+        logRetentionDays: cfg.flowLogRetentionDays,
+        tags: tagsFor("edge"),
+    });
+
     return {
+        appUrl: `https://${edge.hostnames[0]}`,
+        albDnsName: edge.albDnsName,
+        hostedZoneId: edge.zoneId,
+        nameServers: edge.nameServers, // delegate the domain here when the stack creates the zone
+        webAclArn: edge.webAclArn,
         vpcId: network.vpcId,
         publicSubnetIds: network.publicSubnetIds,
         privateSubnetIds: network.privateSubnetIds,
