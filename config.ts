@@ -100,7 +100,7 @@ const nodeGroup = z
 const team = z
     .object({
         name: z.string().regex(LABEL, "must be a lowercase DNS label (the namespace name)"),
-        /** Kubernetes group the cluster's access entries map the team's developers to. */
+        /** Kubernetes group the cluster's access entries map the team's developers to (default `<name>-developers`). */
         developersGroup: z.string().regex(/^[a-z0-9][a-z0-9:-]*$/, "must be a Kubernetes group name such as payments-developers").optional(),
         /** IAM roles of the team's developers; the cluster maps them to developersGroup through access entries. */
         developerRoleArns: z.array(z.string().regex(IAM_ROLE_ARN, "must be IAM role ARNs")).default([]),
@@ -117,7 +117,9 @@ const team = z
         /** Extra HTTPS (443) egress destinations, as CIDRs; DNS, the ingress controller and the database are always allowed. */
         httpsEgressCidrs: z.array(cidr(0, 32)).default([]),
     })
-    .strict();
+    .strict()
+    // One name for the group, so the cluster's access entries and the tenancy's RoleBindings always agree.
+    .transform((t) => ({ ...t, developersGroup: t.developersGroup ?? `${t.name}-developers` }));
 
 const schema = z
     .object({
@@ -232,6 +234,8 @@ const schema = z
             ctx.addIssue({ code: z.ZodIssueCode.custom, path: ["cluster", "serviceCidr"], message: `must not overlap vpcCidr ${c.vpcCidr}` });
         if (!c.teams.some((t) => t.name === c.app.team))
             ctx.addIssue({ code: z.ZodIssueCode.custom, path: ["app", "team"], message: `must be one of the configured teams (${c.teams.map((t) => t.name).join(", ")})` });
+        if (c.environment === "prod" && c.cluster.publicEndpoint)
+            ctx.addIssue({ code: z.ZodIssueCode.custom, path: ["cluster", "publicEndpoint"], message: "must be false for a prod stack (EKS-01: the API endpoint stays private)" });
         if (c.natMode === "single" && c.protect && c.environment === "prod")
             ctx.addIssue({ code: z.ZodIssueCode.custom, path: ["natMode"], message: "must be perAz for a protected prod stack (one NAT gateway is a single point of failure)" });
     });

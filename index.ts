@@ -1,6 +1,8 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { databasePort, loadConfig } from "./config";
+import { Cluster } from "./components/cluster";
+import { Database } from "./components/database";
 import { Edge } from "./components/edge";
 import { Keys } from "./components/keys";
 import { Network } from "./components/network";
@@ -48,12 +50,55 @@ export = async () => {
         tags: tagsFor("edge"),
     });
 
+    const cluster = new Cluster("cluster", {
+        vpcId: network.vpcId,
+        vpcCidr: network.vpcCidr,
+        privateSubnetIds: network.privateSubnetIds,
+        accountId,
+        region,
+        version: cfg.cluster.version,
+        publicEndpoint: cfg.cluster.publicEndpoint,
+        publicAccessCidrs: cfg.cluster.publicAccessCidrs,
+        serviceCidr: cfg.cluster.serviceCidr,
+        secretsKeyArn: keys.arns.eks,
+        ebsKeyArn: keys.arns.ebs,
+        logsKeyArn: keys.arns.logs,
+        logRetentionDays: cfg.flowLogRetentionDays,
+        adminRoleArns: cfg.cluster.adminRoleArns,
+        deployerRoleArn: cfg.cluster.deployerRoleArn,
+        viewerRoleArns: cfg.cluster.viewerRoleArns,
+        teams: cfg.teams,
+        nodeGroups: cfg.cluster.nodeGroups,
+        albSecurityGroupId: edge.albSecurityGroupId,
+        targetGroupArn: edge.targetGroupArn,
+        ingressNodePort: cfg.cluster.ingressNodePort,
+        ingressReplicas: cfg.cluster.ingressReplicas,
+        protect: cfg.protect,
+        tags: tagsFor("app"),
+    });
+
+    const database = new Database("database", {
+        vpcId: network.vpcId,
+        subnetIds: network.isolatedSubnetIds,
+        allowedSecurityGroupIds: [cluster.nodeSecurityGroupId],
+        kmsKeyArn: keys.arns.data,
+        logsKeyArn: keys.arns.logs,
+        ...cfg.database,
+        port: databasePort(cfg.database.engine),
+        protect: cfg.protect,
+        tags: tagsFor("data"),
+    });
+
     return {
         appUrl: `https://${edge.hostnames[0]}`,
         albDnsName: edge.albDnsName,
         hostedZoneId: edge.zoneId,
         nameServers: edge.nameServers, // delegate the domain here when the stack creates the zone
         webAclArn: edge.webAclArn,
+        clusterName: cluster.clusterName,
+        oidcProviderArn: cluster.oidcProviderArn,
+        databaseEndpoint: database.endpoint,
+        databaseSecretArn: database.masterSecretArn,
         vpcId: network.vpcId,
         publicSubnetIds: network.publicSubnetIds,
         privateSubnetIds: network.privateSubnetIds,

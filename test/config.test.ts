@@ -49,6 +49,22 @@ describe("stack config", () => {
     it("rejects a public endpoint without allowed CIDRs", () =>
         rejects((r) => (r.cluster.publicEndpoint = true), "platform:cluster.publicAccessCidrs must list the CIDRs allowed to reach a public endpoint (publicEndpoint is true), got nothing"));
 
+    it("keeps the prod API endpoint private", () => {
+        const raw: any = devRaw();
+        raw.environment = "prod";
+        raw.cluster.publicEndpoint = true;
+        raw.cluster.publicAccessCidrs = ["203.0.113.0/24"];
+        assert.throws(() => parseConfig(raw), /platform:cluster.publicEndpoint must be false for a prod stack \(EKS-01: the API endpoint stays private\), got true/);
+    });
+
+    it("names a team's developers group after the team unless configured", () => {
+        const raw: any = devRaw();
+        delete raw.teams[1].developersGroup;
+        const cfg = parseConfig(raw);
+        assert.equal(cfg.teams[0].developersGroup, "payments-developers");
+        assert.equal(cfg.teams[1].developersGroup, "catalog-developers");
+    });
+
     it("stops the program before any resource is declared", async () => {
         let error: Error | undefined;
         let count = -1;
