@@ -1,0 +1,480 @@
+import * as aws from "@pulumi/aws";
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { createHash } from "crypto";
+import { Tags, named } from "./tags";
+import { INGRESS_EXPOSED_LABEL, labelsFromTags } from "./tenancy";
+
+export interface AppArgs {
+    /** The cluster's Kubernetes provider. */
+    provider: k8s.Provider;
+    /** The team namespace (Tenancy.namespaces[team]); it carries the quota, limits and network guardrails. */
+    namespace: pulumi.Input<string>;
+    /** Names the ECR repository and every Kubernetes object (no suffixes: RBAC and selectors stay predictable). */
+    name: string;
+    /** A pinned tag such as 1.4.2, or a `sha256:` digest (K8S-11). */
+    imageTag: string;
+    port: number;
+    /** Initial replicas; the HorizontalPodAutoscaler owns the count afterwards. */
+    replicas: number;
+    minReplicas: number;
+    maxReplicas: number;
+    targetCpuPercent: number;
+    cpuRequest: string;
+    cpuLimit: string;
+    memoryRequest: string;
+    memoryLimit: string;
+    readinessPath: string;
+    /** Liveness, and the startup probe that gives the JVM time to start. */
+    livenessPath: string;
+    /** Non-sensitive settings (config validation rejects secret-looking keys); they become the ConfigMap. */
+    settings: Record<string, string>;
+    /** The key prefix of the app bucket the app may read and write; no S3 access without it. */
+    s3Prefix?: string;
+    /** ECR keeps this many most recent images. */
+    imageRetentionCount: number;
+    /** FQDNs the Ingress serves. */
+    hosts: string[];
+    oidcProviderArn: pulumi.Input<string>;
+    /** `https://oidc.eks.<region>.amazonaws.com/id/<id>`. */
+    oidcProviderUrl: pulumi.Input<string>;
+    /** Application envelope-encryption key: kms:GenerateDataKey and kms:Decrypt only. */
+    appKeyArn: pulumi.Input<string>;
+    /** Encrypts the ECR repository and the app bucket. */
+    dataKeyArn: pulumi.Input<string>;
+    /** The database's managed master-user secret: the app reads the password at runtime. */
+    databaseSecretArn: pulumi.Input<string>;
+    /** The key the secret is encrypted with; the app may decrypt with it only through Secrets Manager. */
+    databaseSecretKeyArn: pulumi.Input<string>;
+    databaseAddress: pulumi.Input<string>;
+    databasePort: pulumi.Input<number>;
+    databaseName: string;
+    /** Pulumi `protect` on the repository and bucket; when false they are also deleted with their contents. */
+    protect: boolean;
+    tags: Tags;
+}
+
+/** Container identity: a fixed non-root uid lets the kubelet prove runAsNonRoot even for images whose USER is a name. */
+const UID = 10001;
+
+/** Settings keys the component sets itself; config settings may not shadow them. */
+export const PLATFORM_SETTINGS = ["AWS_REGION", "DATABASE_HOST", "DATABASE_PORT", "DATABASE_NAME", "DATABASE_SECRET_ARN", "APP_KMS_KEY_ARN", "APP_BUCKET", "APP_BUCKET_PREFIX"];
+
+/**
+ * Egress to AWS APIs (STS for IRSA, KMS, Secrets Manager, S3): public endpoints reached through
+ * the NAT gateways, whose addresses a NetworkPolicy cannot name. Allowed on 443 to public addresses
+ * only: private ranges (the VPC, other pods) and link-local (IMDS, node credentials) stay denied.
+ * The tighter alternative is interface VPC endpoints for sts/kms/secretsmanager and 443 to the VPC
+ * CIDR only, at about USD 7 per endpoint per AZ per month.
+ */
+export const AWS_API_EGRESS = { cidr: "0.0.0.0/0", except: ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10", "169.254.0.0/16"] };
+
+/** `arn:aws:<service>:<region>:...` → region. */
+function regionOf(arn: string): string {
+    return arn.split(":")[3];
+}
+
+/** `repo:1.4.2` for a tag, `repo@sha256:...` for a digest. */
+export function imageReference(repositoryUrl: string, tag: string): string {
+    return tag.startsWith("sha256:") ? `${repositoryUrl}@${tag}` : `${repositoryUrl}:${tag}`;
+}
+
+/**
+ * The Java service: its ECR repository and S3 bucket, an IRSA role with least privilege, and the
+ * hardened Kubernetes objects (Deployment, Service, Ingress, HPA, PDB) in the team namespace.
+ */
+export class App extends pulumi.ComponentResource {
+    public readonly repositoryUrl: pulumi.Output<string>;
+    public readonly bucketName: pulumi.Output<string>;
+    public readonly serviceAccountRoleArn: pulumi.Output<string>;
+
+    constructor(name: string, args: AppArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("platform:app:App", name, {}, opts);
+        const shadowed = Object.keys(args.settings).filter((k) => PLATFORM_SETTINGS.includes(k));
+        if (shadowed.length > 0) throw new Error(`app settings ${shadowed.join(", ")} are set by the platform; remove them from platform:app.settings`);
+
+        const repository = this.repository(name, args);
+        const bucket = this.bucket(name, args);
+        const role = this.irsaRole(name, args, bucket.arn);
+        this.workload(name, args, repository.repositoryUrl, bucket.bucket, role.arn);
+
+        this.repositoryUrl = repository.repositoryUrl;
+        this.bucketName = bucket.bucket;
+        this.serviceAccountRoleArn = role.arn;
+        this.registerOutputs({ repositoryUrl: this.repositoryUrl, bucketName: this.bucketName, serviceAccountRoleArn: this.serviceAccountRoleArn });
+    }
+
+    private repository(name: string, args: AppArgs): aws.ecr.Repository {
+        const child = { parent: this };
+        const repository = new aws.ecr.Repository(
+            `${name}-repo`,
+            {
+                name: args.name,
+                imageScanningConfiguration: { scanOnPush: true }, // STO-09
+                imageTagMutability: "IMMUTABLE", // STO-10: a tag names one image forever, so a pinned tag is a pinned image
+                encryptionConfigurations: [{ encryptionType: "KMS", kmsKey: args.dataKeyArn }], // STO-11
+                forceDelete: !args.protect,
+                tags: named(args.tags, args.name),
+            },
+            { ...child, protect: args.protect },
+        );
+        // STK-12: untagged layers go after a week, and only the newest images are kept. Make sure a
+        // release stays within imageRetentionCount pushes of the head, or pin it with a new push.
+        new aws.ecr.LifecyclePolicy(
+            `${name}-repo`,
+            {
+                repository: repository.name,
+                policy: JSON.stringify({
+                    rules: [
+                        {
+                            rulePriority: 1,
+                            description: "Expire untagged images after 7 days",
+                            selection: { tagStatus: "untagged", countType: "sinceImagePushed", countUnit: "days", countNumber: 7 },
+                            action: { type: "expire" },
+                        },
+                        {
+                            rulePriority: 2,
+                            description: `Keep the ${args.imageRetentionCount} most recent images`,
+                            selection: { tagStatus: "any", countType: "imageCountMoreThan", countNumber: args.imageRetentionCount },
+                            action: { type: "expire" },
+                        },
+                    ],
+                }),
+            },
+            child,
+        );
+        return repository;
+    }
+
+    /** Persistent objects: SSE-KMS, versioned, private, TLS-only (STK-06). */
+    private bucket(name: string, args: AppArgs): aws.s3.Bucket {
+        const child = { parent: this };
+        const bucket = new aws.s3.Bucket(`${name}-objects`, { forceDestroy: !args.protect, tags: named(args.tags, `${args.name}-objects`) }, { ...child, protect: args.protect });
+        const id = bucket.id;
+        new aws.s3.BucketServerSideEncryptionConfiguration(
+            `${name}-objects`,
+            // STO-01; the bucket key cuts KMS requests (and cost) by caching a bucket-level data key.
+            { bucket: id, rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms", kmsMasterKeyId: args.dataKeyArn }, bucketKeyEnabled: true }] },
+            child,
+        );
+        const publicAccess = new aws.s3.BucketPublicAccessBlock(
+            `${name}-objects`,
+            { bucket: id, blockPublicAcls: true, blockPublicPolicy: true, ignorePublicAcls: true, restrictPublicBuckets: true }, // STO-02
+            child,
+        );
+        new aws.s3.BucketOwnershipControls(`${name}-objects`, { bucket: id, rule: { objectOwnership: "BucketOwnerEnforced" } }, child); // STO-05
+        new aws.s3.BucketVersioning(`${name}-objects`, { bucket: id, versioningConfiguration: { status: "Enabled" } }, child); // STO-06
+        // Versioning keeps every overwrite; old versions and abandoned uploads would otherwise cost forever.
+        new aws.s3.BucketLifecycleConfiguration(
+            `${name}-objects`,
+            {
+                bucket: id,
+                rules: [
+                    { id: "expire-noncurrent-versions", status: "Enabled", filter: {}, noncurrentVersionExpiration: { noncurrentDays: 90 } },
+                    { id: "abort-incomplete-uploads", status: "Enabled", filter: {}, abortIncompleteMultipartUpload: { daysAfterInitiation: 7 } },
+                ],
+            },
+            child,
+        );
+        new aws.s3.BucketPolicy(
+            `${name}-objects`,
+            {
+                bucket: id,
+                policy: pulumi.jsonStringify({
+                    Version: "2012-10-17",
+                    Statement: [
+                        {
+                            Sid: "DenyInsecureTransport", // STO-03
+                            Effect: "Deny",
+                            Principal: "*",
+                            Action: "s3:*",
+                            Resource: [bucket.arn, pulumi.interpolate`${bucket.arn}/*`],
+                            Condition: { Bool: { "aws:SecureTransport": "false" } },
+                        },
+                        {
+                            Sid: "DenyOutdatedTls",
+                            Effect: "Deny",
+                            Principal: "*",
+                            Action: "s3:*",
+                            Resource: [bucket.arn, pulumi.interpolate`${bucket.arn}/*`],
+                            Condition: { NumericLessThan: { "s3:TlsVersion": "1.2" } },
+                        },
+                    ],
+                }),
+            },
+            // The public access block goes first: with BlockPublicPolicy, a later public statement is refused.
+            { ...child, dependsOn: [publicAccess] },
+        );
+        return bucket;
+    }
+
+    /**
+     * IRSA: only the app's ServiceAccount can assume the role, and the role can only use the app key,
+     * read the database secret, and (with s3Prefix) read and write its own prefix.
+     */
+    private irsaRole(name: string, args: AppArgs, bucketArn: pulumi.Output<string>): aws.iam.Role {
+        const child = { parent: this };
+        const assumeRolePolicy = pulumi.all([args.oidcProviderArn, args.oidcProviderUrl, args.namespace]).apply(([providerArn, url, namespace]) => {
+            const issuer = url.replace(/^https:\/\//, "");
+            return JSON.stringify({
+                Version: "2012-10-17",
+                Statement: [
+                    {
+                        Effect: "Allow",
+                        Principal: { Federated: providerArn },
+                        Action: "sts:AssumeRoleWithWebIdentity",
+                        Condition: { StringEquals: { [`${issuer}:sub`]: `system:serviceaccount:${namespace}:${args.name}`, [`${issuer}:aud`]: "sts.amazonaws.com" } },
+                    },
+                ],
+            });
+        });
+        const role = new aws.iam.Role(`${name}-irsa`, { description: `IRSA role of ${args.name}`, assumeRolePolicy, maxSessionDuration: 3600, tags: args.tags }, child);
+
+        const policy = pulumi
+            .all([args.appKeyArn, args.dataKeyArn, args.databaseSecretArn, args.databaseSecretKeyArn, bucketArn])
+            .apply(([appKey, dataKey, secretArn, secretKey, bucket]) => JSON.stringify({ Version: "2012-10-17", Statement: appStatements({ appKey, dataKey, secretArn, secretKey, bucket, prefix: args.s3Prefix }) }));
+        new aws.iam.RolePolicy(`${name}-irsa`, { role: role.id, policy }, child);
+        return role;
+    }
+
+    private workload(name: string, args: AppArgs, repositoryUrl: pulumi.Output<string>, bucketName: pulumi.Output<string>, roleArn: pulumi.Output<string>): void {
+        const child = { provider: args.provider, parent: this };
+        const selector = { "app.kubernetes.io/name": args.name };
+        const labels = { ...labelsFromTags(args.tags), ...selector, "app.kubernetes.io/component": "api" };
+        const meta = { name: args.name, namespace: args.namespace, labels };
+
+        const serviceAccount = new k8s.core.v1.ServiceAccount(
+            `${name}-sa`,
+            {
+                metadata: { ...meta, annotations: { "eks.amazonaws.com/role-arn": roleArn, "eks.amazonaws.com/sts-regional-endpoints": "true" } },
+                // K8S-13: the app never calls the Kubernetes API. IRSA does not need this token: the EKS pod
+                // identity webhook mounts its own projected token (audience sts.amazonaws.com) regardless.
+                automountServiceAccountToken: false,
+            },
+            child,
+        );
+
+        // Connection facts, not credentials: the password stays in Secrets Manager and is fetched at runtime.
+        const data = pulumi.all([args.databaseAddress, args.databasePort, args.databaseSecretArn, args.appKeyArn, bucketName]).apply(([host, port, secretArn, appKey, bucket]) => ({
+            ...args.settings,
+            AWS_REGION: regionOf(appKey),
+            DATABASE_HOST: host,
+            DATABASE_PORT: String(port),
+            DATABASE_NAME: args.databaseName,
+            DATABASE_SECRET_ARN: secretArn,
+            APP_KMS_KEY_ARN: appKey,
+            APP_BUCKET: bucket,
+            ...(args.s3Prefix ? { APP_BUCKET_PREFIX: args.s3Prefix } : {}),
+        }));
+        const configMap = new k8s.core.v1.ConfigMap(`${name}-config`, { metadata: { ...meta, name: `${args.name}-config` }, data }, child);
+        // A settings change rolls the pods: envFrom is read only at container start.
+        const configChecksum = data.apply((d) => createHash("sha256").update(JSON.stringify(Object.entries(d).sort())).digest("hex"));
+
+        const securityContext: k8s.types.input.core.v1.SecurityContext = {
+            // K8S-02..K8S-06: the `restricted` profile, explicit on the container so the policy pack sees it.
+            allowPrivilegeEscalation: false,
+            privileged: false,
+            readOnlyRootFilesystem: true,
+            runAsNonRoot: true,
+            runAsUser: UID,
+            runAsGroup: UID,
+            capabilities: { drop: ["ALL"] },
+            seccompProfile: { type: "RuntimeDefault" },
+        };
+        const probe = (path: string, periodSeconds: number, failureThreshold: number): k8s.types.input.core.v1.Probe => ({
+            httpGet: { path, port: "http" },
+            periodSeconds,
+            failureThreshold,
+            timeoutSeconds: 3,
+        });
+
+        const deployment = new k8s.apps.v1.Deployment(
+            `${name}-deployment`,
+            {
+                metadata: meta,
+                spec: {
+                    replicas: args.replicas,
+                    selector: { matchLabels: selector },
+                    strategy: { type: "RollingUpdate", rollingUpdate: { maxSurge: "25%", maxUnavailable: 0 } },
+                    template: {
+                        metadata: {
+                            labels: { ...labels, [INGRESS_EXPOSED_LABEL.key]: INGRESS_EXPOSED_LABEL.value },
+                            annotations: { "checksum/config": configChecksum },
+                        },
+                        spec: {
+                            serviceAccountName: serviceAccount.metadata.name, // K8S-12
+                            automountServiceAccountToken: false, // K8S-13 (see the ServiceAccount)
+                            enableServiceLinks: false, // no Docker-link env vars describing every Service in the namespace
+                            securityContext: {
+                                runAsNonRoot: true,
+                                runAsUser: UID,
+                                runAsGroup: UID,
+                                // Makes the webhook's projected IRSA token readable by the non-root user.
+                                fsGroup: UID,
+                                seccompProfile: { type: "RuntimeDefault" },
+                            },
+                            terminationGracePeriodSeconds: 45,
+                            topologySpreadConstraints: [
+                                {
+                                    // ScheduleAnyway: a full zone must not block a rollout; the scheduler still prefers balance.
+                                    maxSkew: 1,
+                                    topologyKey: "topology.kubernetes.io/zone",
+                                    whenUnsatisfiable: "ScheduleAnyway",
+                                    labelSelector: { matchLabels: selector },
+                                    matchLabelKeys: ["pod-template-hash"], // balance each revision, not old and new pods together
+                                },
+                                { maxSkew: 1, topologyKey: "kubernetes.io/hostname", whenUnsatisfiable: "ScheduleAnyway", labelSelector: { matchLabels: selector }, matchLabelKeys: ["pod-template-hash"] },
+                            ],
+                            containers: [
+                                {
+                                    name: "app",
+                                    image: repositoryUrl.apply((url) => imageReference(url, args.imageTag)), // K8S-11: our ECR, pinned
+                                    imagePullPolicy: "IfNotPresent",
+                                    ports: [{ name: "http", containerPort: args.port, protocol: "TCP" }],
+                                    envFrom: [{ configMapRef: { name: configMap.metadata.name } }],
+                                    env: [
+                                        { name: "SERVER_PORT", value: String(args.port) },
+                                        { name: "SERVER_SHUTDOWN", value: "graceful" },
+                                        // Heap sized from the container limit; the JVM's temp files go to the writable emptyDir.
+                                        { name: "JAVA_TOOL_OPTIONS", value: "-XX:MaxRAMPercentage=75.0 -XX:+ExitOnOutOfMemoryError -Djava.io.tmpdir=/tmp" },
+                                    ],
+                                    resources: {
+                                        requests: { cpu: args.cpuRequest, memory: args.memoryRequest },
+                                        limits: { cpu: args.cpuLimit, memory: args.memoryLimit },
+                                    }, // K8S-10
+                                    // The JVM may take minutes to start: liveness only starts once startup succeeds (up to 5 min).
+                                    startupProbe: probe(args.livenessPath, 5, 60),
+                                    readinessProbe: probe(args.readinessPath, 10, 3),
+                                    livenessProbe: probe(args.livenessPath, 10, 3),
+                                    // Endpoints are removed asynchronously: keep serving while ingress-nginx catches up.
+                                    lifecycle: { preStop: { sleep: { seconds: 10 } } },
+                                    securityContext,
+                                    volumeMounts: [{ name: "tmp", mountPath: "/tmp" }],
+                                },
+                            ],
+                            volumes: [{ name: "tmp", emptyDir: { sizeLimit: "512Mi" } }], // K8S-04/K8S-08: the only writable path
+                        },
+                    },
+                },
+            },
+            // The HorizontalPodAutoscaler owns the replica count once the Deployment exists.
+            { ...child, ignoreChanges: ["spec.replicas"] },
+        );
+
+        const service = new k8s.core.v1.Service(
+            `${name}-service`,
+            { metadata: meta, spec: { type: "ClusterIP", selector, ports: [{ name: "http", port: 80, targetPort: "http", protocol: "TCP" }] } }, // K8S-24
+            child,
+        );
+
+        new k8s.networking.v1.Ingress(
+            `${name}-ingress`,
+            {
+                metadata: {
+                    ...meta,
+                    annotations: {
+                        // K8S-22: the ALB already redirects port 80; these cover anything reaching nginx over plain HTTP.
+                        "nginx.ingress.kubernetes.io/ssl-redirect": "true",
+                        "nginx.ingress.kubernetes.io/force-ssl-redirect": "true",
+                        // nginx → pod is plain HTTP inside the default-deny namespace; TLS ends at nginx.
+                        "nginx.ingress.kubernetes.io/backend-protocol": "HTTP",
+                    },
+                },
+                spec: {
+                    ingressClassName: "nginx",
+                    // K8S-21. Public TLS terminates at the ALB (ACM certificate); the ALB re-encrypts to nginx.
+                    // No certificate is issued into this Secret: nginx serves the ALB hop with its default
+                    // certificate when the Secret is absent, and the ALB does not verify backend certificates.
+                    // Putting a certificate here (e.g. cert-manager) changes nothing for clients.
+                    tls: [{ hosts: args.hosts, secretName: `${args.name}-tls` }],
+                    rules: args.hosts.map((host) => ({
+                        host,
+                        http: { paths: [{ path: "/", pathType: "Prefix", backend: { service: { name: service.metadata.name, port: { name: "http" } } } }] },
+                    })),
+                },
+            },
+            child,
+        );
+
+        new k8s.autoscaling.v2.HorizontalPodAutoscaler(
+            `${name}-hpa`,
+            {
+                metadata: meta,
+                spec: {
+                    scaleTargetRef: { apiVersion: "apps/v1", kind: "Deployment", name: deployment.metadata.name },
+                    minReplicas: args.minReplicas,
+                    maxReplicas: args.maxReplicas,
+                    metrics: [{ type: "Resource", resource: { name: "cpu", target: { type: "Utilization", averageUtilization: args.targetCpuPercent } } }],
+                },
+            },
+            child,
+        );
+
+        new k8s.policy.v1.PodDisruptionBudget(
+            `${name}-pdb`,
+            {
+                metadata: meta,
+                spec: {
+                    // maxUnavailable, not minAvailable: with one replica (dev) node drains still proceed.
+                    maxUnavailable: 1,
+                    selector: { matchLabels: selector },
+                    unhealthyPodEvictionPolicy: "AlwaysAllow", // a crash-looping pod never blocks a drain
+                },
+            },
+            child,
+        );
+
+        new k8s.networking.v1.NetworkPolicy(
+            `${name}-aws-apis`,
+            {
+                metadata: { ...meta, name: `${args.name}-allow-aws-apis` },
+                spec: { podSelector: { matchLabels: selector }, policyTypes: ["Egress"], egress: [{ to: [{ ipBlock: AWS_API_EGRESS }], ports: [{ protocol: "TCP", port: 443 }] }] },
+            },
+            child,
+        );
+    }
+}
+
+export interface AppPolicyInputs {
+    appKey: string;
+    dataKey: string;
+    secretArn: string;
+    secretKey: string;
+    bucket: string;
+    prefix?: string;
+}
+
+/** The IRSA role's statements: exactly what the app does, on exactly its own resources (KMS-04: no `*`). */
+export function appStatements(p: AppPolicyInputs): object[] {
+    const statements: object[] = [
+        // Envelope encryption of tokens, keys and passwords: new data keys, and unwrapping stored ones.
+        { Sid: "AppEnvelopeEncryption", Effect: "Allow", Action: ["kms:GenerateDataKey", "kms:Decrypt"], Resource: p.appKey },
+        // DescribeSecret lets the Secrets Manager caching client notice rotation without fetching the value.
+        { Sid: "ReadDatabaseSecret", Effect: "Allow", Action: ["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"], Resource: p.secretArn },
+        {
+            // The data key also protects RDS storage and backups: usable here only by Secrets Manager, for this secret.
+            Sid: "DecryptDatabaseSecretViaSecretsManager",
+            Effect: "Allow",
+            Action: "kms:Decrypt",
+            Resource: p.secretKey,
+            Condition: {
+                StringEquals: { "kms:ViaService": `secretsmanager.${regionOf(p.secretArn)}.amazonaws.com`, "kms:EncryptionContext:SecretARN": p.secretArn },
+            },
+        },
+    ];
+    if (p.prefix) {
+        statements.push(
+            { Sid: "AppObjects", Effect: "Allow", Action: ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"], Resource: `${p.bucket}/${p.prefix}*` },
+            { Sid: "ListAppPrefix", Effect: "Allow", Action: "s3:ListBucket", Resource: p.bucket, Condition: { StringLike: { "s3:prefix": [`${p.prefix}*`] } } },
+            {
+                // SSE-KMS objects need the bucket's key; with a bucket key the encryption context is the bucket ARN.
+                Sid: "BucketKeyViaS3",
+                Effect: "Allow",
+                Action: ["kms:GenerateDataKey", "kms:Decrypt"],
+                Resource: p.dataKey,
+                Condition: { StringEquals: { "kms:ViaService": `s3.${regionOf(p.dataKey)}.amazonaws.com`, "kms:EncryptionContext:aws:s3:arn": p.bucket } },
+            },
+        );
+    }
+    return statements;
+}

@@ -1,0 +1,241 @@
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { TeamConfig } from "../config";
+import { developersGroupOf } from "./cluster";
+import { Tags } from "./tags";
+
+export interface TenancyArgs {
+    /** The cluster's Kubernetes provider. */
+    provider: k8s.Provider;
+    /** One namespace per team, named after the team. */
+    teams: TeamConfig[];
+    /** Kubernetes group the CI deployer's access entry maps to (e.g. `platform:ci-deployers`). */
+    deployerGroup: string;
+    /** Namespace of the ingress controller: the only source of traffic into team pods. */
+    ingressNamespace: string;
+    /** The database port; egress to it is open only towards the isolated subnets. */
+    databasePort: number;
+    /** Database egress destinations. */
+    isolatedSubnetCidrs: string[];
+    tags: Tags;
+}
+
+/** ClusterRole names, defined once and bound per namespace with RoleBindings. */
+export const CLUSTER_ROLES = { deployer: "app-deployer", viewer: "app-viewer" } as const;
+
+/**
+ * Pods opt in to traffic from the ingress controller with this label. A team's internal pods
+ * (workers, caches) stay unreachable from the ingress tier, even if someone points an Ingress at them.
+ */
+export const INGRESS_EXPOSED_LABEL = { key: "platform.internal/ingress", value: "allowed" } as const;
+
+/** Container defaults for pods that set no resources: the quota below rejects such pods otherwise. */
+const CONTAINER_DEFAULTS = {
+    defaultRequest: { cpu: "100m", memory: "128Mi" },
+    default: { cpu: "500m", memory: "512Mi" },
+};
+
+const RBAC_GROUP = "rbac.authorization.k8s.io";
+const READ = ["get", "list", "watch"];
+const WRITE = [...READ, "create", "update", "patch", "delete"];
+
+/**
+ * What a team may touch in its namespace. Deliberately absent:
+ * - `secrets`: apps read credentials from Secrets Manager and KMS through IRSA, so no human or pipeline
+ *   needs Kubernetes Secrets (listing them is reading them, K8S-20);
+ * - `roles`/`rolebindings`, `networkpolicies`/`resourcequotas`/`limitranges` writes: the platform owns
+ *   the namespace's guardrails; a team cannot widen its own access, network or budget;
+ * - `pods` create, `pods/exec`, `pods/attach`, `pods/portforward`: workloads change only through controllers;
+ * - any `*`, `bind`, `escalate`, `impersonate` (K8S-19, K8S-20).
+ */
+const NAMESPACED_READ_RESOURCES: Array<[string, string[]]> = [
+    ["", ["pods", "pods/log", "services", "endpoints", "configmaps", "serviceaccounts", "persistentvolumeclaims", "events", "resourcequotas", "limitranges"]],
+    ["apps", ["deployments", "replicasets", "statefulsets"]],
+    ["autoscaling", ["horizontalpodautoscalers"]],
+    ["policy", ["poddisruptionbudgets"]],
+    ["networking.k8s.io", ["ingresses", "networkpolicies"]],
+    ["batch", ["jobs", "cronjobs"]],
+    ["discovery.k8s.io", ["endpointslices"]],
+];
+
+export const VIEWER_RULES: k8s.types.input.rbac.v1.PolicyRule[] = NAMESPACED_READ_RESOURCES.map(([group, resources]) => ({ apiGroups: [group], resources, verbs: READ }));
+
+export const DEPLOYER_RULES: k8s.types.input.rbac.v1.PolicyRule[] = [
+    ...VIEWER_RULES,
+    { apiGroups: [""], resources: ["services", "configmaps", "serviceaccounts", "persistentvolumeclaims"], verbs: WRITE },
+    // Deleting a pod is how a rollout is unstuck; creating one bypasses the Deployment's template.
+    { apiGroups: [""], resources: ["pods"], verbs: ["delete"] },
+    { apiGroups: ["apps"], resources: ["deployments", "statefulsets"], verbs: WRITE },
+    { apiGroups: ["apps"], resources: ["deployments/scale", "statefulsets/scale"], verbs: ["get", "update", "patch"] },
+    { apiGroups: ["autoscaling"], resources: ["horizontalpodautoscalers"], verbs: WRITE },
+    { apiGroups: ["policy"], resources: ["poddisruptionbudgets"], verbs: WRITE },
+    { apiGroups: ["networking.k8s.io"], resources: ["ingresses"], verbs: WRITE },
+    { apiGroups: ["batch"], resources: ["jobs", "cronjobs"], verbs: WRITE },
+];
+
+const LABEL_VALUE_INVALID = /[^A-Za-z0-9_.-]/g;
+
+/**
+ * The stack's tag set as Kubernetes labels: `managed-by` and `project` become the recommended
+ * `app.kubernetes.io/*` labels; the rest keep their tag names so cost tools can join AWS and cluster spend.
+ */
+export function labelsFromTags(tags: Tags): Record<string, string> {
+    const keyOf: Record<string, string> = { "managed-by": "app.kubernetes.io/managed-by", project: "app.kubernetes.io/part-of" };
+    const labels: Record<string, string> = {};
+    for (const [key, value] of Object.entries(tags)) {
+        if (!/^[a-z0-9]([a-z0-9._-]{0,61}[a-z0-9])?$/i.test(key)) continue; // not a valid unprefixed label name (e.g. aws:*)
+        // Label values: at most 63 characters, alphanumeric at both ends.
+        const clean = value.replace(LABEL_VALUE_INVALID, "-").slice(0, 63).replace(/^[^A-Za-z0-9]+|[^A-Za-z0-9]+$/g, "");
+        labels[keyOf[key] ?? key] = clean;
+    }
+    return labels;
+}
+
+/**
+ * Team namespaces with the guardrails every namespace gets (STK-05): Pod Security Admission
+ * `restricted` (K8S-15), a ResourceQuota and LimitRange, default-deny network policies plus the few
+ * allows apps need, and namespaced RBAC for the team's developers and the CI deployer.
+ */
+export class Tenancy extends pulumi.ComponentResource {
+    /** Team name → namespace name (an Output, so dependants wait for the namespace). */
+    public readonly namespaces: Record<string, pulumi.Output<string>>;
+
+    constructor(name: string, args: TenancyArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("platform:tenancy:Tenancy", name, {}, opts);
+        const child = { provider: args.provider, parent: this };
+        const labels = labelsFromTags(args.tags);
+
+        // Cluster-wide definitions, bound only inside team namespaces (no ClusterRoleBinding: K8S-16, K8S-17).
+        const deployer = new k8s.rbac.v1.ClusterRole(
+            `${name}-${CLUSTER_ROLES.deployer}`,
+            { metadata: { name: CLUSTER_ROLES.deployer, labels }, rules: DEPLOYER_RULES },
+            child,
+        );
+        const viewer = new k8s.rbac.v1.ClusterRole(`${name}-${CLUSTER_ROLES.viewer}`, { metadata: { name: CLUSTER_ROLES.viewer, labels }, rules: VIEWER_RULES }, child);
+
+        this.namespaces = {};
+        for (const team of args.teams) {
+            this.namespaces[team.name] = this.team(`${name}-${team.name}`, team, args, labels, { deployer, viewer });
+        }
+        this.registerOutputs({ namespaces: this.namespaces });
+    }
+
+    private team(prefix: string, team: TeamConfig, args: TenancyArgs, baseLabels: Record<string, string>, roles: Record<"deployer" | "viewer", k8s.rbac.v1.ClusterRole>): pulumi.Output<string> {
+        const child = { provider: args.provider, parent: this };
+        const labels = { ...baseLabels, team: team.name };
+
+        const ns = new k8s.core.v1.Namespace(
+            `${prefix}-ns`,
+            {
+                metadata: {
+                    name: team.name,
+                    labels: {
+                        ...labels,
+                        // K8S-15: admission rejects any pod that is not `restricted`, whatever created it.
+                        "pod-security.kubernetes.io/enforce": "restricted",
+                        "pod-security.kubernetes.io/audit": "restricted",
+                        "pod-security.kubernetes.io/warn": "restricted",
+                    },
+                },
+            },
+            child,
+        );
+        const namespace = ns.metadata.name;
+        const meta = (objectName: string) => ({ name: objectName, namespace, labels });
+
+        new k8s.core.v1.ResourceQuota(
+            `${prefix}-quota`,
+            {
+                metadata: meta("team-quota"),
+                spec: {
+                    hard: {
+                        "requests.cpu": team.quota.requestsCpu,
+                        "requests.memory": team.quota.requestsMemory,
+                        "limits.cpu": team.quota.limitsCpu,
+                        "limits.memory": team.quota.limitsMemory,
+                        pods: String(team.quota.pods),
+                        // K8S-24 in depth: public traffic enters only through the ALB and ingress-nginx.
+                        "services.loadbalancers": "0",
+                        "services.nodeports": "0",
+                    },
+                },
+            },
+            child,
+        );
+
+        new k8s.core.v1.LimitRange(`${prefix}-limits`, { metadata: meta("container-defaults"), spec: { limits: [{ type: "Container", ...CONTAINER_DEFAULTS }] } }, child);
+
+        // K8S-12: pods that forget serviceAccountName land on `default`; it carries no API token.
+        // A Patch (server-side apply) because the namespace controller creates `default` itself.
+        new k8s.core.v1.ServiceAccountPatch(`${prefix}-default-sa`, { metadata: { name: "default", namespace }, automountServiceAccountToken: false }, child);
+
+        this.networkPolicies(prefix, team, args, meta);
+
+        // RBAC the Kubernetes way: ClusterRoles bound per namespace to the groups the access entries map.
+        // Developers read; changes go through the pipeline (segregation of duties, one audit trail).
+        const bind = (key: string, group: string, role: k8s.rbac.v1.ClusterRole) =>
+            new k8s.rbac.v1.RoleBinding(
+                `${prefix}-${key}`,
+                {
+                    metadata: meta(key),
+                    roleRef: { apiGroup: RBAC_GROUP, kind: "ClusterRole", name: role.metadata.name },
+                    subjects: [{ apiGroup: RBAC_GROUP, kind: "Group", name: group }],
+                },
+                child,
+            );
+        // The same group name the cluster's access entries map the team's developer roles to.
+        bind("developers-view", developersGroupOf(team), roles.viewer);
+        bind("ci-deploy", args.deployerGroup, roles.deployer);
+
+        return namespace;
+    }
+
+    /**
+     * Default deny in both directions, then only: DNS, ingress from the ingress controller to opted-in
+     * pods, the database port towards the isolated subnets, and the team's configured HTTPS destinations.
+     * Enforced by the VPC CNI's network policy agent (the cluster must enable it).
+     */
+    private networkPolicies(prefix: string, team: TeamConfig, args: TenancyArgs, meta: (n: string) => k8s.types.input.meta.v1.ObjectMeta): void {
+        const child = { provider: args.provider, parent: this };
+        const policy = (key: string, spec: k8s.types.input.networking.v1.NetworkPolicySpec) =>
+            new k8s.networking.v1.NetworkPolicy(`${prefix}-${key}`, { metadata: meta(key), spec }, child);
+        const namespaceNamed = (n: string) => ({ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": n } } });
+        const tcp = (port: number) => ({ protocol: "TCP", port });
+
+        // STK-05: empty pod selector, both policy types, no rules.
+        policy("default-deny", { podSelector: {}, policyTypes: ["Ingress", "Egress"] });
+
+        policy("allow-dns", {
+            podSelector: {},
+            policyTypes: ["Egress"],
+            egress: [
+                {
+                    to: [{ ...namespaceNamed("kube-system"), podSelector: { matchLabels: { "k8s-app": "kube-dns" } } }],
+                    ports: [{ protocol: "UDP", port: 53 }, tcp(53)],
+                },
+            ],
+        });
+
+        // Any port: the namespace tier does not know app ports, and nginx only proxies to the Service
+        // endpoints that the team's own Ingress objects name.
+        policy("allow-from-ingress", {
+            podSelector: { matchLabels: { [INGRESS_EXPOSED_LABEL.key]: INGRESS_EXPOSED_LABEL.value } },
+            policyTypes: ["Ingress"],
+            ingress: [{ from: [namespaceNamed(args.ingressNamespace)] }],
+        });
+
+        policy("allow-database", {
+            podSelector: {},
+            policyTypes: ["Egress"],
+            egress: [{ to: args.isolatedSubnetCidrs.map((cidr) => ({ ipBlock: { cidr } })), ports: [tcp(args.databasePort)] }],
+        });
+
+        if (team.httpsEgressCidrs.length > 0) {
+            policy("allow-https-egress", {
+                podSelector: {},
+                policyTypes: ["Egress"],
+                egress: [{ to: team.httpsEgressCidrs.map((cidr) => ({ ipBlock: { cidr } })), ports: [tcp(443)] }],
+            });
+        }
+    }
+}

@@ -1,0 +1,342 @@
+import { strict as assert } from "assert";
+import * as k8s from "@pulumi/kubernetes";
+import { databasePort, loadConfig } from "../config";
+import { App } from "../components/app";
+import { Tenancy } from "../components/tenancy";
+import { tags } from "../components/tags";
+import { Capture, runUnderMocks } from "./support/harness";
+import { invalidKubernetesObjects } from "./support/k8s-schema";
+
+const ACCOUNT = "111122223333"; // the dev stack's allowed account
+const KEY = (id: string) => `arn:aws:kms:eu-west-1:${ACCOUNT}:key/${id}`;
+const SECRET_ARN = `arn:aws:secretsmanager:eu-west-1:${ACCOUNT}:secret:rds!db-0123abcd-AbCdEf`;
+const ISSUER = "oidc.eks.eu-west-1.amazonaws.com/id/ABC";
+const DEPLOYMENT = "kubernetes:apps/v1:Deployment";
+const INGRESS = "kubernetes:networking.k8s.io/v1:Ingress";
+const DEV_APP = { name: "shop-api", team: "payments", imageTag: "1.0.0", replicas: 1, minReplicas: 1, maxReplicas: 3, settings: { SPRING_PROFILES_ACTIVE: "dev", LOG_LEVEL: "DEBUG" } };
+
+/** The application tier as index.ts composes it: team namespaces, then the app in its team's namespace. */
+async function buildAppTier(app: Record<string, unknown> | undefined = DEV_APP, stack = "dev"): Promise<Capture> {
+    const { capture } = await runUnderMocks(
+        stack,
+        () => {
+            const cfg = loadConfig();
+            const provider = new k8s.Provider("k8s", { kubeconfig: "{}" });
+            const port = databasePort(cfg.database.engine);
+            const tenancy = new Tenancy("tenancy", {
+                provider,
+                teams: cfg.teams,
+                deployerGroup: "platform:ci-deployers",
+                ingressNamespace: "ingress-nginx",
+                databasePort: port,
+                isolatedSubnetCidrs: ["10.10.128.0/20", "10.10.144.0/20"],
+                tags: tags(cfg, "tenancy"),
+            });
+            const a = cfg.app;
+            return new App("app", {
+                provider,
+                namespace: tenancy.namespaces[a.team],
+                name: a.name,
+                imageTag: a.imageTag,
+                port: a.port,
+                replicas: a.replicas,
+                minReplicas: a.minReplicas,
+                maxReplicas: a.maxReplicas,
+                targetCpuPercent: a.targetCpuPercent,
+                cpuRequest: a.cpuRequest,
+                cpuLimit: a.cpuLimit,
+                memoryRequest: a.memoryRequest,
+                memoryLimit: a.memoryLimit,
+                readinessPath: a.readinessPath,
+                livenessPath: a.livenessPath,
+                settings: a.settings,
+                s3Prefix: a.s3Prefix,
+                imageRetentionCount: a.imageRetentionCount,
+                hosts: [`${cfg.edge.appHost}.${cfg.domain}`, ...cfg.edge.extraHosts.map((h) => `${h}.${cfg.domain}`)],
+                oidcProviderArn: `arn:aws:iam::${ACCOUNT}:oidc-provider/${ISSUER}`,
+                oidcProviderUrl: `https://${ISSUER}`,
+                appKeyArn: KEY("app"),
+                dataKeyArn: KEY("data"),
+                databaseSecretArn: SECRET_ARN,
+                databaseSecretKeyArn: KEY("data"),
+                databaseAddress: "app-db.abc123.eu-west-1.rds.amazonaws.com",
+                databasePort: port,
+                databaseName: cfg.database.databaseName,
+                protect: cfg.protect,
+                tags: tags(cfg, "app"),
+            });
+        },
+        { overrides: app ? { app } : {} },
+    );
+    return capture;
+}
+
+const podSpec = (c: Capture) => c.one(DEPLOYMENT).inputs.spec.template.spec;
+const statements = (c: Capture) => JSON.parse(c.one("aws:iam/rolePolicy:RolePolicy", "irsa").inputs.policy).Statement;
+
+describe("app", () => {
+    let dev: Capture;
+    let withBucketAccess: Capture;
+    let prod: Capture;
+    before(async () => {
+        dev = await buildAppTier();
+        prod = await buildAppTier(undefined, "prod");
+        withBucketAccess = await buildAppTier({ ...DEV_APP, s3Prefix: "uploads/", imageTag: `sha256:${"a".repeat(64)}` });
+    });
+
+    describe("container image registry", () => {
+        it("scans on push, keeps tags immutable and encrypts with the data key", () => {
+            const repo = dev.one("aws:ecr/repository:Repository");
+            assert.equal(repo.inputs.name, "shop-api");
+            assert.equal(repo.inputs.imageScanningConfiguration.scanOnPush, true);
+            assert.equal(repo.inputs.imageTagMutability, "IMMUTABLE");
+            assert.deepEqual(repo.inputs.encryptionConfigurations, [{ encryptionType: "KMS", kmsKey: KEY("data") }]);
+        });
+
+        it("expires untagged images and keeps the configured number of images", () => {
+            const lifecycle = dev.one("aws:ecr/lifecyclePolicy:LifecyclePolicy");
+            assert.equal(lifecycle.inputs.repository, "shop-api");
+            const rules = JSON.parse(lifecycle.inputs.policy).rules;
+            assert.deepEqual(rules.map((r: any) => [r.rulePriority, r.selection.tagStatus, r.selection.countType, r.selection.countNumber]), [
+                [1, "untagged", "sinceImagePushed", 7],
+                [2, "any", "imageCountMoreThan", 30],
+            ]);
+        });
+    });
+
+    describe("IRSA role", () => {
+        it("trusts only the app's service account in its team namespace", () => {
+            const trust = JSON.parse(dev.one("aws:iam/role:Role", "irsa").inputs.assumeRolePolicy).Statement;
+            assert.deepEqual(trust, [
+                {
+                    Effect: "Allow",
+                    Principal: { Federated: `arn:aws:iam::${ACCOUNT}:oidc-provider/${ISSUER}` },
+                    Action: "sts:AssumeRoleWithWebIdentity",
+                    Condition: { StringEquals: { [`${ISSUER}:sub`]: "system:serviceaccount:payments:shop-api", [`${ISSUER}:aud`]: "sts.amazonaws.com" } },
+                },
+            ]);
+        });
+
+        it("allows exactly the envelope key, the database secret and its decryption via Secrets Manager", () => {
+            assert.deepEqual(statements(dev), [
+                { Sid: "AppEnvelopeEncryption", Effect: "Allow", Action: ["kms:GenerateDataKey", "kms:Decrypt"], Resource: KEY("app") },
+                { Sid: "ReadDatabaseSecret", Effect: "Allow", Action: ["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"], Resource: SECRET_ARN },
+                {
+                    Sid: "DecryptDatabaseSecretViaSecretsManager",
+                    Effect: "Allow",
+                    Action: "kms:Decrypt",
+                    Resource: KEY("data"),
+                    Condition: { StringEquals: { "kms:ViaService": "secretsmanager.eu-west-1.amazonaws.com", "kms:EncryptionContext:SecretARN": SECRET_ARN } },
+                },
+            ]);
+        });
+
+        it("adds only the configured bucket prefix, and the bucket key through S3, when s3Prefix is set", () => {
+            const bucketArn = withBucketAccess.one("aws:s3/bucket:Bucket").state.arn;
+            assert.deepEqual(statements(withBucketAccess).slice(3), [
+                { Sid: "AppObjects", Effect: "Allow", Action: ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"], Resource: `${bucketArn}/uploads/*` },
+                { Sid: "ListAppPrefix", Effect: "Allow", Action: "s3:ListBucket", Resource: bucketArn, Condition: { StringLike: { "s3:prefix": ["uploads/*"] } } },
+                {
+                    Sid: "BucketKeyViaS3",
+                    Effect: "Allow",
+                    Action: ["kms:GenerateDataKey", "kms:Decrypt"],
+                    Resource: KEY("data"),
+                    Condition: { StringEquals: { "kms:ViaService": "s3.eu-west-1.amazonaws.com", "kms:EncryptionContext:aws:s3:arn": bucketArn } },
+                },
+            ]);
+        });
+
+        it("never grants a wildcard action or resource", () => {
+            for (const s of [...statements(dev), ...statements(withBucketAccess)]) {
+                assert.equal(s.Effect, "Allow");
+                for (const a of [s.Action].flat()) assert.ok(!a.includes("*"), a);
+                assert.notEqual(s.Resource, "*");
+            }
+        });
+
+        it("is the role the service account names, and the account's token is not mounted", () => {
+            const sa = dev.one("kubernetes:core/v1:ServiceAccount");
+            assert.equal(sa.inputs.metadata.annotations["eks.amazonaws.com/role-arn"], dev.one("aws:iam/role:Role", "irsa").state.arn);
+            assert.equal(sa.inputs.automountServiceAccountToken, false);
+            assert.equal(podSpec(dev).serviceAccountName, "shop-api");
+            assert.equal(podSpec(dev).automountServiceAccountToken, false);
+        });
+    });
+
+    describe("deployment", () => {
+        it("runs the pinned image from the app's ECR repository", () => {
+            const [container] = podSpec(dev).containers;
+            assert.equal(container.image, `${ACCOUNT}.dkr.ecr.eu-west-1.amazonaws.com/shop-api:1.0.0`);
+            assert.equal(podSpec(withBucketAccess).containers[0].image, `${ACCOUNT}.dkr.ecr.eu-west-1.amazonaws.com/shop-api@sha256:${"a".repeat(64)}`);
+        });
+
+        it("runs as non-root with a read-only root filesystem, no capabilities, no escalation and RuntimeDefault seccomp", () => {
+            const spec = podSpec(dev);
+            assert.equal(spec.securityContext.runAsNonRoot, true);
+            assert.equal(spec.securityContext.seccompProfile.type, "RuntimeDefault");
+            assert.ok(spec.securityContext.runAsUser > 0);
+            assert.ok(!spec.hostNetwork && !spec.hostPID && !spec.hostIPC);
+            for (const c of spec.containers) {
+                assert.equal(c.securityContext.runAsNonRoot, true);
+                assert.equal(c.securityContext.readOnlyRootFilesystem, true);
+                assert.equal(c.securityContext.allowPrivilegeEscalation, false);
+                assert.equal(c.securityContext.privileged, false);
+                assert.deepEqual(c.securityContext.capabilities, { drop: ["ALL"] });
+                assert.equal(c.securityContext.seccompProfile.type, "RuntimeDefault");
+                assert.ok(!c.ports.some((p: any) => p.hostPort));
+            }
+        });
+
+        it("writes only to an emptyDir at /tmp, where the JVM puts its temp files", () => {
+            const spec = podSpec(dev);
+            assert.deepEqual(spec.volumes.map((v: any) => Object.keys(v).sort()), [["emptyDir", "name"]]);
+            assert.deepEqual(spec.containers[0].volumeMounts, [{ name: "tmp", mountPath: "/tmp" }]);
+            const javaOptions = spec.containers[0].env.find((e: any) => e.name === "JAVA_TOOL_OPTIONS").value;
+            assert.match(javaOptions, /-XX:MaxRAMPercentage=\d+/);
+            assert.match(javaOptions, /-Djava\.io\.tmpdir=\/tmp/);
+        });
+
+        it("probes startup, readiness and liveness on the actuator paths", () => {
+            const [c] = podSpec(dev).containers;
+            assert.equal(c.startupProbe.httpGet.path, "/actuator/health/liveness");
+            assert.equal(c.readinessProbe.httpGet.path, "/actuator/health/readiness");
+            assert.equal(c.livenessProbe.httpGet.path, "/actuator/health/liveness");
+            for (const p of [c.startupProbe, c.readinessProbe, c.livenessProbe]) assert.equal(p.httpGet.port, "http");
+            assert.ok(c.startupProbe.periodSeconds * c.startupProbe.failureThreshold >= 120, "JVM start budget");
+            assert.deepEqual(c.ports, [{ name: "http", containerPort: 8080, protocol: "TCP" }]);
+        });
+
+        it("requests and limits CPU and memory from config", () => {
+            assert.deepEqual(podSpec(dev).containers[0].resources, { requests: { cpu: "250m", memory: "512Mi" }, limits: { cpu: "1", memory: "1Gi" } });
+        });
+
+        it("spreads pods across zones", () => {
+            const zone = podSpec(dev).topologySpreadConstraints.find((t: any) => t.topologyKey === "topology.kubernetes.io/zone");
+            assert.equal(zone.maxSkew, 1);
+            assert.deepEqual(zone.labelSelector.matchLabels, dev.one(DEPLOYMENT).inputs.spec.selector.matchLabels);
+        });
+
+        it("lives in the team namespace and opts in to traffic from the ingress controller", () => {
+            const deployment = dev.one(DEPLOYMENT);
+            assert.equal(deployment.inputs.metadata.namespace, "payments");
+            const allow = dev.ofType("kubernetes:networking.k8s.io/v1:NetworkPolicy").find((p) => p.inputs.metadata.namespace === "payments" && p.inputs.metadata.name === "allow-from-ingress")!;
+            const podLabels = deployment.inputs.spec.template.metadata.labels;
+            for (const [k, v] of Object.entries(allow.inputs.spec.podSelector.matchLabels)) assert.equal(podLabels[k], v);
+        });
+
+        it("reaches AWS APIs on 443 at public addresses only, never the metadata service", () => {
+            const egress = dev.ofType("kubernetes:networking.k8s.io/v1:NetworkPolicy").find((p) => p.inputs.metadata.name === "shop-api-allow-aws-apis")!.inputs.spec.egress;
+            assert.deepEqual(egress[0].ports, [{ protocol: "TCP", port: 443 }]);
+            const block = egress[0].to[0].ipBlock;
+            assert.equal(block.cidr, "0.0.0.0/0");
+            for (const cidr of ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "169.254.0.0/16"]) assert.ok(block.except.includes(cidr), cidr);
+        });
+    });
+
+    describe("configuration", () => {
+        it("puts settings and connection facts in the ConfigMap, never the password", () => {
+            const cm = dev.one("kubernetes:core/v1:ConfigMap");
+            assert.equal(cm.inputs.metadata.namespace, "payments");
+            assert.deepEqual(cm.inputs.data, {
+                SPRING_PROFILES_ACTIVE: "dev",
+                LOG_LEVEL: "DEBUG",
+                AWS_REGION: "eu-west-1",
+                DATABASE_HOST: "app-db.abc123.eu-west-1.rds.amazonaws.com",
+                DATABASE_PORT: "5432",
+                DATABASE_NAME: "app",
+                DATABASE_SECRET_ARN: SECRET_ARN,
+                APP_KMS_KEY_ARN: KEY("app"),
+                APP_BUCKET: dev.one("aws:s3/bucket:Bucket").state.bucket,
+            });
+            assert.deepEqual(podSpec(dev).containers[0].envFrom, [{ configMapRef: { name: "shop-api-config" } }]);
+            assert.ok(!podSpec(dev).containers[0].env.some((e: any) => e.valueFrom), "no secret references in env");
+        });
+
+        it("rolls the pods when the settings change", () => {
+            const checksum = (c: Capture) => c.one(DEPLOYMENT).inputs.spec.template.metadata.annotations["checksum/config"];
+            assert.match(checksum(dev), /^[0-9a-f]{64}$/);
+            assert.notEqual(checksum(dev), checksum(withBucketAccess));
+        });
+
+        it("refuses settings that would shadow the platform's own", async () => {
+            await assert.rejects(buildAppTier({ ...DEV_APP, settings: { DATABASE_HOST: "elsewhere" } }), /DATABASE_HOST are set by the platform/);
+        });
+    });
+
+    describe("exposure", () => {
+        it("serves the app host over TLS through nginx and forces the HTTPS redirect", () => {
+            const ingress = dev.one(INGRESS).inputs;
+            assert.equal(ingress.spec.ingressClassName, "nginx");
+            assert.equal(ingress.metadata.annotations["nginx.ingress.kubernetes.io/ssl-redirect"], "true");
+            assert.equal(ingress.metadata.annotations["nginx.ingress.kubernetes.io/force-ssl-redirect"], "true");
+            assert.deepEqual(ingress.spec.tls, [{ hosts: ["app.dev.shop.example.com"], secretName: "shop-api-tls" }]);
+            assert.deepEqual(ingress.spec.rules.map((r: any) => r.host), ["app.dev.shop.example.com"]);
+            assert.deepEqual(ingress.spec.rules[0].http.paths[0].backend.service, { name: "shop-api", port: { name: "http" } });
+        });
+
+        it("covers every configured host with the TLS section", () => {
+            const ingress = prod.one(INGRESS).inputs.spec;
+            assert.deepEqual(ingress.tls[0].hosts, ["app.shop.example.com", "www.shop.example.com"]);
+            assert.deepEqual(ingress.rules.map((r: any) => r.host), ingress.tls[0].hosts);
+        });
+
+        it("keeps the Service internal", () => {
+            const svc = dev.one("kubernetes:core/v1:Service").inputs.spec;
+            assert.equal(svc.type, "ClusterIP");
+            assert.deepEqual(svc.ports, [{ name: "http", port: 80, targetPort: "http", protocol: "TCP" }]);
+        });
+
+        it("autoscales on CPU between the configured bounds and keeps pods through drains", () => {
+            const hpa = dev.one("kubernetes:autoscaling/v2:HorizontalPodAutoscaler").inputs.spec;
+            assert.deepEqual([hpa.minReplicas, hpa.maxReplicas], [1, 3]);
+            assert.deepEqual(hpa.scaleTargetRef, { apiVersion: "apps/v1", kind: "Deployment", name: "shop-api" });
+            assert.deepEqual(hpa.metrics[0].resource, { name: "cpu", target: { type: "Utilization", averageUtilization: 70 } });
+            const pdb = dev.one("kubernetes:policy/v1:PodDisruptionBudget").inputs.spec;
+            assert.equal(pdb.maxUnavailable, 1);
+            assert.deepEqual(pdb.selector.matchLabels, { "app.kubernetes.io/name": "shop-api" });
+        });
+    });
+
+    describe("object bucket", () => {
+        it("encrypts with the data key, versions, blocks public access and disables ACLs", () => {
+            const bucketId = dev.one("aws:s3/bucket:Bucket").id;
+            const sse = dev.one("aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration");
+            assert.equal(sse.inputs.bucket, bucketId);
+            assert.deepEqual(sse.inputs.rules, [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms", kmsMasterKeyId: KEY("data") }, bucketKeyEnabled: true }]);
+            const pab = dev.one("aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock").inputs;
+            assert.deepEqual([pab.blockPublicAcls, pab.blockPublicPolicy, pab.ignorePublicAcls, pab.restrictPublicBuckets], [true, true, true, true]);
+            assert.equal(dev.one("aws:s3/bucketOwnershipControls:BucketOwnershipControls").inputs.rule.objectOwnership, "BucketOwnerEnforced");
+            assert.equal(dev.one("aws:s3/bucketVersioning:BucketVersioning").inputs.versioningConfiguration.status, "Enabled");
+        });
+
+        it("denies every request that is not over TLS", () => {
+            const bucket = dev.one("aws:s3/bucket:Bucket");
+            const policy = dev.one("aws:s3/bucketPolicy:BucketPolicy");
+            assert.equal(policy.inputs.bucket, bucket.id);
+            const tls = JSON.parse(policy.inputs.policy).Statement.find((s: any) => s.Sid === "DenyInsecureTransport");
+            assert.deepEqual(tls, {
+                Sid: "DenyInsecureTransport",
+                Effect: "Deny",
+                Principal: "*",
+                Action: "s3:*",
+                Resource: [bucket.state.arn, `${bucket.state.arn}/*`],
+                Condition: { Bool: { "aws:SecureTransport": "false" } },
+            });
+        });
+
+        it("protects the bucket and repository on protected stacks, and deletes them with contents elsewhere", () => {
+            for (const type of ["aws:s3/bucket:Bucket", "aws:ecr/repository:Repository"]) {
+                assert.equal(prod.one(type).protect, true, `prod ${type}`);
+                assert.equal(dev.one(type).protect, false, `dev ${type}`);
+            }
+            assert.deepEqual([prod.one("aws:s3/bucket:Bucket").inputs.forceDestroy, dev.one("aws:s3/bucket:Bucket").inputs.forceDestroy], [false, true]);
+            assert.deepEqual([prod.one("aws:ecr/repository:Repository").inputs.forceDelete, dev.one("aws:ecr/repository:Repository").inputs.forceDelete], [false, true]);
+        });
+    });
+
+    it("produces Kubernetes objects that validate against the Kubernetes schemas", () => {
+        const objects = dev.resources.filter((r) => r.type.startsWith("kubernetes:") && r.parent.includes("platform:app:App"));
+        assert.deepEqual(objects.map((r) => r.type.split(":")[2]).sort(), ["ConfigMap", "Deployment", "HorizontalPodAutoscaler", "Ingress", "NetworkPolicy", "PodDisruptionBudget", "Service", "ServiceAccount"]);
+        assert.deepEqual(invalidKubernetesObjects(dev.resources), []);
+    });
+});

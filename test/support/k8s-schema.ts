@@ -1,0 +1,41 @@
+import { CapturedResource } from "./harness";
+
+/**
+ * Validates captured `kubernetes:*` resources against the Kubernetes OpenAPI schemas shipped in
+ * `kubernetes-models`: required fields, enums and quantity/int-or-string formats. Unknown field
+ * names are not rejected by those schemas; the typed @pulumi/kubernetes inputs catch them at compile time.
+ */
+
+/** `kubernetes:apps/v1:Deployment` → `kubernetes-models/apps/v1/Deployment`; `…Patch` validates as its kind. */
+export function modelPath(type: string): { module: string; kind: string } | undefined {
+    const m = /^kubernetes:([^:]+):([A-Za-z]+)$/.exec(type);
+    if (!m) return undefined;
+    const [group, version] = m[1].split("/");
+    const kind = m[2].replace(/Patch$/, "");
+    const groupPath = group === "core" ? version : `${group}/${version}`;
+    return { module: `kubernetes-models/${groupPath}/${kind}`, kind };
+}
+
+/** The schema errors of one resource ("" when valid). Throws if no model exists for the type. */
+export function schemaErrors(resource: CapturedResource): string {
+    const path = modelPath(resource.type);
+    if (!path) throw new Error(`${resource.type} is not a Kubernetes resource type`);
+    const Model = require(path.module)[path.kind];
+    if (!Model) throw new Error(`kubernetes-models has no ${path.kind} in ${path.module}`);
+    // A plain-JSON copy: Pulumi inputs may carry `undefined` for omitted optionals.
+    const object = JSON.parse(JSON.stringify(resource.inputs));
+    try {
+        new Model(object).validate();
+        return "";
+    } catch (e) {
+        return (e as Error).message;
+    }
+}
+
+/** Every `kubernetes:*` resource in `resources` (providers excluded), with its schema errors. */
+export function invalidKubernetesObjects(resources: CapturedResource[]): Array<{ name: string; type: string; errors: string }> {
+    return resources
+        .filter((r) => r.type.startsWith("kubernetes:") && r.custom)
+        .map((r) => ({ name: r.name, type: r.type, errors: schemaErrors(r) }))
+        .filter((r) => r.errors !== "");
+}
