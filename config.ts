@@ -147,7 +147,8 @@ const schema = z
             .default({}),
         cluster: z
             .object({
-                version: z.string().regex(/^1\.(29|[3-9]\d)$/, "must be a supported EKS version from 1.29, as a quoted string such as \"1.31\""),
+                // 1.31 is the pack's minEksVersion (EKS-04), and the app's preStop sleep hook needs 1.30+.
+                version: z.string().regex(/^1\.(3[1-9]|[4-9]\d)$/, "must be a supported EKS version from 1.31, as a quoted string such as \"1.31\""),
                 /** Public API endpoint (restricted to publicAccessCidrs); keep false outside sandboxes. */
                 publicEndpoint: bool().default(false),
                 publicAccessCidrs: z.array(cidr(8, 32).refine((v) => v !== "0.0.0.0/0", "must not include 0.0.0.0/0")).default([]),

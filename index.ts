@@ -1,12 +1,14 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { databasePort, loadConfig } from "./config";
-import { Cluster } from "./components/cluster";
+import { App } from "./components/app";
+import { Cluster, DEPLOYER_GROUP } from "./components/cluster";
 import { Database } from "./components/database";
 import { Edge } from "./components/edge";
 import { Keys } from "./components/keys";
 import { Network } from "./components/network";
 import { tags } from "./components/tags";
+import { Tenancy } from "./components/tenancy";
 
 /**
  * Composition root: read and validate the stack config, build the tiers in dependency order,
@@ -89,6 +91,35 @@ export = async () => {
         tags: tagsFor("data"),
     });
 
+    const tenancy = new Tenancy("tenancy", {
+        provider: cluster.provider,
+        teams: cfg.teams,
+        deployerGroup: DEPLOYER_GROUP,
+        ingressNamespace: cluster.ingressNamespace,
+        databasePort: databasePort(cfg.database.engine),
+        isolatedSubnetCidrs: network.isolatedSubnetCidrs,
+        tags: tagsFor("app"),
+    });
+
+    const { team, ...appCfg } = cfg.app;
+    const app = new App("app", {
+        ...appCfg,
+        provider: cluster.provider,
+        namespace: tenancy.namespaces[team],
+        hosts: edge.hostnames,
+        oidcProviderArn: cluster.oidcProviderArn,
+        oidcProviderUrl: cluster.oidcProviderUrl,
+        appKeyArn: keys.arns.app,
+        dataKeyArn: keys.arns.data,
+        databaseSecretArn: database.masterSecretArn,
+        databaseSecretKeyArn: keys.arns.data, // the managed master secret is encrypted with the data key
+        databaseAddress: database.address,
+        databasePort: database.port,
+        databaseName: cfg.database.databaseName,
+        protect: cfg.protect,
+        tags: tagsFor("app"),
+    });
+
     return {
         appUrl: `https://${edge.hostnames[0]}`,
         albDnsName: edge.albDnsName,
@@ -99,6 +130,10 @@ export = async () => {
         oidcProviderArn: cluster.oidcProviderArn,
         databaseEndpoint: database.endpoint,
         databaseSecretArn: database.masterSecretArn,
+        repositoryUrl: app.repositoryUrl,
+        appBucketName: app.bucketName,
+        appRoleArn: app.serviceAccountRoleArn,
+        teamNamespaces: tenancy.namespaces,
         vpcId: network.vpcId,
         publicSubnetIds: network.publicSubnetIds,
         privateSubnetIds: network.privateSubnetIds,

@@ -40,6 +40,8 @@ export interface ClusterArgs {
 
 /** The namespace of the ingress controller: a platform namespace (K8S-15 baseline, K8S-24 NodePort exemption). */
 export const INGRESS_NAMESPACE = "ingress-nginx";
+/** The Kubernetes group of the CI deployer role; the tenancy tier binds `app-deployer` to it in every team namespace. */
+export const DEPLOYER_GROUP = "platform:ci-deployers";
 /** Pinned chart; the controller image comes through the ECR pull-through cache with the chart's digest. */
 export const INGRESS_CHART = { chart: "ingress-nginx", version: "4.14.1", repo: "https://kubernetes.github.io/ingress-nginx" };
 /** Every control-plane log type (EKS-03 requires api, audit, authenticator; the other two cost little and help in incidents). */
@@ -96,7 +98,8 @@ export function accessPrincipals(args: Pick<ClusterArgs, "adminRoleArns" | "depl
         if (group) p.groups.add(group);
         byArn.set(arn, p);
     };
-    for (const arn of [...args.adminRoleArns, ...(args.deployerRoleArn ? [args.deployerRoleArn] : [])]) add(arn, ADMIN_POLICY);
+    for (const arn of args.adminRoleArns) add(arn, ADMIN_POLICY);
+    if (args.deployerRoleArn) add(args.deployerRoleArn, ADMIN_POLICY, DEPLOYER_GROUP);
     for (const arn of args.viewerRoleArns) add(arn, VIEW_POLICY);
     for (const team of args.teams) for (const arn of team.developerRoleArns) add(arn, undefined, developersGroupOf(team));
     return [...byArn.values()];
@@ -190,6 +193,8 @@ export class Cluster extends pulumi.ComponentResource {
         this.nodeSecurityGroupId = nodeSecurityGroup.id;
 
         addon("coredns", {}, nodeGroups);
+        // The app's HorizontalPodAutoscaler reads CPU from the resource metrics API.
+        addon("metrics-server", {}, nodeGroups);
         const ebsRole = irsa("ebs-csi", "kube-system", "ebs-csi-controller-sa");
         new aws.iam.RolePolicyAttachment(`${name}-ebs-csi`, { role: ebsRole.name, policyArn: MANAGED_POLICY("AmazonEBSCSIDriverPolicy") }, child);
         new aws.iam.RolePolicy(

@@ -178,6 +178,11 @@ describe("cluster tier", () => {
             assert.equal(entries(dev).length, 5, "admin, deployer, viewer, two team roles");
         });
 
+        it("maps the CI deployer to the group the team namespaces bind app-deployer to", () => {
+            const deployer = entries(dev).find((e) => e.inputs.principalArn === "arn:aws:iam::111122223333:role/ci-deployer");
+            assert.deepEqual(deployer?.inputs.kubernetesGroups, ["platform:ci-deployers"]);
+        });
+
         it("creates one entry per role even when a role is listed twice", async () => {
             const c = await build("dev", {
                 overrides: {
@@ -261,7 +266,7 @@ describe("cluster tier", () => {
         const addon = (c: Capture, n: string) => c.ofType(ADDON).find((a) => a.inputs.addonName === n)!;
 
         it("manages vpc-cni, kube-proxy, coredns and the EBS CSI driver as EKS add-ons", () => {
-            assert.deepEqual(dev.ofType(ADDON).map((a) => a.inputs.addonName).sort(), ["aws-ebs-csi-driver", "coredns", "kube-proxy", "vpc-cni"]);
+            assert.deepEqual(dev.ofType(ADDON).map((a) => a.inputs.addonName).sort(), ["aws-ebs-csi-driver", "coredns", "kube-proxy", "metrics-server", "vpc-cni"]);
             const eks = dev.one(EKS).inputs;
             assert.equal(eks.bootstrapSelfManagedAddons, false);
             assert.equal(eks.corednsAddonOptions.enabled, false);

@@ -1,7 +1,7 @@
 import { strict as assert } from "assert";
 import * as k8s from "@pulumi/kubernetes";
 import { databasePort, loadConfig } from "../config";
-import { accessPrincipals } from "../components/cluster";
+import { accessPrincipals, DEPLOYER_GROUP } from "../components/cluster";
 import { Tenancy, labelsFromTags } from "../components/tenancy";
 import { tags } from "../components/tags";
 import { Capture, CapturedResource, runUnderMocks } from "./support/harness";
@@ -31,7 +31,7 @@ async function buildTenancy(): Promise<{ capture: Capture; namespaces: Record<st
             const tenancy = new Tenancy("tenancy", {
                 provider,
                 teams: cfg.teams,
-                deployerGroup: "platform:ci-deployers",
+                deployerGroup: DEPLOYER_GROUP,
                 ingressNamespace: "ingress-nginx",
                 databasePort: databasePort(cfg.database.engine),
                 isolatedSubnetCidrs: ["10.10.128.0/20", "10.10.144.0/20"],
