@@ -153,7 +153,7 @@ export function buildArchitecture(capture: Capture, stack: string): Architecture
         ...capture.ofType(T.ecr).map((r) => node(idOf(r), `ECR ${r.inputs.name ?? short(r)}`)),
         ...capture.ofType(T.bucket).map((b) => node(idOf(b), `S3 ${short(b)}`)),
         ...capture.ofType(T.vault).map((v) => node(idOf(v), `Backup vault ${short(v)}`)),
-        ...capture.ofType(T.logGroup).map((g) => node(idOf(g), `Logs ${g.inputs.name ?? short(g)}`)),
+        ...capture.ofType(T.logGroup).map((g) => node(idOf(g), logLabel(g.inputs.name ?? short(g)))),
     ];
 
     const root: Box[] = [
@@ -198,6 +198,13 @@ export function buildArchitecture(capture: Capture, stack: string): Architecture
         }
     }
     return { stack, root, edges };
+}
+
+/** `/aws/rds/instance/<db>/postgresql` → `Logs rds postgresql`; `aws-waf-logs-…` → `Logs waf`. */
+function logLabel(name: string): string {
+    if (name.startsWith("aws-waf-logs-")) return "Logs waf";
+    const parts = name.split("/").filter(Boolean);
+    return parts[0] === "aws" && parts.length > 2 ? `Logs ${parts[1]} ${parts[parts.length - 1]}` : `Logs ${name}`;
 }
 
 export function flatten(boxes: Box[]): Box[] {

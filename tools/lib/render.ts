@@ -17,7 +17,7 @@ const FILL: Record<Box["style"], string> = {
     resource: "rounded=1;fillColor=#FFFFFF;strokeColor=#232F3E;",
 };
 
-const NODE_W = 170;
+const NODE_W = 190;
 const NODE_H = 44;
 const PAD = 14;
 const HEADER = 26;
@@ -35,7 +35,7 @@ function layout(box: Box): { w: number; h: number; kids: Placed[] } {
     if (box.kind === "node") return { w: NODE_W, h: NODE_H, kids: [] };
     // AZs and subnet layers stack vertically inside an AZ; everything else flows in rows of 4.
     const vertical = box.style === "az";
-    const perRow = vertical ? 1 : box.style === "vpc" ? 3 : 4;
+    const perRow = vertical ? 1 : box.style === "vpc" ? 3 : ["keys", "state", "edge"].includes(box.style) ? 2 : box.style === "cluster" ? 4 : 3;
     const kids: Placed[] = [];
     let x = PAD;
     let y = HEADER;
@@ -56,6 +56,32 @@ function layout(box: Box): { w: number; h: number; kids: Placed[] } {
     return { w: Math.max(maxW, NODE_W + 2 * PAD), h: y + rowH + PAD, kids };
 }
 
+/** Root boxes in three columns: who and what is in front (users, edge), the VPC, regional services. */
+function rootPositions(arch: Architecture): Map<Box, { x: number; y: number }> {
+    const columns: Box[][] = [[], [], []];
+    for (const box of arch.root) columns[box.style === "external" || box.style === "edge" ? 0 : box.style === "vpc" ? 1 : 2].push(box);
+    const positions = new Map<Box, { x: number; y: number }>();
+    let x = 20;
+    for (const column of columns) {
+        let y = 50;
+        let width = 0;
+        for (const box of column) {
+            const size = layout(box);
+            positions.set(box, { x, y });
+            y += size.h + 30;
+            width = Math.max(width, size.w);
+        }
+        x += width + (column.length ? 50 : 0);
+    }
+    return positions;
+}
+
+const MAX_LABEL = 30;
+/** Node labels are cut to fit the box; the full text stays in the tooltip. */
+function fit(box: Box): string {
+    return box.kind === "node" && box.label.length > MAX_LABEL ? `${box.label.slice(0, MAX_LABEL - 1)}…` : box.label;
+}
+
 function esc(s: string): string {
     return s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
 }
@@ -74,15 +100,11 @@ export function toDrawio(arch: Architecture): string {
         const size = layout(box);
         const style = `${FILL[box.style]}whiteSpace=wrap;html=0;${box.kind === "container" ? "container=1;collapsible=0;" : ""}`;
         cells.push(
-            `<mxCell id="${ids.get(box.id)}" value="${esc(box.label)}" style="${style}" vertex="1" parent="${parent}" tooltip="${esc(box.id)}"><mxGeometry x="${x}" y="${y}" width="${size.w}" height="${size.h}" as="geometry"/></mxCell>`,
+            `<mxCell id="${ids.get(box.id)}" value="${esc(fit(box))}" style="${style}" vertex="1" parent="${parent}" tooltip="${esc(box.label)}"><mxGeometry x="${x}" y="${y}" width="${size.w}" height="${size.h}" as="geometry"/></mxCell>`,
         );
         for (const k of size.kids) emit(k.box, ids.get(box.id)!, k.x, k.y);
     };
-    let x = 20;
-    for (const box of arch.root) {
-        emit(box, "1", x, 20);
-        x += layout(box).w + 40;
-    }
+    for (const [box, at] of rootPositions(arch)) emit(box, "1", at.x, at.y);
     arch.edges.forEach((e, i) => {
         const style =
             e.kind === "traffic"
@@ -156,10 +178,20 @@ const SVG_COLOURS: Record<Box["style"], [string, string]> = {
     resource: ["#FFFFFF", "#232F3E"],
 };
 
+type Rect = { x: number; y: number; w: number; h: number };
+
+/** Where the line from a's centre to b's centre leaves a's rectangle, so arrows end at borders. */
+function border(a: Rect, b: Rect): [number, number] {
+    const [cx, cy] = [a.x + a.w / 2, a.y + a.h / 2];
+    const [dx, dy] = [b.x + b.w / 2 - cx, b.y + b.h / 2 - cy];
+    const t = Math.min(dx === 0 ? Infinity : a.w / 2 / Math.abs(dx), dy === 0 ? Infinity : a.h / 2 / Math.abs(dy), 1);
+    return [Math.round(cx + dx * t), Math.round(cy + dy * t)];
+}
+
 /** The same layout as the draw.io file, as a standalone SVG for readers on the web. */
 export function toSvg(arch: Architecture): string {
     const shapes: string[] = [];
-    const centre = new Map<string, { x: number; y: number; w: number; h: number }>();
+    const centre = new Map<string, Rect>();
     const emit = (box: Box, x: number, y: number) => {
         const size = layout(box);
         const [fill, stroke] = SVG_COLOURS[box.style];
@@ -168,30 +200,30 @@ export function toSvg(arch: Architecture): string {
         shapes.push(`<rect x="${x}" y="${y}" width="${size.w}" height="${size.h}" rx="${rx}" fill="${fill}" stroke="${stroke}"${dash}/>`);
         const tx = box.kind === "node" ? x + size.w / 2 : x + 8;
         const ty = box.kind === "node" ? y + size.h / 2 + 4 : y + 17;
-        shapes.push(`<text x="${tx}" y="${ty}" text-anchor="${box.kind === "node" ? "middle" : "start"}"${box.kind === "container" ? ' font-weight="bold"' : ""}>${esc(box.label)}</text>`);
+        shapes.push(`<text x="${tx}" y="${ty}" text-anchor="${box.kind === "node" ? "middle" : "start"}"${box.kind === "container" ? ' font-weight="bold"' : ""}><title>${esc(box.label)}</title>${esc(fit(box))}</text>`);
         centre.set(box.id, { x, y, w: size.w, h: size.h });
         for (const k of size.kids) emit(k.box, x + k.x, y + k.y);
     };
-    let x = 20;
+    let width = 0;
     let height = 0;
-    for (const box of arch.root) {
-        emit(box, x, 40);
+    for (const [box, at] of rootPositions(arch)) {
+        emit(box, at.x, at.y);
         const size = layout(box);
-        x += size.w + 40;
-        height = Math.max(height, size.h);
+        width = Math.max(width, at.x + size.w + 20);
+        height = Math.max(height, at.y + size.h);
     }
     const lines = arch.edges.flatMap((e) => {
         const a = centre.get(e.from);
         const b = centre.get(e.to);
         if (!a || !b) return [];
-        const [x1, y1, x2, y2] = [a.x + a.w / 2, a.y + a.h / 2, b.x + b.w / 2, b.y + b.h / 2];
+        const [x1, y1] = border(a, b);
+        const [x2, y2] = border(b, a);
         return e.kind === "traffic"
             ? [`<line x1="${x1}" y1="${y1}" x2="${x2}" y2="${y2}" stroke="#1A73E8" stroke-width="2.5" marker-end="url(#arrow)"><title>${esc(e.label)}</title></line>`]
             : [`<line x1="${x1}" y1="${y1}" x2="${x2}" y2="${y2}" stroke="#C7131F" stroke-width="1" stroke-dasharray="4 3" opacity="0.35"/>`];
     });
-    const width = x;
     return [
-        `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height + 80}" viewBox="0 0 ${width} ${height + 80}" font-family="Helvetica, Arial, sans-serif" font-size="12">`,
+        `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height + 20}" viewBox="0 0 ${width} ${height + 20}" font-family="Helvetica, Arial, sans-serif" font-size="12">`,
         '<defs><marker id="arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse"><path d="M 0 0 L 10 5 L 0 10 z" fill="#1A73E8"/></marker></defs>',
         `<rect width="100%" height="100%" fill="#FFFFFF"/>`,
         `<text x="20" y="24" font-size="16" font-weight="bold">aws-platform: ${esc(arch.stack)} (generated by npm run diagram; blue: traffic, red dashed: encrypted by)</text>`,
