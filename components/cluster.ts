@@ -54,7 +54,7 @@ export const ADMIN_POLICY = ACCESS_POLICY("AmazonEKSClusterAdminPolicy");
 /** Read-only, and unlike AmazonEKSAdminViewPolicy it does not include Secrets. */
 export const VIEW_POLICY = ACCESS_POLICY("AmazonEKSViewPolicy");
 /** Ticket of the documented K8S-04 exemption of the ingress controller (see the Deployment annotation). */
-export const INGRESS_ROFS_EXEMPTION = "PLAT-4: ingress-nginx renders nginx.conf, Lua state and temp files into its root filesystem";
+export const INGRESS_ROFS_EXEMPTION = "PLAT-102: ingress-nginx renders nginx.conf, Lua state and temp files into its root filesystem";
 
 const MANAGED_POLICY = (name: string) => `arn:aws:iam::aws:policy/${name}`;
 const DEFAULT_CLASS = "storageclass.kubernetes.io/is-default-class";

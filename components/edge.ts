@@ -300,7 +300,7 @@ export class Edge extends pulumi.ComponentResource {
                 forceDestroy: !args.deletionProtection,
                 tags: {
                     ...named(args.tags, `${name}-access-logs`),
-                    "policy.exempt/s3-sse-kms-required": "EDGE-LOGS-SSE-S3: ELB access log delivery supports only SSE-S3 (AWS ELB user guide, enable-access-logging)",
+                    "policy.exempt/s3-sse-kms-required": "PLAT-101: ELB access log delivery supports only SSE-S3 (AWS ELB user guide, enable-access-logging)",
                 },
             },
             { parent: this, protect: args.deletionProtection },

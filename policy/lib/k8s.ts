@@ -1,0 +1,388 @@
+import { PolicyResource } from "@pulumi/policy";
+import { asArray, exemption, get, isUnknown, known, Props, raw, Reporter, UNKNOWN } from "./common";
+
+/**
+ * Kubernetes/EKS helpers for the catalogue's sections 3, 4 and the Kubernetes stack rows: where the pod
+ * spec lives in each workload kind (section 0 `POD`), every container of a pod (`CONTAINERS`), effective
+ * security-context values, ingress classes, images, and the few Kubernetes conventions the rows share.
+ * Everything reads raw props (see `resourcePolicy`), so a preview unknown shows up as a sentinel that the
+ * caller records in `Unknowns` instead of misreading it as "absent".
+ */
+
+/** A value as messages print it: strings quoted, anything else as JSON. */
+export const quote = (v: unknown): string => JSON.stringify(v) ?? String(v);
+
+// ---------------------------------------------------------------------------------------------
+// Preview unknowns met while checking the known fields first.
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * Collects the paths of preview unknowns a check meets so it can report every violation among the known
+ * fields first and only then stop the way @pulumi/policy does (`settle()` throws its UnknownValueError:
+ * an advisory "can't run policy during preview", evaluated for real at `up`).
+ */
+export class Unknowns {
+    private readonly paths: string[] = [];
+
+    /** True, and remembered, when `v` is a preview unknown. */
+    is(v: unknown, path: string): boolean {
+        if (!isUnknown(v)) return false;
+        this.paths.push(path);
+        return true;
+    }
+
+    get any(): boolean {
+        return this.paths.length > 0;
+    }
+
+    settle(): void {
+        if (this.paths.length > 0) known(UNKNOWN, this.paths[0]);
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Workloads, pod specs and containers (section 0: POD, WORKLOADS, CONTAINERS).
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * Where each workload kind keeps its pod spec. Server-side-apply `…Patch` kinds are deliberately absent:
+ * a patch carries only the fields it changes, so "absent" there does not mean the API default.
+ */
+export const POD_SPEC_PATH: Readonly<Record<string, string>> = {
+    "kubernetes:core/v1:Pod": "spec",
+    "kubernetes:apps/v1:Deployment": "spec.template.spec",
+    "kubernetes:apps/v1:StatefulSet": "spec.template.spec",
+    "kubernetes:apps/v1:DaemonSet": "spec.template.spec",
+    "kubernetes:apps/v1:ReplicaSet": "spec.template.spec",
+    "kubernetes:batch/v1:Job": "spec.template.spec",
+    "kubernetes:batch/v1:CronJob": "spec.jobTemplate.spec.template.spec",
+};
+export const WORKLOADS: readonly string[] = Object.keys(POD_SPEC_PATH);
+
+export type ContainerList = "containers" | "initContainers" | "ephemeralContainers";
+export const CONTAINER_LISTS: readonly ContainerList[] = ["containers", "initContainers", "ephemeralContainers"];
+
+export interface Container {
+    list: ContainerList;
+    /** `container "app"`, `initContainer "migrate"`: how messages name it. */
+    label: string;
+    /** Path from the resource root, e.g. `spec.template.spec.containers[0]`. */
+    path: string;
+    spec: Props;
+}
+
+export interface Pod {
+    /** Path of the pod spec from the resource root. */
+    path: string;
+    spec: Props;
+    containers: Container[];
+}
+
+function describe(list: ContainerList, c: Props, index: number): string {
+    const kind = list === "containers" ? "container" : list.slice(0, -1);
+    const name = typeof c.name === "string" && !isUnknown(c.name) ? c.name : `#${index}`;
+    return `${kind} "${name}"`;
+}
+
+/**
+ * The pod of a workload with its containers (`lists` narrows which container lists count; K8S-10 does
+ * not ask ephemeral containers for resources). An unknown spec or container list is recorded in `u`;
+ * a container that is not an object throws, which `resourcePolicy` reports as a malformed property.
+ */
+export function podOf(type: string, props: Props, u: Unknowns, lists: readonly ContainerList[] = CONTAINER_LISTS): Pod | undefined {
+    const path = POD_SPEC_PATH[type];
+    if (path === undefined) return undefined;
+    const spec = get(props, path);
+    if (u.is(spec, path) || spec === undefined || spec === null) return undefined;
+    if (typeof spec !== "object" || Array.isArray(spec)) throw new Error(`${path} is not an object`);
+    const containers: Container[] = [];
+    for (const list of lists) {
+        const items = spec[list];
+        if (u.is(items, `${path}.${list}`) || items === undefined || items === null) continue;
+        if (!Array.isArray(items)) throw new Error(`${path}.${list} is not a list`);
+        items.forEach((c: unknown, i: number) => {
+            const where = `${path}.${list}[${i}]`;
+            if (u.is(c, where)) return;
+            if (!c || typeof c !== "object" || Array.isArray(c)) throw new Error(`${where} is not an object`);
+            containers.push({ list, label: describe(list, c as Props, i), path: where, spec: c as Props });
+        });
+    }
+    return { path, spec, containers };
+}
+
+/**
+ * The container's own `securityContext.<field>`, else the pod's (PSS semantics for runAsNonRoot,
+ * runAsUser, seccompProfile). May return an unknown sentinel: check with `Unknowns.is`.
+ */
+export function effectiveSecurityContext(pod: Pod, c: Container, field: string): unknown {
+    const own = get(c.spec, `securityContext.${field}`);
+    if (own !== undefined && own !== null) return own;
+    return get(pod.spec, `securityContext.${field}`);
+}
+
+/** A label of the workload's pod template, else of the workload object (either may carry an opt-in label). */
+export function workloadLabel(type: string, props: Props, key: string): unknown {
+    const podPath = POD_SPEC_PATH[type];
+    const paths = podPath && podPath !== "spec" ? [podPath.replace(/\.spec$/, ".metadata.labels"), "metadata.labels"] : ["metadata.labels"];
+    for (const path of paths) {
+        const labels = get(props, path);
+        const value = isUnknown(labels) ? labels : labels?.[key];
+        if (value !== undefined) return value;
+    }
+    return undefined;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Object metadata, namespaces and scope.
+// ---------------------------------------------------------------------------------------------
+
+export const NAMESPACE = "kubernetes:core/v1:Namespace";
+export const SYSTEM_NAMESPACES: readonly string[] = ["kube-system", "kube-public", "kube-node-lease", "default"];
+export const HELM_RELEASE = "kubernetes:helm.sh/v3:Release";
+export const HELM_CHART_V4 = "kubernetes:helm.sh/v4:Chart";
+
+/** `kubernetes:apps/v1:Deployment` → `{ group: "apps", version: "v1", kind: "Deployment" }`. */
+export function k8sType(type: string): { group: string; version: string; kind: string } | undefined {
+    const m = /^kubernetes:([^:/]+)\/([^:]+):(.+)$/.exec(type);
+    return m ? { group: m[1], version: m[2], kind: m[3] } : undefined;
+}
+
+/**
+ * Built-in kinds that always live in a namespace (their `…Patch` forms too). Custom resources are not
+ * listed: their scope comes from a CRD the pack cannot see, so K8S-14 only rejects an explicit bad namespace there.
+ */
+const NAMESPACED_BUILTINS = new Set([
+    "core/Pod", "core/Service", "core/ServiceAccount", "core/ConfigMap", "core/Secret", "core/PersistentVolumeClaim",
+    "core/Endpoints", "core/LimitRange", "core/ResourceQuota", "core/ReplicationController", "core/PodTemplate",
+    "apps/Deployment", "apps/StatefulSet", "apps/DaemonSet", "apps/ReplicaSet", "apps/ControllerRevision",
+    "batch/Job", "batch/CronJob",
+    "networking.k8s.io/NetworkPolicy", "networking.k8s.io/Ingress",
+    "rbac.authorization.k8s.io/Role", "rbac.authorization.k8s.io/RoleBinding",
+    "policy/PodDisruptionBudget", "autoscaling/HorizontalPodAutoscaler", "coordination.k8s.io/Lease",
+    "discovery.k8s.io/EndpointSlice", "storage.k8s.io/CSIStorageCapacity",
+]);
+
+/** Built-in cluster-scoped kinds; together with the non-object types below, never checked for a namespace. */
+const CLUSTER_SCOPED_BUILTINS = new Set([
+    "core/Namespace", "core/Node", "core/PersistentVolume", "core/ComponentStatus",
+    "rbac.authorization.k8s.io/ClusterRole", "rbac.authorization.k8s.io/ClusterRoleBinding",
+    "storage.k8s.io/StorageClass", "storage.k8s.io/CSIDriver", "storage.k8s.io/CSINode", "storage.k8s.io/VolumeAttachment",
+    "storage.k8s.io/VolumeAttributesClass", "apiextensions.k8s.io/CustomResourceDefinition", "apiregistration.k8s.io/APIService",
+    "admissionregistration.k8s.io/MutatingWebhookConfiguration", "admissionregistration.k8s.io/ValidatingWebhookConfiguration",
+    "admissionregistration.k8s.io/ValidatingAdmissionPolicy", "admissionregistration.k8s.io/ValidatingAdmissionPolicyBinding",
+    "admissionregistration.k8s.io/MutatingAdmissionPolicy", "admissionregistration.k8s.io/MutatingAdmissionPolicyBinding",
+    "scheduling.k8s.io/PriorityClass", "node.k8s.io/RuntimeClass", "networking.k8s.io/IngressClass",
+    "networking.k8s.io/IPAddress", "networking.k8s.io/ServiceCIDR", "certificates.k8s.io/CertificateSigningRequest",
+    "certificates.k8s.io/ClusterTrustBundle", "flowcontrol.apiserver.k8s.io/FlowSchema",
+    "flowcontrol.apiserver.k8s.io/PriorityLevelConfiguration", "resource.k8s.io/DeviceClass", "resource.k8s.io/ResourceSlice",
+    "policy/PodSecurityPolicy",
+]);
+
+/** Types that are not Kubernetes API objects (providers, Helm/YAML/Kustomize wrappers, lists). */
+function isWrapper(group: string, kind: string): boolean {
+    return group === "helm.sh" || group === "yaml" || group === "kustomize" || kind.endsWith("List");
+}
+
+export type Scope = "namespaced" | "cluster" | "custom" | "none";
+
+/** Whether a `kubernetes:*` type is a namespaced built-in, cluster-scoped, a custom resource, or not an API object. */
+export function scopeOf(type: string): Scope {
+    const t = k8sType(type);
+    if (!t || isWrapper(t.group, t.kind)) return "none";
+    const kind = t.kind.endsWith("Patch") ? t.kind.slice(0, -"Patch".length) : t.kind;
+    const key = `${t.group}/${kind}`;
+    if (NAMESPACED_BUILTINS.has(key)) return "namespaced";
+    if (CLUSTER_SCOPED_BUILTINS.has(key)) return "cluster";
+    // Custom resources named Cluster* (ClusterIssuer, ClusterSecretStore, ...) are cluster-scoped by convention.
+    return kind.startsWith("Cluster") ? "cluster" : "custom";
+}
+
+/** `metadata.name` when known, else undefined (Pulumi auto-names objects without one). */
+export function metadataName(props: Props): string | undefined {
+    const n = get(props, "metadata.name");
+    return typeof n === "string" && !isUnknown(n) ? n : undefined;
+}
+
+/** The annotation value (raw; may be an unknown sentinel). */
+export function annotation(props: Props, key: string): unknown {
+    const a = get(props, "metadata.annotations");
+    return isUnknown(a) ? a : a?.[key];
+}
+
+// ---------------------------------------------------------------------------------------------
+// Exemptions honoured only under a condition (EKS-01 bootstrap CIDRs, K8S-19 platform roles).
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * A reporter that honours `policy.exempt/<policyName>` (read from `sources`: props or metadata objects)
+ * only when `refusal` is undefined: the violation is then advisory and prints the ticket. When the row's
+ * condition for an exemption is not met, the violation stays at the policy's level and says why.
+ */
+export function conditionalExemption(report: Reporter, policyName: string, sources: unknown[], refusal: string | undefined): Reporter {
+    for (const source of sources) {
+        const ex = exemption(source, policyName);
+        if (!ex) continue;
+        if ("error" in ex) {
+            const r = ((m: string, urn?: string) => report(`${m} (${ex.error})`, urn)) as Reporter;
+            r.advisory = report.advisory;
+            return r;
+        }
+        if (refusal !== undefined) {
+            const r = ((m: string, urn?: string) => report(`${m} (exemption ${ex.ticket} not honoured: ${refusal})`, urn)) as Reporter;
+            r.advisory = report.advisory;
+            return r;
+        }
+        const suffix = ` [exempted by ${ex.ticket}: ${ex.reason}]`;
+        const r = ((m: string, urn?: string) => report.advisory(m + suffix, urn)) as Reporter;
+        r.advisory = r;
+        return r;
+    }
+    return report;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Images (K8S-11).
+// ---------------------------------------------------------------------------------------------
+
+export interface ImageRef {
+    /** Everything before the tag/digest, e.g. `111122223333.dkr.ecr.eu-west-1.amazonaws.com/shop-api`. */
+    repository: string;
+    tag?: string;
+    digest?: string;
+}
+
+export function parseImage(image: string): ImageRef {
+    const at = image.indexOf("@");
+    const digest = at >= 0 ? image.slice(at + 1) : undefined;
+    const name = at >= 0 ? image.slice(0, at) : image;
+    const lastSlash = name.lastIndexOf("/");
+    const colon = name.indexOf(":", lastSlash + 1);
+    return colon >= 0 ? { repository: name.slice(0, colon), tag: name.slice(colon + 1), digest } : { repository: name, digest };
+}
+
+/** Any private ECR registry: the catalogue's `<account>.dkr.ecr.<region>.amazonaws.com/` default when none are configured. */
+export const PRIVATE_ECR = /^\d{12}\.dkr\.ecr\.[a-z0-9-]+\.amazonaws\.com(\.cn)?\//;
+
+export function registryApproved(image: string, approved: readonly string[]): boolean {
+    return approved.length === 0 ? PRIVATE_ECR.test(image) : approved.some((prefix) => image.startsWith(prefix));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Ingress (K8S-21..23).
+// ---------------------------------------------------------------------------------------------
+
+/** `spec.ingressClassName`, else the legacy `kubernetes.io/ingress.class` annotation (may be an unknown sentinel). */
+export function ingressClass(props: Props): unknown {
+    const byField = get(props, "spec.ingressClassName");
+    if (byField !== undefined && byField !== null) return byField;
+    return annotation(props, "kubernetes.io/ingress.class");
+}
+
+/** A TLS host pattern covers `host` exactly or as a one-label `*.` wildcard. */
+export function hostCovered(host: string, patterns: readonly string[]): boolean {
+    const h = host.toLowerCase();
+    return patterns.some((p) => {
+        const q = p.toLowerCase();
+        if (q === h) return true;
+        if (!q.startsWith("*.")) return false;
+        const suffix = q.slice(1); // ".example.com"
+        return h.endsWith(suffix) && !h.slice(0, -suffix.length).includes(".") && h.length > suffix.length;
+    });
+}
+
+// ---------------------------------------------------------------------------------------------
+// aws-auth ConfigMap (EKS-07): `mapRoles` / `mapUsers` YAML without a YAML dependency in the pack.
+// ---------------------------------------------------------------------------------------------
+
+export interface AuthMapping {
+    arn?: string;
+    groups: string[];
+}
+
+/**
+ * Parses the aws-auth `mapRoles`/`mapUsers` document: JSON, or the YAML list-of-maps form EKS uses
+ * (`- rolearn: ...` / `groups:` with `- item` or `[a, b]`). Anything else throws (reported as malformed).
+ */
+export function parseAuthMappings(text: string): AuthMapping[] {
+    const trimmed = text.trim();
+    if (trimmed === "") return [];
+    if (trimmed.startsWith("[")) {
+        try {
+            const list = JSON.parse(trimmed);
+            if (Array.isArray(list)) {
+                return list.map((e: any) => ({ arn: e?.rolearn ?? e?.userarn, groups: asArray(e?.groups).map(String) }));
+            }
+        } catch {
+            // Flow-style YAML that is not JSON: fall through to the line parser.
+        }
+    }
+    const unquote = (s: string) => s.trim().replace(/^["']|["']$/g, "");
+    const out: AuthMapping[] = [];
+    let current: AuthMapping | undefined;
+    let entryIndent: number | undefined;
+    let inGroups = false;
+    for (const rawLine of trimmed.split(/\r?\n/)) {
+        const line = rawLine.replace(/\s+#.*$/, "");
+        if (line.trim() === "") continue;
+        const [, lead, dash, rest] = /^(\s*)(-\s+|-$)?(.*)$/.exec(line) as RegExpExecArray;
+        const body = rest.trim();
+        if (dash && (entryIndent === undefined || lead.length <= entryIndent)) {
+            entryIndent ??= lead.length;
+            current = { groups: [] };
+            out.push(current);
+            inGroups = false;
+            if (body === "") continue;
+        } else if (dash) {
+            // A nested list item: only `groups` holds one in the aws-auth schema.
+            if (inGroups && current) current.groups.push(unquote(body));
+            continue;
+        }
+        if (!current) throw new Error(`cannot read aws-auth line "${line.trim()}"`);
+        // `key: value` needs whitespace after the colon, so `system:masters` is a plain scalar, as in YAML.
+        const field = /^([A-Za-z]+):(?:\s+(.*))?$/.exec(body);
+        if (!field) continue;
+        const key = field[1];
+        const value = (field[2] ?? "").trim();
+        inGroups = false;
+        if (key === "rolearn" || key === "userarn") current.arn = unquote(value);
+        else if (key === "groups") {
+            if (value.startsWith("[")) current.groups.push(...value.slice(1, -1).split(",").map(unquote).filter((g) => g !== ""));
+            else if (value === "") inGroups = true;
+            else current.groups.push(unquote(value));
+        }
+    }
+    return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Stack-policy joins (STK-05, STK-16): which namespace an object lives in.
+// ---------------------------------------------------------------------------------------------
+
+export type NamespaceRef = { kind: "namespace"; ns: PolicyResource } | { kind: "name"; name: string } | { kind: "unknown" };
+
+/**
+ * The namespace of a namespaced stack object: the Namespace resource its `metadata` input depends on
+ * (the graph edge survives auto-naming and first-deploy unknowns), else a declared Namespace with the
+ * same `metadata.name` and provider, else the literal name (absent = `default`).
+ */
+export function namespaceOf(r: PolicyResource, namespaces: readonly PolicyResource[]): NamespaceRef {
+    const value = get(raw(r.props) ?? {}, "metadata.namespace");
+    const viaGraph = (r.propertyDependencies?.metadata ?? []).filter((d) => d.type === NAMESPACE);
+    if (!isUnknown(value)) {
+        const name = typeof value === "string" && value !== "" ? value : "default";
+        const byName = namespaces.find((n) => metadataName(raw(n.props) ?? {}) === name && sameProvider(n, r));
+        if (byName) return { kind: "namespace", ns: byName };
+        if (value === undefined || viaGraph.length !== 1) return { kind: "name", name };
+    }
+    return viaGraph.length === 1 ? { kind: "namespace", ns: viaGraph[0] } : { kind: "unknown" };
+}
+
+/** Same Kubernetes provider (cluster): both default, or the same provider URN. */
+export function sameProvider(a: PolicyResource, b: PolicyResource): boolean {
+    return (a.provider?.urn ?? "") === (b.provider?.urn ?? "");
+}
+
+/** How messages name a stack object: its Kubernetes name when known, else its Pulumi name. */
+export function displayName(r: PolicyResource): string {
+    return metadataName(raw(r.props) ?? {}) ?? r.name;
+}

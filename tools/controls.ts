@@ -1,0 +1,121 @@
+import * as fs from "fs";
+import * as path from "path";
+
+/**
+ * `npm run controls`: the control → policy → enforcement → tests table, generated from the pack's code.
+ * Control ids come from each policy's description; tests are the policy/test files that name the policy;
+ * catalogue rows (CONTROLS.md) with no policy are listed with the reason the pack README gives.
+ * Flags: --json (machine-readable), --catalogue <path> (default: ../shared/CONTROLS.md, then docs/CONTROLS.md).
+ */
+
+interface PolicyLike {
+    name: string;
+    description: string;
+    enforcementLevel?: string;
+    validateStack?: unknown;
+}
+
+const ROOT = path.resolve(__dirname, "..");
+const PACK = path.join(ROOT, "policy");
+const MODULES = ["network", "edge", "cluster", "kubernetes", "data", "storage", "keys", "logging", "stack"];
+const ID = /\b(NET|EDGE|EKS|K8S|RDS|STO|KMS|LOG|STK|BAK)-(\d{2}|[A-Z]+)\b/g;
+
+function loadPolicies(): { module: string; policy: PolicyLike }[] {
+    const out: { module: string; policy: PolicyLike }[] = [];
+    for (const m of MODULES) {
+        const file = path.join(PACK, `${m}.ts`);
+        if (!fs.existsSync(file)) continue;
+        // The modules only build policy objects; index.ts (which starts the gRPC server) is never loaded.
+        const mod = require(file) as { policies?: PolicyLike[] };
+        for (const policy of mod.policies ?? []) out.push({ module: m, policy });
+    }
+    return out;
+}
+
+function testFiles(): { file: string; text: string }[] {
+    const dir = path.join(PACK, "test");
+    if (!fs.existsSync(dir)) return [];
+    return fs
+        .readdirSync(dir)
+        .filter((f) => f.endsWith(".test.ts"))
+        .map((f) => ({ file: `policy/test/${f}`, text: fs.readFileSync(path.join(dir, f), "utf8") }));
+}
+
+interface CatalogueRow {
+    id: string;
+    policy: string;
+    enforcement: string;
+}
+
+function findCatalogue(argv: string[]): string | undefined {
+    const i = argv.indexOf("--catalogue");
+    const candidates = [i >= 0 ? argv[i + 1] : undefined, path.join(ROOT, "..", "shared", "CONTROLS.md"), path.join(ROOT, "docs", "CONTROLS.md"), path.join(PACK, "CONTROLS.md")];
+    return candidates.find((c): c is string => !!c && fs.existsSync(c));
+}
+
+function readCatalogue(file: string): CatalogueRow[] {
+    const rows: CatalogueRow[] = [];
+    for (const line of fs.readFileSync(file, "utf8").split("\n")) {
+        const m = /^\|\s*([A-Z0-9]+-\d{2})\s*\|\s*`([a-z0-9-]+)`\s*\|(.*)$/.exec(line);
+        if (!m) continue;
+        const cells = m[3].split("|").map((c) => c.trim());
+        rows.push({ id: m[1], policy: m[2], enforcement: cells[cells.length - 3] ?? "" });
+    }
+    return rows;
+}
+
+/** Reasons from the README's "not implemented" table: `| ID | reason |`. */
+function readmeReasons(): Map<string, string> {
+    const file = path.join(PACK, "README.md");
+    const out = new Map<string, string>();
+    if (!fs.existsSync(file)) return out;
+    for (const line of fs.readFileSync(file, "utf8").split("\n")) {
+        const m = /^\|\s*([A-Z0-9]+-\d{2})\s*\|\s*`?([^|`]*)`?\s*\|\s*(.+?)\s*\|\s*$/.exec(line);
+        if (m && /not implemented|partial|deviat/i.test(m[3] + m[2])) out.set(m[1], m[3]);
+    }
+    return out;
+}
+
+function pad(s: string, n: number): string {
+    return s.length >= n ? s : s + " ".repeat(n - s.length);
+}
+
+function main(argv: string[]): void {
+    const policies = loadPolicies();
+    const tests = testFiles();
+    const rows = policies.flatMap(({ module, policy }) => {
+        const ids = [...new Set([...policy.description.matchAll(ID)].map((m) => m[0]))];
+        const mentioned = tests.filter((t) => t.text.includes(`"${policy.name}"`)).map((t) => t.file);
+        return (ids.length ? ids : ["(none)"]).map((id) => ({ id, policy: policy.name, module, kind: policy.validateStack ? "stack" : "resource", enforcement: policy.enforcementLevel ?? "advisory", tests: mentioned }));
+    });
+    rows.sort((a, b) => a.id.localeCompare(b.id, "en", { numeric: true }) || a.policy.localeCompare(b.policy));
+
+    const cataloguePath = findCatalogue(argv);
+    const catalogue = cataloguePath ? readCatalogue(cataloguePath) : [];
+    const covered = new Set(rows.map((r) => r.id));
+    const missing = catalogue.filter((c) => !covered.has(c.id));
+    const renamed = catalogue.filter((c) => covered.has(c.id) && !rows.some((r) => r.id === c.id && r.policy === c.policy));
+    const untested = rows.filter((r) => r.tests.length === 0);
+    const reasons = readmeReasons();
+
+    if (argv.includes("--json")) {
+        console.log(JSON.stringify({ controls: rows, missing: missing.map((m) => ({ ...m, reason: reasons.get(m.id) })), renamed, untested: untested.map((u) => u.policy) }, null, 2));
+        return;
+    }
+    const w = { id: 10, policy: 44, kind: 9, enf: 10 };
+    console.log(`${pad("Control", w.id)} ${pad("Policy", w.policy)} ${pad("Kind", w.kind)} ${pad("Level", w.enf)} Tests`);
+    console.log("-".repeat(w.id + w.policy + w.kind + w.enf + 40));
+    for (const r of rows) console.log(`${pad(r.id, w.id)} ${pad(r.policy, w.policy)} ${pad(r.kind, w.kind)} ${pad(r.enforcement, w.enf)} ${r.tests.join(", ") || "NONE"}`);
+    console.log("");
+    console.log(`${new Set(policies.map((p) => p.policy.name)).size} policies in ${new Set(policies.map((p) => p.module)).size} modules cover ${covered.size} control ids.`);
+    if (!cataloguePath) {
+        console.log("Catalogue CONTROLS.md not found (looked in ../shared, docs/, policy/); pass --catalogue <path> to list uncovered rows.");
+        return;
+    }
+    console.log(`Catalogue ${path.relative(ROOT, cataloguePath)}: ${catalogue.length} rows, ${catalogue.length - missing.length} covered, ${missing.length} without a policy.`);
+    for (const m of missing) console.log(`  - ${m.id} ${m.policy} (${m.enforcement}): ${reasons.get(m.id) ?? "no reason recorded in policy/README.md"}`);
+    for (const r of renamed) console.log(`  ~ ${r.id} is covered under a different policy name than the catalogue's ${r.policy}`);
+    if (untested.length) console.log(`Policies no test names: ${[...new Set(untested.map((u) => u.policy))].join(", ")}`);
+}
+
+main(process.argv.slice(2));

@@ -1,0 +1,298 @@
+import { ChildProcess, spawn } from "child_process";
+import * as path from "path";
+import * as grpc from "@grpc/grpc-js";
+import { Struct } from "google-protobuf/google/protobuf/struct_pb";
+import { Empty } from "google-protobuf/google/protobuf/empty_pb";
+import { AnalyzerClient } from "@pulumi/pulumi/proto/analyzer_grpc_pb";
+import * as pb from "@pulumi/pulumi/proto/analyzer_pb";
+import Ajv from "ajv";
+
+/**
+ * Drives a CrossGuard policy pack over the analyzer gRPC protocol exactly as the Pulumi CLI does:
+ * `node @pulumi/pulumi/cmd/run-policy-pack <engine-address> <pack-dir>` (cwd = the pack), which registers
+ * ts-node with type-checking, loads the pack's `main`, and prints the port of its Analyzer server.
+ * The engine address is only shifted off argv by run-policy-pack; logging goes to stderr.
+ * Used by policy/test/analyzer.test.ts and the offline `npm run check`.
+ */
+
+export type Level = "advisory" | "mandatory" | "disabled" | "remediate";
+
+export interface Diagnostic {
+    policyName: string;
+    policyPackName: string;
+    policyPackVersion: string;
+    description: string;
+    /** Description + "\n" + the violation message, as the CLI prints it. */
+    message: string;
+    enforcementLevel: Level;
+    urn: string;
+}
+
+export interface AnalyzeResult {
+    diagnostics: Diagnostic[];
+    notApplicable: { policyName: string; reason: string }[];
+}
+
+export interface PolicySummary {
+    name: string;
+    description: string;
+    enforcementLevel: Level;
+    /** JSON-schema `properties` of the policy's config (undefined when the policy takes none). */
+    configSchema?: { properties: Record<string, any>; required: string[] };
+    /** "resource" or "stack" (0/1 in the protocol). */
+    policyType: "resource" | "stack" | "unknown";
+}
+
+export interface AnalyzerInfoSummary {
+    name: string;
+    version: string;
+    supportsConfig: boolean;
+    policies: PolicySummary[];
+}
+
+/** One resource as the engine describes it. `props` are inputs (Analyze) or outputs/state (AnalyzeStack). */
+export interface ResourceInput {
+    type: string;
+    name: string;
+    /** Defaults to urn:pulumi:<stack>::<project>::<type>::<name>. */
+    urn?: string;
+    props: Record<string, unknown>;
+    parent?: string;
+    protect?: boolean;
+    /** URNs this resource depends on. */
+    dependencies?: string[];
+    /** Top-level input name → URNs it references. */
+    propertyDependencies?: Record<string, string[]>;
+    provider?: { type: string; name: string; urn: string; props: Record<string, unknown> };
+}
+
+/** Pack config as in --policy-pack-config: `{ "all": "mandatory", "<policy>": "advisory" | { enforcementLevel, ...props } }`. */
+export type PackConfig = Record<string, Level | ({ enforcementLevel?: Level } & Record<string, unknown>)>;
+
+export interface Pack {
+    client: AnalyzerClient;
+    port: number;
+    /** Everything the pack process wrote to stderr (ts-node errors, logs). */
+    stderr(): string;
+    getAnalyzerInfo(): Promise<AnalyzerInfoSummary>;
+    /** Validates `config` against the policies' schemas (throws with every problem listed), then sends Configure. */
+    configure(config: PackConfig): Promise<void>;
+    analyze(resource: ResourceInput): Promise<AnalyzeResult>;
+    analyzeStack(resources: ResourceInput[]): Promise<AnalyzeResult>;
+    stop(): Promise<void>;
+}
+
+const REPO_ROOT = path.resolve(__dirname, "..", "..");
+const RUN_POLICY_PACK = require.resolve("@pulumi/pulumi/cmd/run-policy-pack/index.js", { paths: [REPO_ROOT] });
+const LEVELS: Level[] = ["advisory", "mandatory", "disabled", "remediate"];
+
+export function defaultUrn(type: string, name: string, stack = "check", project = "aws-platform"): string {
+    return `urn:pulumi:${stack}::${project}::${type}::${name}`;
+}
+
+/** Starts the pack in `packDir` (default: the repo's policy/). Resolves once the Analyzer server listens. */
+export async function startPack(packDir = path.join(REPO_ROOT, "policy"), opts: { timeoutMs?: number; env?: NodeJS.ProcessEnv } = {}): Promise<Pack> {
+    const dir = path.resolve(packDir);
+    const child = spawn(process.execPath, [RUN_POLICY_PACK, "127.0.0.1:0", dir], {
+        cwd: dir,
+        env: { ...process.env, ...opts.env },
+        stdio: ["ignore", "pipe", "pipe"],
+    });
+    let err = "";
+    child.stderr!.on("data", (d) => (err += d.toString()));
+    const port = await new Promise<number>((resolve, reject) => {
+        let out = "";
+        const timer = setTimeout(() => {
+            child.kill();
+            reject(new Error(`policy pack in ${dir} did not start within ${opts.timeoutMs ?? 120000} ms\n${err}`));
+        }, opts.timeoutMs ?? 120000);
+        child.stdout!.on("data", (d) => {
+            out += d.toString();
+            const m = /^(\d+)\s*$/m.exec(out);
+            if (m) {
+                clearTimeout(timer);
+                resolve(Number(m[1]));
+            }
+        });
+        child.on("exit", (code) => {
+            clearTimeout(timer);
+            reject(new Error(`policy pack in ${dir} exited with code ${code} before listening\n${err}${out}`));
+        });
+    });
+    const client = new AnalyzerClient(`127.0.0.1:${port}`, grpc.credentials.createInsecure());
+    return makePack(client, port, child, () => err);
+}
+
+function call<Req, Res>(fn: (req: Req, cb: (e: grpc.ServiceError | null, res: Res) => void) => unknown, req: Req): Promise<Res> {
+    return new Promise((resolve, reject) => fn(req, (e, res) => (e ? reject(e) : resolve(res))));
+}
+
+function struct(v: Record<string, unknown>): Struct {
+    // JSON round-trip drops undefined and class instances the way the engine's marshalling does.
+    return Struct.fromJavaScript(JSON.parse(JSON.stringify(v ?? {})));
+}
+
+function options(r: ResourceInput): pb.AnalyzerResourceOptions {
+    const o = new pb.AnalyzerResourceOptions();
+    o.setProtect(!!r.protect);
+    if (r.parent) o.setParent(r.parent);
+    return o;
+}
+
+function provider(r: ResourceInput): pb.AnalyzerProviderResource | undefined {
+    if (!r.provider) return undefined;
+    const p = new pb.AnalyzerProviderResource();
+    p.setType(r.provider.type);
+    p.setName(r.provider.name);
+    p.setUrn(r.provider.urn);
+    p.setProperties(struct(r.provider.props));
+    return p;
+}
+
+function levelName(l: number): Level {
+    return (["advisory", "mandatory", "disabled", "remediate"] as Level[])[l] ?? "advisory";
+}
+
+function levelEnum(l: Level): pb.EnforcementLevel {
+    return { advisory: pb.EnforcementLevel.ADVISORY, mandatory: pb.EnforcementLevel.MANDATORY, disabled: pb.EnforcementLevel.DISABLED, remediate: pb.EnforcementLevel.REMEDIATE }[l];
+}
+
+function result(res: pb.AnalyzeResponse): AnalyzeResult {
+    return {
+        diagnostics: res.getDiagnosticsList().map((d) => ({
+            policyName: d.getPolicyname(),
+            policyPackName: d.getPolicypackname(),
+            policyPackVersion: d.getPolicypackversion(),
+            description: d.getDescription(),
+            message: d.getMessage(),
+            enforcementLevel: levelName(d.getEnforcementlevel()),
+            urn: d.getUrn(),
+        })),
+        notApplicable: res.getNotApplicableList().map((n) => ({ policyName: n.getPolicyName(), reason: n.getReason() })),
+    };
+}
+
+/** Expands `all`, validates levels and each policy's properties against its schema, and refuses to lower a mandatory default. */
+export function resolvePackConfig(config: PackConfig, info: AnalyzerInfoSummary): { resolved: Record<string, { enforcementLevel?: Level; props: Record<string, unknown> }>; errors: string[] } {
+    const errors: string[] = [];
+    const resolved: Record<string, { enforcementLevel?: Level; props: Record<string, unknown> }> = {};
+    const byName = new Map(info.policies.map((p) => [p.name, p]));
+    const ajv = new Ajv({ allErrors: true, strict: false, useDefaults: true });
+    const all = config.all;
+    if (all !== undefined && (typeof all !== "string" || !LEVELS.includes(all))) errors.push(`all: enforcement level must be one of ${LEVELS.join(", ")}, got ${JSON.stringify(all)}`);
+    for (const p of info.policies) {
+        const entry = config[p.name];
+        let level: Level | undefined = typeof all === "string" && LEVELS.includes(all) ? all : undefined;
+        let props: Record<string, unknown> = {};
+        if (typeof entry === "string") level = entry;
+        else if (entry && typeof entry === "object") {
+            const { enforcementLevel, ...rest } = entry;
+            if (enforcementLevel !== undefined) level = enforcementLevel;
+            props = rest;
+        } else if (entry !== undefined) errors.push(`${p.name}: expected an enforcement level or an object, got ${JSON.stringify(entry)}`);
+        if (level !== undefined && !LEVELS.includes(level)) errors.push(`${p.name}: enforcementLevel must be one of ${LEVELS.join(", ")}, got ${JSON.stringify(level)}`);
+        if (level !== undefined && p.enforcementLevel === "mandatory" && level !== "mandatory" && level !== "remediate") {
+            errors.push(`${p.name}: is mandatory by default; a stack may raise a control, never lower it (got ${level})`);
+        }
+        const schema = { type: "object", properties: p.configSchema?.properties ?? {}, required: p.configSchema?.required ?? [], additionalProperties: false };
+        const validate = ajv.compile(schema);
+        if (!validate(props)) {
+            for (const e of validate.errors ?? []) errors.push(`${p.name}${e.instancePath.replace(/\//g, ".")}: ${e.message}${e.params && "additionalProperty" in e.params ? ` (${(e.params as any).additionalProperty})` : ""}`);
+        }
+        if (entry !== undefined || level !== undefined) resolved[p.name] = { enforcementLevel: level, props };
+    }
+    for (const k of Object.keys(config)) if (k !== "all" && !byName.has(k)) errors.push(`${k}: no such policy in pack ${info.name}`);
+    return { resolved, errors };
+}
+
+function makePack(client: AnalyzerClient, port: number, child: ChildProcess, stderr: () => string): Pack {
+    let info: AnalyzerInfoSummary | undefined;
+    const pack: Pack = {
+        client,
+        port,
+        stderr,
+        async getAnalyzerInfo() {
+            const res = await call<Empty, pb.AnalyzerInfo>(client.getAnalyzerInfo.bind(client), new Empty());
+            info = {
+                name: res.getName(),
+                version: res.getVersion(),
+                supportsConfig: res.getSupportsconfig(),
+                policies: res.getPoliciesList().map((p) => {
+                    const s = p.getConfigschema();
+                    return {
+                        name: p.getName(),
+                        description: p.getDescription(),
+                        enforcementLevel: levelName(p.getEnforcementlevel()),
+                        configSchema: s ? { properties: s.getProperties()?.toJavaScript() ?? {}, required: s.getRequiredList() } : undefined,
+                        policyType: (["unknown", "resource", "stack"] as const)[p.getPolicyType()] ?? "unknown",
+                    };
+                }),
+            };
+            return info;
+        },
+        async configure(config) {
+            const { resolved, errors } = resolvePackConfig(config, info ?? (await pack.getAnalyzerInfo()));
+            if (errors.length > 0) throw new Error(`invalid policy pack config:\n  ${errors.join("\n  ")}`);
+            const req = new pb.ConfigureAnalyzerRequest();
+            const map = req.getPolicyconfigMap();
+            for (const [name, c] of Object.entries(resolved)) {
+                const pc = new pb.PolicyConfig();
+                pc.setEnforcementlevel(levelEnum(c.enforcementLevel ?? (info!.policies.find((p) => p.name === name)?.enforcementLevel as Level) ?? "advisory"));
+                pc.setProperties(struct(c.props));
+                map.set(name, pc);
+            }
+            await call(client.configure.bind(client), req);
+        },
+        async analyze(r) {
+            const req = new pb.AnalyzeRequest();
+            req.setType(r.type);
+            req.setName(r.name);
+            req.setUrn(r.urn ?? defaultUrn(r.type, r.name));
+            req.setProperties(struct(r.props));
+            req.setOptions(options(r));
+            const prov = provider(r);
+            if (prov) req.setProvider(prov);
+            return result(await call<pb.AnalyzeRequest, pb.AnalyzeResponse>(client.analyze.bind(client), req));
+        },
+        async analyzeStack(resources) {
+            const req = new pb.AnalyzeStackRequest();
+            req.setResourcesList(
+                resources.map((r) => {
+                    const ar = new pb.AnalyzerResource();
+                    ar.setType(r.type);
+                    ar.setName(r.name);
+                    ar.setUrn(r.urn ?? defaultUrn(r.type, r.name));
+                    ar.setProperties(struct(r.props));
+                    ar.setOptions(options(r));
+                    if (r.parent) ar.setParent(r.parent);
+                    ar.setDependenciesList(r.dependencies ?? []);
+                    const deps = ar.getPropertydependenciesMap();
+                    for (const [k, urns] of Object.entries(r.propertyDependencies ?? {})) {
+                        const d = new pb.AnalyzerPropertyDependencies();
+                        d.setUrnsList(urns);
+                        deps.set(k, d);
+                    }
+                    const prov = provider(r);
+                    if (prov) ar.setProvider(prov);
+                    return ar;
+                }),
+            );
+            return result(await call<pb.AnalyzeStackRequest, pb.AnalyzeResponse>(client.analyzeStack.bind(client), req));
+        },
+        async stop() {
+            client.close();
+            if (child.exitCode === null) {
+                const exited = new Promise((r) => child.once("exit", r));
+                child.kill("SIGTERM");
+                await Promise.race([exited, new Promise((r) => setTimeout(r, 2000))]);
+            }
+        },
+    };
+    return pack;
+}
+
+/** Standalone wrappers (same as the Pack methods) for callers holding a Pack. */
+export const getAnalyzerInfo = (pack: Pack) => pack.getAnalyzerInfo();
+export const configure = (pack: Pack, config: PackConfig) => pack.configure(config);
+export const analyze = (pack: Pack, resource: ResourceInput) => pack.analyze(resource);
+export const analyzeStack = (pack: Pack, resources: ResourceInput[]) => pack.analyzeStack(resources);
