@@ -1,75 +1,23 @@
 import { strict as assert } from "assert";
-import * as k8s from "@pulumi/kubernetes";
-import { databasePort, loadConfig } from "../config";
-import { App } from "../components/app";
-import { Tenancy } from "../components/tenancy";
-import { tags } from "../components/tags";
-import { Capture, runUnderMocks } from "./support/harness";
+import { Capture, readStackConfig, runProgram } from "./support/harness";
 import { invalidKubernetesObjects } from "./support/k8s-schema";
 
 const ACCOUNT = "111122223333"; // the dev stack's allowed account
-const KEY = (id: string) => `arn:aws:kms:eu-west-1:${ACCOUNT}:key/${id}`;
-const SECRET_ARN = `arn:aws:secretsmanager:eu-west-1:${ACCOUNT}:secret:rds!db-0123abcd-AbCdEf`;
-const ISSUER = "oidc.eks.eu-west-1.amazonaws.com/id/ABC";
 const DEPLOYMENT = "kubernetes:apps/v1:Deployment";
 const INGRESS = "kubernetes:networking.k8s.io/v1:Ingress";
-const DEV_APP = { name: "shop-api", team: "payments", imageTag: "1.0.0", replicas: 1, minReplicas: 1, maxReplicas: 3, settings: { SPRING_PROFILES_ACTIVE: "dev", LOG_LEVEL: "DEBUG" } };
+const BUCKET = "aws:s3/bucket:Bucket";
+const DEV_APP = JSON.parse(readStackConfig("dev")["platform:app"]) as Record<string, unknown>;
 
-/** The application tier as index.ts composes it: team namespaces, then the app in its team's namespace. */
-async function buildAppTier(app: Record<string, unknown> | undefined = DEV_APP, stack = "dev"): Promise<Capture> {
-    const { capture } = await runUnderMocks(
-        stack,
-        () => {
-            const cfg = loadConfig();
-            const provider = new k8s.Provider("k8s", { kubeconfig: "{}" });
-            const port = databasePort(cfg.database.engine);
-            const tenancy = new Tenancy("tenancy", {
-                provider,
-                teams: cfg.teams,
-                deployerGroup: "platform:ci-deployers",
-                ingressNamespace: "ingress-nginx",
-                databasePort: port,
-                isolatedSubnetCidrs: ["10.10.128.0/20", "10.10.144.0/20"],
-                tags: tags(cfg, "tenancy"),
-            });
-            const a = cfg.app;
-            return new App("app", {
-                provider,
-                namespace: tenancy.namespaces[a.team],
-                name: a.name,
-                imageTag: a.imageTag,
-                port: a.port,
-                replicas: a.replicas,
-                minReplicas: a.minReplicas,
-                maxReplicas: a.maxReplicas,
-                targetCpuPercent: a.targetCpuPercent,
-                cpuRequest: a.cpuRequest,
-                cpuLimit: a.cpuLimit,
-                memoryRequest: a.memoryRequest,
-                memoryLimit: a.memoryLimit,
-                readinessPath: a.readinessPath,
-                livenessPath: a.livenessPath,
-                settings: a.settings,
-                s3Prefix: a.s3Prefix,
-                imageRetentionCount: a.imageRetentionCount,
-                hosts: [`${cfg.edge.appHost}.${cfg.domain}`, ...cfg.edge.extraHosts.map((h) => `${h}.${cfg.domain}`)],
-                oidcProviderArn: `arn:aws:iam::${ACCOUNT}:oidc-provider/${ISSUER}`,
-                oidcProviderUrl: `https://${ISSUER}`,
-                appKeyArn: KEY("app"),
-                dataKeyArn: KEY("data"),
-                databaseSecretArn: SECRET_ARN,
-                databaseSecretKeyArn: KEY("data"),
-                databaseAddress: "app-db.abc123.eu-west-1.rds.amazonaws.com",
-                databasePort: port,
-                databaseName: cfg.database.databaseName,
-                protect: cfg.protect,
-                tags: tags(cfg, "app"),
-            });
-        },
-        { overrides: app ? { app } : {} },
-    );
-    return capture;
+/** The real program (index.ts): the app tier wired to the real keys, database, cluster and team namespaces. */
+async function buildAppTier(app?: Record<string, unknown>, stack = "dev"): Promise<Capture> {
+    return (await runProgram(stack, { overrides: app ? { app } : {} })).capture;
 }
+
+/** What the other tiers hand the app, read from the resources that produce it. */
+const KEY_ARN = /^arn:aws:kms:eu-west-1:111122223333:key\//;
+const key = (c: Capture, purpose: string): string => c.one("aws:kms/key:Key", purpose).state.arn;
+const secretArn = (c: Capture): string => c.one("aws:rds/instance:Instance").state.masterUserSecrets[0].secretArn;
+const issuer = (c: Capture): string => c.one("eks:index:Cluster").state.oidcIssuer;
 
 const podSpec = (c: Capture) => c.one(DEPLOYMENT).inputs.spec.template.spec;
 const statements = (c: Capture) => JSON.parse(c.one("aws:iam/rolePolicy:RolePolicy", "irsa").inputs.policy).Statement;
@@ -90,7 +38,8 @@ describe("app", () => {
             assert.equal(repo.inputs.name, "shop-api");
             assert.equal(repo.inputs.imageScanningConfiguration.scanOnPush, true);
             assert.equal(repo.inputs.imageTagMutability, "IMMUTABLE");
-            assert.deepEqual(repo.inputs.encryptionConfigurations, [{ encryptionType: "KMS", kmsKey: KEY("data") }]);
+            assert.deepEqual(repo.inputs.encryptionConfigurations, [{ encryptionType: "KMS", kmsKey: key(dev, "data") }]);
+            assert.match(key(dev, "data"), KEY_ARN);
         });
 
         it("expires untagged images and keeps the configured number of images", () => {
@@ -107,6 +56,9 @@ describe("app", () => {
     describe("IRSA role", () => {
         it("trusts only the app's service account in its team namespace", () => {
             const trust = JSON.parse(dev.one("aws:iam/role:Role", "irsa").inputs.assumeRolePolicy).Statement;
+            const ISSUER = issuer(dev);
+            assert.match(ISSUER, /^oidc\.eks\.eu-west-1\.amazonaws\.com\/id\/[0-9A-F]+$/);
+            assert.equal(`arn:aws:iam::${ACCOUNT}:oidc-provider/${ISSUER}`, dev.one("eks:index:Cluster").state.oidcProviderArn, "the cluster's OIDC provider");
             assert.deepEqual(trust, [
                 {
                     Effect: "Allow",
@@ -118,6 +70,10 @@ describe("app", () => {
         });
 
         it("allows exactly the envelope key, the database secret and its decryption via Secrets Manager", () => {
+            const KEY = (purpose: string) => key(dev, purpose);
+            const SECRET_ARN = secretArn(dev);
+            assert.match(KEY("app"), KEY_ARN);
+            assert.match(SECRET_ARN, /^arn:aws:secretsmanager:eu-west-1:111122223333:secret:rds!db-/);
             assert.deepEqual(statements(dev), [
                 { Sid: "AppEnvelopeEncryption", Effect: "Allow", Action: ["kms:GenerateDataKey", "kms:Decrypt"], Resource: KEY("app") },
                 { Sid: "ReadDatabaseSecret", Effect: "Allow", Action: ["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"], Resource: SECRET_ARN },
@@ -132,7 +88,7 @@ describe("app", () => {
         });
 
         it("adds only the configured bucket prefix, and the bucket key through S3, when s3Prefix is set", () => {
-            const bucketArn = withBucketAccess.one("aws:s3/bucket:Bucket").state.arn;
+            const bucketArn = withBucketAccess.one(BUCKET, "objects").state.arn;
             assert.deepEqual(statements(withBucketAccess).slice(3), [
                 { Sid: "AppObjects", Effect: "Allow", Action: ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"], Resource: `${bucketArn}/uploads/*` },
                 { Sid: "ListAppPrefix", Effect: "Allow", Action: "s3:ListBucket", Resource: bucketArn, Condition: { StringLike: { "s3:prefix": ["uploads/*"] } } },
@@ -140,7 +96,7 @@ describe("app", () => {
                     Sid: "BucketKeyViaS3",
                     Effect: "Allow",
                     Action: ["kms:GenerateDataKey", "kms:Decrypt"],
-                    Resource: KEY("data"),
+                    Resource: key(withBucketAccess, "data"),
                     Condition: { StringEquals: { "kms:ViaService": "s3.eu-west-1.amazonaws.com", "kms:EncryptionContext:aws:s3:arn": bucketArn } },
                 },
             ]);
@@ -236,17 +192,20 @@ describe("app", () => {
     describe("configuration", () => {
         it("puts settings and connection facts in the ConfigMap, never the password", () => {
             const cm = dev.one("kubernetes:core/v1:ConfigMap");
+            const db = dev.one("aws:rds/instance:Instance").state;
+            assert.match(db.address, /^database-db\..+\.eu-west-1\.rds\.amazonaws\.com$/);
+            assert.match(secretArn(dev), /^arn:aws:secretsmanager:eu-west-1:111122223333:secret:rds!db-/);
             assert.equal(cm.inputs.metadata.namespace, "payments");
             assert.deepEqual(cm.inputs.data, {
                 SPRING_PROFILES_ACTIVE: "dev",
                 LOG_LEVEL: "DEBUG",
                 AWS_REGION: "eu-west-1",
-                DATABASE_HOST: "app-db.abc123.eu-west-1.rds.amazonaws.com",
+                DATABASE_HOST: db.address,
                 DATABASE_PORT: "5432",
                 DATABASE_NAME: "app",
-                DATABASE_SECRET_ARN: SECRET_ARN,
-                APP_KMS_KEY_ARN: KEY("app"),
-                APP_BUCKET: dev.one("aws:s3/bucket:Bucket").state.bucket,
+                DATABASE_SECRET_ARN: secretArn(dev),
+                APP_KMS_KEY_ARN: key(dev, "app"),
+                APP_BUCKET: dev.one(BUCKET, "objects").state.bucket,
             });
             assert.deepEqual(podSpec(dev).containers[0].envFrom, [{ configMapRef: { name: "shop-api-config" } }]);
             assert.ok(!podSpec(dev).containers[0].env.some((e: any) => e.valueFrom), "no secret references in env");
@@ -278,6 +237,8 @@ describe("app", () => {
             const ingress = prod.one(INGRESS).inputs.spec;
             assert.deepEqual(ingress.tls[0].hosts, ["app.shop.example.com", "www.shop.example.com"]);
             assert.deepEqual(ingress.rules.map((r: any) => r.host), ingress.tls[0].hosts);
+            const cert = prod.one("aws:acm/certificate:Certificate").inputs;
+            assert.deepEqual(ingress.tls[0].hosts, [cert.domainName, ...cert.subjectAlternativeNames], "the hosts the edge tier's certificate and records serve");
         });
 
         it("keeps the Service internal", () => {
@@ -299,19 +260,19 @@ describe("app", () => {
 
     describe("object bucket", () => {
         it("encrypts with the data key, versions, blocks public access and disables ACLs", () => {
-            const bucketId = dev.one("aws:s3/bucket:Bucket").id;
-            const sse = dev.one("aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration");
+            const bucketId = dev.one(BUCKET, "objects").id;
+            const sse = dev.one("aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration", "objects");
             assert.equal(sse.inputs.bucket, bucketId);
-            assert.deepEqual(sse.inputs.rules, [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms", kmsMasterKeyId: KEY("data") }, bucketKeyEnabled: true }]);
-            const pab = dev.one("aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock").inputs;
+            assert.deepEqual(sse.inputs.rules, [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms", kmsMasterKeyId: key(dev, "data") }, bucketKeyEnabled: true }]);
+            const pab = dev.one("aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock", "objects").inputs;
             assert.deepEqual([pab.blockPublicAcls, pab.blockPublicPolicy, pab.ignorePublicAcls, pab.restrictPublicBuckets], [true, true, true, true]);
-            assert.equal(dev.one("aws:s3/bucketOwnershipControls:BucketOwnershipControls").inputs.rule.objectOwnership, "BucketOwnerEnforced");
-            assert.equal(dev.one("aws:s3/bucketVersioning:BucketVersioning").inputs.versioningConfiguration.status, "Enabled");
+            assert.equal(dev.one("aws:s3/bucketOwnershipControls:BucketOwnershipControls", "objects").inputs.rule.objectOwnership, "BucketOwnerEnforced");
+            assert.equal(dev.one("aws:s3/bucketVersioning:BucketVersioning", "objects").inputs.versioningConfiguration.status, "Enabled");
         });
 
         it("denies every request that is not over TLS", () => {
-            const bucket = dev.one("aws:s3/bucket:Bucket");
-            const policy = dev.one("aws:s3/bucketPolicy:BucketPolicy");
+            const bucket = dev.one(BUCKET, "objects");
+            const policy = dev.one("aws:s3/bucketPolicy:BucketPolicy", "objects");
             assert.equal(policy.inputs.bucket, bucket.id);
             const tls = JSON.parse(policy.inputs.policy).Statement.find((s: any) => s.Sid === "DenyInsecureTransport");
             assert.deepEqual(tls, {
@@ -325,11 +286,11 @@ describe("app", () => {
         });
 
         it("protects the bucket and repository on protected stacks, and deletes them with contents elsewhere", () => {
-            for (const type of ["aws:s3/bucket:Bucket", "aws:ecr/repository:Repository"]) {
-                assert.equal(prod.one(type).protect, true, `prod ${type}`);
-                assert.equal(dev.one(type).protect, false, `dev ${type}`);
+            for (const [type, name] of [[BUCKET, "objects"], ["aws:ecr/repository:Repository", "repo"]]) {
+                assert.equal(prod.one(type, name).protect, true, `prod ${type}`);
+                assert.equal(dev.one(type, name).protect, false, `dev ${type}`);
             }
-            assert.deepEqual([prod.one("aws:s3/bucket:Bucket").inputs.forceDestroy, dev.one("aws:s3/bucket:Bucket").inputs.forceDestroy], [false, true]);
+            assert.deepEqual([prod.one(BUCKET, "objects").inputs.forceDestroy, dev.one(BUCKET, "objects").inputs.forceDestroy], [false, true]);
             assert.deepEqual([prod.one("aws:ecr/repository:Repository").inputs.forceDelete, dev.one("aws:ecr/repository:Repository").inputs.forceDelete], [false, true]);
         });
     });
@@ -337,6 +298,8 @@ describe("app", () => {
     it("produces Kubernetes objects that validate against the Kubernetes schemas", () => {
         const objects = dev.resources.filter((r) => r.type.startsWith("kubernetes:") && r.parent.includes("platform:app:App"));
         assert.deepEqual(objects.map((r) => r.type.split(":")[2]).sort(), ["ConfigMap", "Deployment", "HorizontalPodAutoscaler", "Ingress", "NetworkPolicy", "PodDisruptionBudget", "Service", "ServiceAccount"]);
+        // Every full Kubernetes object the program declares: the team namespaces' and the cluster tier's too.
         assert.deepEqual(invalidKubernetesObjects(dev.resources), []);
+        assert.ok(dev.resources.filter((r) => r.type === "kubernetes:storage.k8s.io/v1:StorageClass").length > 0, "the cluster tier's StorageClass is among the validated objects");
     });
 });

@@ -1,70 +1,17 @@
 import { strict as assert } from "assert";
-import * as aws from "@pulumi/aws";
-import * as pulumi from "@pulumi/pulumi";
-import { databasePort, loadConfig } from "../config";
-import { ADMIN_POLICY, Cluster, CONTROL_PLANE_LOG_TYPES, INGRESS_CHART, VIEW_POLICY, amiTypeFor, withoutCreatorAdmin } from "../components/cluster";
-import { Keys } from "../components/keys";
-import { Network } from "../components/network";
-import { tags } from "../components/tags";
-import { Capture, CapturedResource, RunOptions, runUnderMocks } from "./support/harness";
+import { ADMIN_POLICY, CONTROL_PLANE_LOG_TYPES, INGRESS_CHART, VIEW_POLICY, amiTypeFor, withoutCreatorAdmin } from "../components/cluster";
+import { Capture, CapturedResource, RunOptions, runProgram } from "./support/harness";
 
-const ALB_SG = "sg-alb";
-const TARGET_GROUP = "arn:aws:elasticloadbalancing:eu-west-1:111122223333:targetgroup/tg/abc";
 const EKS = "eks:index:Cluster";
 const NODE_GROUP = "aws:eks/nodeGroup:NodeGroup";
 const LAUNCH_TEMPLATE = "aws:ec2/launchTemplate:LaunchTemplate";
 const ADDON = "aws:eks/addon:Addon";
 const CHART = "kubernetes:helm.sh/v4:Chart";
+const SG = "aws:ec2/securityGroup:SecurityGroup";
 
-/** The app tier as index.ts composes it: config → keys → network → cluster (the edge tier's outputs stubbed). */
+/** The real program (index.ts) for `stack`: the cluster tier fed by the real network and edge tiers. */
 async function build(stack: string, options: RunOptions = {}): Promise<Capture> {
-    const { capture } = await runUnderMocks(
-        stack,
-        () => {
-            const cfg = loadConfig();
-            const region = new pulumi.Config("aws").require("region");
-            const accountId = aws.getCallerIdentityOutput().accountId;
-            const keys = new Keys("keys", { accountId, region, aliasPrefix: `aws-platform-${stack}`, tags: tags(cfg, "keys") });
-            const network = new Network("network", {
-                cidr: cfg.vpcCidr,
-                azCount: cfg.azCount,
-                natMode: cfg.natMode,
-                databasePort: databasePort(cfg.database.engine),
-                logsKeyArn: keys.arns.logs,
-                flowLogRetentionDays: cfg.flowLogRetentionDays,
-                region,
-                tags: tags(cfg, "network"),
-            });
-            new Cluster("cluster", {
-                vpcId: network.vpcId,
-                vpcCidr: network.vpcCidr,
-                privateSubnetIds: network.privateSubnetIds,
-                accountId,
-                region,
-                version: cfg.cluster.version,
-                publicEndpoint: cfg.cluster.publicEndpoint,
-                publicAccessCidrs: cfg.cluster.publicAccessCidrs,
-                serviceCidr: cfg.cluster.serviceCidr,
-                secretsKeyArn: keys.arns.eks,
-                ebsKeyArn: keys.arns.ebs,
-                logsKeyArn: keys.arns.logs,
-                logRetentionDays: cfg.flowLogRetentionDays,
-                adminRoleArns: cfg.cluster.adminRoleArns,
-                deployerRoleArn: cfg.cluster.deployerRoleArn,
-                viewerRoleArns: cfg.cluster.viewerRoleArns,
-                teams: cfg.teams,
-                nodeGroups: cfg.cluster.nodeGroups,
-                albSecurityGroupId: ALB_SG,
-                targetGroupArn: TARGET_GROUP,
-                ingressNodePort: cfg.cluster.ingressNodePort,
-                ingressReplicas: cfg.cluster.ingressReplicas,
-                protect: cfg.protect,
-                tags: tags(cfg, "app"),
-            });
-        },
-        options,
-    );
-    return capture;
+    return (await runProgram(stack, options)).capture;
 }
 
 const privateSubnetIds = (c: Capture) => c.ofType("aws:ec2/subnet:Subnet").filter((s) => s.inputs.tags["subnet-layer"] === "private").map((s) => s.id);
@@ -227,12 +174,14 @@ describe("cluster tier", () => {
         });
 
         it("puts nodes in the EKS cluster SG and a node SG that admits only the ALB, on the ingress node port", () => {
-            const nodeSg = dev.one("aws:ec2/securityGroup:SecurityGroup", "nodes");
+            const nodeSg = dev.one(SG, "nodes");
+            const albSg = dev.one(SG, "alb");
+            assert.equal(albSg.parent, dev.one("platform:edge:Edge").urn, "the edge tier's ALB security group");
             assert.deepEqual(dev.one(LAUNCH_TEMPLATE, "general").inputs.vpcSecurityGroupIds, [dev.one(EKS).state.clusterSecurityGroupId, nodeSg.id]);
             const rules = dev.ofType("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule").filter((r) => r.inputs.securityGroupId === nodeSg.id);
             assert.deepEqual(
                 rules.map((r) => [r.inputs.ipProtocol, r.inputs.fromPort, r.inputs.toPort, r.inputs.referencedSecurityGroupId, r.inputs.cidrIpv4]),
-                [["tcp", 30443, 30443, ALB_SG, undefined]],
+                [["tcp", 30443, 30443, albSg.id, undefined]],
             );
             assert.equal(nodeSg.inputs.ingress, undefined);
         });
@@ -240,7 +189,10 @@ describe("cluster tier", () => {
         it("registers every node group's Auto Scaling group with the edge tier's target group", () => {
             const group = prod.one(NODE_GROUP, "general");
             const attachment = prod.one("aws:autoscaling/attachment:Attachment", "general-ingress");
-            assert.equal(attachment.inputs.lbTargetGroupArn, TARGET_GROUP);
+            const targetGroup = prod.one("aws:lb/targetGroup:TargetGroup");
+            assert.equal(targetGroup.parent, prod.one("platform:edge:Edge").urn, "the edge tier's target group");
+            assert.equal(attachment.inputs.lbTargetGroupArn, targetGroup.state.arn);
+            assert.match(attachment.inputs.lbTargetGroupArn, /^arn:aws:elasticloadbalancing:eu-west-1:444455556666:targetgroup\//);
             assert.equal(attachment.inputs.autoscalingGroupName, group.state.resources[0].autoscalingGroups[0].name);
             assert.match(attachment.inputs.autoscalingGroupName, /^eks-/);
         });
@@ -325,13 +277,13 @@ describe("cluster tier", () => {
         });
 
         it("guards the ingress-nginx namespace: baseline PSS, quota, limit defaults, default-deny", () => {
-            const ns = dev.one("kubernetes:core/v1:Namespace").inputs.metadata;
+            const ns = dev.one("kubernetes:core/v1:Namespace", "ingress-ns").inputs.metadata;
             assert.equal(ns.name, "ingress-nginx");
             assert.equal(ns.labels["pod-security.kubernetes.io/enforce"], "baseline");
-            const quota = dev.one("kubernetes:core/v1:ResourceQuota").inputs;
+            const quota = dev.one("kubernetes:core/v1:ResourceQuota", "ingress-quota").inputs;
             assert.equal(quota.metadata.namespace, "ingress-nginx");
             for (const k of ["requests.cpu", "requests.memory", "limits.memory", "pods"]) assert.ok(quota.spec.hard[k], k);
-            const [limits] = dev.one("kubernetes:core/v1:LimitRange").inputs.spec.limits;
+            const [limits] = dev.one("kubernetes:core/v1:LimitRange", "ingress-limits").inputs.spec.limits;
             assert.equal(limits.type, "Container");
             assert.ok(limits.default && limits.defaultRequest);
             const deny = dev.one("kubernetes:networking.k8s.io/v1:NetworkPolicy", "ingress-default-deny").inputs;
@@ -388,7 +340,7 @@ describe("cluster tier", () => {
 
         it("waits for the namespace guardrails and the nodes before installing", () => {
             const chart = dev.one(CHART);
-            assert.ok(chart.dependencies.includes(dev.one("kubernetes:core/v1:Namespace").urn));
+            assert.ok(chart.dependencies.includes(dev.one("kubernetes:core/v1:Namespace", "ingress-ns").urn));
             assert.ok(chart.dependencies.includes(dev.one(NODE_GROUP, "general").urn));
         });
     });

@@ -1,52 +1,30 @@
 import { strict as assert } from "assert";
-import * as aws from "@pulumi/aws";
-import * as pulumi from "@pulumi/pulumi";
-import { databasePort, loadConfig } from "../config";
-import { Database, backupSchedule, majorVersion, parameterGroupFamily } from "../components/database";
-import { Keys } from "../components/keys";
-import { Network } from "../components/network";
-import { tags } from "../components/tags";
-import { Capture, readStackConfig, runUnderMocks } from "./support/harness";
+import { backupSchedule, majorVersion, parameterGroupFamily } from "../components/database";
+import { Capture, CapturedResource, readStackConfig, runProgram } from "./support/harness";
 
 const INSTANCE = "aws:rds/instance:Instance";
 const PARAMS = "aws:rds/parameterGroup:ParameterGroup";
 const INGRESS = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule";
+const SG = "aws:ec2/securityGroup:SecurityGroup";
+const DATABASE = "platform:data:Database";
 
-/** The data tier composed as index.ts composes it; the cluster tier's node security group is a fixed id. */
-async function build(stack: string, overrides?: Record<string, unknown>) {
-    return runUnderMocks(
-        stack,
-        () => {
-            const cfg = loadConfig();
-            const prefix = `${pulumi.getProject()}-${pulumi.getStack()}`;
-            const region = new pulumi.Config("aws").require("region");
-            const tagsFor = (tier: string) => tags(cfg, tier);
-            const keys = new Keys("keys", { accountId: aws.getCallerIdentityOutput().accountId, region, aliasPrefix: prefix, tags: tagsFor("keys") });
-            const network = new Network("network", {
-                cidr: cfg.vpcCidr,
-                azCount: cfg.azCount,
-                natMode: cfg.natMode,
-                databasePort: databasePort(cfg.database.engine),
-                logsKeyArn: keys.arns.logs,
-                flowLogRetentionDays: cfg.flowLogRetentionDays,
-                region,
-                tags: tagsFor("network"),
-            });
-            const db = new Database("database", {
-                vpcId: network.vpcId,
-                subnetIds: network.isolatedSubnetIds,
-                allowedSecurityGroupIds: ["sg-nodes"],
-                kmsKeyArn: keys.arns.data,
-                logsKeyArn: keys.arns.logs,
-                ...cfg.database,
-                port: databasePort(cfg.database.engine),
-                protect: cfg.protect,
-                tags: tagsFor("data"),
-            });
-            return { endpoint: db.endpoint, address: db.address, port: db.port, masterSecretArn: db.masterSecretArn, securityGroupId: db.securityGroupId, instanceArn: db.instanceArn };
-        },
-        { overrides },
-    );
+const settings = require("@pulumi/pulumi/runtime/settings");
+
+/**
+ * The outputs a component registered with the engine, read from the mock monitor (the harness records
+ * registrations, not `registerOutputs`). Only valid until the next program run replaces the monitor.
+ */
+function registeredOutputs(c: Capture, type: string): Record<string, unknown> {
+    const state = settings.getMonitor().resources.get(c.one(type).urn)?.state;
+    return typeof state?.toJavaScript === "function" ? state.toJavaScript() : state;
+}
+
+/** Resources under the data tier's component (the program also builds every other tier). */
+function dataTier(c: Capture): CapturedResource[] {
+    const out: CapturedResource[] = [];
+    const walk = (urn: string) => c.childrenOf(urn).forEach((r) => (out.push(r), walk(r.urn)));
+    walk(c.one(DATABASE).urn);
+    return out;
 }
 
 /** Every key path in `v` whose name mentions a password. */
@@ -61,13 +39,15 @@ describe("data tier", () => {
     let prod: Capture;
     let mysql: Capture;
     let devOutputs: Record<string, unknown>;
+    let devDatabaseOutputs: Record<string, unknown>;
     before(async () => {
-        const devRun = await build("dev");
+        const devRun = await runProgram("dev");
         dev = devRun.capture;
-        devOutputs = devRun.outputs as Record<string, unknown>;
-        prod = (await build("prod")).capture;
+        devOutputs = devRun.outputs;
+        devDatabaseOutputs = registeredOutputs(dev, DATABASE);
+        prod = (await runProgram("prod")).capture;
         const devDatabase = JSON.parse(readStackConfig("dev")["platform:database"]);
-        mysql = (await build("dev", { database: { ...devDatabase, engine: "mysql", engineVersion: "8.0.39" } })).capture;
+        mysql = (await runProgram("dev", { overrides: { database: { ...devDatabase, engine: "mysql", engineVersion: "8.0.39" } } })).capture;
     });
 
     it("keeps the database in the isolated subnets only", () => {
@@ -86,16 +66,18 @@ describe("data tier", () => {
     it("is not publicly accessible and admits only the EKS security group on the DB port", () => {
         const db = dev.one(INSTANCE);
         assert.equal(db.inputs.publiclyAccessible, false);
-        const sg = dev.one("aws:ec2/securityGroup:SecurityGroup", "sg");
+        const sg = dev.one(SG, "sg");
+        const nodes = dev.one(SG, "nodes");
+        assert.equal(nodes.parent, dev.one("platform:cluster:Cluster").urn, "the node security group the cluster tier creates");
         assert.deepEqual(db.inputs.vpcSecurityGroupIds, [sg.id]);
         assert.equal(sg.inputs.ingress, undefined, "no inline rules");
         assert.equal(sg.inputs.egress, undefined, "no inline rules");
         const rules = dev.ofType(INGRESS).filter((r) => r.inputs.securityGroupId === sg.id);
         assert.deepEqual(
             rules.map((r) => [r.inputs.referencedSecurityGroupId, r.inputs.ipProtocol, r.inputs.fromPort, r.inputs.toPort, r.inputs.cidrIpv4, r.inputs.cidrIpv6]),
-            [["sg-nodes", "tcp", 5432, 5432, undefined, undefined]],
+            [[nodes.id, "tcp", 5432, 5432, undefined, undefined]],
         );
-        assert.deepEqual(dev.ofType("aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule"), []);
+        assert.deepEqual(dataTier(dev).filter((r) => r.type === "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule"), []);
         assert.deepEqual(dev.ofType("aws:ec2/securityGroupRule:SecurityGroupRule"), []);
     });
 
@@ -161,7 +143,7 @@ describe("data tier", () => {
         const db = mysql.one(INSTANCE).inputs;
         assert.deepEqual([db.engine, db.engineVersion, db.port, db.parameterGroupName, db.optionGroupName], ["mysql", "8.0", 3306, pg.state.name, options.state.name]);
         assert.deepEqual(db.enabledCloudwatchLogsExports, ["audit", "error", "general", "slowquery"]);
-        assert.deepEqual(mysql.ofType(INGRESS).map((r) => [r.inputs.fromPort, r.inputs.toPort]), [[3306, 3306]]);
+        assert.deepEqual(dataTier(mysql).filter((r) => r.type === INGRESS).map((r) => [r.inputs.fromPort, r.inputs.toPort]), [[3306, 3306]]);
     });
 
     it("turns Performance Insights off where RDS for MySQL does not offer it (db.t4g.micro)", () => {
@@ -227,11 +209,20 @@ describe("data tier", () => {
     });
 
     it("hands the app tier the endpoint, port and the RDS-managed secret", () => {
-        assert.match(devOutputs.endpoint as string, /^database-db\..+\.rds\.amazonaws\.com:5432$/);
-        assert.equal(devOutputs.port, 5432);
-        assert.match(devOutputs.masterSecretArn as string, /^arn:aws:secretsmanager:eu-west-1:111122223333:secret:rds!db-/);
-        assert.equal(devOutputs.securityGroupId, dev.one("aws:ec2/securityGroup:SecurityGroup", "sg").id);
-        assert.equal(devOutputs.instanceArn, dev.one(INSTANCE).state.arn);
+        const out = devDatabaseOutputs;
+        assert.match(out.endpoint as string, /^database-db\..+\.rds\.amazonaws\.com:5432$/);
+        assert.equal(out.port, 5432);
+        assert.match(out.masterSecretArn as string, /^arn:aws:secretsmanager:eu-west-1:111122223333:secret:rds!db-/);
+        assert.equal(out.securityGroupId, dev.one(SG, "sg").id);
+        assert.equal(out.instanceArn, dev.one(INSTANCE).state.arn);
+        assert.deepEqual([devOutputs.databaseEndpoint, devOutputs.databaseSecretArn], [out.endpoint, out.masterSecretArn], "the stack exports the same");
+        // What the app tier actually receives from the program's wiring.
+        const connection = dev.one("kubernetes:core/v1:ConfigMap", "config").inputs.data;
+        assert.deepEqual(
+            [connection.DATABASE_HOST, connection.DATABASE_PORT, connection.DATABASE_SECRET_ARN],
+            [dev.one(INSTANCE).state.address, "5432", out.masterSecretArn],
+        );
+        assert.equal(out.address, connection.DATABASE_HOST);
     });
 
     it("parents every data resource to the Database component", () => {

@@ -1,60 +1,16 @@
 import { strict as assert } from "assert";
-import * as aws from "@pulumi/aws";
-import * as pulumi from "@pulumi/pulumi";
-import { databasePort, loadConfig } from "../config";
-import { Edge, INGRESS_HEALTH_PATH, TLS_POLICY } from "../components/edge";
-import { Keys } from "../components/keys";
-import { Network } from "../components/network";
-import { tags } from "../components/tags";
-import { Capture, readStackConfig, runUnderMocks } from "./support/harness";
+import { INGRESS_HEALTH_PATH, TLS_POLICY } from "../components/edge";
+import { Capture, readStackConfig, runProgram } from "./support/harness";
 
 const LISTENER = "aws:lb/listener:Listener";
 const ALB = "aws:lb/loadBalancer:LoadBalancer";
 const RECORD = "aws:route53/record:Record";
+const SG = "aws:ec2/securityGroup:SecurityGroup";
 const ALLOWED_TLS_POLICIES = ["ELBSecurityPolicy-TLS13-1-2-2021-06", "ELBSecurityPolicy-TLS13-1-2-Res-2021-06", "ELBSecurityPolicy-TLS13-1-3-2021-06"];
 
-/** The keys → network → edge slice of index.ts, wired the same way. */
+/** The real program (index.ts) for `stack`: the edge tier as it is wired, next to the tiers it feeds. */
 async function edgeStack(stack: "dev" | "prod", overrides?: Record<string, unknown>): Promise<Capture> {
-    const { capture } = await runUnderMocks(
-        stack,
-        () => {
-            const cfg = loadConfig();
-            const prefix = `${pulumi.getProject()}-${pulumi.getStack()}`;
-            const region = new pulumi.Config("aws").require("region");
-            const accountId = aws.getCallerIdentityOutput().accountId;
-            const keys = new Keys("keys", { accountId, region, aliasPrefix: prefix, tags: tags(cfg, "keys") });
-            const network = new Network("network", {
-                cidr: cfg.vpcCidr,
-                azCount: cfg.azCount,
-                natMode: cfg.natMode,
-                databasePort: databasePort(cfg.database.engine),
-                logsKeyArn: keys.arns.logs,
-                flowLogRetentionDays: cfg.flowLogRetentionDays,
-                region,
-                tags: tags(cfg, "network"),
-            });
-            const edge = new Edge("edge", {
-                vpcId: network.vpcId,
-                publicSubnetIds: network.publicSubnetIds,
-                privateSubnetCidrs: network.privateSubnetCidrs,
-                domain: cfg.domain,
-                appHost: cfg.edge.appHost,
-                extraHosts: cfg.edge.extraHosts,
-                hostedZoneId: cfg.hostedZoneId,
-                wafRateLimit: cfg.edge.wafRateLimit,
-                idleTimeoutSeconds: cfg.edge.idleTimeoutSeconds,
-                accessLogRetentionDays: cfg.edge.accessLogRetentionDays,
-                deletionProtection: cfg.protect,
-                ingressNodePort: cfg.cluster.ingressNodePort,
-                logsKeyArn: keys.arns.logs,
-                logRetentionDays: cfg.flowLogRetentionDays,
-                tags: tags(cfg, "edge"),
-            });
-            return { hostnames: edge.hostnames, certificateArn: edge.certificateArn, zoneId: edge.zoneId };
-        },
-        { overrides },
-    );
-    return capture;
+    return (await runProgram(stack, { overrides })).capture;
 }
 
 function listenerOn(c: Capture, port: number) {
@@ -133,7 +89,7 @@ describe("edge tier", () => {
     });
 
     it("admits only 80 and 443 from the internet and sends only to the ingress node port in the private subnets", () => {
-        const sg = prod.one("aws:ec2/securityGroup:SecurityGroup", "alb");
+        const sg = prod.one(SG, "alb");
         assert.deepEqual(prod.one(ALB).inputs.securityGroups, [sg.id]);
         assert.equal(sg.inputs.tags["sg-role"], "alb-public", "NET-04 allows world ingress only on this role");
         assert.deepEqual(
@@ -156,8 +112,12 @@ describe("edge tier", () => {
     it("follows the configured ingress node port on both sides of the hop", async () => {
         const c = await edgeStack("dev", { cluster: { ...JSON.parse(readStackConfig("dev")["platform:cluster"]), ingressNodePort: 31443 } });
         assert.equal(c.one("aws:lb/targetGroup:TargetGroup").inputs.port, 31443);
-        const egress = c.one("aws:ec2/securityGroup:SecurityGroup", "alb").inputs.egress;
-        assert.deepEqual(egress.map((r: any) => [r.fromPort, r.toPort]), [[31443, 31443]]);
+        const alb = c.one(SG, "alb");
+        assert.deepEqual(alb.inputs.egress.map((r: any) => [r.fromPort, r.toPort]), [[31443, 31443]]);
+        // The far side of the hop, as the program wires it: the node SG admits the ALB SG on that port, and nginx listens there.
+        const fromAlb = c.ofType("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule").filter((r) => r.inputs.referencedSecurityGroupId === alb.id);
+        assert.deepEqual(fromAlb.map((r) => [r.inputs.securityGroupId, r.inputs.fromPort, r.inputs.toPort]), [[c.one(SG, "nodes").id, 31443, 31443]]);
+        assert.deepEqual(c.one("kubernetes:helm.sh/v4:Chart").inputs.values.controller.service.nodePorts, { https: 31443 });
     });
 
     it("associates a WAF web ACL with the ALB: rate limit from config, AWS managed rules, metrics on", () => {
@@ -189,7 +149,7 @@ describe("edge tier", () => {
         assert.equal(group.inputs.kmsKeyId, prod.one("aws:kms/key:Key", "logs").state.arn);
         assert.equal(group.inputs.retentionInDays, 365);
         assert.deepEqual(logging.inputs.redactedFields.map((f: any) => f.singleHeader.name).sort(), ["authorization", "cookie"]);
-        const policy = JSON.parse(prod.one("aws:cloudwatch/logResourcePolicy:LogResourcePolicy").inputs.policyDocument);
+        const policy = JSON.parse(prod.one("aws:cloudwatch/logResourcePolicy:LogResourcePolicy", "waf-logs").inputs.policyDocument);
         assert.deepEqual(policy.Statement.map((s: any) => [s.Principal.Service, s.Resource]), [["delivery.logs.amazonaws.com", `${group.state.arn}:*`]]);
     });
 
@@ -250,7 +210,7 @@ describe("edge tier", () => {
         assert.equal(side("bucketVersioning:BucketVersioning").versioningConfiguration.status, "Enabled");
         const expiry = side("bucketLifecycleConfiguration:BucketLifecycleConfiguration").rules.find((r: any) => r.expiration?.days);
         assert.deepEqual([expiry.status, expiry.expiration.days], ["Enabled", 365]);
-        assert.equal(dev.one("aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration").inputs.rules[0].expiration.days, 30);
+        assert.equal(dev.one("aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration", "access-logs").inputs.rules[0].expiration.days, 30);
         for (const t of ["bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration", "bucketPolicy:BucketPolicy", "bucketPublicAccessBlock:BucketPublicAccessBlock"])
             assert.equal(side(t).bucket, name, t);
     });
@@ -258,7 +218,7 @@ describe("edge tier", () => {
     it("denies non-TLS access to the log bucket and lets only ELB log delivery write, under this account's prefix", () => {
         const bucket = prod.one("aws:s3/bucket:Bucket", "access-logs");
         const arn = bucket.state.arn;
-        const policy = JSON.parse(prod.one("aws:s3/bucketPolicy:BucketPolicy").inputs.policy);
+        const policy = JSON.parse(prod.one("aws:s3/bucketPolicy:BucketPolicy", "access-logs").inputs.policy);
         const tlsDeny = policy.Statement.find((s: any) => s.Condition?.Bool?.["aws:SecureTransport"] === "false");
         assert.ok(tlsDeny, "STO-03 statement");
         assert.deepEqual([tlsDeny.Effect, tlsDeny.Principal, tlsDeny.Action, [...tlsDeny.Resource].sort()], ["Deny", "*", "s3:*", [arn, `${arn}/*`].sort()]);
@@ -270,7 +230,7 @@ describe("edge tier", () => {
                 [{ Service: "logdelivery.elasticloadbalancing.amazonaws.com" }, "s3:PutObject", `${arn}/alb/AWSLogs/444455556666/*`],
             ],
         );
-        assert.ok(prod.one(ALB).dependencies.includes(prod.one("aws:s3/bucketPolicy:BucketPolicy").urn), "the ALB waits for the policy");
+        assert.ok(prod.one(ALB).dependencies.includes(prod.one("aws:s3/bucketPolicy:BucketPolicy", "access-logs").urn), "the ALB waits for the policy");
     });
 
     it("looks an existing zone up instead of creating one when hostedZoneId is set", async () => {
@@ -288,5 +248,6 @@ describe("edge tier", () => {
         const mine = prod.resources.filter((r) => r.name.startsWith("edge-"));
         assert.ok(mine.length > 20);
         for (const r of mine) assert.equal(r.parent, edge.urn, r.name);
+        assert.deepEqual(prod.childrenOf(edge.urn).map((r) => r.name).sort(), mine.map((r) => r.name).sort(), "and every child carries the edge- prefix");
     });
 });

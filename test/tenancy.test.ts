@@ -1,10 +1,7 @@
 import { strict as assert } from "assert";
-import * as k8s from "@pulumi/kubernetes";
-import { databasePort, loadConfig } from "../config";
-import { accessPrincipals, DEPLOYER_GROUP } from "../components/cluster";
-import { Tenancy, labelsFromTags } from "../components/tenancy";
-import { tags } from "../components/tags";
-import { Capture, CapturedResource, runUnderMocks } from "./support/harness";
+import { accessPrincipals } from "../components/cluster";
+import { labelsFromTags } from "../components/tenancy";
+import { Capture, CapturedResource, runProgram } from "./support/harness";
 import { invalidKubernetesObjects } from "./support/k8s-schema";
 
 const NAMESPACE = "kubernetes:core/v1:Namespace";
@@ -21,37 +18,28 @@ const TEAMS = [
     { name: "batch", developerRoleArns: ["arn:aws:iam::111122223333:role/batch-developer"] }, // no group named: the cluster picks batch-developers
 ];
 
-/** The team tier as index.ts composes it, on the dev stack's config. */
-async function buildTenancy(): Promise<{ capture: Capture; namespaces: Record<string, string> }> {
-    const { capture, outputs } = await runUnderMocks(
-        "dev",
-        () => {
-            const cfg = loadConfig();
-            const provider = new k8s.Provider("k8s", { kubeconfig: "{}" });
-            const tenancy = new Tenancy("tenancy", {
-                provider,
-                teams: cfg.teams,
-                deployerGroup: DEPLOYER_GROUP,
-                ingressNamespace: "ingress-nginx",
-                databasePort: databasePort(cfg.database.engine),
-                isolatedSubnetCidrs: ["10.10.128.0/20", "10.10.144.0/20"],
-                tags: tags(cfg, "tenancy"),
-            });
-            return tenancy.namespaces;
-        },
-        { overrides: { teams: TEAMS } },
-    );
-    return { capture, namespaces: outputs as Record<string, string> };
+/**
+ * The real program (index.ts) on the dev stack with these teams. `all` is every resource the program
+ * declares; `c` holds only the Tenancy component's own, so the cluster's ingress-nginx objects and the
+ * app's objects in a team namespace do not blur what the team tier creates.
+ */
+async function buildTenancy(): Promise<{ all: Capture; c: Capture; namespaces: Record<string, string> }> {
+    const { capture: all, outputs } = await runProgram("dev", { overrides: { teams: TEAMS } });
+    const c = new Capture();
+    const walk = (urn: string) => all.childrenOf(urn).forEach((r) => (c.resources.push(r), walk(r.urn)));
+    walk(all.one("platform:tenancy:Tenancy").urn);
+    return { all, c, namespaces: outputs.teamNamespaces as Record<string, string> };
 }
 
 const inNamespace = (c: Capture, type: string, ns: string) => c.ofType(type).filter((r) => r.inputs.metadata.namespace === ns);
 const named = (rs: CapturedResource[], name: string) => rs.find((r) => r.inputs.metadata.name === name);
 
 describe("tenancy", () => {
+    let all: Capture;
     let c: Capture;
     let namespaces: Record<string, string>;
     before(async () => {
-        ({ capture: c, namespaces } = await buildTenancy());
+        ({ all, c, namespaces } = await buildTenancy());
     });
 
     it("creates one namespace per team, enforcing the restricted pod security standard", () => {
@@ -110,10 +98,14 @@ describe("tenancy", () => {
         const ingress = named(policies, "allow-from-ingress")!.inputs.spec;
         assert.deepEqual(ingress.policyTypes, ["Ingress"]);
         assert.deepEqual(ingress.ingress[0].from, [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "ingress-nginx" } } }]);
+        assert.equal(all.one(NAMESPACE, "ingress-ns").inputs.metadata.name, "ingress-nginx", "the namespace the cluster tier runs the controller in");
         assert.deepEqual(ingress.podSelector.matchLabels, { "platform.internal/ingress": "allowed" }, "only pods that opt in");
 
         const db = named(policies, "allow-database")!.inputs.spec.egress;
         assert.deepEqual(db[0].to, [{ ipBlock: { cidr: "10.10.128.0/20" } }, { ipBlock: { cidr: "10.10.144.0/20" } }]);
+        const isolated = all.ofType("aws:ec2/subnet:Subnet").filter((s) => s.inputs.tags["subnet-layer"] === "isolated");
+        assert.deepEqual(db[0].to.map((t: any) => t.ipBlock.cidr), isolated.map((s) => s.inputs.cidrBlock), "exactly the network tier's isolated subnets");
+        assert.equal(all.one("aws:rds/instance:Instance").inputs.port, 5432, "the port the database listens on");
         assert.deepEqual(db[0].ports, [{ protocol: "TCP", port: 5432 }]);
 
         const https = named(policies, "allow-https-egress")!.inputs.spec.egress;
@@ -122,14 +114,14 @@ describe("tenancy", () => {
     });
 
     it("binds teams with namespaced RoleBindings only: developers view, the CI deployer deploys", () => {
-        assert.equal(c.ofType(CLUSTER_ROLE_BINDING).length, 0);
+        assert.equal(all.ofType(CLUSTER_ROLE_BINDING).length, 0, "no tier binds cluster-wide");
         const subjects = (ns: string) =>
             inNamespace(c, ROLE_BINDING, ns)
                 .map((b) => `${b.inputs.subjects.map((s: any) => `${s.kind}:${s.name}`).join(",")} -> ${b.inputs.roleRef.kind}/${b.inputs.roleRef.name}`)
                 .sort();
         assert.deepEqual(subjects("payments"), ["Group:payments-developers -> ClusterRole/app-viewer", "Group:platform:ci-deployers -> ClusterRole/app-deployer"]);
         assert.deepEqual(subjects("batch"), ["Group:batch-developers -> ClusterRole/app-viewer", "Group:platform:ci-deployers -> ClusterRole/app-deployer"]);
-        for (const b of c.ofType(ROLE_BINDING)) assert.notEqual(b.inputs.roleRef.name, "cluster-admin");
+        for (const b of all.ofType(ROLE_BINDING)) assert.notEqual(b.inputs.roleRef.name, "cluster-admin");
     });
 
     it("binds every group the cluster's access entries map team developers to, in that team's namespace", () => {
@@ -139,6 +131,16 @@ describe("tenancy", () => {
             for (const group of principal.groups) {
                 const bound = inNamespace(c, ROLE_BINDING, team.name).some((b) => b.inputs.subjects.some((s: any) => s.kind === "Group" && s.name === group));
                 assert.ok(bound, `${group} has no RoleBinding in ${team.name}`);
+            }
+        }
+        // And the entries the cluster tier really declares for these teams' roles.
+        const entries = all.ofType("aws:eks/accessEntry:AccessEntry");
+        const teamEntries = TEAMS.flatMap((t) => (t.developerRoleArns ?? []).map((arn) => [t.name, entries.find((e) => e.inputs.principalArn === arn)] as const));
+        assert.deepEqual(teamEntries.map(([team, e]) => [team, e?.inputs.kubernetesGroups]), [["batch", ["batch-developers"]]]);
+        for (const [team, entry] of teamEntries) {
+            for (const group of entry!.inputs.kubernetesGroups) {
+                const bound = inNamespace(c, ROLE_BINDING, team).some((b) => b.inputs.subjects.some((s: any) => s.kind === "Group" && s.name === group));
+                assert.ok(bound, `${group} has no RoleBinding in ${team}`);
             }
         }
     });
@@ -176,7 +178,7 @@ describe("tenancy", () => {
             assert.ok(r.inputs.metadata.name, `${r.name} has no metadata.name`);
             const clusterScoped = [NAMESPACE, CLUSTER_ROLE].includes(r.type);
             if (!clusterScoped) assert.ok(TEAMS.some((t) => t.name === r.inputs.metadata.namespace), `${r.name} namespace`);
-            assert.match(r.provider, /::k8s::/, `${r.name} provider`);
+            assert.ok(r.provider.startsWith(`${all.one("pulumi:providers:kubernetes", "k8s").urn}::`), `${r.name} provider`);
         }
     });
 

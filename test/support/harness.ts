@@ -71,6 +71,10 @@ export interface RunOptions {
     /** Use this config file instead of Pulumi.<stack>.yaml (fixtures). */
     configFile?: string;
     preview?: boolean;
+    /** Program file to run instead of index.ts (`runProgram` only; fixture programs for the `check` tool). */
+    program?: string;
+    /** Called as each resource is captured (progress output for the `check` tool). */
+    onResource?: (resource: CapturedResource) => void;
 }
 
 /** Flattens a Pulumi.<stack>.yaml into the key → string map the engine hands to a program. */
@@ -117,7 +121,7 @@ export async function runUnderMocks(stack: string, body: () => unknown, options:
             const key = `${args.type}::${args.name}`;
             const meta = pending.get(key) ?? {};
             pending.delete(key);
-            capture.resources.push({
+            const captured: CapturedResource = {
                 type: args.type,
                 name: args.name,
                 urn: meta.urn ?? "",
@@ -131,7 +135,9 @@ export async function runUnderMocks(stack: string, body: () => unknown, options:
                 propertyDependencies: meta.propertyDependencies ?? {},
                 provider: args.provider ?? "",
                 protect: meta.protect ?? false,
-            });
+            };
+            capture.resources.push(captured);
+            options.onResource?.(captured);
         }),
         PROJECT_NAME,
         stack,
@@ -201,7 +207,7 @@ export async function runProgram(stack: string, options: RunOptions = {}): Promi
         stack,
         () => {
             // Fresh module state per run: the program reads config at call time.
-            const program = require(path.join(PROJECT_ROOT, "index.ts"));
+            const program = require(path.resolve(PROJECT_ROOT, options.program ?? "index.ts"));
             const main = typeof program === "function" ? program : program.default;
             return main();
         },

@@ -32,10 +32,14 @@ export function schemaErrors(resource: CapturedResource): string {
     }
 }
 
-/** Every `kubernetes:*` resource in `resources` (providers excluded), with its schema errors. */
+/**
+ * Every full `kubernetes:*` object in `resources`, with its schema errors. Skipped: providers, `…Patch`
+ * types (a server-side-apply patch carries only the fields it changes, so required fields are absent
+ * by design) and Helm charts/releases (not Kubernetes objects; their rendered objects are).
+ */
 export function invalidKubernetesObjects(resources: CapturedResource[]): Array<{ name: string; type: string; errors: string }> {
     return resources
-        .filter((r) => r.type.startsWith("kubernetes:") && r.custom)
+        .filter((r) => r.type.startsWith("kubernetes:") && r.custom && !r.type.endsWith("Patch") && !r.type.startsWith("kubernetes:helm.sh/") && !r.type.startsWith("pulumi:providers:"))
         .map((r) => ({ name: r.name, type: r.type, errors: schemaErrors(r) }))
         .filter((r) => r.errors !== "");
 }

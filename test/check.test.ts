@@ -1,0 +1,256 @@
+import * as assert from "assert";
+import { spawn } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import Ajv from "ajv";
+import addFormats from "ajv-formats";
+import { Pack, startPack } from "../tools/lib/analyzer";
+import { CheckOptions, CheckResult, main, runCheck } from "../tools/check";
+import { parseArgs } from "../tools/lib/check-args";
+import { SourceLocator } from "../tools/lib/check-locate";
+import { buildSarif } from "../tools/lib/check-sarif";
+import { style } from "../tools/lib/check-term";
+import { buildTree, renderTree, shortType } from "../tools/lib/check-tree";
+import { PROJECT_ROOT } from "./support/harness";
+
+/**
+ * The offline preview and policy gate (`npm run check`): real program under mocks, real policy pack
+ * over the analyzer protocol. One pack process is shared by the in-process runs (it is reconfigured
+ * per run, as the CLI would); the insecure fixture runs as the user runs it, as a separate process.
+ */
+
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "check-test-"));
+const schema = JSON.parse(fs.readFileSync(path.join(__dirname, "support", "sarif-2.1.0.schema.json"), "utf8"));
+
+function sarifValidator() {
+    const ajv = new Ajv({ allErrors: true, strict: false });
+    addFormats(ajv);
+    return ajv.compile(schema);
+}
+
+function capture() {
+    const out: string[] = [];
+    const err: string[] = [];
+    return { io: { out: (l: string) => out.push(l), err: (l: string) => err.push(l) }, out: () => out.join("\n"), err: () => err.join("\n") };
+}
+
+async function check(args: Partial<CheckOptions>, pack?: Pack): Promise<{ result: CheckResult; out: string; err: string }> {
+    const c = capture();
+    const result = await runCheck({ stack: "dev", verbose: false, quiet: false, help: false, color: false, progress: false, pack, ...args }, c.io);
+    return { result, out: c.out(), err: c.err() };
+}
+
+/** Runs the CLI as a user would (own process, own pack), returning exit code and output. */
+function cli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+    return new Promise((resolve) => {
+        const child = spawn(process.execPath, ["-r", "ts-node/register/transpile-only", "tools/check.ts", ...args], {
+            cwd: PROJECT_ROOT,
+            env: { ...process.env, NO_COLOR: "1" },
+        });
+        let stdout = "";
+        let stderr = "";
+        child.stdout.on("data", (d) => (stdout += d));
+        child.stderr.on("data", (d) => (stderr += d));
+        child.on("close", (code) => resolve({ code, stdout, stderr }));
+    });
+}
+
+describe("check (offline preview and policy gate)", function () {
+    this.timeout(180_000);
+    let pack: Pack;
+    let insecure: Promise<{ code: number | null; stdout: string; stderr: string }>;
+    const insecureSarif = path.join(tmp, "insecure.sarif");
+    const insecureJson = path.join(tmp, "insecure.json");
+
+    before(async () => {
+        // The separate-process run and the shared pack start together: both are mostly ts-node compile time.
+        insecure = cli(["--stack", "dev", "--program", "test/fixtures/insecure/index.ts", "--sarif", insecureSarif, "--json", insecureJson]);
+        pack = await startPack(path.join(PROJECT_ROOT, "policy"));
+    });
+
+    after(async () => {
+        await pack?.stop();
+        await insecure?.catch(() => undefined);
+        fs.rmSync(tmp, { recursive: true, force: true });
+    });
+
+    const stacks = new Map<string, CheckResult>();
+    for (const stack of ["dev", "prod"]) {
+        it(`passes the ${stack} stack with every resource analyzed by the project's pack`, async () => {
+            const { result, out, err } = await check({ stack }, pack);
+            stacks.set(stack, result);
+            assert.strictEqual(result.exitCode, 0, `${out}\n${err}`);
+            assert.strictEqual(result.error, undefined);
+            assert.strictEqual(result.configFile, `Pulumi.${stack}.yaml`);
+            assert.deepStrictEqual(result.violations.filter((v) => v.enforcementLevel === "mandatory"), []);
+            assert.ok(result.policies.length > 10, "the project's pack reported its policies");
+            // Generic over whatever index.ts declares: at least the keys and network tiers, grouped by component.
+            const vpc = result.resources.find((r) => r.type === "aws:ec2/vpc:Vpc");
+            assert.ok(vpc, "the VPC was captured");
+            assert.match(vpc.parent, /platform:network:Network::network$/);
+            assert.match(out, /^ {2}network platform:network:Network \d+$/m);
+            assert.match(out, /ec2:Subnet ×\d/);
+            assert.match(out, /^PASS no mandatory violations/m);
+        });
+    }
+
+    it("captures the stacks' differences: three AZs with a NAT gateway each in prod, one in dev", async () => {
+        const [dev, prod] = [stacks.get("dev") ?? (await check({ stack: "dev" }, pack)).result, stacks.get("prod") ?? (await check({ stack: "prod" }, pack)).result];
+        const count = (r: CheckResult, type: string) => r.resources.filter((x) => x.type === type).length;
+        assert.strictEqual(count(dev, "aws:ec2/natGateway:NatGateway"), 1);
+        assert.strictEqual(count(prod, "aws:ec2/natGateway:NatGateway"), 3);
+        assert.strictEqual(count(prod, "aws:ec2/subnet:Subnet"), 9);
+        assert.ok(prod.resources.every((r) => r.urn.startsWith("urn:pulumi:prod::aws-platform::")));
+    });
+
+    it("fails the insecure fixture with exit 1 and names the violated policies, resources and messages", async () => {
+        const { code, stdout, stderr } = await insecure;
+        assert.strictEqual(code, 1, `${stdout}\n${stderr}`);
+        assert.match(stdout, /^MANDATORY \d+ violations/m);
+        for (const policy of ["rds-not-publicly-accessible", "alb-http-redirects-to-https", "kms-key-rotation-enabled"]) assert.match(stdout, new RegExp(`✖ ${policy} `), policy);
+        assert.match(stdout, /urn:pulumi:dev::aws-platform::platform:fixture:Insecure\$aws:rds\/instance:Instance::insecure-db/);
+        assert.match(stdout, /Set publiclyAccessible to false/);
+        assert.match(stdout, /^FAIL \d+ mandatory violations/m);
+    });
+
+    it("writes the full result as JSON: resources with inputs and dependencies, violations, policies, timings", async () => {
+        assert.strictEqual((await insecure).code, 1);
+        const json = JSON.parse(fs.readFileSync(insecureJson, "utf8")) as CheckResult;
+        assert.strictEqual(json.stack, "dev");
+        assert.strictEqual(json.exitCode, 1);
+        const db = json.resources.find((r) => r.name === "insecure-db")!;
+        assert.strictEqual(db.inputs.publiclyAccessible, true);
+        const listener = json.resources.find((r) => r.name === "insecure-http")!;
+        assert.ok(listener.propertyDependencies.loadBalancerArn.some((u) => u.endsWith("::insecure-alb")));
+        const v = json.violations.find((x) => x.policyName === "rds-not-publicly-accessible")!;
+        assert.strictEqual(v.enforcementLevel, "mandatory");
+        assert.strictEqual(v.urn, db.urn);
+        assert.strictEqual(v.file, "test/fixtures/insecure/index.ts");
+        assert.ok(json.policies.some((p) => p.name === "alb-http-redirects-to-https"));
+        assert.ok(json.timings.totalMs >= json.timings.programMs + json.timings.policyMs);
+    });
+
+    it("writes SARIF 2.1.0 that validates: one rule per policy, one result per violation, located in the declaring file", async () => {
+        assert.strictEqual((await insecure).code, 1);
+        // Typed (not `any`), so the validator's type guard does not narrow it to `unknown`.
+        const sarif: Record<string, any> = JSON.parse(fs.readFileSync(insecureSarif, "utf8"));
+        const json = JSON.parse(fs.readFileSync(insecureJson, "utf8")) as CheckResult;
+        const validate = sarifValidator();
+        assert.ok(validate(sarif), JSON.stringify(validate.errors, null, 2));
+        const run = sarif.runs[0];
+        assert.deepStrictEqual(run.tool.driver.rules.map((r: { id: string }) => r.id), json.policies.map((p) => p.name));
+        assert.strictEqual(run.results.length, json.violations.length);
+        const rds = run.results.find((r: { ruleId: string }) => r.ruleId === "rds-not-publicly-accessible");
+        assert.strictEqual(rds.level, "error");
+        assert.strictEqual(run.tool.driver.rules[rds.ruleIndex].id, "rds-not-publicly-accessible");
+        assert.strictEqual(rds.locations[0].physicalLocation.artifactLocation.uri, "test/fixtures/insecure/index.ts");
+        assert.strictEqual(rds.locations[0].logicalLocations[0].fullyQualifiedName, "urn:pulumi:dev::aws-platform::platform:fixture:Insecure$aws:rds/instance:Instance::insecure-db");
+        // The key is declared in the program itself: SARIF points at the line that names it.
+        const key = run.results.find((r: { ruleId: string }) => r.ruleId === "kms-key-rotation-enabled");
+        const line = fs.readFileSync(path.join(PROJECT_ROOT, "test/fixtures/insecure/index.ts"), "utf8").split("\n")[key.locations[0].physicalLocation.region.startLine - 1];
+        assert.match(line, /"insecure-key"/);
+        assert.strictEqual(run.automationDetails.id, "pulumi-check/dev/");
+    });
+
+    it("rejects SARIF that breaks the schema (the validator can fail)", () => {
+        const validate = sarifValidator();
+        const bad = buildSarif({ stack: "dev", toolVersion: "1", packName: "p", packVersion: "1", policies: [], violations: [] }) as any;
+        bad.runs[0].results = [{ ruleId: "x", level: "fatal", message: { text: "m" } }];
+        assert.ok(!validate(bad));
+        assert.ok(validate.errors!.some((e) => e.instancePath === "/runs/0/results/0/level"));
+    });
+
+    it("exits 2 with the config message on an invalid stack config, before starting the pack", async () => {
+        const { result, err } = await check({ configFile: "test/fixtures/bad-config/Pulumi.dev.yaml" });
+        assert.strictEqual(result.exitCode, 2);
+        assert.match(err, /config error Invalid stack config: platform:azCount must be 2 or 3, got 5/);
+        assert.strictEqual(result.timings.packStartMs, 0);
+    });
+
+    it("exits 2 when the stack has no config file, listing the stacks that do", async () => {
+        const { result, err } = await check({ stack: "staging" });
+        assert.strictEqual(result.exitCode, 2);
+        assert.match(err, /no stack config Pulumi\.staging\.yaml \(stacks here: .*dev.*prod/);
+    });
+
+    it("exits 2 when the policy config names a policy the pack does not have", async () => {
+        const file = path.join(tmp, "policy-config.json");
+        fs.writeFileSync(file, JSON.stringify({ "rds-not-publicy-accessible": "mandatory" }));
+        const { result, err } = await check({ policyConfig: file, quiet: true }, pack);
+        assert.strictEqual(result.exitCode, 2);
+        assert.match(err, /rds-not-publicy-accessible: no such policy/);
+    });
+
+    it("exits 3 when the program throws, never a silent pass", async () => {
+        const { result, err, out } = await check({ program: "test/fixtures/throws/index.ts" }, pack);
+        assert.strictEqual(result.exitCode, 3);
+        assert.match(err, /program error test\/fixtures\/throws\/index\.ts threw: fixture: no subnet plan for 7 AZs/);
+        assert.doesNotMatch(out, /PASS/);
+    });
+
+    it("exits 4 when the policy pack fails to start, with the pack's own error", async () => {
+        const { result, err } = await check({ policyPack: "test/fixtures/broken-pack" });
+        assert.strictEqual(result.exitCode, 4);
+        assert.match(err, /policy pack error .*broken-pack exited with code \d+ before listening/);
+        assert.match(err, /fixture: the pack cannot load its policy catalogue/);
+    });
+
+    it("exits 4 when a policy throws while validating, naming the policy and its error", async () => {
+        const { result, err } = await check({ policyPack: "test/fixtures/crashing-pack", quiet: true });
+        assert.strictEqual(result.exitCode, 4);
+        assert.match(err, /Error validating resource with policy 'throws-on-vpc'/);
+        assert.match(err, /fixture: policy bug while reading cidrBlock/);
+    });
+
+    it("exits 4 when the policy pack directory does not exist", async () => {
+        const { result, err } = await check({ policyPack: "test/fixtures/no-such-pack" });
+        assert.strictEqual(result.exitCode, 4);
+        assert.match(err, /no policy pack directory test\/fixtures\/no-such-pack/);
+    });
+
+    it("documents the exit codes in --help and exits 64 on a usage error", async () => {
+        const help = capture();
+        assert.strictEqual(await main(["--help"], help.io), 0);
+        for (const code of ["0", "1", "2", "3", "4", "64"]) assert.match(help.out(), new RegExp(`^ {2}${code} +\\S`, "m"));
+        const bad = capture();
+        assert.strictEqual(await main(["--stack"], bad.io), 64);
+        assert.match(bad.err(), /--stack needs a value/);
+        assert.strictEqual(await main(["--frobnicate"], capture().io), 64);
+    });
+
+    it("refuses stack names that are paths", () => {
+        assert.throws(() => parseArgs(["--stack", "../prod"]), /--stack must be a stack name/);
+        assert.deepStrictEqual(parseArgs(["--stack=prod", "--json", "r.json", "-q"]).json, "r.json");
+    });
+
+    it("groups resources under their top-level component with counts per type", () => {
+        const urn = (t: string, n: string) => `urn:pulumi:dev::p::${t}::${n}`;
+        const tier = urn("platform:data:Database", "db");
+        const tree = buildTree([
+            { type: "platform:data:Database", name: "db", urn: tier, parent: "", custom: false, remote: false },
+            { type: "aws:rds/instance:Instance", name: "db-instance", urn: urn("aws:rds/instance:Instance", "db-instance"), parent: tier, custom: true, remote: false },
+            { type: "aws:ec2/subnet:Subnet", name: "db-a", urn: urn("aws:ec2/subnet:Subnet", "db-a"), parent: tier, custom: true, remote: false },
+            { type: "aws:ec2/subnet:Subnet", name: "db-b", urn: urn("aws:ec2/subnet:Subnet", "db-b"), parent: tier, custom: true, remote: false },
+            { type: "eks:index:Cluster", name: "eks", urn: urn("eks:index:Cluster", "eks"), parent: "", custom: false, remote: true },
+        ]);
+        assert.strictEqual(tree.resourceCount, 4);
+        assert.strictEqual(tree.componentCount, 1);
+        const lines = renderTree(tree, style(false));
+        assert.deepStrictEqual(lines, ["  db platform:data:Database 3", "    ec2:Subnet ×2  rds:Instance", "  (declared in the program) 1", "    eks:Cluster"]);
+        assert.strictEqual(shortType("kubernetes:apps/v1:Deployment"), "k8s:Deployment");
+    });
+
+    it("locates a component's child in the component's file, on the line naming its role", () => {
+        const net = "urn:pulumi:dev::aws-platform::platform:network:Network::network";
+        const vpc = `urn:pulumi:dev::aws-platform::platform:network:Network$aws:ec2/vpc:Vpc::network-vpc`;
+        const locator = new SourceLocator(PROJECT_ROOT, "index.ts", "Pulumi.dev.yaml", [
+            { type: "platform:network:Network", name: "network", urn: net, parent: "" },
+            { type: "aws:ec2/vpc:Vpc", name: "network-vpc", urn: vpc, parent: net },
+        ]);
+        const at = locator.locate(vpc);
+        assert.strictEqual(at.file, "components/network.ts");
+        assert.match(fs.readFileSync(path.join(PROJECT_ROOT, at.file), "utf8").split("\n")[at.line - 1], /-vpc`/);
+        assert.deepStrictEqual(locator.locate(""), { file: "Pulumi.dev.yaml", line: 1 });
+    });
+});

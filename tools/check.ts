@@ -1,0 +1,448 @@
+import * as fs from "fs";
+import * as path from "path";
+import * as pulumi from "@pulumi/pulumi";
+import * as YAML from "yaml";
+import { CapturedResource, PROJECT_NAME, PROJECT_ROOT, readStackConfig, runProgram } from "../test/support/harness";
+import { Diagnostic, Level, Pack, PackConfig, PolicySummary, ResourceInput, startPack } from "./lib/analyzer";
+import { PolicyError, PolicySession } from "./lib/check-policy";
+import { CheckArgs, EXIT, ExitCode, parseArgs, USAGE, UsageError } from "./lib/check-args";
+import { buildSarif } from "./lib/check-sarif";
+import { SourceLocator } from "./lib/check-locate";
+import { colorEnabled, progress, style, Style } from "./lib/check-term";
+import { buildTree, renderTree } from "./lib/check-tree";
+
+/**
+ * `npm run check -- --stack <name>`: the offline preview and policy gate. Runs the real program
+ * under the shared Pulumi mocks (provider-like ids, ARNs and endpoints), prints what the stack
+ * declares, sends every resource to the policy pack over the analyzer gRPC protocol exactly as the
+ * Pulumi CLI does (Configure, Analyze per resource, AnalyzeStack), and exits non-zero on a
+ * mandatory violation. No cloud credentials, no backend, no Pulumi CLI.
+ */
+
+export interface CheckOptions extends CheckArgs {
+    /** Config values layered over the stack file (bench: synthetic team counts). */
+    overrides?: Record<string, unknown>;
+    /** Show progress on stderr (default: when stderr is a terminal). */
+    progress?: boolean;
+    /** An already started pack (tests, bench): reconfigured for this run and left running. */
+    pack?: Pack;
+}
+
+export interface CheckedResource {
+    type: string;
+    name: string;
+    urn: string;
+    parent: string;
+    custom: boolean;
+    remote: boolean;
+    protect: boolean;
+    inputs: Record<string, unknown>;
+    dependencies: string[];
+    propertyDependencies: Record<string, string[]>;
+}
+
+export interface Violation {
+    policyName: string;
+    policyPackName: string;
+    policyPackVersion: string;
+    enforcementLevel: Level;
+    /** What to change, without the policy description. */
+    message: string;
+    description: string;
+    urn: string;
+    resourceType: string;
+    resourceName: string;
+    /** Repository-relative file declaring the resource, and the line. */
+    file: string;
+    line: number;
+}
+
+export interface CheckResult {
+    exitCode: ExitCode;
+    stack: string;
+    project: string;
+    program: string;
+    configFile: string;
+    policyPack: { dir: string; name: string; version: string; config: string | null };
+    resources: CheckedResource[];
+    violations: Violation[];
+    policies: { name: string; description: string; enforcementLevel: Level; policyType: string }[];
+    /**
+     * programMs: the program under mocks (Analyze calls run meanwhile); packStartMs: spawn to listening
+     * (overlapped); packWaitMs: time the finished program still waited for the pack to start;
+     * policyMs: from then to the verdict (remaining Analyze calls + AnalyzeStack); totalMs: the whole check.
+     */
+    timings: { programMs: number; packStartMs: number; packWaitMs: number; policyMs: number; analyzeStackMs: number; totalMs: number };
+    error?: { kind: "config" | "program" | "pack" | "usage"; message: string };
+}
+
+interface Io {
+    out(line: string): void;
+    err(line: string): void;
+}
+
+const stdio: Io = { out: (l) => process.stdout.write(`${l}\n`), err: (l) => process.stderr.write(`${l}\n`) };
+
+/** A failure with its exit code, raised inside runCheck and reported once by it. */
+class CheckFailure extends Error {
+    constructor(
+        readonly kind: "config" | "program" | "pack" | "usage",
+        message: string,
+    ) {
+        super(message);
+    }
+}
+
+const CODE = { config: EXIT.config, program: EXIT.program, pack: EXIT.pack, usage: EXIT.usage } as const;
+
+const rel = (p: string) => path.relative(PROJECT_ROOT, path.resolve(PROJECT_ROOT, p)).split(path.sep).join("/");
+
+function readProject(): { name: string; main: string } {
+    const file = path.join(PROJECT_ROOT, "Pulumi.yaml");
+    if (!fs.existsSync(file)) throw new CheckFailure("config", `no Pulumi.yaml in ${PROJECT_ROOT}`);
+    const doc = (YAML.parse(fs.readFileSync(file, "utf8")) ?? {}) as { name?: string; main?: string };
+    if (!doc.name) throw new CheckFailure("config", "Pulumi.yaml has no project name");
+    return { name: doc.name, main: doc.main ?? "index.ts" };
+}
+
+function stackConfigFile(args: CheckOptions): string {
+    const file = args.configFile ?? `Pulumi.${args.stack}.yaml`;
+    if (!fs.existsSync(path.resolve(PROJECT_ROOT, file))) {
+        const stacks = fs.readdirSync(PROJECT_ROOT).filter((f) => /^Pulumi\.[^.]+\.yaml$/.test(f)).map((f) => f.slice(7, -5));
+        throw new CheckFailure("config", `no stack config ${file}${args.configFile ? "" : ` (stacks here: ${stacks.join(", ") || "none"})`}`);
+    }
+    return rel(file);
+}
+
+function readPolicyConfig(args: CheckOptions): { file: string | null; config: PackConfig } {
+    // Each pack keeps its per-stack config beside it (policy/config/<stack>.json for the project's pack).
+    const file = args.policyConfig ?? path.join(args.policyPack ?? "policy", "config", `${args.stack}.json`);
+    const abs = path.resolve(PROJECT_ROOT, file);
+    if (!fs.existsSync(abs)) {
+        if (args.policyConfig) throw new CheckFailure("config", `no policy config file ${args.policyConfig}`);
+        return { file: null, config: {} };
+    }
+    try {
+        const config = JSON.parse(fs.readFileSync(abs, "utf8")) as unknown;
+        if (!config || typeof config !== "object" || Array.isArray(config)) throw new Error("must be a JSON object of policy name → level or settings");
+        return { file: rel(file), config: config as PackConfig };
+    } catch (e) {
+        throw new CheckFailure("config", `invalid policy config ${rel(file)}: ${(e as Error).message}`);
+    }
+}
+
+/**
+ * Validates the stack's `platform:*` config exactly as the program's first line does, before any
+ * process is started: a config error exits 2 in milliseconds.
+ */
+function validateStackConfig(stack: string, configFile: string, overrides?: Record<string, unknown>) {
+    const { ConfigError, loadConfig } = require(path.join(PROJECT_ROOT, "config.ts")) as typeof import("../config");
+    let values: Record<string, string>;
+    try {
+        values = readStackConfig(stack, path.resolve(PROJECT_ROOT, configFile), overrides);
+    } catch (e) {
+        throw new CheckFailure("config", `cannot read ${configFile}: ${(e as Error).message}`);
+    }
+    pulumi.runtime.setAllConfig(values, []);
+    try {
+        loadConfig();
+    } catch (e) {
+        if (e instanceof ConfigError || (e as Error).name === "ConfigError") throw new CheckFailure("config", (e as Error).message);
+        throw e;
+    }
+}
+
+/** The engine never sends class instances: plain JSON, with resources referenced by URN. */
+function plain(v: unknown): unknown {
+    if (v === null || typeof v !== "object") return v;
+    if (Array.isArray(v)) return v.map(plain);
+    if (pulumi.Resource.isInstance(v)) return "[resource reference]";
+    const out: Record<string, unknown> = {};
+    for (const [k, x] of Object.entries(v)) if (x !== undefined) out[k] = plain(x);
+    return out;
+}
+
+// Mock inputs arrive with secrets unwrapped; keep likely secret values out of JSON artifacts.
+const SECRET_KEY = /(password|passphrase|privatekey|secretstring|apikey|authtoken|^token)$/i;
+
+function redact(v: unknown, key = ""): unknown {
+    if (typeof v === "string" && SECRET_KEY.test(key)) return "[secret]";
+    if (Array.isArray(v)) return v.map((x) => redact(x, key));
+    if (v && typeof v === "object") return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, redact(x, k)]));
+    return v;
+}
+
+function toChecked(r: CapturedResource): CheckedResource {
+    return {
+        type: r.type,
+        name: r.name,
+        urn: r.urn,
+        parent: r.parent,
+        custom: r.custom,
+        remote: r.remote,
+        protect: r.protect,
+        inputs: plain(r.inputs) as Record<string, unknown>,
+        dependencies: r.dependencies,
+        propertyDependencies: r.propertyDependencies,
+    };
+}
+
+/** Runs the program, capturing every resource; unhandled rejections during the run count as program errors, never a silent pass. */
+async function collect(args: CheckOptions, program: string, configFile: string, onResource: (r: CheckedResource) => void): Promise<CheckedResource[]> {
+    const stray: unknown[] = [];
+    const onStray = (e: unknown) => stray.push(e);
+    process.on("unhandledRejection", onStray);
+    const resources: CheckedResource[] = [];
+    try {
+        await runProgram(args.stack, {
+            program,
+            configFile: path.resolve(PROJECT_ROOT, configFile),
+            overrides: args.overrides,
+            onResource: (captured) => {
+                const r = toChecked(captured);
+                resources.push(r);
+                onResource(r);
+            },
+        });
+        // Let rejections raised in the last apply callbacks surface before judging the run.
+        await new Promise((r) => setImmediate(r));
+        if (stray.length > 0) throw stray[0];
+        return resources;
+    } catch (e) {
+        const err = e as Error;
+        if (err?.name === "ConfigError") throw new CheckFailure("config", err.message);
+        const where = err?.stack?.split("\n").find((l) => l.includes(PROJECT_ROOT) && !l.includes("node_modules") && !l.includes("test/support"));
+        throw new CheckFailure("program", `${program} threw: ${err?.message ?? String(e)}${where ? `\n    ${where.trim()}` : ""}`);
+    } finally {
+        process.off("unhandledRejection", onStray);
+    }
+}
+
+function toInput(r: CheckedResource): ResourceInput {
+    return {
+        type: r.type,
+        name: r.name,
+        urn: r.urn,
+        // Inputs, as in a preview: outputs of resources not yet created are not known to the engine either.
+        props: r.inputs,
+        parent: r.parent || undefined,
+        protect: r.protect,
+        dependencies: r.dependencies,
+        propertyDependencies: r.propertyDependencies,
+    };
+}
+
+function stripDescription(d: Diagnostic): string {
+    if (d.description && d.message.startsWith(`${d.description}\n`)) return d.message.slice(d.description.length + 1).trim();
+    return d.message.trim();
+}
+
+const ORDER: Level[] = ["mandatory", "remediate", "advisory", "disabled"];
+
+function printReport(io: Io, s: Style, result: CheckResult, verbose: boolean, quiet: boolean, packName: string) {
+    const tree = buildTree(result.resources);
+    if (!quiet) {
+        io.out(
+            `${s.bold(`${result.project} · ${result.stack}`)}  ${tree.resourceCount} resources in ${tree.componentCount} components ${s.dim(`(program ${result.program}, config ${result.configFile})`)}`,
+        );
+        for (const line of renderTree(tree, s, { verbose })) io.out(line);
+        io.out("");
+    }
+    const counts = new Map<Level, number>();
+    for (const p of result.policies) counts.set(p.enforcementLevel, (counts.get(p.enforcementLevel) ?? 0) + 1);
+    const levelSummary = ORDER.filter((l) => counts.get(l)).map((l) => `${counts.get(l)} ${l}`).join(", ");
+    io.out(
+        `${s.bold("Policy")} ${packName}@${result.policyPack.version}: ${result.policies.length} policies (${levelSummary}) · ${result.resources.length} resources + stack analyzed ${s.dim(`(${result.policyPack.config ?? "no policy config file: pack defaults"})`)}`,
+    );
+    for (const level of ORDER) {
+        const vs = result.violations.filter((v) => v.enforcementLevel === level);
+        if (vs.length === 0) continue;
+        const mark = level === "advisory" ? s.yellow("⚠") : s.red("✖");
+        const policies = [...new Set(vs.map((v) => v.policyName))];
+        io.out(`${(level === "advisory" ? s.yellow : s.red)(s.bold(level.toUpperCase()))} ${vs.length} violation${vs.length === 1 ? "" : "s"} of ${policies.length} polic${policies.length === 1 ? "y" : "ies"}`);
+        for (const name of policies) {
+            const mine = vs.filter((v) => v.policyName === name);
+            io.out(`  ${mark} ${s.bold(name)} ${s.dim(`— ${mine[0].description}`)}`);
+            for (const v of mine) {
+                io.out(`      ${v.urn || "(stack)"}`);
+                io.out(`        ${v.message.split("\n").join("\n        ")} ${s.dim(`[${v.file}:${v.line}]`)}`);
+            }
+        }
+    }
+    const mandatory = result.violations.filter((v) => v.enforcementLevel === "mandatory" || v.enforcementLevel === "remediate").length;
+    const advisory = result.violations.length - mandatory;
+    const t = result.timings;
+    const timing = s.dim(`(${(t.totalMs / 1000).toFixed(1)} s: program ${(t.programMs / 1000).toFixed(1)} s, policy ${(t.policyMs / 1000).toFixed(1)} s)`);
+    if (mandatory > 0) io.out(`${s.red(s.bold("FAIL"))} ${mandatory} mandatory violation${mandatory === 1 ? "" : "s"}${advisory ? `, ${advisory} advisory` : ""} ${timing}`);
+    else io.out(`${s.green(s.bold("PASS"))} no mandatory violations${advisory ? `, ${advisory} advisory` : ""} ${timing}`);
+}
+
+function writeFile(file: string, text: string) {
+    fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
+    fs.writeFileSync(file, text);
+}
+
+function toolVersion(): string {
+    try {
+        return (JSON.parse(fs.readFileSync(path.join(PROJECT_ROOT, "package.json"), "utf8")) as { version: string }).version;
+    } catch {
+        return "0.0.0";
+    }
+}
+
+/** The whole check; never throws: every failure becomes an exit code and one message on stderr. */
+export async function runCheck(args: CheckOptions, io: Io = stdio): Promise<CheckResult> {
+    const t0 = Date.now();
+    const s = style(colorEnabled(args.color));
+    const bar = args.progress === false ? progress({ isTTY: false } as NodeJS.WriteStream) : progress();
+    const result: CheckResult = {
+        exitCode: EXIT.pass,
+        stack: args.stack,
+        project: PROJECT_NAME,
+        program: "",
+        configFile: "",
+        policyPack: { dir: rel(args.policyPack ?? "policy"), name: "", version: "", config: null },
+        resources: [],
+        violations: [],
+        policies: [],
+        timings: { programMs: 0, packStartMs: 0, packWaitMs: 0, policyMs: 0, analyzeStackMs: 0, totalMs: 0 },
+    };
+    let packStart: Promise<Pack> | undefined;
+    try {
+        const project = readProject();
+        if (project.name !== PROJECT_NAME) throw new CheckFailure("config", `Pulumi.yaml names project ${project.name}, the mock harness runs ${PROJECT_NAME}`);
+        result.program = rel(args.program ?? project.main);
+        if (!fs.existsSync(path.resolve(PROJECT_ROOT, result.program))) throw new CheckFailure("usage", `no program file ${result.program}`);
+        result.configFile = stackConfigFile(args);
+        const policyConfig = readPolicyConfig(args);
+        result.policyPack.config = policyConfig.file;
+        validateStackConfig(args.stack, result.configFile, args.overrides);
+
+        const packDir = path.resolve(PROJECT_ROOT, result.policyPack.dir);
+        if (!fs.existsSync(packDir)) throw new CheckFailure("pack", `no policy pack directory ${result.policyPack.dir}`);
+        // The pack compiles (ts-node, type-checked, as under the CLI) while the program runs, and
+        // analyzes each resource as the program registers it.
+        const tPack = Date.now();
+        bar.update("starting policy pack and running the program");
+        packStart = (args.pack ? Promise.resolve(args.pack) : startPack(packDir)).then((p) => {
+            result.timings.packStartMs = Date.now() - tPack;
+            return p;
+        });
+        packStart.catch(() => undefined); // judged by the session after the program; never an unhandled rejection
+        let registered = 0;
+        let analyzed = 0;
+        const status = () => bar.update(`running ${result.program} under mocks: ${registered} resources, ${analyzed} analyzed by the policy pack`);
+        const session = new PolicySession(packStart, policyConfig.config, args.stack, project.name, (n) => {
+            analyzed = n;
+            status();
+        });
+
+        const tProgram = Date.now();
+        result.resources = await collect(args, result.program, result.configFile, (r) => {
+            registered++;
+            status();
+            session.submit(toInput(r));
+        });
+        result.timings.programMs = Date.now() - tProgram;
+
+        bar.update("policy pack: remaining resources and stack policies");
+        const verdict = await session.finish(result.resources.map(toInput)).catch((e) => {
+            throw e instanceof PolicyError ? new CheckFailure(e.kind, e.message) : e;
+        });
+        const { info, diagnostics, levels } = verdict;
+        Object.assign(result.timings, verdict.timings);
+        result.policyPack.name = info.name;
+        result.policyPack.version = info.version;
+        result.policies = info.policies.map((p: PolicySummary) => ({ name: p.name, description: p.description, enforcementLevel: levels.get(p.name) ?? p.enforcementLevel, policyType: p.policyType }));
+
+        const locator = new SourceLocator(PROJECT_ROOT, result.program, result.configFile, result.resources);
+        const byUrn = new Map(result.resources.map((r) => [r.urn, r]));
+        result.violations = diagnostics
+            .filter((d) => d.enforcementLevel !== "disabled")
+            .map((d) => {
+                const r = byUrn.get(d.urn);
+                const where = locator.locate(d.urn);
+                return {
+                    policyName: d.policyName,
+                    policyPackName: d.policyPackName,
+                    policyPackVersion: d.policyPackVersion,
+                    enforcementLevel: d.enforcementLevel,
+                    message: stripDescription(d),
+                    description: d.description,
+                    urn: d.urn,
+                    resourceType: r?.type ?? "",
+                    resourceName: r?.name ?? "",
+                    file: where.file,
+                    line: where.line,
+                };
+            })
+            .sort((a, b) => ORDER.indexOf(a.enforcementLevel) - ORDER.indexOf(b.enforcementLevel) || a.policyName.localeCompare(b.policyName) || a.urn.localeCompare(b.urn));
+        const mandatory = result.violations.some((v) => v.enforcementLevel === "mandatory" || v.enforcementLevel === "remediate");
+        result.exitCode = mandatory ? EXIT.violations : EXIT.pass;
+    } catch (e) {
+        const failure = e instanceof CheckFailure ? e : new CheckFailure("program", `unexpected error: ${(e as Error)?.stack ?? String(e)}`);
+        result.error = { kind: failure.kind, message: failure.message };
+        result.exitCode = CODE[failure.kind];
+    } finally {
+        bar.done();
+        // A pack still starting after a failure is waited for and stopped: no orphaned analyzer process.
+        if (packStart && !args.pack) await packStart.then((p) => p.stop()).catch(() => undefined);
+    }
+    result.timings.totalMs = Date.now() - t0;
+
+    if (result.error) {
+        const label = { config: "config error", program: "program error", pack: "policy pack error", usage: "usage error" }[result.error.kind];
+        io.err(`${s.red(s.bold(`check: ${label}`))} ${result.error.message}`);
+        io.err(s.dim(`exit ${result.exitCode}; no policy verdict was reached`));
+    } else {
+        printReport(io, s, result, args.verbose, args.quiet, result.policyPack.name);
+    }
+    if (args.json) writeFile(args.json, JSON.stringify({ ...result, resources: result.resources.map((r) => ({ ...r, inputs: redact(r.inputs) })) }, null, 2) + "\n");
+    if (args.sarif) {
+        if (result.error) io.err(`check: ${args.sarif} not written: the check did not reach a policy verdict`);
+        else
+            writeFile(
+                args.sarif,
+                JSON.stringify(
+                    buildSarif({
+                        stack: result.stack,
+                        toolVersion: toolVersion(),
+                        packName: result.policyPack.name,
+                        packVersion: result.policyPack.version,
+                        policies: result.policies,
+                        violations: result.violations,
+                    }),
+                    null,
+                    2,
+                ) + "\n",
+            );
+    }
+    return result;
+}
+
+export async function main(argv: string[], io: Io = stdio): Promise<number> {
+    let args: CheckOptions;
+    try {
+        args = parseArgs(argv);
+    } catch (e) {
+        if (!(e instanceof UsageError)) throw e;
+        io.err(`check: ${e.message}\n`);
+        io.err(USAGE);
+        return EXIT.usage;
+    }
+    if (args.help) {
+        io.out(USAGE);
+        return EXIT.pass;
+    }
+    return (await runCheck(args, io)).exitCode;
+}
+
+if (require.main === module) {
+    main(process.argv.slice(2)).then(
+        (code) => process.exit(code),
+        (e) => {
+            console.error(e);
+            process.exit(EXIT.program);
+        },
+    );
+}
