@@ -95,6 +95,17 @@ describe("check (offline preview and policy gate)", function () {
         });
     }
 
+    it("passes the bootstrap state-backend program through the same pack (--project bootstrap)", async () => {
+        const { result, out, err } = await check({ stack: "prod", project: "bootstrap" }, pack);
+        assert.strictEqual(result.exitCode, 0, `${out}\n${err}`);
+        assert.strictEqual(result.project, "aws-platform-state");
+        assert.strictEqual(result.configFile, "bootstrap/Pulumi.prod.yaml");
+        assert.deepStrictEqual(result.violations.filter((v) => v.enforcementLevel === "mandatory"), []);
+        const bucket = result.resources.find((r) => r.type === "aws:s3/bucket:Bucket");
+        assert.match(bucket?.urn ?? "", /^urn:pulumi:prod::aws-platform-state::platform:bootstrap:StateBackend\$aws:s3\/bucket:Bucket::/);
+        assert.ok(result.resources.some((r) => r.type === "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration"));
+    });
+
     it("captures the stacks' differences: three AZs with a NAT gateway each in prod, one in dev", async () => {
         const [dev, prod] = [stacks.get("dev") ?? (await check({ stack: "dev" }, pack)).result, stacks.get("prod") ?? (await check({ stack: "prod" }, pack)).result];
         const count = (r: CheckResult, type: string) => r.resources.filter((x) => x.type === type).length;

@@ -97,18 +97,20 @@ const CODE = { config: EXIT.config, program: EXIT.program, pack: EXIT.pack, usag
 
 const rel = (p: string) => path.relative(PROJECT_ROOT, path.resolve(PROJECT_ROOT, p)).split(path.sep).join("/");
 
-function readProject(): { name: string; main: string } {
-    const file = path.join(PROJECT_ROOT, "Pulumi.yaml");
-    if (!fs.existsSync(file)) throw new CheckFailure("config", `no Pulumi.yaml in ${PROJECT_ROOT}`);
+/** The Pulumi project in `dir` (relative to the repository root): its name and main program. */
+function readProject(dir: string): { name: string; main: string } {
+    const file = path.join(PROJECT_ROOT, dir, "Pulumi.yaml");
+    if (!fs.existsSync(file)) throw new CheckFailure("config", `no Pulumi.yaml in ${rel(path.join(PROJECT_ROOT, dir)) || "."}`);
     const doc = (YAML.parse(fs.readFileSync(file, "utf8")) ?? {}) as { name?: string; main?: string };
-    if (!doc.name) throw new CheckFailure("config", "Pulumi.yaml has no project name");
-    return { name: doc.name, main: doc.main ?? "index.ts" };
+    if (!doc.name) throw new CheckFailure("config", `${rel(file)} has no project name`);
+    return { name: doc.name, main: path.join(dir, doc.main ?? "index.ts") };
 }
 
 function stackConfigFile(args: CheckOptions): string {
-    const file = args.configFile ?? `Pulumi.${args.stack}.yaml`;
+    const dir = args.project ?? ".";
+    const file = args.configFile ?? path.join(dir, `Pulumi.${args.stack}.yaml`);
     if (!fs.existsSync(path.resolve(PROJECT_ROOT, file))) {
-        const stacks = fs.readdirSync(PROJECT_ROOT).filter((f) => /^Pulumi\.[^.]+\.yaml$/.test(f)).map((f) => f.slice(7, -5));
+        const stacks = fs.readdirSync(path.join(PROJECT_ROOT, dir)).filter((f) => /^Pulumi\.[^.]+\.yaml$/.test(f)).map((f) => f.slice(7, -5));
         throw new CheckFailure("config", `no stack config ${file}${args.configFile ? "" : ` (stacks here: ${stacks.join(", ") || "none"})`}`);
     }
     return rel(file);
@@ -188,13 +190,14 @@ function toChecked(r: CapturedResource): CheckedResource {
 }
 
 /** Runs the program, capturing every resource; unhandled rejections during the run count as program errors, never a silent pass. */
-async function collect(args: CheckOptions, program: string, configFile: string, onResource: (r: CheckedResource) => void): Promise<CheckedResource[]> {
+async function collect(args: CheckOptions, projectName: string, program: string, configFile: string, onResource: (r: CheckedResource) => void): Promise<CheckedResource[]> {
     const stray: unknown[] = [];
     const onStray = (e: unknown) => stray.push(e);
     process.on("unhandledRejection", onStray);
     const resources: CheckedResource[] = [];
     try {
         await runProgram(args.stack, {
+            project: projectName,
             program,
             configFile: path.resolve(PROJECT_ROOT, configFile),
             overrides: args.overrides,
@@ -309,14 +312,16 @@ export async function runCheck(args: CheckOptions, io: Io = stdio): Promise<Chec
     };
     let packStart: Promise<Pack> | undefined;
     try {
-        const project = readProject();
-        if (project.name !== PROJECT_NAME) throw new CheckFailure("config", `Pulumi.yaml names project ${project.name}, the mock harness runs ${PROJECT_NAME}`);
+        const project = readProject(args.project ?? ".");
+        result.project = project.name;
         result.program = rel(args.program ?? project.main);
         if (!fs.existsSync(path.resolve(PROJECT_ROOT, result.program))) throw new CheckFailure("usage", `no program file ${result.program}`);
         result.configFile = stackConfigFile(args);
         const policyConfig = readPolicyConfig(args);
         result.policyPack.config = policyConfig.file;
-        validateStackConfig(args.stack, result.configFile, args.overrides);
+        // The root program's config is validated before the pack starts; another project (bootstrap/)
+        // validates its own config as its program starts, which still exits 2.
+        if (project.name === PROJECT_NAME) validateStackConfig(args.stack, result.configFile, args.overrides);
 
         const packDir = path.resolve(PROJECT_ROOT, result.policyPack.dir);
         if (!fs.existsSync(packDir)) throw new CheckFailure("pack", `no policy pack directory ${result.policyPack.dir}`);
@@ -338,7 +343,7 @@ export async function runCheck(args: CheckOptions, io: Io = stdio): Promise<Chec
         });
 
         const tProgram = Date.now();
-        result.resources = await collect(args, result.program, result.configFile, (r) => {
+        result.resources = await collect(args, result.project, result.program, result.configFile, (r) => {
             registered++;
             status();
             session.submit(toInput(r));

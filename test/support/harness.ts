@@ -73,12 +73,14 @@ export interface RunOptions {
     preview?: boolean;
     /** Program file to run instead of index.ts (`runProgram` only; fixture programs for the `check` tool). */
     program?: string;
+    /** Pulumi project name for URNs and unprefixed config keys (default aws-platform; bootstrap/ is aws-platform-state). */
+    project?: string;
     /** Called as each resource is captured (progress output for the `check` tool). */
     onResource?: (resource: CapturedResource) => void;
 }
 
 /** Flattens a Pulumi.<stack>.yaml into the key → string map the engine hands to a program. */
-export function readStackConfig(stack: string, file?: string, overrides: Record<string, unknown> = {}): Record<string, string> {
+export function readStackConfig(stack: string, file?: string, overrides: Record<string, unknown> = {}, project = PROJECT_NAME): Record<string, string> {
     const configPath = file ?? path.join(PROJECT_ROOT, `Pulumi.${stack}.yaml`);
     if (!fs.existsSync(configPath)) throw new Error(`no stack config file ${configPath}`);
     const doc = (YAML.parse(fs.readFileSync(configPath, "utf8")) ?? {}) as { config?: Record<string, unknown> };
@@ -90,7 +92,7 @@ export function readStackConfig(stack: string, file?: string, overrides: Record<
     }
     const out: Record<string, string> = {};
     for (const [k, v] of Object.entries(values)) {
-        const key = k.includes(":") ? k : `${PROJECT_NAME}:${k}`;
+        const key = k.includes(":") ? k : `${project}:${k}`;
         out[key] = typeof v === "string" ? v : typeof v === "object" && v !== null ? JSON.stringify(v) : String(v);
     }
     return out;
@@ -107,7 +109,7 @@ const settings = require("@pulumi/pulumi/runtime/settings");
  * returns every resource it registered, after all registrations have settled.
  */
 export async function runUnderMocks(stack: string, body: () => unknown, options: RunOptions = {}): Promise<{ capture: Capture; outputs: unknown }> {
-    const config = readStackConfig(stack, options.configFile, options.overrides);
+    const config = readStackConfig(stack, options.configFile, options.overrides, options.project);
     const region = config["aws:region"] ?? "eu-west-1";
     const capture = new Capture();
     // The stack's own account (aws:allowedAccountIds), so ARNs and ECR URLs match its policy config.
@@ -139,7 +141,7 @@ export async function runUnderMocks(stack: string, body: () => unknown, options:
             capture.resources.push(captured);
             options.onResource?.(captured);
         }),
-        PROJECT_NAME,
+        options.project ?? PROJECT_NAME,
         stack,
         options.preview ?? false,
     );

@@ -13,6 +13,8 @@ export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
 
 export interface CheckArgs {
     stack: string;
+    /** Pulumi project directory, relative to the repository root (default: the root; e.g. bootstrap). */
+    project?: string;
     /** Program to run under mocks, relative to the project root (default: Pulumi.yaml `main`). */
     program?: string;
     /** Stack config file to use instead of Pulumi.<stack>.yaml. */
@@ -38,6 +40,7 @@ pack over the analyzer protocol the Pulumi CLI uses.
 
 Options
   --stack <name>           stack to check; reads Pulumi.<name>.yaml (default: dev)
+  --project <dir>          Pulumi project directory (default: the repository root; e.g. bootstrap)
   --config-file <file>     use this stack config file instead of Pulumi.<name>.yaml
   --program <file>         program to run instead of Pulumi.yaml's main (e.g. a test fixture)
   --policy-pack <dir>      policy pack directory (default: policy)
@@ -67,6 +70,7 @@ export class UsageError extends Error {
 
 const VALUE_FLAGS: Record<string, keyof CheckArgs> = {
     "--stack": "stack",
+    "--project": "project",
     "--program": "program",
     "--config-file": "configFile",
     "--policy-pack": "policyPack",
