@@ -3,7 +3,7 @@ import { ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy"
 import { policies } from "../cluster";
 import { UNKNOWN } from "../lib/common";
 import { parseAuthMappings } from "../lib/k8s";
-import { PolicyRun, policyNamed, runResourcePolicy, runStackPolicy, StackFixture } from "./support";
+import { assertClean, assertDeferred, assertRejected, policyNamed, runResourcePolicy, runStackPolicy, StackFixture } from "./support";
 
 const rp = (name: string) => policyNamed<ResourceValidationPolicy>(policies, name);
 
@@ -57,21 +57,6 @@ function awsCluster(over: Record<string, any> = {}, vpc: Record<string, any> = {
     };
 }
 
-function assertRejected(run: PolicyRun, policy: string, fragment: string) {
-    const hit = run.violations.find((v) => v.policy === policy && v.message.includes(fragment));
-    assert.ok(hit, `expected ${policy} to report "${fragment}", got ${JSON.stringify(run.violations)}`);
-    assert.equal(hit.enforcementLevel, "mandatory", `${policy} blocks: ${hit.message}`);
-}
-
-function assertClean(run: PolicyRun) {
-    assert.deepEqual(run.violations, [], `expected no violations, got ${JSON.stringify(run.violations)}`);
-    assert.equal(run.unknown, false);
-}
-
-function assertDeferred(run: PolicyRun) {
-    assert.equal(run.unknown, true, "stops on the preview unknown");
-    assert.deepEqual(run.mandatory, [], "no mandatory violation from an unknown value");
-}
 
 describe("cluster policies: control plane (EKS-01 … EKS-05)", () => {
     const ALL = ["eks-endpoint-private", "eks-secrets-encrypted-with-cmk", "eks-control-plane-logging", "eks-supported-version", "eks-access-entries-auth"];

@@ -3,7 +3,7 @@ import { ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy"
 import { policies } from "../kubernetes";
 import { UNKNOWN } from "../lib/common";
 import { parseImage, hostCovered, scopeOf } from "../lib/k8s";
-import { PolicyRun, policyNamed, runResourcePolicy, runStackPolicy, StackFixture } from "./support";
+import { assertClean, assertDeferred, assertRejected, policyNamed, runResourcePolicy, runStackPolicy, StackFixture } from "./support";
 
 const rp = (name: string) => policyNamed<ResourceValidationPolicy>(policies, name);
 const sp = (name: string) => policyNamed<StackValidationPolicy>(policies, name);
@@ -78,21 +78,6 @@ function ingress(annotations: Record<string, string>, spec: Record<string, any> 
 }
 const NGINX_REDIRECT = { "nginx.ingress.kubernetes.io/ssl-redirect": "true" };
 
-function assertRejected(run: PolicyRun, policy: string, fragment: string) {
-    const hit = run.violations.find((v) => v.policy === policy && v.message.includes(fragment));
-    assert.ok(hit, `expected ${policy} to report "${fragment}", got ${JSON.stringify(run.violations)}`);
-    assert.equal(hit.enforcementLevel, "mandatory", `${policy} blocks: ${hit.message}`);
-}
-
-function assertClean(run: PolicyRun) {
-    assert.deepEqual(run.violations, [], `expected no violations, got ${JSON.stringify(run.violations)}`);
-    assert.equal(run.unknown, false);
-}
-
-function assertDeferred(run: PolicyRun) {
-    assert.equal(run.unknown, true, "stops on the preview unknown");
-    assert.deepEqual(run.mandatory, [], "no mandatory violation from an unknown value");
-}
 
 // ---------------------------------------------------------------------------------------------
 

@@ -1,3 +1,4 @@
+import { strict as assert } from "assert";
 import { PolicyResource, ReportViolation, ResourceValidationArgs, ResourceValidationPolicy, StackValidationArgs, StackValidationPolicy, UnknownValueError, unknownCheckingProxy } from "@pulumi/policy";
 
 /**
@@ -221,4 +222,23 @@ export async function checkUnknownsNeverBlock(policy: ResourceValidationPolicy, 
         const blocking = run.violations.filter((v) => v.enforcementLevel === level);
         if (blocking.length > 0) throw new Error(`${policy.name}: unknown ${path} caused ${JSON.stringify(blocking.map((b) => b.message))}`);
     }
+}
+
+/** A mandatory violation of `policy` whose message contains `fragment`. */
+export function assertRejected(run: PolicyRun, policy: string, fragment: string): void {
+    const hit = run.violations.find((v) => v.policy === policy && v.message.includes(fragment));
+    assert.ok(hit, `expected ${policy} to report "${fragment}", got ${JSON.stringify(run.violations)}`);
+    assert.equal(hit.enforcementLevel, "mandatory", `${policy} blocks: ${hit.message}`);
+}
+
+/** No violation at all, and every value was known. */
+export function assertClean(run: PolicyRun): void {
+    assert.deepEqual(run.violations, [], `expected no violations, got ${JSON.stringify(run.violations)}`);
+    assert.equal(run.unknown, false);
+}
+
+/** The policy stopped on a preview unknown without blocking. */
+export function assertDeferred(run: PolicyRun): void {
+    assert.equal(run.unknown, true, "stops on the preview unknown");
+    assert.deepEqual(run.mandatory, [], "no mandatory violation from an unknown value");
 }
