@@ -199,7 +199,8 @@ export function resolvePackConfig(config: PackConfig, info: AnalyzerInfoSummary)
         if (!validate(props)) {
             for (const e of validate.errors ?? []) errors.push(`${p.name}${e.instancePath.replace(/\//g, ".")}: ${e.message}${e.params && "additionalProperty" in e.params ? ` (${(e.params as any).additionalProperty})` : ""}`);
         }
-        if (entry !== undefined || level !== undefined) resolved[p.name] = { enforcementLevel: level, props };
+        // Like the Pulumi CLI, configure every policy (unnamed ones with {}), so each gets its schema defaults.
+        resolved[p.name] = { enforcementLevel: level, props };
     }
     for (const k of Object.keys(config)) if (k !== "all" && !byName.has(k)) errors.push(`${k}: no such policy in pack ${info.name}`);
     return { resolved, errors };

@@ -78,11 +78,8 @@ export class PolicySession {
                 } catch (e) {
                     throw packFailure(e, pack);
                 }
-                // Like the CLI, configure every policy so each gets its schema defaults, not only the ones the file names.
-                const full: PackConfig = { ...config };
-                for (const p of info.policies) if (full[p.name] === undefined) full[p.name] = {};
                 try {
-                    await pack.configure(full);
+                    await pack.configure(config);
                 } catch (e) {
                     if (/invalid policy pack config/.test((e as Error).message)) throw new PolicyError("config", (e as Error).message);
                     throw packFailure(e, pack);
