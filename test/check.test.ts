@@ -3,7 +3,7 @@ import { spawn } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import Ajv from "ajv";
+import Ajv from "ajv-draft-04";
 import addFormats from "ajv-formats";
 import { Pack, startPack } from "../tools/lib/analyzer";
 import { CheckOptions, CheckResult, main, runCheck } from "../tools/check";
@@ -21,10 +21,11 @@ import { PROJECT_ROOT } from "./support/harness";
  */
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "check-test-"));
-const schema = JSON.parse(fs.readFileSync(path.join(__dirname, "support", "sarif-2.1.0.schema.json"), "utf8"));
+// The OASIS SARIF 2.1.0 schema (final, "rtm.5"; JSON Schema draft-04) as Microsoft's SARIF test tooling ships it.
+const schema = require("@microsoft/jest-sarif/lib/schemas/sarif-2.1.0-rtm.5.json");
 
 function sarifValidator() {
-    const ajv = new Ajv({ allErrors: true, strict: false });
+    const ajv = new Ajv({ allErrors: true, strict: false, unicodeRegExp: false }); // the schema has a non-Unicode pattern
     addFormats(ajv);
     return ajv.compile(schema);
 }
