@@ -4,6 +4,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { createHash } from "crypto";
 import { Tags, named } from "./tags";
 import { INGRESS_EXPOSED_LABEL, labelsFromTags } from "./tenancy";
+import { irsaTrustPolicy } from "./irsa";
 
 export interface AppArgs {
     /** The cluster's Kubernetes provider. */
@@ -214,20 +215,7 @@ export class App extends pulumi.ComponentResource {
      */
     private irsaRole(name: string, args: AppArgs, bucketArn: pulumi.Output<string>): aws.iam.Role {
         const child = { parent: this };
-        const assumeRolePolicy = pulumi.all([args.oidcProviderArn, args.oidcProviderUrl, args.namespace]).apply(([providerArn, url, namespace]) => {
-            const issuer = url.replace(/^https:\/\//, "");
-            return JSON.stringify({
-                Version: "2012-10-17",
-                Statement: [
-                    {
-                        Effect: "Allow",
-                        Principal: { Federated: providerArn },
-                        Action: "sts:AssumeRoleWithWebIdentity",
-                        Condition: { StringEquals: { [`${issuer}:sub`]: `system:serviceaccount:${namespace}:${args.name}`, [`${issuer}:aud`]: "sts.amazonaws.com" } },
-                    },
-                ],
-            });
-        });
+        const assumeRolePolicy = irsaTrustPolicy(args.oidcProviderArn, args.oidcProviderUrl, args.namespace, args.name);
         const role = new aws.iam.Role(`${name}-irsa`, { description: `IRSA role of ${args.name}`, assumeRolePolicy, maxSessionDuration: 3600, tags: args.tags }, child);
 
         const policy = pulumi

@@ -4,6 +4,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { NodeGroupConfig } from "../config";
 import { Tags, named } from "./tags";
+import { irsaTrustPolicy } from "./irsa";
 
 export interface ClusterArgs {
     vpcId: pulumi.Input<string>;
@@ -277,20 +278,7 @@ export class Cluster extends pulumi.ComponentResource {
 
     /** An IAM role only `namespace/serviceAccount` of this cluster can assume through the OIDC provider. */
     private irsaRole(name: string, namespace: string, serviceAccount: string, tags: Tags): aws.iam.Role {
-        const assumeRolePolicy = pulumi.all([this.oidcProviderArn, this.oidcProviderUrl]).apply(([arn, url]) => {
-            const issuer = url.replace(/^https:\/\//, "");
-            return JSON.stringify({
-                Version: "2012-10-17",
-                Statement: [
-                    {
-                        Effect: "Allow",
-                        Principal: { Federated: arn },
-                        Action: "sts:AssumeRoleWithWebIdentity",
-                        Condition: { StringEquals: { [`${issuer}:sub`]: `system:serviceaccount:${namespace}:${serviceAccount}`, [`${issuer}:aud`]: "sts.amazonaws.com" } },
-                    },
-                ],
-            });
-        });
+        const assumeRolePolicy = irsaTrustPolicy(this.oidcProviderArn, this.oidcProviderUrl, namespace, serviceAccount);
         return new aws.iam.Role(name, { assumeRolePolicy, description: `IRSA: ${namespace}/${serviceAccount}`, tags }, { parent: this });
     }
 

@@ -28,18 +28,8 @@ export interface CheckOptions extends CheckArgs {
     pack?: Pack;
 }
 
-export interface CheckedResource {
-    type: string;
-    name: string;
-    urn: string;
-    parent: string;
-    custom: boolean;
-    remote: boolean;
-    protect: boolean;
-    inputs: Record<string, unknown>;
-    dependencies: string[];
-    propertyDependencies: Record<string, string[]>;
-}
+/** What the check reports of each captured resource: the engine's view, without mock state or ids. */
+export type CheckedResource = Pick<CapturedResource, "type" | "name" | "urn" | "parent" | "custom" | "remote" | "protect" | "inputs" | "dependencies" | "propertyDependencies">;
 
 export interface Violation {
     policyName: string;

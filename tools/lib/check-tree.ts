@@ -1,17 +1,10 @@
+import type { CapturedResource } from "../../test/support/harness";
 import { Style } from "./check-term";
 
 /** The resource tree of a checked stack, grouped by component (tier), as compact text for terminals and CI logs. */
 
-export interface TreeResource {
-    type: string;
-    name: string;
-    urn: string;
-    /** Parent URN; '' for the stack's direct children. */
-    parent: string;
-    /** False for components (ComponentResource); remote components (eks:index:Cluster) count as resources. */
-    custom: boolean;
-    remote: boolean;
-}
+/** Remote components (eks:index:Cluster) count as resources; `custom` is false only for local components. */
+export type TreeResource = Pick<CapturedResource, "type" | "name" | "urn" | "parent" | "custom" | "remote">;
 
 /** `aws:ec2/subnet:Subnet` → `ec2:Subnet`, `kubernetes:apps/v1:Deployment` → `k8s:Deployment`, `eks:index:Cluster` → `eks:Cluster`. */
 export function shortType(type: string): string {
