@@ -268,15 +268,19 @@ function describe(v: unknown): string {
 }
 
 /**
- * Validates raw config values (as Pulumi hands them over: scalars as strings, structured keys as
- * objects). Throws one ConfigError naming the key, the value and what is allowed.
+ * Validates raw config values of `namespace` (as Pulumi hands them over: scalars as strings,
+ * structured keys as objects) against `schema`, whose top-level keys are `knownKeys`. Throws one
+ * ConfigError naming the key, the value and what is allowed. Shared by this program and bootstrap/.
  */
-export function parseConfig(raw: Record<string, unknown>): PlatformConfig {
+export function validateConfig<S extends z.ZodTypeAny>(schema: S, namespace: string, knownKeys: string[], raw: Record<string, unknown>): z.infer<S> {
+    // A misspelled top-level key (platform:azcount) would otherwise be silently ignored.
+    const unknown = Object.keys(raw).find((k) => !knownKeys.includes(k));
+    if (unknown !== undefined) fail(`${namespace}:${unknown} is not a known key: allowed keys are ${knownKeys.join(", ")}`);
     const result = schema.safeParse(raw);
     if (result.success) return result.data;
     const issue = result.error.issues[0];
     const [top, ...rest] = issue.path;
-    const key = `${CONFIG_NAMESPACE}:${String(top ?? "")}` + rest.map((p) => (typeof p === "number" ? `[${p}]` : `.${p}`)).join("");
+    const key = `${namespace}:${String(top ?? "")}` + rest.map((p) => (typeof p === "number" ? `[${p}]` : `.${p}`)).join("");
     let message = issue.message;
     if (issue.code === z.ZodIssueCode.unrecognized_keys) {
         return fail(`${key} has unknown key(s) ${issue.keys.join(", ")}: remove them or fix the spelling`);
@@ -291,31 +295,39 @@ function fail(message: string): never {
     throw new ConfigError(`Invalid stack config: ${message}`);
 }
 
-/** Reads and validates the stack's `platform:*` config. Called once, before any resource is declared. */
-export function loadConfig(): PlatformConfig {
-    const cfg = new pulumi.Config(CONFIG_NAMESPACE);
-    const known = Object.keys(schema.innerType().shape);
-    // A misspelled top-level key (platform:azcount) would otherwise be silently ignored.
-    const unknown = Object.keys(pulumi.runtime.allConfig())
-        .filter((k) => k.startsWith(`${CONFIG_NAMESPACE}:`))
-        .map((k) => k.slice(CONFIG_NAMESPACE.length + 1))
-        .filter((k) => !known.includes(k));
-    if (unknown.length > 0) fail(`${CONFIG_NAMESPACE}:${unknown[0]} is not a known key: allowed keys are ${known.join(", ")}`);
+/**
+ * The stack's `<namespace>:*` config as raw values: scalars as the engine hands them over (strings),
+ * `structuredKeys` parsed from their JSON.
+ */
+export function readConfigNamespace(namespace: string, structuredKeys: ReadonlySet<string> = new Set()): Record<string, unknown> {
+    const prefix = `${namespace}:`;
     const raw: Record<string, unknown> = {};
-    for (const key of known) {
-        const text = cfg.get(key);
-        if (text === undefined) continue;
-        if (!STRUCTURED_KEYS.has(key)) {
+    for (const [k, text] of Object.entries(pulumi.runtime.allConfig())) {
+        if (!k.startsWith(prefix)) continue;
+        const key = k.slice(prefix.length);
+        if (!structuredKeys.has(key)) {
             raw[key] = text;
             continue;
         }
         try {
             raw[key] = JSON.parse(text);
         } catch {
-            fail(`${CONFIG_NAMESPACE}:${key} must be a YAML object or list, got ${describe(text)}`);
+            fail(`${k} must be a YAML object or list, got ${describe(text)}`);
         }
     }
-    return parseConfig(raw);
+    return raw;
+}
+
+const KNOWN_KEYS = Object.keys(schema.innerType().shape);
+
+/** Validates raw `platform:*` values; see validateConfig. */
+export function parseConfig(raw: Record<string, unknown>): PlatformConfig {
+    return validateConfig(schema, CONFIG_NAMESPACE, KNOWN_KEYS, raw);
+}
+
+/** Reads and validates the stack's `platform:*` config. Called once, before any resource is declared. */
+export function loadConfig(): PlatformConfig {
+    return parseConfig(readConfigNamespace(CONFIG_NAMESPACE, STRUCTURED_KEYS));
 }
 
 /** The port a database engine listens on; the network, data and tenancy tiers all derive it from here. */

@@ -1,6 +1,5 @@
-import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
-import { ConfigError } from "../config";
+import { readConfigNamespace, validateConfig } from "../config";
 
 /** The bootstrap project's own config namespace: `bootstrap:<key>` in bootstrap/Pulumi.<stack>.yaml. */
 export const BOOTSTRAP_NAMESPACE = "bootstrap";
@@ -53,32 +52,15 @@ export type BootstrapConfig = z.infer<typeof schema>;
 
 const KNOWN_KEYS = Object.keys(schema.innerType().shape);
 
-function shown(value: unknown): string {
-    if (value === undefined) return "nothing";
-    return typeof value === "string" ? JSON.stringify(value) : String(JSON.stringify(value)).slice(0, 80);
-}
-
 /**
  * Validates raw `bootstrap:*` values (strings, as Pulumi hands them over). Throws one ConfigError
- * that names the key, the value it got and what is allowed.
+ * that names the key, the value it got and what is allowed (the platform's validateConfig).
  */
 export function parseBootstrapConfig(raw: Record<string, unknown>): BootstrapConfig {
-    const unknownKey = Object.keys(raw).find((k) => !KNOWN_KEYS.includes(k));
-    if (unknownKey !== undefined)
-        throw new ConfigError(`Invalid stack config: ${BOOTSTRAP_NAMESPACE}:${unknownKey} is not a known key: allowed keys are ${KNOWN_KEYS.join(", ")}`);
-    const parsed = schema.safeParse(raw);
-    if (parsed.success) return parsed.data;
-    const issue = parsed.error.issues[0];
-    const key = `${BOOTSTRAP_NAMESPACE}:${issue.path.join(".")}`;
-    const got = raw[String(issue.path[0])];
-    if (issue.code === z.ZodIssueCode.invalid_type && issue.received === "undefined") throw new ConfigError(`Invalid stack config: ${key} is required`);
-    throw new ConfigError(`Invalid stack config: ${key} ${issue.message}, got ${shown(got)}`);
+    return validateConfig(schema, BOOTSTRAP_NAMESPACE, KNOWN_KEYS, raw);
 }
 
 /** Reads and validates the stack's `bootstrap:*` config, before any resource is declared. */
 export function loadBootstrapConfig(): BootstrapConfig {
-    const prefix = `${BOOTSTRAP_NAMESPACE}:`;
-    const raw: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(pulumi.runtime.allConfig())) if (k.startsWith(prefix)) raw[k.slice(prefix.length)] = v;
-    return parseBootstrapConfig(raw);
+    return parseBootstrapConfig(readConfigNamespace(BOOTSTRAP_NAMESPACE));
 }

@@ -201,7 +201,7 @@ describe("bootstrap config", () => {
 
     it("names the key, the value and what is allowed", () => {
         rejects({ ...base, bucketName: "state.example.com" }, /^Invalid stack config: bootstrap:bucketName must be an S3 bucket name: .*no dots, got "state\.example\.com"$/);
-        rejects({ ...base, noncurrentVersionDays: "7" }, /bootstrap:noncurrentVersionDays must be between 30 and 3650 days, got "7"/);
+        rejects({ ...base, noncurrentVersionDays: "7" }, /bootstrap:noncurrentVersionDays must be between 30 and 3650 days, got 7$/);
         rejects({ ...base, secretsKeyAlias: "aws/s3" }, /bootstrap:secretsKeyAlias .*not under aws\/, got "aws\/s3"/);
         rejects({ ...base, ciDeployerRoleName: "arn:aws:iam::111122223333:role/ci" }, /bootstrap:ciDeployerRoleName must be an IAM role name \(not an ARN\)/);
         rejects({ ...base, stateKeyAlias: "same", secretsKeyAlias: "same" }, /bootstrap:secretsKeyAlias must differ from stateKeyAlias/);
