@@ -5,6 +5,7 @@ import { createHash } from "crypto";
 import { Tags, named } from "./tags";
 import { INGRESS_EXPOSED_LABEL, labelsFromTags } from "./tenancy";
 import { irsaTrustPolicy } from "./irsa";
+import { bucketGuardrails, tlsOnlyStatements } from "./buckets";
 
 export interface AppArgs {
     /** The cluster's Kubernetes provider. */
@@ -158,13 +159,7 @@ export class App extends pulumi.ComponentResource {
             { bucket: id, rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms", kmsMasterKeyId: args.dataKeyArn }, bucketKeyEnabled: true }] },
             child,
         );
-        const publicAccess = new aws.s3.BucketPublicAccessBlock(
-            `${name}-objects`,
-            { bucket: id, blockPublicAcls: true, blockPublicPolicy: true, ignorePublicAcls: true, restrictPublicBuckets: true }, // STO-02
-            child,
-        );
-        new aws.s3.BucketOwnershipControls(`${name}-objects`, { bucket: id, rule: { objectOwnership: "BucketOwnerEnforced" } }, child); // STO-05
-        new aws.s3.BucketVersioning(`${name}-objects`, { bucket: id, versioningConfiguration: { status: "Enabled" } }, child); // STO-06
+        const { publicAccess } = bucketGuardrails(`${name}-objects`, id, child);
         // Versioning keeps every overwrite; old versions and abandoned uploads would otherwise cost forever.
         new aws.s3.BucketLifecycleConfiguration(
             `${name}-objects`,
@@ -181,27 +176,7 @@ export class App extends pulumi.ComponentResource {
             `${name}-objects`,
             {
                 bucket: id,
-                policy: pulumi.jsonStringify({
-                    Version: "2012-10-17",
-                    Statement: [
-                        {
-                            Sid: "DenyInsecureTransport", // STO-03
-                            Effect: "Deny",
-                            Principal: "*",
-                            Action: "s3:*",
-                            Resource: [bucket.arn, pulumi.interpolate`${bucket.arn}/*`],
-                            Condition: { Bool: { "aws:SecureTransport": "false" } },
-                        },
-                        {
-                            Sid: "DenyOutdatedTls",
-                            Effect: "Deny",
-                            Principal: "*",
-                            Action: "s3:*",
-                            Resource: [bucket.arn, pulumi.interpolate`${bucket.arn}/*`],
-                            Condition: { NumericLessThan: { "s3:TlsVersion": "1.2" } },
-                        },
-                    ],
-                }),
+                policy: bucket.arn.apply((arn) => JSON.stringify({ Version: "2012-10-17", Statement: tlsOnlyStatements(arn) })),
             },
             // The public access block goes first: with BlockPublicPolicy, a later public statement is refused.
             { ...child, dependsOn: [publicAccess] },

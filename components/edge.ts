@@ -1,6 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { Tags, named } from "./tags";
+import { bucketGuardrails, tlsOnlyStatements } from "./buckets";
 
 export interface EdgeArgs {
     vpcId: pulumi.Input<string>;
@@ -313,13 +314,7 @@ export class Edge extends pulumi.ComponentResource {
             { bucket: id, rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" } }] },
             child,
         );
-        const publicAccess = new aws.s3.BucketPublicAccessBlock(
-            `${name}-access-logs`,
-            { bucket: id, blockPublicAcls: true, blockPublicPolicy: true, ignorePublicAcls: true, restrictPublicBuckets: true }, // STO-02
-            child,
-        );
-        const ownership = new aws.s3.BucketOwnershipControls(`${name}-access-logs`, { bucket: id, rule: { objectOwnership: "BucketOwnerEnforced" } }, child); // STO-05
-        const versioning = new aws.s3.BucketVersioning(`${name}-access-logs`, { bucket: id, versioningConfiguration: { status: "Enabled" } }, child); // STO-06
+        const { publicAccess, ownership, versioning } = bucketGuardrails(`${name}-access-logs`, id, child);
         new aws.s3.BucketLifecycleConfiguration(
             `${name}-access-logs`,
             {
@@ -354,22 +349,7 @@ export class Edge extends pulumi.ComponentResource {
                     return JSON.stringify({
                         Version: "2012-10-17",
                         Statement: [
-                            {
-                                Sid: "DenyInsecureTransport", // STO-03 / S3.5
-                                Effect: "Deny",
-                                Principal: "*",
-                                Action: "s3:*",
-                                Resource: [arn, `${arn}/*`],
-                                Condition: { Bool: { "aws:SecureTransport": "false" } },
-                            },
-                            {
-                                Sid: "DenyOutdatedTls",
-                                Effect: "Deny",
-                                Principal: "*",
-                                Action: "s3:*",
-                                Resource: [arn, `${arn}/*`],
-                                Condition: { NumericLessThan: { "s3:TlsVersion": 1.2 } },
-                            },
+                            ...tlsOnlyStatements(arn),
                             { Sid: "ElbRegionalAccountWritesAccessLogs", Effect: "Allow", Principal: { AWS: elb }, Action: "s3:PutObject", Resource: logs },
                             {
                                 Sid: "ElbLogDeliveryWritesAccessLogs",
