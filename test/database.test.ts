@@ -8,17 +8,6 @@ const INGRESS = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule";
 const SG = "aws:ec2/securityGroup:SecurityGroup";
 const DATABASE = "platform:data:Database";
 
-const settings = require("@pulumi/pulumi/runtime/settings");
-
-/**
- * The outputs a component registered with the engine, read from the mock monitor (the harness records
- * registrations, not `registerOutputs`). Only valid until the next program run replaces the monitor.
- */
-function registeredOutputs(c: Capture, type: string): Record<string, unknown> {
-    const state = settings.getMonitor().resources.get(c.one(type).urn)?.state;
-    return typeof state?.toJavaScript === "function" ? state.toJavaScript() : state;
-}
-
 /** Resources under the data tier's component (the program also builds every other tier). */
 function dataTier(c: Capture): CapturedResource[] {
     const out: CapturedResource[] = [];
@@ -44,7 +33,7 @@ describe("data tier", () => {
         const devRun = await runProgram("dev");
         dev = devRun.capture;
         devOutputs = devRun.outputs;
-        devDatabaseOutputs = registeredOutputs(dev, DATABASE);
+        devDatabaseOutputs = dev.one(DATABASE).outputs;
         prod = (await runProgram("prod")).capture;
         const devDatabase = JSON.parse(readStackConfig("dev")["platform:database"]);
         mysql = (await runProgram("dev", { overrides: { database: { ...devDatabase, engine: "mysql", engineVersion: "8.0.39" } } })).capture;

@@ -31,6 +31,8 @@ export interface CapturedResource {
     propertyDependencies: Record<string, string[]>;
     provider: string;
     protect: boolean;
+    /** What a component registered with `registerOutputs` ({} for custom resources); set when the run settles. */
+    outputs: Record<string, any>;
 }
 
 export class Capture {
@@ -137,6 +139,7 @@ export async function runUnderMocks(stack: string, body: () => unknown, options:
                 propertyDependencies: meta.propertyDependencies ?? {},
                 provider: args.provider ?? "",
                 protect: meta.protect ?? false,
+                outputs: {},
             };
             capture.resources.push(captured);
             options.onResource?.(captured);
@@ -146,8 +149,14 @@ export async function runUnderMocks(stack: string, body: () => unknown, options:
         options.preview ?? false,
     );
 
-    // Wrap the mock monitor to see what the engine sees: parent, dependencies, protect.
+    // Wrap the mock monitor to see what the engine sees: parent, dependencies, protect, component outputs.
     const monitor = settings.getMonitor();
+    const registeredOutputs = new Map<string, Record<string, any>>();
+    const registerOutputs = monitor.registerResourceOutputs.bind(monitor);
+    monitor.registerResourceOutputs = (req: any, callback: any) => {
+        registeredOutputs.set(req.getUrn(), toPlain(req.getOutputs()) ?? {});
+        return registerOutputs(req, callback);
+    };
     const register = monitor.registerResource.bind(monitor);
     monitor.registerResource = (req: any, callback: any) => {
         try {
@@ -181,6 +190,7 @@ export async function runUnderMocks(stack: string, body: () => unknown, options:
     } finally {
         await settings.waitForRPCs();
     }
+    for (const r of capture.resources) r.outputs = registeredOutputs.get(r.urn) ?? {};
     return { capture, outputs };
 }
 
@@ -203,8 +213,28 @@ export async function outputValue<T>(o: pulumi.Output<T> | pulumi.Input<T>): Pro
     return (await out.promise()) as T;
 }
 
-/** Runs the real program (index.ts) for `stack`: the same code path as `pulumi up`. */
-export async function runProgram(stack: string, options: RunOptions = {}): Promise<{ capture: Capture; outputs: Record<string, unknown> }> {
+type ProgramRun = { capture: Capture; outputs: Record<string, unknown> };
+
+/** Runs of the unmodified program per stack: many test files assert on the same dev and prod stacks. */
+const plainRuns = new Map<string, Promise<ProgramRun>>();
+
+/**
+ * Runs the real program (index.ts) for `stack`: the same code path as `pulumi up`. A run with no
+ * options is made once per stack and shared, so treat its capture as read-only.
+ */
+export function runProgram(stack: string, options: RunOptions = {}): Promise<ProgramRun> {
+    const plain = Object.values(options).every((v) => v === undefined || (typeof v === "object" && Object.keys(v).length === 0));
+    if (!plain) return executeProgram(stack, options);
+    let run = plainRuns.get(stack);
+    if (!run) {
+        run = executeProgram(stack, options);
+        plainRuns.set(stack, run);
+        run.catch(() => plainRuns.delete(stack)); // a failed run is not remembered
+    }
+    return run;
+}
+
+async function executeProgram(stack: string, options: RunOptions): Promise<ProgramRun> {
     const { capture, outputs } = await runUnderMocks(
         stack,
         () => {
