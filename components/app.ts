@@ -4,7 +4,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { createHash } from "crypto";
 import { Tags, named } from "./tags";
 import { INGRESS_EXPOSED_LABEL, labelsFromTags } from "./tenancy";
-import { irsaTrustPolicy } from "./irsa";
+import { irsaTrustPolicy } from "./iam";
 import { bucketGuardrails, tlsOnlyStatements } from "./buckets";
 
 export interface AppArgs {

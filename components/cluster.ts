@@ -4,7 +4,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { NodeGroupConfig } from "../config";
 import { Tags, named } from "./tags";
-import { irsaTrustPolicy } from "./irsa";
+import { irsaTrustPolicy, serviceTrustPolicy } from "./iam";
 
 export interface ClusterArgs {
     vpcId: pulumi.Input<string>;
@@ -315,7 +315,7 @@ export class Cluster extends pulumi.ComponentResource {
             `${name}-node`,
             {
                 description: `EKS nodes of ${name}`,
-                assumeRolePolicy: JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Principal: { Service: "ec2.amazonaws.com" }, Action: "sts:AssumeRole" }] }),
+                assumeRolePolicy: serviceTrustPolicy("ec2.amazonaws.com"),
                 tags: args.tags,
             },
             child,

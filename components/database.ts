@@ -1,6 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { Tags, named } from "./tags";
+import { serviceTrustPolicy } from "./iam";
 
 export type DatabaseEngine = "postgres" | "mysql";
 
@@ -115,7 +116,7 @@ const BACKUP_POLICIES = {
 function serviceRole(name: string, service: string, policies: Record<string, string>, tags: Tags, parent: pulumi.Resource): { role: aws.iam.Role; attachments: aws.iam.RolePolicyAttachment[] } {
     const role = new aws.iam.Role(
         name,
-        { assumeRolePolicy: JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Principal: { Service: service }, Action: "sts:AssumeRole" }] }), tags },
+        { assumeRolePolicy: serviceTrustPolicy(service), tags },
         { parent },
     );
     const attachments = Object.entries(policies).map(([key, policyArn]) => new aws.iam.RolePolicyAttachment(`${name}-${key}`, { role: role.name, policyArn }, { parent }));

@@ -2,6 +2,7 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { cidrSubnet } from "../config";
 import { Tags, named } from "./tags";
+import { serviceTrustPolicy } from "./iam";
 
 export type SubnetLayer = "public" | "private" | "isolated";
 
@@ -164,10 +165,7 @@ export class Network extends pulumi.ComponentResource {
         const role = new aws.iam.Role(
             `${name}-flow-logs`,
             {
-                assumeRolePolicy: JSON.stringify({
-                    Version: "2012-10-17",
-                    Statement: [{ Effect: "Allow", Principal: { Service: "vpc-flow-logs.amazonaws.com" }, Action: "sts:AssumeRole" }],
-                }),
+                assumeRolePolicy: serviceTrustPolicy("vpc-flow-logs.amazonaws.com"),
                 tags: args.tags,
             },
             child,

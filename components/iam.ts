@@ -1,5 +1,10 @@
 import * as pulumi from "@pulumi/pulumi";
 
+/** The trust policy of a role only the AWS service `service` (e.g. ec2.amazonaws.com) may assume. */
+export function serviceTrustPolicy(service: string): string {
+    return JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Principal: { Service: service }, Action: "sts:AssumeRole" }] });
+}
+
 /**
  * The trust policy of an IRSA role: only the service account `namespace/serviceAccount`, presenting a
  * token issued by this cluster's OIDC provider for STS, may assume it. Used by the cluster's add-on
