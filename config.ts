@@ -78,6 +78,41 @@ const cidr = (minPrefix: number, maxPrefix: number) =>
             ctx.addIssue({ code: z.ZodIssueCode.custom, message: `must have a prefix between /${minPrefix} and /${maxPrefix}` });
     });
 
+// ---------------------------------------------------------------- cost assumptions (read only by `npm run check`'s estimate)
+
+/**
+ * Usage the offline cost estimate assumes (tools/lib/cost.ts): what a price table cannot know from the
+ * resources alone. Every value has a default, and the estimate prints the values it used beside the total.
+ */
+const amount = (max: number) =>
+    z.preprocess(
+        (v) => (typeof v === "string" && v.trim() !== "" && !Number.isNaN(Number(v)) ? Number(v) : v),
+        z.number({ invalid_type_error: "must be a number" }).min(0, `must be between 0 and ${max}`).max(max, `must be between 0 and ${max}`),
+    );
+const costAssumptions = z
+    .object({
+        /** GB a month through all NAT gateways together (billed per GB processed). */
+        natGbProcessedPerMonth: amount(10_000_000).default(100),
+        /** Average load balancer capacity units (LCU) per hour of each ALB. */
+        albLcuPerHour: amount(100_000).default(1),
+        /** Million requests a month inspected by each WAF web ACL. */
+        wafMillionRequestsPerMonth: amount(1_000_000).default(10),
+        /** Million DNS queries a month answered by each hosted zone. */
+        route53MillionQueriesPerMonth: amount(1_000_000).default(1),
+        /** GB a month ingested by each CloudWatch log group; storage follows from its retention. */
+        logGbPerGroupPerMonth: amount(1_000_000).default(5),
+        /** GB stored in each S3 bucket. */
+        s3GbPerBucket: amount(10_000_000).default(50),
+        /** GB of images stored per ECR repository (and per pull-through cache rule). */
+        ecrGbPerRepository: amount(1_000_000).default(10),
+        /** GB a month sent to the internet by the whole stack (the free allowance is deducted). */
+        dataTransferOutGbPerMonth: amount(10_000_000).default(500),
+        /** Percent of the database's storage that changes per day, which sizes backups beyond the free allowance. */
+        rdsDailyChangePercent: amount(100).default(5),
+    })
+    .strict()
+    .default({});
+
 // ---------------------------------------------------------------- the schema
 
 const nodeGroup = z
@@ -226,6 +261,7 @@ const schema = z
                 if (d.maxAllocatedStorageGb < d.allocatedStorageGb)
                     ctx.addIssue({ code: z.ZodIssueCode.custom, path: ["maxAllocatedStorageGb"], message: `must be at least allocatedStorageGb (${d.allocatedStorageGb})` });
             }),
+        costAssumptions,
     })
     .strict()
     .superRefine((c, ctx) => {
@@ -244,9 +280,10 @@ const schema = z
 export type PlatformConfig = z.infer<typeof schema>;
 export type NodeGroupConfig = PlatformConfig["cluster"]["nodeGroups"][number];
 export type TeamConfig = PlatformConfig["teams"][number];
+export type CostAssumptions = PlatformConfig["costAssumptions"];
 
 /** Keys that hold objects or lists (JSON in Pulumi's config); every other key is a scalar string. */
-const STRUCTURED_KEYS = new Set(["edge", "cluster", "teams", "app", "database"]);
+const STRUCTURED_KEYS = new Set(["edge", "cluster", "teams", "app", "database", "costAssumptions"]);
 
 /** A config error: the user's, not the program's. `check` exits 2 on it. */
 export class ConfigError extends Error {
