@@ -8,8 +8,10 @@ export const CONFIG_NAMESPACE = "platform";
 
 const HOSTNAME = /^(?=.{1,253}$)(?!-)[a-z0-9-]{1,63}(?<!-)(\.(?!-)[a-z0-9-]{1,63}(?<!-))+$/;
 const LABEL = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
-const EC2_INSTANCE_TYPE = /^[a-z][a-z0-9-]*\d[a-z0-9-]*\.(nano|micro|small|medium|large|metal|\d{0,2}xlarge)$/;
-const RDS_INSTANCE_CLASS = /^db\.[a-z][a-z0-9-]*\d[a-z0-9-]*\.(micro|small|medium|large|\d{0,2}xlarge)$/;
+// "a digit before the dot" is a lookahead: `[a-z0-9-]*\d[a-z0-9-]*` backtracks quadratically, and a
+// 50,000-character value took 17-30 s to reject (found by test/config.fuzz.test.ts).
+const EC2_INSTANCE_TYPE = /^[a-z](?=[a-z0-9-]*\d)[a-z0-9-]*\.(nano|micro|small|medium|large|metal|\d{0,2}xlarge)$/;
+const RDS_INSTANCE_CLASS = /^db\.[a-z](?=[a-z0-9-]*\d)[a-z0-9-]*\.(micro|small|medium|large|\d{0,2}xlarge)$/;
 const IAM_ROLE_ARN = /^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]+$/;
 const K8S_QUANTITY = /^\d+(\.\d+)?(m|Ki|Mi|Gi|Ti|k|M|G|T)?$/;
 
@@ -312,20 +314,25 @@ function describe(v: unknown): string {
 export function validateConfig<S extends z.ZodTypeAny>(schema: S, namespace: string, knownKeys: string[], raw: Record<string, unknown>): z.infer<S> {
     // A misspelled top-level key (platform:azcount) would otherwise be silently ignored.
     const unknown = Object.keys(raw).find((k) => !knownKeys.includes(k));
-    if (unknown !== undefined) fail(`${namespace}:${unknown} is not a known key: allowed keys are ${knownKeys.join(", ")}`);
+    if (unknown !== undefined) fail(`${namespace}:${shown(unknown)} is not a known key: allowed keys are ${knownKeys.join(", ")}`);
     const result = schema.safeParse(raw);
     if (result.success) return result.data;
     const issue = result.error.issues[0];
     const [top, ...rest] = issue.path;
-    const key = `${namespace}:${String(top ?? "")}` + rest.map((p) => (typeof p === "number" ? `[${p}]` : `.${p}`)).join("");
+    const key = `${namespace}:${shown(String(top ?? ""))}` + rest.map((p) => (typeof p === "number" ? `[${p}]` : `.${shown(p)}`)).join("");
     let message = issue.message;
     if (issue.code === z.ZodIssueCode.unrecognized_keys) {
-        return fail(`${key} has unknown key(s) ${issue.keys.join(", ")}: remove them or fix the spelling`);
+        return fail(`${key} has unknown key(s) ${issue.keys.map(shown).join(", ")}: remove them or fix the spelling`);
     }
     if (issue.code === z.ZodIssueCode.invalid_type && issue.received === "undefined") message = "is required";
     else if (issue.code === z.ZodIssueCode.invalid_type) message = `must be ${issue.expected === "array" ? "a list" : `a ${issue.expected}`}`;
     const got = valueAt(raw, issue.path);
     return fail(message === "is required" ? `${key} is required` : `${key} ${message}, got ${describe(got)}`);
+}
+
+/** A key as typed when it is a plain name, else quoted so empty, blank or invisible characters show. */
+function shown(key: string): string {
+    return /^[A-Za-z0-9_.-]+$/.test(key) ? key : JSON.stringify(key);
 }
 
 function fail(message: string): never {
