@@ -4,6 +4,7 @@ import * as pulumi from "@pulumi/pulumi";
 import type { NodeGroupConfig } from "../../config";
 import { serviceTrustPolicy } from "../iam";
 import { named } from "../tags";
+import { SG_ROLE_TAG, SG_ROLES } from "../../lib/contract";
 import { MANAGED_POLICY } from "./addons";
 import type { ClusterArgs } from "./index";
 
@@ -22,7 +23,7 @@ export function nodes(name: string, args: ClusterArgs, cluster: eks.Cluster, add
     // the one place the ALB is let in, and the SG the database admits.
     const nodeSecurityGroup = new aws.ec2.SecurityGroup(
         `${name}-nodes`,
-        { vpcId: args.vpcId, description: "EKS nodes and pods: ingress node port from the ALB only", revokeRulesOnDelete: true, tags: { ...named(args.tags, `${name}-nodes`), "sg-role": "eks-nodes" } },
+        { vpcId: args.vpcId, description: "EKS nodes and pods: ingress node port from the ALB only", revokeRulesOnDelete: true, tags: { ...named(args.tags, `${name}-nodes`), [SG_ROLE_TAG]: SG_ROLES.eksNodes } },
         child,
     );
     new aws.vpc.SecurityGroupIngressRule(
