@@ -1,4 +1,5 @@
-import { Policy, Props, resourcePolicy } from "./lib/builders";
+import { BackupVault, DbInstance } from "./lib/classes";
+import { Policy, Props, resourcePolicy, resourcePolicyOf } from "./lib/builders";
 import { schemaOf } from "./lib/config";
 import { isKmsReference } from "./lib/kms";
 import { need } from "./lib/read";
@@ -120,22 +121,22 @@ export const policies: Policy[] = [
             if (!isKmsReference(key, config.externalKmsKeyArns)) report(`masterUserSecretKmsKeyId is ${key === undefined ? "absent (aws/secretsmanager would be used)" : JSON.stringify(key)}; set a customer-managed KMS key.`);
         },
     }),
-    resourcePolicy({
+    resourcePolicyOf({
         name: "rds-multi-az",
         description: "RDS-09: database instances run Multi-AZ (AWS FSBP RDS.5); mandatory in prod through pack config.",
         controls: ["RDS-09"],
         enforcementLevel: "advisory",
-        types: [DB_INSTANCE],
+        of: DbInstance,
         validate: ({ props }, report) => {
             if (need(props, "multiAz") !== true) report("Set multiAz to true so an AZ failure does not take the database down.");
         },
     }),
-    resourcePolicy({
+    resourcePolicyOf({
         name: "backup-vault-encrypted-with-cmk",
         description: "BAK-01 (issue minimum; not a catalogue row): AWS Backup vaults encrypt recovery points with a customer-managed KMS key (AWS FSBP Backup.1).",
         controls: ["BAK-01"],
         enforcementLevel: "mandatory",
-        types: ["aws:backup/vault:Vault"],
+        of: BackupVault,
         configSchema: schemaOf(["externalKmsKeyArns"]),
         validate: ({ props, config }, report) => {
             const key = need(props, "kmsKeyArn");

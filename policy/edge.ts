@@ -1,5 +1,6 @@
+import { AcmCertificate, Route53Record, WebAcl } from "./lib/classes";
 import { PolicyResource } from "@pulumi/policy";
-import { each, Policy, Props, resourcePolicy, stackPolicy } from "./lib/builders";
+import { each, Policy, Props, resourcePolicy, resourcePolicyOf, stackPolicy } from "./lib/builders";
 import { schemaOf } from "./lib/config";
 import { get, need } from "./lib/read";
 import { isUnknown } from "./lib/unknowns";
@@ -141,34 +142,34 @@ export const policies: Policy[] = [
             if (count < 2) report(`The load balancer spans ${count} subnet(s); give it subnets in at least two Availability Zones.`);
         },
     }),
-    resourcePolicy({
+    resourcePolicyOf({
         name: "acm-certificate-managed-dns",
         description: "EDGE-08: certificates are ACM-issued, DNS-validated (auto-renewing) and use a strong key (AWS FSBP ACM.1, ACM.2).",
         controls: ["EDGE-08"],
         enforcementLevel: "mandatory",
-        types: ["aws:acm/certificate:Certificate"],
+        of: AcmCertificate,
         validate: ({ props }, report) => {
             if (props.privateKey !== undefined || props.certificateBody !== undefined) report("The certificate is imported (privateKey/certificateBody set); request an ACM certificate with DNS validation so it renews itself.");
             else if (need(props, "validationMethod") !== "DNS") report(`validationMethod is ${JSON.stringify(props.validationMethod)}; use "DNS" (EMAIL validation cannot auto-renew).`);
             if (need(props, "keyAlgorithm") === "RSA_1024") report("keyAlgorithm RSA_1024 is too weak; use RSA_2048 (default), RSA_3072, RSA_4096, EC_prime256v1 or EC_secp384r1.");
         },
     }),
-    resourcePolicy({
+    resourcePolicyOf({
         name: "acm-certificate-transparency",
         description: "EDGE-09: certificates keep Certificate Transparency logging on (hygiene; no FSBP id).",
         controls: ["EDGE-09"],
         enforcementLevel: "advisory",
-        types: ["aws:acm/certificate:Certificate"],
+        of: AcmCertificate,
         validate: ({ props }, report) => {
             if (need(props, "options.certificateTransparencyLoggingPreference") === "DISABLED") report("Remove options.certificateTransparencyLoggingPreference DISABLED; browsers distrust certificates missing from CT logs.");
         },
     }),
-    resourcePolicy({
+    resourcePolicyOf({
         name: "route53-alias-records-for-alb",
         description: "EDGE-10: records pointing at AWS endpoints use health-evaluated aliases, not static IPs or CNAMEs to ELB names (hygiene against dangling records / takeover).",
         controls: ["EDGE-10"],
         enforcementLevel: "advisory",
-        types: ["aws:route53/record:Record"],
+        of: Route53Record,
         validate: ({ props }, report) => {
             const type = need(props, "type");
             const records = asArray(need(props, "records")).map(String);
@@ -179,12 +180,12 @@ export const policies: Policy[] = [
             });
         },
     }),
-    resourcePolicy({
+    resourcePolicyOf({
         name: "waf-web-acl-baseline",
         description: "EDGE-11: regional Web ACLs run the AWS managed baseline rule groups with metrics on (AWS FSBP WAF.10, WAF.12).",
         controls: ["EDGE-11"],
         enforcementLevel: "mandatory",
-        types: [WEB_ACL],
+        of: WebAcl,
         validate: ({ props }, report) => {
             for (const problem of webAclProblems(props)) report(`The Web ACL ${problem}; add AWSManagedRulesCommonRuleSet / AWSManagedRulesKnownBadInputsRuleSet with CloudWatch metrics enabled.`);
         },

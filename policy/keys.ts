@@ -1,4 +1,5 @@
-import { Policy, Props, resourcePolicy } from "./lib/builders";
+import { KmsKey } from "./lib/classes";
+import { Policy, Props, resourcePolicy, resourcePolicyOf } from "./lib/builders";
 import { conditionKeys, isWildcardPrincipal, parsePolicyDocument } from "./lib/iam";
 import { need } from "./lib/read";
 import { asArray, asNumber } from "./lib/values";
@@ -27,12 +28,12 @@ const ACCOUNT_SCOPING = ["kms:calleraccount", "aws:principalorgid", "aws:princip
 const DECRYPT_ACTIONS = ["kms:decrypt", "kms:reencryptfrom", "kms:reencrypt*", "kms:*", "*"];
 
 export const policies: Policy[] = [
-    resourcePolicy({
+    resourcePolicyOf({
         name: "kms-key-rotation-enabled",
         description: "KMS-01: symmetric customer-managed keys rotate automatically, at least yearly (AWS FSBP KMS.4; CIS-AWS 3.6).",
         controls: ["KMS-01"],
         enforcementLevel: "mandatory",
-        types: [KMS_KEY],
+        of: KmsKey,
         validate: ({ props }, report) => {
             const problem = rotationProblem(props);
             if (problem) report(`The key ${problem}.`);
@@ -59,12 +60,12 @@ export const policies: Policy[] = [
             }
         },
     }),
-    resourcePolicy({
+    resourcePolicyOf({
         name: "kms-deletion-window",
         description: "KMS-03: keys keep the full 30-day deletion window (AWS FSBP KMS.3).",
         controls: ["KMS-03"],
         enforcementLevel: "advisory",
-        types: [KMS_KEY],
+        of: KmsKey,
         validate: ({ props }, report) => {
             const days = asNumber(need(props, "deletionWindowInDays"));
             if (days !== undefined && days < 30) report(`deletionWindowInDays is ${days}; use 30 so a mistaken deletion can be cancelled.`);

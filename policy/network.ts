@@ -1,4 +1,5 @@
-import { Policy, Props, resourcePolicy } from "./lib/builders";
+import { DefaultSecurityGroup, Subnet } from "./lib/classes";
+import { Policy, Props, resourcePolicy, resourcePolicyOf } from "./lib/builders";
 import { schemaOf } from "./lib/config";
 import { get, need } from "./lib/read";
 import { Reporter } from "./lib/reporter";
@@ -87,12 +88,12 @@ function sgRole(type: string, p: Props): string | undefined {
 }
 
 export const policies: Policy[] = [
-    resourcePolicy({
+    resourcePolicyOf({
         name: "subnet-no-auto-public-ip",
         description: "NET-01: subnets never assign public IPs on launch (AWS FSBP EC2.15; NIST SC-7).",
         controls: ["NET-01"],
         enforcementLevel: "mandatory",
-        types: ["aws:ec2/subnet:Subnet"],
+        of: Subnet,
         validate: ({ props }, report) => {
             if (need(props, "mapPublicIpOnLaunch") === true) {
                 report("Set mapPublicIpOnLaunch to false: the ALB and NAT gateways get their own addresses, instances never need one.");
@@ -102,12 +103,12 @@ export const policies: Policy[] = [
             }
         },
     }),
-    resourcePolicy({
+    resourcePolicyOf({
         name: "default-security-group-closed",
         description: "NET-02: the adopted default security group has no rules (AWS FSBP EC2.2; CIS-AWS 5.4).",
         controls: ["NET-02"],
         enforcementLevel: "mandatory",
-        types: ["aws:ec2/defaultSecurityGroup:DefaultSecurityGroup"],
+        of: DefaultSecurityGroup,
         validate: ({ props }, report) => {
             for (const dir of ["ingress", "egress"]) {
                 if (asArray(need(props, dir)).length > 0) report(`Remove every ${dir} rule from the default security group (set ${dir}: []); use purpose-built groups instead.`);

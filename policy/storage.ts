@@ -1,4 +1,5 @@
-import { Policy, Props, resourcePolicy } from "./lib/builders";
+import { BucketPolicy, EcrRepository } from "./lib/classes";
+import { Policy, Props, resourcePolicy, resourcePolicyOf } from "./lib/builders";
 import { schemaOf } from "./lib/config";
 import { conditionKeys, isWildcardPrincipal, parsePolicyDocument, Statement } from "./lib/iam";
 import { isKmsReference } from "./lib/kms";
@@ -113,12 +114,12 @@ export const policies: Policy[] = [
             if (missing.length > 0) report(`Set ${missing.join(", ")} to true.`);
         },
     }),
-    resourcePolicy({
+    resourcePolicyOf({
         name: "s3-bucket-policy-tls-only",
         description: "STO-03: bucket policies deny every request not made over TLS (AWS FSBP S3.5; CIS-AWS 2.1.1).",
         controls: ["STO-03"],
         enforcementLevel: "mandatory",
-        types: [BUCKET_POLICY],
+        of: BucketPolicy,
         validate: ({ props }, report) => {
             const statements = reportPolicyParse(props.policy, report);
             if (statements && !hasTlsOnlyDeny(statements)) {
@@ -126,12 +127,12 @@ export const policies: Policy[] = [
             }
         },
     }),
-    resourcePolicy({
+    resourcePolicyOf({
         name: "s3-no-public-policy",
         description: "STO-04: bucket policies grant nothing to everyone without a restricting condition (AWS FSBP S3.2, S3.3, S3.6).",
         controls: ["STO-04"],
         enforcementLevel: "mandatory",
-        types: [BUCKET_POLICY],
+        of: BucketPolicy,
         validate: ({ props }, report) => {
             const statements = reportPolicyParse(props.policy, report);
             for (const s of publicAllowStatements(statements ?? [])) {
@@ -219,23 +220,23 @@ export const policies: Policy[] = [
             if (need(props, "imageScanningConfiguration.scanOnPush") !== true) report("Set imageScanningConfiguration.scanOnPush to true.");
         },
     }),
-    resourcePolicy({
+    resourcePolicyOf({
         name: "ecr-tag-immutability",
         description: "STO-10: ECR image tags are immutable (AWS FSBP ECR.2).",
         controls: ["STO-10"],
         enforcementLevel: "mandatory",
-        types: [ECR_REPOSITORY],
+        of: EcrRepository,
         validate: ({ props }, report) => {
             const m = need(props, "imageTagMutability");
             if (m !== "IMMUTABLE") report(`imageTagMutability is ${m === undefined ? "absent (MUTABLE)" : JSON.stringify(m)}; set "IMMUTABLE" so a tag always names the same image.`);
         },
     }),
-    resourcePolicy({
+    resourcePolicyOf({
         name: "ecr-encrypted-with-cmk",
         description: "STO-11: ECR repositories are encrypted with a customer-managed KMS key (AWS FSBP ECR.5; Config rule ecr-repository-cmk-encryption-enabled).",
         controls: ["STO-11"],
         enforcementLevel: "mandatory",
-        types: [ECR_REPOSITORY],
+        of: EcrRepository,
         configSchema: schemaOf(["externalKmsKeyArns"]),
         validate: ({ props, config }, report) => {
             const list = asArray(need(props, "encryptionConfigurations"));

@@ -1,5 +1,6 @@
+import { Namespace } from "../lib/classes";
 import { configOf, schemaOf } from "../lib/config";
-import { each, Policy, Props, resourcePolicy, safe, stackPolicy } from "../lib/builders";
+import { each, Policy, Props, resourcePolicyOf, safe, stackPolicy } from "../lib/builders";
 import { get, Reads, SKIP } from "../lib/read";
 import { containsUnknown, isUnknown, raw } from "../lib/unknowns";
 import { asArray, quote } from "../lib/values";
@@ -60,12 +61,12 @@ const noDefaultNamespace: Policy = {
 
 const PSS_ENFORCE = "pod-security.kubernetes.io/enforce";
 
-const namespacePssRestricted = resourcePolicy({
+const namespacePssRestricted = resourcePolicyOf({
     name: "k8s-namespace-pss-restricted",
     description: "K8S-15: namespaces enforce the restricted Pod Security Standard; platform namespaces at least baseline (PSS admission; CIS-K8s 5.2.1).",
     controls: ["K8S-15"],
     enforcementLevel: "mandatory",
-    types: [NAMESPACE],
+    of: Namespace,
     configSchema: schemaOf(["platformNamespaces"]),
     validate: (a, report) => {
         const u = a.reads;

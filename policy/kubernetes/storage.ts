@@ -1,6 +1,6 @@
-import { Policy, resourcePolicy } from "../lib/builders";
+import { StorageClass } from "../lib/classes";
+import { Policy, resourcePolicyOf } from "../lib/builders";
 import { get } from "../lib/read";
-import { STORAGE_CLASS } from "./shared";
 
 /** Catalogue K8S-25: encrypted EBS StorageClasses. */
 
@@ -10,12 +10,12 @@ import { STORAGE_CLASS } from "./shared";
 
 const EBS_PROVISIONERS = ["ebs.csi.aws.com", "kubernetes.io/aws-ebs"];
 
-const ebsStorageClassEncrypted = resourcePolicy({
+const ebsStorageClassEncrypted = resourcePolicyOf({
     name: "k8s-ebs-storageclass-encrypted",
     description: "K8S-25: EBS StorageClasses create volumes encrypted with a customer-managed KMS key (EC2.3 equivalent).",
     controls: ["K8S-25"],
     enforcementLevel: "mandatory",
-    types: [STORAGE_CLASS],
+    of: StorageClass,
     validate: (a, report) => {
         const u = a.reads;
         const provisioner = a.props.provisioner;
