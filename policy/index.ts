@@ -1,6 +1,6 @@
 import { PolicyPack } from "@pulumi/policy";
 import { POLICY_MODULES } from "../lib/contract";
-import type { Policy } from "./lib/common";
+import type { Policy } from "./lib/builders";
 
 // Assembly only: every policy lives in its domain module (one PolicyPack per process, see README).
 // The module list is the platform contract's, which tools/controls.ts reads too.
