@@ -1,5 +1,6 @@
 import { PolicyResource } from "@pulumi/policy";
-import { asArray, isUnknown } from "./common";
+import { isUnknown } from "./unknowns";
+import { asArray } from "./values";
 import { identities, ofTypes, props, referrers, resolveAll, resolveOne } from "./graph";
 
 /**

@@ -2,7 +2,7 @@ import * as assert from "assert";
 import * as fs from "fs";
 import * as path from "path";
 import { Pack, ResourceInput, startPack } from "../../tools/lib/analyzer";
-import { UNKNOWN } from "../lib/common";
+import { UNKNOWN } from "../lib/unknowns";
 
 /**
  * Integration: the pack started exactly as the Pulumi CLI starts it (run-policy-pack, ts-node with
