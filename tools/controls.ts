@@ -18,7 +18,7 @@ interface PolicyLike {
 
 const ROOT = path.resolve(__dirname, "..");
 const PACK = path.join(ROOT, "policy");
-const MODULES = ["network", "edge", "cluster", "kubernetes", "data", "storage", "keys", "logging", "stack"];
+const MODULES = ["network", "edge", "cluster", "kubernetes", "ingress", "data", "storage", "keys", "logging", "stack"];
 
 function loadPolicies(): { module: string; policy: PolicyLike }[] {
     const out: { module: string; policy: PolicyLike }[] = [];

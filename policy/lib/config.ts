@@ -18,7 +18,7 @@ const stringList = (description: string, dflt: string[], extra: PolicyConfigJSON
 });
 
 export const DEFAULT_TLS_POLICIES = ["ELBSecurityPolicy-TLS13-1-2-2021-06", "ELBSecurityPolicy-TLS13-1-2-Res-2021-06", "ELBSecurityPolicy-TLS13-1-3-2021-06"];
-export const DEFAULT_PLATFORM_NAMESPACES = ["kube-system", "ingress-nginx", "cert-manager", "external-dns", "aws-load-balancer-controller"];
+export const DEFAULT_PLATFORM_NAMESPACES = ["kube-system", "nginx-gateway", "cert-manager", "external-dns", "aws-load-balancer-controller"];
 
 /** JSON-schema fragments for `configSchema.properties`; each carries its catalogue default. */
 export const configProps = {
