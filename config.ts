@@ -266,8 +266,8 @@ const schema = z
                 viewerRoleArns: z.array(z.string().regex(IAM_ROLE_ARN, "must be IAM role ARNs")).default([]),
                 nodeGroups: z.array(nodeGroup).min(1, "must define at least one node group"),
                 ingressReplicas: between(1, 20).default(2),
-                /** Node port ingress-nginx's HTTPS listener is exposed on; the ALB target group points here. */
-                ingressNodePort: between(30000, 32767).default(30443),
+                /** Node port of the ingress data plane's HTTPS listener (the ALB target group points here); the next port is its health check. */
+                ingressNodePort: between(30000, 32766).default(30443),
             })
             .strict()
             .superRefine((c, ctx) => {

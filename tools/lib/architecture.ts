@@ -47,6 +47,7 @@ const T = {
     deployment: "kubernetes:apps/v1:Deployment",
     chart: "kubernetes:helm.sh/v4:Chart",
     release: "kubernetes:helm.sh/v3:Release",
+    gateway: "kubernetes:gateway.networking.k8s.io/v1:Gateway",
     ecr: "aws:ecr/repository:Repository",
     rds: "aws:rds/instance:Instance",
     vault: "aws:backup/vault:Vault",
@@ -136,9 +137,11 @@ export function buildArchitecture(capture: Capture, stack: string): Architecture
         const groups = [...capture.ofType(T.nodeGroup), ...capture.ofType(T.managedNodeGroup)].map((g) => node(idOf(g), `node group ${g.inputs.nodeGroupName ?? short(g)}`));
         const namespaces = capture.ofType(T.namespace).map((ns) => {
             const name = ns.inputs.metadata?.name ?? short(ns);
-            const workloads = [...capture.ofType(T.deployment), ...capture.ofType(T.chart), ...capture.ofType(T.release)]
+            const label = (w: CapturedResource) =>
+                w.type === T.deployment ? `Deployment ${w.inputs.metadata?.name ?? short(w)}` : w.type === T.gateway ? `Gateway ${w.inputs.metadata?.name ?? short(w)} (NGINX)` : `chart ${w.inputs.chart ?? short(w)}`;
+            const workloads = [...capture.ofType(T.gateway), ...capture.ofType(T.deployment), ...capture.ofType(T.chart), ...capture.ofType(T.release)]
                 .filter((w) => nsName(w) === name)
-                .map((w) => node(idOf(w), w.type === T.deployment ? `Deployment ${w.inputs.metadata?.name ?? short(w)}` : `chart ${w.inputs.chart ?? short(w)}`));
+                .map((w) => node(idOf(w), label(w)));
             return container(idOf(ns), `namespace ${name}`, "namespace", workloads);
         });
         clusterBoxes.push(container(idOf(eks), `EKS ${eks.inputs.version ?? ""}`.trim(), "cluster", [...groups, ...namespaces]));
@@ -165,9 +168,9 @@ export function buildArchitecture(capture: Capture, stack: string): Architecture
         container("state", "State backend (bootstrap/)", "state", [node("state-bucket", "S3 state bucket (SSE-KMS)"), node("secrets-key", "KMS secrets provider key")]),
     ];
 
-    // Traffic: user → Route53 → WAF → ALB → ingress-nginx → app → RDS.
-    const ingress = capture.ofType(T.chart).concat(capture.ofType(T.release)).find((c) => /ingress-nginx/.test(String(c.inputs.chart ?? c.name)));
-    const apps = capture.ofType(T.deployment);
+    // Traffic: user → Route53 → WAF → ALB → Gateway (NGINX) → app → RDS.
+    const ingress = capture.ofType(T.gateway)[0];
+    const apps = capture.ofType(T.deployment).filter((d) => !ingress || nsName(d) !== nsName(ingress));
     const chain = [
         dns && { id: idOf(dns), label: "DNS" },
         webAcl && { id: idOf(webAcl), label: "HTTPS" },
