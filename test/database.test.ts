@@ -197,7 +197,7 @@ describe("data tier", () => {
         assert.deepEqual(policy.Statement.map((s: any) => [s.Effect, s.Action]), [["Deny", ["backup:DeleteRecoveryPoint", "backup:UpdateRecoveryPointLifecycle"]]]);
     });
 
-    it("hands the app tier the endpoint, port and the RDS-managed secret", () => {
+    it("hands the app tier the endpoint, port and resource id (for IAM auth), and keeps the RDS-managed secret to operators", () => {
         const out = devDatabaseOutputs;
         assert.match(out.endpoint as string, /^database-db\..+\.rds\.amazonaws\.com:5432$/);
         assert.equal(out.port, 5432);
@@ -208,9 +208,11 @@ describe("data tier", () => {
         // What the app tier actually receives from the program's wiring.
         const connection = dev.one("kubernetes:core/v1:ConfigMap", "config").inputs.data;
         assert.deepEqual(
-            [connection.DATABASE_HOST, connection.DATABASE_PORT, connection.DATABASE_SECRET_ARN],
-            [dev.one(INSTANCE).state.address, "5432", out.masterSecretArn],
+            [connection.DATABASE_HOST, connection.DATABASE_PORT, connection.DATABASE_USER, connection.DATABASE_IAM_AUTH],
+            [dev.one(INSTANCE).state.address, "5432", "app_iam", "true"],
         );
+        assert.equal(out.resourceId, dev.one(INSTANCE).state.resourceId);
+        assert.ok(!Object.values(connection).includes(out.masterSecretArn), "the master secret never reaches the app");
         assert.equal(out.address, connection.DATABASE_HOST);
     });
 
