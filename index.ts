@@ -142,7 +142,7 @@ export = async () => {
     });
 
     // The app's IAM-authenticated database user, created once with the master credentials by a job only it can run.
-    const databaseUser = new DatabaseUser("database-user", {
+    const databaseUser = new DatabaseUser("db-user", {
         vpcId: network.vpcId,
         privateSubnetIds: network.privateSubnetIds,
         databaseSecurityGroupId: database.securityGroupId,

@@ -5,11 +5,17 @@
 # branch with a pull request. Merging the PR runs the normal pipeline (preview, policy, approval, up), so
 # main and the running system always agree and the next push cannot roll the release back.
 #   scripts/release.sh --stack dev --image-tag 1.4.2 [--digest sha256:<64 hex>] [--no-push]
+# Pipeline modes (the digest is pinned the same way; the file is changed in the working copy only, so the
+# release must also be merged to main or the next push redeploys the old tag):
+#   scripts/release.sh --stack prod --image-tag 1.4.2 --config-only   (stage the tag; the caller previews/ups)
+#   scripts/release.sh --stack dev --image-tag 1.4.2 --yes            (stage it and `up` with the policy pack)
+# The tag arrives as an argument (pipelines pass it from an environment variable, never spliced into
+# shell text) and is validated before anything uses it.
 # Needs: git; aws (ecr:DescribeImages on the app repository) unless --digest is given; gh to open the PR.
 set -euo pipefail
 
 usage() {
-    echo "usage: scripts/release.sh --stack <dev|prod> --image-tag <tag> [--digest sha256:<hex>] [--no-push]" >&2
+    echo "usage: scripts/release.sh --stack <dev|prod> --image-tag <tag> [--digest sha256:<hex>] [--no-push|--config-only|--yes]" >&2
     exit 64
 }
 
@@ -17,12 +23,15 @@ stack=""
 tag=""
 digest=""
 push=true
+mode=commit
 while [[ $# -gt 0 ]]; do
     case "$1" in
         --stack) [[ $# -ge 2 ]] || usage; stack=$2; shift 2 ;;
         --image-tag) [[ $# -ge 2 ]] || usage; tag=$2; shift 2 ;;
         --digest) [[ $# -ge 2 ]] || usage; digest=$2; shift 2 ;;
         --no-push) push=false; shift ;;
+        --config-only) mode=config; shift ;;
+        --yes) mode=up; shift ;;
         *) usage ;;
     esac
 done
@@ -54,6 +63,12 @@ if [[ -z "$digest" ]]; then
 fi
 
 image="$tag@$digest"
+if [[ "$mode" != commit ]]; then
+    node scripts/set-image-tag.cjs "$file" "$image"
+    echo "scripts/release.sh: staged $image in $file (working copy only: merge the release to main to keep it)" >&2
+    [[ "$mode" == config ]] && exit 0
+    exec bash scripts/pulumi.sh up --stack "$stack" --message "release image $image" --yes
+fi
 branch="release/$stack-$tag"
 git switch --quiet -c "$branch"
 node scripts/set-image-tag.cjs "$file" "$image"

@@ -56,7 +56,7 @@ describe("least privilege that works", () => {
 
     describe("the app's database user", () => {
         it("is created by a one-off job in the private subnets, the only role that reads the master secret", () => {
-            const project = dev.one("aws:codebuild/project:Project", "database-user-project");
+            const project = dev.one("aws:codebuild/project:Project", "db-user-project");
             assert.equal(project.inputs.name, "platform-dev-db-user");
             const secret = dev.one("aws:rds/instance:Instance").state.masterUserSecrets[0].secretArn;
             const spec = JSON.parse(project.inputs.source.buildspec);
@@ -64,7 +64,7 @@ describe("least privilege that works", () => {
             assert.ok(!JSON.stringify(project.inputs).match(/"password"\s*:/), "no password in the project");
             assert.match(spec.env.variables.SQL, /CREATE USER app_iam; END IF; END \$\$; GRANT rds_iam TO app_iam;/);
             const readers = dev.ofType("aws:iam/rolePolicy:RolePolicy").filter((p) => p.inputs.policy.includes("secretsmanager:GetSecretValue"));
-            assert.deepEqual(readers.map((p) => p.name), ["database-user-role"], "no other role may read the master secret");
+            assert.deepEqual(readers.map((p) => p.name), ["db-user-role"], "no other role may read the master secret");
         });
 
         it("reaches the database through a security-group rule, and nothing else does but the nodes", () => {
@@ -74,7 +74,7 @@ describe("least privilege that works", () => {
                 .filter((r) => r.inputs.securityGroupId === dbSg.id)
                 .map((r) => dev.referenced(r.inputs.referencedSecurityGroupId)?.name)
                 .sort();
-            assert.deepEqual(sources, ["cluster-nodes", "database-user-security-group"]);
+            assert.deepEqual(sources, ["cluster-nodes", "db-user-security-group"]);
         });
 
         it("writes idempotent SQL for both engines and refuses identifiers it could not quote", () => {

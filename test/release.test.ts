@@ -74,6 +74,16 @@ describe("releases live in git", function () {
         assert.ok(!fs.existsSync(path.join(dir, "aws.calls")), "a given digest needs no lookup");
     });
 
+    it("stages tag@digest in the working copy only for a pipeline's --config-only run, without a commit", () => {
+        const { dir, env } = scratchRepo(DIGEST);
+        const r = release(dir, env, "--image-tag", "1.4.3", "--config-only");
+        assert.equal(r.status, 0, r.output);
+        assert.match(r.output, /working copy only: merge the release to main to keep it/);
+        assert.match(fs.readFileSync(path.join(dir, "Pulumi.dev.yaml"), "utf8"), new RegExp(`imageTag: "1\.4\.3@${DIGEST}"`));
+        const head = spawnSync("git", ["log", "--format=%s", "-1"], { cwd: dir, encoding: "utf8" }).stdout.trim();
+        assert.equal(head, "init");
+    });
+
     it("refuses an image that is not in ECR", () => {
         const { dir, env } = scratchRepo("None");
         const r = release(dir, env, "--image-tag", "9.9.9");

@@ -12,7 +12,8 @@ import { PROJECT_ROOT } from "./support/harness";
  */
 
 const read = (file: string) => fs.readFileSync(path.join(PROJECT_ROOT, file), "utf8");
-const RUNS_UP = /npm run up\b|scripts\/release\.sh|scripts\/pulumi\.sh"? up\b|run --silent up\b/;
+/** A step that runs `up`: the wrapper, or a release in its deploying mode (`--config-only` and the git mode do not). */
+const RUNS_UP = /npm run (--silent )?up\b|scripts\/pulumi\.sh"? up\b|scripts\/release\.sh[^\n]*--yes/;
 const needed = MAX_RESOURCE_TIMEOUT_MINUTES + DEPLOY_JOB_MARGIN_MINUTES;
 
 interface Job {
@@ -26,7 +27,7 @@ function workflowDeployJobs(): Job[] {
     for (const f of fs.readdirSync(dir).filter((n) => /\.ya?ml$/.test(n))) {
         const doc = YAML.parse(fs.readFileSync(path.join(dir, f), "utf8")) as { jobs?: Record<string, any> };
         for (const [id, job] of Object.entries(doc.jobs ?? {})) {
-            const text = JSON.stringify(job.steps ?? []);
+            const text = ((job.steps ?? []) as { run?: string }[]).map((step) => step.run ?? "").join("\n");
             if (RUNS_UP.test(text)) jobs.push({ where: `${f} job ${id}`, minutes: job["timeout-minutes"] === undefined ? undefined : Number(job["timeout-minutes"]) });
         }
     }
