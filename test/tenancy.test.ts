@@ -114,10 +114,14 @@ describe("tenancy", () => {
     });
 
     it("binds teams with namespaced RoleBindings only: developers view, the CI deployer deploys", () => {
-        // Cluster-wide only for the ingress controller's own service account (it watches Gateway API objects in every namespace).
+        // Cluster-wide: the read-only preview reader (cluster tier, issue 16: get/list/watch, no Secrets) and the ingress
+        // controller's own service account (it watches Gateway API objects in every namespace). No team, no human.
         assert.deepEqual(
-            all.ofType(CLUSTER_ROLE_BINDING).flatMap((b) => b.inputs.subjects.map((s: any) => `${s.kind}:${s.namespace}/${s.name}`)),
-            ["ServiceAccount:nginx-gateway/nginx-gateway"],
+            all
+                .ofType(CLUSTER_ROLE_BINDING)
+                .map((b) => `${b.inputs.subjects.map((s: any) => `${s.kind}:${s.namespace ? `${s.namespace}/` : ""}${s.name}`).join(",")} -> ${b.inputs.roleRef.name}`)
+                .sort(),
+            ["Group:platform:previewers -> platform:preview-reader", "ServiceAccount:nginx-gateway/nginx-gateway -> nginx-gateway"],
             "no team or human is bound cluster-wide",
         );
         const subjects = (ns: string) =>

@@ -6,6 +6,7 @@ import { serviceTrustPolicy } from "../iam";
 import { named } from "../tags";
 import { SG_ROLE_TAG, SG_ROLES } from "../../lib/contract";
 import { healthNodePortOf } from "../ingress";
+import { customTimeouts } from "../timeouts";
 import { MANAGED_POLICY } from "./addons";
 import type { ClusterArgs } from "./index";
 
@@ -104,7 +105,7 @@ export function nodes(name: string, args: ClusterArgs, cluster: eks.Cluster, add
                 labels: { ...group.labels, "platform/node-group": group.name },
                 tags: groupTags,
             },
-            { ...child, dependsOn: [...attachments, ...addons] },
+            { ...child, dependsOn: [...attachments, ...addons], customTimeouts: customTimeouts("nodeGroup") },
         );
     });
 
