@@ -3,7 +3,7 @@ import eslint from "@eslint/js";
 import tseslint from "typescript-eslint";
 
 export default tseslint.config(
-    { ignores: ["node_modules/**", "**/node_modules/**", "coverage/**", "reports/**", "docs/**", "**/*.js", "**/*.mjs"] },
+    { ignores: [".policy-base/**", "node_modules/**", "**/node_modules/**", "coverage/**", "reports/**", "docs/**", "**/*.js", "**/*.mjs"] },
     eslint.configs.recommended,
     ...tseslint.configs.recommended,
     {
