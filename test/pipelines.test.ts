@@ -185,8 +185,8 @@ describe("delivery pipelines: GitHub rules", () => {
         }
     });
 
-    it("uses only environments the settings check knows, and deploys only from main", () => {
-        const known = new Set(ENVIRONMENTS.map((e) => e.name));
+    it("uses only environments the settings check knows (plus the opt-in sandbox e2e), and deploys only from main", () => {
+        const known = new Set([...ENVIRONMENTS.map((e) => e.name), "e2e"]);
         for (const j of all) if (j.job.environment) assert.ok(known.has(j.job.environment), `${j.workflow}/${j.id}: ${j.job.environment}`);
         const deploy = workflows()["deploy.yml"];
         assert.deepEqual(deploy.on.push.branches, ["main"]);
@@ -229,6 +229,7 @@ describe("delivery pipelines: GitHub rules", () => {
         assert.match(text, /scripts\/base-pack\.sh "origin\/\$\{BASE_REF\}"/);
         assert.match(text, /scripts\/pulumi\.sh preview --stack dev --base-pack "origin\/\$\{BASE_REF\}"/);
         assert.equal(byId("pull-request.yml", "policy-tests").if, "needs.changes.outputs.policy == 'true'");
+        assert.equal(byId("e2e.yml", "e2e").environment, "e2e");
         assert.match(read(".github/CODEOWNERS"), /^\/policy\/\s+@/m);
     });
 
