@@ -2,6 +2,7 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { Tags, named } from "./tags";
 import { bucketGuardrails, tlsOnlyStatements } from "./buckets";
+import { RESOURCE_TIMEOUTS_MINUTES, customTimeouts } from "./timeouts";
 
 export interface EdgeArgs {
     vpcId: pulumi.Input<string>;
@@ -14,8 +15,14 @@ export interface EdgeArgs {
     appHost: string;
     /** More names under `domain`: certificate SANs and alias records. */
     extraHosts: string[];
-    /** Look this Route53 zone up instead of creating one for `domain`. */
+    /** Look this Route53 zone up by id (it may be a parent of `domain`). */
     hostedZoneId?: string;
+    /**
+     * Create the public zone for `domain`. Default is `false`: the existing public zone named `domain` is looked
+     * up, so the first `up` never waits on a delegation nobody has made. A created zone answers only after the
+     * parent zone delegates to `nameServers` (the stack exports them with the step).
+     */
+    createZone?: boolean;
     /** Requests per IP per 5 minutes before the WAF answers 429. */
     wafRateLimit: number;
     idleTimeoutSeconds: number;
@@ -58,6 +65,8 @@ export class Edge extends pulumi.ComponentResource {
     public readonly zoneId: pulumi.Output<string>;
     /** Delegate `domain` to these from the parent zone when the stack creates the zone; empty for a looked-up zone. */
     public readonly nameServers: pulumi.Output<string[]>;
+    /** The delegation step a created zone needs before its certificate can validate (a sentence, exported by the stack). */
+    public readonly delegation: pulumi.Output<string>;
     public readonly webAclArn: pulumi.Output<string>;
     /** Fully-qualified names served; the first is the app host. */
     public readonly hostnames: string[];
@@ -71,19 +80,7 @@ export class Edge extends pulumi.ComponentResource {
 
         // ---------------------------------------------------------------- DNS zone
         let zoneId: pulumi.Output<string>;
-        if (args.hostedZoneId) {
-            const zone = aws.route53.getZoneOutput({ zoneId: args.hostedZoneId }, child);
-            // A certificate validated in the wrong zone waits out ACM's 75-minute timeout; fail at preview instead.
-            zoneId = zone.apply((z) => {
-                const zoneName = z.name.replace(/\.$/, "");
-                if (args.domain !== zoneName && !args.domain.endsWith(`.${zoneName}`))
-                    throw new Error(`hosted zone ${args.hostedZoneId} is ${zoneName}, which cannot hold records for ${args.domain}: set platform:hostedZoneId to the zone of ${args.domain}`);
-                return z.zoneId;
-            });
-            this.nameServers = pulumi.output([]);
-        } else {
-            // A new zone answers only once the parent zone delegates to `nameServers`; until then the
-            // certificate validation below waits (first `up` of a stack that creates its zone).
+        if (args.createZone) {
             const zone = new aws.route53.Zone(
                 `${name}-zone`,
                 { name: args.domain, comment: `Public zone of ${args.domain}, managed by Pulumi`, forceDestroy: false, tags: named(args.tags, args.domain) },
@@ -91,7 +88,21 @@ export class Edge extends pulumi.ComponentResource {
             );
             zoneId = zone.zoneId;
             this.nameServers = zone.nameServers;
+        } else {
+            // The documented default: an existing zone, by id or by the domain's own name. A wrong zone would leave
+            // the certificate waiting for records nobody can resolve; fail at preview instead.
+            const zone = aws.route53.getZoneOutput(args.hostedZoneId ? { zoneId: args.hostedZoneId } : { name: args.domain, privateZone: false }, child);
+            zoneId = zone.apply((z) => {
+                const zoneName = z.name.replace(/\.$/, "");
+                if (args.domain !== zoneName && !args.domain.endsWith(`.${zoneName}`))
+                    throw new Error(`hosted zone ${z.zoneId} is ${zoneName}, which cannot hold records for ${args.domain}: set platform:hostedZoneId to the zone of ${args.domain}`);
+                return z.zoneId;
+            });
+            this.nameServers = pulumi.output([]);
         }
+        this.delegation = args.createZone
+            ? this.nameServers.apply((ns) => `delegate ${args.domain} to these name servers: add an NS record "${args.domain}" with ${ns.join(", ")} in the parent zone of ${args.domain}`)
+            : pulumi.output(`none: ${args.domain} is served by an existing zone`);
 
         // ---------------------------------------------------------------- certificate
         const certificate = new aws.acm.Certificate(
@@ -131,8 +142,19 @@ export class Edge extends pulumi.ComponentResource {
         const validation = new aws.acm.CertificateValidation(
             `${name}-cert`,
             { certificateArn: certificate.arn, validationRecordFqdns: validationRecords.map((r) => r.fqdn) },
-            child,
+            // Well inside the deploy job's timeout (test/timeouts.test.ts): ACM validates within minutes once DNS
+            // resolves; the provider's default of 75 minutes outlived the job and left the state locked.
+            { ...child, customTimeouts: customTimeouts("certificateValidation") },
         );
+        if (args.createZone) {
+            // The provider's timeout error cannot be reworded, so the cause is stated next to it in the update log.
+            pulumi.all([this.nameServers, certificate.arn]).apply(([ns]) =>
+                pulumi.log.warn(
+                    `certificate validation for ${this.hostnames.join(", ")} waits up to ${RESOURCE_TIMEOUTS_MINUTES.certificateValidation.create} minutes for DNS: if it times out, ${args.domain} is not delegated yet; add NS ${ns.join(", ")} for ${args.domain} in its parent zone and run up again`,
+                    this,
+                ),
+            );
+        }
 
         // ---------------------------------------------------------------- access log bucket
         const logBucket = this.accessLogBucket(name, args);
@@ -281,6 +303,7 @@ export class Edge extends pulumi.ComponentResource {
             targetGroupArn: this.targetGroupArn,
             certificateArn: this.certificateArn,
             zoneId: this.zoneId,
+            delegation: this.delegation,
             nameServers: this.nameServers,
             webAclArn: this.webAclArn,
             hostnames: this.hostnames,

@@ -1,5 +1,6 @@
 import { PolicyPack } from "@pulumi/policy";
 import { policies as cluster } from "./cluster";
+import { policies as clusterAccess } from "./cluster-access";
 import { policies as data } from "./data";
 import { policies as edge } from "./edge";
 import { policies as keys } from "./keys";
@@ -12,5 +13,5 @@ import { policies as storage } from "./storage";
 // Assembly only: every policy lives in its domain module (one PolicyPack per process, see README).
 new PolicyPack("platform-policy", {
     description: "Platform guardrails for AWS, EKS and Kubernetes (catalogue: CONTROLS.md).",
-    policies: [...network, ...edge, ...cluster, ...kubernetes, ...data, ...storage, ...keys, ...logging, ...stack],
+    policies: [...network, ...edge, ...cluster, ...clusterAccess, ...kubernetes, ...data, ...storage, ...keys, ...logging, ...stack],
 });

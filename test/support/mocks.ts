@@ -205,6 +205,9 @@ function callResult(world: MockWorld, token: string, args: State): State {
         }
         case "aws:route53/getZone:getZone":
             return { zoneId: args.zoneId ?? "ZMOCKZONE", name: args.name ?? "example.com", id: args.zoneId ?? "ZMOCKZONE" };
+        case "aws:iam/getRoles:getRoles":
+            // Every account that has run an Auto Scaling group has its service-linked role.
+            return { arns: [`arn:aws:iam::${world.accountId}:role${args.pathPrefix ?? "/"}${String(args.nameRegex ?? "").replace(/^\^|\$$/g, "")}`], names: [String(args.nameRegex ?? "").replace(/^\^|\$$/g, "")], id: "roles" };
         case "aws:elb/getServiceAccount:getServiceAccount":
             return { arn: "arn:aws:iam::156460612806:root", id: "156460612806" };
         default:

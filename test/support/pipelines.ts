@@ -1,7 +1,8 @@
 import * as fs from "fs";
 import * as path from "path";
 import { parse } from "yaml";
-import { PROJECT_ROOT } from "./harness";
+/** The repository root (no harness import: the pipeline tests load in a bare child mocha). */
+const PROJECT_ROOT = path.resolve(__dirname, "..", "..");
 
 /** Readers for the delivery files, shared by the pipeline tests (and test/identities.test.ts). */
 
