@@ -11,7 +11,10 @@ import type { Statement } from "./stateBackend";
  *   platform-jenkins-deployer  the Jenkins deploy agents' role (only with deployPipeline: jenkins)
  *   platform-jenkins-preview   the Jenkins PR agents' role (only with deployPipeline: jenkins)
  *   platform-break-glass       named people, AdministratorAccess, an alert on every use
- * Only the pipeline of record gets roles, so the other one cannot deploy even if someone enables it.
+ * All four pipeline roles always exist, because the stacks' EKS access entries name all four (an access
+ * entry for a missing role fails). Only the pipeline of record's pair is usable: the other pair is
+ * DORMANT, assumable by platform-break-glass alone and with no permission attached, so the other
+ * pipeline cannot deploy even if someone enables it.
  */
 export const ROLE_NAMES = {
     githubDeployer: "platform-ci-deployer",
@@ -41,6 +44,19 @@ export function githubTrustStatements(providerArn: string, subject: string): Sta
             Principal: { Federated: providerArn },
             Action: "sts:AssumeRoleWithWebIdentity",
             Condition: { StringEquals: { [`${GITHUB_OIDC.host}:aud`]: GITHUB_OIDC.audience, [`${GITHUB_OIDC.host}:sub`]: subject } },
+        },
+    ];
+}
+
+/** A dormant role: exists for the access entries that name it; only break-glass (already admin) may assume it. */
+export function dormantTrustStatements(partition: string, accountId: string, breakGlassRoleArn: string): Statement[] {
+    return [
+        {
+            Sid: "DormantOnlyBreakGlass",
+            Effect: "Allow",
+            Principal: { AWS: `arn:${partition}:iam::${accountId}:root` },
+            Action: "sts:AssumeRole",
+            Condition: { ArnEquals: { "aws:PrincipalArn": breakGlassRoleArn } },
         },
     ];
 }
@@ -215,6 +231,8 @@ export interface CiIdentitiesArgs {
     jenkinsDeployerTrustedArns?: string[];
     jenkinsPreviewTrustedArns?: string[];
     breakGlassPrincipalArns: string[];
+    partition: pulumi.Input<string>;
+    accountId: pulumi.Input<string>;
     tags: Tags;
 }
 
@@ -235,8 +253,24 @@ export class CiIdentities extends pulumi.ComponentResource {
         super("platform:bootstrap:CiIdentities", name, args, opts);
         // Losing a CI role breaks every pipeline and every access entry naming it: protected like the state.
         const keep: pulumi.CustomResourceOptions = { parent: this, protect: true, retainOnDelete: true };
-        let deployTrust: pulumi.Input<string>;
-        let previewTrust: pulumi.Input<string>;
+        this.breakGlassRole = new aws.iam.Role(
+            `${name}-break-glass`,
+            {
+                name: ROLE_NAMES.breakGlass,
+                description: "Break glass: state repair, bootstrap changes, incidents. Every AssumeRole raises an alert (docs/security-model.md)",
+                assumeRolePolicy: doc("break-glass-trust", roleTrustStatements(args.breakGlassPrincipalArns)),
+                maxSessionDuration: 3600,
+                tags: args.tags,
+            },
+            keep,
+        );
+        new aws.iam.RolePolicyAttachment(`${name}-break-glass-admin`, { role: this.breakGlassRole.name, policyArn: "arn:aws:iam::aws:policy/AdministratorAccess" }, keep);
+        const dormant = pulumi
+            .all([args.partition, args.accountId, this.breakGlassRole.arn])
+            .apply(([partition, account, breakGlass]) => doc("dormant-trust", dormantTrustStatements(partition, account, breakGlass)));
+
+        let github: { deploy: pulumi.Input<string>; preview: pulumi.Input<string> } = { deploy: dormant, preview: dormant };
+        let jenkins: { deploy: pulumi.Input<string>; preview: pulumi.Input<string> } = { deploy: dormant, preview: dormant };
         if (args.pipeline === "github") {
             const repo = args.githubRepository!;
             const providerArn: pulumi.Input<string> =
@@ -253,40 +287,44 @@ export class CiIdentities extends pulumi.ComponentResource {
                     keep,
                 ).arn;
             this.trustedSubjects = { deploy: githubSubjects.deploy(repo, args.environment), preview: githubSubjects.pullRequest(repo) };
-            deployTrust = pulumi.output(providerArn).apply((arn) => doc("github-deploy-trust", githubTrustStatements(arn, this.trustedSubjects.deploy!)));
-            previewTrust = pulumi.output(providerArn).apply((arn) => doc("github-preview-trust", githubTrustStatements(arn, this.trustedSubjects.preview!)));
+            github = {
+                deploy: pulumi.output(providerArn).apply((arn) => doc("github-deploy-trust", githubTrustStatements(arn, this.trustedSubjects.deploy!))),
+                preview: pulumi.output(providerArn).apply((arn) => doc("github-preview-trust", githubTrustStatements(arn, this.trustedSubjects.preview!))),
+            };
             this.deployerRoleName = ROLE_NAMES.githubDeployer;
             this.previewRoleName = ROLE_NAMES.githubPreview;
         } else {
             this.trustedSubjects = {};
-            deployTrust = doc("jenkins-deploy-trust", roleTrustStatements(args.jenkinsDeployerTrustedArns!));
-            previewTrust = doc("jenkins-preview-trust", roleTrustStatements(args.jenkinsPreviewTrustedArns!));
+            jenkins = {
+                deploy: doc("jenkins-deploy-trust", roleTrustStatements(args.jenkinsDeployerTrustedArns!)),
+                preview: doc("jenkins-preview-trust", roleTrustStatements(args.jenkinsPreviewTrustedArns!)),
+            };
             this.deployerRoleName = ROLE_NAMES.jenkinsDeployer;
             this.previewRoleName = ROLE_NAMES.jenkinsPreview;
         }
-        this.deployerRole = new aws.iam.Role(
-            `${name}-deployer`,
-            { name: this.deployerRoleName, description: `pulumi up of the ${args.environment} stacks from the ${args.pipeline} pipeline`, assumeRolePolicy: deployTrust, maxSessionDuration: 3600 * 2, tags: args.tags },
-            keep,
-        );
-        this.previewRole = new aws.iam.Role(
-            `${name}-preview`,
-            { name: this.previewRoleName, description: `pulumi preview of pull requests (${args.pipeline}); read-only`, assumeRolePolicy: previewTrust, maxSessionDuration: 3600, tags: args.tags },
-            keep,
-        );
+        const roles: Record<string, aws.iam.Role> = {};
+        for (const [key, roleName, trust, what] of [
+            ["github-deployer", ROLE_NAMES.githubDeployer, github.deploy, "pulumi up from GitHub Actions (environment-scoped OIDC)"],
+            ["github-preview", ROLE_NAMES.githubPreview, github.preview, "pulumi preview of pull requests from GitHub Actions; read-only"],
+            ["jenkins-deployer", ROLE_NAMES.jenkinsDeployer, jenkins.deploy, "pulumi up from Jenkins deploy agents"],
+            ["jenkins-preview", ROLE_NAMES.jenkinsPreview, jenkins.preview, "pulumi preview of pull requests from Jenkins PR agents; read-only"],
+        ] as const) {
+            const active = roleName === this.deployerRoleName || roleName === this.previewRoleName;
+            roles[roleName] = new aws.iam.Role(
+                `${name}-${key}`,
+                {
+                    name: roleName,
+                    description: active ? what : `DORMANT (${args.pipeline} is the pipeline of record): ${what}`,
+                    assumeRolePolicy: trust,
+                    maxSessionDuration: roleName.endsWith("deployer") ? 7200 : 3600,
+                    tags: { ...args.tags, "platform:pipeline-role": active ? "active" : "dormant" },
+                },
+                keep,
+            );
+        }
+        this.deployerRole = roles[this.deployerRoleName];
+        this.previewRole = roles[this.previewRoleName];
         new aws.iam.RolePolicyAttachment(`${name}-preview-readonly`, { role: this.previewRole.name, policyArn: "arn:aws:iam::aws:policy/ReadOnlyAccess" }, keep);
-        this.breakGlassRole = new aws.iam.Role(
-            `${name}-break-glass`,
-            {
-                name: ROLE_NAMES.breakGlass,
-                description: "Break glass: state repair, bootstrap changes, incidents. Every AssumeRole raises an alert (docs/security-model.md)",
-                assumeRolePolicy: doc("break-glass-trust", roleTrustStatements(args.breakGlassPrincipalArns)),
-                maxSessionDuration: 3600,
-                tags: args.tags,
-            },
-            keep,
-        );
-        new aws.iam.RolePolicyAttachment(`${name}-break-glass-admin`, { role: this.breakGlassRole.name, policyArn: "arn:aws:iam::aws:policy/AdministratorAccess" }, keep);
         this.deployerRoleArn = this.deployerRole.arn;
         this.previewRoleArn = this.previewRole.arn;
         this.breakGlassRoleArn = this.breakGlassRole.arn;

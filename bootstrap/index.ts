@@ -29,6 +29,8 @@ export = async () => {
         jenkinsDeployerTrustedArns: cfg.jenkinsDeployerTrustedArns,
         jenkinsPreviewTrustedArns: cfg.jenkinsPreviewTrustedArns,
         breakGlassPrincipalArns: cfg.breakGlassPrincipalArns,
+        partition,
+        accountId: account.accountId,
         tags: t,
     });
 

@@ -52,6 +52,21 @@ function keyAllows(statements: Statement[], action: string): { principals: strin
         .map((s) => ({ principals: list((s.Principal as { AWS: string | string[] }).AWS), condition: s.Condition }));
 }
 
+/** The other pipeline's roles exist (the EKS access entries name them) but only break-glass may assume them, and they may do nothing. */
+function assertDormant(c: Capture, names: string[]) {
+    const breakGlass = roleArn(c, ROLE_NAMES.breakGlass);
+    const account = breakGlass.split(":")[4];
+    for (const name of names) {
+        const r = role(c, name);
+        assert.ok(r, `${name} exists`);
+        assert.deepEqual(doc(r, "assumeRolePolicy"), [
+            { Sid: "DormantOnlyBreakGlass", Effect: "Allow", Principal: { AWS: `arn:aws:iam::${account}:root` }, Action: "sts:AssumeRole", Condition: { ArnEquals: { "aws:PrincipalArn": breakGlass } } },
+        ], name);
+        assert.equal(r.inputs.tags["platform:pipeline-role"], "dormant");
+        assert.deepEqual(c.ofType(ATTACH).filter((a) => a.inputs.role === name), [], `${name} has no permissions`);
+    }
+}
+
 describe("bootstrap: CI identities (GitHub, the pipeline of record)", () => {
     let dev: Capture;
     let prod: Capture;
@@ -83,7 +98,7 @@ describe("bootstrap: CI identities (GitHub, the pipeline of record)", () => {
                 assert.equal(s.Action, "sts:AssumeRoleWithWebIdentity");
                 assert.deepEqual(s.Condition, { StringEquals: { "token.actions.githubusercontent.com:aud": "sts.amazonaws.com", "token.actions.githubusercontent.com:sub": sub } }, name);
             }
-            assert.equal(c.ofType(ROLE).filter((r) => /jenkins/.test(r.inputs.name)).length, 0, "Jenkins is not the pipeline of record: no Jenkins roles");
+            assertDormant(c, [ROLE_NAMES.jenkinsDeployer, ROLE_NAMES.jenkinsPreview]);
         });
 
     it("matches every role the workflows assume: same account, same role name, and the job's OIDC subject is trusted", () => {
@@ -187,7 +202,7 @@ describe("bootstrap: CI identities (Jenkins opt-in)", () => {
         "bootstrap:jenkinsPreviewTrustedArns": ["arn:aws:iam::111122223333:role/jenkins-agent-pr"],
     };
 
-    it("creates the Jenkins role pair trusting only their agent roles, and no GitHub identity", async () => {
+    it("makes the Jenkins role pair trust only their agent roles, and leaves the GitHub pair dormant", async () => {
         const c = await bootstrap("dev", jenkins);
         for (const [name, agent] of [
             [ROLE_NAMES.jenkinsDeployer, "arn:aws:iam::111122223333:role/jenkins-agent-deploy"],
@@ -195,7 +210,7 @@ describe("bootstrap: CI identities (Jenkins opt-in)", () => {
         ])
             assert.deepEqual(doc(role(c, name), "assumeRolePolicy"), [{ Sid: "NamedRoles", Effect: "Allow", Principal: { AWS: [agent] }, Action: "sts:AssumeRole" }], name);
         assert.equal(c.ofType(OIDC).length, 0);
-        assert.equal(role(c, ROLE_NAMES.githubDeployer), undefined);
+        assertDormant(c, [ROLE_NAMES.githubDeployer, ROLE_NAMES.githubPreview]);
         assert.deepEqual(
             c.ofType(ATTACH).filter((a) => a.name === "state-ci-deploy").map((a) => a.inputs.role),
             [ROLE_NAMES.jenkinsDeployer],
