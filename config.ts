@@ -441,6 +441,22 @@ export function configAdvisories(c: PlatformConfig): string[] {
 }
 
 export type PlatformConfig = z.infer<typeof schema>;
+
+/**
+ * One line for `npm run check`: the stack's phase and what a first deploy of this config needs outside
+ * the program (docs/first-deploy.md walks through each).
+ */
+export function firstDeploySummary(c: PlatformConfig): string {
+    const next = c.phase === "foundation" ? "next: set platform:phase to full and deploy from the runner" : "all tiers";
+    const needs: string[] = [];
+    if (c.createZone) needs.push(`delegate ${c.domain} to the name servers in the stack output nameServers (NS record in the parent zone)`);
+    else if (c.hostedZoneId) needs.push(`Route53 zone ${c.hostedZoneId} holding ${c.domain}`);
+    else needs.push(`an existing public Route53 zone named ${c.domain} in the account`);
+    if (!c.createAutoScalingServiceLinkedRole) needs.push("AWSServiceRoleForAutoScaling in the account (else set platform:createAutoScalingServiceLinkedRole)");
+    needs.push(`the CI roles ${[...c.pipeline.deployerRoleArns, ...c.pipeline.previewRoleArns].map((a) => a.split("/").pop()).join(", ")} (bootstrap/)`);
+    needs.push(c.app.imageTag ? `image ${c.app.name}:${c.app.imageTag} in ECR` : `no app workload until an image is released (push to ECR, then scripts/release.sh)`);
+    return `Phase ${c.phase} (${next}) · first deploy needs: ${needs.join("; ")}`;
+}
 export type NodeGroupConfig = PlatformConfig["cluster"]["nodeGroups"][number];
 export type TeamConfig = PlatformConfig["teams"][number];
 export type CostAssumptions = PlatformConfig["costAssumptions"];

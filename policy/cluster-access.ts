@@ -56,7 +56,7 @@ interface Ingress {
     owner: PolicyResource;
 }
 
-function ingressOf(sg: PolicyResource, resources: PolicyResource[]): Ingress[] {
+function ingressOf(sg: PolicyResource): Ingress[] {
     const out: Ingress[] = [];
     asArray(get(props(sg), "ingress")).forEach((r: Props, i: number) =>
         out.push({
@@ -106,7 +106,7 @@ const apiIngress = stackPolicy({
     validate: ({ resources, config }, report) => {
         const allowed: string[] = config.apiSourceRoles ?? [];
         const guarded = apiSecurityGroups(resources);
-        const rules = [...guarded.flatMap((sg) => ingressOf(sg, resources)), ...standaloneIngress(resources, guarded)];
+        const rules = [...guarded.flatMap((sg) => ingressOf(sg)), ...standaloneIngress(resources, guarded)];
         for (const rule of rules) {
             each(rule.owner, report, () => {
                 const values = [rule.protocol, rule.from, rule.to];

@@ -69,27 +69,23 @@ describe("app", () => {
             ]);
         });
 
-        it("allows exactly the envelope key, the database secret and its decryption via Secrets Manager", () => {
+        it("allows exactly the envelope key and IAM database login as the app's own user, never the master secret", () => {
             const KEY = (purpose: string) => key(dev, purpose);
-            const SECRET_ARN = secretArn(dev);
+            const db = dev.one("aws:rds/instance:Instance").state;
             assert.match(KEY("app"), KEY_ARN);
-            assert.match(SECRET_ARN, /^arn:aws:secretsmanager:eu-west-1:111122223333:secret:rds!db-/);
+            assert.match(db.resourceId, /^db-[0-9A-F]+$/);
             assert.deepEqual(statements(dev), [
                 { Sid: "AppEnvelopeEncryption", Effect: "Allow", Action: ["kms:GenerateDataKey", "kms:Decrypt"], Resource: KEY("app") },
-                { Sid: "ReadDatabaseSecret", Effect: "Allow", Action: ["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"], Resource: SECRET_ARN },
-                {
-                    Sid: "DecryptDatabaseSecretViaSecretsManager",
-                    Effect: "Allow",
-                    Action: "kms:Decrypt",
-                    Resource: KEY("data"),
-                    Condition: { StringEquals: { "kms:ViaService": "secretsmanager.eu-west-1.amazonaws.com", "kms:EncryptionContext:SecretARN": SECRET_ARN } },
-                },
+                { Sid: "ConnectAsAppUser", Effect: "Allow", Action: "rds-db:connect", Resource: `arn:aws:rds-db:eu-west-1:${ACCOUNT}:dbuser:${db.resourceId}/app_iam` },
             ]);
+            const text = JSON.stringify(statements(dev));
+            assert.ok(!text.includes("secretsmanager") && !text.includes(secretArn(dev)), "no route to the master secret");
+            assert.equal(dev.one("aws:rds/instance:Instance").inputs.iamDatabaseAuthenticationEnabled, true);
         });
 
         it("adds only the configured bucket prefix, and the bucket key through S3, when s3Prefix is set", () => {
             const bucketArn = withBucketAccess.one(BUCKET, "objects").state.arn;
-            assert.deepEqual(statements(withBucketAccess).slice(3), [
+            assert.deepEqual(statements(withBucketAccess).slice(2), [
                 { Sid: "AppObjects", Effect: "Allow", Action: ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"], Resource: `${bucketArn}/uploads/*` },
                 { Sid: "ListAppPrefix", Effect: "Allow", Action: "s3:ListBucket", Resource: bucketArn, Condition: { StringLike: { "s3:prefix": ["uploads/*"] } } },
                 {
@@ -203,7 +199,8 @@ describe("app", () => {
                 DATABASE_HOST: db.address,
                 DATABASE_PORT: "5432",
                 DATABASE_NAME: "app",
-                DATABASE_SECRET_ARN: secretArn(dev),
+                DATABASE_USER: "app_iam",
+                DATABASE_IAM_AUTH: "true",
                 APP_KMS_KEY_ARN: key(dev, "app"),
                 APP_BUCKET: dev.one(BUCKET, "objects").state.bucket,
             });

@@ -1,5 +1,5 @@
 import { strict as assert } from "assert";
-import { ADMIN_POLICY, CONTROL_PLANE_LOG_TYPES, INGRESS_CHART, VIEW_POLICY, amiTypeFor, withoutCreatorAdmin } from "../components/cluster";
+import { ADMIN_POLICY, CONTROL_PLANE_LOG_TYPES, INGRESS_CHART, PREVIEW_GROUP, PREVIEW_READER_ROLE, VIEW_POLICY, amiTypeFor, withoutCreatorAdmin } from "../components/cluster";
 import { Capture, CapturedResource, RunOptions, runProgram } from "./support/harness";
 
 const EKS = "eks:index:Cluster";
@@ -93,6 +93,41 @@ describe("cluster tier", () => {
         });
     });
 
+    describe("the pipelines' path to the private endpoint", () => {
+        const INGRESS_RULE = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule";
+        it("keeps the endpoint private and admits 443 on the cluster security group from the CI runner's group only", () => {
+            for (const c of [dev, prod]) {
+                const eks = c.one("eks:index:Cluster");
+                assert.equal(eks.inputs.endpointPublicAccess, false);
+                const clusterSg = eks.state.eksCluster.vpcConfig.clusterSecurityGroupId;
+                const rules = c.ofType(INGRESS_RULE).filter((r) => r.inputs.securityGroupId === clusterSg);
+                const runner = c.one("aws:ec2/securityGroup:SecurityGroup", "runner-security-group");
+                assert.deepEqual(
+                    rules.map((r) => [r.inputs.ipProtocol, r.inputs.fromPort, r.inputs.toPort, r.inputs.referencedSecurityGroupId, r.inputs.cidrIpv4]),
+                    [["tcp", 443, 443, runner.id, undefined]],
+                );
+                assert.equal(runner.inputs.tags["sg-role"], "ci-runner");
+                assert.deepEqual(runner.inputs.ingress ?? [], [], "nothing connects to a runner");
+            }
+        });
+
+        it("creates the rule before the Kubernetes provider makes its first call", () => {
+            const rule = dev.ofType("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule").find((r) => r.name.endsWith("api-from-runner"))!;
+            const provider = dev.one("pulumi:providers:kubernetes");
+            assert.ok(provider.dependencies.includes(rule.urn));
+        });
+
+        it("runs the runner in the private subnets, as the CodeBuild project the workflows name", () => {
+            const project = dev.one("aws:codebuild/project:Project");
+            assert.equal(project.inputs.name, "platform-dev-runner");
+            const privateSubnets = dev.ofType("aws:ec2/subnet:Subnet").filter((s) => s.inputs.tags["subnet-layer"] === "private").map((s) => s.id);
+            assert.deepEqual([...project.inputs.vpcConfig.subnets].sort(), privateSubnets.sort());
+            assert.equal(project.inputs.environment.privilegedMode, false);
+            const hook = dev.one("aws:codebuild/webhook:Webhook");
+            assert.deepEqual(hook.inputs.filterGroups, [{ filters: [{ type: "EVENT", pattern: "WORKFLOW_JOB_QUEUED" }] }]);
+        });
+    });
+
     describe("access entries", () => {
         const entries = (c: Capture) => c.ofType("aws:eks/accessEntry:AccessEntry");
         const policiesOf = (c: Capture, arn: string) =>
@@ -101,9 +136,12 @@ describe("cluster tier", () => {
                 .filter((a) => a.inputs.principalArn === arn)
                 .map((a) => [a.inputs.policyArn, a.inputs.accessScope.type]);
 
-        it("maps admins and the CI deployer to cluster admin, viewers to the Secret-less view policy", () => {
+        it("maps admins and the pipelines' deploy roles to cluster admin, previews and viewers to the Secret-less view policy", () => {
             assert.deepEqual(policiesOf(prod, "arn:aws:iam::444455556666:role/platform-admin"), [[ADMIN_POLICY, "cluster"]]);
-            assert.deepEqual(policiesOf(prod, "arn:aws:iam::444455556666:role/ci-deployer"), [[ADMIN_POLICY, "cluster"]]);
+            assert.deepEqual(policiesOf(prod, "arn:aws:iam::444455556666:role/platform-ci-deployer"), [[ADMIN_POLICY, "cluster"]]);
+            assert.deepEqual(policiesOf(prod, "arn:aws:iam::444455556666:role/platform-jenkins-deployer"), [[ADMIN_POLICY, "cluster"]]);
+            assert.deepEqual(policiesOf(prod, "arn:aws:iam::444455556666:role/platform-ci-preview"), [[VIEW_POLICY, "cluster"]]);
+            assert.deepEqual(policiesOf(prod, "arn:aws:iam::444455556666:role/platform-jenkins-preview"), [[VIEW_POLICY, "cluster"]]);
             assert.deepEqual(policiesOf(prod, "arn:aws:iam::444455556666:role/developer-readonly"), [[VIEW_POLICY, "cluster"]]);
             assert.equal(VIEW_POLICY, "arn:aws:eks::aws:cluster-access-policy/AmazonEKSViewPolicy");
         });
@@ -115,19 +153,44 @@ describe("cluster tier", () => {
             assert.deepEqual(policiesOf(dev, "arn:aws:iam::111122223333:role/payments-developer"), []);
         });
 
-        it("grants cluster admin to no one outside the configured admins and deployer", () => {
+        it("grants cluster admin to no one outside the configured admins and deploy roles", () => {
             const admins = dev
                 .ofType("aws:eks/accessPolicyAssociation:AccessPolicyAssociation")
                 .filter((a) => a.inputs.policyArn === ADMIN_POLICY)
                 .map((a) => a.inputs.principalArn)
                 .sort();
-            assert.deepEqual(admins, ["arn:aws:iam::111122223333:role/ci-deployer", "arn:aws:iam::111122223333:role/platform-admin"]);
-            assert.equal(entries(dev).length, 5, "admin, deployer, viewer, two team roles");
+            assert.deepEqual(admins, [
+                "arn:aws:iam::111122223333:role/platform-admin",
+                "arn:aws:iam::111122223333:role/platform-ci-deployer",
+                "arn:aws:iam::111122223333:role/platform-jenkins-deployer",
+            ]);
+            assert.equal(entries(dev).length, 8, "admin, two deployers, two previews, viewer, two team roles");
         });
 
-        it("maps the CI deployer to the group the team namespaces bind app-deployer to", () => {
-            const deployer = entries(dev).find((e) => e.inputs.principalArn === "arn:aws:iam::111122223333:role/ci-deployer");
-            assert.deepEqual(deployer?.inputs.kubernetesGroups, ["platform:ci-deployers"]);
+        it("maps the deploy roles to the group the team namespaces bind app-deployer to", () => {
+            for (const role of ["platform-ci-deployer", "platform-jenkins-deployer"]) {
+                const deployer = entries(dev).find((e) => e.inputs.principalArn === `arn:aws:iam::111122223333:role/${role}`);
+                assert.deepEqual(deployer?.inputs.kubernetesGroups, ["platform:ci-deployers"], role);
+            }
+        });
+
+        it("gives the preview roles read-only access: the view policy plus a reader role for RBAC and cluster-scoped kinds, never Secrets", () => {
+            for (const role of ["platform-ci-preview", "platform-jenkins-preview"]) {
+                const preview = entries(dev).find((e) => e.inputs.principalArn === `arn:aws:iam::111122223333:role/${role}`);
+                assert.deepEqual(preview?.inputs.kubernetesGroups, [PREVIEW_GROUP], role);
+            }
+            const reader = dev.one("kubernetes:rbac.authorization.k8s.io/v1:ClusterRole", "preview-reader");
+            assert.equal(reader.inputs.metadata.name, PREVIEW_READER_ROLE);
+            for (const rule of reader.inputs.rules) {
+                assert.deepEqual(rule.verbs, ["get", "list", "watch"]);
+                assert.ok(!rule.resources.includes("secrets") && !rule.resources.includes("*"), JSON.stringify(rule));
+                assert.ok(!rule.apiGroups.includes("*"));
+            }
+            const kinds = reader.inputs.rules.flatMap((r: any) => r.resources);
+            for (const k of ["clusterroles", "clusterrolebindings", "storageclasses", "customresourcedefinitions", "validatingwebhookconfigurations", "ingressclasses"]) assert.ok(kinds.includes(k), k);
+            const binding = dev.one("kubernetes:rbac.authorization.k8s.io/v1:ClusterRoleBinding", "preview-reader");
+            assert.deepEqual(binding.inputs.subjects, [{ apiGroup: "rbac.authorization.k8s.io", kind: "Group", name: PREVIEW_GROUP }]);
+            assert.equal(binding.inputs.roleRef.name, PREVIEW_READER_ROLE);
         });
 
         it("creates one entry per role even when a role is listed twice", async () => {
@@ -135,16 +198,15 @@ describe("cluster tier", () => {
                 overrides: {
                     cluster: {
                         version: "1.31",
-                        adminRoleArns: ["arn:aws:iam::111122223333:role/ci-deployer"],
-                        deployerRoleArn: "arn:aws:iam::111122223333:role/ci-deployer",
-                        viewerRoleArns: ["arn:aws:iam::111122223333:role/ci-deployer"],
+                        adminRoleArns: ["arn:aws:iam::111122223333:role/platform-ci-deployer"],
+                        viewerRoleArns: ["arn:aws:iam::111122223333:role/platform-ci-deployer"],
                         nodeGroups: [{ name: "general", instanceTypes: ["t3.medium"], minSize: 1, desiredSize: 1, maxSize: 2 }],
                     },
                 },
             });
-            const deployer = entries(c).filter((e) => e.inputs.principalArn === "arn:aws:iam::111122223333:role/ci-deployer");
+            const deployer = entries(c).filter((e) => e.inputs.principalArn === "arn:aws:iam::111122223333:role/platform-ci-deployer");
             assert.equal(deployer.length, 1);
-            assert.deepEqual(policiesOf(c, "arn:aws:iam::111122223333:role/ci-deployer").map(([p]) => p).sort(), [ADMIN_POLICY, VIEW_POLICY]);
+            assert.deepEqual(policiesOf(c, "arn:aws:iam::111122223333:role/platform-ci-deployer").map(([p]) => p).sort(), [ADMIN_POLICY, VIEW_POLICY]);
         });
     });
 

@@ -6,6 +6,8 @@ const LISTENER = "aws:lb/listener:Listener";
 const ALB = "aws:lb/loadBalancer:LoadBalancer";
 const RECORD = "aws:route53/record:Record";
 const SG = "aws:ec2/securityGroup:SecurityGroup";
+/** The zone id the mocks return for a zone looked up by name. */
+const LOOKED_UP_ZONE = "ZMOCKZONE";
 const ALLOWED_TLS_POLICIES = ["ELBSecurityPolicy-TLS13-1-2-2021-06", "ELBSecurityPolicy-TLS13-1-2-Res-2021-06", "ELBSecurityPolicy-TLS13-1-3-2021-06"];
 
 /** The real program (index.ts) for `stack`: the edge tier as it is wired, next to the tiers it feeds. */
@@ -155,14 +157,13 @@ describe("edge tier", () => {
 
     it("points A and AAAA alias records for every host at the ALB", () => {
         const alb = prod.one(ALB);
-        const zone = prod.one("aws:route53/zone:Zone");
         const aliases = prod.ofType(RECORD).filter((r) => r.inputs.aliases);
         assert.deepEqual(
             aliases.map((r) => `${r.inputs.type} ${r.inputs.name}`).sort(),
             ["A app.shop.example.com", "A www.shop.example.com", "AAAA app.shop.example.com", "AAAA www.shop.example.com"],
         );
         for (const r of aliases) {
-            assert.equal(r.inputs.zoneId, zone.state.zoneId);
+            assert.equal(r.inputs.zoneId, LOOKED_UP_ZONE);
             assert.deepEqual(r.inputs.aliases, [{ name: alb.state.dnsName, zoneId: alb.state.zoneId, evaluateTargetHealth: true }]);
             assert.equal(r.inputs.records, undefined, "no static IPs");
         }
@@ -179,20 +180,18 @@ describe("edge tier", () => {
             records.map((r) => [r.inputs.name, r.inputs.type, r.inputs.records]).sort(),
             cert.state.domainValidationOptions.map((o: any) => [o.resourceRecordName, o.resourceRecordType, [o.resourceRecordValue]]).sort(),
         );
-        for (const r of records) assert.equal(r.inputs.zoneId, prod.one("aws:route53/zone:Zone").state.zoneId);
+        for (const r of records) assert.equal(r.inputs.zoneId, LOOKED_UP_ZONE);
         const validation = prod.one("aws:acm/certificateValidation:CertificateValidation");
         assert.equal(validation.inputs.certificateArn, cert.state.arn);
         assert.deepEqual([...validation.inputs.validationRecordFqdns].sort(), records.map((r) => r.state.fqdn).sort());
         assert.equal(dev.one("aws:acm/certificate:Certificate").inputs.domainName, "app.dev.shop.example.com");
     });
 
-    it("protects prod: ALB deletion protection, Pulumi protect on the zone and the log bucket", () => {
+    it("protects prod: ALB deletion protection, Pulumi protect on the log bucket", () => {
         assert.equal(prod.one(ALB).inputs.enableDeletionProtection, true);
-        assert.equal(prod.one("aws:route53/zone:Zone").protect, true);
         assert.equal(prod.one("aws:s3/bucket:Bucket", "access-logs").protect, true);
         assert.equal(prod.one("aws:s3/bucket:Bucket", "access-logs").inputs.forceDestroy, false);
         assert.equal(dev.one(ALB).inputs.enableDeletionProtection, false);
-        assert.equal(dev.one("aws:route53/zone:Zone").protect, false);
         assert.equal(dev.one("aws:s3/bucket:Bucket", "access-logs").protect, false);
     });
 
@@ -231,6 +230,27 @@ describe("edge tier", () => {
             ],
         );
         assert.ok(prod.one(ALB).dependencies.includes(prod.one("aws:s3/bucketPolicy:BucketPolicy", "access-logs").urn), "the ALB waits for the policy");
+    });
+
+    it("looks the domain's own public zone up by default and creates none (no delegation can be missing)", async () => {
+        for (const c of [dev, prod]) assert.equal(c.ofType("aws:route53/zone:Zone").length, 0);
+        const out = (await runProgram("dev")).outputs as Record<string, unknown>;
+        assert.deepEqual(out.nameServers, []);
+        assert.equal(out.dnsDelegation, "none: dev.shop.example.com is served by an existing zone");
+    });
+
+    it("creates the zone only when createZone is set, protected in prod, and exports its name servers with the delegation step", async () => {
+        const run = await runProgram("prod", { overrides: { createZone: "true" } });
+        const zone = run.capture.one("aws:route53/zone:Zone");
+        assert.equal(zone.inputs.name, "shop.example.com");
+        assert.equal(zone.protect, true);
+        for (const r of run.capture.ofType(RECORD)) assert.equal(r.inputs.zoneId, zone.state.zoneId, r.name);
+        const out = run.outputs as Record<string, unknown>;
+        assert.deepEqual(out.nameServers, zone.state.nameServers);
+        assert.equal(
+            out.dnsDelegation,
+            'delegate shop.example.com to these name servers: add an NS record "shop.example.com" with ns-1.awsdns-01.org, ns-2.awsdns-02.co.uk in the parent zone of shop.example.com',
+        );
     });
 
     it("looks an existing zone up instead of creating one when hostedZoneId is set", async () => {

@@ -114,7 +114,12 @@ describe("tenancy", () => {
     });
 
     it("binds teams with namespaced RoleBindings only: developers view, the CI deployer deploys", () => {
-        assert.equal(all.ofType(CLUSTER_ROLE_BINDING).length, 0, "no tier binds cluster-wide");
+        // The one cluster-wide binding is the read-only preview reader (cluster tier, issue 16): get/list/watch, no Secrets.
+        assert.deepEqual(
+            all.ofType(CLUSTER_ROLE_BINDING).map((b) => `${b.inputs.subjects.map((s: any) => `${s.kind}:${s.name}`).join(",")} -> ${b.inputs.roleRef.name}`),
+            ["Group:platform:previewers -> platform:preview-reader"],
+            "no tier binds write access cluster-wide",
+        );
         const subjects = (ns: string) =>
             inNamespace(c, ROLE_BINDING, ns)
                 .map((b) => `${b.inputs.subjects.map((s: any) => `${s.kind}:${s.name}`).join(",")} -> ${b.inputs.roleRef.kind}/${b.inputs.roleRef.name}`)

@@ -3,12 +3,12 @@ import * as pulumi from "@pulumi/pulumi";
 import type { NodeGroupConfig } from "../../config";
 import { IngressController } from "../ingress";
 import type { Tags } from "../tags";
-import { accessEntries } from "./access";
+import { accessEntries, previewReader, runnerApiAccess } from "./access";
 import { networkAddons, storageClasses, workloadAddons } from "./addons";
 import { controlPlane } from "./control-plane";
 import { nodes } from "./nodes";
 
-export { ADMIN_POLICY, DEPLOYER_GROUP, VIEW_POLICY, accessPrincipals, developersGroupOf } from "./access";
+export { ADMIN_POLICY, DEPLOYER_GROUP, PREVIEW_GROUP, PREVIEW_READER_ROLE, PREVIEW_READ_RULES, VIEW_POLICY, accessPrincipals, developersGroupOf } from "./access";
 export { STORAGE_CLASS } from "./addons";
 export { CONTROL_PLANE_LOG_TYPES, withoutCreatorAdmin } from "./control-plane";
 export { amiTypeFor } from "./nodes";
@@ -33,7 +33,12 @@ export interface ClusterArgs {
     logsKeyArn: pulumi.Input<string>;
     logRetentionDays: number;
     adminRoleArns: string[];
-    deployerRoleArn?: string;
+    /** The pipelines' deploy roles: cluster admin (why: ADMIN_POLICY) and the deployer group. Default is none. */
+    deployerRoleArns?: string[];
+    /** The pull-request preview roles: AmazonEKSViewPolicy plus the preview reader ClusterRole, no Secrets. Default is none. */
+    previewRoleArns?: string[];
+    /** The CI runners' security group: the only source the cluster security group admits on 443 besides its members. Default: none admitted. */
+    runnerSecurityGroupId?: pulumi.Input<string>;
     viewerRoleArns: string[];
     /** Team developer roles → their Kubernetes group (RBAC comes from the tenancy tier's RoleBindings, no access policy). */
     teams: { name: string; developersGroup?: string; developerRoleArns: string[] }[];
@@ -73,6 +78,8 @@ export class Cluster extends pulumi.ComponentResource {
         this.oidcProviderUrl = cluster.oidcProviderUrl;
 
         const admins = accessEntries(name, args, this.clusterName, this);
+        // The deploy job reaches the private endpoint from the runner: the rule must exist before the provider's first call.
+        if (args.runnerSecurityGroupId) admins.push(runnerApiAccess(name, cluster.eksCluster.vpcConfig.clusterSecurityGroupId, args.runnerSecurityGroupId, args.tags, this));
 
         const ctx = { name, clusterName: this.clusterName, oidcProviderArn: this.oidcProviderArn, oidcProviderUrl: this.oidcProviderUrl, tags: args.tags, parent: this };
         const { nodeSecurityGroup, nodeGroups, registry } = nodes(name, args, cluster, networkAddons(ctx), this);
@@ -82,6 +89,7 @@ export class Cluster extends pulumi.ComponentResource {
         // ---- Kubernetes: only after the access entries of the admins and the deployer exist, or the first `up` gets 401s.
         this.provider = new k8s.Provider(`${name}-k8s`, { kubeconfig: cluster.kubeconfigJson, enableServerSideApply: true }, { parent: this, dependsOn: admins });
         storageClasses(name, args, { parent: this, provider: this.provider });
+        if ((args.previewRoleArns ?? []).length > 0) previewReader(name, { parent: this, provider: this.provider });
 
         const ingress = new IngressController(
             `${name}-ingress`,

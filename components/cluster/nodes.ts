@@ -4,6 +4,7 @@ import * as pulumi from "@pulumi/pulumi";
 import type { NodeGroupConfig } from "../../config";
 import { serviceTrustPolicy } from "../iam";
 import { named } from "../tags";
+import { customTimeouts } from "../timeouts";
 import { MANAGED_POLICY } from "./addons";
 import type { ClusterArgs } from "./index";
 
@@ -102,7 +103,7 @@ export function nodes(name: string, args: ClusterArgs, cluster: eks.Cluster, add
                 labels: { ...group.labels, "platform/node-group": group.name },
                 tags: groupTags,
             },
-            { ...child, dependsOn: [...attachments, ...addons] },
+            { ...child, dependsOn: [...attachments, ...addons], customTimeouts: customTimeouts("nodeGroup") },
         );
     });
 

@@ -121,7 +121,9 @@ export function buildArchitecture(capture: Capture, stack: string): Architecture
     const zone = first(T.zone);
     const records = capture.ofType(T.record).filter((r) => ["A", "AAAA"].includes(r.inputs.type));
     const dns = zone ?? records[0];
-    if (dns) edgeBoxes.push(node(idOf(dns), `Route53 ${zone?.inputs.name ?? ""}`.trim()));
+    // A looked-up zone (the default) has no resource: name it after the domain its records live in.
+    const zoneName = zone?.inputs.name ?? (typeof records[0]?.inputs.name === "string" ? records[0].inputs.name.split(".").slice(1).join(".") : "");
+    if (dns) edgeBoxes.push(node(idOf(dns), `Route53 ${zoneName}`.trim()));
     const webAcl = first(T.webAcl);
     if (webAcl) edgeBoxes.push(node(idOf(webAcl), "WAFv2 web ACL"));
     const cert = first(T.cert);
