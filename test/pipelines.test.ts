@@ -266,6 +266,7 @@ describe("delivery pipelines: GitHub rules", () => {
         assert.equal(byId("deploy.yml", "dev").if, "needs.route.outputs.dev-phase != 'foundation'");
         assert.equal(byId("deploy.yml", "prod-preview").if, "needs.route.outputs.prod-phase != 'foundation'");
         assert.match(byId("drift.yml", "prod").if, /prod-phase != 'foundation'/);
+        assert.match(byId("pull-request.yml", "preview-dev").if, /needs\.changes\.outputs\.dev-phase != 'foundation'/);
         const phase = run("bash", ["scripts/stack-phase.sh", "dev"]);
         assert.equal(phase.stdout.trim(), "full");
         assert.equal(run("bash", ["scripts/stack-phase.sh", "../x"]).status, 64);
