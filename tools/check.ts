@@ -10,6 +10,7 @@ import { buildSarif } from "./lib/check-sarif";
 import { SourceLocator } from "./lib/check-locate";
 import { colorEnabled, progress, style, Style } from "./lib/check-term";
 import { buildTree, renderTree } from "./lib/check-tree";
+import { CostEstimate, estimateCost, renderCost } from "./lib/cost";
 
 /**
  * `npm run check -- --stack <name>`: the offline preview and policy gate. Runs the real program
@@ -64,6 +65,8 @@ export interface CheckResult {
      */
     timings: { programMs: number; packStartMs: number; packWaitMs: number; policyMs: number; analyzeStackMs: number; totalMs: number };
     error?: { kind: "config" | "program" | "pack" | "usage"; message: string };
+    /** Estimated monthly cost of what the program declared (tools/lib/cost.ts); absent when the program did not finish. */
+    cost?: CostEstimate;
 }
 
 interface Io {
@@ -127,7 +130,7 @@ function readPolicyConfig(args: CheckOptions): { file: string | null; config: Pa
  * Validates the stack's `platform:*` config exactly as the program's first line does, before any
  * process is started: a config error exits 2 in milliseconds.
  */
-function validateStackConfig(stack: string, configFile: string, overrides?: Record<string, unknown>) {
+function validateStackConfig(stack: string, configFile: string, overrides?: Record<string, unknown>): { region?: string; costAssumptions?: Record<string, number> } {
     const { ConfigError, loadConfig } = require(path.join(PROJECT_ROOT, "config.ts")) as typeof import("../config");
     let values: Record<string, string>;
     try {
@@ -137,7 +140,7 @@ function validateStackConfig(stack: string, configFile: string, overrides?: Reco
     }
     pulumi.runtime.setAllConfig(values, []);
     try {
-        loadConfig();
+        return { region: values["aws:region"], costAssumptions: loadConfig().costAssumptions };
     } catch (e) {
         if (e instanceof ConfigError || (e as Error).name === "ConfigError") throw new CheckFailure("config", (e as Error).message);
         throw e;
@@ -240,6 +243,10 @@ function printReport(io: Io, s: Style, result: CheckResult, verbose: boolean, qu
         );
         for (const line of renderTree(tree, s, { verbose })) io.out(line);
         io.out("");
+        if (result.cost) {
+            for (const line of renderCost(result.cost, s, { verbose })) io.out(line);
+            io.out("");
+        }
     }
     const counts = new Map<Level, number>();
     for (const p of result.policies) counts.set(p.enforcementLevel, (counts.get(p.enforcementLevel) ?? 0) + 1);
@@ -270,9 +277,13 @@ function printReport(io: Io, s: Style, result: CheckResult, verbose: boolean, qu
     else io.out(`${s.green(s.bold("PASS"))} no mandatory violations${advisory ? `, ${advisory} advisory` : ""} ${timing}`);
 }
 
+/** Writes a report atomically (temp file + rename): a reader, or a Ctrl-C, never sees half a JSON. */
 function writeFile(file: string, text: string) {
-    fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
-    fs.writeFileSync(file, text);
+    const target = path.resolve(file);
+    fs.mkdirSync(path.dirname(target), { recursive: true });
+    const tmp = `${target}.${process.pid}.tmp`;
+    fs.writeFileSync(tmp, text);
+    fs.renameSync(tmp, target);
 }
 
 function toolVersion(): string {
@@ -311,7 +322,7 @@ export async function runCheck(args: CheckOptions, io: Io = stdio): Promise<Chec
         result.policyPack.config = policyConfig.file;
         // The root program's config is validated before the pack starts; another project (bootstrap/)
         // validates its own config as its program starts, which still exits 2.
-        if (project.name === PROJECT_NAME) validateStackConfig(args.stack, result.configFile, args.overrides);
+        const stackConfig = project.name === PROJECT_NAME ? validateStackConfig(args.stack, result.configFile, args.overrides) : {};
 
         const packDir = path.resolve(PROJECT_ROOT, result.policyPack.dir);
         if (!fs.existsSync(packDir)) throw new CheckFailure("pack", `no policy pack directory ${result.policyPack.dir}`);
@@ -339,6 +350,7 @@ export async function runCheck(args: CheckOptions, io: Io = stdio): Promise<Chec
             session.submit(toInput(r));
         });
         result.timings.programMs = Date.now() - tProgram;
+        result.cost = estimateCost(result.resources, stackConfig.region ?? readStackConfig(args.stack, path.resolve(PROJECT_ROOT, result.configFile), args.overrides)["aws:region"] ?? "us-east-1", stackConfig.costAssumptions);
 
         bar.update("policy pack: remaining resources and stack policies");
         const verdict = await session.finish(result.resources.map(toInput)).catch((e) => {
