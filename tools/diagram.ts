@@ -2,7 +2,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { PROJECT_ROOT, runProgram, RunOptions } from "../lib/engine";
 import { buildArchitecture } from "./lib/architecture";
-import { toDrawio, toMarkdown, toSvg } from "./lib/render";
+import { layoutArchitecture, toDrawio, toMarkdown, toSvg } from "./lib/render";
 
 /**
  * `npm run diagram -- --stack <name> [--out docs] [--check]`: runs the program under the same mocks
@@ -19,7 +19,8 @@ export interface Diagrams {
 export async function renderDiagrams(stack: string, options: RunOptions = {}): Promise<Diagrams> {
     const { capture } = await runProgram(stack, options);
     const arch = buildArchitecture(capture, stack);
-    return { drawio: toDrawio(arch), markdown: toMarkdown(arch), svg: toSvg(arch) };
+    const layout = await layoutArchitecture(arch);
+    return { drawio: toDrawio(arch, layout), markdown: toMarkdown(arch), svg: toSvg(arch, layout) };
 }
 
 export function diagramPaths(stack: string, outDir = path.join(PROJECT_ROOT, "docs")): Diagrams {
