@@ -5,6 +5,7 @@ import * as pulumi from "@pulumi/pulumi";
 import type { NodeGroupConfig } from "../config";
 import { Tags, named } from "./tags";
 import { irsaTrustPolicy, serviceTrustPolicy } from "./iam";
+import { API_ACCESS_LABEL, EXEMPTIONS, SG_ROLE_TAG, SG_ROLES } from "../lib/contract";
 
 export interface ClusterArgs {
     vpcId: pulumi.Input<string>;
@@ -289,7 +290,7 @@ export class Cluster extends pulumi.ComponentResource {
         // the one place the ALB is let in, and the SG the database admits.
         const nodeSecurityGroup = new aws.ec2.SecurityGroup(
             `${name}-nodes`,
-            { vpcId: args.vpcId, description: "EKS nodes and pods: ingress node port from the ALB only", revokeRulesOnDelete: true, tags: { ...named(args.tags, `${name}-nodes`), "sg-role": "eks-nodes" } },
+            { vpcId: args.vpcId, description: "EKS nodes and pods: ingress node port from the ALB only", revokeRulesOnDelete: true, tags: { ...named(args.tags, `${name}-nodes`), [SG_ROLE_TAG]: SG_ROLES.eksNodes } },
             child,
         );
         new aws.vpc.SecurityGroupIngressRule(
@@ -539,8 +540,8 @@ export function ingressValues(args: Pick<ClusterArgs, "ingressReplicas" | "ingre
                 nodePorts: { https: args.ingressNodePort },
                 externalTrafficPolicy: "Cluster", // every node is a healthy target; the client IP comes from X-Forwarded-For
             },
-            annotations: { "policy.exempt/k8s-read-only-root-filesystem": INGRESS_ROFS_EXEMPTION },
-            podLabels: { "api-access": "true" }, // K8S-13: the controller watches Ingresses, so it needs its token
+            annotations: { [EXEMPTIONS.k8sReadOnlyRootFilesystem]: INGRESS_ROFS_EXEMPTION },
+            podLabels: { [API_ACCESS_LABEL]: "true" }, // K8S-13: the controller watches Ingresses, so it needs its token
             podSecurityContext: { runAsNonRoot: true, seccompProfile: { type: "RuntimeDefault" } },
             containerSecurityContext: {
                 allowPrivilegeEscalation: false,

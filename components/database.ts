@@ -2,6 +2,7 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { Tags, named } from "./tags";
 import { serviceTrustPolicy } from "./iam";
+import { SG_ROLE_TAG, SG_ROLES } from "../lib/contract";
 
 export type DatabaseEngine = "postgres" | "mysql";
 
@@ -153,7 +154,7 @@ export class Database extends pulumi.ComponentResource {
         // only answers connections (security groups are stateful), so it needs no egress rule at all.
         const sg = new aws.ec2.SecurityGroup(
             `${name}-sg`,
-            { vpcId: args.vpcId, description: `${identifier}: database port from the EKS security groups only`, tags: { ...named(args.tags, `${identifier}-db`), "sg-role": "database" } },
+            { vpcId: args.vpcId, description: `${identifier}: database port from the EKS security groups only`, tags: { ...named(args.tags, `${identifier}-db`), [SG_ROLE_TAG]: SG_ROLES.database } },
             child,
         );
         args.allowedSecurityGroupIds.forEach(

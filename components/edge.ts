@@ -2,6 +2,7 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { Tags, named } from "./tags";
 import { bucketGuardrails, tlsOnlyStatements } from "./buckets";
+import { DEFAULT_TLS_POLICY, EXEMPTIONS, SG_ROLE_TAG, SG_ROLES } from "../lib/contract";
 
 export interface EdgeArgs {
     vpcId: pulumi.Input<string>;
@@ -32,7 +33,7 @@ export interface EdgeArgs {
 }
 
 /** Accepted by EDGE-02's default `allowedTlsPolicies`: TLS 1.3 and 1.2 with forward-secret AEAD ciphers only. */
-export const TLS_POLICY = "ELBSecurityPolicy-TLS13-1-2-2021-06";
+export const TLS_POLICY = DEFAULT_TLS_POLICY;
 /** ingress-nginx's default server answers 200 here on every port, the HTTPS node port included. */
 export const INGRESS_HEALTH_PATH = "/healthz";
 /** Key prefix of ALB access logs in the bucket; ELB appends AWSLogs/<account>/. */
@@ -159,7 +160,7 @@ export class Edge extends pulumi.ComponentResource {
                     },
                 ],
                 revokeRulesOnDelete: true,
-                tags: { ...named(args.tags, `${name}-alb`), "sg-role": "alb-public" },
+                tags: { ...named(args.tags, `${name}-alb`), [SG_ROLE_TAG]: SG_ROLES.albPublic },
             },
             child,
         );
@@ -301,7 +302,7 @@ export class Edge extends pulumi.ComponentResource {
                 forceDestroy: !args.deletionProtection,
                 tags: {
                     ...named(args.tags, `${name}-access-logs`),
-                    "policy.exempt/s3-sse-kms-required": "PLAT-101: ELB access log delivery supports only SSE-S3 (AWS ELB user guide, enable-access-logging)",
+                    [EXEMPTIONS.s3SseKmsRequired]: "PLAT-101: ELB access log delivery supports only SSE-S3 (AWS ELB user guide, enable-access-logging)",
                 },
             },
             { parent: this, protect: args.deletionProtection },

@@ -1,5 +1,6 @@
 import { PolicyResource } from "@pulumi/policy";
 import { asArray, each, exemption, get, isKmsReference, isTrue, isUnknown, Policy, Props, Reporter, resourcePolicy, schemaOf, stackPolicy } from "./lib/common";
+import { eksMajorMinor, MIN_EKS_VERSION } from "../lib/contract";
 import { resolveAll } from "./lib/graph";
 import { conditionalExemption, parseAuthMappings, quote, Unknowns } from "./lib/k8s";
 import { SUBNET, subnetIsolation } from "./lib/subnets";
@@ -115,11 +116,7 @@ const controlPlaneLogging = resourcePolicy({
     },
 });
 
-/** "1.31" → [1, 31]; anything else → undefined. */
-function majorMinor(v: unknown): [number, number] | undefined {
-    const m = typeof v === "string" ? /^v?(\d+)\.(\d+)(\.\d+)?$/.exec(v.trim()) : null;
-    return m ? [Number(m[1]), Number(m[2])] : undefined;
-}
+const majorMinor = eksMajorMinor;
 
 const supportedVersion = resourcePolicy({
     name: "eks-supported-version",
@@ -132,7 +129,7 @@ const supportedVersion = resourcePolicy({
         const version = a.props.version;
         if (u.is(version, "version")) return u.settle();
         const min = String(a.config.minEksVersion);
-        const [minMajor, minMinor] = majorMinor(min) ?? [1, 31];
+        const [minMajor, minMinor] = majorMinor(min) ?? majorMinor(MIN_EKS_VERSION)!;
         if (absent(version)) {
             report(`pin version (at least ${min}) so upgrades are deliberate.`);
             return;

@@ -1,4 +1,5 @@
 import { PolicyConfigJSONSchema } from "@pulumi/policy/schema";
+import { API_ACCESS_LABEL } from "../lib/contract";
 import {
     asArray,
     configOf,
@@ -357,7 +358,6 @@ const noDefaultServiceAccount = resourcePolicy({
     },
 });
 
-const API_ACCESS_LABEL = "api-access";
 
 const tokenAutomountOff = resourcePolicy({
     name: "k8s-sa-token-automount-off",

@@ -1,12 +1,13 @@
+import { PORTS, SG_ROLE_TAG, SG_ROLES, TYPES } from "../lib/contract";
 import { asArray, asNumber, get, isTrue, isUnknown, known, Policy, Props, Reporter, resourcePolicy, schemaOf, UNKNOWN } from "./lib/common";
 
 /** Catalogue section 1: VPC, subnets, security groups, NACLs, instances. */
 
-const SG = "aws:ec2/securityGroup:SecurityGroup";
+const SG = TYPES.securityGroup;
 const SG_RULE = "aws:ec2/securityGroupRule:SecurityGroupRule";
 const SG_INGRESS_RULE = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule";
 const SG_TYPES = [SG, SG_RULE, SG_INGRESS_RULE];
-const ADMIN_PORTS = [22, 3389];
+const ADMIN_PORTS = PORTS.admin;
 const WORLD4 = "0.0.0.0/0";
 const WORLD6 = "::/0";
 
@@ -78,7 +79,7 @@ function portText(e: Ingress): string {
 
 /** The security group a rule belongs to is tagged on the group, so rules see the tag only through the stack; rules inherit nothing here. */
 function sgRole(type: string, p: Props): string | undefined {
-    return type === SG ? known(get(p, "tags.sg-role"), "tags") : undefined;
+    return type === SG ? known(get(p, `tags.${SG_ROLE_TAG}`), "tags") : undefined;
 }
 
 export const policies: Policy[] = [
@@ -86,7 +87,7 @@ export const policies: Policy[] = [
         name: "subnet-no-auto-public-ip",
         description: "NET-01: subnets never assign public IPs on launch (AWS FSBP EC2.15; NIST SC-7).",
         enforcementLevel: "mandatory",
-        types: ["aws:ec2/subnet:Subnet"],
+        types: [TYPES.subnet],
         validate: ({ props }, report) => {
             if (known(props.mapPublicIpOnLaunch, "mapPublicIpOnLaunch") === true) {
                 report("Set mapPublicIpOnLaunch to false: the ALB and NAT gateways get their own addresses, instances never need one.");
@@ -132,9 +133,9 @@ export const policies: Policy[] = [
             const entries = ingressOf(type, props);
             for (const e of entries.filter((x) => !x.unknown)) {
                 if (!e.cidrs.some(isWorld)) continue;
-                const webOnly = !allPorts(e.protocol) && e.from !== undefined && e.to !== undefined && ((e.from === 443 && e.to === 443) || (e.from === 80 && e.to === 80));
+                const webOnly = !allPorts(e.protocol) && e.from !== undefined && e.to !== undefined && PORTS.publicWeb.some((port) => e.from === port && e.to === port);
                 if (!webOnly) report(`${e.where}: internet ingress on ${portText(e)}; the internet may only reach ports 80 and 443 of the public ALB.`);
-                else if (type === SG && sgRole(type, props) !== "alb-public") {
+                else if (type === SG && sgRole(type, props) !== SG_ROLES.albPublic) {
                     report(`${e.where}: internet ingress on a security group not tagged sg-role=alb-public; only the internet-facing ALB may be reachable from the internet.`);
                 } else if (type !== SG) {
                     // Standalone rules cannot carry the group's tag: the group itself must be the ALB's.

@@ -11,6 +11,7 @@ import {
     UnknownValueError,
 } from "@pulumi/policy";
 import { PolicyConfigJSONSchema } from "@pulumi/policy/schema";
+import { EXEMPTION_PREFIX, MIN_EKS_VERSION, TLS_POLICIES } from "../../lib/contract";
 
 /**
  * Shared building blocks of the pack. Every policy module (ours and the Kubernetes/EKS ones) builds
@@ -130,7 +131,7 @@ export function isKmsReference(v: unknown, externalKmsKeyArns: readonly string[]
 // Exemptions (section 0): tag / annotation `policy.exempt/<policy-name>` = "<ticket-id>: <reason>".
 // ---------------------------------------------------------------------------------------------
 
-export const EXEMPTION_PREFIX = "policy.exempt/";
+export { EXEMPTION_PREFIX };
 const EXEMPTION_VALUE = /^([A-Z][A-Z0-9]*-\d+):\s*(\S.*)$/;
 
 export interface Exemption {
@@ -225,13 +226,13 @@ const stringList = (description: string, dflt: string[], extra: PolicyConfigJSON
     default: dflt,
 });
 
-export const DEFAULT_TLS_POLICIES = ["ELBSecurityPolicy-TLS13-1-2-2021-06", "ELBSecurityPolicy-TLS13-1-2-Res-2021-06", "ELBSecurityPolicy-TLS13-1-3-2021-06"];
+export const DEFAULT_TLS_POLICIES: string[] = [...TLS_POLICIES];
 export const DEFAULT_PLATFORM_NAMESPACES = ["kube-system", "ingress-nginx", "cert-manager", "external-dns", "aws-load-balancer-controller"];
 
 /** JSON-schema fragments for `configSchema.properties`; each carries its catalogue default. */
 export const configProps = {
     allowedTlsPolicies: stringList("ELB security policies an HTTPS/TLS listener may use (EDGE-02).", DEFAULT_TLS_POLICIES, { pattern: "^ELBSecurityPolicy-" }),
-    minEksVersion: { type: "string", pattern: "^[0-9]+\\.[0-9]+$", description: "Oldest EKS Kubernetes version allowed (EKS-04), major.minor.", default: "1.31" } as PolicyConfigJSONSchema,
+    minEksVersion: { type: "string", pattern: "^[0-9]+\\.[0-9]+$", description: "Oldest EKS Kubernetes version allowed (EKS-04), major.minor.", default: MIN_EKS_VERSION } as PolicyConfigJSONSchema,
     minBackupRetentionDays: { type: "integer", minimum: 1, maximum: 35, description: "Minimum RDS automated-backup retention in days (RDS-06).", default: 7 } as PolicyConfigJSONSchema,
     minLogRetentionDays: { type: "integer", minimum: 1, maximum: 3653, description: "Minimum CloudWatch log retention in days when retention is set (LOG-04).", default: 365 } as PolicyConfigJSONSchema,
     approvedRegistries: stringList("Image registry prefixes workloads may pull from, e.g. 111122223333.dkr.ecr.eu-west-1.amazonaws.com/.", []),
