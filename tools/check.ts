@@ -81,6 +81,8 @@ export interface CheckResult {
         /** URNs the pack had not finished analyzing. */
         notAnalyzed?: string[];
     };
+    /** Peak resident memory in MiB: this process (program, tools) and the policy pack process (Linux only). */
+    memory?: { checkPeakRssMb: number; packPeakRssMb?: number };
     /** Estimated monthly cost of what the program declared (tools/lib/cost.ts); absent when the program did not finish. */
     cost?: CostEstimate;
 }
@@ -516,6 +518,8 @@ export async function runCheck(args: CheckOptions, io: Io = stdio): Promise<Chec
     } finally {
         uninstall?.();
         bar.done();
+        const packPeak = await (packStart ? Promise.race([packStart.then((p) => p.peakRssMb?.()).catch(() => undefined), Promise.resolve(undefined)]) : undefined);
+        result.memory = { checkPeakRssMb: Math.round(process.resourceUsage().maxRSS / 1024), packPeakRssMb: packPeak };
         // A pack still starting after a failure is stopped (not waited for): no orphaned analyzer process.
         if (result.error) packAbort.abort();
         if (packStart && !args.pack) await packStart.then((p) => p.stop()).catch(() => undefined);

@@ -1,4 +1,5 @@
 import { ChildProcess, spawn } from "child_process";
+import * as fs from "fs";
 import * as path from "path";
 import * as grpc from "@grpc/grpc-js";
 import { Struct } from "google-protobuf/google/protobuf/struct_pb";
@@ -83,6 +84,8 @@ export interface Pack {
     running(): RunningPolicy[];
     /** Process id of the pack (run-policy-pack). */
     pid?: number;
+    /** The pack process's peak resident memory so far, in MiB (Linux /proc VmHWM; undefined elsewhere). */
+    peakRssMb(): number | undefined;
     stop(): Promise<void>;
 }
 
@@ -253,6 +256,14 @@ function makePack(client: AnalyzerClient, port: number, child: ChildProcess, std
         stderr,
         running,
         pid: child.pid,
+        peakRssMb() {
+            try {
+                const m = /^VmHWM:\s+(\d+) kB/m.exec(fs.readFileSync(`/proc/${child.pid}/status`, "utf8"));
+                return m ? Math.round(Number(m[1]) / 1024) : undefined;
+            } catch {
+                return undefined;
+            }
+        },
         async getAnalyzerInfo() {
             const res = await call<Empty, pb.AnalyzerInfo>(client.getAnalyzerInfo.bind(client), new Empty());
             info = {
