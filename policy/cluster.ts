@@ -7,6 +7,7 @@ import { get } from "./lib/read";
 import { Reporter } from "./lib/reporter";
 import { isUnknown } from "./lib/unknowns";
 import { absent, asArray, isTrue } from "./lib/values";
+import { eksMajorMinor, MIN_EKS_VERSION } from "../lib/contract";
 import { resolveAll } from "./lib/graph";
 import { parseAuthMappings } from "./lib/k8s";
 import { conditionalExemption } from "./lib/exemptions";
@@ -124,11 +125,7 @@ const controlPlaneLogging = resourcePolicy({
     },
 });
 
-/** "1.31" → [1, 31]; anything else → undefined. */
-function majorMinor(v: unknown): [number, number] | undefined {
-    const m = typeof v === "string" ? /^v?(\d+)\.(\d+)(\.\d+)?$/.exec(v.trim()) : null;
-    return m ? [Number(m[1]), Number(m[2])] : undefined;
-}
+const majorMinor = eksMajorMinor;
 
 const supportedVersion = resourcePolicy({
     name: "eks-supported-version",
@@ -142,7 +139,7 @@ const supportedVersion = resourcePolicy({
         const version = a.props.version;
         if (u.is(version, "version")) return;
         const min = String(a.config.minEksVersion);
-        const [minMajor, minMinor] = majorMinor(min) ?? [1, 31];
+        const [minMajor, minMinor] = majorMinor(min) ?? majorMinor(MIN_EKS_VERSION)!;
         if (absent(version)) {
             report(`pin version (at least ${min}) so upgrades are deliberate.`);
             return;
