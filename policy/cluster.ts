@@ -6,13 +6,13 @@ import { isKmsReference } from "./lib/kms";
 import { get } from "./lib/read";
 import { Reporter } from "./lib/reporter";
 import { isUnknown } from "./lib/unknowns";
-import { asArray, isTrue } from "./lib/values";
+import { absent, asArray, isTrue } from "./lib/values";
+import { eksMajorMinor, MIN_EKS_VERSION } from "../lib/contract";
 import { resolveAll } from "./lib/graph";
 import { parseAuthMappings } from "./lib/k8s";
 import { conditionalExemption } from "./lib/exemptions";
 import { quote } from "./lib/values";
 import { SUBNET, subnetIsolation } from "./lib/subnets";
-import { MIN_EKS_VERSION } from "../lib/contract";
 
 /**
  * Catalogue section 3 (EKS control plane and node groups) and STK-02. Each row checks both the
@@ -33,7 +33,6 @@ const CONFIG_MAP_PATCH = "kubernetes:core/v1:ConfigMapPatch";
 const CLUSTERS = [AWS_CLUSTER, EKS_CLUSTER];
 
 const WORLD = ["0.0.0.0/0", "::/0"];
-const absent = (v: unknown) => v === undefined || v === null || v === "";
 
 /** Where the control-plane settings live: under `vpcConfig` on the AWS resource, top-level on the component. */
 const endpointPath = (type: string, field: string) => (type === AWS_CLUSTER ? `vpcConfig.${field}` : field);
@@ -126,11 +125,7 @@ const controlPlaneLogging = resourcePolicy({
     },
 });
 
-/** "1.31" → [1, 31]; anything else → undefined. */
-function majorMinor(v: unknown): [number, number] | undefined {
-    const m = typeof v === "string" ? /^v?(\d+)\.(\d+)(\.\d+)?$/.exec(v.trim()) : null;
-    return m ? [Number(m[1]), Number(m[2])] : undefined;
-}
+const majorMinor = eksMajorMinor;
 
 const supportedVersion = resourcePolicy({
     name: "eks-supported-version",

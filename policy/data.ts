@@ -3,7 +3,7 @@ import { Policy, Props, resourcePolicy, resourcePolicyOf } from "./lib/builders"
 import { schemaOf } from "./lib/config";
 import { isKmsReference } from "./lib/kms";
 import { need } from "./lib/read";
-import { asArray, asNumber } from "./lib/values";
+import { absent, asArray, asNumber, present } from "./lib/values";
 
 /** Catalogue section 5: RDS (plus AWS Backup vaults, which hold the database's recovery points). */
 
@@ -44,7 +44,7 @@ export const policies: Policy[] = [
         validate: ({ props, config }, report) => {
             if (need(props, "storageEncrypted") !== true) report("Set storageEncrypted to true (the default is unencrypted and cannot be changed later).");
             const key = need(props, "kmsKeyId");
-            if (!isKmsReference(key, config.externalKmsKeyArns)) report(`kmsKeyId is ${key === undefined ? "absent (the AWS-managed aws/rds key would be used)" : JSON.stringify(key)}; set it to the ARN of a customer-managed KMS key.`);
+            if (!isKmsReference(key, config.externalKmsKeyArns)) report(`kmsKeyId is ${absent(key) ? "absent (the AWS-managed aws/rds key would be used)" : JSON.stringify(key)}; set it to the ARN of a customer-managed KMS key.`);
         },
     }),
     resourcePolicy({
@@ -54,8 +54,8 @@ export const policies: Policy[] = [
         enforcementLevel: "mandatory",
         types: DB_TYPES,
         validate: ({ props }, report) => {
-            const replica = props.replicateSourceDb !== undefined;
-            if (!replica && need(props, "dbSubnetGroupName") === undefined) report("Set dbSubnetGroupName to a subnet group of isolated subnets; without it RDS uses the default VPC.");
+            const replica = present(props.replicateSourceDb);
+            if (!replica && absent(need(props, "dbSubnetGroupName"))) report("Set dbSubnetGroupName to a subnet group of isolated subnets; without it RDS uses the default VPC.");
         },
     }),
     resourcePolicy({
@@ -89,7 +89,7 @@ export const policies: Policy[] = [
         types: DB_TYPES,
         configSchema: schemaOf(["minBackupRetentionDays"]),
         validate: ({ type, props, config }, report) => {
-            if (props.replicateSourceDb !== undefined) return; // replicas inherit the source's backups
+            if (present(props.replicateSourceDb)) return; // replicas inherit the source's backups
             const given = asNumber(need(props, "backupRetentionPeriod"));
             const days = given ?? (type === DB_CLUSTER ? 1 : 0);
             if (days < config.minBackupRetentionDays) report(`backupRetentionPeriod is ${given === undefined ? `absent (${days})` : days}; keep automated backups for at least ${config.minBackupRetentionDays} days.`);
@@ -113,12 +113,12 @@ export const policies: Policy[] = [
         types: DB_TYPES,
         configSchema: schemaOf(["externalKmsKeyArns"]),
         validate: ({ type, props, config }, report) => {
-            if (props.replicateSourceDb !== undefined) return;
+            if (present(props.replicateSourceDb)) return;
             const literal = type === DB_CLUSTER ? "masterPassword" : "password";
-            if (props[literal] !== undefined) report(`Remove ${literal}: a literal password lives in state and config; set manageMasterUserPassword: true instead.`);
+            if (present(props[literal])) report(`Remove ${literal}: a literal password lives in state and config; set manageMasterUserPassword: true instead.`);
             if (need(props, "manageMasterUserPassword") !== true) report("Set manageMasterUserPassword to true so RDS keeps and rotates the password in Secrets Manager.");
             const key = need(props, "masterUserSecretKmsKeyId");
-            if (!isKmsReference(key, config.externalKmsKeyArns)) report(`masterUserSecretKmsKeyId is ${key === undefined ? "absent (aws/secretsmanager would be used)" : JSON.stringify(key)}; set a customer-managed KMS key.`);
+            if (!isKmsReference(key, config.externalKmsKeyArns)) report(`masterUserSecretKmsKeyId is ${absent(key) ? "absent (aws/secretsmanager would be used)" : JSON.stringify(key)}; set a customer-managed KMS key.`);
         },
     }),
     resourcePolicyOf({
@@ -140,7 +140,7 @@ export const policies: Policy[] = [
         configSchema: schemaOf(["externalKmsKeyArns"]),
         validate: ({ props, config }, report) => {
             const key = need(props, "kmsKeyArn");
-            if (!isKmsReference(key, config.externalKmsKeyArns)) report(`kmsKeyArn is ${key === undefined ? "absent (the AWS-managed aws/backup key would be used)" : JSON.stringify(key)}; set a customer-managed KMS key ARN.`);
+            if (!isKmsReference(key, config.externalKmsKeyArns)) report(`kmsKeyArn is ${absent(key) ? "absent (the AWS-managed aws/backup key would be used)" : JSON.stringify(key)}; set a customer-managed KMS key ARN.`);
         },
     }),
 ];

@@ -4,7 +4,7 @@ import { each, Policy, Props, resourcePolicy, resourcePolicyOf, stackPolicy } fr
 import { schemaOf } from "./lib/config";
 import { get, need } from "./lib/read";
 import { isUnknown } from "./lib/unknowns";
-import { asArray, asNumber } from "./lib/values";
+import { absent, asArray, asNumber, present } from "./lib/values";
 import { label, ofTypes, props as propsOf, resolveAll } from "./lib/graph";
 
 /** Catalogue section 2: ALB listeners and load balancers, ACM, Route 53, WAF. */
@@ -88,9 +88,9 @@ export const policies: Policy[] = [
             if (protocol !== "HTTPS" && protocol !== "TLS") return;
             const allowed: string[] = config.allowedTlsPolicies;
             const policy = need(props, "sslPolicy");
-            if (!allowed.includes(policy)) report(`sslPolicy is ${policy === undefined ? "absent (the ELB default allows TLS 1.0)" : JSON.stringify(policy)}; use one of ${allowed.join(", ")}.`);
+            if (!allowed.includes(policy)) report(`sslPolicy is ${absent(policy) ? "absent (the ELB default allows TLS 1.0)" : JSON.stringify(policy)}; use one of ${allowed.join(", ")}.`);
             const cert = need(props, "certificateArn");
-            if (typeof cert !== "string" || !/^arn:aws[a-z-]*:acm:/.test(cert)) report(`certificateArn is ${cert === undefined ? "absent" : JSON.stringify(cert)}; use an ACM certificate ARN (managed renewal).`);
+            if (typeof cert !== "string" || !/^arn:aws[a-z-]*:acm:/.test(cert)) report(`certificateArn is ${absent(cert) ? "absent" : JSON.stringify(cert)}; use an ACM certificate ARN (managed renewal).`);
         },
     }),
     resourcePolicy({
@@ -149,7 +149,7 @@ export const policies: Policy[] = [
         enforcementLevel: "mandatory",
         of: AcmCertificate,
         validate: ({ props }, report) => {
-            if (props.privateKey !== undefined || props.certificateBody !== undefined) report("The certificate is imported (privateKey/certificateBody set); request an ACM certificate with DNS validation so it renews itself.");
+            if (present(props.privateKey) || present(props.certificateBody)) report("The certificate is imported (privateKey/certificateBody set); request an ACM certificate with DNS validation so it renews itself.");
             else if (need(props, "validationMethod") !== "DNS") report(`validationMethod is ${JSON.stringify(props.validationMethod)}; use "DNS" (EMAIL validation cannot auto-renew).`);
             if (need(props, "keyAlgorithm") === "RSA_1024") report("keyAlgorithm RSA_1024 is too weak; use RSA_2048 (default), RSA_3072, RSA_4096, EC_prime256v1 or EC_secp384r1.");
         },

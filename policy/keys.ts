@@ -2,7 +2,7 @@ import { KmsKey } from "./lib/classes";
 import { Policy, Props, resourcePolicy, resourcePolicyOf } from "./lib/builders";
 import { conditionKeys, isWildcardPrincipal, parsePolicyDocument } from "./lib/iam";
 import { need } from "./lib/read";
-import { asArray, asNumber } from "./lib/values";
+import { absent, asArray, asNumber } from "./lib/values";
 
 /** Catalogue section 7: KMS keys and who may use them. */
 
@@ -12,7 +12,7 @@ export const KMS_ALIAS = "aws:kms/alias:Alias";
 /** Asymmetric and HMAC keys cannot rotate automatically; only symmetric keys are held to KMS-01. */
 export function isSymmetric(p: Props): boolean {
     const spec = p.keySpec ?? p.customerMasterKeySpec;
-    return spec === undefined || spec === "SYMMETRIC_DEFAULT";
+    return absent(spec) || spec === "SYMMETRIC_DEFAULT";
 }
 
 /** Why a key fails KMS-01, or undefined. */
@@ -47,7 +47,7 @@ export const policies: Policy[] = [
         types: [KMS_KEY, "aws:kms/keyPolicy:KeyPolicy"],
         validate: ({ props }, report) => {
             if (need(props, "bypassPolicyLockoutSafetyCheck") === true) report("Remove bypassPolicyLockoutSafetyCheck: a bad policy could make the key unmanageable.");
-            if (props.policy === undefined) return; // AWS default policy: the account root only
+            if (absent(props.policy)) return; // AWS default policy: the account root only
             const parsed = parsePolicyDocument(need(props, "policy"));
             if ("error" in parsed) {
                 report(`The key ${parsed.error}; fix the policy document.`);

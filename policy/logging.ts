@@ -3,7 +3,7 @@ import { Policy, resourcePolicy, resourcePolicyOf } from "./lib/builders";
 import { schemaOf } from "./lib/config";
 import { isKmsReference } from "./lib/kms";
 import { get, need } from "./lib/read";
-import { asArray, asNumber } from "./lib/values";
+import { absent, asArray, asNumber, presentItems } from "./lib/values";
 import { DB_TYPES } from "./data";
 import { LB_TYPES } from "./edge";
 
@@ -53,8 +53,8 @@ export const policies: Policy[] = [
             if (need(props, "enableLogFileValidation") !== true) missing.push("enableLogFileValidation: true");
             if (need(props, "includeGlobalServiceEvents") === false) missing.push("includeGlobalServiceEvents: true");
             if (need(props, "enableLogging") === false) missing.push("enableLogging: true");
-            if (props.kmsKeyId === undefined) missing.push("kmsKeyId: <customer key ARN>");
-            if (props.cloudWatchLogsGroupArn === undefined) missing.push("cloudWatchLogsGroupArn: <log group ARN>:*");
+            if (absent(props.kmsKeyId)) missing.push("kmsKeyId: <customer key ARN>");
+            if (absent(props.cloudWatchLogsGroupArn)) missing.push("cloudWatchLogsGroupArn: <log group ARN>:*");
             if (missing.length > 0) report(`Set ${missing.join(", ")}.`);
         },
     }),
@@ -69,7 +69,7 @@ export const policies: Policy[] = [
             const days = asNumber(need(props, "retentionInDays"));
             if (days !== undefined && days !== 0 && days < config.minLogRetentionDays) report(`retentionInDays is ${days}; keep logs at least ${config.minLogRetentionDays} days.`);
             const key = need(props, "kmsKeyId");
-            if (!isKmsReference(key, config.externalKmsKeyArns)) report(`kmsKeyId is ${key === undefined ? "absent (logs use the service key)" : JSON.stringify(key)}; set a customer-managed KMS key ARN.`);
+            if (!isKmsReference(key, config.externalKmsKeyArns)) report(`kmsKeyId is ${absent(key) ? "absent (logs use the service key)" : JSON.stringify(key)}; set a customer-managed KMS key ARN.`);
         },
     }),
     resourcePolicyOf({
@@ -90,7 +90,7 @@ export const policies: Policy[] = [
         enforcementLevel: "mandatory",
         of: WebAclLoggingConfiguration,
         validate: ({ props }, report) => {
-            if (asArray(need(props, "logDestinationConfigs")).length === 0) report("Set logDestinationConfigs to a log group (aws-waf-logs-*), S3 bucket or Firehose.");
+            if (presentItems(need(props, "logDestinationConfigs")).length === 0) report("Set logDestinationConfigs to a log group (aws-waf-logs-*), S3 bucket or Firehose.");
             const redacted = asArray(need(props, "redactedFields")).map((f: any) => String(get(f, "singleHeader.name") ?? "").toLowerCase());
             const missing = ["authorization", "cookie"].filter((h) => !redacted.includes(h));
             if (missing.length > 0) report.advisory(`redactedFields lacks the ${missing.join(" and ")} header(s); redact them so credentials never reach the logs.`);

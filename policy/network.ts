@@ -1,11 +1,11 @@
+import { PORTS, SG_ROLE_TAG, SG_ROLES, TYPES } from "../lib/contract";
 import { DefaultSecurityGroup, Subnet } from "./lib/classes";
 import { Policy, Props, resourcePolicy, resourcePolicyOf } from "./lib/builders";
 import { schemaOf } from "./lib/config";
 import { get, need } from "./lib/read";
 import { Reporter } from "./lib/reporter";
 import { isUnknown, stopOnUnknown } from "./lib/unknowns";
-import { asArray, asNumber, isTrue } from "./lib/values";
-import { PORTS, SG_ROLE_TAG, SG_ROLES, TYPES } from "../lib/contract";
+import { absent, asArray, asNumber, isTrue, present } from "./lib/values";
 
 /** Catalogue section 1: VPC, subnets, security groups, NACLs, instances. */
 
@@ -53,7 +53,7 @@ function ingressOf(type: string, p: Props): Ingress[] {
                 from: asNumber(p.fromPort),
                 to: asNumber(p.toPort),
                 cidrs: [...asArray(p.cidrBlocks), ...asArray(p.ipv6CidrBlocks)].map(String),
-                sgSource: !!p.sourceSecurityGroupId || isTrue(p.self) || asArray(p.prefixListIds).length > 0,
+                sgSource: present(p.sourceSecurityGroupId) || isTrue(p.self) || asArray(p.prefixListIds).length > 0,
                 unknown: [p.cidrBlocks, p.ipv6CidrBlocks, p.fromPort, p.toPort, p.protocol].some(isUnknown),
             },
         ];
@@ -65,7 +65,7 @@ function ingressOf(type: string, p: Props): Ingress[] {
             from: asNumber(p.fromPort),
             to: asNumber(p.toPort),
             cidrs: [p.cidrIpv4, p.cidrIpv6].filter((c) => typeof c === "string"),
-            sgSource: !!p.referencedSecurityGroupId || !!p.prefixListId,
+            sgSource: present(p.referencedSecurityGroupId) || present(p.prefixListId),
             unknown: [p.cidrIpv4, p.cidrIpv6, p.fromPort, p.toPort, p.ipProtocol].some(isUnknown),
         },
     ];
@@ -215,7 +215,7 @@ export const policies: Policy[] = [
         types: ["aws:ec2/launchTemplate:LaunchTemplate", "aws:ec2/instance:Instance"],
         validate: ({ props }, report: Reporter) => {
             const tokens = need(props, "metadataOptions.httpTokens");
-            if (tokens !== "required") report(`metadataOptions.httpTokens is ${tokens === undefined ? "absent (optional)" : JSON.stringify(tokens)}; set it to "required" (IMDSv2).`);
+            if (tokens !== "required") report(`metadataOptions.httpTokens is ${absent(tokens) ? "absent (optional)" : JSON.stringify(tokens)}; set it to "required" (IMDSv2).`);
             const hops = asNumber(need(props, "metadataOptions.httpPutResponseHopLimit"));
             if (hops !== undefined && hops > 2) report(`metadataOptions.httpPutResponseHopLimit is ${hops}; set it to 1 (or 2 at most) so pods cannot reach the node's credentials.`);
             else if (hops === 2) report.advisory("metadataOptions.httpPutResponseHopLimit is 2; 1 keeps pods from reaching the node's instance credentials (use IRSA/Pod Identity).");

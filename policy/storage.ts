@@ -5,7 +5,7 @@ import { conditionKeys, isWildcardPrincipal, parsePolicyDocument, Statement } fr
 import { isKmsReference } from "./lib/kms";
 import { get, need } from "./lib/read";
 import { Reporter } from "./lib/reporter";
-import { asArray, isTrue } from "./lib/values";
+import { absent, asArray, isTrue, present } from "./lib/values";
 
 /** Catalogue section 6: S3, EBS, ECR. S3 rows match the un-suffixed and the V2 tokens (aws 7.x keeps both). */
 
@@ -36,7 +36,7 @@ export function sseFindings(rules: unknown, externalKmsKeyArns: string[]): SseFi
         const alg = get(r, "applyServerSideEncryptionByDefault.sseAlgorithm");
         const key = need(r, "applyServerSideEncryptionByDefault.kmsMasterKeyId", `rules[${i}]`);
         if (alg !== "aws:kms" && alg !== "aws:kms:dsse") out.push({ message: `rules[${i}] uses sseAlgorithm ${JSON.stringify(alg)}; use "aws:kms" with a customer-managed key`, sseS3: alg === "AES256" });
-        else if (!isKmsReference(key, externalKmsKeyArns)) out.push({ message: `rules[${i}].applyServerSideEncryptionByDefault.kmsMasterKeyId is ${key === undefined ? "absent (aws/s3 would be used)" : JSON.stringify(key)}; set a customer-managed KMS key`, sseS3: false });
+        else if (!isKmsReference(key, externalKmsKeyArns)) out.push({ message: `rules[${i}].applyServerSideEncryptionByDefault.kmsMasterKeyId is ${absent(key) ? "absent (aws/s3 would be used)" : JSON.stringify(key)}; set a customer-managed KMS key`, sseS3: false });
         else if (r?.bucketKeyEnabled !== true) out.push({ message: `rules[${i}].bucketKeyEnabled is not true; enable S3 Bucket Keys to cut KMS calls and cost`, sseS3: false, advisory: true });
     });
     return out;
@@ -153,7 +153,7 @@ export const policies: Policy[] = [
                 return;
             }
             const acl = need(props, "acl");
-            if (acl !== undefined && acl !== "private") report(`acl is ${JSON.stringify(acl)}; remove the ACL resource (ACLs are disabled) or use "private".`);
+            if (present(acl) && acl !== "private") report(`acl is ${JSON.stringify(acl)}; remove the ACL resource (ACLs are disabled) or use "private".`);
             if (asArray(need(props, "accessControlPolicy.grants")).length > 0) report("Remove accessControlPolicy.grants; grant access with bucket policies and IAM instead.");
         },
     }),
@@ -179,7 +179,7 @@ export const policies: Policy[] = [
             if (type === "aws:ebs/volume:Volume") {
                 if (!isTrue(need(props, "encrypted"))) report("Set encrypted to true.");
                 const key = need(props, "kmsKeyId");
-                if (!isKmsReference(key, config.externalKmsKeyArns)) report(`kmsKeyId is ${key === undefined ? "absent (aws/ebs would be used)" : JSON.stringify(key)}; set a customer-managed KMS key.`);
+                if (!isKmsReference(key, config.externalKmsKeyArns)) report(`kmsKeyId is ${absent(key) ? "absent (aws/ebs would be used)" : JSON.stringify(key)}; set a customer-managed KMS key.`);
                 return;
             }
             if (!isTrue(need(props, "rootBlockDevice.encrypted"))) report("Set rootBlockDevice.encrypted to true (with a customer-managed kmsKeyId).");
@@ -228,7 +228,7 @@ export const policies: Policy[] = [
         of: EcrRepository,
         validate: ({ props }, report) => {
             const m = need(props, "imageTagMutability");
-            if (m !== "IMMUTABLE") report(`imageTagMutability is ${m === undefined ? "absent (MUTABLE)" : JSON.stringify(m)}; set "IMMUTABLE" so a tag always names the same image.`);
+            if (m !== "IMMUTABLE") report(`imageTagMutability is ${absent(m) ? "absent (MUTABLE)" : JSON.stringify(m)}; set "IMMUTABLE" so a tag always names the same image.`);
         },
     }),
     resourcePolicyOf({
@@ -243,7 +243,7 @@ export const policies: Policy[] = [
             if (list.length === 0) report('Set encryptionConfigurations: [{ encryptionType: "KMS", kmsKey: <customer key ARN> }] (the default is AES256).');
             list.forEach((c: any, i: number) => {
                 if (c?.encryptionType !== "KMS") report(`encryptionConfigurations[${i}].encryptionType is ${JSON.stringify(c?.encryptionType)}; use "KMS".`);
-                else if (!isKmsReference(c?.kmsKey, config.externalKmsKeyArns)) report(`encryptionConfigurations[${i}].kmsKey is ${c?.kmsKey === undefined ? "absent (aws/ecr would be used)" : JSON.stringify(c.kmsKey)}; set a customer-managed KMS key.`);
+                else if (!isKmsReference(c?.kmsKey, config.externalKmsKeyArns)) report(`encryptionConfigurations[${i}].kmsKey is ${absent(c?.kmsKey) ? "absent (aws/ecr would be used)" : JSON.stringify(c.kmsKey)}; set a customer-managed KMS key.`);
             });
         },
     }),

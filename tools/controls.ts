@@ -19,10 +19,11 @@ interface PolicyLike {
 
 const ROOT = path.resolve(__dirname, "..");
 const PACK = path.join(ROOT, "policy");
+const MODULES = POLICY_MODULES;
 
 function loadPolicies(): { module: string; policy: PolicyLike }[] {
     const out: { module: string; policy: PolicyLike }[] = [];
-    for (const m of POLICY_MODULES) {
+    for (const m of MODULES) {
         // A module is a file (`edge.ts`) or a folder by topic (`kubernetes/index.ts`).
         const file = [path.join(PACK, `${m}.ts`), path.join(PACK, m, "index.ts")].find((f) => fs.existsSync(f));
         if (file === undefined) continue;

@@ -1,8 +1,8 @@
 import { PolicyResource } from "@pulumi/policy";
+import { TYPES } from "../../lib/contract";
 import { isUnknown } from "./unknowns";
 import { asArray } from "./values";
 import { identities, ofTypes, props, referrers, resolveAll, resolveOne } from "./graph";
-import { TYPES } from "../../lib/contract";
 
 /**
  * "Is this subnet isolated?" (STK-01, reused by STK-02): no public IP mapping, and no route table of
