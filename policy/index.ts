@@ -2,6 +2,7 @@ import { PolicyPack } from "@pulumi/policy";
 import { policies as cluster } from "./cluster";
 import { policies as data } from "./data";
 import { policies as edge } from "./edge";
+import { policies as iam } from "./iam";
 import { policies as keys } from "./keys";
 import { policies as kubernetes } from "./kubernetes";
 import { policies as logging } from "./logging";
@@ -12,5 +13,5 @@ import { policies as storage } from "./storage";
 // Assembly only: every policy lives in its domain module (one PolicyPack per process, see README).
 new PolicyPack("platform-policy", {
     description: "Platform guardrails for AWS, EKS and Kubernetes (catalogue: CONTROLS.md).",
-    policies: [...network, ...edge, ...cluster, ...kubernetes, ...data, ...storage, ...keys, ...logging, ...stack],
+    policies: [...network, ...edge, ...iam, ...cluster, ...kubernetes, ...data, ...storage, ...keys, ...logging, ...stack],
 });
