@@ -6,7 +6,7 @@ import { isKmsReference } from "./lib/kms";
 import { get, need, SKIP } from "./lib/read";
 import { Reporter } from "./lib/reporter";
 import { isUnknown } from "./lib/unknowns";
-import { asArray, isTrue } from "./lib/values";
+import { absent, asArray, isTrue } from "./lib/values";
 import { resolveAll } from "./lib/graph";
 import { parseAuthMappings } from "./lib/k8s";
 import { conditionalExemption } from "./lib/exemptions";
@@ -32,7 +32,6 @@ const CONFIG_MAP_PATCH = "kubernetes:core/v1:ConfigMapPatch";
 const CLUSTERS = [AWS_CLUSTER, EKS_CLUSTER];
 
 const WORLD = ["0.0.0.0/0", "::/0"];
-const absent = (v: unknown) => v === undefined || v === null || v === "";
 
 /** Where the control-plane settings live: under `vpcConfig` on the AWS resource, top-level on the component. */
 const endpointPath = (type: string, field: string) => (type === AWS_CLUSTER ? `vpcConfig.${field}` : field);

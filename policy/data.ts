@@ -1,4 +1,5 @@
-import { each, Policy, Props, resourcePolicy, stackPolicy } from "./lib/builders";
+import { each, Policy, Props, resourcePolicy, resourcePolicyOf, stackPolicy } from "./lib/builders";
+import { BackupVault } from "./lib/classes";
 import { schemaOf } from "./lib/config";
 import { globMatch } from "./lib/documents";
 import { label, ofTypes, props as propsOf, referrers } from "./lib/graph";
@@ -6,7 +7,7 @@ import { isWildcardPrincipal, parsePolicyDocument, Statement } from "./lib/iam";
 import { isAwsManagedAlias, isKmsReference } from "./lib/kms";
 import { need, SKIP } from "./lib/read";
 import { isUnknown } from "./lib/unknowns";
-import { absent, asArray, asNumber, quote } from "./lib/values";
+import { absent, asArray, asNumber, present, quote } from "./lib/values";
 
 /** Catalogue section 5: RDS (plus AWS Backup vaults, which hold the database's recovery points). */
 
@@ -165,7 +166,7 @@ export const policies: Policy[] = [
                 return;
             }
             if (need(props, "storageEncrypted") !== true) report("Set storageEncrypted to true (the default is unencrypted and cannot be changed later).");
-            if (!isKmsReference(key, config.externalKmsKeyArns)) report(`kmsKeyId is ${key === undefined ? "absent (the AWS-managed aws/rds key would be used)" : JSON.stringify(key)}; set it to the ARN of a customer-managed KMS key.`);
+            if (!isKmsReference(key, config.externalKmsKeyArns)) report(`kmsKeyId is ${absent(key) ? "absent (the AWS-managed aws/rds key would be used)" : JSON.stringify(key)}; set it to the ARN of a customer-managed KMS key.`);
         },
     }),
     resourcePolicy({
@@ -176,7 +177,7 @@ export const policies: Policy[] = [
         types: DB_TYPES,
         validate: ({ props }, report) => {
             const replica = isReplica(props);
-            if (!replica && need(props, "dbSubnetGroupName") === undefined) report("Set dbSubnetGroupName to a subnet group of isolated subnets; without it RDS uses the default VPC.");
+            if (!replica && absent(need(props, "dbSubnetGroupName"))) report("Set dbSubnetGroupName to a subnet group of isolated subnets; without it RDS uses the default VPC.");
         },
     }),
     resourcePolicy({
@@ -236,22 +237,22 @@ export const policies: Policy[] = [
         validate: ({ type, props, config }, report) => {
             if (isReplica(props)) return;
             const literal = type === DB_CLUSTER ? "masterPassword" : "password";
-            if (props[literal] !== undefined) report(`Remove ${literal}: a literal password lives in state and config; set manageMasterUserPassword: true instead.`);
+            if (present(props[literal])) report(`Remove ${literal}: a literal password lives in state and config; set manageMasterUserPassword: true instead.`);
             if (need(props, "manageMasterUserPassword") !== true) report("Set manageMasterUserPassword to true so RDS keeps and rotates the password in Secrets Manager.");
             const key = need(props, "masterUserSecretKmsKeyId");
-            if (!isKmsReference(key, config.externalKmsKeyArns)) report(`masterUserSecretKmsKeyId is ${key === undefined ? "absent (aws/secretsmanager would be used)" : JSON.stringify(key)}; set a customer-managed KMS key.`);
+            if (!isKmsReference(key, config.externalKmsKeyArns)) report(`masterUserSecretKmsKeyId is ${absent(key) ? "absent (aws/secretsmanager would be used)" : JSON.stringify(key)}; set a customer-managed KMS key.`);
         },
     }),
-    resourcePolicy({
+    resourcePolicyOf({
         name: "backup-vault-encrypted-with-cmk",
         description: "BAK-01 (issue minimum; not a catalogue row): AWS Backup vaults encrypt recovery points with a customer-managed KMS key (AWS FSBP Backup.1).",
         controls: ["BAK-01"],
         enforcementLevel: "mandatory",
-        types: ["aws:backup/vault:Vault"],
+        of: BackupVault,
         configSchema: schemaOf(["externalKmsKeyArns"]),
         validate: ({ props, config }, report) => {
             const key = need(props, "kmsKeyArn");
-            if (!isKmsReference(key, config.externalKmsKeyArns)) report(`kmsKeyArn is ${key === undefined ? "absent (the AWS-managed aws/backup key would be used)" : JSON.stringify(key)}; set a customer-managed KMS key ARN.`);
+            if (!isKmsReference(key, config.externalKmsKeyArns)) report(`kmsKeyArn is ${absent(key) ? "absent (the AWS-managed aws/backup key would be used)" : JSON.stringify(key)}; set a customer-managed KMS key ARN.`);
         },
     }),
     multiAz,

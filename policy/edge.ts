@@ -1,9 +1,10 @@
+import { AcmCertificate, ClassicLoadBalancer, Route53Record } from "./lib/classes";
 import { PolicyResource } from "@pulumi/policy";
-import { each, Policy, Props, resourcePolicy, stackPolicy } from "./lib/builders";
+import { each, Policy, Props, resourcePolicy, resourcePolicyOf, stackPolicy } from "./lib/builders";
 import { schemaOf } from "./lib/config";
 import { get, need, Reads, SKIP } from "./lib/read";
 import { isUnknown } from "./lib/unknowns";
-import { absent, asArray, asNumber, isTrue, quote } from "./lib/values";
+import { absent, asArray, asNumber, isTrue, present, quote } from "./lib/values";
 import { label, ofTypes, props as propsOf, resolveAll } from "./lib/graph";
 import { SUBNET, subnetIsolation } from "./lib/subnets";
 import { allPorts, egressOf, SG } from "./network";
@@ -216,13 +217,13 @@ const httpsListenerHsts = resourcePolicy({
     },
 });
 
-const classicElb = resourcePolicy({
+const classicElb = resourcePolicyOf({
     name: "elb-classic-hardened",
     description:
         "EDGE-18: a classic load balancer is internal, listens only on HTTPS/SSL with an ACM certificate, re-encrypts to its instances, spans two AZs and keeps cross-zone balancing, connection draining and desync mitigation (AWS FSBP ELB.2, ELB.3, ELB.7, ELB.9, ELB.10, ELB.14).",
     controls: ["EDGE-18"],
     enforcementLevel: "mandatory",
-    types: [CLASSIC_LB],
+    of: ClassicLoadBalancer,
     validate: ({ props, reads }, report) => {
         const internal = reads.read(props, "internal");
         if (internal !== SKIP && internal !== true) report("The classic load balancer is internet-facing: public traffic enters only through the ALB behind WAF; set internal: true or use an ALB.");
@@ -342,9 +343,9 @@ export const policies: Policy[] = [
             if (protocol !== "HTTPS" && protocol !== "TLS") return;
             const allowed: string[] = config.allowedTlsPolicies;
             const policy = need(props, "sslPolicy");
-            if (!allowed.includes(policy)) report(`sslPolicy is ${policy === undefined ? "absent (the ELB default allows TLS 1.0)" : JSON.stringify(policy)}; use one of ${allowed.join(", ")}.`);
+            if (!allowed.includes(policy)) report(`sslPolicy is ${absent(policy) ? "absent (the ELB default allows TLS 1.0)" : JSON.stringify(policy)}; use one of ${allowed.join(", ")}.`);
             const cert = need(props, "certificateArn");
-            if (typeof cert !== "string" || !/^arn:aws[a-z-]*:acm:/.test(cert)) report(`certificateArn is ${cert === undefined ? "absent" : JSON.stringify(cert)}; use an ACM certificate ARN (managed renewal).`);
+            if (typeof cert !== "string" || !/^arn:aws[a-z-]*:acm:/.test(cert)) report(`certificateArn is ${absent(cert) ? "absent" : JSON.stringify(cert)}; use an ACM certificate ARN (managed renewal).`);
         },
     }),
     resourcePolicy({
@@ -396,34 +397,34 @@ export const policies: Policy[] = [
             if (count < 2) report(`The load balancer spans ${count} subnet(s); give it subnets in at least two Availability Zones.`);
         },
     }),
-    resourcePolicy({
+    resourcePolicyOf({
         name: "acm-certificate-managed-dns",
         description: "EDGE-08: certificates are ACM-issued, DNS-validated (auto-renewing) and use a strong key (AWS FSBP ACM.1, ACM.2).",
         controls: ["EDGE-08"],
         enforcementLevel: "mandatory",
-        types: ["aws:acm/certificate:Certificate"],
+        of: AcmCertificate,
         validate: ({ props }, report) => {
-            if (props.privateKey !== undefined || props.certificateBody !== undefined) report("The certificate is imported (privateKey/certificateBody set); request an ACM certificate with DNS validation so it renews itself.");
+            if (present(props.privateKey) || present(props.certificateBody)) report("The certificate is imported (privateKey/certificateBody set); request an ACM certificate with DNS validation so it renews itself.");
             else if (need(props, "validationMethod") !== "DNS") report(`validationMethod is ${JSON.stringify(props.validationMethod)}; use "DNS" (EMAIL validation cannot auto-renew).`);
             if (need(props, "keyAlgorithm") === "RSA_1024") report("keyAlgorithm RSA_1024 is too weak; use RSA_2048 (default), RSA_3072, RSA_4096, EC_prime256v1 or EC_secp384r1.");
         },
     }),
-    resourcePolicy({
+    resourcePolicyOf({
         name: "acm-certificate-transparency",
         description: "EDGE-09: certificates keep Certificate Transparency logging on (hygiene; no FSBP id).",
         controls: ["EDGE-09"],
         enforcementLevel: "advisory",
-        types: ["aws:acm/certificate:Certificate"],
+        of: AcmCertificate,
         validate: ({ props }, report) => {
             if (need(props, "options.certificateTransparencyLoggingPreference") === "DISABLED") report("Remove options.certificateTransparencyLoggingPreference DISABLED; browsers distrust certificates missing from CT logs.");
         },
     }),
-    resourcePolicy({
+    resourcePolicyOf({
         name: "route53-alias-records-for-alb",
         description: "EDGE-10: records pointing at AWS endpoints use health-evaluated aliases, not static IPs or CNAMEs to ELB names (hygiene against dangling records / takeover).",
         controls: ["EDGE-10"],
         enforcementLevel: "advisory",
-        types: ["aws:route53/record:Record"],
+        of: Route53Record,
         validate: ({ props }, report) => {
             const type = need(props, "type");
             const records = asArray(need(props, "records")).map(String);

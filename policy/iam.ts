@@ -1,5 +1,6 @@
 import { PolicyResource } from "@pulumi/policy";
-import { each, Policy, Props, resourcePolicy, stackPolicy } from "./lib/builders";
+import { each, Policy, Props, resourcePolicy, resourcePolicyOf, stackPolicy } from "./lib/builders";
+import { IamRole } from "./lib/classes";
 import {
     ATTACHMENT_TYPES,
     conditionValues,
@@ -153,12 +154,12 @@ export function webIdentityProblems(s: Statement): string[] {
     return out;
 }
 
-const irsaTrust = resourcePolicy({
+const irsaTrust = resourcePolicyOf({
     name: "iam-oidc-trust-scoped",
     description: "IAM-03: a role trusted through an OIDC provider (IRSA, CI) pins both the token's sub and aud with StringEquals/StringLike (AWS FSBP IAM.1 trust; EKS IRSA guidance).",
     controls: ["IAM-03"],
     enforcementLevel: "mandatory",
-    types: [ROLE],
+    of: IamRole,
     validate: ({ props, reads }, report) => {
         const doc = reads.read(props, "assumeRolePolicy");
         if (doc === SKIP || absent(doc)) return;

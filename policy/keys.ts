@@ -1,4 +1,5 @@
-import { Policy, Props, resourcePolicy } from "./lib/builders";
+import { KmsKey } from "./lib/classes";
+import { Policy, Props, resourcePolicy, resourcePolicyOf } from "./lib/builders";
 import { conditionValues, grants, IDENTITY_POLICY_TYPES, identityDocuments, isAllow, label, onAllResources, statementsOf } from "./lib/documents";
 import { conditionKeys, isWildcardPrincipal, parsePolicyDocument, Statement } from "./lib/iam";
 import { need, Reads, SKIP } from "./lib/read";
@@ -12,7 +13,7 @@ export const KMS_ALIAS = "aws:kms/alias:Alias";
 /** Asymmetric and HMAC keys cannot rotate automatically; only symmetric keys are held to KMS-01. */
 export function isSymmetric(p: Props): boolean {
     const spec = p.keySpec ?? p.customerMasterKeySpec;
-    return spec === undefined || spec === "SYMMETRIC_DEFAULT";
+    return absent(spec) || spec === "SYMMETRIC_DEFAULT";
 }
 
 /** Why a key fails KMS-01, or undefined. */
@@ -62,12 +63,12 @@ export function logsContextProblem(s: Statement): string | undefined {
 }
 
 export const policies: Policy[] = [
-    resourcePolicy({
+    resourcePolicyOf({
         name: "kms-key-rotation-enabled",
         description: "KMS-01: symmetric customer-managed keys rotate automatically, at least yearly (AWS FSBP KMS.4; CIS-AWS 3.6).",
         controls: ["KMS-01"],
         enforcementLevel: "mandatory",
-        types: [KMS_KEY],
+        of: KmsKey,
         validate: ({ props }, report) => {
             const problem = rotationProblem(props);
             if (problem) report(`The key ${problem}.`);
@@ -81,7 +82,7 @@ export const policies: Policy[] = [
         types: [KMS_KEY, "aws:kms/keyPolicy:KeyPolicy"],
         validate: ({ props }, report) => {
             if (need(props, "bypassPolicyLockoutSafetyCheck") === true) report("Remove bypassPolicyLockoutSafetyCheck: a bad policy could make the key unmanageable.");
-            if (props.policy === undefined) return; // AWS default policy: the account root only
+            if (absent(props.policy)) return; // AWS default policy: the account root only
             const parsed = parsePolicyDocument(need(props, "policy"));
             if ("error" in parsed) {
                 report(`The key ${parsed.error}; fix the policy document.`);
@@ -94,12 +95,12 @@ export const policies: Policy[] = [
             }
         },
     }),
-    resourcePolicy({
+    resourcePolicyOf({
         name: "kms-deletion-window",
         description: "KMS-03: keys keep the full 30-day deletion window (AWS FSBP KMS.3).",
         controls: ["KMS-03"],
         enforcementLevel: "advisory",
-        types: [KMS_KEY],
+        of: KmsKey,
         validate: ({ props }, report) => {
             const days = asNumber(need(props, "deletionWindowInDays"));
             if (days !== undefined && days < 30) report(`deletionWindowInDays is ${days}; use 30 so a mistaken deletion can be cancelled.`);

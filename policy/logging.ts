@@ -1,8 +1,9 @@
-import { Policy, resourcePolicy } from "./lib/builders";
+import { CloudTrail, FlowLog, LogGroup, WebAclLoggingConfiguration } from "./lib/classes";
+import { Policy, resourcePolicy, resourcePolicyOf } from "./lib/builders";
 import { schemaOf } from "./lib/config";
 import { isKmsReference } from "./lib/kms";
 import { get, need } from "./lib/read";
-import { absent, asArray, asNumber } from "./lib/values";
+import { absent, asArray, asNumber, presentItems } from "./lib/values";
 import { DB_TYPES } from "./data";
 import { CLASSIC_LB, LB_TYPES } from "./edge";
 
@@ -49,12 +50,12 @@ export const policies: Policy[] = [
             if (missing.length > 0) report(`enabledCloudwatchLogsExports lacks ${missing.map((m) => `"${m}"`).join(", ")} for engine ${engine}; export them so database activity is auditable.`);
         },
     }),
-    resourcePolicy({
+    resourcePolicyOf({
         name: "cloudtrail-baseline",
         description: "LOG-03: CloudTrail trails are multi-region, record all read and write management events, are validated, KMS-encrypted, logging and delivered to CloudWatch Logs (AWS FSBP CloudTrail.1, .2, .4, .5; CIS-AWS 3.1, 3.2, 3.5).",
         controls: ["LOG-03"],
         enforcementLevel: "mandatory",
-        types: ["aws:cloudtrail/trail:Trail"],
+        of: CloudTrail,
         validate: ({ props }, report) => {
             const missing: string[] = [];
             if (need(props, "isMultiRegionTrail") !== true) missing.push("isMultiRegionTrail: true");
@@ -72,39 +73,39 @@ export const policies: Policy[] = [
             });
         },
     }),
-    resourcePolicy({
+    resourcePolicyOf({
         name: "log-group-encrypted-and-retained",
         description: "LOG-04: CloudWatch log groups are encrypted with a customer-managed KMS key and kept at least minLogRetentionDays (AWS FSBP CloudWatch.16).",
         controls: ["LOG-04"],
         enforcementLevel: "mandatory",
-        types: ["aws:cloudwatch/logGroup:LogGroup"],
+        of: LogGroup,
         configSchema: schemaOf(["minLogRetentionDays", "externalKmsKeyArns"]),
         validate: ({ props, config }, report) => {
             const days = asNumber(need(props, "retentionInDays"));
             if (days !== undefined && days !== 0 && days < config.minLogRetentionDays) report(`retentionInDays is ${days}; keep logs at least ${config.minLogRetentionDays} days.`);
             const key = need(props, "kmsKeyId");
-            if (!isKmsReference(key, config.externalKmsKeyArns)) report(`kmsKeyId is ${key === undefined ? "absent (logs use the service key)" : JSON.stringify(key)}; set a customer-managed KMS key ARN.`);
+            if (!isKmsReference(key, config.externalKmsKeyArns)) report(`kmsKeyId is ${absent(key) ? "absent (logs use the service key)" : JSON.stringify(key)}; set a customer-managed KMS key ARN.`);
         },
     }),
-    resourcePolicy({
+    resourcePolicyOf({
         name: "vpc-flow-log-config",
         description: "LOG-05: VPC flow logs capture ALL traffic (AWS FSBP EC2.6; CIS-AWS 3.7).",
         controls: ["LOG-05"],
         enforcementLevel: "mandatory",
-        types: ["aws:ec2/flowLog:FlowLog"],
+        of: FlowLog,
         validate: ({ props }, report) => {
             const t = need(props, "trafficType");
             if (t !== "ALL") report(`trafficType is ${JSON.stringify(t)}; capture "ALL" so rejected and accepted traffic are both recorded.`);
         },
     }),
-    resourcePolicy({
+    resourcePolicyOf({
         name: "waf-logging-destination",
         description: "LOG-06: WAF logging has a destination and redacts credentials (AWS FSBP WAF.11).",
         controls: ["LOG-06"],
         enforcementLevel: "mandatory",
-        types: ["aws:wafv2/webAclLoggingConfiguration:WebAclLoggingConfiguration"],
+        of: WebAclLoggingConfiguration,
         validate: ({ props }, report) => {
-            if (asArray(need(props, "logDestinationConfigs")).length === 0) report("Set logDestinationConfigs to a log group (aws-waf-logs-*), S3 bucket or Firehose.");
+            if (presentItems(need(props, "logDestinationConfigs")).length === 0) report("Set logDestinationConfigs to a log group (aws-waf-logs-*), S3 bucket or Firehose.");
             const redacted = asArray(need(props, "redactedFields")).map((f: any) => String(get(f, "singleHeader.name") ?? "").toLowerCase());
             const missing = ["authorization", "cookie"].filter((h) => !redacted.includes(h));
             if (missing.length > 0) report.advisory(`redactedFields lacks the ${missing.join(" and ")} header(s); redact them so credentials never reach the logs.`);

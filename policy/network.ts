@@ -1,12 +1,13 @@
 import { PolicyResource } from "@pulumi/policy";
-import { each, Policy, Props, resourcePolicy, stackPolicy } from "./lib/builders";
+import { DefaultSecurityGroup, Subnet } from "./lib/classes";
+import { each, Policy, Props, resourcePolicy, resourcePolicyOf, stackPolicy } from "./lib/builders";
 import { schemaOf } from "./lib/config";
 import { label, ofTypes, props as propsOf, referrers } from "./lib/graph";
 import { get, need, Reads, SKIP } from "./lib/read";
 import { Reporter } from "./lib/reporter";
 import { DEFAULT_VPC, VPC } from "./lib/subnets";
 import { isUnknown, stopOnUnknown } from "./lib/unknowns";
-import { absent, asArray, asNumber, isTrue, quote } from "./lib/values";
+import { absent, asArray, asNumber, isTrue, present, quote } from "./lib/values";
 
 /** Catalogue section 1: VPC, subnets, security groups, NACLs, instances. */
 
@@ -57,7 +58,7 @@ function ingressOf(type: string, p: Props): Ingress[] {
                 from: asNumber(p.fromPort),
                 to: asNumber(p.toPort),
                 cidrs: [...asArray(p.cidrBlocks), ...asArray(p.ipv6CidrBlocks)].map(String),
-                sgSource: !!p.sourceSecurityGroupId || isTrue(p.self) || asArray(p.prefixListIds).length > 0,
+                sgSource: present(p.sourceSecurityGroupId) || isTrue(p.self) || asArray(p.prefixListIds).length > 0,
                 unknown: [p.cidrBlocks, p.ipv6CidrBlocks, p.fromPort, p.toPort, p.protocol].some(isUnknown),
             },
         ];
@@ -69,7 +70,7 @@ function ingressOf(type: string, p: Props): Ingress[] {
             from: asNumber(p.fromPort),
             to: asNumber(p.toPort),
             cidrs: [p.cidrIpv4, p.cidrIpv6].filter((c) => typeof c === "string"),
-            sgSource: !!p.referencedSecurityGroupId || !!p.prefixListId,
+            sgSource: present(p.referencedSecurityGroupId) || present(p.prefixListId),
             unknown: [p.cidrIpv4, p.cidrIpv6, p.fromPort, p.toPort, p.ipProtocol].some(isUnknown),
         },
     ];
@@ -193,12 +194,12 @@ const noSshKeyPair = resourcePolicy({
 });
 
 export const policies: Policy[] = [
-    resourcePolicy({
+    resourcePolicyOf({
         name: "subnet-no-auto-public-ip",
         description: "NET-01: subnets never assign public IPs on launch (AWS FSBP EC2.15; NIST SC-7).",
         controls: ["NET-01"],
         enforcementLevel: "mandatory",
-        types: ["aws:ec2/subnet:Subnet"],
+        of: Subnet,
         validate: ({ props }, report) => {
             if (need(props, "mapPublicIpOnLaunch") === true) {
                 report("Set mapPublicIpOnLaunch to false: the ALB and NAT gateways get their own addresses, instances never need one.");
@@ -208,12 +209,12 @@ export const policies: Policy[] = [
             }
         },
     }),
-    resourcePolicy({
+    resourcePolicyOf({
         name: "default-security-group-closed",
         description: "NET-02: the adopted default security group has no rules (AWS FSBP EC2.2; CIS-AWS 5.4).",
         controls: ["NET-02"],
         enforcementLevel: "mandatory",
-        types: ["aws:ec2/defaultSecurityGroup:DefaultSecurityGroup"],
+        of: DefaultSecurityGroup,
         validate: ({ props }, report) => {
             for (const dir of ["ingress", "egress"]) {
                 if (asArray(need(props, dir)).length > 0) report(`Remove every ${dir} rule from the default security group (set ${dir}: []); use purpose-built groups instead.`);

@@ -11,7 +11,7 @@ import { isAwsManagedAlias, isKmsReference } from "./lib/kms";
 import { get, need } from "./lib/read";
 import { Reporter } from "./lib/reporter";
 import { isUnknown } from "./lib/unknowns";
-import { absent, asArray, isTrue } from "./lib/values";
+import { absent, asArray, isTrue, present, presentItems } from "./lib/values";
 import { identities, label, ofTypes, props as propsOf, referrers, resolveAll, resolveOne } from "./lib/graph";
 import { DEFAULT_VPC, SUBNET, subnetIsolation, VPC } from "./lib/subnets";
 import { ACL_TYPES, BUCKET_POLICY, BUCKET_TYPES, VERSIONING_TYPES, configExemption, ECR_REPOSITORY, hasTlsOnlyDeny, LOGGING_TYPES, OWNERSHIP, PAB_TYPE, publicAccessBlockMissing, SSE_TYPES, sseFindings } from "./storage";
@@ -97,11 +97,11 @@ function bucketGuardrails(bucket: PolicyResource, all: PolicyResource[], config:
     const inlineSse = get(p, "serverSideEncryptionConfiguration.rule") ?? get(p, "serverSideEncryptionConfigurations[0].rules");
     const inlinePolicy = p.policy;
     // Existence first: these are known even when ids are not.
-    if (sse.length === 0 && inlineSse === undefined) report(`${name} has no default-encryption configuration (STO-01); add a BucketServerSideEncryptionConfiguration with SSE-KMS.`, bucket.urn);
+    if (sse.length === 0 && absent(inlineSse)) report(`${name} has no default-encryption configuration (STO-01); add a BucketServerSideEncryptionConfiguration with SSE-KMS.`, bucket.urn);
     if (pab.length === 0) report(`${name} has no public access block (STO-02); add a BucketPublicAccessBlock with all four flags true.`, bucket.urn);
-    if (policies.length === 0 && inlinePolicy === undefined) report(`${name} has no bucket policy denying non-TLS requests (STO-03); add one with aws:SecureTransport = false → Deny.`, bucket.urn);
+    if (policies.length === 0 && absent(inlinePolicy)) report(`${name} has no bucket policy denying non-TLS requests (STO-03); add one with aws:SecureTransport = false → Deny.`, bucket.urn);
     if (ownership.length === 0) report(`${name} has no ownership controls (STO-05); add BucketOwnershipControls with objectOwnership BucketOwnerEnforced.`, bucket.urn);
-    if (p.acl !== undefined && !isUnknown(p.acl) && p.acl !== "private") report(`${name} sets the legacy acl ${JSON.stringify(p.acl)} (STO-05); remove it.`, bucket.urn);
+    if (present(p.acl) && !isUnknown(p.acl) && p.acl !== "private") report(`${name} sets the legacy acl ${JSON.stringify(p.acl)} (STO-05); remove it.`, bucket.urn);
     for (const r of ofTypes(referrers(bucket, "bucket", ACL_TYPES, all), ACL_TYPES)) report(`${name} has a bucket ACL resource ${r.name} (STO-05); remove it, ACLs are disabled.`, bucket.urn);
     // Content next (may be unknown during preview; each() stops this bucket only).
     const rulesSets = [...sse.map((s) => propsOf(s).rules), ...(inlineSse !== undefined ? [asArray(inlineSse)] : [])];
@@ -197,7 +197,7 @@ export const policies: Policy[] = [
         validate: ({ resources, config }, report) => {
             for (const db of ofTypes(resources, DB_TYPES)) {
                 each(db, report, (p) => {
-                    if (p.replicateSourceDb !== undefined && p.dbSubnetGroupName === undefined) return;
+                    if (present(p.replicateSourceDb) && absent(p.dbSubnetGroupName)) return;
                     const group = resolveOne(db, "dbSubnetGroupName", [SUBNET_GROUP], resources);
                     if (group.kind === "unknown" || group.kind === "absent") return; // absent: rds-uses-explicit-subnet-group
                     if (group.kind === "unresolved") {
@@ -430,7 +430,7 @@ export const policies: Policy[] = [
             for (const bucket of ofTypes(resources, BUCKET_TYPES)) {
                 if (targets.has(bucket)) continue;
                 const p = propsOf(bucket);
-                if (p.logging !== undefined || asArray(p.loggings).length > 0) continue;
+                if (present(p.logging) || presentItems(p.loggings).length > 0) continue;
                 if (referrers(bucket, "bucket", LOGGING_TYPES, resources).length === 0) report(`${label(bucket)} has no access logging; add an aws.s3.BucketLogging to the log bucket.`, bucket.urn);
             }
         },

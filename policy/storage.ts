@@ -1,10 +1,11 @@
-import { Policy, Props, resourcePolicy } from "./lib/builders";
+import { BucketPolicy, EcrRepository } from "./lib/classes";
+import { Policy, Props, resourcePolicy, resourcePolicyOf } from "./lib/builders";
 import { schemaOf } from "./lib/config";
 import { conditionKeys, isWildcardPrincipal, parsePolicyDocument, Statement } from "./lib/iam";
 import { isKmsReference } from "./lib/kms";
 import { get, need } from "./lib/read";
 import { Reporter } from "./lib/reporter";
-import { absent, asArray, isTrue, quote } from "./lib/values";
+import { absent, asArray, isTrue, present, quote } from "./lib/values";
 import { accountOf, awsPrincipals, grantedActions, grants, isAllow, label as docLabel } from "./lib/documents";
 import { SKIP } from "./lib/read";
 
@@ -37,7 +38,7 @@ export function sseFindings(rules: unknown, externalKmsKeyArns: string[]): SseFi
         const alg = get(r, "applyServerSideEncryptionByDefault.sseAlgorithm");
         const key = need(r, "applyServerSideEncryptionByDefault.kmsMasterKeyId", `rules[${i}]`);
         if (alg !== "aws:kms" && alg !== "aws:kms:dsse") out.push({ message: `rules[${i}] uses sseAlgorithm ${JSON.stringify(alg)}; use "aws:kms" with a customer-managed key`, sseS3: alg === "AES256" });
-        else if (!isKmsReference(key, externalKmsKeyArns)) out.push({ message: `rules[${i}].applyServerSideEncryptionByDefault.kmsMasterKeyId is ${key === undefined ? "absent (aws/s3 would be used)" : JSON.stringify(key)}; set a customer-managed KMS key`, sseS3: false });
+        else if (!isKmsReference(key, externalKmsKeyArns)) out.push({ message: `rules[${i}].applyServerSideEncryptionByDefault.kmsMasterKeyId is ${absent(key) ? "absent (aws/s3 would be used)" : JSON.stringify(key)}; set a customer-managed KMS key`, sseS3: false });
         else if (r?.bucketKeyEnabled !== true) out.push({ message: `rules[${i}].bucketKeyEnabled is not true; enable S3 Bucket Keys to cut KMS calls and cost`, sseS3: false, advisory: true });
     });
     return out;
@@ -182,12 +183,12 @@ export const policies: Policy[] = [
             if (missing.length > 0) report(`Set ${missing.join(", ")} to true.`);
         },
     }),
-    resourcePolicy({
+    resourcePolicyOf({
         name: "s3-bucket-policy-tls-only",
         description: "STO-03: bucket policies deny every request not made over TLS (AWS FSBP S3.5; CIS-AWS 2.1.1).",
         controls: ["STO-03"],
         enforcementLevel: "mandatory",
-        types: [BUCKET_POLICY],
+        of: BucketPolicy,
         validate: ({ props }, report) => {
             const statements = reportPolicyParse(props.policy, report);
             if (statements && !hasTlsOnlyDeny(statements)) {
@@ -195,12 +196,12 @@ export const policies: Policy[] = [
             }
         },
     }),
-    resourcePolicy({
+    resourcePolicyOf({
         name: "s3-no-public-policy",
         description: "STO-04: bucket policies grant nothing to everyone without a restricting condition (AWS FSBP S3.2, S3.3); other accounts' writes are STO-13 (S3.6).",
         controls: ["STO-04"],
         enforcementLevel: "mandatory",
-        types: [BUCKET_POLICY],
+        of: BucketPolicy,
         validate: ({ props }, report) => {
             const statements = reportPolicyParse(props.policy, report);
             for (const s of publicAllowStatements(statements ?? [])) {
@@ -221,7 +222,7 @@ export const policies: Policy[] = [
                 return;
             }
             const acl = need(props, "acl");
-            if (acl !== undefined && acl !== "private") report(`acl is ${JSON.stringify(acl)}; remove the ACL resource (ACLs are disabled) or use "private".`);
+            if (present(acl) && acl !== "private") report(`acl is ${JSON.stringify(acl)}; remove the ACL resource (ACLs are disabled) or use "private".`);
             if (asArray(need(props, "accessControlPolicy.grants")).length > 0) report("Remove accessControlPolicy.grants; grant access with bucket policies and IAM instead.");
         },
     }),
@@ -247,7 +248,7 @@ export const policies: Policy[] = [
             if (type === "aws:ebs/volume:Volume") {
                 if (!isTrue(need(props, "encrypted"))) report("Set encrypted to true.");
                 const key = need(props, "kmsKeyId");
-                if (!isKmsReference(key, config.externalKmsKeyArns)) report(`kmsKeyId is ${key === undefined ? "absent (aws/ebs would be used)" : JSON.stringify(key)}; set a customer-managed KMS key.`);
+                if (!isKmsReference(key, config.externalKmsKeyArns)) report(`kmsKeyId is ${absent(key) ? "absent (aws/ebs would be used)" : JSON.stringify(key)}; set a customer-managed KMS key.`);
                 return;
             }
             if (!isTrue(need(props, "rootBlockDevice.encrypted"))) report("Set rootBlockDevice.encrypted to true (with a customer-managed kmsKeyId).");
@@ -288,30 +289,30 @@ export const policies: Policy[] = [
             if (need(props, "imageScanningConfiguration.scanOnPush") !== true) report("Set imageScanningConfiguration.scanOnPush to true.");
         },
     }),
-    resourcePolicy({
+    resourcePolicyOf({
         name: "ecr-tag-immutability",
         description: "STO-10: ECR image tags are immutable (AWS FSBP ECR.2).",
         controls: ["STO-10"],
         enforcementLevel: "mandatory",
-        types: [ECR_REPOSITORY],
+        of: EcrRepository,
         validate: ({ props }, report) => {
             const m = need(props, "imageTagMutability");
-            if (m !== "IMMUTABLE") report(`imageTagMutability is ${m === undefined ? "absent (MUTABLE)" : JSON.stringify(m)}; set "IMMUTABLE" so a tag always names the same image.`);
+            if (m !== "IMMUTABLE") report(`imageTagMutability is ${absent(m) ? "absent (MUTABLE)" : JSON.stringify(m)}; set "IMMUTABLE" so a tag always names the same image.`);
         },
     }),
-    resourcePolicy({
+    resourcePolicyOf({
         name: "ecr-encrypted-with-cmk",
         description: "STO-11: ECR repositories are encrypted with a customer-managed KMS key (AWS FSBP ECR.5; Config rule ecr-repository-cmk-encryption-enabled).",
         controls: ["STO-11"],
         enforcementLevel: "mandatory",
-        types: [ECR_REPOSITORY],
+        of: EcrRepository,
         configSchema: schemaOf(["externalKmsKeyArns"]),
         validate: ({ props, config }, report) => {
             const list = asArray(need(props, "encryptionConfigurations"));
             if (list.length === 0) report('Set encryptionConfigurations: [{ encryptionType: "KMS", kmsKey: <customer key ARN> }] (the default is AES256).');
             list.forEach((c: any, i: number) => {
                 if (c?.encryptionType !== "KMS") report(`encryptionConfigurations[${i}].encryptionType is ${JSON.stringify(c?.encryptionType)}; use "KMS".`);
-                else if (!isKmsReference(c?.kmsKey, config.externalKmsKeyArns)) report(`encryptionConfigurations[${i}].kmsKey is ${c?.kmsKey === undefined ? "absent (aws/ecr would be used)" : JSON.stringify(c.kmsKey)}; set a customer-managed KMS key.`);
+                else if (!isKmsReference(c?.kmsKey, config.externalKmsKeyArns)) report(`encryptionConfigurations[${i}].kmsKey is ${absent(c?.kmsKey) ? "absent (aws/ecr would be used)" : JSON.stringify(c.kmsKey)}; set a customer-managed KMS key.`);
             });
         },
     }),

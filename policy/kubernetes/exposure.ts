@@ -1,9 +1,10 @@
+import { Ingress, Service } from "../lib/classes";
 import { schemaOf } from "../lib/config";
-import { Policy, resourcePolicy } from "../lib/builders";
+import { Policy, resourcePolicyOf } from "../lib/builders";
 import { get } from "../lib/read";
-import { asArray, quote } from "../lib/values";
+import { absent, asArray, present, quote } from "../lib/values";
 import { annotation, hostCovered, ingressClass } from "../lib/k8s";
-import { INGRESS, kubernetesConfig, SERVICE } from "./shared";
+import { kubernetesConfig } from "./shared";
 
 /** Catalogue K8S-21 … K8S-24: ingress TLS, redirects, WAF and Service exposure. */
 
@@ -14,12 +15,12 @@ import { INGRESS, kubernetesConfig, SERVICE } from "./shared";
 const ALB = "alb";
 const NGINX = "nginx";
 
-const ingressTls = resourcePolicy({
+const ingressTls = resourcePolicyOf({
     name: "k8s-ingress-tls-required",
     description: "K8S-21: ingresses terminate TLS for every host they route (ELB.1 equivalent; CIS-EKS 5.4.5).",
     controls: ["K8S-21"],
     enforcementLevel: "mandatory",
-    types: [INGRESS],
+    of: Ingress,
     validate: (a, report) => {
         const u = a.reads;
         const cls = ingressClass(a.props);
@@ -30,7 +31,7 @@ const ingressTls = resourcePolicy({
         if (cls === ALB) {
             const cert = annotation(a.props, "alb.ingress.kubernetes.io/certificate-arn");
             if (u.is(cert, "metadata.annotations")) return;
-            if (!cert && tlsHosts.length === 0) {
+            if (absent(cert) && tlsHosts.length === 0) {
                 report("this ALB ingress has no certificate: set the alb.ingress.kubernetes.io/certificate-arn annotation or spec.tls hosts for ACM discovery.");
             }
             return;
@@ -43,7 +44,7 @@ const ingressTls = resourcePolicy({
         if (!u.is(rules, "spec.rules")) {
             asArray(rules).forEach((r: any, i: number) => {
                 const host = r?.host;
-                if (u.is(host, `spec.rules[${i}].host`) || typeof host !== "string" || host === "") return;
+                if (u.is(host, `spec.rules[${i}].host`) || typeof host !== "string" || absent(host)) return;
                 if (!hostCovered(host, tlsHosts)) report(`host ${quote(host)} is not covered by spec.tls: add it to a spec.tls[].hosts list.`);
             });
         }
@@ -66,12 +67,12 @@ const listensOnHttps443 = (raw: unknown): boolean => {
     }
 };
 
-const ingressSslRedirect = resourcePolicy({
+const ingressSslRedirect = resourcePolicyOf({
     name: "k8s-ingress-ssl-redirect",
     description: "K8S-22: ingresses have a known class and redirect HTTP to HTTPS (ingress-nginx ssl-redirect; ALB ssl-redirect 443 with an approved TLS policy) (ELB.1 equivalent; NSA).",
     controls: ["K8S-22"],
     enforcementLevel: "mandatory",
-    types: [INGRESS],
+    of: Ingress,
     configSchema: schemaOf(["allowedTlsPolicies"]),
     validate: (a, report) => {
         const u = a.reads;
@@ -84,13 +85,13 @@ const ingressSslRedirect = resourcePolicy({
         };
         if (cls === NGINX) {
             check("nginx.ingress.kubernetes.io/ssl-redirect", (v) => v !== "true", 'set annotation nginx.ingress.kubernetes.io/ssl-redirect: "true" so plain HTTP is redirected to HTTPS.');
-            check("nginx.ingress.kubernetes.io/force-ssl-redirect", (v) => v !== undefined && v !== "true", 'nginx.ingress.kubernetes.io/force-ssl-redirect must be "true" when set: fix it or remove it.');
+            check("nginx.ingress.kubernetes.io/force-ssl-redirect", (v) => present(v) && v !== "true", 'nginx.ingress.kubernetes.io/force-ssl-redirect must be "true" when set: fix it or remove it.');
         } else if (cls === ALB) {
             const allowed: string[] = a.config.allowedTlsPolicies;
             check("alb.ingress.kubernetes.io/ssl-redirect", (v) => v !== "443", 'set annotation alb.ingress.kubernetes.io/ssl-redirect: "443".');
             check("alb.ingress.kubernetes.io/listen-ports", (v) => !listensOnHttps443(v), 'set annotation alb.ingress.kubernetes.io/listen-ports to include {"HTTPS": 443}.');
             check("alb.ingress.kubernetes.io/ssl-policy", (v) => !allowed.includes(String(v)), `set annotation alb.ingress.kubernetes.io/ssl-policy to one of ${allowed.join(", ")}.`);
-        } else if (cls === undefined || cls === null || cls === "") {
+        } else if (absent(cls)) {
             report('the ingress has no class: set spec.ingressClassName to "nginx" (or "alb").');
         } else {
             report(`ingress class ${quote(cls)} is not one the platform can verify: use "nginx" (or "alb").`);
@@ -98,12 +99,12 @@ const ingressSslRedirect = resourcePolicy({
     },
 });
 
-const publicIngressWaf = resourcePolicy({
+const publicIngressWaf = resourcePolicyOf({
     name: "k8s-public-ingress-has-waf",
     description: "K8S-23: internet-facing ALB ingresses are protected by a WAFv2 web ACL (ELB.16).",
     controls: ["K8S-23"],
     enforcementLevel: "mandatory",
-    types: [INGRESS],
+    of: Ingress,
     validate: (a, report) => {
         const u = a.reads;
         const cls = ingressClass(a.props);
@@ -115,12 +116,12 @@ const publicIngressWaf = resourcePolicy({
     },
 });
 
-const serviceNotExposed = resourcePolicy({
+const serviceNotExposed = resourcePolicyOf({
     name: "k8s-service-not-externally-exposed",
     description: "K8S-24: services are not exposed on node ports or public load balancers; public traffic enters only through the ALB and the ingress controller, whose namespace may use NodePort (NSA network separation; EC2 exposure).",
     controls: ["K8S-24"],
     enforcementLevel: "mandatory",
-    types: [SERVICE],
+    of: Service,
     configSchema: schemaOf([], { ingressControllerNamespaces: kubernetesConfig.ingressControllerNamespaces }),
     validate: (a, report) => {
         const u = a.reads;

@@ -1,8 +1,8 @@
+import { HelmChartV4, HelmRelease } from "../lib/classes";
 import { schemaOf } from "../lib/config";
-import { Policy, resourcePolicy } from "../lib/builders";
+import { Policy, resourcePolicyOf } from "../lib/builders";
 import { get, Reads } from "../lib/read";
-import { quote } from "../lib/values";
-import { HELM_CHART_V4, HELM_RELEASE } from "../lib/k8s";
+import { absent, quote } from "../lib/values";
 import { kubernetesConfig } from "./shared";
 
 /** Catalogue section 0 Helm rule: opaque helm.sh/v3 Releases are allowlisted; helm.sh/v4 Chart values keep pod isolation. */
@@ -19,12 +19,12 @@ interface AllowedRelease {
 
 const trimSlash = (s: string) => s.replace(/\/+$/, "");
 
-const helmReleaseAllowlisted = resourcePolicy({
+const helmReleaseAllowlisted = resourcePolicyOf({
     name: "k8s-helm-release-allowlisted",
     description: "K8S-HELM: a helm.sh/v3 Release renders in-cluster where no row can see its objects, so only allowlisted charts may use it; prefer helm.sh/v4 Chart (catalogue section 0, Helm/YAML).",
     controls: ["K8S-HELM"],
     enforcementLevel: "mandatory",
-    types: [HELM_RELEASE],
+    of: HelmRelease,
     configSchema: schemaOf([], { allowedHelmReleases: kubernetesConfig.allowedHelmReleases }),
     validate: (a, report) => {
         const u = a.reads;
@@ -44,7 +44,7 @@ const helmReleaseAllowlisted = resourcePolicy({
         if (!hit) {
             report(`Helm Release of chart ${quote(chart)} is opaque to the policy pack: deploy it as a kubernetes.helm.v4.Chart, or add it to allowedHelmReleases after review.`);
         }
-        if (a.props.version === undefined || a.props.version === "") report.advisory("pin the chart version so the reviewed release is the one installed.");
+        if (absent(a.props.version)) report.advisory("pin the chart version so the reviewed release is the one installed.");
     },
 });
 
@@ -71,19 +71,19 @@ function scanValues(v: unknown, path: string, u: Reads, found: string[]): void {
     }
 }
 
-const helmChartHardened = resourcePolicy({
+const helmChartHardened = resourcePolicyOf({
     name: "k8s-helm-chart-values-hardened",
     description: "K8S-01, K8S-02, K8S-07, K8S-09: helm.sh/v4 Chart values do not turn on privileged, host-namespace or host-port settings; the rendered objects are checked again by the workload rows.",
     controls: ["K8S-01", "K8S-02", "K8S-07", "K8S-09"],
     enforcementLevel: "mandatory",
-    types: [HELM_CHART_V4],
+    of: HelmChartV4,
     validate: (a, report) => {
         const u = a.reads;
         const found: string[] = [];
         scanValues(a.props.values, "values", u, found);
         for (const f of found) report(`chart value ${f} is true: set it to false so the rendered pods keep their isolation.`);
         const version = a.props.version;
-        if (!u.is(version, "version") && (version === undefined || version === "")) {
+        if (!u.is(version, "version") && absent(version)) {
             report.advisory("pin the chart version so preview and up render the same reviewed manifests.");
         }
     },

@@ -1,8 +1,9 @@
+import { Namespace } from "../lib/classes";
 import { configOf, schemaOf } from "../lib/config";
-import { each, Policy, Props, resourcePolicy, safe, stackPolicy } from "../lib/builders";
+import { each, Policy, Props, resourcePolicyOf, safe, stackPolicy } from "../lib/builders";
 import { get, Reads, SKIP } from "../lib/read";
 import { containsUnknown, isUnknown, raw } from "../lib/unknowns";
-import { asArray, quote } from "../lib/values";
+import { absent, asArray, quote } from "../lib/values";
 import { displayName, HELM_CHART_V4, HELM_RELEASE, k8sType, metadataName, NAMESPACE, namespaceOf, scopeOf, SYSTEM_NAMESPACES, WORKLOADS } from "../lib/k8s";
 import { kubernetesConfig, LIMIT_RANGE, NETWORK_POLICY, RESOURCE_QUOTA } from "./shared";
 
@@ -44,7 +45,7 @@ const noDefaultNamespace: Policy = {
         if (ns === SKIP) return u.settle();
         // A custom resource may be cluster-scoped (its CRD is invisible here): only an explicit bad value counts.
         if (scope === "custom" && ns === undefined) return;
-        if (ns === undefined || ns === null || ns === "" || ns === "default") {
+        if (absent(ns) || ns === "default") {
             reportViolation(`${t.kind} lands in the "default" namespace: set ${path} to the team's or the platform component's namespace.`);
             return;
         }
@@ -60,12 +61,12 @@ const noDefaultNamespace: Policy = {
 
 const PSS_ENFORCE = "pod-security.kubernetes.io/enforce";
 
-const namespacePssRestricted = resourcePolicy({
+const namespacePssRestricted = resourcePolicyOf({
     name: "k8s-namespace-pss-restricted",
     description: "K8S-15: namespaces enforce the restricted Pod Security Standard; platform namespaces at least baseline (PSS admission; CIS-K8s 5.2.1).",
     controls: ["K8S-15"],
     enforcementLevel: "mandatory",
-    types: [NAMESPACE],
+    of: Namespace,
     configSchema: schemaOf(["platformNamespaces"]),
     validate: (a, report) => {
         const u = a.reads;

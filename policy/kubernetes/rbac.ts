@@ -1,9 +1,10 @@
+import { ClusterRoleBinding } from "../lib/classes";
 import { schemaOf } from "../lib/config";
-import { Policy, Props, resourcePolicy } from "../lib/builders";
+import { Policy, Props, resourcePolicy, resourcePolicyOf } from "../lib/builders";
 import { conditionalExemption } from "../lib/exemptions";
 import { get, Reads } from "../lib/read";
 import { asArray, quote } from "../lib/values";
-import { BINDINGS, CLUSTER_ROLE_BINDING, ROLE, ROLES } from "./shared";
+import { BINDINGS, ROLE, ROLES } from "./shared";
 
 /** Catalogue K8S-16 … K8S-20: RBAC bindings and roles. */
 
@@ -51,12 +52,12 @@ const noClusterAdminToServiceAccounts = resourcePolicy({
     },
 });
 
-const namespacedRbacForWorkloads = resourcePolicy({
+const namespacedRbacForWorkloads = resourcePolicyOf({
     name: "k8s-namespaced-rbac-for-workloads",
     description: "K8S-17: only platform service accounts get ClusterRoleBindings; application service accounts get RoleBindings (CIS-K8s 5.1; NSA RBAC).",
     controls: ["K8S-17"],
     enforcementLevel: "mandatory",
-    types: [CLUSTER_ROLE_BINDING],
+    of: ClusterRoleBinding,
     configSchema: schemaOf(["platformNamespaces"]),
     validate: (a, report) => {
         const u = a.reads;

@@ -1,6 +1,7 @@
-import { Policy, resourcePolicy } from "../lib/builders";
+import { absent } from "../lib/values";
+import { StorageClass } from "../lib/classes";
+import { Policy, resourcePolicyOf } from "../lib/builders";
 import { get } from "../lib/read";
-import { STORAGE_CLASS } from "./shared";
 
 /** Catalogue K8S-25: encrypted EBS StorageClasses. */
 
@@ -10,12 +11,12 @@ import { STORAGE_CLASS } from "./shared";
 
 const EBS_PROVISIONERS = ["ebs.csi.aws.com", "kubernetes.io/aws-ebs"];
 
-const ebsStorageClassEncrypted = resourcePolicy({
+const ebsStorageClassEncrypted = resourcePolicyOf({
     name: "k8s-ebs-storageclass-encrypted",
     description: "K8S-25: EBS StorageClasses create volumes encrypted with a customer-managed KMS key (EC2.3 equivalent).",
     controls: ["K8S-25"],
     enforcementLevel: "mandatory",
-    types: [STORAGE_CLASS],
+    of: StorageClass,
     validate: (a, report) => {
         const u = a.reads;
         const provisioner = a.props.provisioner;
@@ -23,7 +24,7 @@ const ebsStorageClassEncrypted = resourcePolicy({
         const encrypted = get(a.props, "parameters.encrypted");
         if (!u.is(encrypted, "parameters.encrypted") && encrypted !== "true") report('set parameters.encrypted to "true".');
         const key = get(a.props, "parameters.kmsKeyId");
-        if (!u.is(key, "parameters.kmsKeyId") && (typeof key !== "string" || key === "")) report("set parameters.kmsKeyId to the ARN of the platform's EBS KMS key.");
+        if (!u.is(key, "parameters.kmsKeyId") && (typeof key !== "string" || absent(key))) report("set parameters.kmsKeyId to the ARN of the platform's EBS KMS key.");
     },
 });
 
