@@ -1,5 +1,6 @@
 import { KmsKey } from "./lib/classes";
 import { Policy, Props, resourcePolicy, resourcePolicyOf } from "./lib/builders";
+import { schemaOf } from "./lib/config";
 import { conditionValues, grants, IDENTITY_POLICY_TYPES, identityDocuments, isAllow, label, onAllResources, statementsOf } from "./lib/documents";
 import { conditionKeys, isWildcardPrincipal, parsePolicyDocument, Statement } from "./lib/iam";
 import { need, Reads, SKIP } from "./lib/read";
@@ -54,12 +55,14 @@ const isLogsService = (principal: unknown) => asArray((principal as any)?.Servic
 const LOGS_CONTEXT = "kms:EncryptionContext:aws:logs:arn";
 
 /** Why a key policy statement lets CloudWatch Logs use the key for any account's log group, or undefined. */
-export function logsContextProblem(s: Statement): string | undefined {
+export function logsContextProblem(s: Statement, accountIds: readonly string[] = []): string | undefined {
     if (!isAllow(s) || !isLogsService(s.Principal)) return undefined;
     const values = conditionValues(s, LOGS_CONTEXT, ["ArnLike", "ArnEquals", "StringLike", "StringEquals"]);
     if (values.length === 0) return `has no ArnLike condition on ${LOGS_CONTEXT}`;
     const loose = values.filter((v) => !/^arn:aws[a-z-]*:logs:[a-z0-9-*]+:\d{12}:log-group:/.test(v));
-    return loose.length > 0 ? `accepts log groups of any account (${loose.join(", ")})` : undefined;
+    if (loose.length > 0) return `accepts log groups of any account (${loose.join(", ")})`;
+    const foreign = accountIds.length === 0 ? [] : values.filter((v) => !accountIds.includes(v.split(":")[4]));
+    return foreign.length > 0 ? `names log groups of another account (${foreign.join(", ")}; accountIds is ${accountIds.join(", ")})` : undefined;
 }
 
 export const policies: Policy[] = [
@@ -123,13 +126,14 @@ export const policies: Policy[] = [
         controls: ["KMS-05"],
         enforcementLevel: "mandatory",
         types: [KMS_KEY, "aws:kms/keyPolicy:KeyPolicy"],
-        validate: ({ props, reads }, report) => {
+        configSchema: schemaOf(["accountIds"]),
+        validate: ({ props, config, reads }, report) => {
             const doc = reads.read(props, "policy");
             if (doc === SKIP || absent(doc)) return;
             const statements = statementsOf({ at: "policy", value: doc }, reads);
             if ("error" in statements) return; // reported by kms-key-policy-not-public
             statements.forEach((s, i) => {
-                const problem = logsContextProblem(s);
+                const problem = logsContextProblem(s, config.accountIds);
                 if (problem) report(`${label(s, i)} grants the CloudWatch Logs service the key but ${problem}: add ArnLike { "${LOGS_CONTEXT}": "arn:aws:logs:<region>:<account>:log-group:*" }.`);
             });
         },

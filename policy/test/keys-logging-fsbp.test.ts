@@ -31,6 +31,7 @@ const keysTable: Record<string, Case[]> = {
     "kms-logs-key-encryption-context": [
         { it: "rejects the logs service without the encryption-context condition", type: "aws:kms/key:Key", props: { enableKeyRotation: true, policy: doc(root, logsUse()) }, rejects: /no ArnLike condition on kms:EncryptionContext:aws:logs:arn/ },
         { it: "rejects a context open to every account", type: "aws:kms/keyPolicy:KeyPolicy", props: { keyId: "k", policy: doc(root, logsUse({ ArnLike: { "kms:EncryptionContext:aws:logs:arn": "arn:aws:logs:eu-west-1:*:*" } })) }, rejects: /any account/ },
+        { it: "rejects log groups of another account than accountIds", type: "aws:kms/key:Key", config: { accountIds: ["111122223333"] }, props: { enableKeyRotation: true, policy: doc(root, logsUse({ ArnLike: { "kms:EncryptionContext:aws:logs:arn": "arn:aws:logs:eu-west-1:999988887777:log-group:*" } })) }, rejects: /another account/ },
         { it: "passes the platform's logs key policy", type: "aws:kms/key:Key", props: { enableKeyRotation: true, policy: doc(root, logsUse({ ArnLike: { "kms:EncryptionContext:aws:logs:arn": "arn:aws:logs:eu-west-1:111122223333:log-group:*" } })) } },
         { it: "passes keys without a logs statement", type: "aws:kms/key:Key", props: { enableKeyRotation: true, policy: doc(root) } },
     ],
