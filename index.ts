@@ -1,12 +1,13 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { databasePort, loadConfig } from "./config";
-import { App } from "./components/app";
+import { configAdvisories, databasePort, loadConfig } from "./config";
+import { App, AppRepository } from "./components/app";
 import { Cluster, DEPLOYER_GROUP } from "./components/cluster";
 import { Database } from "./components/database";
 import { Edge } from "./components/edge";
 import { Keys } from "./components/keys";
 import { Network } from "./components/network";
+import { CiRunner } from "./components/runner";
 import { tags } from "./components/tags";
 import { Tenancy } from "./components/tenancy";
 
@@ -16,12 +17,22 @@ import { Tenancy } from "./components/tenancy";
  */
 export = async () => {
     const cfg = loadConfig(); // fails with one clear message before any resource is declared
+    for (const advisory of configAdvisories(cfg)) pulumi.log.warn(advisory);
     const prefix = `${pulumi.getProject()}-${pulumi.getStack()}`;
     const region = new pulumi.Config("aws").require("region");
     const accountId = aws.getCallerIdentityOutput().accountId;
     const tagsFor = (tier: string) => tags(cfg, tier);
 
-    const keys = new Keys("keys", { accountId, region, aliasPrefix: prefix, tags: tagsFor("keys") });
+    // ---- phase foundation (docs/first-deploy.md): what the rest needs to exist first. AWS APIs only, so it
+    // runs from any runner; the runner it creates is then the only way into the private cluster endpoint,
+    // and the repository lets the app pipeline push the first image before any workload names it.
+    const keys = new Keys("keys", {
+        accountId,
+        region,
+        aliasPrefix: prefix,
+        createAutoScalingServiceLinkedRole: cfg.createAutoScalingServiceLinkedRole,
+        tags: tagsFor("keys"),
+    });
 
     const network = new Network("network", {
         cidr: cfg.vpcCidr,
@@ -34,6 +45,41 @@ export = async () => {
         tags: tagsFor("network"),
     });
 
+    const runner = new CiRunner("runner", {
+        vpcId: network.vpcId,
+        privateSubnetIds: network.privateSubnetIds,
+        githubRepository: cfg.pipeline.runner.githubRepository,
+        connectionArn: cfg.pipeline.runner.connectionArn,
+        computeType: cfg.pipeline.runner.computeType,
+        logsKeyArn: keys.arns.logs,
+        logRetentionDays: cfg.flowLogRetentionDays,
+        tags: tagsFor("delivery"),
+    });
+
+    const repository = new AppRepository("app-repository", {
+        name: cfg.app.name,
+        dataKeyArn: keys.arns.data,
+        imageRetentionCount: cfg.app.imageRetentionCount,
+        protect: cfg.protect,
+        tags: tagsFor("app"),
+    });
+
+    const foundation = {
+        phase: cfg.phase,
+        vpcId: network.vpcId,
+        publicSubnetIds: network.publicSubnetIds,
+        privateSubnetIds: network.privateSubnetIds,
+        isolatedSubnetIds: network.isolatedSubnetIds,
+        kmsKeyAliases: keys.aliases,
+        runnerProject: runner.projectName,
+        runnerSecurityGroupId: runner.securityGroupId,
+        /** The `runs-on` label of the deploy and preview jobs of this stack. */
+        runnerLabel: runner.runsOn,
+        repositoryUrl: repository.repositoryUrl,
+    };
+    if (cfg.phase === "foundation") return foundation;
+
+    // ---- phase full: run from the runner in the VPC.
     const edge = new Edge("edge", {
         vpcId: network.vpcId,
         publicSubnetIds: network.publicSubnetIds,
@@ -42,6 +88,7 @@ export = async () => {
         appHost: cfg.edge.appHost,
         extraHosts: cfg.edge.extraHosts,
         hostedZoneId: cfg.hostedZoneId,
+        createZone: cfg.createZone,
         wafRateLimit: cfg.edge.wafRateLimit,
         idleTimeoutSeconds: cfg.edge.idleTimeoutSeconds,
         accessLogRetentionDays: cfg.edge.accessLogRetentionDays,
@@ -67,7 +114,7 @@ export = async () => {
         logsKeyArn: keys.arns.logs,
         logRetentionDays: cfg.flowLogRetentionDays,
         adminRoleArns: cfg.cluster.adminRoleArns,
-        deployerRoleArn: cfg.cluster.deployerRoleArn,
+        deployerRoleArn: cfg.pipeline.deployerRoleArns[0],
         viewerRoleArns: cfg.cluster.viewerRoleArns,
         teams: cfg.teams,
         nodeGroups: cfg.cluster.nodeGroups,
@@ -101,43 +148,46 @@ export = async () => {
         tags: tagsFor("app"),
     });
 
-    const { team, ...appCfg } = cfg.app;
-    const app = new App("app", {
-        ...appCfg,
-        provider: cluster.provider,
-        namespace: tenancy.namespaces[team],
-        hosts: edge.hostnames,
-        oidcProviderArn: cluster.oidcProviderArn,
-        oidcProviderUrl: cluster.oidcProviderUrl,
-        appKeyArn: keys.arns.app,
-        dataKeyArn: keys.arns.data,
-        databaseSecretArn: database.masterSecretArn,
-        databaseSecretKeyArn: keys.arns.data, // the managed master secret is encrypted with the data key
-        databaseAddress: database.address,
-        databasePort: database.port,
-        databaseName: cfg.database.databaseName,
-        protect: cfg.protect,
-        tags: tagsFor("app"),
-    });
+    // The app's workloads exist only once a released image does (scripts/release.sh commits app.imageTag):
+    // until then nothing in the cluster pulls from the still-empty repository.
+    const { team, imageTag, imageRetentionCount: _retention, ...appCfg } = cfg.app;
+    const app = imageTag
+        ? new App("app", {
+              ...appCfg,
+              imageTag,
+              repositoryUrl: repository.repositoryUrl,
+              provider: cluster.provider,
+              namespace: tenancy.namespaces[team],
+              hosts: edge.hostnames,
+              oidcProviderArn: cluster.oidcProviderArn,
+              oidcProviderUrl: cluster.oidcProviderUrl,
+              appKeyArn: keys.arns.app,
+              dataKeyArn: keys.arns.data,
+              databaseResourceId: database.resourceId,
+              databaseUser: cfg.app.databaseUser,
+              databaseAddress: database.address,
+              databasePort: database.port,
+              databaseName: cfg.database.databaseName,
+              protect: cfg.protect,
+              tags: tagsFor("app"),
+          })
+        : undefined;
 
     return {
+        ...foundation,
         appUrl: `https://${edge.hostnames[0]}`,
         albDnsName: edge.albDnsName,
         hostedZoneId: edge.zoneId,
         nameServers: edge.nameServers, // delegate the domain here when the stack creates the zone
+        dnsDelegation: edge.delegation,
         webAclArn: edge.webAclArn,
         clusterName: cluster.clusterName,
         oidcProviderArn: cluster.oidcProviderArn,
         databaseEndpoint: database.endpoint,
         databaseSecretArn: database.masterSecretArn,
-        repositoryUrl: app.repositoryUrl,
-        appBucketName: app.bucketName,
-        appRoleArn: app.serviceAccountRoleArn,
+        appImage: app?.image ?? "none yet: release the first image (docs/first-deploy.md)",
+        appBucketName: app?.bucketName,
+        appRoleArn: app?.serviceAccountRoleArn,
         teamNamespaces: tenancy.namespaces,
-        vpcId: network.vpcId,
-        publicSubnetIds: network.publicSubnetIds,
-        privateSubnetIds: network.privateSubnetIds,
-        isolatedSubnetIds: network.isolatedSubnetIds,
-        kmsKeyAliases: keys.aliases,
     };
 };

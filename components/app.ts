@@ -6,6 +6,7 @@ import { Tags, named } from "./tags";
 import { INGRESS_EXPOSED_LABEL, labelsFromTags } from "./tenancy";
 import { irsaTrustPolicy } from "./iam";
 import { bucketGuardrails, tlsOnlyStatements } from "./buckets";
+import { APP_MAX_SURGE_PERCENT } from "../config";
 
 export interface AppArgs {
     /** The cluster's Kubernetes provider. */
@@ -14,7 +15,9 @@ export interface AppArgs {
     namespace: pulumi.Input<string>;
     /** Names the ECR repository and every Kubernetes object (no suffixes: RBAC and selectors stay predictable). */
     name: string;
-    /** A pinned tag such as 1.4.2, or a `sha256:` digest (K8S-11). */
+    /** The app's ECR repository (AppRepository, created in the foundation phase so the first image can be pushed). */
+    repositoryUrl: pulumi.Input<string>;
+    /** `1.4.2@sha256:<digest>` (what releases commit), a pinned tag such as 1.4.2, or `sha256:<digest>` (K8S-11). */
     imageTag: string;
     port: number;
     /** Initial replicas; the HorizontalPodAutoscaler owns the count afterwards. */
@@ -33,8 +36,8 @@ export interface AppArgs {
     settings: Record<string, string>;
     /** The key prefix of the app bucket the app may read and write; no S3 access without it. */
     s3Prefix?: string;
-    /** ECR keeps this many most recent images. */
-    imageRetentionCount: number;
+    /** The PodDisruptionBudget's maxUnavailable. Default is 1 (0 would block every drain; config refuses it). */
+    maxUnavailable?: number;
     /** FQDNs the Ingress serves. */
     hosts: string[];
     oidcProviderArn: pulumi.Input<string>;
@@ -44,14 +47,14 @@ export interface AppArgs {
     appKeyArn: pulumi.Input<string>;
     /** Encrypts the ECR repository and the app bucket. */
     dataKeyArn: pulumi.Input<string>;
-    /** The database's managed master-user secret: the app reads the password at runtime. */
-    databaseSecretArn: pulumi.Input<string>;
-    /** The key the secret is encrypted with; the app may decrypt with it only through Secrets Manager. */
-    databaseSecretKeyArn: pulumi.Input<string>;
+    /** The DB instance's DbiResourceId: `rds-db:connect` is scoped to it and to databaseUser. */
+    databaseResourceId: pulumi.Input<string>;
+    /** The database user the app logs in as with an IAM auth token; it never sees the master secret. */
+    databaseUser: string;
     databaseAddress: pulumi.Input<string>;
     databasePort: pulumi.Input<number>;
     databaseName: string;
-    /** Pulumi `protect` on the repository and bucket; when false they are also deleted with their contents. */
+    /** Pulumi `protect` on the bucket; when false it is also deleted with its contents. */
     protect: boolean;
     tags: Tags;
 }
@@ -60,7 +63,7 @@ export interface AppArgs {
 const UID = 10001;
 
 /** Settings keys the component sets itself; config settings may not shadow them. */
-export const PLATFORM_SETTINGS = ["AWS_REGION", "DATABASE_HOST", "DATABASE_PORT", "DATABASE_NAME", "DATABASE_SECRET_ARN", "APP_KMS_KEY_ARN", "APP_BUCKET", "APP_BUCKET_PREFIX"];
+export const PLATFORM_SETTINGS = ["AWS_REGION", "DATABASE_HOST", "DATABASE_PORT", "DATABASE_NAME", "DATABASE_USER", "DATABASE_IAM_AUTH", "APP_KMS_KEY_ARN", "APP_BUCKET", "APP_BUCKET_PREFIX"];
 
 /**
  * Egress to AWS APIs (STS for IRSA, KMS, Secrets Manager, S3): public endpoints reached through
@@ -76,37 +79,38 @@ function regionOf(arn: string): string {
     return arn.split(":")[3];
 }
 
-/** `repo:1.4.2` for a tag, `repo@sha256:...` for a digest. */
+/** `repo:1.4.2` for a tag, `repo:1.4.2@sha256:...` for a tag with its digest, `repo@sha256:...` for a digest. */
 export function imageReference(repositoryUrl: string, tag: string): string {
     return tag.startsWith("sha256:") ? `${repositoryUrl}@${tag}` : `${repositoryUrl}:${tag}`;
 }
 
+export interface AppRepositoryArgs {
+    /** The repository name (the app's name). */
+    name: string;
+    /** Encrypts the repository. */
+    dataKeyArn: pulumi.Input<string>;
+    /** ECR keeps this many most recent images. */
+    imageRetentionCount: number;
+    /** Pulumi `protect`; when false the repository is deleted with its images. */
+    protect: boolean;
+    tags: Tags;
+}
+
 /**
- * The Java service: its ECR repository and S3 bucket, an IRSA role with least privilege, and the
- * hardened Kubernetes objects (Deployment, Service, Ingress, HPA, PDB) in the team namespace.
+ * The app's ECR repository, on its own: the foundation phase creates it so the app's pipeline can push
+ * the first image before any workload refers to it (no ImagePullBackOff on a first deploy).
  */
-export class App extends pulumi.ComponentResource {
+export class AppRepository extends pulumi.ComponentResource {
     public readonly repositoryUrl: pulumi.Output<string>;
-    public readonly bucketName: pulumi.Output<string>;
-    public readonly serviceAccountRoleArn: pulumi.Output<string>;
 
-    constructor(name: string, args: AppArgs, opts?: pulumi.ComponentResourceOptions) {
-        super("platform:app:App", name, {}, opts);
-        const shadowed = Object.keys(args.settings).filter((k) => PLATFORM_SETTINGS.includes(k));
-        if (shadowed.length > 0) throw new Error(`app settings ${shadowed.join(", ")} are set by the platform; remove them from platform:app.settings`);
-
+    constructor(name: string, args: AppRepositoryArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("platform:app:Repository", name, args, opts);
         const repository = this.repository(name, args);
-        const bucket = this.bucket(name, args);
-        const role = this.irsaRole(name, args, bucket.arn);
-        this.workload(name, args, repository.repositoryUrl, bucket.bucket, role.arn);
-
         this.repositoryUrl = repository.repositoryUrl;
-        this.bucketName = bucket.bucket;
-        this.serviceAccountRoleArn = role.arn;
-        this.registerOutputs({ repositoryUrl: this.repositoryUrl, bucketName: this.bucketName, serviceAccountRoleArn: this.serviceAccountRoleArn });
+        this.registerOutputs({ repositoryUrl: this.repositoryUrl });
     }
 
-    private repository(name: string, args: AppArgs): aws.ecr.Repository {
+    private repository(name: string, args: AppRepositoryArgs): aws.ecr.Repository {
         const child = { parent: this };
         const repository = new aws.ecr.Repository(
             `${name}-repo`,
@@ -147,6 +151,36 @@ export class App extends pulumi.ComponentResource {
         );
         return repository;
     }
+}
+
+/**
+ * The Java service: its S3 bucket, an IRSA role with least privilege (IAM database auth, never the master
+ * secret), and the hardened Kubernetes objects (Deployment, Service, Ingress, HPA, PDB) in the team namespace.
+ * Declared only once a released image exists (`platform:app.imageTag`).
+ */
+export class App extends pulumi.ComponentResource {
+    public readonly repositoryUrl: pulumi.Output<string>;
+    public readonly bucketName: pulumi.Output<string>;
+    public readonly serviceAccountRoleArn: pulumi.Output<string>;
+    /** The image reference the Deployment runs. */
+    public readonly image: pulumi.Output<string>;
+
+    constructor(name: string, args: AppArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("platform:app:App", name, {}, opts);
+        const shadowed = Object.keys(args.settings).filter((k) => PLATFORM_SETTINGS.includes(k));
+        if (shadowed.length > 0) throw new Error(`app settings ${shadowed.join(", ")} are set by the platform; remove them from platform:app.settings`);
+
+        const repositoryUrl = pulumi.output(args.repositoryUrl);
+        const bucket = this.bucket(name, args);
+        const role = this.irsaRole(name, args, bucket.arn);
+        this.image = repositoryUrl.apply((url) => imageReference(url, args.imageTag));
+        this.workload(name, args, this.image, bucket.bucket, role.arn);
+
+        this.repositoryUrl = repositoryUrl;
+        this.bucketName = bucket.bucket;
+        this.serviceAccountRoleArn = role.arn;
+        this.registerOutputs({ repositoryUrl: this.repositoryUrl, bucketName: this.bucketName, serviceAccountRoleArn: this.serviceAccountRoleArn, image: this.image });
+    }
 
     /** Persistent objects: SSE-KMS, versioned, private, TLS-only (STK-06). */
     private bucket(name: string, args: AppArgs): aws.s3.Bucket {
@@ -186,7 +220,7 @@ export class App extends pulumi.ComponentResource {
 
     /**
      * IRSA: only the app's ServiceAccount can assume the role, and the role can only use the app key,
-     * read the database secret, and (with s3Prefix) read and write its own prefix.
+     * log in to the database as its own user, and (with s3Prefix) read and write its own prefix.
      */
     private irsaRole(name: string, args: AppArgs, bucketArn: pulumi.Output<string>): aws.iam.Role {
         const child = { parent: this };
@@ -194,13 +228,15 @@ export class App extends pulumi.ComponentResource {
         const role = new aws.iam.Role(`${name}-irsa`, { description: `IRSA role of ${args.name}`, assumeRolePolicy, maxSessionDuration: 3600, tags: args.tags }, child);
 
         const policy = pulumi
-            .all([args.appKeyArn, args.dataKeyArn, args.databaseSecretArn, args.databaseSecretKeyArn, bucketArn])
-            .apply(([appKey, dataKey, secretArn, secretKey, bucket]) => JSON.stringify({ Version: "2012-10-17", Statement: appStatements({ appKey, dataKey, secretArn, secretKey, bucket, prefix: args.s3Prefix }) }));
+            .all([args.appKeyArn, args.dataKeyArn, args.databaseResourceId, bucketArn])
+            .apply(([appKey, dataKey, dbResourceId, bucket]) =>
+                JSON.stringify({ Version: "2012-10-17", Statement: appStatements({ appKey, dataKey, dbResourceId, dbUser: args.databaseUser, bucket, prefix: args.s3Prefix }) }),
+            );
         new aws.iam.RolePolicy(`${name}-irsa`, { role: role.id, policy }, child);
         return role;
     }
 
-    private workload(name: string, args: AppArgs, repositoryUrl: pulumi.Output<string>, bucketName: pulumi.Output<string>, roleArn: pulumi.Output<string>): void {
+    private workload(name: string, args: AppArgs, image: pulumi.Output<string>, bucketName: pulumi.Output<string>, roleArn: pulumi.Output<string>): void {
         const child = { provider: args.provider, parent: this };
         const selector = { "app.kubernetes.io/name": args.name };
         const labels = { ...labelsFromTags(args.tags), ...selector, "app.kubernetes.io/component": "api" };
@@ -217,14 +253,15 @@ export class App extends pulumi.ComponentResource {
             child,
         );
 
-        // Connection facts, not credentials: the password stays in Secrets Manager and is fetched at runtime.
-        const data = pulumi.all([args.databaseAddress, args.databasePort, args.databaseSecretArn, args.appKeyArn, bucketName]).apply(([host, port, secretArn, appKey, bucket]) => ({
+        // Connection facts, not credentials: the app signs a short-lived IAM auth token as DATABASE_USER.
+        const data = pulumi.all([args.databaseAddress, args.databasePort, args.appKeyArn, bucketName]).apply(([host, port, appKey, bucket]) => ({
             ...args.settings,
             AWS_REGION: regionOf(appKey),
             DATABASE_HOST: host,
             DATABASE_PORT: String(port),
             DATABASE_NAME: args.databaseName,
-            DATABASE_SECRET_ARN: secretArn,
+            DATABASE_USER: args.databaseUser,
+            DATABASE_IAM_AUTH: "true",
             APP_KMS_KEY_ARN: appKey,
             APP_BUCKET: bucket,
             ...(args.s3Prefix ? { APP_BUCKET_PREFIX: args.s3Prefix } : {}),
@@ -258,7 +295,7 @@ export class App extends pulumi.ComponentResource {
                 spec: {
                     replicas: args.replicas,
                     selector: { matchLabels: selector },
-                    strategy: { type: "RollingUpdate", rollingUpdate: { maxSurge: "25%", maxUnavailable: 0 } },
+                    strategy: { type: "RollingUpdate", rollingUpdate: { maxSurge: `${APP_MAX_SURGE_PERCENT}%`, maxUnavailable: 0 } }, // the team quota holds the surge (config.ts)
                     template: {
                         metadata: {
                             labels: { ...labels, [INGRESS_EXPOSED_LABEL.key]: INGRESS_EXPOSED_LABEL.value },
@@ -291,7 +328,7 @@ export class App extends pulumi.ComponentResource {
                             containers: [
                                 {
                                     name: "app",
-                                    image: repositoryUrl.apply((url) => imageReference(url, args.imageTag)), // K8S-11: our ECR, pinned
+                                    image, // K8S-11: our ECR, pinned (a release pins the digest too)
                                     imagePullPolicy: "IfNotPresent",
                                     ports: [{ name: "http", containerPort: args.port, protocol: "TCP" }],
                                     envFrom: [{ configMapRef: { name: configMap.metadata.name } }],
@@ -379,7 +416,7 @@ export class App extends pulumi.ComponentResource {
                 metadata: meta,
                 spec: {
                     // maxUnavailable, not minAvailable: with one replica (dev) node drains still proceed.
-                    maxUnavailable: 1,
+                    maxUnavailable: args.maxUnavailable ?? 1,
                     selector: { matchLabels: selector },
                     unhealthyPodEvictionPolicy: "AlwaysAllow", // a crash-looping pod never blocks a drain
                 },
@@ -401,8 +438,9 @@ export class App extends pulumi.ComponentResource {
 export interface AppPolicyInputs {
     appKey: string;
     dataKey: string;
-    secretArn: string;
-    secretKey: string;
+    /** The DB instance's DbiResourceId (db-ABC...). */
+    dbResourceId: string;
+    dbUser: string;
     bucket: string;
     prefix?: string;
 }
@@ -412,17 +450,13 @@ export function appStatements(p: AppPolicyInputs): object[] {
     const statements: object[] = [
         // Envelope encryption of tokens, keys and passwords: new data keys, and unwrapping stored ones.
         { Sid: "AppEnvelopeEncryption", Effect: "Allow", Action: ["kms:GenerateDataKey", "kms:Decrypt"], Resource: p.appKey },
-        // DescribeSecret lets the Secrets Manager caching client notice rotation without fetching the value.
-        { Sid: "ReadDatabaseSecret", Effect: "Allow", Action: ["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"], Resource: p.secretArn },
         {
-            // The data key also protects RDS storage and backups: usable here only by Secrets Manager, for this secret.
-            Sid: "DecryptDatabaseSecretViaSecretsManager",
+            // IAM database authentication as the app's own user, on this instance only: no password, nothing to rotate,
+            // and the master secret is not reachable from the app (https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/UsingWithRDS.IAMDBAuth.IAMPolicy.html).
+            Sid: "ConnectAsAppUser",
             Effect: "Allow",
-            Action: "kms:Decrypt",
-            Resource: p.secretKey,
-            Condition: {
-                StringEquals: { "kms:ViaService": `secretsmanager.${regionOf(p.secretArn)}.amazonaws.com`, "kms:EncryptionContext:SecretARN": p.secretArn },
-            },
+            Action: "rds-db:connect",
+            Resource: `arn:aws:rds-db:${regionOf(p.appKey)}:${p.appKey.split(":")[4]}:dbuser:${p.dbResourceId}/${p.dbUser}`,
         },
     ];
     if (p.prefix) {

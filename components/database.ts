@@ -2,6 +2,8 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { Tags, named } from "./tags";
 import { serviceTrustPolicy } from "./iam";
+import { customTimeouts } from "./timeouts";
+import { SG_ROLE_TAG, SG_ROLES } from "../lib/contract";
 
 export type DatabaseEngine = "postgres" | "mysql";
 
@@ -136,6 +138,8 @@ export class Database extends pulumi.ComponentResource {
     public readonly masterSecretArn: pulumi.Output<string>;
     public readonly securityGroupId: pulumi.Output<string>;
     public readonly instanceArn: pulumi.Output<string>;
+    /** The DbiResourceId: IAM database authentication policies name users as `dbuser:<resourceId>/<user>`. */
+    public readonly resourceId: pulumi.Output<string>;
 
     constructor(name: string, args: DatabaseArgs, opts?: pulumi.ComponentResourceOptions) {
         super("platform:data:Database", name, {}, opts);
@@ -153,7 +157,7 @@ export class Database extends pulumi.ComponentResource {
         // only answers connections (security groups are stateful), so it needs no egress rule at all.
         const sg = new aws.ec2.SecurityGroup(
             `${name}-sg`,
-            { vpcId: args.vpcId, description: `${identifier}: database port from the EKS security groups only`, tags: { ...named(args.tags, `${identifier}-db`), "sg-role": "database" } },
+            { vpcId: args.vpcId, description: `${identifier}: database port from the EKS security groups only`, tags: { ...named(args.tags, `${identifier}-db`), [SG_ROLE_TAG]: SG_ROLES.database } },
             child,
         );
         args.allowedSecurityGroupIds.forEach(
@@ -271,6 +275,7 @@ export class Database extends pulumi.ComponentResource {
                 protect: args.protect,
                 // The identifier is fixed, so a replacement must delete first (taking the final snapshot).
                 deleteBeforeReplace: true,
+                customTimeouts: customTimeouts("database"),
                 dependsOn: [...logGroups, ...monitoring.attachments],
             },
         );
@@ -283,6 +288,7 @@ export class Database extends pulumi.ComponentResource {
         this.masterSecretArn = instance.masterUserSecrets.apply((s) => s?.[0]?.secretArn ?? "");
         this.securityGroupId = sg.id;
         this.instanceArn = instance.arn;
+        this.resourceId = instance.resourceId;
         this.registerOutputs({
             endpoint: this.endpoint,
             address: this.address,
@@ -290,6 +296,7 @@ export class Database extends pulumi.ComponentResource {
             masterSecretArn: this.masterSecretArn,
             securityGroupId: this.securityGroupId,
             instanceArn: this.instanceArn,
+            resourceId: this.resourceId,
         });
     }
 

@@ -2,6 +2,8 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { Tags, named } from "./tags";
 import { bucketGuardrails, tlsOnlyStatements } from "./buckets";
+import { RESOURCE_TIMEOUTS_MINUTES, customTimeouts } from "./timeouts";
+import { DEFAULT_TLS_POLICY, EXEMPTIONS, SG_ROLE_TAG, SG_ROLES } from "../lib/contract";
 
 export interface EdgeArgs {
     vpcId: pulumi.Input<string>;
@@ -14,8 +16,14 @@ export interface EdgeArgs {
     appHost: string;
     /** More names under `domain`: certificate SANs and alias records. */
     extraHosts: string[];
-    /** Look this Route53 zone up instead of creating one for `domain`. */
+    /** Look this Route53 zone up by id (it may be a parent of `domain`). */
     hostedZoneId?: string;
+    /**
+     * Create the public zone for `domain`. Default is `false`: the existing public zone named `domain` is looked
+     * up, so the first `up` never waits on a delegation nobody has made. A created zone answers only after the
+     * parent zone delegates to `nameServers` (the stack exports them with the step).
+     */
+    createZone?: boolean;
     /** Requests per IP per 5 minutes before the WAF answers 429. */
     wafRateLimit: number;
     idleTimeoutSeconds: number;
@@ -32,7 +40,7 @@ export interface EdgeArgs {
 }
 
 /** Accepted by EDGE-02's default `allowedTlsPolicies`: TLS 1.3 and 1.2 with forward-secret AEAD ciphers only. */
-export const TLS_POLICY = "ELBSecurityPolicy-TLS13-1-2-2021-06";
+export const TLS_POLICY = DEFAULT_TLS_POLICY;
 /** ingress-nginx's default server answers 200 here on every port, the HTTPS node port included. */
 export const INGRESS_HEALTH_PATH = "/healthz";
 /** Key prefix of ALB access logs in the bucket; ELB appends AWSLogs/<account>/. */
@@ -58,6 +66,8 @@ export class Edge extends pulumi.ComponentResource {
     public readonly zoneId: pulumi.Output<string>;
     /** Delegate `domain` to these from the parent zone when the stack creates the zone; empty for a looked-up zone. */
     public readonly nameServers: pulumi.Output<string[]>;
+    /** The delegation step a created zone needs before its certificate can validate (a sentence, exported by the stack). */
+    public readonly delegation: pulumi.Output<string>;
     public readonly webAclArn: pulumi.Output<string>;
     /** Fully-qualified names served; the first is the app host. */
     public readonly hostnames: string[];
@@ -71,19 +81,7 @@ export class Edge extends pulumi.ComponentResource {
 
         // ---------------------------------------------------------------- DNS zone
         let zoneId: pulumi.Output<string>;
-        if (args.hostedZoneId) {
-            const zone = aws.route53.getZoneOutput({ zoneId: args.hostedZoneId }, child);
-            // A certificate validated in the wrong zone waits out ACM's 75-minute timeout; fail at preview instead.
-            zoneId = zone.apply((z) => {
-                const zoneName = z.name.replace(/\.$/, "");
-                if (args.domain !== zoneName && !args.domain.endsWith(`.${zoneName}`))
-                    throw new Error(`hosted zone ${args.hostedZoneId} is ${zoneName}, which cannot hold records for ${args.domain}: set platform:hostedZoneId to the zone of ${args.domain}`);
-                return z.zoneId;
-            });
-            this.nameServers = pulumi.output([]);
-        } else {
-            // A new zone answers only once the parent zone delegates to `nameServers`; until then the
-            // certificate validation below waits (first `up` of a stack that creates its zone).
+        if (args.createZone) {
             const zone = new aws.route53.Zone(
                 `${name}-zone`,
                 { name: args.domain, comment: `Public zone of ${args.domain}, managed by Pulumi`, forceDestroy: false, tags: named(args.tags, args.domain) },
@@ -91,7 +89,21 @@ export class Edge extends pulumi.ComponentResource {
             );
             zoneId = zone.zoneId;
             this.nameServers = zone.nameServers;
+        } else {
+            // The documented default: an existing zone, by id or by the domain's own name. A wrong zone would leave
+            // the certificate waiting for records nobody can resolve; fail at preview instead.
+            const zone = aws.route53.getZoneOutput(args.hostedZoneId ? { zoneId: args.hostedZoneId } : { name: args.domain, privateZone: false }, child);
+            zoneId = zone.apply((z) => {
+                const zoneName = z.name.replace(/\.$/, "");
+                if (args.domain !== zoneName && !args.domain.endsWith(`.${zoneName}`))
+                    throw new Error(`hosted zone ${z.zoneId} is ${zoneName}, which cannot hold records for ${args.domain}: set platform:hostedZoneId to the zone of ${args.domain}`);
+                return z.zoneId;
+            });
+            this.nameServers = pulumi.output([]);
         }
+        this.delegation = args.createZone
+            ? this.nameServers.apply((ns) => `delegate ${args.domain} to these name servers: add an NS record "${args.domain}" with ${ns.join(", ")} in the parent zone of ${args.domain}`)
+            : pulumi.output(`none: ${args.domain} is served by an existing zone`);
 
         // ---------------------------------------------------------------- certificate
         const certificate = new aws.acm.Certificate(
@@ -131,8 +143,19 @@ export class Edge extends pulumi.ComponentResource {
         const validation = new aws.acm.CertificateValidation(
             `${name}-cert`,
             { certificateArn: certificate.arn, validationRecordFqdns: validationRecords.map((r) => r.fqdn) },
-            child,
+            // Well inside the deploy job's timeout (test/timeouts.test.ts): ACM validates within minutes once DNS
+            // resolves; the provider's default of 75 minutes outlived the job and left the state locked.
+            { ...child, customTimeouts: customTimeouts("certificateValidation") },
         );
+        if (args.createZone) {
+            // The provider's timeout error cannot be reworded, so the cause is stated next to it in the update log.
+            pulumi.all([this.nameServers, certificate.arn]).apply(([ns]) =>
+                pulumi.log.warn(
+                    `certificate validation for ${this.hostnames.join(", ")} waits up to ${RESOURCE_TIMEOUTS_MINUTES.certificateValidation.create} minutes for DNS: if it times out, ${args.domain} is not delegated yet; add NS ${ns.join(", ")} for ${args.domain} in its parent zone and run up again`,
+                    this,
+                ),
+            );
+        }
 
         // ---------------------------------------------------------------- access log bucket
         const logBucket = this.accessLogBucket(name, args);
@@ -159,7 +182,7 @@ export class Edge extends pulumi.ComponentResource {
                     },
                 ],
                 revokeRulesOnDelete: true,
-                tags: { ...named(args.tags, `${name}-alb`), "sg-role": "alb-public" },
+                tags: { ...named(args.tags, `${name}-alb`), [SG_ROLE_TAG]: SG_ROLES.albPublic },
             },
             child,
         );
@@ -281,6 +304,7 @@ export class Edge extends pulumi.ComponentResource {
             targetGroupArn: this.targetGroupArn,
             certificateArn: this.certificateArn,
             zoneId: this.zoneId,
+            delegation: this.delegation,
             nameServers: this.nameServers,
             webAclArn: this.webAclArn,
             hostnames: this.hostnames,
@@ -301,7 +325,7 @@ export class Edge extends pulumi.ComponentResource {
                 forceDestroy: !args.deletionProtection,
                 tags: {
                     ...named(args.tags, `${name}-access-logs`),
-                    "policy.exempt/s3-sse-kms-required": "PLAT-101: ELB access log delivery supports only SSE-S3 (AWS ELB user guide, enable-access-logging)",
+                    [EXEMPTIONS.s3SseKmsRequired]: "PLAT-101: ELB access log delivery supports only SSE-S3 (AWS ELB user guide, enable-access-logging)",
                 },
             },
             { parent: this, protect: args.deletionProtection },

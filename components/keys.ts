@@ -19,6 +19,12 @@ export interface KeysArgs {
     region: pulumi.Input<string>;
     /** Alias prefix, e.g. `aws-platform-dev` gives `alias/aws-platform-dev-logs`. */
     aliasPrefix: string;
+    /**
+     * Create the Auto Scaling service-linked role the EBS key policy names (KMS rejects a policy naming a role
+     * that does not exist). Default is `false`: the role must exist already (it does once any Auto Scaling
+     * group has run in the account), and a missing role fails the preview with this key's name.
+     */
+    createAutoScalingServiceLinkedRole?: boolean;
     tags: Tags;
 }
 
@@ -30,6 +36,7 @@ export class Keys extends pulumi.ComponentResource {
         super("platform:keys:Keys", name, {}, opts);
         const child = { parent: this };
         const arns = {} as Record<KeyPurpose, pulumi.Output<string>>;
+        const autoScalingRoleArn = this.autoScalingServiceLinkedRole(name, args);
         const aliases = {} as Record<KeyPurpose, pulumi.Output<string>>;
 
         for (const purpose of KEY_PURPOSES) {
@@ -39,7 +46,7 @@ export class Keys extends pulumi.ComponentResource {
                     description: `${args.aliasPrefix}: ${DESCRIPTIONS[purpose]}`,
                     enableKeyRotation: true, // KMS-01 / KMS.4
                     deletionWindowInDays: 30, // KMS-03: the longest window to undo a mistaken deletion
-                    policy: keyPolicy(purpose, args.accountId, args.region),
+                    policy: keyPolicy(purpose, args.accountId, args.region, autoScalingRoleArn),
                     tags: named(args.tags, `${args.aliasPrefix}-${purpose}`),
                 },
                 child,
@@ -52,14 +59,38 @@ export class Keys extends pulumi.ComponentResource {
         this.aliases = aliases;
         this.registerOutputs({ arns, aliases });
     }
+
+    /**
+     * The ARN of AWSServiceRoleForAutoScaling, resolved only once the role is known to exist: created here (and
+     * kept on delete, other groups in the account use it) or found by a lookup that fails with the fix.
+     */
+    private autoScalingServiceLinkedRole(name: string, args: KeysArgs): pulumi.Output<string> {
+        if (args.createAutoScalingServiceLinkedRole) {
+            const role = new aws.iam.ServiceLinkedRole(
+                `${name}-autoscaling-slr`,
+                { awsServiceName: "autoscaling.amazonaws.com", description: "Auto Scaling (EKS managed node groups); named by the EBS key policy" },
+                { parent: this, retainOnDelete: true },
+            );
+            return role.arn;
+        }
+        const found = aws.iam.getRolesOutput({ nameRegex: `^${AUTOSCALING_SLR_NAME}$`, pathPrefix: AUTOSCALING_SLR_PATH }, { parent: this });
+        return found.arns.apply((arns) => {
+            if (arns.length === 0)
+                throw new Error(`${AUTOSCALING_SLR_NAME} does not exist in this account, and the EBS key policy must name it: set platform:createAutoScalingServiceLinkedRole to "true" for this stack`);
+            return arns[0];
+        });
+    }
 }
+
+const AUTOSCALING_SLR_NAME = "AWSServiceRoleForAutoScaling";
+const AUTOSCALING_SLR_PATH = "/aws-service-role/autoscaling.amazonaws.com/";
 
 /**
  * The account root administers every key (so IAM policies can grant use); a service principal is
  * added only where that service itself calls KMS rather than a role in the account.
  */
-export function keyPolicy(purpose: KeyPurpose, accountId: pulumi.Input<string>, region: pulumi.Input<string>): pulumi.Output<string> {
-    return pulumi.all([accountId, region]).apply(([account, reg]) => {
+export function keyPolicy(purpose: KeyPurpose, accountId: pulumi.Input<string>, region: pulumi.Input<string>, autoScalingRoleArn?: pulumi.Input<string>): pulumi.Output<string> {
+    return pulumi.all([accountId, region, autoScalingRoleArn]).apply(([account, reg, slr]) => {
         const statements: object[] = [
             {
                 Sid: "AccountRootAdministers",
@@ -82,7 +113,7 @@ export function keyPolicy(purpose: KeyPurpose, accountId: pulumi.Input<string>, 
         if (purpose === "ebs") {
             // Managed node groups launch through the Auto Scaling service-linked role, which needs the key
             // in the key policy (IAM policies cannot grant a service-linked role).
-            const autoscaling = `arn:aws:iam::${account}:role/aws-service-role/autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling`;
+            const autoscaling = slr ?? `arn:aws:iam::${account}:role${AUTOSCALING_SLR_PATH}${AUTOSCALING_SLR_NAME}`;
             statements.push(
                 {
                     Sid: "AutoScalingUsesKeyForNodeVolumes",

@@ -2,7 +2,6 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { cidrSubnet } from "../config";
 import { Tags, named } from "./tags";
-import { serviceTrustPolicy } from "./iam";
 
 export type SubnetLayer = "public" | "private" | "isolated";
 
@@ -162,25 +161,20 @@ export class Network extends pulumi.ComponentResource {
             { name: `/aws/vpc/${name}/flow-logs`, retentionInDays: args.flowLogRetentionDays, kmsKeyId: args.logsKeyArn, tags: named(args.tags, `${name}-flow-logs`) },
             child,
         );
+        // The role and policy of the AWS guide "IAM role for publishing flow logs to CloudWatch Logs"
+        // (https://docs.aws.amazon.com/vpc/latest/userguide/flow-logs-iam-role.html): the same five actions, the
+        // confused-deputy conditions on the trust, and the resources narrowed to this log group.
         const role = new aws.iam.Role(
             `${name}-flow-logs`,
             {
-                assumeRolePolicy: serviceTrustPolicy("vpc-flow-logs.amazonaws.com"),
+                assumeRolePolicy: pulumi.all([args.region, logGroup.arn]).apply(([region, arn]) => JSON.stringify(flowLogTrustPolicy(region, arn.split(":")[4]))),
                 tags: args.tags,
             },
             child,
         );
         new aws.iam.RolePolicy(
             `${name}-flow-logs`,
-            {
-                role: role.id,
-                policy: logGroup.arn.apply((arn) =>
-                    JSON.stringify({
-                        Version: "2012-10-17",
-                        Statement: [{ Effect: "Allow", Action: ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"], Resource: [arn, `${arn}:*`] }],
-                    }),
-                ),
-            },
+            { role: role.id, policy: logGroup.arn.apply((arn) => JSON.stringify({ Version: "2012-10-17", Statement: flowLogStatements(arn) })) },
             child,
         );
         new aws.ec2.FlowLog(
@@ -189,4 +183,28 @@ export class Network extends pulumi.ComponentResource {
             child,
         );
     }
+}
+
+/** Trust of the flow-log role: the VPC Flow Logs service, only on behalf of this account's flow logs. */
+export function flowLogTrustPolicy(region: string, account: string): object {
+    return {
+        Version: "2012-10-17",
+        Statement: [
+            {
+                Effect: "Allow",
+                Principal: { Service: "vpc-flow-logs.amazonaws.com" },
+                Action: "sts:AssumeRole",
+                Condition: { StringEquals: { "aws:SourceAccount": account }, ArnLike: { "aws:SourceArn": `arn:aws:ec2:${region}:${account}:vpc-flow-log/*` } },
+            },
+        ],
+    };
+}
+
+/** The documented flow-log permissions, on this log group (DescribeLogGroups lists, so it takes the account's groups). */
+export function flowLogStatements(logGroupArn: string): object[] {
+    const groups = logGroupArn.replace(/:log-group:.*$/, ":log-group:*");
+    return [
+        { Sid: "DeliverFlowLogs", Effect: "Allow", Action: ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"], Resource: [logGroupArn, `${logGroupArn}:*`] },
+        { Sid: "FindLogGroup", Effect: "Allow", Action: "logs:DescribeLogGroups", Resource: groups },
+    ];
 }

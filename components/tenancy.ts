@@ -2,6 +2,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { TeamConfig } from "../config";
 import { developersGroupOf } from "./cluster";
+import { namespaceGuardrails } from "./namespace";
 import { Tags } from "./tags";
 
 export interface TenancyArgs {
@@ -124,50 +125,27 @@ export class Tenancy extends pulumi.ComponentResource {
         const child = { provider: args.provider, parent: this };
         const labels = { ...baseLabels, team: team.name };
 
-        const ns = new k8s.core.v1.Namespace(
-            `${prefix}-ns`,
-            {
-                metadata: {
-                    name: team.name,
-                    labels: {
-                        ...labels,
-                        // K8S-15: admission rejects any pod that is not `restricted`, whatever created it.
-                        "pod-security.kubernetes.io/enforce": "restricted",
-                        "pod-security.kubernetes.io/audit": "restricted",
-                        "pod-security.kubernetes.io/warn": "restricted",
-                    },
+        const { name: namespace, meta } = namespaceGuardrails(prefix, {
+            name: team.name,
+            labels,
+            // K8S-15: admission rejects any pod that is not `restricted`, whatever created it.
+            podSecurity: { enforce: "restricted" },
+            quota: {
+                name: "team-quota",
+                hard: {
+                    "requests.cpu": team.quota.requestsCpu,
+                    "requests.memory": team.quota.requestsMemory,
+                    "limits.cpu": team.quota.limitsCpu,
+                    "limits.memory": team.quota.limitsMemory,
+                    pods: String(team.quota.pods),
+                    // K8S-24 in depth: public traffic enters only through the ALB and ingress-nginx.
+                    "services.loadbalancers": "0",
+                    "services.nodeports": "0",
                 },
             },
-            child,
-        );
-        const namespace = ns.metadata.name;
-        const meta = (objectName: string) => ({ name: objectName, namespace, labels });
-
-        new k8s.core.v1.ResourceQuota(
-            `${prefix}-quota`,
-            {
-                metadata: meta("team-quota"),
-                spec: {
-                    hard: {
-                        "requests.cpu": team.quota.requestsCpu,
-                        "requests.memory": team.quota.requestsMemory,
-                        "limits.cpu": team.quota.limitsCpu,
-                        "limits.memory": team.quota.limitsMemory,
-                        pods: String(team.quota.pods),
-                        // K8S-24 in depth: public traffic enters only through the ALB and ingress-nginx.
-                        "services.loadbalancers": "0",
-                        "services.nodeports": "0",
-                    },
-                },
-            },
-            child,
-        );
-
-        new k8s.core.v1.LimitRange(`${prefix}-limits`, { metadata: meta("container-defaults"), spec: { limits: [{ type: "Container", ...CONTAINER_DEFAULTS }] } }, child);
-
-        // K8S-12: pods that forget serviceAccountName land on `default`; it carries no API token.
-        // A Patch (server-side apply) because the namespace controller creates `default` itself.
-        new k8s.core.v1.ServiceAccountPatch(`${prefix}-default-sa`, { metadata: { name: "default", namespace }, automountServiceAccountToken: false }, child);
+            limits: { name: "container-defaults", ...CONTAINER_DEFAULTS },
+            opts: child,
+        });
 
         this.networkPolicies(prefix, team, args, meta);
 
@@ -202,9 +180,7 @@ export class Tenancy extends pulumi.ComponentResource {
         const namespaceNamed = (n: string) => ({ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": n } } });
         const tcp = (port: number) => ({ protocol: "TCP", port });
 
-        // STK-05: empty pod selector, both policy types, no rules.
-        policy("default-deny", { podSelector: {}, policyTypes: ["Ingress", "Egress"] });
-
+        // STK-05's default deny comes with the namespace guardrails.
         policy("allow-dns", {
             podSelector: {},
             policyTypes: ["Egress"],

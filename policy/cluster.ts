@@ -7,6 +7,7 @@ import { get, need, SKIP } from "./lib/read";
 import { Reporter } from "./lib/reporter";
 import { isUnknown } from "./lib/unknowns";
 import { absent, asArray, isTrue } from "./lib/values";
+import { eksMajorMinor, MIN_EKS_VERSION } from "../lib/contract";
 import { resolveAll } from "./lib/graph";
 import { parseAuthMappings } from "./lib/k8s";
 import { conditionalExemption } from "./lib/exemptions";
@@ -124,11 +125,7 @@ const controlPlaneLogging = resourcePolicy({
     },
 });
 
-/** "1.31" → [1, 31]; anything else → undefined. */
-function majorMinor(v: unknown): [number, number] | undefined {
-    const m = typeof v === "string" ? /^v?(\d+)\.(\d+)(\.\d+)?$/.exec(v.trim()) : null;
-    return m ? [Number(m[1]), Number(m[2])] : undefined;
-}
+const majorMinor = eksMajorMinor;
 
 const supportedVersion = resourcePolicy({
     name: "eks-supported-version",
@@ -142,7 +139,7 @@ const supportedVersion = resourcePolicy({
         const version = a.props.version;
         if (u.is(version, "version")) return;
         const min = String(a.config.minEksVersion);
-        const [minMajor, minMinor] = majorMinor(min) ?? [1, 31];
+        const [minMajor, minMinor] = majorMinor(min) ?? majorMinor(MIN_EKS_VERSION)!;
         if (absent(version)) {
             report(`pin version (at least ${min}) so upgrades are deliberate.`);
             return;
@@ -402,8 +399,8 @@ const eksPrivateSubnets = stackPolicy({
 
 const nodegroupLaunchTemplate = resourcePolicy({
     name: "eks-nodegroup-imds-hop-limit",
-    description: "EKS-11: managed node groups launch from a launch template (which NET-08 holds to IMDSv2 with hop limit 1); without one EKS applies its own metadata defaults (hop limit 2 on AL2023 AMIs) (AWS FSBP EC2.8, EC2.170; EKS best practices: restrict IMDS).",
-    controls: ["EKS-11"],
+    description: "EKS-13: managed node groups launch from a launch template (which NET-08 holds to IMDSv2 with hop limit 1); without one EKS applies its own metadata defaults (hop limit 2 on AL2023 AMIs) (AWS FSBP EC2.8, EC2.170; EKS best practices: restrict IMDS).",
+    controls: ["EKS-13"],
     enforcementLevel: "mandatory",
     types: [AWS_NODE_GROUP, EKS_MANAGED_NODE_GROUP],
     validate: (a, report) => {
@@ -416,8 +413,8 @@ const nodegroupLaunchTemplate = resourcePolicy({
 
 const deletionProtection = resourcePolicy({
     name: "eks-deletion-protection",
-    description: "EKS-12: the EKS cluster has deletion protection (the API refuses DeleteCluster while it is on). Mandatory in prod through pack config.",
-    controls: ["EKS-12"],
+    description: "EKS-14: the EKS cluster has deletion protection (the API refuses DeleteCluster while it is on). Mandatory in prod through pack config.",
+    controls: ["EKS-14"],
     enforcementLevel: "advisory",
     types: CLUSTERS,
     validate: (a, report) => {

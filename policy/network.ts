@@ -1,4 +1,5 @@
 import { PolicyResource } from "@pulumi/policy";
+import { PORTS, SG_ROLE_TAG, SG_ROLES, TYPES } from "../lib/contract";
 import { DefaultSecurityGroup, Subnet } from "./lib/classes";
 import { each, Policy, Props, resourcePolicy, resourcePolicyOf, stackPolicy } from "./lib/builders";
 import { schemaOf } from "./lib/config";
@@ -11,14 +12,14 @@ import { absent, asArray, asNumber, isTrue, present, quote } from "./lib/values"
 
 /** Catalogue section 1: VPC, subnets, security groups, NACLs, instances. */
 
-export const SG = "aws:ec2/securityGroup:SecurityGroup";
+export const SG = TYPES.securityGroup;
 export const SG_RULE = "aws:ec2/securityGroupRule:SecurityGroupRule";
 const INSTANCE = "aws:ec2/instance:Instance";
 const LAUNCH_TEMPLATE = "aws:ec2/launchTemplate:LaunchTemplate";
 const LAUNCH_CONFIGURATION = "aws:ec2/launchConfiguration:LaunchConfiguration";
 export const SG_INGRESS_RULE = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule";
 const SG_TYPES = [SG, SG_RULE, SG_INGRESS_RULE];
-const ADMIN_PORTS = [22, 3389];
+const ADMIN_PORTS = PORTS.admin;
 const WORLD4 = "0.0.0.0/0";
 const WORLD6 = "::/0";
 
@@ -90,7 +91,7 @@ function portText(e: Ingress): string {
 
 /** The security group a rule belongs to is tagged on the group, so rules see the tag only through the stack; rules inherit nothing here. */
 function sgRole(type: string, p: Props): string | undefined {
-    return type === SG ? need(p, "tags.sg-role") : undefined;
+    return type === SG ? need(p, `tags.${SG_ROLE_TAG}`) : undefined;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -248,9 +249,9 @@ export const policies: Policy[] = [
             const entries = ingressOf(type, props);
             for (const e of entries.filter((x) => !x.unknown)) {
                 if (!e.cidrs.some(isWorld)) continue;
-                const webOnly = !allPorts(e.protocol) && e.from !== undefined && e.to !== undefined && ((e.from === 443 && e.to === 443) || (e.from === 80 && e.to === 80));
+                const webOnly = !allPorts(e.protocol) && e.from !== undefined && e.to !== undefined && PORTS.publicWeb.some((port) => e.from === port && e.to === port);
                 if (!webOnly) report(`${e.where}: internet ingress on ${portText(e)}; the internet may only reach ports 80 and 443 of the public ALB.`);
-                else if (type === SG && sgRole(type, props) !== "alb-public") {
+                else if (type === SG && sgRole(type, props) !== SG_ROLES.albPublic) {
                     report(`${e.where}: internet ingress on a security group not tagged sg-role=alb-public; only the internet-facing ALB may be reachable from the internet.`);
                 } else if (type !== SG) {
                     // Standalone rules cannot carry the group's tag: the group itself must be the ALB's.

@@ -1,4 +1,5 @@
 import { PolicyResource } from "@pulumi/policy";
+import { KMS_REFERENCE_PATHS } from "../lib/contract";
 import { DB_CLUSTER, DB_TYPES, isReplica, PARAMETER_GROUP_TYPES, tlsParameterProblem } from "./data";
 import { stateBuckets } from "./iam";
 import { applicationLbs, isPlainHttpListener, LB_TYPES, LISTENER_RULE_TYPES, LISTENER_TYPES, redirectProblem, ruleProblem, WEB_ACL, WEB_ACL_ASSOCIATION, webAclProblems } from "./edge";
@@ -24,23 +25,7 @@ import { ACL_TYPES, BUCKET_POLICY, BUCKET_TYPES, VERSIONING_TYPES, configExempti
 const SUBNET_GROUP = "aws:rds/subnetGroup:SubnetGroup";
 
 /** Inputs that name a KMS key (STK-04). `[]` = every element. Types limit paths whose name is generic. */
-export const KMS_REFERENCE_PATHS: Array<{ path: string; types?: string[] }> = [
-    { path: "kmsKeyId" },
-    { path: "kmsKeyArn" },
-    { path: "kmsMasterKeyId" },
-    { path: "performanceInsightsKmsKeyId" },
-    { path: "masterUserSecretKmsKeyId" },
-    { path: "encryptionConfig.provider.keyArn" },
-    { path: "encryptionConfigKeyArn" },
-    { path: "rules[].applyServerSideEncryptionByDefault.kmsMasterKeyId" },
-    { path: "encryptionConfigurations[].kmsKey" },
-    { path: "encryptionConfiguration.kmsKey" },
-    { path: "keyArn", types: ["aws:ebs/defaultKmsKey:DefaultKmsKey"] },
-    { path: "parameters.kmsKeyId", types: ["kubernetes:storage.k8s.io/v1:StorageClass"] },
-    { path: "blockDeviceMappings[].ebs.kmsKeyId" },
-    { path: "rootBlockDevice.kmsKeyId" },
-    { path: "ebsBlockDevices[].kmsKeyId" },
-];
+export { KMS_REFERENCE_PATHS };
 
 /** Every value at a path with `[]` steps, with a display path. */
 export function valuesAt(obj: unknown, path: string): Array<{ at: string; value: unknown }> {

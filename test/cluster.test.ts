@@ -1,5 +1,5 @@
 import { strict as assert } from "assert";
-import { ADMIN_POLICY, CONTROL_PLANE_LOG_TYPES, INGRESS_CHART, VIEW_POLICY, amiTypeFor, withoutCreatorAdmin } from "../components/cluster";
+import { ADMIN_POLICY, INGRESS_CHART, VIEW_POLICY, amiTypeFor, withoutCreatorAdmin } from "../components/cluster";
 import { Capture, CapturedResource, RunOptions, runProgram } from "./support/harness";
 
 const EKS = "eks:index:Cluster";
@@ -56,7 +56,6 @@ describe("cluster tier", () => {
         it("enables every control-plane log type into a pre-created, KMS-encrypted log group", () => {
             const eks = dev.one(EKS);
             assert.deepEqual(eks.inputs.enabledClusterLogTypes, ["api", "audit", "authenticator", "controllerManager", "scheduler"]);
-            assert.deepEqual(CONTROL_PLANE_LOG_TYPES, eks.inputs.enabledClusterLogTypes);
             const group = dev.one("aws:cloudwatch/logGroup:LogGroup", "control-plane");
             assert.equal(group.inputs.name, `/aws/eks/${eks.inputs.name}/cluster`);
             assert.equal(eks.inputs.name, "aws-platform-dev");

@@ -75,7 +75,7 @@ describe("architecture diagrams", () => {
     it("draws the EKS cluster with its namespaces and an encryption edge to each key user", () => {
         const cs = cells(rendered.dev.drawio);
         const eks = one(cs, "EKS 1.31");
-        assert.deepEqual(cs.filter((c) => c.parent === eks.id && c.value?.startsWith("namespace")).map((c) => c.value), ["namespace ingress-nginx", "namespace payments", "namespace catalog"]);
+        assert.deepEqual(cs.filter((c) => c.parent === eks.id && c.value?.startsWith("namespace")).map((c) => c.value).sort(), ["namespace catalog", "namespace ingress-nginx", "namespace payments"]);
         const encryption = cs.filter((c) => c.edge === "1" && c.value === "encrypted by").map((e) => `${labelOf(cs, e.source)} -> ${labelOf(cs, e.target)}`);
         assert.ok(encryption.includes("RDS postgres 16 -> KMS data"), encryption.join("\n"));
         assert.ok(encryption.includes("EKS 1.31 -> KMS eks"), encryption.join("\n"));

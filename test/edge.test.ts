@@ -1,12 +1,12 @@
 import { strict as assert } from "assert";
-import { INGRESS_HEALTH_PATH, TLS_POLICY } from "../components/edge";
+import { INGRESS_HEALTH_PATH } from "../components/edge";
+import { TLS_POLICIES } from "../lib/contract";
 import { Capture, readStackConfig, runProgram } from "./support/harness";
 
 const LISTENER = "aws:lb/listener:Listener";
 const ALB = "aws:lb/loadBalancer:LoadBalancer";
 const RECORD = "aws:route53/record:Record";
 const SG = "aws:ec2/securityGroup:SecurityGroup";
-const ALLOWED_TLS_POLICIES = ["ELBSecurityPolicy-TLS13-1-2-2021-06", "ELBSecurityPolicy-TLS13-1-2-Res-2021-06", "ELBSecurityPolicy-TLS13-1-3-2021-06"];
 
 /** The real program (index.ts) for `stack`: the edge tier as it is wired, next to the tiers it feeds. */
 async function edgeStack(stack: "dev" | "prod", overrides?: Record<string, unknown>): Promise<Capture> {
@@ -49,8 +49,8 @@ describe("edge tier", () => {
         const validation = prod.one("aws:acm/certificateValidation:CertificateValidation");
         const cert = prod.one("aws:acm/certificate:Certificate");
         assert.equal(https.inputs.protocol, "HTTPS");
-        assert.equal(https.inputs.sslPolicy, TLS_POLICY);
-        assert.ok(ALLOWED_TLS_POLICIES.includes(https.inputs.sslPolicy), "EDGE-02 accepts the policy");
+        assert.equal(https.inputs.sslPolicy, "ELBSecurityPolicy-TLS13-1-2-2021-06");
+        assert.ok((TLS_POLICIES as readonly string[]).includes(https.inputs.sslPolicy), "EDGE-02's default allowedTlsPolicies accept the policy");
         assert.equal(https.inputs.certificateArn, cert.state.arn);
         assert.match(https.inputs.certificateArn, /^arn:aws:acm:eu-west-1:444455556666:certificate\//);
         assert.deepEqual(https.propertyDependencies.certificateArn, [validation.urn], "the ARN comes from the validation, not the bare certificate");

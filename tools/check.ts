@@ -2,7 +2,7 @@ import * as fs from "fs";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import * as YAML from "yaml";
-import { CapturedResource, PROJECT_NAME, PROJECT_ROOT, readStackConfig, runProgram } from "../test/support/harness";
+import { CapturedResource, PROJECT_NAME, PROJECT_ROOT, readStackConfig, runProgram } from "../lib/engine";
 import { Diagnostic, Level, Pack, PackConfig, PolicySummary, ResourceInput, startPack } from "./lib/analyzer";
 import { PolicyError, PolicySession } from "./lib/check-policy";
 import { CheckArgs, EXIT, ExitCode, parseArgs, USAGE, UsageError } from "./lib/check-args";
@@ -204,7 +204,7 @@ async function collect(args: CheckOptions, projectName: string, program: string,
     } catch (e) {
         const err = e as Error;
         if (err?.name === "ConfigError") throw new CheckFailure("config", err.message);
-        const where = err?.stack?.split("\n").find((l) => l.includes(PROJECT_ROOT) && !l.includes("node_modules") && !l.includes("test/support"));
+        const where = err?.stack?.split("\n").find((l) => l.includes(PROJECT_ROOT) && !l.includes("node_modules") && !l.includes(`${path.sep}lib${path.sep}engine${path.sep}`));
         throw new CheckFailure("program", `${program} threw: ${err?.message ?? String(e)}${where ? `\n    ${where.trim()}` : ""}`);
     } finally {
         process.off("unhandledRejection", onStray);

@@ -1,5 +1,6 @@
 import * as fs from "fs";
 import * as path from "path";
+import { POLICY_MODULES } from "../lib/contract";
 
 /**
  * `npm run controls`: the control → policy → enforcement → tests table, generated from the pack's code.
@@ -18,7 +19,7 @@ interface PolicyLike {
 
 const ROOT = path.resolve(__dirname, "..");
 const PACK = path.join(ROOT, "policy");
-const MODULES = ["network", "edge", "iam", "cluster", "kubernetes", "data", "storage", "keys", "logging", "stack"];
+const MODULES = POLICY_MODULES;
 
 function loadPolicies(): { module: string; policy: PolicyLike }[] {
     const out: { module: string; policy: PolicyLike }[] = [];

@@ -1,6 +1,6 @@
 import * as fs from "fs";
 import * as path from "path";
-import { PROJECT_ROOT, runProgram, RunOptions } from "../test/support/harness";
+import { PROJECT_ROOT, runProgram, RunOptions } from "../lib/engine";
 import { buildArchitecture } from "./lib/architecture";
 import { toDrawio, toMarkdown, toSvg } from "./lib/render";
 

@@ -1,3 +1,4 @@
+import { API_ACCESS_LABEL } from "../../lib/contract";
 import { NoConfig, schemaOf } from "../lib/config";
 import { Policy, ResourceCheckArgs, ResourcePolicySpec, resourcePolicy } from "../lib/builders";
 import { get, Reads, SKIP } from "../lib/read";
@@ -266,8 +267,6 @@ const noDefaultServiceAccount = resourcePolicy({
         }
     },
 });
-
-const API_ACCESS_LABEL = "api-access";
 
 const tokenAutomountOff = resourcePolicy({
     name: "k8s-sa-token-automount-off",

@@ -1,5 +1,6 @@
 import { PolicyConfigSchema } from "@pulumi/policy";
 import { PolicyConfigJSONSchema } from "@pulumi/policy/schema";
+import { MIN_EKS_VERSION, TLS_POLICIES } from "../../lib/contract";
 
 /**
  * Pack config: the shared keys (with the catalogue's defaults), their TypeScript types, and typed per-policy
@@ -17,13 +18,13 @@ const stringList = (description: string, dflt: string[], extra: PolicyConfigJSON
     default: dflt,
 });
 
-export const DEFAULT_TLS_POLICIES = ["ELBSecurityPolicy-TLS13-1-2-2021-06", "ELBSecurityPolicy-TLS13-1-2-Res-2021-06", "ELBSecurityPolicy-TLS13-1-3-2021-06"];
+export const DEFAULT_TLS_POLICIES: string[] = [...TLS_POLICIES];
 export const DEFAULT_PLATFORM_NAMESPACES = ["kube-system", "ingress-nginx", "cert-manager", "external-dns", "aws-load-balancer-controller"];
 
 /** JSON-schema fragments for `configSchema.properties`; each carries its catalogue default. */
 export const configProps = {
     allowedTlsPolicies: stringList("ELB security policies an HTTPS/TLS listener may use (EDGE-02).", DEFAULT_TLS_POLICIES, { pattern: "^ELBSecurityPolicy-" }),
-    minEksVersion: { type: "string", pattern: "^[0-9]+\\.[0-9]+$", description: "Oldest EKS Kubernetes version allowed (EKS-04), major.minor.", default: "1.31" },
+    minEksVersion: { type: "string", pattern: "^[0-9]+\\.[0-9]+$", description: "Oldest EKS Kubernetes version allowed (EKS-04), major.minor.", default: MIN_EKS_VERSION },
     minBackupRetentionDays: { type: "integer", minimum: 1, maximum: 35, description: "Minimum RDS automated-backup retention in days (RDS-06).", default: 7 },
     minLogRetentionDays: { type: "integer", minimum: 1, maximum: 3653, description: "Minimum CloudWatch log retention in days when retention is set (LOG-04).", default: 365 },
     approvedRegistries: stringList("Image registry prefixes workloads may pull from, e.g. 111122223333.dkr.ecr.eu-west-1.amazonaws.com/.", []),

@@ -1,10 +1,11 @@
 import { PolicyResource } from "@pulumi/policy";
+import { EXEMPTION_PREFIX } from "../../lib/contract";
 import { Reporter } from "./reporter";
 import { isUnknown, raw } from "./unknowns";
 
 /** Exemptions (catalogue section 0): tag / annotation `policy.exempt/<policy-name>` = "<ticket-id>: <reason>". */
 
-export const EXEMPTION_PREFIX = "policy.exempt/";
+export { EXEMPTION_PREFIX };
 const EXEMPTION_VALUE = /^([A-Z][A-Z0-9]*-\d+):\s*(\S.*)$/;
 
 export interface Exemption {

@@ -1,4 +1,5 @@
 import { PolicyResource } from "@pulumi/policy";
+import { TYPES } from "../../lib/contract";
 import { isUnknown } from "./unknowns";
 import { asArray } from "./values";
 import { identities, ofTypes, props, referrers, resolveAll, resolveOne } from "./graph";
@@ -9,8 +10,8 @@ import { identities, ofTypes, props, referrers, resolveAll, resolveOne } from ".
  * whatever the destination.
  */
 
-export const SUBNET = "aws:ec2/subnet:Subnet";
-export const VPC = "aws:ec2/vpc:Vpc";
+export const SUBNET = TYPES.subnet;
+export const VPC = TYPES.vpc;
 export const DEFAULT_VPC = "aws:ec2/defaultVpc:DefaultVpc";
 export const ROUTE_TABLE = "aws:ec2/routeTable:RouteTable";
 export const DEFAULT_ROUTE_TABLE = "aws:ec2/defaultRouteTable:DefaultRouteTable";

@@ -1,4 +1,4 @@
-import { Capture, CapturedResource } from "../../test/support/harness";
+import { Capture, CapturedResource } from "../../lib/engine";
 
 /**
  * The architecture as a graph of containers, nodes and edges, derived from the captured program:
