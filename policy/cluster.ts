@@ -3,7 +3,7 @@ import { each, Policy, Props, resourcePolicy, stackPolicy } from "./lib/builders
 import { schemaOf } from "./lib/config";
 import { exemption } from "./lib/exemptions";
 import { isKmsReference } from "./lib/kms";
-import { get } from "./lib/read";
+import { get, need, SKIP } from "./lib/read";
 import { Reporter } from "./lib/reporter";
 import { isUnknown } from "./lib/unknowns";
 import { absent, asArray, isTrue } from "./lib/values";
@@ -397,6 +397,31 @@ const eksPrivateSubnets = stackPolicy({
     },
 });
 
+const nodegroupLaunchTemplate = resourcePolicy({
+    name: "eks-nodegroup-imds-hop-limit",
+    description: "EKS-13: managed node groups launch from a launch template (which NET-08 holds to IMDSv2 with hop limit 1); without one EKS applies its own metadata defaults (hop limit 2 on AL2023 AMIs) (AWS FSBP EC2.8, EC2.170; EKS best practices: restrict IMDS).",
+    controls: ["EKS-13"],
+    enforcementLevel: "mandatory",
+    types: [AWS_NODE_GROUP, EKS_MANAGED_NODE_GROUP],
+    validate: (a, report) => {
+        const lt = a.reads.read(a.props, "launchTemplate");
+        if (lt === SKIP) return;
+        if (absent(lt) || (absent(get(lt, "id")) && absent(get(lt, "name")) && absent(get(lt, "launchTemplateId")) && absent(get(lt, "launchTemplateName"))))
+            report("set launchTemplate to a launch template with metadataOptions { httpTokens: \"required\", httpPutResponseHopLimit: 1 }, so pods cannot reach the node role's credentials.");
+    },
+});
+
+const deletionProtection = resourcePolicy({
+    name: "eks-deletion-protection",
+    description: "EKS-14: the EKS cluster has deletion protection (the API refuses DeleteCluster while it is on). Mandatory in prod through pack config.",
+    controls: ["EKS-14"],
+    enforcementLevel: "advisory",
+    types: CLUSTERS,
+    validate: (a, report) => {
+        if (need(a.props, "deletionProtection") !== true) report("set deletionProtection to true so the cluster (and every workload on it) cannot be deleted by one API call.");
+    },
+});
+
 export const policies: Policy[] = [
     endpointPrivate,
     secretsEncrypted,
@@ -409,4 +434,6 @@ export const policies: Policy[] = [
     nodegroupNoSsh,
     nodeVolumesEncrypted,
     eksPrivateSubnets,
+    nodegroupLaunchTemplate,
+    deletionProtection,
 ];

@@ -1,6 +1,7 @@
 import { PolicyResource } from "@pulumi/policy";
 import { KMS_REFERENCE_PATHS } from "../lib/contract";
-import { DB_CLUSTER, DB_TYPES, PARAMETER_GROUP_TYPES, tlsParameterProblem } from "./data";
+import { DB_CLUSTER, DB_TYPES, isReplica, PARAMETER_GROUP_TYPES, tlsParameterProblem } from "./data";
+import { stateBuckets } from "./iam";
 import { applicationLbs, isPlainHttpListener, LB_TYPES, LISTENER_RULE_TYPES, LISTENER_TYPES, redirectProblem, ruleProblem, WEB_ACL, WEB_ACL_ASSOCIATION, webAclProblems } from "./edge";
 import { KMS_ALIAS, KMS_KEY, rotationProblem } from "./keys";
 import { each, Policy, stackPolicy } from "./lib/builders";
@@ -11,10 +12,10 @@ import { isAwsManagedAlias, isKmsReference } from "./lib/kms";
 import { get, need } from "./lib/read";
 import { Reporter } from "./lib/reporter";
 import { isUnknown } from "./lib/unknowns";
-import { absent, asArray, present, presentItems } from "./lib/values";
+import { absent, asArray, isTrue, present, presentItems } from "./lib/values";
 import { identities, label, ofTypes, props as propsOf, referrers, resolveAll, resolveOne } from "./lib/graph";
-import { SUBNET, subnetIsolation, VPC } from "./lib/subnets";
-import { ACL_TYPES, BUCKET_POLICY, BUCKET_TYPES, configExemption, ECR_REPOSITORY, hasTlsOnlyDeny, LOGGING_TYPES, OWNERSHIP, PAB_TYPE, publicAccessBlockMissing, SSE_TYPES, sseFindings } from "./storage";
+import { DEFAULT_VPC, SUBNET, subnetIsolation, VPC } from "./lib/subnets";
+import { ACL_TYPES, BUCKET_POLICY, BUCKET_TYPES, VERSIONING_TYPES, configExemption, ECR_REPOSITORY, hasTlsOnlyDeny, LOGGING_TYPES, OWNERSHIP, PAB_TYPE, publicAccessBlockMissing, SSE_TYPES, sseFindings } from "./storage";
 
 /**
  * Catalogue section 9: facts that join several resources. References are resolved through the
@@ -128,6 +129,48 @@ function logTargetBuckets(all: PolicyResource[]): Set<PolicyResource> {
     }
     return out;
 }
+
+/** A bucket's versioning is on: a BucketVersioning(V2) resource with status Enabled, or the legacy inline block. Unknown counts as on (judged at up). */
+function versioned(bucket: PolicyResource, resources: PolicyResource[]): boolean {
+    const inline = get(propsOf(bucket), "versioning.enabled");
+    if (inline === true || isUnknown(inline)) return true;
+    return referrers(bucket, "bucket", VERSIONING_TYPES, resources).some((v) => {
+        const status = get(propsOf(v), "versioningConfiguration.status");
+        return status === "Enabled" || isUnknown(status);
+    });
+}
+
+const bucketsVersioned = stackPolicy({
+    name: "s3-buckets-versioned",
+    description: "STK-17: every bucket has versioning enabled, so an overwrite or delete can be undone (AWS FSBP S3.14).",
+    controls: ["STK-17"],
+    enforcementLevel: "mandatory",
+    validate: ({ resources }, report) => {
+        for (const bucket of ofTypes(resources, BUCKET_TYPES)) {
+            if (!versioned(bucket, resources)) report(`${label(bucket)} has no versioning: add an aws.s3.BucketVersioning with versioningConfiguration.status "Enabled".`, bucket.urn);
+        }
+    },
+});
+
+const stateBucketProtected = stackPolicy({
+    name: "state-bucket-protected",
+    description:
+        "STK-18: the Pulumi state bucket (bootstrap StateBackend) keeps versioning on, is `protect`ed and never forceDestroy; retainOnDelete, which the analyzer protocol does not carry, is asserted by bootstrap/test.",
+    controls: ["STK-18"],
+    enforcementLevel: "mandatory",
+    validate: ({ resources }, report) => {
+        for (const bucket of stateBuckets(resources, BUCKET_TYPES)) {
+            each(bucket, report, (p) => {
+                if (bucket.opts?.protect !== true) report(`${label(bucket)} holds every stack's state but is not protected: keep the resource option protect: true (and retainOnDelete: true).`, bucket.urn);
+                if (isTrue(need(p, "forceDestroy"))) report(`${label(bucket)} sets forceDestroy: a destroy would empty the state bucket; set it to false.`, bucket.urn);
+                if (!versioned(bucket, resources)) report(`${label(bucket)} has no enabled versioning: state history and lock recovery need it; add a BucketVersioning with status "Enabled".`, bucket.urn);
+                for (const v of referrers(bucket, "bucket", VERSIONING_TYPES, resources)) {
+                    if (v.opts?.protect !== true) report(`${label(v)} of the state bucket is not protected: a destroy could suspend versioning; keep protect: true.`, v.urn);
+                }
+            });
+        }
+    },
+});
 
 export const policies: Policy[] = [
     stackPolicy({
@@ -266,11 +309,11 @@ export const policies: Policy[] = [
     }),
     stackPolicy({
         name: "vpc-flow-logs-enabled",
-        description: "STK-08: every VPC has a flow log capturing ALL traffic (AWS FSBP EC2.6; CIS-AWS 3.7).",
+        description: "STK-08: every VPC, the adopted default VPC too, has a flow log capturing ALL traffic (AWS FSBP EC2.6; CIS-AWS 3.7).",
         controls: ["STK-08"],
         enforcementLevel: "mandatory",
         validate: ({ resources }, report) => {
-            for (const vpc of ofTypes(resources, [VPC])) {
+            for (const vpc of ofTypes(resources, [VPC, DEFAULT_VPC])) {
                 const logs = referrers(vpc, "vpcId", ["aws:ec2/flowLog:FlowLog"], resources).filter((f) => {
                     const t = propsOf(f).trafficType;
                     return t === "ALL" || isUnknown(t);
@@ -314,8 +357,11 @@ export const policies: Policy[] = [
         enforcementLevel: "mandatory",
         validate: ({ resources }, report) => {
             for (const db of ofTypes(resources, DB_TYPES)) {
-                each(db, report, () => {
+                each(db, report, (p) => {
                     const path = db.type === DB_CLUSTER ? "dbClusterParameterGroupName" : "parameterGroupName";
+                    // RDS gives a same-Region replica its source's parameter group; a cross-Region one (source named by ARN) gets the default.
+                    const source = need(p, "replicateSourceDb");
+                    if (isReplica(p) && absent(need(p, path)) && !(typeof source === "string" && source.startsWith("arn:"))) return;
                     const res = resolveOne(db, path, PARAMETER_GROUP_TYPES, resources);
                     if (res.kind === "unknown") return;
                     if (res.kind === "absent" || (res.kind === "unresolved" && String(res.value).startsWith("default."))) {
@@ -340,7 +386,7 @@ export const policies: Policy[] = [
         name: "ecr-lifecycle-policy-present",
         description: "STK-12: every ECR repository has a lifecycle policy (AWS FSBP ECR.3).",
         controls: ["STK-12"],
-        enforcementLevel: "advisory",
+        enforcementLevel: "mandatory",
         validate: ({ resources }, report) => {
             for (const repo of ofTypes(resources, [ECR_REPOSITORY])) {
                 if (referrers(repo, "repository", ["aws:ecr/lifecyclePolicy:LifecyclePolicy"], resources).length === 0) report(`${label(repo)} has no lifecycle policy; add one so untagged and old images expire.`, repo.urn);
@@ -388,4 +434,6 @@ export const policies: Policy[] = [
             if (!keyed) report("The account-baseline stack has no aws.ebs.DefaultKmsKey pointing at a customer-managed key.");
         },
     }),
+    bucketsVersioned,
+    stateBucketProtected,
 ];

@@ -12,6 +12,7 @@ import { identities, ofTypes, props, referrers, resolveAll, resolveOne } from ".
 
 export const SUBNET = TYPES.subnet;
 export const VPC = TYPES.vpc;
+export const DEFAULT_VPC = "aws:ec2/defaultVpc:DefaultVpc";
 export const ROUTE_TABLE = "aws:ec2/routeTable:RouteTable";
 export const DEFAULT_ROUTE_TABLE = "aws:ec2/defaultRouteTable:DefaultRouteTable";
 export const ROUTE = "aws:ec2/route:Route";
