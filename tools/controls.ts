@@ -1,5 +1,6 @@
 import * as fs from "fs";
 import * as path from "path";
+import { parseArgs } from "util";
 import { POLICY_MODULES } from "../lib/contract";
 
 /**
@@ -24,8 +25,9 @@ const ID = /\b(NET|EDGE|EKS|K8S|RDS|STO|KMS|LOG|STK|BAK)-(\d{2}|[A-Z]+)\b/g;
 function loadPolicies(): { module: string; policy: PolicyLike }[] {
     const out: { module: string; policy: PolicyLike }[] = [];
     for (const m of MODULES) {
-        const file = path.join(PACK, `${m}.ts`);
-        if (!fs.existsSync(file)) continue;
+        // A domain is a module file or a folder with an index (policy/kubernetes/).
+        const file = [path.join(PACK, `${m}.ts`), path.join(PACK, m, "index.ts")].find((f) => fs.existsSync(f));
+        if (!file) continue;
         // The modules only build policy objects; index.ts (which starts the gRPC server) is never loaded.
         const mod = require(file) as { policies?: PolicyLike[] };
         for (const policy of mod.policies ?? []) out.push({ module: m, policy });
@@ -48,9 +50,8 @@ interface CatalogueRow {
     enforcement: string;
 }
 
-function findCatalogue(argv: string[]): string | undefined {
-    const i = argv.indexOf("--catalogue");
-    const candidates = [i >= 0 ? argv[i + 1] : undefined, path.join(ROOT, "..", "shared", "CONTROLS.md"), path.join(ROOT, "docs", "CONTROLS.md"), path.join(PACK, "CONTROLS.md")];
+function findCatalogue(given: string | undefined): string | undefined {
+    const candidates = [given, path.join(ROOT, "..", "shared", "CONTROLS.md"), path.join(ROOT, "docs", "CONTROLS.md"), path.join(PACK, "CONTROLS.md")];
     return candidates.find((c): c is string => !!c && fs.existsSync(c));
 }
 
@@ -82,6 +83,7 @@ function pad(s: string, n: number): string {
 }
 
 function main(argv: string[]): void {
+    const { values: opts } = parseArgs({ args: argv, options: { catalogue: { type: "string" }, json: { type: "boolean" } }, strict: true, allowPositionals: false });
     const policies = loadPolicies();
     const tests = testFiles();
     const rows = policies.flatMap(({ module, policy }) => {
@@ -91,7 +93,7 @@ function main(argv: string[]): void {
     });
     rows.sort((a, b) => a.id.localeCompare(b.id, "en", { numeric: true }) || a.policy.localeCompare(b.policy));
 
-    const cataloguePath = findCatalogue(argv);
+    const cataloguePath = findCatalogue(opts.catalogue);
     const catalogue = cataloguePath ? readCatalogue(cataloguePath) : [];
     const covered = new Set(rows.map((r) => r.id));
     const missing = catalogue.filter((c) => !covered.has(c.id));
@@ -99,7 +101,7 @@ function main(argv: string[]): void {
     const untested = rows.filter((r) => r.tests.length === 0);
     const reasons = readmeReasons();
 
-    if (argv.includes("--json")) {
+    if (opts.json) {
         console.log(JSON.stringify({ controls: rows, missing: missing.map((m) => ({ ...m, reason: reasons.get(m.id) })), renamed, untested: untested.map((u) => u.policy) }, null, 2));
         return;
     }
