@@ -487,7 +487,12 @@ export async function runCheck(args: CheckOptions, io: Io = stdio): Promise<Chec
             const resources = await tracker.pendingResources();
             const outputs = await tracker.pendingOutputs();
             result.incomplete = { reason: `the program did not finish within ${timeoutS} s (--timeout)`, pending: { resources, outputs } };
-            throw new CheckFailure("program", [`${result.program} did not finish within ${timeoutS} s (--timeout); ${captured.length} resources were registered.`, ...describePending(resources, outputs), PROGRAM_HANG_HINT].join("\n"));
+            // Registrations in the last seconds mean a big or slow run, not a stuck one: the advice differs.
+            const progressing = Date.now() - tracker.lastCaptureAt < 5_000;
+            const hint = progressing
+                ? `The program was still registering resources when the time ran out (the last one ${((Date.now() - tracker.lastCaptureAt) / 1000).toFixed(1)} s before): raise --timeout for a stack this size.`
+                : PROGRAM_HANG_HINT;
+            throw new CheckFailure("program", [`${result.program} did not finish within ${timeoutS} s (--timeout); ${captured.length} resources were registered.`, ...describePending(resources, outputs), hint].join("\n"));
         } finally {
             uninstall();
             uninstall = undefined;
