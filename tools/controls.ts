@@ -1,5 +1,6 @@
 import * as fs from "fs";
 import * as path from "path";
+import { parseArgs } from "util";
 import { POLICY_MODULES } from "../lib/contract";
 
 /**
@@ -24,9 +25,9 @@ const MODULES = POLICY_MODULES;
 function loadPolicies(): { module: string; policy: PolicyLike }[] {
     const out: { module: string; policy: PolicyLike }[] = [];
     for (const m of MODULES) {
-        // A module is a file (`edge.ts`) or a folder by topic (`kubernetes/index.ts`).
+        // A domain is a module file or a folder with an index (policy/kubernetes/).
         const file = [path.join(PACK, `${m}.ts`), path.join(PACK, m, "index.ts")].find((f) => fs.existsSync(f));
-        if (file === undefined) continue;
+        if (!file) continue;
         // The modules only build policy objects; index.ts (which starts the gRPC server) is never loaded.
         const mod = require(file) as { policies?: PolicyLike[] };
         for (const policy of mod.policies ?? []) out.push({ module: m, policy });
@@ -49,9 +50,8 @@ interface CatalogueRow {
     enforcement: string;
 }
 
-function findCatalogue(argv: string[]): string | undefined {
-    const i = argv.indexOf("--catalogue");
-    const candidates = [i >= 0 ? argv[i + 1] : undefined, path.join(ROOT, "..", "shared", "CONTROLS.md"), path.join(ROOT, "docs", "CONTROLS.md"), path.join(PACK, "CONTROLS.md")];
+function findCatalogue(given: string | undefined): string | undefined {
+    const candidates = [given, path.join(ROOT, "..", "shared", "CONTROLS.md"), path.join(ROOT, "docs", "CONTROLS.md"), path.join(PACK, "CONTROLS.md")];
     return candidates.find((c): c is string => !!c && fs.existsSync(c));
 }
 
@@ -94,6 +94,7 @@ function pad(s: string, n: number): string {
 }
 
 function main(argv: string[]): void {
+    const { values: opts } = parseArgs({ args: argv, options: { catalogue: { type: "string" }, json: { type: "boolean" } }, strict: true, allowPositionals: false });
     const policies = loadPolicies();
     const tests = testFiles();
     const rows = policies.flatMap(({ module, policy }) => {
@@ -103,7 +104,7 @@ function main(argv: string[]): void {
     });
     rows.sort((a, b) => a.id.localeCompare(b.id, "en", { numeric: true }) || a.policy.localeCompare(b.policy));
 
-    const cataloguePath = findCatalogue(argv);
+    const cataloguePath = findCatalogue(opts.catalogue);
     const packCataloguePath = path.join(PACK, "README.md");
     // Both catalogues: the shared one (read-only) and the pack's own rows in policy/README.md.
     const catalogue = [...(cataloguePath ? readCatalogue(cataloguePath) : []), ...(fs.existsSync(packCataloguePath) ? readCatalogue(packCataloguePath, PACK_CATALOGUE_HEADING) : [])];
@@ -115,7 +116,7 @@ function main(argv: string[]): void {
     const uncatalogued = [...covered].filter((id) => id !== "(none)" && !catalogue.some((c) => c.id === id));
     const reasons = readmeReasons();
 
-    if (argv.includes("--json")) {
+    if (opts.json) {
         console.log(JSON.stringify({ controls: rows, missing: missing.map((m) => ({ ...m, reason: reasons.get(m.id) })), renamed, uncatalogued, untested: untested.map((u) => u.policy) }, null, 2));
         return;
     }
