@@ -45,8 +45,16 @@ function testFiles(): { file: string; text: string }[] {
 
 interface CatalogueRow {
     id: string;
+    /** The first policy the row names (the one messages show). */
     policy: string;
+    /** Every policy the row names (`\`a\`, \`b\``). */
+    policies: string[];
     enforcement: string;
+}
+
+interface Catalogue {
+    file: string;
+    rows: CatalogueRow[];
 }
 
 function findCatalogue(argv: string[]): string | undefined {
@@ -55,15 +63,30 @@ function findCatalogue(argv: string[]): string | undefined {
     return candidates.find((c): c is string => !!c && fs.existsSync(c));
 }
 
-function readCatalogue(file: string): CatalogueRow[] {
+/** Catalogue rows `| ID | \`policy\`[, \`policy\`] | … | Enf. | Maps to |` of `text` (or of its `## <section>` only). */
+function readCatalogue(text: string, section?: string): CatalogueRow[] {
     const rows: CatalogueRow[] = [];
-    for (const line of fs.readFileSync(file, "utf8").split("\n")) {
-        const m = /^\|\s*([A-Z0-9]+-\d{2})\s*\|\s*`([a-z0-9-]+)`\s*\|(.*)$/.exec(line);
+    let inSection = section === undefined;
+    for (const line of text.split("\n")) {
+        if (section !== undefined && line.startsWith("## ")) inSection = line.slice(3).trim() === section;
+        if (!inSection) continue;
+        const m = /^\|\s*([A-Z0-9]+-\d{2})\s*\|\s*((?:`[a-z0-9-]+`(?:,\s*)?)+)\s*\|(.*)$/.exec(line);
         if (!m) continue;
+        const policies = [...m[2].matchAll(/`([a-z0-9-]+)`/g)].map((x) => x[1]);
         const cells = m[3].split("|").map((c) => c.trim());
-        rows.push({ id: m[1], policy: m[2], enforcement: cells[cells.length - 3] ?? "" });
+        rows.push({ id: m[1], policy: policies[0], policies, enforcement: cells[cells.length - 3] ?? "" });
     }
     return rows;
+}
+
+/** The original catalogue (CONTROLS.md, read-only) and the project's own rows (policy/README.md "Project controls"). */
+function catalogues(argv: string[]): Catalogue[] {
+    const out: Catalogue[] = [];
+    const original = findCatalogue(argv);
+    if (original) out.push({ file: path.relative(ROOT, original), rows: readCatalogue(fs.readFileSync(original, "utf8")) });
+    const readme = path.join(PACK, "README.md");
+    if (fs.existsSync(readme)) out.push({ file: `${path.relative(ROOT, readme)} (Project controls)`, rows: readCatalogue(fs.readFileSync(readme, "utf8"), "Project controls") });
+    return out;
 }
 
 /** Reasons from the README's "not implemented" table: `| ID | reason |`. */
@@ -92,16 +115,28 @@ function main(argv: string[]): void {
     });
     rows.sort((a, b) => a.id.localeCompare(b.id, "en", { numeric: true }) || a.policy.localeCompare(b.policy));
 
-    const cataloguePath = findCatalogue(argv);
-    const catalogue = cataloguePath ? readCatalogue(cataloguePath) : [];
+    const all = catalogues(argv);
+    const catalogue = all.flatMap((c) => c.rows);
     const covered = new Set(rows.map((r) => r.id));
     const missing = catalogue.filter((c) => !covered.has(c.id));
-    const renamed = catalogue.filter((c) => covered.has(c.id) && !rows.some((r) => r.id === c.id && r.policy === c.policy));
+    const renamed = catalogue.filter((c) => covered.has(c.id) && !c.policies.every((p) => rows.some((r) => r.id === c.id && r.policy === p)));
     const untested = rows.filter((r) => r.tests.length === 0);
     const reasons = readmeReasons();
 
     if (argv.includes("--json")) {
-        console.log(JSON.stringify({ controls: rows, missing: missing.map((m) => ({ ...m, reason: reasons.get(m.id) })), renamed, untested: untested.map((u) => u.policy) }, null, 2));
+        console.log(
+            JSON.stringify(
+                {
+                    controls: rows,
+                    catalogues: all.map((c) => ({ file: c.file, rows: c.rows.length, missing: c.rows.filter((r) => !covered.has(r.id)).map((r) => r.id) })),
+                    missing: missing.map((m) => ({ ...m, reason: reasons.get(m.id) })),
+                    renamed,
+                    untested: untested.map((u) => u.policy),
+                },
+                null,
+                2,
+            ),
+        );
         return;
     }
     const w = { id: 10, policy: 44, kind: 9, enf: 10 };
@@ -110,11 +145,11 @@ function main(argv: string[]): void {
     for (const r of rows) console.log(`${pad(r.id, w.id)} ${pad(r.policy, w.policy)} ${pad(r.kind, w.kind)} ${pad(r.enforcement, w.enf)} ${r.tests.join(", ") || "NONE"}`);
     console.log("");
     console.log(`${new Set(policies.map((p) => p.policy.name)).size} policies in ${new Set(policies.map((p) => p.module)).size} modules cover ${covered.size} control ids.`);
-    if (!cataloguePath) {
-        console.log("Catalogue CONTROLS.md not found (looked in ../shared, docs/, policy/); pass --catalogue <path> to list uncovered rows.");
-        return;
+    if (!findCatalogue(argv)) console.log("Catalogue CONTROLS.md not found (looked in ../shared, docs/, policy/); pass --catalogue <path> to list its uncovered rows.");
+    for (const c of all) {
+        const gaps = c.rows.filter((r) => !covered.has(r.id)).length;
+        console.log(`Catalogue ${c.file}: ${c.rows.length} rows, ${c.rows.length - gaps} covered, ${gaps} without a policy.`);
     }
-    console.log(`Catalogue ${path.relative(ROOT, cataloguePath)}: ${catalogue.length} rows, ${catalogue.length - missing.length} covered, ${missing.length} without a policy.`);
     for (const m of missing) console.log(`  - ${m.id} ${m.policy} (${m.enforcement}): ${reasons.get(m.id) ?? "no reason recorded in policy/README.md"}`);
     for (const r of renamed) console.log(`  ~ ${r.id} is covered under a different policy name than the catalogue's ${r.policy}`);
     if (untested.length) console.log(`Policies no test names: ${[...new Set(untested.map((u) => u.policy))].join(", ")}`);
