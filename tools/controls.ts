@@ -56,7 +56,9 @@ function findCatalogue(given: string | undefined): string | undefined {
 }
 
 /** The pack's own catalogue: the rows under this heading of policy/README.md (new ids continuing each domain). */
-const PACK_CATALOGUE_HEADING = "## Controls added";
+/** Headings of policy/README.md whose tables extend the catalogue (new ids continuing each domain). */
+const PACK_CATALOGUE_HEADINGS = ["## New controls", "## Project controls", "## Controls added"];
+const readPackCatalogue = (file: string): CatalogueRow[] => PACK_CATALOGUE_HEADINGS.flatMap((h) => readCatalogue(file, h));
 
 /** Catalogue rows of `file`; with `heading`, only the table under that `## ` heading. */
 function readCatalogue(file: string, heading?: string): CatalogueRow[] {
@@ -107,8 +109,8 @@ function main(argv: string[]): void {
     const cataloguePath = findCatalogue(opts.catalogue);
     const packCataloguePath = path.join(PACK, "README.md");
     // Both catalogues: the shared one (read-only) and the pack's own rows in policy/README.md.
-    const catalogue = [...(cataloguePath ? readCatalogue(cataloguePath) : []), ...(fs.existsSync(packCataloguePath) ? readCatalogue(packCataloguePath, PACK_CATALOGUE_HEADING) : [])];
-    const packRows = fs.existsSync(packCataloguePath) ? readCatalogue(packCataloguePath, PACK_CATALOGUE_HEADING).length : 0;
+    const catalogue = [...(cataloguePath ? readCatalogue(cataloguePath) : []), ...(fs.existsSync(packCataloguePath) ? readPackCatalogue(packCataloguePath) : [])];
+    const packRows = fs.existsSync(packCataloguePath) ? readPackCatalogue(packCataloguePath).length : 0;
     const covered = new Set(rows.map((r) => r.id));
     const missing = catalogue.filter((c) => !covered.has(c.id));
     const renamed = catalogue.filter((c) => covered.has(c.id) && !rows.some((r) => r.id === c.id && r.policy === c.policy));
@@ -128,7 +130,7 @@ function main(argv: string[]): void {
     console.log(`${new Set(policies.map((p) => p.policy.name)).size} policies in ${new Set(policies.map((p) => p.module)).size} modules cover ${covered.size} control ids.`);
     if (!cataloguePath) console.log("Catalogue CONTROLS.md not found (looked in ../shared, docs/, policy/); pass --catalogue <path> to list its uncovered rows.");
     else console.log(`Catalogue ${path.relative(ROOT, cataloguePath)}: ${catalogue.length - packRows} rows.`);
-    console.log(`Catalogue policy/README.md (${PACK_CATALOGUE_HEADING.slice(3)}): ${packRows} rows.`);
+    console.log(`Catalogue policy/README.md (${PACK_CATALOGUE_HEADINGS.map((h) => h.slice(3)).join(", ")}): ${packRows} rows.`);
     console.log(`Both: ${catalogue.length} rows, ${catalogue.length - missing.length} covered, ${missing.length} without a policy.`);
     for (const m of missing) console.log(`  - ${m.id} ${m.policy} (${m.enforcement}): ${reasons.get(m.id) ?? "no reason recorded in policy/README.md"}`);
     for (const r of renamed) console.log(`  ~ ${r.id} is covered under a different policy name than the catalogue's ${r.policy}`);

@@ -291,3 +291,46 @@ export function sameProvider(a: PolicyResource, b: PolicyResource): boolean {
 export function displayName(r: PolicyResource): string {
     return metadataName(raw(r.props) ?? {}) ?? r.name;
 }
+
+// ---------------------------------------------------------------------------------------------
+// One object, its server-side-apply patch, or a typed list of them (`RoleList`, `ConfigMapList`).
+// ---------------------------------------------------------------------------------------------
+
+export interface K8sObject {
+    /** The kind without `Patch`/`List`: `Role`, `ConfigMap`. */
+    kind: string;
+    /** Path prefix of the object inside the resource (`""`, or `items[2]` for a list). */
+    at: string;
+    props: Props;
+    /** A `…Patch`: absent fields keep the live value, so only what the patch sets is judged. */
+    patch: boolean;
+}
+
+/**
+ * The API objects a `kubernetes:*` resource carries: the object itself, or each entry of a `…List`.
+ * An unknown list (or entry) is recorded in `u`; a non-object entry throws (reported as malformed).
+ */
+export function objectsOf(type: string, props: Props, u: Reads): K8sObject[] {
+    const t = k8sType(type);
+    if (!t) return [];
+    if (t.kind.endsWith("List")) {
+        const kind = t.kind.slice(0, -"List".length);
+        const items = props.items;
+        if (u.is(items, "items")) return [];
+        return asArray(items).flatMap((item: unknown, i: number) => {
+            if (u.is(item, `items[${i}]`)) return [];
+            if (!item || typeof item !== "object") throw new Error(`items[${i}] is not an object`);
+            return [{ kind, at: `items[${i}]`, props: item as Props, patch: false }];
+        });
+    }
+    const patch = t.kind.endsWith("Patch");
+    return [{ kind: patch ? t.kind.slice(0, -"Patch".length) : t.kind, at: "", props, patch }];
+}
+
+/** `at` + `path` as messages print it. */
+export const pathIn = (at: string, path: string) => (at === "" ? path : `${at}.${path}`);
+
+/** Every `kubernetes:<group>/<version>:<Kind>` token for a kind and its `Patch` / `List` forms. */
+export function withVariants(...types: string[]): string[] {
+    return types.flatMap((t) => [t, `${t}Patch`, `${t}List`]);
+}
