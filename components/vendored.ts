@@ -23,7 +23,7 @@ export interface KubeObject {
     apiVersion: string;
     kind: string;
     metadata: { name: string; namespace?: string; labels?: Record<string, string>; annotations?: Record<string, string> };
-    [field: string]: any; // eslint-disable-line @typescript-eslint/no-explicit-any
+    [field: string]: any;
 }
 
 export function sha256(bytes: Buffer | string): string {
