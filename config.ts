@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
+import { eksVersionAtLeast, MIN_EKS_VERSION } from "./lib/contract";
 
 /** The config namespace of every key this program reads (`platform:<key>` in Pulumi.<stack>.yaml). */
 export const CONFIG_NAMESPACE = "platform";
@@ -255,8 +256,8 @@ const schema = z
             .default({}),
         cluster: z
             .object({
-                // 1.31 is the pack's minEksVersion (EKS-04), and the app's preStop sleep hook needs 1.30+.
-                version: z.string().regex(/^1\.(3[1-9]|[4-9]\d)$/, "must be a supported EKS version from 1.31, as a quoted string such as \"1.31\""),
+                // MIN_EKS_VERSION is the pack's minEksVersion default (EKS-04); the app's preStop sleep hook needs 1.30+.
+                version: z.string().refine((v) => /^\d+\.\d+$/.test(v) && eksVersionAtLeast(v, MIN_EKS_VERSION), `must be a supported EKS version from ${MIN_EKS_VERSION}, as a quoted string such as "${MIN_EKS_VERSION}"`),
                 /** Public API endpoint (restricted to publicAccessCidrs); keep false outside sandboxes. */
                 publicEndpoint: bool().default(false),
                 publicAccessCidrs: z.array(cidr(8, 32).refine((v) => v !== "0.0.0.0/0", "must not include 0.0.0.0/0")).default([]),
@@ -265,8 +266,8 @@ const schema = z
                 viewerRoleArns: z.array(z.string().regex(IAM_ROLE_ARN, "must be IAM role ARNs")).default([]),
                 nodeGroups: z.array(nodeGroup).min(1, "must define at least one node group"),
                 ingressReplicas: between(1, 20).default(2),
-                /** Node port ingress-nginx's HTTPS listener is exposed on; the ALB target group points here. */
-                ingressNodePort: between(30000, 32767).default(30443),
+                /** Node port of the ingress data plane's HTTPS listener (the ALB target group points here); the next port is its health check. */
+                ingressNodePort: between(30000, 32766).default(30443),
             })
             .strict()
             .superRefine((c, ctx) => {

@@ -103,6 +103,9 @@ export = async () => {
     const cluster = new Cluster("cluster", {
         vpcId: network.vpcId,
         vpcCidr: network.vpcCidr,
+        albSubnetCidrs: network.publicSubnetCidrs,
+        privateSubnetCidrs: network.privateSubnetCidrs,
+        teamHosts: { [cfg.app.team]: edge.hostnames },
         privateSubnetIds: network.privateSubnetIds,
         accountId,
         region,

@@ -1,4 +1,13 @@
-import { asArray, conditionKeys, get, isKmsReference, isTrue, isWildcardPrincipal, known, parsePolicyDocument, Policy, Props, Reporter, resourcePolicy, schemaOf, Statement } from "./lib/common";
+import { BucketPolicy, EcrRepository } from "./lib/classes";
+import { Policy, Props, resourcePolicy, resourcePolicyOf } from "./lib/builders";
+import { schemaOf } from "./lib/config";
+import { conditionKeys, isWildcardPrincipal, parsePolicyDocument, Statement } from "./lib/iam";
+import { isKmsReference } from "./lib/kms";
+import { get, need } from "./lib/read";
+import { Reporter } from "./lib/reporter";
+import { absent, asArray, isTrue, present, quote } from "./lib/values";
+import { accountOf, awsPrincipals, grantedActions, grants, isAllow, label as docLabel } from "./lib/documents";
+import { SKIP } from "./lib/read";
 
 /** Catalogue section 6: S3, EBS, ECR. S3 rows match the un-suffixed and the V2 tokens (aws 7.x keeps both). */
 
@@ -22,14 +31,14 @@ export interface SseFinding {
 
 /** STO-01 findings for a list of SSE rules (shared by the resource row and STK-06). */
 export function sseFindings(rules: unknown, externalKmsKeyArns: string[]): SseFinding[] {
-    const list = asArray(known(rules, "rules"));
+    const list = asArray(need(rules, "", "rules"));
     if (list.length === 0) return [{ message: "has no encryption rule", sseS3: false }];
     const out: SseFinding[] = [];
     list.forEach((r: any, i: number) => {
         const alg = get(r, "applyServerSideEncryptionByDefault.sseAlgorithm");
-        const key = known(get(r, "applyServerSideEncryptionByDefault.kmsMasterKeyId"), `rules[${i}].applyServerSideEncryptionByDefault.kmsMasterKeyId`);
+        const key = need(r, "applyServerSideEncryptionByDefault.kmsMasterKeyId", `rules[${i}]`);
         if (alg !== "aws:kms" && alg !== "aws:kms:dsse") out.push({ message: `rules[${i}] uses sseAlgorithm ${JSON.stringify(alg)}; use "aws:kms" with a customer-managed key`, sseS3: alg === "AES256" });
-        else if (!isKmsReference(key, externalKmsKeyArns)) out.push({ message: `rules[${i}].applyServerSideEncryptionByDefault.kmsMasterKeyId is ${key === undefined ? "absent (aws/s3 would be used)" : JSON.stringify(key)}; set a customer-managed KMS key`, sseS3: false });
+        else if (!isKmsReference(key, externalKmsKeyArns)) out.push({ message: `rules[${i}].applyServerSideEncryptionByDefault.kmsMasterKeyId is ${absent(key) ? "absent (aws/s3 would be used)" : JSON.stringify(key)}; set a customer-managed KMS key`, sseS3: false });
         else if (r?.bucketKeyEnabled !== true) out.push({ message: `rules[${i}].bucketKeyEnabled is not true; enable S3 Bucket Keys to cut KMS calls and cost`, sseS3: false, advisory: true });
     });
     return out;
@@ -43,7 +52,7 @@ export function configExemption(bucket: unknown, exemptBuckets: string[]): strin
 
 const PAB_FLAGS = ["blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets"];
 export function publicAccessBlockMissing(p: Props): string[] {
-    return PAB_FLAGS.filter((f) => known(p[f], f) !== true);
+    return PAB_FLAGS.filter((f) => need(p, f) !== true);
 }
 
 const covers = (resources: string[], target: string) => resources.some((r) => r === target || r === "*" || (r.endsWith("*") && target.startsWith(r.slice(0, -1))));
@@ -68,7 +77,7 @@ export function publicAllowStatements(statements: Statement[], restricting = RES
 }
 
 function reportPolicyParse(doc: unknown, report: Reporter): Statement[] | undefined {
-    const parsed = parsePolicyDocument(known(doc, "policy"));
+    const parsed = parsePolicyDocument(need(doc, "", "policy"));
     if ("error" in parsed) {
         report(`The ${parsed.error}; fix the policy document.`);
         return undefined;
@@ -76,10 +85,78 @@ function reportPolicyParse(doc: unknown, report: Reporter): Statement[] | undefi
     return parsed.statements;
 }
 
+/**
+ * ELB access-log delivery accounts, one per Region opened before August 2022 (newer Regions deliver as the
+ * logdelivery.elasticloadbalancing.amazonaws.com service principal). Source: AWS ELB user guide "Enable access logs
+ * for your Application Load Balancer" (attach-bucket-policy), as transcribed in terraform-aws-modules/terraform-aws-s3-bucket main.tf.
+ * They may only write objects (s3:PutObject).
+ */
+export const ELB_LOG_DELIVERY_ACCOUNTS = [
+    "127311923021", "033677994240", "027434742980", "797873946194", "098369216593", "754344448648", "718504428378", "582318560864",
+    "600734575887", "383597477331", "114774131450", "783225319266", "589379963580", "985666609251", "054676820928", "156460612806",
+    "652711504416", "009996457667", "635631232127", "897822967062", "076674570225", "507241528517", "048591011584", "190560391635",
+    "638102146993", "037604701340",
+];
+
+/**
+ * Actions that change a bucket's data or controls (S3.6's denied list, widened to writes and deletes): any granted
+ * action pattern covering one of them makes the grant a write.
+ */
+export const S3_WRITE_ACTIONS = [
+    "s3:PutObject", "s3:DeleteObject", "s3:DeleteObjectVersion", "s3:PutObjectAcl", "s3:PutObjectRetention", "s3:PutObjectLegalHold", "s3:BypassGovernanceRetention",
+    "s3:RestoreObject", "s3:ReplicateObject", "s3:ReplicateDelete", "s3:PutBucketPolicy", "s3:DeleteBucketPolicy", "s3:PutBucketAcl", "s3:PutEncryptionConfiguration",
+    "s3:PutBucketPublicAccessBlock", "s3:PutBucketVersioning", "s3:PutLifecycleConfiguration", "s3:PutBucketLogging", "s3:PutBucketOwnershipControls", "s3:DeleteBucket",
+];
+
+/** Condition keys that pin the caller to an organisation / network, so a "*" principal is not "anyone". */
+const RESTRICTING = ["aws:principalorgid", "aws:principalaccount", "aws:sourcevpce", "aws:sourcevpc", "aws:principalarn", "aws:sourceaccount", "aws:sourcearn"];
+
+/** Cross-account write grants of a bucket policy: who, which actions, why. */
+export function crossAccountWrites(statements: Statement[], accountIds: readonly string[]): string[] {
+    const out: string[] = [];
+    statements.forEach((s, i) => {
+        if (!isAllow(s)) return;
+        const writes = S3_WRITE_ACTIONS.filter((a) => grants(s, a));
+        if (writes.length === 0) return;
+        const restricted = conditionKeys(s).some((k) => RESTRICTING.includes(k));
+        for (const p of awsPrincipals(s.Principal)) {
+            if (p === "*") {
+                if (!restricted) out.push(`${docLabel(s, i)} lets everyone (Principal "*") ${summarise(writes)}`);
+                continue;
+            }
+            const account = accountOf(p);
+            if (account && accountIds.includes(account)) continue;
+            if (account && ELB_LOG_DELIVERY_ACCOUNTS.includes(account) && writes.every((w) => w === "s3:PutObject") && grantedActions(s).every((a) => a.toLowerCase() === "s3:putobject")) continue;
+            out.push(`${docLabel(s, i)} lets ${account ? `account ${account}` : quote(p)} ${summarise(writes)}${accountIds.length === 0 ? " (accountIds is not configured, so no account counts as this one)" : ""}`);
+        }
+        if (s.NotPrincipal !== undefined) out.push(`${docLabel(s, i)} allows ${summarise(writes)} to everyone but ${quote(s.NotPrincipal)}`);
+    });
+    return out;
+}
+const summarise = (writes: string[]) => (writes.length > 3 ? `${writes.slice(0, 3).join(", ")} and ${writes.length - 3} more write actions` : writes.join(", "));
+
+const noCrossAccountWrite = resourcePolicy({
+    name: "s3-no-cross-account-write",
+    description: "STO-13: bucket policies grant writes, deletes and policy/ACL changes only to this stack's accounts (config accountIds) and AWS log delivery (AWS FSBP S3.6, S3.3).",
+    controls: ["STO-13"],
+    enforcementLevel: "mandatory",
+    types: [BUCKET_POLICY, ...BUCKET_TYPES],
+    configSchema: schemaOf(["accountIds"]),
+    validate: ({ props, config, reads }, report) => {
+        const doc = reads.read(props, "policy");
+        if (doc === SKIP || absent(doc)) return;
+        const parsed = parsePolicyDocument(doc);
+        if ("error" in parsed) return; // reported by s3-bucket-policy-tls-only
+        for (const problem of crossAccountWrites(parsed.statements, config.accountIds)) report(`${problem}: grant writes only to principals of this account (or add an aws:PrincipalOrgID condition).`);
+    },
+});
+
+
 export const policies: Policy[] = [
     resourcePolicy({
         name: "s3-sse-kms-required",
         description: "STO-01: S3 default encryption is SSE-KMS with a customer-managed key and Bucket Keys (AWS FSBP S3.17; NIST SC-28). SSE-S3 only with a recorded exemption (ALB access logs).",
+        controls: ["STO-01"],
         enforcementLevel: "mandatory",
         types: SSE_TYPES,
         exemptable: true,
@@ -98,6 +175,7 @@ export const policies: Policy[] = [
     resourcePolicy({
         name: "s3-public-access-block",
         description: "STO-02: every S3 public access block sets all four flags (AWS FSBP S3.8, S3.1; CIS-AWS 2.1.4).",
+        controls: ["STO-02"],
         enforcementLevel: "mandatory",
         types: [PAB_TYPE, "aws:s3/accountPublicAccessBlock:AccountPublicAccessBlock"],
         validate: ({ props }, report) => {
@@ -105,11 +183,12 @@ export const policies: Policy[] = [
             if (missing.length > 0) report(`Set ${missing.join(", ")} to true.`);
         },
     }),
-    resourcePolicy({
+    resourcePolicyOf({
         name: "s3-bucket-policy-tls-only",
         description: "STO-03: bucket policies deny every request not made over TLS (AWS FSBP S3.5; CIS-AWS 2.1.1).",
+        controls: ["STO-03"],
         enforcementLevel: "mandatory",
-        types: [BUCKET_POLICY],
+        of: BucketPolicy,
         validate: ({ props }, report) => {
             const statements = reportPolicyParse(props.policy, report);
             if (statements && !hasTlsOnlyDeny(statements)) {
@@ -117,11 +196,12 @@ export const policies: Policy[] = [
             }
         },
     }),
-    resourcePolicy({
+    resourcePolicyOf({
         name: "s3-no-public-policy",
-        description: "STO-04: bucket policies grant nothing to everyone without a restricting condition (AWS FSBP S3.2, S3.3, S3.6).",
+        description: "STO-04: bucket policies grant nothing to everyone without a restricting condition (AWS FSBP S3.2, S3.3); other accounts' writes are STO-13 (S3.6).",
+        controls: ["STO-04"],
         enforcementLevel: "mandatory",
-        types: [BUCKET_POLICY],
+        of: BucketPolicy,
         validate: ({ props }, report) => {
             const statements = reportPolicyParse(props.policy, report);
             for (const s of publicAllowStatements(statements ?? [])) {
@@ -132,44 +212,47 @@ export const policies: Policy[] = [
     resourcePolicy({
         name: "s3-acls-disabled",
         description: "STO-05: bucket ACLs are disabled (ObjectOwnership BucketOwnerEnforced) and no ACL grants access (AWS FSBP S3.12, S3.2, S3.3).",
+        controls: ["STO-05"],
         enforcementLevel: "mandatory",
         types: [OWNERSHIP, ...ACL_TYPES],
         validate: ({ type, props }, report) => {
             if (type === OWNERSHIP) {
-                const o = known(get(props, "rule.objectOwnership"), "rule.objectOwnership");
+                const o = need(props, "rule.objectOwnership");
                 if (o !== "BucketOwnerEnforced") report(`rule.objectOwnership is ${JSON.stringify(o)}; use "BucketOwnerEnforced" so ACLs are ignored.`);
                 return;
             }
-            const acl = known(props.acl, "acl");
-            if (acl !== undefined && acl !== "private") report(`acl is ${JSON.stringify(acl)}; remove the ACL resource (ACLs are disabled) or use "private".`);
-            if (asArray(known(get(props, "accessControlPolicy.grants"), "accessControlPolicy")).length > 0) report("Remove accessControlPolicy.grants; grant access with bucket policies and IAM instead.");
+            const acl = need(props, "acl");
+            if (present(acl) && acl !== "private") report(`acl is ${JSON.stringify(acl)}; remove the ACL resource (ACLs are disabled) or use "private".`);
+            if (asArray(need(props, "accessControlPolicy.grants")).length > 0) report("Remove accessControlPolicy.grants; grant access with bucket policies and IAM instead.");
         },
     }),
     resourcePolicy({
         name: "s3-versioning-enabled",
-        description: "STO-06: bucket versioning is enabled (AWS FSBP S3.14).",
-        enforcementLevel: "advisory",
+        description: "STO-06: bucket versioning is enabled, never suspended (AWS FSBP S3.14); every bucket having it is STK-17.",
+        controls: ["STO-06"],
+        enforcementLevel: "mandatory",
         types: VERSIONING_TYPES,
         validate: ({ props }, report) => {
-            const status = known(get(props, "versioningConfiguration.status"), "versioningConfiguration.status");
+            const status = need(props, "versioningConfiguration.status");
             if (status !== "Enabled") report(`versioningConfiguration.status is ${JSON.stringify(status)}; set "Enabled" so overwritten or deleted objects can be recovered.`);
         },
     }),
     resourcePolicy({
         name: "ebs-volume-encrypted",
         description: "STO-07: EBS volumes and instance block devices are encrypted, volumes with a customer-managed KMS key (AWS FSBP EC2.3).",
+        controls: ["STO-07"],
         enforcementLevel: "mandatory",
         types: ["aws:ebs/volume:Volume", "aws:ec2/instance:Instance"],
         configSchema: schemaOf(["externalKmsKeyArns"]),
         validate: ({ type, props, config }, report) => {
             if (type === "aws:ebs/volume:Volume") {
-                if (!isTrue(known(props.encrypted, "encrypted"))) report("Set encrypted to true.");
-                const key = known(props.kmsKeyId, "kmsKeyId");
-                if (!isKmsReference(key, config.externalKmsKeyArns)) report(`kmsKeyId is ${key === undefined ? "absent (aws/ebs would be used)" : JSON.stringify(key)}; set a customer-managed KMS key.`);
+                if (!isTrue(need(props, "encrypted"))) report("Set encrypted to true.");
+                const key = need(props, "kmsKeyId");
+                if (!isKmsReference(key, config.externalKmsKeyArns)) report(`kmsKeyId is ${absent(key) ? "absent (aws/ebs would be used)" : JSON.stringify(key)}; set a customer-managed KMS key.`);
                 return;
             }
-            if (!isTrue(known(get(props, "rootBlockDevice.encrypted"), "rootBlockDevice.encrypted"))) report("Set rootBlockDevice.encrypted to true (with a customer-managed kmsKeyId).");
-            asArray(known(props.ebsBlockDevices, "ebsBlockDevices")).forEach((d: any, i: number) => {
+            if (!isTrue(need(props, "rootBlockDevice.encrypted"))) report("Set rootBlockDevice.encrypted to true (with a customer-managed kmsKeyId).");
+            asArray(need(props, "ebsBlockDevices")).forEach((d: any, i: number) => {
                 if (!isTrue(d?.encrypted)) report(`Set ebsBlockDevices[${i}].encrypted to true.`);
             });
         },
@@ -177,61 +260,66 @@ export const policies: Policy[] = [
     resourcePolicy({
         name: "ebs-encryption-by-default",
         description: "STO-08: account EBS encryption by default stays on, with a customer-managed default key (AWS FSBP EC2.7; CIS-AWS 2.2.1).",
+        controls: ["STO-08"],
         enforcementLevel: "mandatory",
         types: ["aws:ec2/ebsEncryptionByDefault:EbsEncryptionByDefault", "aws:ebs/defaultKmsKey:DefaultKmsKey"],
         configSchema: schemaOf(["externalKmsKeyArns"]),
         validate: ({ type, props, config }, report) => {
             if (type === "aws:ec2/ebsEncryptionByDefault:EbsEncryptionByDefault") {
-                if (known(props.enabled, "enabled") === false) report("Do not disable EBS encryption by default (enabled: false).");
+                if (need(props, "enabled") === false) report("Do not disable EBS encryption by default (enabled: false).");
                 return;
             }
-            const key = known(props.keyArn, "keyArn");
+            const key = need(props, "keyArn");
             if (!isKmsReference(key, config.externalKmsKeyArns)) report(`keyArn is ${JSON.stringify(key)}; point the EBS default key at a customer-managed KMS key.`);
         },
     }),
     resourcePolicy({
         name: "ecr-scan-on-push",
         description: "STO-09: images are scanned on push, per repository or by a registry-wide rule (AWS FSBP ECR.1; CIS-EKS 5.1.1).",
+        controls: ["STO-09"],
         enforcementLevel: "mandatory",
         types: [ECR_REPOSITORY, REGISTRY_SCANNING],
         validate: ({ type, props }, report) => {
             if (type === REGISTRY_SCANNING) {
-                const ok = asArray(known(props.rules, "rules")).some((r: any) => ["SCAN_ON_PUSH", "CONTINUOUS_SCAN"].includes(r?.scanFrequency) && asArray(r?.repositoryFilters).some((f: any) => f?.filter === "*"));
+                const ok = asArray(need(props, "rules")).some((r: any) => ["SCAN_ON_PUSH", "CONTINUOUS_SCAN"].includes(r?.scanFrequency) && asArray(r?.repositoryFilters).some((f: any) => f?.filter === "*"));
                 if (!ok) report('Add a rule with scanFrequency SCAN_ON_PUSH or CONTINUOUS_SCAN and repositoryFilters [{ filter: "*", filterType: "WILDCARD" }].');
                 return;
             }
             // Stricter than the row: the flag is required even under registry ENHANCED scanning, where it is harmless (README).
-            if (known(get(props, "imageScanningConfiguration.scanOnPush"), "imageScanningConfiguration.scanOnPush") !== true) report("Set imageScanningConfiguration.scanOnPush to true.");
+            if (need(props, "imageScanningConfiguration.scanOnPush") !== true) report("Set imageScanningConfiguration.scanOnPush to true.");
         },
     }),
-    resourcePolicy({
+    resourcePolicyOf({
         name: "ecr-tag-immutability",
         description: "STO-10: ECR image tags are immutable (AWS FSBP ECR.2).",
+        controls: ["STO-10"],
         enforcementLevel: "mandatory",
-        types: [ECR_REPOSITORY],
+        of: EcrRepository,
         validate: ({ props }, report) => {
-            const m = known(props.imageTagMutability, "imageTagMutability");
-            if (m !== "IMMUTABLE") report(`imageTagMutability is ${m === undefined ? "absent (MUTABLE)" : JSON.stringify(m)}; set "IMMUTABLE" so a tag always names the same image.`);
+            const m = need(props, "imageTagMutability");
+            if (m !== "IMMUTABLE") report(`imageTagMutability is ${absent(m) ? "absent (MUTABLE)" : JSON.stringify(m)}; set "IMMUTABLE" so a tag always names the same image.`);
         },
     }),
-    resourcePolicy({
+    resourcePolicyOf({
         name: "ecr-encrypted-with-cmk",
         description: "STO-11: ECR repositories are encrypted with a customer-managed KMS key (AWS FSBP ECR.5; Config rule ecr-repository-cmk-encryption-enabled).",
+        controls: ["STO-11"],
         enforcementLevel: "mandatory",
-        types: [ECR_REPOSITORY],
+        of: EcrRepository,
         configSchema: schemaOf(["externalKmsKeyArns"]),
         validate: ({ props, config }, report) => {
-            const list = asArray(known(props.encryptionConfigurations, "encryptionConfigurations"));
+            const list = asArray(need(props, "encryptionConfigurations"));
             if (list.length === 0) report('Set encryptionConfigurations: [{ encryptionType: "KMS", kmsKey: <customer key ARN> }] (the default is AES256).');
             list.forEach((c: any, i: number) => {
                 if (c?.encryptionType !== "KMS") report(`encryptionConfigurations[${i}].encryptionType is ${JSON.stringify(c?.encryptionType)}; use "KMS".`);
-                else if (!isKmsReference(c?.kmsKey, config.externalKmsKeyArns)) report(`encryptionConfigurations[${i}].kmsKey is ${c?.kmsKey === undefined ? "absent (aws/ecr would be used)" : JSON.stringify(c.kmsKey)}; set a customer-managed KMS key.`);
+                else if (!isKmsReference(c?.kmsKey, config.externalKmsKeyArns)) report(`encryptionConfigurations[${i}].kmsKey is ${absent(c?.kmsKey) ? "absent (aws/ecr would be used)" : JSON.stringify(c.kmsKey)}; set a customer-managed KMS key.`);
             });
         },
     }),
     resourcePolicy({
         name: "ecr-no-public-access",
         description: "STO-12: ECR repositories are never public (exposure; no FSBP id).",
+        controls: ["STO-12"],
         enforcementLevel: "mandatory",
         types: ["aws:ecr/repositoryPolicy:RepositoryPolicy", "aws:ecrpublic/repository:Repository"],
         validate: ({ type, props }, report) => {
@@ -243,4 +331,5 @@ export const policies: Policy[] = [
             for (const s of publicAllowStatements(statements ?? [], ["aws:principalorgid"])) report(`Statement ${s.Sid ?? "(no Sid)"} allows Principal "*"; restrict it with aws:PrincipalOrgID or name the accounts.`);
         },
     }),
+    noCrossAccountWrite,
 ];

@@ -4,7 +4,7 @@ import { invalidKubernetesObjects } from "./support/k8s-schema";
 
 const ACCOUNT = "111122223333"; // the dev stack's allowed account
 const DEPLOYMENT = "kubernetes:apps/v1:Deployment";
-const INGRESS = "kubernetes:networking.k8s.io/v1:Ingress";
+const ROUTE = "kubernetes:gateway.networking.k8s.io/v1:HTTPRoute";
 const BUCKET = "aws:s3/bucket:Bucket";
 const DEV_APP = JSON.parse(readStackConfig("dev")["platform:app"]) as Record<string, unknown>;
 
@@ -19,7 +19,7 @@ const key = (c: Capture, purpose: string): string => c.one("aws:kms/key:Key", pu
 const secretArn = (c: Capture): string => c.one("aws:rds/instance:Instance").state.masterUserSecrets[0].secretArn;
 const issuer = (c: Capture): string => c.one("eks:index:Cluster").state.oidcIssuer;
 
-const podSpec = (c: Capture) => c.one(DEPLOYMENT).inputs.spec.template.spec;
+const podSpec = (c: Capture) => c.one(DEPLOYMENT, "app-deployment").inputs.spec.template.spec;
 const statements = (c: Capture) => JSON.parse(c.one("aws:iam/rolePolicy:RolePolicy", "irsa").inputs.policy).Statement;
 
 describe("app", function () {
@@ -108,7 +108,7 @@ describe("app", function () {
         });
 
         it("is the role the service account names, and the account's token is not mounted", () => {
-            const sa = dev.one("kubernetes:core/v1:ServiceAccount");
+            const sa = dev.one("kubernetes:core/v1:ServiceAccount", "app-sa");
             assert.equal(sa.inputs.metadata.annotations["eks.amazonaws.com/role-arn"], dev.one("aws:iam/role:Role", "irsa").state.arn);
             assert.equal(sa.inputs.automountServiceAccountToken, false);
             assert.equal(podSpec(dev).serviceAccountName, "shop-api");
@@ -166,11 +166,11 @@ describe("app", function () {
         it("spreads pods across zones", () => {
             const zone = podSpec(dev).topologySpreadConstraints.find((t: any) => t.topologyKey === "topology.kubernetes.io/zone");
             assert.equal(zone.maxSkew, 1);
-            assert.deepEqual(zone.labelSelector.matchLabels, dev.one(DEPLOYMENT).inputs.spec.selector.matchLabels);
+            assert.deepEqual(zone.labelSelector.matchLabels, dev.one(DEPLOYMENT, "app-deployment").inputs.spec.selector.matchLabels);
         });
 
         it("lives in the team namespace and opts in to traffic from the ingress controller", () => {
-            const deployment = dev.one(DEPLOYMENT);
+            const deployment = dev.one(DEPLOYMENT, "app-deployment");
             assert.equal(deployment.inputs.metadata.namespace, "payments");
             const allow = dev.ofType("kubernetes:networking.k8s.io/v1:NetworkPolicy").find((p) => p.inputs.metadata.namespace === "payments" && p.inputs.metadata.name === "allow-from-ingress")!;
             const podLabels = deployment.inputs.spec.template.metadata.labels;
@@ -210,7 +210,7 @@ describe("app", function () {
         });
 
         it("rolls the pods when the settings change", () => {
-            const checksum = (c: Capture) => c.one(DEPLOYMENT).inputs.spec.template.metadata.annotations["checksum/config"];
+            const checksum = (c: Capture) => c.one(DEPLOYMENT, "app-deployment").inputs.spec.template.metadata.annotations["checksum/config"];
             assert.match(checksum(dev), /^[0-9a-f]{64}$/);
             assert.notEqual(checksum(dev), checksum(withBucketAccess));
         });
@@ -221,26 +221,26 @@ describe("app", function () {
     });
 
     describe("exposure", () => {
-        it("serves the app host over TLS through nginx and forces the HTTPS redirect", () => {
-            const ingress = dev.one(INGRESS).inputs;
-            assert.equal(ingress.spec.ingressClassName, "nginx");
-            assert.equal(ingress.metadata.annotations["nginx.ingress.kubernetes.io/ssl-redirect"], "true");
-            assert.equal(ingress.metadata.annotations["nginx.ingress.kubernetes.io/force-ssl-redirect"], "true");
-            assert.deepEqual(ingress.spec.tls, [{ hosts: ["app.dev.shop.example.com"], secretName: "shop-api-tls" }]);
-            assert.deepEqual(ingress.spec.rules.map((r: any) => r.host), ["app.dev.shop.example.com"]);
-            assert.deepEqual(ingress.spec.rules[0].http.paths[0].backend.service, { name: "shop-api", port: { name: "http" } });
+        it("routes the app host to its Service through the platform Gateway, from the team namespace", () => {
+            const route = dev.one(ROUTE).inputs;
+            assert.equal(route.metadata.namespace, "payments");
+            assert.deepEqual(route.spec.parentRefs, [{ group: "gateway.networking.k8s.io", kind: "Gateway", name: "public", namespace: "nginx-gateway" }]);
+            assert.deepEqual(route.spec.hostnames, ["app.dev.shop.example.com"]);
+            assert.deepEqual(route.spec.rules[0].backendRefs, [{ name: "shop-api", port: 80 }]);
+            assert.equal(dev.ofType("kubernetes:networking.k8s.io/v1:Ingress").length, 0, "no Ingress: nothing serves the class any more");
         });
 
-        it("covers every configured host with the TLS section", () => {
-            const ingress = prod.one(INGRESS).inputs.spec;
-            assert.deepEqual(ingress.tls[0].hosts, ["app.shop.example.com", "www.shop.example.com"]);
-            assert.deepEqual(ingress.rules.map((r: any) => r.host), ingress.tls[0].hosts);
+        it("serves every configured host, each on a listener of the team that admits only its namespace", () => {
+            const route = prod.one(ROUTE).inputs.spec;
             const cert = prod.one("aws:acm/certificate:Certificate").inputs;
-            assert.deepEqual(ingress.tls[0].hosts, [cert.domainName, ...cert.subjectAlternativeNames], "the hosts the edge tier's certificate and records serve");
+            assert.deepEqual(route.hostnames, [cert.domainName, ...cert.subjectAlternativeNames], "the hosts the edge tier's certificate and records serve");
+            const listeners = prod.one("kubernetes:gateway.networking.k8s.io/v1:Gateway").inputs.spec.listeners.filter((l: any) => l.hostname);
+            assert.deepEqual(listeners.map((l: any) => l.hostname), route.hostnames);
+            for (const l of listeners) assert.deepEqual(l.allowedRoutes.namespaces.selector.matchLabels, { "kubernetes.io/metadata.name": "payments" });
         });
 
         it("keeps the Service internal", () => {
-            const svc = dev.one("kubernetes:core/v1:Service").inputs.spec;
+            const svc = dev.one("kubernetes:core/v1:Service", "app-service").inputs.spec;
             assert.equal(svc.type, "ClusterIP");
             assert.deepEqual(svc.ports, [{ name: "http", port: 80, targetPort: "http", protocol: "TCP" }]);
         });
@@ -295,7 +295,7 @@ describe("app", function () {
 
     it("produces Kubernetes objects that validate against the Kubernetes schemas", () => {
         const objects = dev.resources.filter((r) => r.type.startsWith("kubernetes:") && r.parent.includes("platform:app:App"));
-        assert.deepEqual(objects.map((r) => r.type.split(":")[2]).sort(), ["ConfigMap", "Deployment", "HorizontalPodAutoscaler", "Ingress", "NetworkPolicy", "PodDisruptionBudget", "Service", "ServiceAccount"]);
+        assert.deepEqual(objects.map((r) => r.type.split(":")[2]).sort(), ["ConfigMap", "Deployment", "HTTPRoute", "HorizontalPodAutoscaler", "NetworkPolicy", "PodDisruptionBudget", "Service", "ServiceAccount"]);
         // Every full Kubernetes object the program declares: the team namespaces' and the cluster tier's too.
         assert.deepEqual(invalidKubernetesObjects(dev.resources), []);
         assert.ok(dev.resources.filter((r) => r.type === "kubernetes:storage.k8s.io/v1:StorageClass").length > 0, "the cluster tier's StorageClass is among the validated objects");

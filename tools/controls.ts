@@ -1,9 +1,10 @@
 import * as fs from "fs";
 import * as path from "path";
+import { POLICY_MODULES } from "../lib/contract";
 
 /**
  * `npm run controls`: the control → policy → enforcement → tests table, generated from the pack's code.
- * Control ids come from each policy's description; tests are the policy/test files that name the policy;
+ * Control ids come from each policy's typed `controls` field; tests are the policy/test files that name the policy;
  * catalogue rows (CONTROLS.md) with no policy are listed with the reason the pack README gives.
  * Flags: --json (machine-readable), --catalogue <path> (default: ../shared/CONTROLS.md, then docs/CONTROLS.md).
  */
@@ -11,20 +12,21 @@ import * as path from "path";
 interface PolicyLike {
     name: string;
     description: string;
+    controls?: readonly string[];
     enforcementLevel?: string;
     validateStack?: unknown;
 }
 
 const ROOT = path.resolve(__dirname, "..");
 const PACK = path.join(ROOT, "policy");
-const MODULES = ["network", "edge", "cluster", "kubernetes", "data", "storage", "keys", "logging", "stack"];
-const ID = /\b(NET|EDGE|EKS|K8S|RDS|STO|KMS|LOG|STK|BAK)-(\d{2}|[A-Z]+)\b/g;
+const MODULES = POLICY_MODULES;
 
 function loadPolicies(): { module: string; policy: PolicyLike }[] {
     const out: { module: string; policy: PolicyLike }[] = [];
     for (const m of MODULES) {
-        const file = path.join(PACK, `${m}.ts`);
-        if (!fs.existsSync(file)) continue;
+        // A module is a file (`edge.ts`) or a folder by topic (`kubernetes/index.ts`).
+        const file = [path.join(PACK, `${m}.ts`), path.join(PACK, m, "index.ts")].find((f) => fs.existsSync(f));
+        if (file === undefined) continue;
         // The modules only build policy objects; index.ts (which starts the gRPC server) is never loaded.
         const mod = require(file) as { policies?: PolicyLike[] };
         for (const policy of mod.policies ?? []) out.push({ module: m, policy });
@@ -53,9 +55,20 @@ function findCatalogue(argv: string[]): string | undefined {
     return candidates.find((c): c is string => !!c && fs.existsSync(c));
 }
 
-function readCatalogue(file: string): CatalogueRow[] {
+/** The pack's own catalogue: the rows under this heading of policy/README.md (new ids continuing each domain). */
+const PACK_CATALOGUE_HEADING = "## Controls added";
+
+/** Catalogue rows of `file`; with `heading`, only the table under that `## ` heading. */
+function readCatalogue(file: string, heading?: string): CatalogueRow[] {
     const rows: CatalogueRow[] = [];
-    for (const line of fs.readFileSync(file, "utf8").split("\n")) {
+    let lines = fs.readFileSync(file, "utf8").split("\n");
+    if (heading) {
+        const start = lines.findIndex((l) => l.startsWith(heading));
+        if (start < 0) return [];
+        const end = lines.findIndex((l, i) => i > start && l.startsWith("## "));
+        lines = lines.slice(start + 1, end < 0 ? undefined : end);
+    }
+    for (const line of lines) {
         const m = /^\|\s*([A-Z0-9]+-\d{2})\s*\|\s*`([a-z0-9-]+)`\s*\|(.*)$/.exec(line);
         if (!m) continue;
         const cells = m[3].split("|").map((c) => c.trim());
@@ -84,22 +97,26 @@ function main(argv: string[]): void {
     const policies = loadPolicies();
     const tests = testFiles();
     const rows = policies.flatMap(({ module, policy }) => {
-        const ids = [...new Set([...policy.description.matchAll(ID)].map((m) => m[0]))];
+        const ids = [...new Set(policy.controls ?? [])];
         const mentioned = tests.filter((t) => t.text.includes(`"${policy.name}"`)).map((t) => t.file);
         return (ids.length ? ids : ["(none)"]).map((id) => ({ id, policy: policy.name, module, kind: policy.validateStack ? "stack" : "resource", enforcement: policy.enforcementLevel ?? "advisory", tests: mentioned }));
     });
     rows.sort((a, b) => a.id.localeCompare(b.id, "en", { numeric: true }) || a.policy.localeCompare(b.policy));
 
     const cataloguePath = findCatalogue(argv);
-    const catalogue = cataloguePath ? readCatalogue(cataloguePath) : [];
+    const packCataloguePath = path.join(PACK, "README.md");
+    // Both catalogues: the shared one (read-only) and the pack's own rows in policy/README.md.
+    const catalogue = [...(cataloguePath ? readCatalogue(cataloguePath) : []), ...(fs.existsSync(packCataloguePath) ? readCatalogue(packCataloguePath, PACK_CATALOGUE_HEADING) : [])];
+    const packRows = fs.existsSync(packCataloguePath) ? readCatalogue(packCataloguePath, PACK_CATALOGUE_HEADING).length : 0;
     const covered = new Set(rows.map((r) => r.id));
     const missing = catalogue.filter((c) => !covered.has(c.id));
     const renamed = catalogue.filter((c) => covered.has(c.id) && !rows.some((r) => r.id === c.id && r.policy === c.policy));
     const untested = rows.filter((r) => r.tests.length === 0);
+    const uncatalogued = [...covered].filter((id) => id !== "(none)" && !catalogue.some((c) => c.id === id));
     const reasons = readmeReasons();
 
     if (argv.includes("--json")) {
-        console.log(JSON.stringify({ controls: rows, missing: missing.map((m) => ({ ...m, reason: reasons.get(m.id) })), renamed, untested: untested.map((u) => u.policy) }, null, 2));
+        console.log(JSON.stringify({ controls: rows, missing: missing.map((m) => ({ ...m, reason: reasons.get(m.id) })), renamed, uncatalogued, untested: untested.map((u) => u.policy) }, null, 2));
         return;
     }
     const w = { id: 10, policy: 44, kind: 9, enf: 10 };
@@ -108,13 +125,13 @@ function main(argv: string[]): void {
     for (const r of rows) console.log(`${pad(r.id, w.id)} ${pad(r.policy, w.policy)} ${pad(r.kind, w.kind)} ${pad(r.enforcement, w.enf)} ${r.tests.join(", ") || "NONE"}`);
     console.log("");
     console.log(`${new Set(policies.map((p) => p.policy.name)).size} policies in ${new Set(policies.map((p) => p.module)).size} modules cover ${covered.size} control ids.`);
-    if (!cataloguePath) {
-        console.log("Catalogue CONTROLS.md not found (looked in ../shared, docs/, policy/); pass --catalogue <path> to list uncovered rows.");
-        return;
-    }
-    console.log(`Catalogue ${path.relative(ROOT, cataloguePath)}: ${catalogue.length} rows, ${catalogue.length - missing.length} covered, ${missing.length} without a policy.`);
+    if (!cataloguePath) console.log("Catalogue CONTROLS.md not found (looked in ../shared, docs/, policy/); pass --catalogue <path> to list its uncovered rows.");
+    else console.log(`Catalogue ${path.relative(ROOT, cataloguePath)}: ${catalogue.length - packRows} rows.`);
+    console.log(`Catalogue policy/README.md (${PACK_CATALOGUE_HEADING.slice(3)}): ${packRows} rows.`);
+    console.log(`Both: ${catalogue.length} rows, ${catalogue.length - missing.length} covered, ${missing.length} without a policy.`);
     for (const m of missing) console.log(`  - ${m.id} ${m.policy} (${m.enforcement}): ${reasons.get(m.id) ?? "no reason recorded in policy/README.md"}`);
     for (const r of renamed) console.log(`  ~ ${r.id} is covered under a different policy name than the catalogue's ${r.policy}`);
+    if (cataloguePath && uncatalogued.length) console.log(`Control ids in the code but in neither catalogue: ${uncatalogued.join(", ")}`);
     if (untested.length) console.log(`Policies no test names: ${[...new Set(untested.map((u) => u.policy))].join(", ")}`);
 }
 

@@ -12,12 +12,18 @@ export { ADMIN_POLICY, DEPLOYER_GROUP, PREVIEW_GROUP, PREVIEW_READER_ROLE, PREVI
 export { STORAGE_CLASS } from "./addons";
 export { CONTROL_PLANE_LOG_TYPES, withoutCreatorAdmin } from "./control-plane";
 export { amiTypeFor } from "./nodes";
-export { INGRESS_CHART, INGRESS_NAMESPACE, INGRESS_ROFS_EXEMPTION, ingressValues } from "../ingress";
+export { INGRESS_NAMESPACE } from "../ingress";
 
 export interface ClusterArgs {
     vpcId: pulumi.Input<string>;
-    /** The VPC CIDR: ingress-nginx trusts X-Forwarded-For only from here (the ALB and the nodes live inside it). */
+    /** The VPC CIDR: the ingress controller trusts X-Forwarded-For only from here (the ALB lives inside it). */
     vpcCidr: string;
+    /** The subnets the ALB lives in: the only source the ingress data plane admits (NetworkPolicy). */
+    albSubnetCidrs: string[];
+    /** The private subnets' CIDRs (nodes, control-plane ENIs): kubelet probes and API server egress. Default is `[vpcCidr]`. */
+    privateSubnetCidrs?: string[];
+    /** Team namespace → the hostnames its HTTPRoutes may serve on the shared Gateway. Default is `{}`. */
+    teamHosts?: Record<string, string[]>;
     /** Control-plane ENIs and every node go here; no public subnet is ever handed to the cluster (STK-02). */
     privateSubnetIds: pulumi.Input<string>[];
     /** Used to address the ECR pull-through cache the platform images come from (K8S-11). */
@@ -45,7 +51,9 @@ export interface ClusterArgs {
     nodeGroups: NodeGroupConfig[];
     albSecurityGroupId: pulumi.Input<string>;
     targetGroupArn: pulumi.Input<string>;
+    /** HTTPS node port of the ingress data plane; its health node port is the next one. */
     ingressNodePort: number;
+    /** NGINX data-plane replicas. */
     ingressReplicas: number;
     /** Pulumi `protect` + EKS deletion protection on the cluster and its log group; Retain for EBS volumes. */
     protect: boolean;
@@ -68,6 +76,8 @@ export class Cluster extends pulumi.ComponentResource {
     public readonly oidcProviderArn: pulumi.Output<string>;
     public readonly oidcProviderUrl: pulumi.Output<string>;
     public readonly ingressNamespace: string;
+    /** The shared Gateway teams' HTTPRoutes attach to. */
+    public readonly gateway: { name: string; namespace: string };
 
     constructor(name: string, args: ClusterArgs, opts?: pulumi.ComponentResourceOptions) {
         super("platform:cluster:Cluster", name, {}, opts);
@@ -91,12 +101,26 @@ export class Cluster extends pulumi.ComponentResource {
         storageClasses(name, args, { parent: this, provider: this.provider });
         if ((args.previewRoleArns ?? []).length > 0) previewReader(name, { parent: this, provider: this.provider });
 
+        const privateCidrs = args.privateSubnetCidrs ?? [args.vpcCidr];
         const ingress = new IngressController(
             `${name}-ingress`,
-            { provider: this.provider, vpcCidr: args.vpcCidr, serviceCidr: args.serviceCidr, nodePort: args.ingressNodePort, replicas: args.ingressReplicas, registry, dependsOn: nodeGroups },
+            {
+                provider: this.provider,
+                registry,
+                albSubnetCidrs: args.albSubnetCidrs,
+                nodeSubnetCidrs: privateCidrs,
+                // kubernetes.default (Service CIDR) is DNAT'ed to the control-plane ENIs in the private subnets.
+                apiServerCidrs: [args.serviceCidr, ...privateCidrs],
+                vpcCidr: args.vpcCidr,
+                teamHosts: args.teamHosts,
+                nodePort: args.ingressNodePort,
+                replicas: args.ingressReplicas,
+                dependsOn: nodeGroups,
+            },
             { parent: this },
         );
         this.ingressNamespace = ingress.namespace;
+        this.gateway = ingress.gateway;
 
         this.registerOutputs({
             clusterName: this.clusterName,

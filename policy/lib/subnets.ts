@@ -1,5 +1,7 @@
 import { PolicyResource } from "@pulumi/policy";
-import { asArray, isUnknown } from "./common";
+import { TYPES } from "../../lib/contract";
+import { isUnknown } from "./unknowns";
+import { asArray } from "./values";
 import { identities, ofTypes, props, referrers, resolveAll, resolveOne } from "./graph";
 
 /**
@@ -8,8 +10,9 @@ import { identities, ofTypes, props, referrers, resolveAll, resolveOne } from ".
  * whatever the destination.
  */
 
-export const SUBNET = "aws:ec2/subnet:Subnet";
-export const VPC = "aws:ec2/vpc:Vpc";
+export const SUBNET = TYPES.subnet;
+export const VPC = TYPES.vpc;
+export const DEFAULT_VPC = "aws:ec2/defaultVpc:DefaultVpc";
 export const ROUTE_TABLE = "aws:ec2/routeTable:RouteTable";
 export const DEFAULT_ROUTE_TABLE = "aws:ec2/defaultRouteTable:DefaultRouteTable";
 export const ROUTE = "aws:ec2/route:Route";

@@ -2,7 +2,7 @@ import * as assert from "assert";
 import * as fs from "fs";
 import * as path from "path";
 import { Pack, ResourceInput, startPack } from "../../tools/lib/analyzer";
-import { UNKNOWN } from "../lib/common";
+import { UNKNOWN } from "../lib/unknowns";
 
 /**
  * Integration: the pack started exactly as the Pulumi CLI starts it (run-policy-pack, ts-node with
@@ -32,7 +32,7 @@ describe("policy pack over the analyzer gRPC protocol", function () {
         const names = info.policies.map((p) => p.name);
         assert.strictEqual(new Set(names).size, names.length, "policy names are unique");
         for (const name of ["subnet-no-auto-public-ip", "alb-http-redirects-to-https", "rds-not-publicly-accessible", "s3-sse-kms-required", "kms-key-rotation-enabled", "rds-private-subnets-only", "kms-referenced-keys-rotate"]) assert.ok(names.includes(name), name);
-        for (const p of info.policies) assert.match(p.description, /\b(NET|EDGE|EKS|K8S|RDS|STO|KMS|LOG|STK|BAK)-(\d{2}|[A-Z]+)\b/, `${p.name} names its control`);
+        for (const p of info.policies) assert.match(p.description, /\b(IAM|NET|EDGE|EKS|K8S|RDS|STO|KMS|LOG|STK|BAK)-(\d{2}|[A-Z]+)\b/, `${p.name} names its control`);
         const tls = info.policies.find((p) => p.name === "alb-https-listener-tls-policy")!;
         assert.deepStrictEqual(tls.configSchema?.properties.allowedTlsPolicies.default, ["ELBSecurityPolicy-TLS13-1-2-2021-06", "ELBSecurityPolicy-TLS13-1-2-Res-2021-06", "ELBSecurityPolicy-TLS13-1-3-2021-06"]);
         assert.strictEqual(info.policies.find((p) => p.name === "rds-private-subnets-only")!.policyType, "stack");
@@ -71,7 +71,20 @@ describe("policy pack over the analyzer gRPC protocol", function () {
         const unknown = await pack.analyze({ type: "aws:rds/instance:Instance", name: "db", props: { storageEncrypted: true, kmsKeyId: UNKNOWN, dbSubnetGroupName: UNKNOWN, publiclyAccessible: false } });
         assert.deepStrictEqual(unknown.diagnostics.filter((x) => x.enforcementLevel === "mandatory" && x.policyName === "rds-storage-encrypted-with-cmk"), []);
         const malformed = await pack.analyze({ type: "aws:ec2/securityGroup:SecurityGroup", name: "sg", props: { ingress: "not-a-list", egress: { x: 1 } } });
-        assert.ok(Array.isArray(malformed.diagnostics));
+        // Nothing readable is open to the world: no verdict, and the security-group policies still ran (they are applicable).
+        assert.deepStrictEqual(malformed.diagnostics, []);
+        const notApplicable = malformed.notApplicable.map((n) => n.policyName);
+        for (const name of ["sg-no-public-admin-ports", "sg-public-ingress-only-https"]) assert.ok(!notApplicable.includes(name), `${name} must judge security groups`);
+        // Junk entries beside a readable rule do not hide the readable rule's violations.
+        const mixed = await pack.analyze({ type: "aws:ec2/securityGroup:SecurityGroup", name: "sg", props: { ingress: [{ protocol: "tcp", fromPort: 22, toPort: 22, cidrBlocks: "0.0.0.0/0" }, 7, null], egress: { x: 1 } } });
+        assert.deepStrictEqual(
+            mixed.diagnostics.map((d) => [d.policyName, d.enforcementLevel]).sort(),
+            [
+                ["sg-no-public-admin-ports", "mandatory"],
+                ["sg-public-ingress-only-https", "mandatory"],
+            ],
+        );
+        assert.match(mixed.diagnostics.find((d) => d.policyName === "sg-no-public-admin-ports")!.message, /ingress\[0\]: 0\.0\.0\.0\/0 may reach admin port 22/);
         const policy = await pack.analyze({ type: "aws:s3/bucketPolicy:BucketPolicy", name: "p", props: { policy: "{broken" } });
         assert.match(policy.diagnostics.find((x) => x.policyName === "s3-bucket-policy-tls-only")!.message, /not valid JSON/);
     });

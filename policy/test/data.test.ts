@@ -1,5 +1,5 @@
 import { ResourceValidationPolicy } from "@pulumi/policy";
-import { UNKNOWN } from "../lib/common";
+import { UNKNOWN } from "../lib/unknowns";
 import { policies } from "../data";
 import { policies as logging } from "../logging";
 import { Case, checkCase, checkUnknownsNeverBlock, policyNamed } from "./support";
@@ -64,11 +64,6 @@ const table: Record<string, Case[]> = {
         { it: "rejects a cluster without a managed password", type: CLUSTER, props: { ...good, manageMasterUserPassword: undefined }, rejects: /manageMasterUserPassword/ },
         { it: "rejects the secret under the AWS-managed key", type: DB, props: { ...good, masterUserSecretKmsKeyId: undefined }, rejects: /masterUserSecretKmsKeyId is absent/ },
         { it: "passes an RDS-managed secret under a customer key", type: DB, props: good },
-    ],
-    "rds-multi-az": [
-        { it: "flags a single-AZ database", type: DB, props: { ...good, multiAz: false }, rejects: /multiAz/ },
-        { it: "blocks it in prod", type: DB, props: { ...good, multiAz: false }, config: { enforcementLevel: "mandatory" }, rejects: /multiAz/ },
-        { it: "passes Multi-AZ", type: DB, props: good },
     ],
     "backup-vault-encrypted-with-cmk": [
         { it: "rejects a vault on the AWS-managed key", type: "aws:backup/vault:Vault", props: { name: "v" }, rejects: /aws\/backup/ },

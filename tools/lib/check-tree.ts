@@ -1,4 +1,4 @@
-import type { CapturedResource } from "../../test/support/harness";
+import type { CapturedResource } from "../../lib/engine";
 import { Style } from "./check-term";
 
 /** The resource tree of a checked stack, grouped by component (tier), as compact text for terminals and CI logs. */
