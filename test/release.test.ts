@@ -79,7 +79,7 @@ describe("releases live in git", function () {
         const r = release(dir, env, "--image-tag", "1.4.3", "--config-only");
         assert.equal(r.status, 0, r.output);
         assert.match(r.output, /working copy only: merge the release to main to keep it/);
-        assert.match(fs.readFileSync(path.join(dir, "Pulumi.dev.yaml"), "utf8"), new RegExp(`imageTag: "1\.4\.3@${DIGEST}"`));
+        assert.match(fs.readFileSync(path.join(dir, "Pulumi.dev.yaml"), "utf8"), new RegExp(`imageTag: "1\\.4\\.3@${DIGEST}"`));
         const head = spawnSync("git", ["log", "--format=%s", "-1"], { cwd: dir, encoding: "utf8" }).stdout.trim();
         assert.equal(head, "init");
     });
