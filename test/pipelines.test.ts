@@ -495,9 +495,10 @@ describe("scripts/drift-issue.sh: drift is visible", () => {
     it("opens one issue labelled drift, with the preview and the run", () => {
         const { r, calls } = withFakeGh("");
         assert.equal(r.status, 0, r.output);
-        const create = calls.find((c) => c.startsWith("issue create"))!;
-        assert.match(create, /--title Drift: stack prod differs from main --label drift/);
-        assert.match(create, /cluster-sg/);
+        const log = calls.join("\n");
+        const create = log.slice(log.indexOf("issue create"));
+        assert.match(create, /^issue create --title Drift: stack prod differs from main --label drift --body /);
+        assert.match(create, /cluster-sg \[diff: ~ingress\]/, "the body carries the preview");
         assert.match(create, /actions\/runs\/42/);
     });
 
