@@ -267,6 +267,11 @@ describe("delivery pipelines: GitHub rules", () => {
         assert.equal(byId("deploy.yml", "prod-preview").if, "needs.route.outputs.prod-phase != 'foundation'");
         assert.match(byId("drift.yml", "prod").if, /prod-phase != 'foundation'/);
         assert.match(byId("pull-request.yml", "preview-dev").if, /needs\.changes\.outputs\.dev-phase != 'foundation'/);
+        // A failed drift run is visible: a failing job, and an issue written by a GitHub-hosted job.
+        const report = byId("drift.yml", "report");
+        assert.deepEqual([report.needs, report.if, report.permissions.issues], [["dev", "prod"], "failure()", "write"]);
+        assert.match(report.steps.map((s: any) => s.run ?? "").join("\n"), /drift-issue\.sh dev drift-dev\.txt[\s\S]*drift-issue\.sh prod drift-prod\.txt/);
+        for (const id of ["dev", "prod"]) assert.match(byId("drift.yml", id).steps.map((s: any) => s.run ?? "").join("\n"), new RegExp(`preview --stack ${id} --refresh --expect-no-changes`));
         const phase = run("bash", ["scripts/stack-phase.sh", "dev"]);
         assert.equal(phase.stdout.trim(), "full");
         assert.equal(run("bash", ["scripts/stack-phase.sh", "../x"]).status, 64);
@@ -469,5 +474,38 @@ describe("YAML and JSON lint (eslint-plugin-yml and @eslint/json, inside `npm ru
     it("fails a duplicate key in the pack config JSON", async () => {
         const r = await lint("policy/config/dev.json", '{ "all": "mandatory", "all": "advisory" }\n');
         assert.match(r.join("\n"), /json\/no-duplicate-keys/);
+    });
+});
+
+describe("scripts/drift-issue.sh: drift is visible", () => {
+    /** A fake `gh` that logs its arguments and answers `issue list` with EXISTING (an issue number or nothing). */
+    function withFakeGh(existing: string) {
+        const dir = scratch({
+            "bin/gh": `#!/usr/bin/env bash\necho "$*" >>"${"$"}{GH_LOG}"\nif [[ "$1 $2" == "issue list" ]]; then printf '%s' "${existing}"; fi\n`,
+            "out.txt": "~ aws:ec2/securityGroup:SecurityGroup cluster-sg [diff: ~ingress]\n",
+        });
+        fs.chmodSync(path.join(dir, "bin/gh"), 0o755);
+        const log = path.join(dir, "gh.log");
+        const r = run("bash", ["scripts/drift-issue.sh", "prod", path.join(dir, "out.txt")], {
+            env: { PATH: `${path.join(dir, "bin")}:${process.env.PATH}`, GH_LOG: log, GITHUB_REPOSITORY: "acme/aws-platform", GITHUB_RUN_ID: "42" },
+        });
+        return { r, calls: fs.readFileSync(log, "utf8").trim().split("\n") };
+    }
+
+    it("opens one issue labelled drift, with the preview and the run", () => {
+        const { r, calls } = withFakeGh("");
+        assert.equal(r.status, 0, r.output);
+        const log = calls.join("\n");
+        const create = log.slice(log.indexOf("issue create"));
+        assert.match(create, /^issue create --title Drift: stack prod differs from main --label drift --body /);
+        assert.match(create, /cluster-sg \[diff: ~ingress\]/, "the body carries the preview");
+        assert.match(create, /actions\/runs\/42/);
+    });
+
+    it("comments on the open drift issue instead of opening another", () => {
+        const { r, calls } = withFakeGh("17");
+        assert.equal(r.status, 0, r.output);
+        assert.ok(calls.some((c) => c.startsWith("issue comment 17 ")), calls.join("\n"));
+        assert.ok(!calls.some((c) => c.startsWith("issue create")));
     });
 });
