@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
+import { eksVersionAtLeast, MIN_EKS_VERSION } from "./lib/contract";
 
 /** The config namespace of every key this program reads (`platform:<key>` in Pulumi.<stack>.yaml). */
 export const CONFIG_NAMESPACE = "platform";
@@ -8,8 +9,10 @@ export const CONFIG_NAMESPACE = "platform";
 
 const HOSTNAME = /^(?=.{1,253}$)(?!-)[a-z0-9-]{1,63}(?<!-)(\.(?!-)[a-z0-9-]{1,63}(?<!-))+$/;
 const LABEL = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
-const EC2_INSTANCE_TYPE = /^[a-z][a-z0-9-]*\d[a-z0-9-]*\.(nano|micro|small|medium|large|metal|\d{0,2}xlarge)$/;
-const RDS_INSTANCE_CLASS = /^db\.[a-z][a-z0-9-]*\d[a-z0-9-]*\.(micro|small|medium|large|\d{0,2}xlarge)$/;
+// "a digit before the dot" is a lookahead: `[a-z0-9-]*\d[a-z0-9-]*` backtracks quadratically, and a
+// 50,000-character value took 17-30 s to reject (found by test/config.fuzz.test.ts).
+const EC2_INSTANCE_TYPE = /^[a-z](?=[a-z0-9-]*\d)[a-z0-9-]*\.(nano|micro|small|medium|large|metal|\d{0,2}xlarge)$/;
+const RDS_INSTANCE_CLASS = /^db\.[a-z](?=[a-z0-9-]*\d)[a-z0-9-]*\.(micro|small|medium|large|\d{0,2}xlarge)$/;
 const IAM_ROLE_ARN = /^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]+$/;
 const K8S_QUANTITY = /^\d+(\.\d+)?(m|Ki|Mi|Gi|Ti|k|M|G|T)?$/;
 
@@ -102,6 +105,41 @@ const cidr = (minPrefix: number, maxPrefix: number) =>
         else if (c.prefix < minPrefix || c.prefix > maxPrefix)
             ctx.addIssue({ code: z.ZodIssueCode.custom, message: `must have a prefix between /${minPrefix} and /${maxPrefix}` });
     });
+
+// ---------------------------------------------------------------- cost assumptions (read only by `npm run check`'s estimate)
+
+/**
+ * Usage the offline cost estimate assumes (tools/lib/cost.ts): what a price table cannot know from the
+ * resources alone. Every value has a default, and the estimate prints the values it used beside the total.
+ */
+const amount = (max: number) =>
+    z.preprocess(
+        (v) => (typeof v === "string" && v.trim() !== "" && !Number.isNaN(Number(v)) ? Number(v) : v),
+        z.number({ invalid_type_error: "must be a number" }).min(0, `must be between 0 and ${max}`).max(max, `must be between 0 and ${max}`),
+    );
+const costAssumptions = z
+    .object({
+        /** GB a month through all NAT gateways together (billed per GB processed). */
+        natGbProcessedPerMonth: amount(10_000_000).default(100),
+        /** Average load balancer capacity units (LCU) per hour of each ALB. */
+        albLcuPerHour: amount(100_000).default(1),
+        /** Million requests a month inspected by each WAF web ACL. */
+        wafMillionRequestsPerMonth: amount(1_000_000).default(10),
+        /** Million DNS queries a month answered by each hosted zone. */
+        route53MillionQueriesPerMonth: amount(1_000_000).default(1),
+        /** GB a month ingested by each CloudWatch log group; storage follows from its retention. */
+        logGbPerGroupPerMonth: amount(1_000_000).default(5),
+        /** GB stored in each S3 bucket. */
+        s3GbPerBucket: amount(10_000_000).default(50),
+        /** GB of images stored per ECR repository (and per pull-through cache rule). */
+        ecrGbPerRepository: amount(1_000_000).default(10),
+        /** GB a month sent to the internet by the whole stack (the free allowance is deducted). */
+        dataTransferOutGbPerMonth: amount(10_000_000).default(500),
+        /** Percent of the database's storage that changes per day, which sizes backups beyond the free allowance. */
+        rdsDailyChangePercent: amount(100).default(5),
+    })
+    .strict()
+    .default({});
 
 // ---------------------------------------------------------------- the schema
 
@@ -218,8 +256,8 @@ const schema = z
             .default({}),
         cluster: z
             .object({
-                // 1.31 is the pack's minEksVersion (EKS-04), and the app's preStop sleep hook needs 1.30+.
-                version: z.string().regex(/^1\.(3[1-9]|[4-9]\d)$/, "must be a supported EKS version from 1.31, as a quoted string such as \"1.31\""),
+                // MIN_EKS_VERSION is the pack's minEksVersion default (EKS-04); the app's preStop sleep hook needs 1.30+.
+                version: z.string().refine((v) => /^\d+\.\d+$/.test(v) && eksVersionAtLeast(v, MIN_EKS_VERSION), `must be a supported EKS version from ${MIN_EKS_VERSION}, as a quoted string such as "${MIN_EKS_VERSION}"`),
                 /** Public API endpoint (restricted to publicAccessCidrs); keep false outside sandboxes. */
                 publicEndpoint: bool().default(false),
                 publicAccessCidrs: z.array(cidr(8, 32).refine((v) => v !== "0.0.0.0/0", "must not include 0.0.0.0/0")).default([]),
@@ -228,8 +266,8 @@ const schema = z
                 viewerRoleArns: z.array(z.string().regex(IAM_ROLE_ARN, "must be IAM role ARNs")).default([]),
                 nodeGroups: z.array(nodeGroup).min(1, "must define at least one node group"),
                 ingressReplicas: between(1, 20).default(2),
-                /** Node port ingress-nginx's HTTPS listener is exposed on; the ALB target group points here. */
-                ingressNodePort: between(30000, 32767).default(30443),
+                /** Node port of the ingress data plane's HTTPS listener (the ALB target group points here); the next port is its health check. */
+                ingressNodePort: between(30000, 32766).default(30443),
             })
             .strict()
             .superRefine((c, ctx) => {
@@ -310,6 +348,7 @@ const schema = z
                 if (d.maxAllocatedStorageGb < d.allocatedStorageGb)
                     ctx.addIssue({ code: z.ZodIssueCode.custom, path: ["maxAllocatedStorageGb"], message: `must be at least allocatedStorageGb (${d.allocatedStorageGb})` });
             }),
+        costAssumptions,
     })
     .strict()
     .superRefine((c, ctx) => {
@@ -403,11 +442,28 @@ export function configAdvisories(c: PlatformConfig): string[] {
 }
 
 export type PlatformConfig = z.infer<typeof schema>;
+
+/**
+ * One line for `npm run check`: the stack's phase and what a first deploy of this config needs outside
+ * the program (docs/first-deploy.md walks through each).
+ */
+export function firstDeploySummary(c: PlatformConfig): string {
+    const next = c.phase === "foundation" ? "next: set platform:phase to full and deploy from the runner" : "all tiers";
+    const needs: string[] = [];
+    if (c.createZone) needs.push(`delegate ${c.domain} to the name servers in the stack output nameServers (NS record in the parent zone)`);
+    else if (c.hostedZoneId) needs.push(`Route53 zone ${c.hostedZoneId} holding ${c.domain}`);
+    else needs.push(`an existing public Route53 zone named ${c.domain} in the account`);
+    if (!c.createAutoScalingServiceLinkedRole) needs.push("AWSServiceRoleForAutoScaling in the account (else set platform:createAutoScalingServiceLinkedRole)");
+    needs.push(`the CI roles ${[...c.pipeline.deployerRoleArns, ...c.pipeline.previewRoleArns].map((a) => a.split("/").pop()).join(", ")} (bootstrap/)`);
+    needs.push(c.app.imageTag ? `image ${c.app.name}:${c.app.imageTag} in ECR` : `no app workload until an image is released (push to ECR, then scripts/release.sh)`);
+    return `Phase ${c.phase} (${next}) · first deploy needs: ${needs.join("; ")}`;
+}
 export type NodeGroupConfig = PlatformConfig["cluster"]["nodeGroups"][number];
 export type TeamConfig = PlatformConfig["teams"][number];
+export type CostAssumptions = PlatformConfig["costAssumptions"];
 
 /** Keys that hold objects or lists (JSON in Pulumi's config); every other key is a scalar string. */
-export const STRUCTURED_KEYS = new Set(["edge", "cluster", "teams", "app", "database", "pipeline"]);
+export const STRUCTURED_KEYS = new Set(["edge", "cluster", "teams", "app", "database", "pipeline", "costAssumptions"]);
 
 /** A config error: the user's, not the program's. `check` exits 2 on it. */
 export class ConfigError extends Error {
@@ -436,20 +492,25 @@ function describe(v: unknown): string {
 export function validateConfig<S extends z.ZodTypeAny>(schema: S, namespace: string, knownKeys: string[], raw: Record<string, unknown>): z.infer<S> {
     // A misspelled top-level key (platform:azcount) would otherwise be silently ignored.
     const unknown = Object.keys(raw).find((k) => !knownKeys.includes(k));
-    if (unknown !== undefined) fail(`${namespace}:${unknown} is not a known key: allowed keys are ${knownKeys.join(", ")}`);
+    if (unknown !== undefined) fail(`${namespace}:${shown(unknown)} is not a known key: allowed keys are ${knownKeys.join(", ")}`);
     const result = schema.safeParse(raw);
     if (result.success) return result.data;
     const issue = result.error.issues[0];
     const [top, ...rest] = issue.path;
-    const key = `${namespace}:${String(top ?? "")}` + rest.map((p) => (typeof p === "number" ? `[${p}]` : `.${p}`)).join("");
+    const key = `${namespace}:${shown(String(top ?? ""))}` + rest.map((p) => (typeof p === "number" ? `[${p}]` : `.${shown(p)}`)).join("");
     let message = issue.message;
     if (issue.code === z.ZodIssueCode.unrecognized_keys) {
-        return fail(`${key} has unknown key(s) ${issue.keys.join(", ")}: remove them or fix the spelling`);
+        return fail(`${key} has unknown key(s) ${issue.keys.map(shown).join(", ")}: remove them or fix the spelling`);
     }
     if (issue.code === z.ZodIssueCode.invalid_type && issue.received === "undefined") message = "is required";
     else if (issue.code === z.ZodIssueCode.invalid_type) message = `must be ${issue.expected === "array" ? "a list" : `a ${issue.expected}`}`;
     const got = valueAt(raw, issue.path);
     return fail(message === "is required" ? `${key} is required` : `${key} ${message}, got ${describe(got)}`);
+}
+
+/** A key as typed when it is a plain name, else quoted so empty, blank or invisible characters show. */
+function shown(key: string): string {
+    return /^[A-Za-z0-9_.-]+$/.test(key) ? key : JSON.stringify(key);
 }
 
 function fail(message: string): never {

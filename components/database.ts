@@ -3,6 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { Tags, named } from "./tags";
 import { serviceTrustPolicy } from "./iam";
 import { customTimeouts } from "./timeouts";
+import { SG_ROLE_TAG, SG_ROLES } from "../lib/contract";
 
 export type DatabaseEngine = "postgres" | "mysql";
 
@@ -156,7 +157,7 @@ export class Database extends pulumi.ComponentResource {
         // only answers connections (security groups are stateful), so it needs no egress rule at all.
         const sg = new aws.ec2.SecurityGroup(
             `${name}-sg`,
-            { vpcId: args.vpcId, description: `${identifier}: database port from the EKS security groups only`, tags: { ...named(args.tags, `${identifier}-db`), "sg-role": "database" } },
+            { vpcId: args.vpcId, description: `${identifier}: database port from the EKS security groups only`, tags: { ...named(args.tags, `${identifier}-db`), [SG_ROLE_TAG]: SG_ROLES.database } },
             child,
         );
         args.allowedSecurityGroupIds.forEach(

@@ -2,9 +2,10 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { Tags, named } from "./tags";
 import { serviceTrustPolicy } from "./iam";
+import { SG_ROLE_TAG, SG_ROLES } from "../lib/contract";
 
 /** The `sg-role` tag of the CI runner security group: the cluster API admits 443 from it (and the nodes) only. */
-export const RUNNER_SG_ROLE = "ci-runner";
+export const RUNNER_SG_ROLE = SG_ROLES.ciRunner;
 
 /**
  * CodeBuild stops a build at its timeout, and with it the GitHub job running inside it. It must exceed the
@@ -66,13 +67,13 @@ export class CiRunner extends pulumi.ComponentResource {
         // No ingress: nothing connects to a runner. Egress 443 only: GitHub, the npm and Pulumi plugin
         // downloads and the AWS APIs (through the NAT), and the cluster API inside the VPC.
         const sg = new aws.ec2.SecurityGroup(
-            `${name}-sg`,
+            `${name}-security-group`,
             {
                 vpcId: args.vpcId,
                 description: "CI runners (CodeBuild-hosted GitHub Actions runners, Jenkins VPC agents): HTTPS out only",
                 egress: [{ description: "HTTPS: GitHub, registries, AWS APIs, the EKS API", protocol: "tcp", fromPort: 443, toPort: 443, cidrBlocks: ["0.0.0.0/0"] }],
                 revokeRulesOnDelete: true,
-                tags: { ...named(args.tags, projectName), "sg-role": RUNNER_SG_ROLE },
+                tags: { ...named(args.tags, projectName), [SG_ROLE_TAG]: RUNNER_SG_ROLE },
             },
             child,
         );

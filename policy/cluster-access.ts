@@ -1,6 +1,11 @@
 import { PolicyResource } from "@pulumi/policy";
 import { PolicyConfigJSONSchema } from "@pulumi/policy/schema";
-import { asArray, each, get, isUnknown, Policy, Props, schemaOf, stackPolicy } from "./lib/common";
+import { each, Policy, Props, stackPolicy } from "./lib/builders";
+import { schemaOf } from "./lib/config";
+import { get } from "./lib/read";
+import { isUnknown } from "./lib/unknowns";
+import { asArray } from "./lib/values";
+import { SG_ROLES } from "../lib/contract";
 import { label, ofTypes, props, resolveAll } from "./lib/graph";
 
 /**
@@ -22,7 +27,7 @@ export const API_SG_ROLE = "eks-api";
 const SG_ROLE = "sg-role";
 const HTTPS = 443;
 
-const stringList = (description: string, dflt: string[]): PolicyConfigJSONSchema => ({ type: "array", items: { type: "string" }, uniqueItems: true, description, default: dflt });
+const stringList = (description: string, dflt: string[]) => ({ type: "array", items: { type: "string" }, uniqueItems: true, description, default: dflt }) as const satisfies PolicyConfigJSONSchema;
 
 /** Access policies that let a principal change the cluster; a preview role may hold none of them. */
 const WRITE_POLICIES = ["AmazonEKSClusterAdminPolicy", "AmazonEKSAdminPolicy", "AmazonEKSEditPolicy"];
@@ -56,7 +61,7 @@ interface Ingress {
     owner: PolicyResource;
 }
 
-function ingressOf(sg: PolicyResource, resources: PolicyResource[]): Ingress[] {
+function ingressOf(sg: PolicyResource): Ingress[] {
     const out: Ingress[] = [];
     asArray(get(props(sg), "ingress")).forEach((r: Props, i: number) =>
         out.push({
@@ -101,12 +106,13 @@ const apiIngress = stackPolicy({
     name: "eks-api-ingress-declared-sources",
     description:
         "EKS-11: the security groups of the EKS API admit only TCP 443, and only from declared security groups (the CI runner and the nodes, by their sg-role tag); never from a CIDR.",
+    controls: ["EKS-11"],
     enforcementLevel: "mandatory",
-    configSchema: schemaOf([], { apiSourceRoles: stringList("sg-role tags of the security groups allowed to reach the EKS API on 443.", ["ci-runner", "eks-nodes"]) }),
+    configSchema: schemaOf([], { apiSourceRoles: stringList("sg-role tags of the security groups allowed to reach the EKS API on 443.", [SG_ROLES.ciRunner, SG_ROLES.eksNodes]) }),
     validate: ({ resources, config }, report) => {
         const allowed: string[] = config.apiSourceRoles ?? [];
         const guarded = apiSecurityGroups(resources);
-        const rules = [...guarded.flatMap((sg) => ingressOf(sg, resources)), ...standaloneIngress(resources, guarded)];
+        const rules = [...guarded.flatMap((sg) => ingressOf(sg)), ...standaloneIngress(resources, guarded)];
         for (const rule of rules) {
             each(rule.owner, report, () => {
                 const values = [rule.protocol, rule.from, rule.to];
@@ -159,6 +165,7 @@ const pipelineAccess = stackPolicy({
     name: "eks-pipeline-roles-have-access",
     description:
         "EKS-12: every pipeline role the stack knows has an EKS access entry, so no deploy or preview fails with 401; preview roles get read-only access: no admin or edit access policy and no write group.",
+    controls: ["EKS-12"],
     enforcementLevel: "mandatory",
     configSchema: schemaOf([], {
         deployerPrincipals: stringList("IAM role ARNs of the deploy pipelines (GitHub Actions, Jenkins).", []),

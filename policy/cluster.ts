@@ -1,8 +1,18 @@
 import { PolicyResource } from "@pulumi/policy";
-import { asArray, each, exemption, get, isKmsReference, isTrue, isUnknown, Policy, Props, Reporter, resourcePolicy, schemaOf, stackPolicy } from "./lib/common";
+import { each, Policy, Props, resourcePolicy, stackPolicy } from "./lib/builders";
+import { schemaOf } from "./lib/config";
+import { exemption } from "./lib/exemptions";
+import { isKmsReference } from "./lib/kms";
+import { get } from "./lib/read";
+import { Reporter } from "./lib/reporter";
+import { isUnknown } from "./lib/unknowns";
+import { asArray, isTrue } from "./lib/values";
 import { resolveAll } from "./lib/graph";
-import { conditionalExemption, parseAuthMappings, quote, Unknowns } from "./lib/k8s";
+import { parseAuthMappings } from "./lib/k8s";
+import { conditionalExemption } from "./lib/exemptions";
+import { quote } from "./lib/values";
 import { SUBNET, subnetIsolation } from "./lib/subnets";
+import { MIN_EKS_VERSION } from "../lib/contract";
 
 /**
  * Catalogue section 3 (EKS control plane and node groups) and STK-02. Each row checks both the
@@ -34,12 +44,13 @@ const endpointPath = (type: string, field: string) => (type === AWS_CLUSTER ? `v
 
 const endpointPrivate = resourcePolicy({
     name: "eks-endpoint-private",
+    controls: ["EKS-01"],
     description:
         "EKS-01: the EKS API endpoint is private only (EKS.1; CIS-EKS 5.4.2). Exemptable for bootstrap stacks only when publicAccessCidrs is set and excludes 0.0.0.0/0.",
     enforcementLevel: "mandatory",
     types: CLUSTERS,
     validate: (a, report) => {
-        const u = new Unknowns();
+        const u = a.reads;
         const pubPath = endpointPath(a.type, "endpointPublicAccess");
         const privPath = endpointPath(a.type, "endpointPrivateAccess");
         const cidrPath = endpointPath(a.type, "publicAccessCidrs");
@@ -52,34 +63,34 @@ const endpointPrivate = resourcePolicy({
             const sources = [a.props, { tags: a.props.clusterTags }];
             const exempted = sources.some((s) => exemption(s, "eks-endpoint-private") !== undefined);
             const cidrs = get(a.props, cidrPath);
-            if (exempted && u.is(cidrs, cidrPath)) return u.settle();
+            if (exempted && u.is(cidrs, cidrPath)) return;
             const list = asArray(cidrs).map(String);
             const refusal = list.length === 0 ? `${cidrPath} is unset, which means 0.0.0.0/0` : list.some((c) => WORLD.includes(c)) ? `${cidrPath} contains 0.0.0.0/0` : undefined;
             const r = conditionalExemption(report, "eks-endpoint-private", sources, refusal);
             r(`${pubPath} is ${pub === undefined ? "unset (public by default)" : quote(pub)}: set it to false and reach the API through the private endpoint.`);
         }
-        u.settle();
     },
 });
 
 const secretsEncrypted = resourcePolicy({
     name: "eks-secrets-encrypted-with-cmk",
     description: "EKS-02: Kubernetes Secrets are envelope-encrypted with a customer-managed KMS key (EKS.3; CIS-EKS 5.3.1).",
+    controls: ["EKS-02"],
     enforcementLevel: "mandatory",
     types: CLUSTERS,
     configSchema: schemaOf(["externalKmsKeyArns"]),
     validate: (a, report) => {
-        const u = new Unknowns();
+        const u = a.reads;
         const external: string[] = a.config.externalKmsKeyArns ?? [];
         if (a.type === EKS_CLUSTER) {
             const key = a.props.encryptionConfigKeyArn;
-            if (u.is(key, "encryptionConfigKeyArn")) return u.settle();
+            if (u.is(key, "encryptionConfigKeyArn")) return;
             if (absent(key)) report("set encryptionConfigKeyArn to the ARN of the platform's customer-managed KMS key for Secrets.");
             else if (!isKmsReference(key, external)) report(`encryptionConfigKeyArn ${quote(key)} is not a customer-managed KMS key: use a key declared in this stack or listed in externalKmsKeyArns.`);
             return;
         }
         const config = a.props.encryptionConfig;
-        if (u.is(config, "encryptionConfig")) return u.settle();
+        if (u.is(config, "encryptionConfig")) return;
         if (absent(config)) {
             report('set encryptionConfig with resources ["secrets"] and provider.keyArn of a customer-managed KMS key.');
             return;
@@ -90,7 +101,6 @@ const secretsEncrypted = resourcePolicy({
         if (!u.is(key, "encryptionConfig.provider.keyArn") && !isKmsReference(key, external)) {
             report(`encryptionConfig.provider.keyArn ${absent(key) ? "is unset" : quote(key) + " is not a customer-managed KMS key"}: use a key declared in this stack or listed in externalKmsKeyArns.`);
         }
-        u.settle();
     },
 });
 
@@ -100,14 +110,15 @@ const RECOMMENDED_LOGS = ["controllerManager", "scheduler"];
 const controlPlaneLogging = resourcePolicy({
     name: "eks-control-plane-logging",
     description: "EKS-03: the control plane ships api, audit and authenticator logs (controllerManager and scheduler recommended) (EKS.8; CIS-EKS 2.1.1).",
+    controls: ["EKS-03"],
     enforcementLevel: "mandatory",
     types: CLUSTERS,
     validate: (a, report) => {
-        const u = new Unknowns();
+        const u = a.reads;
         const types = a.props.enabledClusterLogTypes;
-        if (u.is(types, "enabledClusterLogTypes")) return u.settle();
+        if (u.is(types, "enabledClusterLogTypes")) return;
         const list = asArray(types);
-        if (list.some((t) => u.is(t, "enabledClusterLogTypes"))) return u.settle();
+        if (list.some((t) => u.is(t, "enabledClusterLogTypes"))) return;
         const missing = REQUIRED_LOGS.filter((t) => !list.includes(t));
         if (missing.length > 0) report(`add ${missing.join(", ")} to enabledClusterLogTypes so API calls and authentications are audited.`);
         const recommended = RECOMMENDED_LOGS.filter((t) => !list.includes(t));
@@ -124,15 +135,16 @@ function majorMinor(v: unknown): [number, number] | undefined {
 const supportedVersion = resourcePolicy({
     name: "eks-supported-version",
     description: "EKS-04: the cluster pins a Kubernetes version no older than minEksVersion (EKS.2).",
+    controls: ["EKS-04"],
     enforcementLevel: "mandatory",
     types: CLUSTERS,
     configSchema: schemaOf(["minEksVersion"]),
     validate: (a, report) => {
-        const u = new Unknowns();
+        const u = a.reads;
         const version = a.props.version;
-        if (u.is(version, "version")) return u.settle();
+        if (u.is(version, "version")) return;
         const min = String(a.config.minEksVersion);
-        const [minMajor, minMinor] = majorMinor(min) ?? [1, 31];
+        const [minMajor, minMinor] = majorMinor(min) ?? majorMinor(MIN_EKS_VERSION)!;
         if (absent(version)) {
             report(`pin version (at least ${min}) so upgrades are deliberate.`);
             return;
@@ -146,13 +158,14 @@ const supportedVersion = resourcePolicy({
 const accessEntriesAuth = resourcePolicy({
     name: "eks-access-entries-auth",
     description: "EKS-05: the cluster authenticates with EKS access entries (authenticationMode API), not the aws-auth ConfigMap (CIS-EKS 4.1.x least privilege).",
+    controls: ["EKS-05"],
     enforcementLevel: "advisory",
     types: CLUSTERS,
     validate: (a, report) => {
-        const u = new Unknowns();
+        const u = a.reads;
         const path = a.type === AWS_CLUSTER ? "accessConfig.authenticationMode" : "authenticationMode";
         const mode = get(a.props, path);
-        if (u.is(mode, path)) return u.settle();
+        if (u.is(mode, path)) return;
         if (absent(mode) || mode === "CONFIG_MAP") report(`${path} is ${absent(mode) ? "unset (CONFIG_MAP)" : "CONFIG_MAP"}: set it to "API" and grant access with access entries.`);
         else if (mode === "API_AND_CONFIG_MAP") report.advisory(`${path} is API_AND_CONFIG_MAP: finish the migration and set it to "API".`);
     },
@@ -195,13 +208,14 @@ function associationsOf(type: string, props: Props): Association[] {
 
 const noClusterAdminPolicy = resourcePolicy({
     name: "eks-no-cluster-admin-access-policy",
+    controls: ["EKS-06"],
     description:
         "EKS-06: only break-glass principals get AmazonEKSClusterAdminPolicy or cluster-scoped AmazonEKSAdminPolicy; other access is namespace-scoped (CIS-K8s 5.1.1; CIS-EKS 4.1.1).",
     enforcementLevel: "mandatory",
     types: [ACCESS_POLICY_ASSOCIATION, EKS_CLUSTER],
     configSchema: schemaOf(["breakGlassPrincipals"]),
     validate: (a, report) => {
-        const u = new Unknowns();
+        const u = a.reads;
         const breakGlass: string[] = a.config.breakGlassPrincipals ?? [];
         for (const x of associationsOf(a.type, a.props)) {
             if (u.is(x.policyArn, `${x.where}policyArn`) || u.is(x.scopeType, `${x.where}accessScope.type`)) continue;
@@ -216,7 +230,6 @@ const noClusterAdminPolicy = resourcePolicy({
                 report(`${x.where}accessScope.type is "namespace" but lists no namespaces: name the namespaces the principal may use.`);
             }
         }
-        u.settle();
     },
 });
 
@@ -225,11 +238,12 @@ const SYSTEM_MASTERS = "system:masters";
 const noSystemMasters = resourcePolicy({
     name: "eks-no-system-masters-mapping",
     description: "EKS-07: no IAM role or user is mapped to system:masters except break-glass principals (CIS-K8s 5.1.7; CIS-EKS 4.1.7).",
+    controls: ["EKS-07"],
     enforcementLevel: "mandatory",
     types: [EKS_CLUSTER, CONFIG_MAP, CONFIG_MAP_PATCH],
     configSchema: schemaOf(["breakGlassPrincipals"]),
     validate: (a, report) => {
-        const u = new Unknowns();
+        const u = a.reads;
         const breakGlass: string[] = a.config.breakGlassPrincipals ?? [];
         const flag = (where: string, arn: unknown) => {
             if (!breakGlass.includes(String(arn))) report(`${where} maps ${quote(arn)} to system:masters: grant it a narrower group or an access entry, or list it in breakGlassPrincipals.`);
@@ -245,17 +259,16 @@ const noSystemMasters = resourcePolicy({
                     if (!u.is(m?.[arnKey], `${where}.${arnKey}`)) flag(where, m[arnKey]);
                 });
             }
-            return u.settle();
+            return;
         }
         const name = get(a.props, "metadata.name");
         const ns = get(a.props, "metadata.namespace");
-        if (u.is(name, "metadata.name") || u.is(ns, "metadata.namespace") || name !== "aws-auth" || ns !== "kube-system") return u.settle();
+        if (u.is(name, "metadata.name") || u.is(ns, "metadata.namespace") || name !== "aws-auth" || ns !== "kube-system") return;
         for (const key of ["mapRoles", "mapUsers"]) {
             const text = get(a.props, `data.${key}`);
             if (u.is(text, `data.${key}`) || typeof text !== "string") continue;
             for (const m of parseAuthMappings(text)) if (m.groups.includes(SYSTEM_MASTERS)) flag(`data.${key}`, m.arn);
         }
-        u.settle();
     },
 });
 
@@ -269,26 +282,27 @@ const noDefaultNodeGroup = (type: string, props: Props) => type === EKS_CLUSTER 
 const nodesNoPublicIp = resourcePolicy({
     name: "eks-nodes-no-public-ip",
     description: "EKS-08: self-managed EKS nodes get no public IP address (EC2.9; CIS-EKS 5.4.3).",
+    controls: ["EKS-08"],
     enforcementLevel: "mandatory",
     types: [EKS_CLUSTER, EKS_NODE_GROUP_V2, EKS_NODE_GROUP],
     validate: (a, report) => {
         if (noDefaultNodeGroup(a.type, a.props)) return;
-        const u = new Unknowns();
+        const u = a.reads;
         const v = a.props.nodeAssociatePublicIpAddress;
         if (!u.is(v, "nodeAssociatePublicIpAddress") && v !== false) {
             report(`nodeAssociatePublicIpAddress is ${v === undefined ? "unset" : quote(v)}: set it to false (nodes live in private subnets)${a.type === EKS_CLUSTER ? ", or set skipDefaultNodeGroup and use managed node groups" : ""}.`);
         }
-        u.settle();
     },
 });
 
 const nodegroupNoSsh = resourcePolicy({
     name: "eks-nodegroup-no-ssh",
     description: "EKS-09: node groups have no SSH key or remote access; use SSM Session Manager (NSA minimise node access).",
+    controls: ["EKS-09"],
     enforcementLevel: "mandatory",
     types: [AWS_NODE_GROUP, EKS_MANAGED_NODE_GROUP, EKS_CLUSTER, EKS_NODE_GROUP_V2, EKS_NODE_GROUP],
     validate: (a, report) => {
-        const u = new Unknowns();
+        const u = a.reads;
         const paths =
             a.type === AWS_NODE_GROUP || a.type === EKS_MANAGED_NODE_GROUP
                 ? ["remoteAccess"]
@@ -299,20 +313,20 @@ const nodegroupNoSsh = resourcePolicy({
             const v = get(a.props, path);
             if (!u.is(v, path) && !absent(v)) report(`${path} opens SSH to the nodes: remove it and use SSM Session Manager.`);
         }
-        u.settle();
     },
 });
 
 const nodeVolumesEncrypted = resourcePolicy({
     name: "eks-node-volumes-encrypted",
     description: "EKS-10: node volumes are encrypted with a customer-managed KMS key (EC2.3, EC2.7).",
+    controls: ["EKS-10"],
     enforcementLevel: "mandatory",
     types: [LAUNCH_TEMPLATE, EKS_CLUSTER, EKS_NODE_GROUP, EKS_NODE_GROUP_V2],
     validate: (a, report) => {
-        const u = new Unknowns();
+        const u = a.reads;
         if (a.type === LAUNCH_TEMPLATE) {
             const mappings = a.props.blockDeviceMappings;
-            if (u.is(mappings, "blockDeviceMappings")) return u.settle();
+            if (u.is(mappings, "blockDeviceMappings")) return;
             const ebs = asArray(mappings)
                 .map((m: any, i: number) => ({ where: `blockDeviceMappings[${i}]`, ebs: m?.ebs }))
                 .filter((m) => !u.is(m.ebs, `${m.where}.ebs`) && m.ebs !== undefined && m.ebs !== null);
@@ -323,12 +337,12 @@ const nodeVolumesEncrypted = resourcePolicy({
                 if (!u.is(e.encrypted, `${where}.ebs.encrypted`) && !isTrue(e.encrypted)) report(`set ${where}.ebs.encrypted to true.`);
                 if (!u.is(e.kmsKeyId, `${where}.ebs.kmsKeyId`) && absent(e.kmsKeyId)) report(`set ${where}.ebs.kmsKeyId to the platform's EBS KMS key.`);
             }
-            return u.settle();
+            return;
         }
         if (noDefaultNodeGroup(a.type, a.props)) return;
         const inputs = a.type === EKS_CLUSTER ? ["nodeRootVolumeEncrypted"] : a.type === EKS_NODE_GROUP_V2 ? ["nodeRootVolumeEncrypted", "encryptRootBlockDevice"] : ["encryptRootBlockDevice"];
         const values = inputs.map((i) => a.props[i]);
-        if (values.some((v, i) => u.is(v, inputs[i]))) return u.settle();
+        if (values.some((v, i) => u.is(v, inputs[i]))) return;
         if (!values.some((v) => v === true)) report(`set ${inputs[0]} to true so node root volumes are encrypted.`);
     },
 });
@@ -368,6 +382,7 @@ function checkSubnets(r: PolicyResource, path: string, what: string, all: Policy
 const eksPrivateSubnets = stackPolicy({
     name: "eks-private-subnets-only",
     description: "STK-02: EKS nodes and control-plane ENIs are placed only in private subnets (no public IP mapping, no internet-gateway route) (CIS-EKS 5.4.3; EC2.9).",
+    controls: ["STK-02"],
     enforcementLevel: "mandatory",
     configSchema: schemaOf(["externalSubnetIds"]),
     validate: ({ resources, config }, report) => {

@@ -1,5 +1,10 @@
+import { AcmCertificate, Route53Record, WebAcl } from "./lib/classes";
 import { PolicyResource } from "@pulumi/policy";
-import { asArray, asNumber, each, get, isUnknown, known, Policy, Props, resourcePolicy, schemaOf, stackPolicy } from "./lib/common";
+import { each, Policy, Props, resourcePolicy, resourcePolicyOf, stackPolicy } from "./lib/builders";
+import { schemaOf } from "./lib/config";
+import { get, need } from "./lib/read";
+import { isUnknown } from "./lib/unknowns";
+import { asArray, asNumber } from "./lib/values";
 import { label, ofTypes, props as propsOf, resolveAll } from "./lib/graph";
 
 /** Catalogue section 2: ALB listeners and load balancers, ACM, Route 53, WAF. */
@@ -40,15 +45,15 @@ const MANAGED_BASELINE = ["AWSManagedRulesCommonRuleSet", "AWSManagedRulesKnownB
 
 /** Problems of a Web ACL against EDGE-11 (empty when compliant). */
 export function webAclProblems(p: Props): string[] {
-    if (known(p.scope, "scope") !== "REGIONAL") return [];
+    if (need(p, "scope") !== "REGIONAL") return [];
     const out: string[] = [];
-    const rules = asArray(known(p.rules, "rules"));
+    const rules = asArray(need(p, "rules"));
     if (rules.length === 0) out.push("has no rules");
-    const names = rules.map((r: any) => get(r, "statement.managedRuleGroupStatement.name"));
-    if (!names.some((n) => MANAGED_BASELINE.includes(n)) && known(names, "rules")) out.push(`uses neither ${MANAGED_BASELINE.join(" nor ")}`);
-    if (known(get(p, "visibilityConfig.cloudwatchMetricsEnabled"), "visibilityConfig") !== true) out.push("has visibilityConfig.cloudwatchMetricsEnabled off");
+    const names = rules.map((r: any, i: number) => need(r, "statement.managedRuleGroupStatement.name", `rules[${i}]`));
+    if (!names.some((n) => MANAGED_BASELINE.includes(n))) out.push(`uses neither ${MANAGED_BASELINE.join(" nor ")}`);
+    if (need(p, "visibilityConfig.cloudwatchMetricsEnabled") !== true) out.push("has visibilityConfig.cloudwatchMetricsEnabled off");
     rules.forEach((r: any, i: number) => {
-        if (known(get(r, "visibilityConfig.cloudwatchMetricsEnabled"), `rules[${i}].visibilityConfig`) !== true) out.push(`rules[${i}] (${r?.name}) has cloudwatchMetricsEnabled off`);
+        if (need(r, "visibilityConfig.cloudwatchMetricsEnabled", `rules[${i}]`) !== true) out.push(`rules[${i}] (${r?.name}) has cloudwatchMetricsEnabled off`);
     });
     return out;
 }
@@ -60,70 +65,76 @@ export const policies: Policy[] = [
     resourcePolicy({
         name: "alb-http-redirects-to-https",
         description: "EDGE-01: a plain-HTTP listener's only action is a permanent redirect to HTTPS:443 (AWS FSBP ELB.1; PCI DSS 4.1).",
+        controls: ["EDGE-01"],
         enforcementLevel: "mandatory",
         types: LISTENER_TYPES,
         validate: ({ props }, report) => {
-            known(props.protocol, "protocol");
-            known(props.port, "port");
+            need(props, "protocol");
+            need(props, "port");
             if (!isPlainHttpListener(props)) return;
-            const problem = redirectProblem(known(props.defaultActions, "defaultActions"));
+            const problem = redirectProblem(need(props, "defaultActions"));
             if (problem) report(`HTTP listener ${problem}: { type: "redirect", redirect: { protocol: "HTTPS", port: "443", statusCode: "HTTP_301" } }.`);
         },
     }),
     resourcePolicy({
         name: "alb-https-listener-tls-policy",
         description: "EDGE-02: HTTPS/TLS listeners use an allowed modern TLS policy and an ACM certificate (AWS FSBP ELB.17, ELB.2).",
+        controls: ["EDGE-02"],
         enforcementLevel: "mandatory",
         types: LISTENER_TYPES,
         configSchema: schemaOf(["allowedTlsPolicies"]),
         validate: ({ props, config }, report) => {
-            const protocol = known(props.protocol, "protocol");
+            const protocol = need(props, "protocol");
             if (protocol !== "HTTPS" && protocol !== "TLS") return;
             const allowed: string[] = config.allowedTlsPolicies;
-            const policy = known(props.sslPolicy, "sslPolicy");
+            const policy = need(props, "sslPolicy");
             if (!allowed.includes(policy)) report(`sslPolicy is ${policy === undefined ? "absent (the ELB default allows TLS 1.0)" : JSON.stringify(policy)}; use one of ${allowed.join(", ")}.`);
-            const cert = known(props.certificateArn, "certificateArn");
+            const cert = need(props, "certificateArn");
             if (typeof cert !== "string" || !/^arn:aws[a-z-]*:acm:/.test(cert)) report(`certificateArn is ${cert === undefined ? "absent" : JSON.stringify(cert)}; use an ACM certificate ARN (managed renewal).`);
         },
     }),
     resourcePolicy({
         name: "alb-drop-invalid-headers",
         description: "EDGE-04: application load balancers drop invalid HTTP header fields (AWS FSBP ELB.4).",
+        controls: ["EDGE-04"],
         enforcementLevel: "mandatory",
         types: LB_TYPES,
         validate: ({ props }, report) => {
-            known(props.loadBalancerType, "loadBalancerType");
+            need(props, "loadBalancerType");
             if (!isApplication(props)) return;
-            if (known(props.dropInvalidHeaderFields, "dropInvalidHeaderFields") !== true) report("Set dropInvalidHeaderFields to true so malformed headers never reach the targets.");
+            if (need(props, "dropInvalidHeaderFields") !== true) report("Set dropInvalidHeaderFields to true so malformed headers never reach the targets.");
         },
     }),
     resourcePolicy({
         name: "alb-desync-mitigation",
         description: "EDGE-05: load balancers keep HTTP desync mitigation defensive or strictest (AWS FSBP ELB.12).",
+        controls: ["EDGE-05"],
         enforcementLevel: "advisory",
         types: LB_TYPES,
         validate: ({ props }, report) => {
-            if (known(props.desyncMitigationMode, "desyncMitigationMode") === "monitor") report('desyncMitigationMode is "monitor"; use "defensive" (the default) or "strictest".');
+            if (need(props, "desyncMitigationMode") === "monitor") report('desyncMitigationMode is "monitor"; use "defensive" (the default) or "strictest".');
         },
     }),
     resourcePolicy({
         name: "alb-deletion-protection",
         description: "EDGE-06: load balancers have deletion protection (AWS FSBP ELB.6); mandatory in prod through pack config.",
+        controls: ["EDGE-06"],
         enforcementLevel: "advisory",
         types: LB_TYPES,
         validate: ({ props }, report) => {
-            if (known(props.enableDeletionProtection, "enableDeletionProtection") !== true) report("Set enableDeletionProtection to true so the load balancer (and its DNS name) cannot be deleted by accident.");
+            if (need(props, "enableDeletionProtection") !== true) report("Set enableDeletionProtection to true so the load balancer (and its DNS name) cannot be deleted by accident.");
         },
     }),
     resourcePolicy({
         name: "alb-internet-facing-is-declared",
         description: "EDGE-07: an internet-facing load balancer is a declared ALB (tag exposure=public) across at least two subnets (AWS FSBP ELB.13; EC2 network exposure).",
+        controls: ["EDGE-07"],
         enforcementLevel: "mandatory",
         types: LB_TYPES,
         validate: ({ props }, report) => {
-            const internal = known(props.internal, "internal") === true;
-            if (!internal && known(props.loadBalancerType, "loadBalancerType") === "network") report("Network load balancers must be internal (internal: true); public traffic enters only through the ALB.");
-            else if (!internal && known(get(props, "tags.exposure"), "tags") !== "public") report('The load balancer is internet-facing (internal absent or false) but lacks the tag exposure=public; declare the exposure or set internal: true.');
+            const internal = need(props, "internal") === true;
+            if (!internal && need(props, "loadBalancerType") === "network") report("Network load balancers must be internal (internal: true); public traffic enters only through the ALB.");
+            else if (!internal && need(props, "tags.exposure") !== "public") report('The load balancer is internet-facing (internal absent or false) but lacks the tag exposure=public; declare the exposure or set internal: true.');
             const subnets = props.subnets;
             const mappings = props.subnetMappings;
             if (isUnknown(subnets) || isUnknown(mappings)) return;
@@ -131,46 +142,50 @@ export const policies: Policy[] = [
             if (count < 2) report(`The load balancer spans ${count} subnet(s); give it subnets in at least two Availability Zones.`);
         },
     }),
-    resourcePolicy({
+    resourcePolicyOf({
         name: "acm-certificate-managed-dns",
         description: "EDGE-08: certificates are ACM-issued, DNS-validated (auto-renewing) and use a strong key (AWS FSBP ACM.1, ACM.2).",
+        controls: ["EDGE-08"],
         enforcementLevel: "mandatory",
-        types: ["aws:acm/certificate:Certificate"],
+        of: AcmCertificate,
         validate: ({ props }, report) => {
             if (props.privateKey !== undefined || props.certificateBody !== undefined) report("The certificate is imported (privateKey/certificateBody set); request an ACM certificate with DNS validation so it renews itself.");
-            else if (known(props.validationMethod, "validationMethod") !== "DNS") report(`validationMethod is ${JSON.stringify(props.validationMethod)}; use "DNS" (EMAIL validation cannot auto-renew).`);
-            if (known(props.keyAlgorithm, "keyAlgorithm") === "RSA_1024") report("keyAlgorithm RSA_1024 is too weak; use RSA_2048 (default), RSA_3072, RSA_4096, EC_prime256v1 or EC_secp384r1.");
+            else if (need(props, "validationMethod") !== "DNS") report(`validationMethod is ${JSON.stringify(props.validationMethod)}; use "DNS" (EMAIL validation cannot auto-renew).`);
+            if (need(props, "keyAlgorithm") === "RSA_1024") report("keyAlgorithm RSA_1024 is too weak; use RSA_2048 (default), RSA_3072, RSA_4096, EC_prime256v1 or EC_secp384r1.");
         },
     }),
-    resourcePolicy({
+    resourcePolicyOf({
         name: "acm-certificate-transparency",
         description: "EDGE-09: certificates keep Certificate Transparency logging on (hygiene; no FSBP id).",
+        controls: ["EDGE-09"],
         enforcementLevel: "advisory",
-        types: ["aws:acm/certificate:Certificate"],
+        of: AcmCertificate,
         validate: ({ props }, report) => {
-            if (known(get(props, "options.certificateTransparencyLoggingPreference"), "options") === "DISABLED") report("Remove options.certificateTransparencyLoggingPreference DISABLED; browsers distrust certificates missing from CT logs.");
+            if (need(props, "options.certificateTransparencyLoggingPreference") === "DISABLED") report("Remove options.certificateTransparencyLoggingPreference DISABLED; browsers distrust certificates missing from CT logs.");
         },
     }),
-    resourcePolicy({
+    resourcePolicyOf({
         name: "route53-alias-records-for-alb",
         description: "EDGE-10: records pointing at AWS endpoints use health-evaluated aliases, not static IPs or CNAMEs to ELB names (hygiene against dangling records / takeover).",
+        controls: ["EDGE-10"],
         enforcementLevel: "advisory",
-        types: ["aws:route53/record:Record"],
+        of: Route53Record,
         validate: ({ props }, report) => {
-            const type = known(props.type, "type");
-            const records = asArray(known(props.records, "records")).map(String);
+            const type = need(props, "type");
+            const records = asArray(need(props, "records")).map(String);
             if ((type === "A" || type === "AAAA") && records.some((r) => PUBLIC_IP(r) || type === "AAAA")) report(`${type} record with static addresses ${records.join(", ")}; use an alias to the load balancer so the record follows it.`);
             if (type === "CNAME" && records.some((r) => /\.elb\.amazonaws\.com\.?$/.test(r))) report("CNAME to an ELB name; use an A/AAAA alias record instead (no extra lookup, no dangling CNAME).");
-            asArray(known(props.aliases, "aliases")).forEach((a: any, i: number) => {
+            asArray(need(props, "aliases")).forEach((a: any, i: number) => {
                 if (a?.evaluateTargetHealth !== true) report(`aliases[${i}].evaluateTargetHealth is not true; set it so Route 53 stops answering with an unhealthy target.`);
             });
         },
     }),
-    resourcePolicy({
+    resourcePolicyOf({
         name: "waf-web-acl-baseline",
         description: "EDGE-11: regional Web ACLs run the AWS managed baseline rule groups with metrics on (AWS FSBP WAF.10, WAF.12).",
+        controls: ["EDGE-11"],
         enforcementLevel: "mandatory",
-        types: [WEB_ACL],
+        of: WebAcl,
         validate: ({ props }, report) => {
             for (const problem of webAclProblems(props)) report(`The Web ACL ${problem}; add AWSManagedRulesCommonRuleSet / AWSManagedRulesKnownBadInputsRuleSet with CloudWatch metrics enabled.`);
         },
@@ -178,6 +193,7 @@ export const policies: Policy[] = [
     stackPolicy({
         name: "alb-listener-rule-no-plain-http-forward",
         description: "EDGE-03: listener rules on a plain-HTTP listener only redirect to HTTPS (AWS FSBP ELB.1).",
+        controls: ["EDGE-03"],
         enforcementLevel: "mandatory",
         validate: ({ resources }, report) => {
             for (const rule of ofTypes(resources, LISTENER_RULE_TYPES)) {
@@ -185,7 +201,7 @@ export const policies: Policy[] = [
                     const { targets } = resolveAll(rule, "listenerArn", LISTENER_TYPES, resources);
                     const http = targets.filter((l) => isPlainHttpListener(propsOf(l)));
                     if (http.length === 0) return;
-                    const problem = ruleProblem(known(p.actions, "actions"));
+                    const problem = ruleProblem(need(p, "actions"));
                     if (problem) report(`${label(rule)} ${problem} (listener ${http.map((l) => l.name).join(", ")}).`, rule.urn);
                 });
             }
@@ -194,6 +210,7 @@ export const policies: Policy[] = [
     stackPolicy({
         name: "waf-association-targets-alb",
         description: "EDGE-12: Web ACL associations target a load balancer of this stack or one listed in config (AWS FSBP ELB.16).",
+        controls: ["EDGE-12"],
         enforcementLevel: "advisory",
         configSchema: schemaOf(["externalLoadBalancerArns"]),
         validate: ({ resources, config }, report) => {

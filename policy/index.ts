@@ -1,17 +1,12 @@
 import { PolicyPack } from "@pulumi/policy";
-import { policies as cluster } from "./cluster";
-import { policies as clusterAccess } from "./cluster-access";
-import { policies as data } from "./data";
-import { policies as edge } from "./edge";
-import { policies as keys } from "./keys";
-import { policies as kubernetes } from "./kubernetes";
-import { policies as logging } from "./logging";
-import { policies as network } from "./network";
-import { policies as stack } from "./stack";
-import { policies as storage } from "./storage";
+import { POLICY_MODULES } from "../lib/contract";
+import type { Policy } from "./lib/builders";
 
 // Assembly only: every policy lives in its domain module (one PolicyPack per process, see README).
+// The module list is the platform contract's, which tools/controls.ts reads too.
+const policies = POLICY_MODULES.flatMap((m) => (require(`./${m}`) as { policies: Policy[] }).policies);
+
 new PolicyPack("platform-policy", {
     description: "Platform guardrails for AWS, EKS and Kubernetes (catalogue: CONTROLS.md).",
-    policies: [...network, ...edge, ...cluster, ...clusterAccess, ...kubernetes, ...data, ...storage, ...keys, ...logging, ...stack],
+    policies,
 });

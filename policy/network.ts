@@ -1,12 +1,19 @@
-import { asArray, asNumber, get, isTrue, isUnknown, known, Policy, Props, Reporter, resourcePolicy, schemaOf, UNKNOWN } from "./lib/common";
+import { DefaultSecurityGroup, Subnet } from "./lib/classes";
+import { Policy, Props, resourcePolicy, resourcePolicyOf } from "./lib/builders";
+import { schemaOf } from "./lib/config";
+import { get, need } from "./lib/read";
+import { Reporter } from "./lib/reporter";
+import { isUnknown, stopOnUnknown } from "./lib/unknowns";
+import { asArray, asNumber, isTrue } from "./lib/values";
+import { PORTS, SG_ROLE_TAG, SG_ROLES, TYPES } from "../lib/contract";
 
 /** Catalogue section 1: VPC, subnets, security groups, NACLs, instances. */
 
-const SG = "aws:ec2/securityGroup:SecurityGroup";
+const SG = TYPES.securityGroup;
 const SG_RULE = "aws:ec2/securityGroupRule:SecurityGroupRule";
 const SG_INGRESS_RULE = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule";
 const SG_TYPES = [SG, SG_RULE, SG_INGRESS_RULE];
-const ADMIN_PORTS = [22, 3389];
+const ADMIN_PORTS = PORTS.admin;
 const WORLD4 = "0.0.0.0/0";
 const WORLD6 = "::/0";
 
@@ -78,38 +85,41 @@ function portText(e: Ingress): string {
 
 /** The security group a rule belongs to is tagged on the group, so rules see the tag only through the stack; rules inherit nothing here. */
 function sgRole(type: string, p: Props): string | undefined {
-    return type === SG ? known(get(p, "tags.sg-role"), "tags") : undefined;
+    return type === SG ? need(p, `tags.${SG_ROLE_TAG}`) : undefined;
 }
 
 export const policies: Policy[] = [
-    resourcePolicy({
+    resourcePolicyOf({
         name: "subnet-no-auto-public-ip",
         description: "NET-01: subnets never assign public IPs on launch (AWS FSBP EC2.15; NIST SC-7).",
+        controls: ["NET-01"],
         enforcementLevel: "mandatory",
-        types: ["aws:ec2/subnet:Subnet"],
+        of: Subnet,
         validate: ({ props }, report) => {
-            if (known(props.mapPublicIpOnLaunch, "mapPublicIpOnLaunch") === true) {
+            if (need(props, "mapPublicIpOnLaunch") === true) {
                 report("Set mapPublicIpOnLaunch to false: the ALB and NAT gateways get their own addresses, instances never need one.");
             }
-            if (known(props.assignIpv6AddressOnCreation, "assignIpv6AddressOnCreation") === true && known(props.mapPublicIpOnLaunch, "mapPublicIpOnLaunch") !== true) {
+            if (need(props, "assignIpv6AddressOnCreation") === true && need(props, "mapPublicIpOnLaunch") !== true) {
                 report.advisory("assignIpv6AddressOnCreation gives every instance a globally routable IPv6 address; prefer an egress-only internet gateway.");
             }
         },
     }),
-    resourcePolicy({
+    resourcePolicyOf({
         name: "default-security-group-closed",
         description: "NET-02: the adopted default security group has no rules (AWS FSBP EC2.2; CIS-AWS 5.4).",
+        controls: ["NET-02"],
         enforcementLevel: "mandatory",
-        types: ["aws:ec2/defaultSecurityGroup:DefaultSecurityGroup"],
+        of: DefaultSecurityGroup,
         validate: ({ props }, report) => {
             for (const dir of ["ingress", "egress"]) {
-                if (asArray(known(props[dir], dir)).length > 0) report(`Remove every ${dir} rule from the default security group (set ${dir}: []); use purpose-built groups instead.`);
+                if (asArray(need(props, dir)).length > 0) report(`Remove every ${dir} rule from the default security group (set ${dir}: []); use purpose-built groups instead.`);
             }
         },
     }),
     resourcePolicy({
         name: "sg-no-public-admin-ports",
         description: "NET-03: no security group admits SSH/RDP or all ports from the internet (AWS FSBP EC2.13, EC2.14, EC2.53, EC2.54; CIS-AWS 5.2, 5.3).",
+        controls: ["NET-03"],
         enforcementLevel: "mandatory",
         types: SG_TYPES,
         validate: ({ type, props }, report) => {
@@ -120,33 +130,35 @@ export const policies: Policy[] = [
                 const admin = allPorts(e.protocol) ? ["all ports"] : ADMIN_PORTS.filter((port) => covers(e, port)).map(String);
                 if (admin.length > 0) report(`${e.where}: ${world.join(", ")} may reach ${allPorts(e.protocol) ? "all ports" : `admin port ${admin.join("/")}`}; restrict the source to a security group or use SSM Session Manager.`);
             }
-            for (const e of entries.filter((x) => x.unknown)) known(UNKNOWN, e.where);
+            for (const e of entries.filter((x) => x.unknown)) stopOnUnknown(e.where);
         },
     }),
     resourcePolicy({
         name: "sg-public-ingress-only-https",
         description: "NET-04: only the internet-facing ALB's security group (tag sg-role=alb-public) admits the internet, and only on 80/443 (AWS FSBP EC2.18, EC2.19).",
+        controls: ["NET-04"],
         enforcementLevel: "mandatory",
         types: SG_TYPES,
         validate: ({ type, props }, report) => {
             const entries = ingressOf(type, props);
             for (const e of entries.filter((x) => !x.unknown)) {
                 if (!e.cidrs.some(isWorld)) continue;
-                const webOnly = !allPorts(e.protocol) && e.from !== undefined && e.to !== undefined && ((e.from === 443 && e.to === 443) || (e.from === 80 && e.to === 80));
+                const webOnly = !allPorts(e.protocol) && e.from !== undefined && e.to !== undefined && PORTS.publicWeb.some((port) => e.from === port && e.to === port);
                 if (!webOnly) report(`${e.where}: internet ingress on ${portText(e)}; the internet may only reach ports 80 and 443 of the public ALB.`);
-                else if (type === SG && sgRole(type, props) !== "alb-public") {
+                else if (type === SG && sgRole(type, props) !== SG_ROLES.albPublic) {
                     report(`${e.where}: internet ingress on a security group not tagged sg-role=alb-public; only the internet-facing ALB may be reachable from the internet.`);
                 } else if (type !== SG) {
                     // Standalone rules cannot carry the group's tag: the group itself must be the ALB's.
                     report.advisory(`${e.where}: internet ingress as a standalone rule; declare it inline on the ALB security group (tag sg-role=alb-public) so the exposure is reviewable.`);
                 }
             }
-            for (const e of entries.filter((x) => x.unknown)) known(UNKNOWN, e.where);
+            for (const e of entries.filter((x) => x.unknown)) stopOnUnknown(e.where);
         },
     }),
     resourcePolicy({
         name: "sg-db-ingress-by-sg-reference",
         description: "NET-05: database ports are opened to security groups, never to CIDR ranges (AWS FSBP RDS.2 defence in depth).",
+        controls: ["NET-05"],
         enforcementLevel: "advisory",
         types: SG_TYPES,
         configSchema: schemaOf(["databasePorts"]),
@@ -161,12 +173,13 @@ export const policies: Policy[] = [
     resourcePolicy({
         name: "nacl-no-public-admin-ports",
         description: "NET-06: network ACLs do not admit SSH/RDP or all traffic from the internet (AWS FSBP EC2.21; CIS-AWS 5.1).",
+        controls: ["NET-06"],
         enforcementLevel: "mandatory",
         types: ["aws:ec2/networkAcl:NetworkAcl", "aws:ec2/networkAclRule:NetworkAclRule"],
         validate: ({ type, props }, report) => {
             const rules =
                 type === "aws:ec2/networkAcl:NetworkAcl"
-                    ? asArray(known(props.ingress, "ingress")).map((r: any, i: number) => ({ where: `ingress[${i}] (rule ${r?.ruleNo})`, action: r?.action, cidr: r?.cidrBlock, cidr6: r?.ipv6CidrBlock, protocol: String(r?.protocol ?? "").toLowerCase(), from: asNumber(r?.fromPort), to: asNumber(r?.toPort) }))
+                    ? asArray(need(props, "ingress")).map((r: any, i: number) => ({ where: `ingress[${i}] (rule ${r?.ruleNo})`, action: r?.action, cidr: r?.cidrBlock, cidr6: r?.ipv6CidrBlock, protocol: String(r?.protocol ?? "").toLowerCase(), from: asNumber(r?.fromPort), to: asNumber(r?.toPort) }))
                     : isTrue(props.egress)
                       ? []
                       : [{ where: `rule ${props.ruleNumber}`, action: props.ruleAction, cidr: props.cidrBlock, cidr6: props.ipv6CidrBlock, protocol: String(props.protocol ?? "").toLowerCase(), from: asNumber(props.fromPort), to: asNumber(props.toPort) }];
@@ -181,14 +194,15 @@ export const policies: Policy[] = [
     resourcePolicy({
         name: "ec2-no-public-ip",
         description: "NET-07: instances and launch templates never request a public IP (AWS FSBP EC2.9, EC2.25).",
+        controls: ["NET-07"],
         enforcementLevel: "mandatory",
         types: ["aws:ec2/instance:Instance", "aws:ec2/launchTemplate:LaunchTemplate"],
         validate: ({ type, props }, report) => {
             if (type === "aws:ec2/instance:Instance") {
-                if (known(props.associatePublicIpAddress, "associatePublicIpAddress") === true) report("Set associatePublicIpAddress to false; reach instances through the ALB or SSM.");
+                if (need(props, "associatePublicIpAddress") === true) report("Set associatePublicIpAddress to false; reach instances through the ALB or SSM.");
                 return;
             }
-            asArray(known(props.networkInterfaces, "networkInterfaces")).forEach((ni: any, i: number) => {
+            asArray(need(props, "networkInterfaces")).forEach((ni: any, i: number) => {
                 if (isTrue(ni?.associatePublicIpAddress)) report(`networkInterfaces[${i}].associatePublicIpAddress is true; set it to "false" so nodes stay private.`);
             });
         },
@@ -196,12 +210,13 @@ export const policies: Policy[] = [
     resourcePolicy({
         name: "ec2-imdsv2-required",
         description: "NET-08: instances and launch templates require IMDSv2 with a hop limit that keeps pods off node credentials (AWS FSBP EC2.8, EC2.170; CIS-AWS 5.6; CIS-EKS IMDS).",
+        controls: ["NET-08"],
         enforcementLevel: "mandatory",
         types: ["aws:ec2/launchTemplate:LaunchTemplate", "aws:ec2/instance:Instance"],
         validate: ({ props }, report: Reporter) => {
-            const tokens = known(get(props, "metadataOptions.httpTokens"), "metadataOptions.httpTokens");
+            const tokens = need(props, "metadataOptions.httpTokens");
             if (tokens !== "required") report(`metadataOptions.httpTokens is ${tokens === undefined ? "absent (optional)" : JSON.stringify(tokens)}; set it to "required" (IMDSv2).`);
-            const hops = asNumber(known(get(props, "metadataOptions.httpPutResponseHopLimit"), "metadataOptions.httpPutResponseHopLimit"));
+            const hops = asNumber(need(props, "metadataOptions.httpPutResponseHopLimit"));
             if (hops !== undefined && hops > 2) report(`metadataOptions.httpPutResponseHopLimit is ${hops}; set it to 1 (or 2 at most) so pods cannot reach the node's credentials.`);
             else if (hops === 2) report.advisory("metadataOptions.httpPutResponseHopLimit is 2; 1 keeps pods from reaching the node's instance credentials (use IRSA/Pod Identity).");
         },

@@ -1,8 +1,17 @@
 import { PolicyResource } from "@pulumi/policy";
+import { KMS_REFERENCE_PATHS } from "../lib/contract";
 import { DB_CLUSTER, DB_TYPES, PARAMETER_GROUP_TYPES, tlsParameterProblem } from "./data";
 import { applicationLbs, isPlainHttpListener, LB_TYPES, LISTENER_RULE_TYPES, LISTENER_TYPES, redirectProblem, ruleProblem, WEB_ACL, WEB_ACL_ASSOCIATION, webAclProblems } from "./edge";
 import { KMS_ALIAS, KMS_KEY, rotationProblem } from "./keys";
-import { asArray, each, exemption, get, isAwsManagedAlias, isKmsReference, isUnknown, known, parsePolicyDocument, Policy, Reporter, schemaOf, stackPolicy } from "./lib/common";
+import { each, Policy, stackPolicy } from "./lib/builders";
+import { schemaOf } from "./lib/config";
+import { exemption } from "./lib/exemptions";
+import { parsePolicyDocument } from "./lib/iam";
+import { isAwsManagedAlias, isKmsReference } from "./lib/kms";
+import { get, need } from "./lib/read";
+import { Reporter } from "./lib/reporter";
+import { isUnknown } from "./lib/unknowns";
+import { asArray } from "./lib/values";
 import { identities, label, ofTypes, props as propsOf, referrers, resolveAll, resolveOne } from "./lib/graph";
 import { SUBNET, subnetIsolation, VPC } from "./lib/subnets";
 import { ACL_TYPES, BUCKET_POLICY, BUCKET_TYPES, configExemption, ECR_REPOSITORY, hasTlsOnlyDeny, LOGGING_TYPES, OWNERSHIP, PAB_TYPE, publicAccessBlockMissing, SSE_TYPES, sseFindings } from "./storage";
@@ -15,23 +24,7 @@ import { ACL_TYPES, BUCKET_POLICY, BUCKET_TYPES, configExemption, ECR_REPOSITORY
 const SUBNET_GROUP = "aws:rds/subnetGroup:SubnetGroup";
 
 /** Inputs that name a KMS key (STK-04). `[]` = every element. Types limit paths whose name is generic. */
-export const KMS_REFERENCE_PATHS: Array<{ path: string; types?: string[] }> = [
-    { path: "kmsKeyId" },
-    { path: "kmsKeyArn" },
-    { path: "kmsMasterKeyId" },
-    { path: "performanceInsightsKmsKeyId" },
-    { path: "masterUserSecretKmsKeyId" },
-    { path: "encryptionConfig.provider.keyArn" },
-    { path: "encryptionConfigKeyArn" },
-    { path: "rules[].applyServerSideEncryptionByDefault.kmsMasterKeyId" },
-    { path: "encryptionConfigurations[].kmsKey" },
-    { path: "encryptionConfiguration.kmsKey" },
-    { path: "keyArn", types: ["aws:ebs/defaultKmsKey:DefaultKmsKey"] },
-    { path: "parameters.kmsKeyId", types: ["kubernetes:storage.k8s.io/v1:StorageClass"] },
-    { path: "blockDeviceMappings[].ebs.kmsKeyId" },
-    { path: "rootBlockDevice.kmsKeyId" },
-    { path: "ebsBlockDevices[].kmsKeyId" },
-];
+export { KMS_REFERENCE_PATHS };
 
 /** Every value at a path with `[]` steps, with a display path. */
 export function valuesAt(obj: unknown, path: string): Array<{ at: string; value: unknown }> {
@@ -109,12 +102,12 @@ function bucketGuardrails(bucket: PolicyResource, all: PolicyResource[], config:
         if (missing.length > 0) report(`${name}: public access block ${b.name} leaves ${missing.join(", ")} off (STO-02).`, bucket.urn);
     }
     for (const o of ownership) {
-        const v = known(get(propsOf(o), "rule.objectOwnership"), "rule.objectOwnership");
+        const v = need(propsOf(o), "rule.objectOwnership");
         if (v !== "BucketOwnerEnforced") report(`${name}: ownership controls use ${JSON.stringify(v)}, not BucketOwnerEnforced (STO-05).`, bucket.urn);
     }
     const docs = [...policies.map((x) => propsOf(x).policy), ...(inlinePolicy !== undefined ? [inlinePolicy] : [])];
     for (const doc of docs) {
-        const parsed = parsePolicyDocument(known(doc, "policy"));
+        const parsed = parsePolicyDocument(need(doc, "", "policy"));
         if ("error" in parsed) report(`${name}: bucket ${parsed.error}.`, bucket.urn);
         else if (!hasTlsOnlyDeny(parsed.statements)) report(`${name}: the bucket policy does not deny non-TLS requests to the bucket and its objects (STO-03).`, bucket.urn);
     }
@@ -140,6 +133,7 @@ export const policies: Policy[] = [
     stackPolicy({
         name: "rds-private-subnets-only",
         description: "STK-01: every database's subnet group holds only isolated subnets: no public IP mapping, no route to an internet gateway (AWS FSBP RDS.2, EC2.15; CIS-AWS 2.3.3).",
+        controls: ["STK-01"],
         enforcementLevel: "mandatory",
         configSchema: schemaOf(["externalSubnetIds"]),
         validate: ({ resources, config }, report) => {
@@ -171,6 +165,7 @@ export const policies: Policy[] = [
     stackPolicy({
         name: "alb-port80-listeners-redirect",
         description: "STK-03: every port-80 listener of every load balancer (and every rule on it) redirects to HTTPS, and an HTTPS:443 listener exists beside it (AWS FSBP ELB.1).",
+        controls: ["STK-03"],
         enforcementLevel: "mandatory",
         validate: ({ resources }, report) => {
             const seen = new Set<PolicyResource>();
@@ -185,11 +180,11 @@ export const policies: Policy[] = [
             for (const l of ofTypes(resources, LISTENER_TYPES)) {
                 each(l, report, (p) => {
                     if (!isPlainHttpListener(p)) return;
-                    const problem = redirectProblem(known(p.defaultActions, "defaultActions"));
+                    const problem = redirectProblem(need(p, "defaultActions"));
                     if (problem) report(`${label(l)} ${problem}.`, l.urn);
                     for (const rule of referrers(l, "listenerArn", LISTENER_RULE_TYPES, resources)) {
                         each(rule, report, (rp) => {
-                            const rproblem = ruleProblem(known(rp.actions, "actions"));
+                            const rproblem = ruleProblem(need(rp, "actions"));
                             if (rproblem) report(`${label(rule)} on ${label(l)} ${rproblem}.`, rule.urn);
                         });
                     }
@@ -200,6 +195,7 @@ export const policies: Policy[] = [
     stackPolicy({
         name: "kms-referenced-keys-rotate",
         description: "STK-04: every KMS key an encrypted resource references is a customer key of this stack (or listed in externalKmsKeyArns) with rotation on (AWS FSBP KMS.4; CIS-AWS 3.6).",
+        controls: ["STK-04"],
         enforcementLevel: "mandatory",
         configSchema: schemaOf(["externalKmsKeyArns"]),
         validate: ({ resources, config }, report) => {
@@ -236,6 +232,7 @@ export const policies: Policy[] = [
     stackPolicy({
         name: "s3-bucket-guardrails-complete",
         description: "STK-06: every bucket has SSE-KMS (or an exempted SSE-S3), a full public access block, a TLS-only bucket policy and BucketOwnerEnforced ownership (AWS FSBP S3.5, S3.8, S3.12, S3.17).",
+        controls: ["STK-06"],
         enforcementLevel: "mandatory",
         configSchema: schemaOf(["externalKmsKeyArns", "exemptBuckets"]),
         validate: ({ resources, config }, report) => {
@@ -245,11 +242,12 @@ export const policies: Policy[] = [
     stackPolicy({
         name: "public-alb-has-waf",
         description: "STK-07: every internet-facing application load balancer is associated with a Web ACL that passes the WAF baseline (AWS FSBP ELB.16, WAF.10).",
+        controls: ["STK-07"],
         enforcementLevel: "mandatory",
         validate: ({ resources }, report) => {
             for (const lb of applicationLbs(resources)) {
                 each(lb, report, (p) => {
-                    if (known(p.internal, "internal") === true) return;
+                    if (need(p, "internal") === true) return;
                     const unique = referrers(lb, "resourceArn", [WEB_ACL_ASSOCIATION], resources);
                     if (unique.length === 0) {
                         report(`${label(lb)} is internet-facing without a WAF Web ACL; add an aws.wafv2.WebAclAssociation.`, lb.urn);
@@ -269,6 +267,7 @@ export const policies: Policy[] = [
     stackPolicy({
         name: "vpc-flow-logs-enabled",
         description: "STK-08: every VPC has a flow log capturing ALL traffic (AWS FSBP EC2.6; CIS-AWS 3.7).",
+        controls: ["STK-08"],
         enforcementLevel: "mandatory",
         validate: ({ resources }, report) => {
             for (const vpc of ofTypes(resources, [VPC])) {
@@ -283,6 +282,7 @@ export const policies: Policy[] = [
     stackPolicy({
         name: "vpc-default-sg-adopted",
         description: "STK-09: every VPC adopts its default security group with no rules (AWS FSBP EC2.2; CIS-AWS 5.4).",
+        controls: ["STK-09"],
         enforcementLevel: "mandatory",
         validate: ({ resources }, report) => {
             for (const vpc of ofTypes(resources, [VPC])) {
@@ -290,7 +290,7 @@ export const policies: Policy[] = [
                 if (sgs.length === 0) report(`${label(vpc)}: its default security group keeps the allow-all rules; adopt it with aws.ec2.DefaultSecurityGroup and no ingress/egress.`, vpc.urn);
                 for (const sg of sgs) {
                     each(sg, report, (p) => {
-                        if (asArray(known(p.ingress, "ingress")).length > 0 || asArray(known(p.egress, "egress")).length > 0) report(`${label(vpc)}: the adopted default security group ${sg.name} still has rules (NET-02).`, vpc.urn);
+                        if (asArray(need(p, "ingress")).length > 0 || asArray(need(p, "egress")).length > 0) report(`${label(vpc)}: the adopted default security group ${sg.name} still has rules (NET-02).`, vpc.urn);
                     });
                 }
             }
@@ -299,6 +299,7 @@ export const policies: Policy[] = [
     stackPolicy({
         name: "waf-logging-enabled",
         description: "STK-10: every Web ACL has a logging configuration (AWS FSBP WAF.11).",
+        controls: ["STK-10"],
         enforcementLevel: "mandatory",
         validate: ({ resources }, report) => {
             for (const acl of ofTypes(resources, [WEB_ACL])) {
@@ -309,6 +310,7 @@ export const policies: Policy[] = [
     stackPolicy({
         name: "rds-uses-tls-parameter-group",
         description: "STK-11: every database uses a custom parameter group of this stack that forces TLS (TLS in transit).",
+        controls: ["STK-11"],
         enforcementLevel: "mandatory",
         validate: ({ resources }, report) => {
             for (const db of ofTypes(resources, DB_TYPES)) {
@@ -337,6 +339,7 @@ export const policies: Policy[] = [
     stackPolicy({
         name: "ecr-lifecycle-policy-present",
         description: "STK-12: every ECR repository has a lifecycle policy (AWS FSBP ECR.3).",
+        controls: ["STK-12"],
         enforcementLevel: "advisory",
         validate: ({ resources }, report) => {
             for (const repo of ofTypes(resources, [ECR_REPOSITORY])) {
@@ -347,6 +350,7 @@ export const policies: Policy[] = [
     stackPolicy({
         name: "public-zone-query-logging",
         description: "STK-13: every public hosted zone logs DNS queries (AWS FSBP Route53.2).",
+        controls: ["STK-13"],
         enforcementLevel: "advisory",
         validate: ({ resources }, report) => {
             for (const zone of ofTypes(resources, ["aws:route53/zone:Zone"])) {
@@ -358,6 +362,7 @@ export const policies: Policy[] = [
     stackPolicy({
         name: "s3-access-logging",
         description: "STK-14: every bucket except log targets has server access logging (AWS FSBP S3.9).",
+        controls: ["STK-14"],
         enforcementLevel: "advisory",
         validate: ({ resources }, report) => {
             const targets = logTargetBuckets(resources);
@@ -372,6 +377,7 @@ export const policies: Policy[] = [
     stackPolicy({
         name: "account-ebs-default-encryption",
         description: "STK-15: the account-baseline stack turns on EBS encryption by default with a customer-managed default key (AWS FSBP EC2.7; CIS-AWS 2.2.1).",
+        controls: ["STK-15"],
         enforcementLevel: "mandatory",
         configSchema: schemaOf(["stackRole", "externalKmsKeyArns"]),
         validate: ({ resources, config }, report) => {

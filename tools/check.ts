@@ -127,8 +127,8 @@ function readPolicyConfig(args: CheckOptions): { file: string | null; config: Pa
  * Validates the stack's `platform:*` config exactly as the program's first line does, before any
  * process is started: a config error exits 2 in milliseconds.
  */
-function validateStackConfig(stack: string, configFile: string, overrides?: Record<string, unknown>) {
-    const { ConfigError, loadConfig } = require(path.join(PROJECT_ROOT, "config.ts")) as typeof import("../config");
+function validateStackConfig(stack: string, configFile: string, overrides?: Record<string, unknown>): string {
+    const { ConfigError, firstDeploySummary, loadConfig } = require(path.join(PROJECT_ROOT, "config.ts")) as typeof import("../config");
     let values: Record<string, string>;
     try {
         values = readStackConfig(stack, path.resolve(PROJECT_ROOT, configFile), overrides);
@@ -137,7 +137,7 @@ function validateStackConfig(stack: string, configFile: string, overrides?: Reco
     }
     pulumi.runtime.setAllConfig(values, []);
     try {
-        loadConfig();
+        return firstDeploySummary(loadConfig());
     } catch (e) {
         if (e instanceof ConfigError || (e as Error).name === "ConfigError") throw new CheckFailure("config", (e as Error).message);
         throw e;
@@ -311,7 +311,10 @@ export async function runCheck(args: CheckOptions, io: Io = stdio): Promise<Chec
         result.policyPack.config = policyConfig.file;
         // The root program's config is validated before the pack starts; another project (bootstrap/)
         // validates its own config as its program starts, which still exits 2.
-        if (project.name === PROJECT_NAME) validateStackConfig(args.stack, result.configFile, args.overrides);
+        if (project.name === PROJECT_NAME) {
+            const phase = validateStackConfig(args.stack, result.configFile, args.overrides);
+            if (!args.quiet) io.out(phase); // issues 16/17: the phase and the first deploy's preconditions
+        }
 
         const packDir = path.resolve(PROJECT_ROOT, result.policyPack.dir);
         if (!fs.existsSync(packDir)) throw new CheckFailure("pack", `no policy pack directory ${result.policyPack.dir}`);

@@ -1,9 +1,10 @@
 import * as fs from "fs";
 import * as path from "path";
+import { POLICY_MODULES } from "../lib/contract";
 
 /**
  * `npm run controls`: the control → policy → enforcement → tests table, generated from the pack's code.
- * Control ids come from each policy's description; tests are the policy/test files that name the policy;
+ * Control ids come from each policy's typed `controls` field; tests are the policy/test files that name the policy;
  * catalogue rows (CONTROLS.md) with no policy are listed with the reason the pack README gives.
  * Flags: --json (machine-readable), --catalogue <path> (default: ../shared/CONTROLS.md, then docs/CONTROLS.md).
  */
@@ -11,20 +12,20 @@ import * as path from "path";
 interface PolicyLike {
     name: string;
     description: string;
+    controls?: readonly string[];
     enforcementLevel?: string;
     validateStack?: unknown;
 }
 
 const ROOT = path.resolve(__dirname, "..");
 const PACK = path.join(ROOT, "policy");
-const MODULES = ["network", "edge", "cluster", "kubernetes", "data", "storage", "keys", "logging", "stack"];
-const ID = /\b(NET|EDGE|EKS|K8S|RDS|STO|KMS|LOG|STK|BAK)-(\d{2}|[A-Z]+)\b/g;
 
 function loadPolicies(): { module: string; policy: PolicyLike }[] {
     const out: { module: string; policy: PolicyLike }[] = [];
-    for (const m of MODULES) {
-        const file = path.join(PACK, `${m}.ts`);
-        if (!fs.existsSync(file)) continue;
+    for (const m of POLICY_MODULES) {
+        // A module is a file (`edge.ts`) or a folder by topic (`kubernetes/index.ts`).
+        const file = [path.join(PACK, `${m}.ts`), path.join(PACK, m, "index.ts")].find((f) => fs.existsSync(f));
+        if (file === undefined) continue;
         // The modules only build policy objects; index.ts (which starts the gRPC server) is never loaded.
         const mod = require(file) as { policies?: PolicyLike[] };
         for (const policy of mod.policies ?? []) out.push({ module: m, policy });
@@ -84,7 +85,7 @@ function main(argv: string[]): void {
     const policies = loadPolicies();
     const tests = testFiles();
     const rows = policies.flatMap(({ module, policy }) => {
-        const ids = [...new Set([...policy.description.matchAll(ID)].map((m) => m[0]))];
+        const ids = [...new Set(policy.controls ?? [])];
         const mentioned = tests.filter((t) => t.text.includes(`"${policy.name}"`)).map((t) => t.file);
         return (ids.length ? ids : ["(none)"]).map((id) => ({ id, policy: policy.name, module, kind: policy.validateStack ? "stack" : "resource", enforcement: policy.enforcementLevel ?? "advisory", tests: mentioned }));
     });

@@ -1,5 +1,7 @@
 import { PolicyResource } from "@pulumi/policy";
-import { asArray, get, isUnknown, raw } from "./common";
+import { get } from "./read";
+import { isUnknown, raw } from "./unknowns";
+import { asArray } from "./values";
 
 /**
  * Reference resolution for stack policies (catalogue section 9): a reference input is resolved through

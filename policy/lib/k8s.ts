@@ -1,44 +1,16 @@
 import { PolicyResource } from "@pulumi/policy";
-import { asArray, exemption, get, isUnknown, known, Props, raw, Reporter, UNKNOWN } from "./common";
+import { Props } from "./builders";
+import { get, Reads } from "./read";
+import { isUnknown, raw } from "./unknowns";
+import { asArray } from "./values";
 
 /**
  * Kubernetes/EKS helpers for the catalogue's sections 3, 4 and the Kubernetes stack rows: where the pod
  * spec lives in each workload kind (section 0 `POD`), every container of a pod (`CONTAINERS`), effective
  * security-context values, ingress classes, images, and the few Kubernetes conventions the rows share.
  * Everything reads raw props (see `resourcePolicy`), so a preview unknown shows up as a sentinel that the
- * caller records in `Unknowns` instead of misreading it as "absent".
+ * caller records with `Reads` (lib/read.ts) instead of misreading it as "absent".
  */
-
-/** A value as messages print it: strings quoted, anything else as JSON. */
-export const quote = (v: unknown): string => JSON.stringify(v) ?? String(v);
-
-// ---------------------------------------------------------------------------------------------
-// Preview unknowns met while checking the known fields first.
-// ---------------------------------------------------------------------------------------------
-
-/**
- * Collects the paths of preview unknowns a check meets so it can report every violation among the known
- * fields first and only then stop the way @pulumi/policy does (`settle()` throws its UnknownValueError:
- * an advisory "can't run policy during preview", evaluated for real at `up`).
- */
-export class Unknowns {
-    private readonly paths: string[] = [];
-
-    /** True, and remembered, when `v` is a preview unknown. */
-    is(v: unknown, path: string): boolean {
-        if (!isUnknown(v)) return false;
-        this.paths.push(path);
-        return true;
-    }
-
-    get any(): boolean {
-        return this.paths.length > 0;
-    }
-
-    settle(): void {
-        if (this.paths.length > 0) known(UNKNOWN, this.paths[0]);
-    }
-}
 
 // ---------------------------------------------------------------------------------------------
 // Workloads, pod specs and containers (section 0: POD, WORKLOADS, CONTAINERS).
@@ -89,7 +61,7 @@ function describe(list: ContainerList, c: Props, index: number): string {
  * not ask ephemeral containers for resources). An unknown spec or container list is recorded in `u`;
  * a container that is not an object throws, which `resourcePolicy` reports as a malformed property.
  */
-export function podOf(type: string, props: Props, u: Unknowns, lists: readonly ContainerList[] = CONTAINER_LISTS): Pod | undefined {
+export function podOf(type: string, props: Props, u: Reads, lists: readonly ContainerList[] = CONTAINER_LISTS): Pod | undefined {
     const path = POD_SPEC_PATH[type];
     if (path === undefined) return undefined;
     const spec = get(props, path);
@@ -112,7 +84,7 @@ export function podOf(type: string, props: Props, u: Unknowns, lists: readonly C
 
 /**
  * The container's own `securityContext.<field>`, else the pod's (PSS semantics for runAsNonRoot,
- * runAsUser, seccompProfile). May return an unknown sentinel: check with `Unknowns.is`.
+ * runAsUser, seccompProfile). May return an unknown sentinel: check with `Reads.is`.
  */
 export function effectiveSecurityContext(pod: Pod, c: Container, field: string): unknown {
     const own = get(c.spec, `securityContext.${field}`);
@@ -207,37 +179,6 @@ export function metadataName(props: Props): string | undefined {
 export function annotation(props: Props, key: string): unknown {
     const a = get(props, "metadata.annotations");
     return isUnknown(a) ? a : a?.[key];
-}
-
-// ---------------------------------------------------------------------------------------------
-// Exemptions honoured only under a condition (EKS-01 bootstrap CIDRs, K8S-19 platform roles).
-// ---------------------------------------------------------------------------------------------
-
-/**
- * A reporter that honours `policy.exempt/<policyName>` (read from `sources`: props or metadata objects)
- * only when `refusal` is undefined: the violation is then advisory and prints the ticket. When the row's
- * condition for an exemption is not met, the violation stays at the policy's level and says why.
- */
-export function conditionalExemption(report: Reporter, policyName: string, sources: unknown[], refusal: string | undefined): Reporter {
-    for (const source of sources) {
-        const ex = exemption(source, policyName);
-        if (!ex) continue;
-        if ("error" in ex) {
-            const r = ((m: string, urn?: string) => report(`${m} (${ex.error})`, urn)) as Reporter;
-            r.advisory = report.advisory;
-            return r;
-        }
-        if (refusal !== undefined) {
-            const r = ((m: string, urn?: string) => report(`${m} (exemption ${ex.ticket} not honoured: ${refusal})`, urn)) as Reporter;
-            r.advisory = report.advisory;
-            return r;
-        }
-        const suffix = ` [exempted by ${ex.ticket}: ${ex.reason}]`;
-        const r = ((m: string, urn?: string) => report.advisory(m + suffix, urn)) as Reporter;
-        r.advisory = r;
-        return r;
-    }
-    return report;
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -1,6 +1,8 @@
 import { PolicyResource } from "@pulumi/policy";
-import { asArray, isUnknown } from "./common";
+import { isUnknown } from "./unknowns";
+import { asArray } from "./values";
 import { identities, ofTypes, props, referrers, resolveAll, resolveOne } from "./graph";
+import { TYPES } from "../../lib/contract";
 
 /**
  * "Is this subnet isolated?" (STK-01, reused by STK-02): no public IP mapping, and no route table of
@@ -8,8 +10,8 @@ import { identities, ofTypes, props, referrers, resolveAll, resolveOne } from ".
  * whatever the destination.
  */
 
-export const SUBNET = "aws:ec2/subnet:Subnet";
-export const VPC = "aws:ec2/vpc:Vpc";
+export const SUBNET = TYPES.subnet;
+export const VPC = TYPES.vpc;
 export const ROUTE_TABLE = "aws:ec2/routeTable:RouteTable";
 export const DEFAULT_ROUTE_TABLE = "aws:ec2/defaultRouteTable:DefaultRouteTable";
 export const ROUTE = "aws:ec2/route:Route";

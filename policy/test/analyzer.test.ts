@@ -2,7 +2,7 @@ import * as assert from "assert";
 import * as fs from "fs";
 import * as path from "path";
 import { Pack, ResourceInput, startPack } from "../../tools/lib/analyzer";
-import { UNKNOWN } from "../lib/common";
+import { UNKNOWN } from "../lib/unknowns";
 
 /**
  * Integration: the pack started exactly as the Pulumi CLI starts it (run-policy-pack, ts-node with
@@ -71,7 +71,20 @@ describe("policy pack over the analyzer gRPC protocol", function () {
         const unknown = await pack.analyze({ type: "aws:rds/instance:Instance", name: "db", props: { storageEncrypted: true, kmsKeyId: UNKNOWN, dbSubnetGroupName: UNKNOWN, publiclyAccessible: false } });
         assert.deepStrictEqual(unknown.diagnostics.filter((x) => x.enforcementLevel === "mandatory" && x.policyName === "rds-storage-encrypted-with-cmk"), []);
         const malformed = await pack.analyze({ type: "aws:ec2/securityGroup:SecurityGroup", name: "sg", props: { ingress: "not-a-list", egress: { x: 1 } } });
-        assert.ok(Array.isArray(malformed.diagnostics));
+        // Nothing readable is open to the world: no verdict, and the security-group policies still ran (they are applicable).
+        assert.deepStrictEqual(malformed.diagnostics, []);
+        const notApplicable = malformed.notApplicable.map((n) => n.policyName);
+        for (const name of ["sg-no-public-admin-ports", "sg-public-ingress-only-https"]) assert.ok(!notApplicable.includes(name), `${name} must judge security groups`);
+        // Junk entries beside a readable rule do not hide the readable rule's violations.
+        const mixed = await pack.analyze({ type: "aws:ec2/securityGroup:SecurityGroup", name: "sg", props: { ingress: [{ protocol: "tcp", fromPort: 22, toPort: 22, cidrBlocks: "0.0.0.0/0" }, 7, null], egress: { x: 1 } } });
+        assert.deepStrictEqual(
+            mixed.diagnostics.map((d) => [d.policyName, d.enforcementLevel]).sort(),
+            [
+                ["sg-no-public-admin-ports", "mandatory"],
+                ["sg-public-ingress-only-https", "mandatory"],
+            ],
+        );
+        assert.match(mixed.diagnostics.find((d) => d.policyName === "sg-no-public-admin-ports")!.message, /ingress\[0\]: 0\.0\.0\.0\/0 may reach admin port 22/);
         const policy = await pack.analyze({ type: "aws:s3/bucketPolicy:BucketPolicy", name: "p", props: { policy: "{broken" } });
         assert.match(policy.diagnostics.find((x) => x.policyName === "s3-bucket-policy-tls-only")!.message, /not valid JSON/);
     });

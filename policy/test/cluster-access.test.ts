@@ -1,6 +1,6 @@
 import * as assert from "assert";
 import { StackValidationPolicy } from "@pulumi/policy";
-import { UNKNOWN } from "../lib/common";
+import { UNKNOWN } from "../lib/unknowns";
 import { policies } from "../cluster-access";
 import { assertClean, assertRejected, policyNamed, runStackPolicy, StackFixture } from "./support";
 

@@ -1,7 +1,7 @@
 import { strict as assert } from "assert";
 import { ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
 import { policies } from "../cluster";
-import { UNKNOWN } from "../lib/common";
+import { UNKNOWN } from "../lib/unknowns";
 import { parseAuthMappings } from "../lib/k8s";
 import { assertClean, assertDeferred, assertRejected, policyNamed, runResourcePolicy, runStackPolicy, StackFixture } from "./support";
 

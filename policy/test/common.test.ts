@@ -1,5 +1,10 @@
 import * as assert from "assert";
-import { exemption, get, isKmsReference, isUnknown, parsePolicyDocument, resourcePolicy, UNKNOWN } from "../lib/common";
+import { resourcePolicy } from "../lib/builders";
+import { exemption } from "../lib/exemptions";
+import { parsePolicyDocument } from "../lib/iam";
+import { isKmsReference } from "../lib/kms";
+import { get } from "../lib/read";
+import { isUnknown, UNKNOWN } from "../lib/unknowns";
 import { runResourcePolicy } from "./support";
 
 describe("policy pack: shared helpers", () => {
@@ -33,14 +38,14 @@ describe("policy pack: shared helpers", () => {
     });
 
     it("turns an exception into a malformed-property violation instead of crashing the pack", async () => {
-        const policy = resourcePolicy({ name: "boom", description: "X-00: test.", enforcementLevel: "mandatory", types: ["t"], validate: () => { throw new TypeError("x is not iterable"); } });
+        const policy = resourcePolicy({ name: "boom", description: "test.", controls: [], enforcementLevel: "mandatory", types: ["t"], validate: () => { throw new TypeError("x is not iterable"); } });
         const run = await runResourcePolicy(policy, "t", {});
         assert.strictEqual(run.violations[0].policy, "boom");
         assert.match(run.mandatory[0], /malformed property: policy 'boom' could not evaluate this resource \(x is not iterable\)/);
     });
 
     it("downgrades an exemptable row to advisory and prints the ticket", async () => {
-        const policy = resourcePolicy({ name: "ex", description: "X-01: test.", enforcementLevel: "mandatory", types: ["t"], exemptable: true, validate: (_a, report) => report("bad") });
+        const policy = resourcePolicy({ name: "ex", description: "test.", controls: [], enforcementLevel: "mandatory", types: ["t"], exemptable: true, validate: (_a, report) => report("bad") });
         const run = await runResourcePolicy(policy, "t", { tags: { "policy.exempt/ex": "SEC-1: accepted risk" } });
         assert.deepStrictEqual(run.mandatory, []);
         assert.match(run.advisory[0], /bad \[exempted by SEC-1: accepted risk\]/);

@@ -1,5 +1,5 @@
 import { ResourceValidationPolicy } from "@pulumi/policy";
-import { UNKNOWN } from "../lib/common";
+import { UNKNOWN } from "../lib/unknowns";
 import { policies } from "../data";
 import { policies as logging } from "../logging";
 import { Case, checkCase, checkUnknownsNeverBlock, policyNamed } from "./support";

@@ -1,6 +1,6 @@
 import * as assert from "assert";
 import { ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
-import { UNKNOWN } from "../lib/common";
+import { UNKNOWN } from "../lib/unknowns";
 import { policies } from "../edge";
 import { Case, checkCase, checkUnknownsNeverBlock, policyNamed, runStackPolicy } from "./support";
 

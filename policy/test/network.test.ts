@@ -1,6 +1,6 @@
 import * as assert from "assert";
 import { ResourceValidationPolicy } from "@pulumi/policy";
-import { UNKNOWN } from "../lib/common";
+import { UNKNOWN } from "../lib/unknowns";
 import { policies } from "../network";
 import { Case, checkCase, checkUnknownsNeverBlock, policyNamed, runResourcePolicy } from "./support";
 

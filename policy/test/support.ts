@@ -62,6 +62,8 @@ function withoutLevel(config: Record<string, any>): Record<string, any> {
     return rest;
 }
 
+const isOfType = (cls: unknown, type: string): boolean => (cls as { __pulumiType?: string }).__pulumiType === type;
+
 const urnOf = (type: string, name: string) => `urn:pulumi:test::aws-platform::${type}::${name}`;
 
 /** Runs a resource policy against one resource; returns the violations. */
@@ -76,8 +78,9 @@ export async function runResourcePolicy(policy: ResourceValidationPolicy, type: 
         name,
         opts: { protect: false, ignoreChanges: [], aliases: [], customTimeouts: { createSeconds: 0, updateSeconds: 0, deleteSeconds: 0 }, additionalSecretOutputs: [] },
         stackTags: new Map(),
-        isType: () => false,
-        asType: () => undefined,
+        // As @pulumi/policy's server does (isTypeOf): a provider class matches by its `__pulumiType`.
+        isType: (cls) => isOfType(cls, type),
+        asType: (cls) => (isOfType(cls, type) ? (proxied as any) : undefined),
         getConfig: <T extends object>() => withoutLevel(config) as T,
         notApplicable: (reason?: string): never => {
             throw new Error(`not applicable: ${reason}`);
@@ -117,8 +120,8 @@ export function stackResources(fixtures: StackFixture[]): PolicyResource[] {
             opts: { protect: false, ignoreChanges: [], aliases: [], customTimeouts: { createSeconds: 0, updateSeconds: 0, deleteSeconds: 0 }, additionalSecretOutputs: [] },
             dependencies: [],
             propertyDependencies: {},
-            isType: () => false,
-            asType: () => undefined,
+            isType: (cls) => isOfType(cls, f.type),
+            asType: (cls) => (isOfType(cls, f.type) ? (r.props as any) : undefined),
         };
         if (byName.has(f.name)) throw new Error(`duplicate fixture name ${f.name}`);
         byName.set(f.name, r);

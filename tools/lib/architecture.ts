@@ -49,6 +49,7 @@ const T = {
     deployment: "kubernetes:apps/v1:Deployment",
     chart: "kubernetes:helm.sh/v4:Chart",
     release: "kubernetes:helm.sh/v3:Release",
+    gateway: "kubernetes:gateway.networking.k8s.io/v1:Gateway",
     ecr: "aws:ecr/repository:Repository",
     rds: "aws:rds/instance:Instance",
     vault: "aws:backup/vault:Vault",
@@ -136,8 +137,9 @@ export function buildArchitecture(capture: Capture, stack: string): Architecture
     const zone = first(T.zone);
     const records = capture.ofType(T.record).filter((r) => ["A", "AAAA"].includes(r.inputs.type));
     const dns = zone ?? records[0];
-    // The zone may be looked up rather than created: then the alias record names the host.
-    if (dns) edgeBoxes.push(node(idOf(dns), `Route53 ${zone?.inputs.name ?? records[0]?.inputs.name ?? ""}`.trim()));
+    // A looked-up zone (the default) has no resource: name it after the domain its records live in.
+    const zoneName = zone?.inputs.name ?? (typeof records[0]?.inputs.name === "string" ? records[0].inputs.name.split(".").slice(1).join(".") : "");
+    if (dns) edgeBoxes.push(node(idOf(dns), `Route53 ${zoneName}`.trim()));
     const webAcl = first(T.webAcl);
     if (webAcl) edgeBoxes.push(node(idOf(webAcl), "WAFv2 web ACL"));
     const cert = first(T.cert);
@@ -151,9 +153,11 @@ export function buildArchitecture(capture: Capture, stack: string): Architecture
     if (eks) {
         const namespaces = capture.ofType(T.namespace).map((ns) => {
             const name = ns.inputs.metadata?.name ?? short(ns);
-            const workloads = [...capture.ofType(T.deployment), ...capture.ofType(T.chart), ...capture.ofType(T.release)]
+            const label = (w: CapturedResource) =>
+                w.type === T.deployment ? `Deployment ${w.inputs.metadata?.name ?? short(w)}` : w.type === T.gateway ? `Gateway ${w.inputs.metadata?.name ?? short(w)} (NGINX)` : `chart ${w.inputs.chart ?? short(w)}`;
+            const workloads = [...capture.ofType(T.gateway), ...capture.ofType(T.deployment), ...capture.ofType(T.chart), ...capture.ofType(T.release)]
                 .filter((w) => nsName(w) === name)
-                .map((w) => node(idOf(w), w.type === T.deployment ? `Deployment ${w.inputs.metadata?.name ?? short(w)}` : `chart ${w.inputs.chart ?? short(w)}`));
+                .map((w) => node(idOf(w), label(w)));
             return container(idOf(ns), `namespace ${name}`, "namespace", workloads);
         });
         clusterBoxes.push(container(idOf(eks), `EKS ${eks.inputs.version ?? ""}`.trim(), "cluster", namespaces));
@@ -180,14 +184,9 @@ export function buildArchitecture(capture: Capture, stack: string): Architecture
         container("state", "State backend (bootstrap/)", "state", [node("state-bucket", "S3 state bucket (SSE-KMS)"), node("secrets-key", "KMS secrets provider key")]),
     ];
 
-    // Traffic: user → Route53 → WAF → ALB → ingress controller → app → RDS. The controller is the chart/release
-    // or Deployment that is named (or lives in a namespace named) after ingress, whichever implementation it is.
-    const INGRESS = /ingress|traefik|gateway|envoy|haproxy|contour/i;
-    const charts = capture.ofType(T.chart).concat(capture.ofType(T.release));
-    const ingress =
-        charts.find((c) => INGRESS.test(String(c.inputs.chart ?? c.name))) ??
-        capture.ofType(T.deployment).find((d) => INGRESS.test(String(nsName(d) ?? "")) || INGRESS.test(String(d.inputs.metadata?.name ?? "")));
-    const apps = capture.ofType(T.deployment).filter((d) => d !== ingress);
+    // Traffic: user → Route53 → WAF → ALB → Gateway (NGINX) → app → RDS.
+    const ingress = capture.ofType(T.gateway)[0];
+    const apps = capture.ofType(T.deployment).filter((d) => !ingress || nsName(d) !== nsName(ingress));
     const chain = [
         dns && { id: idOf(dns), label: "DNS" },
         webAcl && { id: idOf(webAcl), label: "HTTPS" },

@@ -1,0 +1,148 @@
+/**
+ * The platform contract: the literals that the program (index.ts, components/), the policy pack
+ * (policy/) and the tools (tools/) must agree on. A literal used by two of them lives here, once.
+ *
+ * Plain constants only, no imports: the pack loads this file from policy/ under the CLI's policy host
+ * (run-policy-pack registers ts-node in policy/ and compiles what the pack requires, this file included).
+ */
+
+/** Resource type tokens (`<package>:<module>/<name>:<Type>`) that more than one part of the repository names. */
+export const TYPES = {
+    vpc: "aws:ec2/vpc:Vpc",
+    subnet: "aws:ec2/subnet:Subnet",
+    securityGroup: "aws:ec2/securityGroup:SecurityGroup",
+    defaultSecurityGroup: "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup",
+    internetGateway: "aws:ec2/internetGateway:InternetGateway",
+    natGateway: "aws:ec2/natGateway:NatGateway",
+    eip: "aws:ec2/eip:Eip",
+    routeTable: "aws:ec2/routeTable:RouteTable",
+    route: "aws:ec2/route:Route",
+    routeTableAssociation: "aws:ec2/routeTableAssociation:RouteTableAssociation",
+    networkAcl: "aws:ec2/networkAcl:NetworkAcl",
+    vpcEndpoint: "aws:ec2/vpcEndpoint:VpcEndpoint",
+    flowLog: "aws:ec2/flowLog:FlowLog",
+    launchTemplate: "aws:ec2/launchTemplate:LaunchTemplate",
+    ec2Instance: "aws:ec2/instance:Instance",
+    loadBalancer: "aws:lb/loadBalancer:LoadBalancer",
+    albLoadBalancer: "aws:alb/loadBalancer:LoadBalancer",
+    listener: "aws:lb/listener:Listener",
+    albListener: "aws:alb/listener:Listener",
+    targetGroup: "aws:lb/targetGroup:TargetGroup",
+    webAcl: "aws:wafv2/webAcl:WebAcl",
+    webAclAssociation: "aws:wafv2/webAclAssociation:WebAclAssociation",
+    webAclLogging: "aws:wafv2/webAclLoggingConfiguration:WebAclLoggingConfiguration",
+    certificate: "aws:acm/certificate:Certificate",
+    zone: "aws:route53/zone:Zone",
+    record: "aws:route53/record:Record",
+    kmsKey: "aws:kms/key:Key",
+    kmsAlias: "aws:kms/alias:Alias",
+    bucket: "aws:s3/bucket:Bucket",
+    bucketPolicy: "aws:s3/bucketPolicy:BucketPolicy",
+    logGroup: "aws:cloudwatch/logGroup:LogGroup",
+    rdsInstance: "aws:rds/instance:Instance",
+    rdsSubnetGroup: "aws:rds/subnetGroup:SubnetGroup",
+    rdsParameterGroup: "aws:rds/parameterGroup:ParameterGroup",
+    backupVault: "aws:backup/vault:Vault",
+    ecrRepository: "aws:ecr/repository:Repository",
+    ebsDefaultKmsKey: "aws:ebs/defaultKmsKey:DefaultKmsKey",
+    iamRole: "aws:iam/role:Role",
+    awsEksCluster: "aws:eks/cluster:Cluster",
+    awsEksNodeGroup: "aws:eks/nodeGroup:NodeGroup",
+    /** Remote components of @pulumi/eks 4.x: offline we see their inputs only, never their children. */
+    eksCluster: "eks:index:Cluster",
+    eksManagedNodeGroup: "eks:index:ManagedNodeGroup",
+    k8sNamespace: "kubernetes:core/v1:Namespace",
+    k8sConfigMap: "kubernetes:core/v1:ConfigMap",
+    k8sDeployment: "kubernetes:apps/v1:Deployment",
+    k8sStorageClass: "kubernetes:storage.k8s.io/v1:StorageClass",
+    /** Rendered by the provider (Chart v4 runs no hooks); offline we see the chart's inputs only. */
+    helmChartV4: "kubernetes:helm.sh/v4:Chart",
+    helmReleaseV3: "kubernetes:helm.sh/v3:Release",
+} as const;
+
+/** Resources whose children exist only in a provider (remote components, rendered charts and manifests). */
+export const OPAQUE_TYPE_PATTERNS: readonly RegExp[] = [/^eks:index:/, /^kubernetes:helm\.sh\//, /^kubernetes:yaml(\/v2)?:/, /^kubernetes:kustomize(\/v2)?:/];
+
+/** Security group role tag (NET-04): only the group tagged `sg-role: alb-public` may admit the internet. */
+export const SG_ROLE_TAG = "sg-role";
+export const SG_ROLES = {
+    albPublic: "alb-public",
+    eksNodes: "eks-nodes",
+    database: "database",
+    ciRunner: "ci-runner",
+} as const;
+
+/** Pod label by which a workload opts in to a service-account token (K8S-13). */
+export const API_ACCESS_LABEL = "api-access";
+
+/** Ports the internet may reach, on the public ALB only (NET-04). */
+export const PORTS = {
+    http: 80,
+    https: 443,
+    /** Internet-facing ports of the public ALB: HTTP (redirect only) and HTTPS. */
+    publicWeb: [80, 443] as readonly number[],
+    /** Ports never open to the internet (NET-03): SSH and RDP. */
+    admin: [22, 3389] as readonly number[],
+} as const;
+
+/**
+ * ELB TLS policies an HTTPS listener may use (EDGE-02): TLS 1.3 with 1.2 fallback and the TLS 1.3-only
+ * policy, as listed in the ELB user guide (describe-ssl-policies). The first is the platform's default.
+ */
+export const TLS_POLICIES = ["ELBSecurityPolicy-TLS13-1-2-2021-06", "ELBSecurityPolicy-TLS13-1-2-Res-2021-06", "ELBSecurityPolicy-TLS13-1-3-2021-06"] as const;
+export const DEFAULT_TLS_POLICY: (typeof TLS_POLICIES)[number] = TLS_POLICIES[0];
+
+/** Oldest EKS Kubernetes minor the platform runs and the pack allows (EKS-04). */
+export const MIN_EKS_VERSION = "1.31";
+
+/**
+ * Exemptions: tag / annotation `policy.exempt/<policy-name>` = "<TICKET-123>: <reason>". Every key the
+ * program writes is listed here; test/contract.test.ts asserts each one names a policy of the pack.
+ */
+export const EXEMPTION_PREFIX = "policy.exempt/";
+export const exemptionKey = <P extends string>(policyName: P): `policy.exempt/${P}` => `${EXEMPTION_PREFIX}${policyName}`;
+export const EXEMPTIONS = {
+    /** ALB access log delivery supports only SSE-S3 (STO-01). */
+    s3SseKmsRequired: exemptionKey("s3-sse-kms-required"),
+    /** The ingress controller writes its config and temp files (K8S-04). */
+    k8sReadOnlyRootFilesystem: exemptionKey("k8s-read-only-root-filesystem"),
+    /** A public endpoint restricted to listed CIDRs (EKS-01). */
+    eksEndpointPrivate: exemptionKey("eks-endpoint-private"),
+    /** ClusterRoles with wildcards in platform namespaces (K8S-19). */
+    k8sRbacNoWildcards: exemptionKey("k8s-rbac-no-wildcards"),
+} as const;
+
+/** Inputs that name a KMS key (STK-04 and the diagram's encryption edges). `[]` = every element; `types` limits generic names. */
+export const KMS_REFERENCE_PATHS: ReadonlyArray<{ path: string; types?: readonly string[] }> = [
+    { path: "kmsKeyId" },
+    { path: "kmsKeyArn" },
+    { path: "kmsMasterKeyId" },
+    { path: "performanceInsightsKmsKeyId" },
+    { path: "masterUserSecretKmsKeyId" },
+    { path: "encryptionConfig.provider.keyArn" },
+    { path: "encryptionConfigKeyArn" },
+    { path: "rules[].applyServerSideEncryptionByDefault.kmsMasterKeyId" },
+    { path: "encryptionConfigurations[].kmsKey" },
+    { path: "encryptionConfiguration.kmsKey" },
+    { path: "keyArn", types: [TYPES.ebsDefaultKmsKey] },
+    { path: "parameters.kmsKeyId", types: [TYPES.k8sStorageClass] },
+    { path: "blockDeviceMappings[].ebs.kmsKeyId" },
+    { path: "rootBlockDevice.kmsKeyId" },
+    { path: "ebsBlockDevices[].kmsKeyId" },
+];
+
+/** The pack's domain modules (policy/<module>.ts, each exporting `policies`), in assembly order. */
+export const POLICY_MODULES = ["network", "edge", "cluster", "cluster-access", "kubernetes", "ingress", "data", "storage", "keys", "logging", "stack"] as const;
+
+/** "1.31" → [1, 31] (a leading v and a patch are accepted); anything else → undefined. */
+export function eksMajorMinor(v: unknown): [number, number] | undefined {
+    const m = typeof v === "string" ? /^v?(\d+)\.(\d+)(\.\d+)?$/.exec(v.trim()) : null;
+    return m ? [Number(m[1]), Number(m[2])] : undefined;
+}
+
+/** True when `version` is a major.minor no older than `min` (EKS-04). */
+export function eksVersionAtLeast(version: unknown, min: string = MIN_EKS_VERSION): boolean {
+    const v = eksMajorMinor(version);
+    const m = eksMajorMinor(min);
+    return !!v && !!m && (v[0] > m[0] || (v[0] === m[0] && v[1] >= m[1]));
+}
