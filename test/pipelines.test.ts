@@ -574,11 +574,11 @@ describe("supply chain in the pipelines: pinned actions, one Node line, one Pulu
     it("stops on a Node line other than .node-version (scripts/toolchain.sh)", () => {
         const other = process.versions.node.split(".")[0] === "26" ? "24" : "26";
         const dir = scratch({ ".node-version": `${other}\n`, "scripts/toolchain.sh": read("scripts/toolchain.sh") });
-        const r = run("bash", [path.join(dir, "scripts/toolchain.sh")], dir);
+        const r = run("bash", [path.join(dir, "scripts/toolchain.sh")], { cwd: dir });
         assert.equal(r.status, 2, r.output);
         assert.match(r.output, new RegExp(`node ${process.versions.node} on this agent, but \\.node-version pins Node ${other}`));
         const same = scratch({ ".node-version": `${process.versions.node.split(".")[0]}\n`, "scripts/toolchain.sh": read("scripts/toolchain.sh") });
-        assert.equal(run("bash", [path.join(same, "scripts/toolchain.sh")], same).status, 0);
+        assert.equal(run("bash", [path.join(same, "scripts/toolchain.sh")], { cwd: same }).status, 0);
     });
 
     it("runs the dependency audit gate in both PR pipelines, and no yamllint anywhere", () => {
