@@ -5,8 +5,8 @@ import { schemaOf } from "./lib/config";
 import { get } from "./lib/read";
 import { isUnknown } from "./lib/unknowns";
 import { asArray } from "./lib/values";
-import { SG_ROLES } from "../lib/contract";
 import { label, ofTypes, props, resolveAll } from "./lib/graph";
+import { SG_ROLES } from "../lib/contract";
 
 /**
  * How the pipelines reach and use the cluster (issue 16): the API's security group admits HTTPS only from
@@ -61,7 +61,7 @@ interface Ingress {
     owner: PolicyResource;
 }
 
-function ingressOf(sg: PolicyResource): Ingress[] {
+function ingressOf(sg: PolicyResource, _resources: PolicyResource[]): Ingress[] {
     const out: Ingress[] = [];
     asArray(get(props(sg), "ingress")).forEach((r: Props, i: number) =>
         out.push({
@@ -104,15 +104,15 @@ function standaloneIngress(resources: PolicyResource[], guarded: PolicyResource[
 
 const apiIngress = stackPolicy({
     name: "eks-api-ingress-declared-sources",
+    controls: ["EKS-11"],
     description:
         "EKS-11: the security groups of the EKS API admit only TCP 443, and only from declared security groups (the CI runner and the nodes, by their sg-role tag); never from a CIDR.",
-    controls: ["EKS-11"],
     enforcementLevel: "mandatory",
     configSchema: schemaOf([], { apiSourceRoles: stringList("sg-role tags of the security groups allowed to reach the EKS API on 443.", [SG_ROLES.ciRunner, SG_ROLES.eksNodes]) }),
     validate: ({ resources, config }, report) => {
         const allowed: string[] = config.apiSourceRoles ?? [];
         const guarded = apiSecurityGroups(resources);
-        const rules = [...guarded.flatMap((sg) => ingressOf(sg)), ...standaloneIngress(resources, guarded)];
+        const rules = [...guarded.flatMap((sg) => ingressOf(sg, resources)), ...standaloneIngress(resources, guarded)];
         for (const rule of rules) {
             each(rule.owner, report, () => {
                 const values = [rule.protocol, rule.from, rule.to];
@@ -163,9 +163,9 @@ function accessOf(principal: string, resources: PolicyResource[]): Access {
 
 const pipelineAccess = stackPolicy({
     name: "eks-pipeline-roles-have-access",
+    controls: ["EKS-12"],
     description:
         "EKS-12: every pipeline role the stack knows has an EKS access entry, so no deploy or preview fails with 401; preview roles get read-only access: no admin or edit access policy and no write group.",
-    controls: ["EKS-12"],
     enforcementLevel: "mandatory",
     configSchema: schemaOf([], {
         deployerPrincipals: stringList("IAM role ARNs of the deploy pipelines (GitHub Actions, Jenkins).", []),

@@ -3,16 +3,16 @@ import { each, Policy, Props, resourcePolicy, stackPolicy } from "./lib/builders
 import { schemaOf } from "./lib/config";
 import { exemption } from "./lib/exemptions";
 import { isKmsReference } from "./lib/kms";
-import { get } from "./lib/read";
+import { get, need, SKIP } from "./lib/read";
 import { Reporter } from "./lib/reporter";
 import { isUnknown } from "./lib/unknowns";
-import { asArray, isTrue } from "./lib/values";
+import { absent, asArray, isTrue } from "./lib/values";
+import { eksMajorMinor, MIN_EKS_VERSION } from "../lib/contract";
 import { resolveAll } from "./lib/graph";
 import { parseAuthMappings } from "./lib/k8s";
 import { conditionalExemption } from "./lib/exemptions";
 import { quote } from "./lib/values";
 import { SUBNET, subnetIsolation } from "./lib/subnets";
-import { MIN_EKS_VERSION } from "../lib/contract";
 
 /**
  * Catalogue section 3 (EKS control plane and node groups) and STK-02. Each row checks both the
@@ -33,7 +33,6 @@ const CONFIG_MAP_PATCH = "kubernetes:core/v1:ConfigMapPatch";
 const CLUSTERS = [AWS_CLUSTER, EKS_CLUSTER];
 
 const WORLD = ["0.0.0.0/0", "::/0"];
-const absent = (v: unknown) => v === undefined || v === null || v === "";
 
 /** Where the control-plane settings live: under `vpcConfig` on the AWS resource, top-level on the component. */
 const endpointPath = (type: string, field: string) => (type === AWS_CLUSTER ? `vpcConfig.${field}` : field);
@@ -126,11 +125,7 @@ const controlPlaneLogging = resourcePolicy({
     },
 });
 
-/** "1.31" → [1, 31]; anything else → undefined. */
-function majorMinor(v: unknown): [number, number] | undefined {
-    const m = typeof v === "string" ? /^v?(\d+)\.(\d+)(\.\d+)?$/.exec(v.trim()) : null;
-    return m ? [Number(m[1]), Number(m[2])] : undefined;
-}
+const majorMinor = eksMajorMinor;
 
 const supportedVersion = resourcePolicy({
     name: "eks-supported-version",
@@ -402,6 +397,31 @@ const eksPrivateSubnets = stackPolicy({
     },
 });
 
+const nodegroupLaunchTemplate = resourcePolicy({
+    name: "eks-nodegroup-imds-hop-limit",
+    description: "EKS-13: managed node groups launch from a launch template (which NET-08 holds to IMDSv2 with hop limit 1); without one EKS applies its own metadata defaults (hop limit 2 on AL2023 AMIs) (AWS FSBP EC2.8, EC2.170; EKS best practices: restrict IMDS).",
+    controls: ["EKS-13"],
+    enforcementLevel: "mandatory",
+    types: [AWS_NODE_GROUP, EKS_MANAGED_NODE_GROUP],
+    validate: (a, report) => {
+        const lt = a.reads.read(a.props, "launchTemplate");
+        if (lt === SKIP) return;
+        if (absent(lt) || (absent(get(lt, "id")) && absent(get(lt, "name")) && absent(get(lt, "launchTemplateId")) && absent(get(lt, "launchTemplateName"))))
+            report("set launchTemplate to a launch template with metadataOptions { httpTokens: \"required\", httpPutResponseHopLimit: 1 }, so pods cannot reach the node role's credentials.");
+    },
+});
+
+const deletionProtection = resourcePolicy({
+    name: "eks-deletion-protection",
+    description: "EKS-14: the EKS cluster has deletion protection (the API refuses DeleteCluster while it is on). Mandatory in prod through pack config.",
+    controls: ["EKS-14"],
+    enforcementLevel: "advisory",
+    types: CLUSTERS,
+    validate: (a, report) => {
+        if (need(a.props, "deletionProtection") !== true) report("set deletionProtection to true so the cluster (and every workload on it) cannot be deleted by one API call.");
+    },
+});
+
 export const policies: Policy[] = [
     endpointPrivate,
     secretsEncrypted,
@@ -414,4 +434,6 @@ export const policies: Policy[] = [
     nodegroupNoSsh,
     nodeVolumesEncrypted,
     eksPrivateSubnets,
+    nodegroupLaunchTemplate,
+    deletionProtection,
 ];

@@ -1,9 +1,13 @@
-import { BackupVault, DbInstance } from "./lib/classes";
-import { Policy, Props, resourcePolicy, resourcePolicyOf } from "./lib/builders";
+import { each, Policy, Props, resourcePolicy, resourcePolicyOf, stackPolicy } from "./lib/builders";
+import { BackupVault } from "./lib/classes";
 import { schemaOf } from "./lib/config";
-import { isKmsReference } from "./lib/kms";
-import { need } from "./lib/read";
-import { asArray, asNumber } from "./lib/values";
+import { globMatch } from "./lib/documents";
+import { label, ofTypes, props as propsOf, referrers } from "./lib/graph";
+import { isWildcardPrincipal, parsePolicyDocument, Statement } from "./lib/iam";
+import { isAwsManagedAlias, isKmsReference } from "./lib/kms";
+import { need, SKIP } from "./lib/read";
+import { isUnknown } from "./lib/unknowns";
+import { absent, asArray, asNumber, present, quote } from "./lib/values";
 
 /** Catalogue section 5: RDS (plus AWS Backup vaults, which hold the database's recovery points). */
 
@@ -18,10 +22,123 @@ export function tlsParameterProblem(p: Props): string | undefined {
     const family = String(need(p, "family") ?? "");
     const params = asArray(need(p, "parameters")) as { name?: string; value?: string }[];
     const has = (name: string, values: string[]) => params.some((x) => x?.name === name && values.includes(String(x?.value).toUpperCase()));
-    if (/^(postgres|aurora-postgresql)/.test(family) && !has("rds.force_ssl", ["1"])) return `family ${family} lacks { name: "rds.force_ssl", value: "1" }`;
-    if (/^(mysql|aurora-mysql)/.test(family) && !has("require_secure_transport", ["ON", "1"])) return `family ${family} lacks { name: "require_secure_transport", value: "ON" }`;
+    // PostgreSQL and SQL Server: rds.force_ssl; MySQL, MariaDB and Aurora MySQL (aurora5.6 is its legacy family): require_secure_transport.
+    if (/^(postgres|aurora-postgresql|sqlserver)/.test(family) && !has("rds.force_ssl", ["1"])) return `family ${family} lacks { name: "rds.force_ssl", value: "1" }`;
+    if (/^(mysql|aurora-mysql|aurora5|mariadb)/.test(family) && !has("require_secure_transport", ["ON", "1"])) return `family ${family} lacks { name: "require_secure_transport", value: "ON" }`;
     return undefined;
 }
+
+/** A read replica (or an Aurora cross-Region replica): storage encryption, backups and the password come from its source. */
+export function isReplica(p: Props): boolean {
+    return !absent(p.replicateSourceDb) || !absent(p.replicationSourceIdentifier);
+}
+
+const enhancedMonitoring = resourcePolicy({
+    name: "rds-enhanced-monitoring",
+    description: "RDS-10: database instances publish Enhanced Monitoring (monitoringInterval > 0 with a monitoring role) (AWS FSBP RDS.6).",
+    controls: ["RDS-10"],
+    enforcementLevel: "mandatory",
+    types: [DB_INSTANCE, DB_CLUSTER_INSTANCE, DB_CLUSTER],
+    validate: ({ type, props, reads }, report) => {
+        // Aurora sets monitoring per member instance; only Multi-AZ DB clusters (dbClusterInstanceClass) take it on the cluster.
+        if (type === DB_CLUSTER && absent(reads.read(props, "dbClusterInstanceClass"))) return;
+        const interval = reads.read(props, "monitoringInterval");
+        if (interval === SKIP) return;
+        const seconds = asNumber(interval) ?? 0;
+        if (seconds <= 0) report(`monitoringInterval is ${absent(interval) ? "absent (0, off)" : quote(interval)}: set 1, 5, 10, 15, 30 or 60 seconds with a monitoringRoleArn.`);
+        else if (absent(reads.read(props, "monitoringRoleArn")) && !reads.unknownPaths.includes("monitoringRoleArn")) report("monitoringRoleArn is absent: Enhanced Monitoring needs a role for monitoring.rds.amazonaws.com.");
+    },
+});
+
+const autoMinorVersionUpgrade = resourcePolicy({
+    name: "rds-auto-minor-version-upgrade",
+    description: "RDS-11: databases take automatic minor version upgrades (security patches) (AWS FSBP RDS.13, RDS.35).",
+    controls: ["RDS-11"],
+    enforcementLevel: "mandatory",
+    types: [DB_INSTANCE, DB_CLUSTER_INSTANCE, DB_CLUSTER],
+    validate: ({ props }, report) => {
+        if (need(props, "autoMinorVersionUpgrade") === false) report("Set autoMinorVersionUpgrade to true (the default) so engine security patches are applied in the maintenance window.");
+    },
+});
+
+const copyTagsToSnapshot = resourcePolicy({
+    name: "rds-copy-tags-to-snapshot",
+    description: "RDS-12: databases copy their tags to snapshots, so ownership and classification follow the data (AWS FSBP RDS.16, RDS.17).",
+    controls: ["RDS-12"],
+    enforcementLevel: "mandatory",
+    types: DB_TYPES,
+    validate: ({ props }, report) => {
+        if (need(props, "copyTagsToSnapshot") !== true) report("Set copyTagsToSnapshot to true (the default is false).");
+    },
+});
+
+/** Vault policy statements that deny deleting recovery points to everyone. */
+export function deniesRecoveryPointDeletion(statements: Statement[]): boolean {
+    return statements.some(
+        (s) =>
+            String(s.Effect).toLowerCase() === "deny" &&
+            isWildcardPrincipal(s.Principal) &&
+            asArray(s.Action).some((a) => globMatch(String(a), "backup:DeleteRecoveryPoint")),
+    );
+}
+
+const VAULT = "aws:backup/vault:Vault";
+const VAULT_POLICY = "aws:backup/vaultPolicy:VaultPolicy";
+const VAULT_LOCK = "aws:backup/vaultLockConfiguration:VaultLockConfiguration";
+
+const vaultDenyDelete = stackPolicy({
+    name: "backup-vault-deny-delete",
+    description: "BAK-02: every backup vault keeps recovery points from deletion: a vault policy denying backup:DeleteRecoveryPoint to everyone, or a vault lock (AWS Backup Vault Lock; AWS FSBP Backup.1 context). Mandatory in prod through pack config.",
+    controls: ["BAK-02"],
+    enforcementLevel: "advisory",
+    validate: ({ resources }, report) => {
+        for (const vault of ofTypes(resources, [VAULT])) {
+            each(vault, report, () => {
+                if (referrers(vault, "backupVaultName", [VAULT_LOCK], resources).length > 0) return;
+                const policies = referrers(vault, "backupVaultName", [VAULT_POLICY], resources);
+                const denying = policies.filter((vp) => {
+                    const doc = propsOf(vp).policy;
+                    if (isUnknown(doc)) return true; // judged at up
+                    const parsed = parsePolicyDocument(doc);
+                    return !("error" in parsed) && deniesRecoveryPointDeletion(parsed.statements);
+                });
+                if (denying.length === 0)
+                    report(`${label(vault)} lets administrators delete recovery points: add an aws.backup.VaultPolicy denying backup:DeleteRecoveryPoint to Principal "*", or an aws.backup.VaultLockConfiguration.`, vault.urn);
+            });
+        }
+    },
+});
+
+/** FSBP RDS.9 / RDS.34 / RDS.36 / RDS.40: the log types each engine must export. */
+
+const multiAz = stackPolicy({
+    name: "rds-multi-az",
+    description: "RDS-09: databases survive an AZ failure: instances run Multi-AZ, Aurora clusters have instances in at least two AZs, or the cluster is a Multi-AZ DB cluster (AWS FSBP RDS.5, RDS.15). Mandatory in prod through pack config.",
+    controls: ["RDS-09"],
+    enforcementLevel: "advisory",
+    validate: ({ resources }, report) => {
+        for (const db of ofTypes(resources, [DB_INSTANCE])) {
+            each(db, report, (p) => {
+                if (need(p, "multiAz") !== true) report(`${label(db)}: Set multiAz to true so an AZ failure does not take the database down.`, db.urn);
+            });
+        }
+        for (const cluster of ofTypes(resources, [DB_CLUSTER])) {
+            each(cluster, report, (p) => {
+                if (!absent(need(p, "dbClusterInstanceClass"))) return; // a Multi-AZ DB cluster: three AZs by construction
+                if (need(p, "engineMode") === "serverless") return; // Aurora Serverless v1 runs across AZs by design
+                const members = referrers(cluster, "clusterIdentifier", [DB_CLUSTER_INSTANCE], resources);
+                if (members.length < 2) {
+                    report(`${label(cluster)} has ${members.length} instance${members.length === 1 ? "" : "s"}: add a reader in another Availability Zone so a failover has somewhere to go.`, cluster.urn);
+                    return;
+                }
+                const zones = members.map((m) => propsOf(m).availabilityZone);
+                if (zones.some(isUnknown)) return;
+                const pinned = zones.filter((z) => typeof z === "string" && z.trim() !== "");
+                if (pinned.length === members.length && new Set(pinned).size < 2) report(`${label(cluster)} pins all its instances to one Availability Zone (${pinned[0]}): spread them across at least two.`, cluster.urn);
+            });
+        }
+    },
+});
 
 export const policies: Policy[] = [
     resourcePolicy({
@@ -42,9 +159,14 @@ export const policies: Policy[] = [
         types: DB_TYPES,
         configSchema: schemaOf(["externalKmsKeyArns"]),
         validate: ({ props, config }, report) => {
-            if (need(props, "storageEncrypted") !== true) report("Set storageEncrypted to true (the default is unencrypted and cannot be changed later).");
             const key = need(props, "kmsKeyId");
-            if (!isKmsReference(key, config.externalKmsKeyArns)) report(`kmsKeyId is ${key === undefined ? "absent (the AWS-managed aws/rds key would be used)" : JSON.stringify(key)}; set it to the ARN of a customer-managed KMS key.`);
+            if (isReplica(props)) {
+                // A same-Region replica is encrypted with its source's key; only an explicit AWS-managed key is still wrong.
+                if (isAwsManagedAlias(key)) report(`kmsKeyId is ${JSON.stringify(key)}; set it to the ARN of a customer-managed KMS key.`);
+                return;
+            }
+            if (need(props, "storageEncrypted") !== true) report("Set storageEncrypted to true (the default is unencrypted and cannot be changed later).");
+            if (!isKmsReference(key, config.externalKmsKeyArns)) report(`kmsKeyId is ${absent(key) ? "absent (the AWS-managed aws/rds key would be used)" : JSON.stringify(key)}; set it to the ARN of a customer-managed KMS key.`);
         },
     }),
     resourcePolicy({
@@ -54,8 +176,8 @@ export const policies: Policy[] = [
         enforcementLevel: "mandatory",
         types: DB_TYPES,
         validate: ({ props }, report) => {
-            const replica = props.replicateSourceDb !== undefined;
-            if (!replica && need(props, "dbSubnetGroupName") === undefined) report("Set dbSubnetGroupName to a subnet group of isolated subnets; without it RDS uses the default VPC.");
+            const replica = isReplica(props);
+            if (!replica && absent(need(props, "dbSubnetGroupName"))) report("Set dbSubnetGroupName to a subnet group of isolated subnets; without it RDS uses the default VPC.");
         },
     }),
     resourcePolicy({
@@ -89,7 +211,7 @@ export const policies: Policy[] = [
         types: DB_TYPES,
         configSchema: schemaOf(["minBackupRetentionDays"]),
         validate: ({ type, props, config }, report) => {
-            if (props.replicateSourceDb !== undefined) return; // replicas inherit the source's backups
+            if (isReplica(props)) return; // replicas inherit the source's backups
             const given = asNumber(need(props, "backupRetentionPeriod"));
             const days = given ?? (type === DB_CLUSTER ? 1 : 0);
             if (days < config.minBackupRetentionDays) report(`backupRetentionPeriod is ${given === undefined ? `absent (${days})` : days}; keep automated backups for at least ${config.minBackupRetentionDays} days.`);
@@ -99,7 +221,7 @@ export const policies: Policy[] = [
         name: "rds-iam-auth-enabled",
         description: "RDS-07: IAM database authentication is enabled (AWS FSBP RDS.10, RDS.12).",
         controls: ["RDS-07"],
-        enforcementLevel: "advisory",
+        enforcementLevel: "mandatory",
         types: DB_TYPES,
         validate: ({ props }, report) => {
             if (need(props, "iamDatabaseAuthenticationEnabled") !== true) report("Set iamDatabaseAuthenticationEnabled to true so applications can use short-lived IAM tokens instead of passwords.");
@@ -113,22 +235,12 @@ export const policies: Policy[] = [
         types: DB_TYPES,
         configSchema: schemaOf(["externalKmsKeyArns"]),
         validate: ({ type, props, config }, report) => {
-            if (props.replicateSourceDb !== undefined) return;
+            if (isReplica(props)) return;
             const literal = type === DB_CLUSTER ? "masterPassword" : "password";
-            if (props[literal] !== undefined) report(`Remove ${literal}: a literal password lives in state and config; set manageMasterUserPassword: true instead.`);
+            if (present(props[literal])) report(`Remove ${literal}: a literal password lives in state and config; set manageMasterUserPassword: true instead.`);
             if (need(props, "manageMasterUserPassword") !== true) report("Set manageMasterUserPassword to true so RDS keeps and rotates the password in Secrets Manager.");
             const key = need(props, "masterUserSecretKmsKeyId");
-            if (!isKmsReference(key, config.externalKmsKeyArns)) report(`masterUserSecretKmsKeyId is ${key === undefined ? "absent (aws/secretsmanager would be used)" : JSON.stringify(key)}; set a customer-managed KMS key.`);
-        },
-    }),
-    resourcePolicyOf({
-        name: "rds-multi-az",
-        description: "RDS-09: database instances run Multi-AZ (AWS FSBP RDS.5); mandatory in prod through pack config.",
-        controls: ["RDS-09"],
-        enforcementLevel: "advisory",
-        of: DbInstance,
-        validate: ({ props }, report) => {
-            if (need(props, "multiAz") !== true) report("Set multiAz to true so an AZ failure does not take the database down.");
+            if (!isKmsReference(key, config.externalKmsKeyArns)) report(`masterUserSecretKmsKeyId is ${absent(key) ? "absent (aws/secretsmanager would be used)" : JSON.stringify(key)}; set a customer-managed KMS key.`);
         },
     }),
     resourcePolicyOf({
@@ -140,7 +252,12 @@ export const policies: Policy[] = [
         configSchema: schemaOf(["externalKmsKeyArns"]),
         validate: ({ props, config }, report) => {
             const key = need(props, "kmsKeyArn");
-            if (!isKmsReference(key, config.externalKmsKeyArns)) report(`kmsKeyArn is ${key === undefined ? "absent (the AWS-managed aws/backup key would be used)" : JSON.stringify(key)}; set a customer-managed KMS key ARN.`);
+            if (!isKmsReference(key, config.externalKmsKeyArns)) report(`kmsKeyArn is ${absent(key) ? "absent (the AWS-managed aws/backup key would be used)" : JSON.stringify(key)}; set a customer-managed KMS key ARN.`);
         },
     }),
+    multiAz,
+    enhancedMonitoring,
+    autoMinorVersionUpgrade,
+    copyTagsToSnapshot,
+    vaultDenyDelete,
 ];

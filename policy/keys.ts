@@ -1,8 +1,10 @@
 import { KmsKey } from "./lib/classes";
 import { Policy, Props, resourcePolicy, resourcePolicyOf } from "./lib/builders";
-import { conditionKeys, isWildcardPrincipal, parsePolicyDocument } from "./lib/iam";
-import { need } from "./lib/read";
-import { asArray, asNumber } from "./lib/values";
+import { schemaOf } from "./lib/config";
+import { conditionValues, grants, IDENTITY_POLICY_TYPES, identityDocuments, isAllow, label, onAllResources, statementsOf } from "./lib/documents";
+import { conditionKeys, isWildcardPrincipal, parsePolicyDocument, Statement } from "./lib/iam";
+import { need, Reads, SKIP } from "./lib/read";
+import { absent, asArray, asNumber } from "./lib/values";
 
 /** Catalogue section 7: KMS keys and who may use them. */
 
@@ -12,7 +14,7 @@ export const KMS_ALIAS = "aws:kms/alias:Alias";
 /** Asymmetric and HMAC keys cannot rotate automatically; only symmetric keys are held to KMS-01. */
 export function isSymmetric(p: Props): boolean {
     const spec = p.keySpec ?? p.customerMasterKeySpec;
-    return spec === undefined || spec === "SYMMETRIC_DEFAULT";
+    return absent(spec) || spec === "SYMMETRIC_DEFAULT";
 }
 
 /** Why a key fails KMS-01, or undefined. */
@@ -25,7 +27,43 @@ export function rotationProblem(p: Props): string | undefined {
 }
 
 const ACCOUNT_SCOPING = ["kms:calleraccount", "aws:principalorgid", "aws:principalaccount"];
-const DECRYPT_ACTIONS = ["kms:decrypt", "kms:reencryptfrom", "kms:reencrypt*", "kms:*", "*"];
+
+/** Decrypt actions KMS.1 / KMS.2 look for. */
+const DECRYPT_ACTIONS = ["kms:Decrypt", "kms:ReEncryptFrom"];
+
+/** Problems of KMS-04 in the identity-policy documents of one resource. */
+function wildcardDecrypts(type: string, props: Props, reads: Reads): string[] {
+    const out: string[] = [];
+    for (const doc of identityDocuments(type, props, reads)) {
+        const statements = statementsOf(doc, reads);
+        if ("error" in statements) {
+            out.push(`${doc.at}: the ${statements.error}`);
+            continue;
+        }
+        statements.forEach((s, i) => {
+            if (!isAllow(s)) return;
+            const actions = DECRYPT_ACTIONS.filter((a) => grants(s, a));
+            const everyKey = onAllResources(s) || asArray(s.Resource).some((r) => /^arn:aws[a-z-]*:kms:[^:]*:[^:]*:(key\/)?\*$/.test(String(r)) || String(r) === "arn:aws:kms:*");
+            if (actions.length > 0 && everyKey) out.push(`${doc.at} ${label(s, i)} allows ${actions.join(", ")} on every key`);
+        });
+    }
+    return out;
+}
+
+/** The CloudWatch Logs service principal in a key policy statement (`logs.<region>.amazonaws.com`). */
+const isLogsService = (principal: unknown) => asArray((principal as any)?.Service).some((p) => /^logs(\.[a-z0-9-]+)?\.amazonaws\.com(\.cn)?$/.test(String(p)));
+const LOGS_CONTEXT = "kms:EncryptionContext:aws:logs:arn";
+
+/** Why a key policy statement lets CloudWatch Logs use the key for any account's log group, or undefined. */
+export function logsContextProblem(s: Statement, accountIds: readonly string[] = []): string | undefined {
+    if (!isAllow(s) || !isLogsService(s.Principal)) return undefined;
+    const values = conditionValues(s, LOGS_CONTEXT, ["ArnLike", "ArnEquals", "StringLike", "StringEquals"]);
+    if (values.length === 0) return `has no ArnLike condition on ${LOGS_CONTEXT}`;
+    const loose = values.filter((v) => !/^arn:aws[a-z-]*:logs:[a-z0-9-*]+:\d{12}:log-group:/.test(v));
+    if (loose.length > 0) return `accepts log groups of any account (${loose.join(", ")})`;
+    const foreign = accountIds.length === 0 ? [] : values.filter((v) => !accountIds.includes(v.split(":")[4]));
+    return foreign.length > 0 ? `names log groups of another account (${foreign.join(", ")}; accountIds is ${accountIds.join(", ")})` : undefined;
+}
 
 export const policies: Policy[] = [
     resourcePolicyOf({
@@ -47,7 +85,7 @@ export const policies: Policy[] = [
         types: [KMS_KEY, "aws:kms/keyPolicy:KeyPolicy"],
         validate: ({ props }, report) => {
             if (need(props, "bypassPolicyLockoutSafetyCheck") === true) report("Remove bypassPolicyLockoutSafetyCheck: a bad policy could make the key unmanageable.");
-            if (props.policy === undefined) return; // AWS default policy: the account root only
+            if (absent(props.policy)) return; // AWS default policy: the account root only
             const parsed = parsePolicyDocument(need(props, "policy"));
             if ("error" in parsed) {
                 report(`The key ${parsed.error}; fix the policy document.`);
@@ -73,22 +111,31 @@ export const policies: Policy[] = [
     }),
     resourcePolicy({
         name: "iam-no-wildcard-kms-decrypt",
-        description: "KMS-04: IAM policies do not allow kms:Decrypt / ReEncrypt on every key (AWS FSBP KMS.1, KMS.2).",
+        description: "KMS-04: no identity policy (managed, role, user, group or a role's inline policies) allows kms:Decrypt / kms:ReEncryptFrom on every key (AWS FSBP KMS.1, KMS.2).",
         controls: ["KMS-04"],
-        enforcementLevel: "advisory",
-        types: ["aws:iam/policy:Policy", "aws:iam/rolePolicy:RolePolicy"],
-        validate: ({ props }, report) => {
-            const parsed = parsePolicyDocument(need(props, "policy"));
-            if ("error" in parsed) {
-                report(`The IAM ${parsed.error}; fix the policy document.`);
-                return;
-            }
-            for (const s of parsed.statements) {
-                const actions = asArray(s.Action).map((a) => String(a).toLowerCase());
-                if (s.Effect === "Allow" && actions.some((a) => DECRYPT_ACTIONS.includes(a)) && asArray(s.Resource).includes("*")) {
-                    report(`Statement ${s.Sid ?? "(no Sid)"} allows ${actions.filter((a) => DECRYPT_ACTIONS.includes(a)).join(", ")} on Resource "*"; list the key ARNs.`);
-                }
-            }
+        enforcementLevel: "mandatory",
+        types: IDENTITY_POLICY_TYPES,
+        validate: ({ type, props, reads }, report) => {
+            for (const problem of wildcardDecrypts(type, props, reads)) report(`${problem}: list the key ARNs the principal decrypts with.`);
+        },
+    }),
+    resourcePolicy({
+        name: "kms-logs-key-encryption-context",
+        description:
+            "KMS-05: a key policy lets CloudWatch Logs use the key only for this account's log groups (ArnLike kms:EncryptionContext:aws:logs:arn on arn:aws:logs:<region>:<account>:log-group:…) (AWS CloudWatch Logs encrypt-log-data guide; confused-deputy prevention).",
+        controls: ["KMS-05"],
+        enforcementLevel: "mandatory",
+        types: [KMS_KEY, "aws:kms/keyPolicy:KeyPolicy"],
+        configSchema: schemaOf(["accountIds"]),
+        validate: ({ props, config, reads }, report) => {
+            const doc = reads.read(props, "policy");
+            if (doc === SKIP || absent(doc)) return;
+            const statements = statementsOf({ at: "policy", value: doc }, reads);
+            if ("error" in statements) return; // reported by kms-key-policy-not-public
+            statements.forEach((s, i) => {
+                const problem = logsContextProblem(s, config.accountIds);
+                if (problem) report(`${label(s, i)} grants the CloudWatch Logs service the key but ${problem}: add ArnLike { "${LOGS_CONTEXT}": "arn:aws:logs:<region>:<account>:log-group:*" }.`);
+            });
         },
     }),
 ];

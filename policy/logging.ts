@@ -3,33 +3,42 @@ import { Policy, resourcePolicy, resourcePolicyOf } from "./lib/builders";
 import { schemaOf } from "./lib/config";
 import { isKmsReference } from "./lib/kms";
 import { get, need } from "./lib/read";
-import { asArray, asNumber } from "./lib/values";
+import { absent, asArray, asNumber, presentItems } from "./lib/values";
 import { DB_TYPES } from "./data";
-import { LB_TYPES } from "./edge";
+import { CLASSIC_LB, LB_TYPES } from "./edge";
 
 /** Catalogue section 8: access, audit and flow logs. */
 
-const REQUIRED_DB_LOGS: Array<[RegExp, string[]]> = [
-    [/^(postgres|aurora-postgresql)/, ["postgresql"]],
-    [/^(mysql|aurora-mysql|mariadb)/, ["audit", "error"]],
+/**
+ * The log types AWS FSBP RDS.9 requires per engine (instances), and RDS.34 / aurora-postgresql for Aurora clusters.
+ * Source: AWS Security Hub user guide, RDS controls, "[RDS.9] RDS DB instances should publish logs to CloudWatch Logs".
+ */
+export const REQUIRED_DB_LOGS: Array<[RegExp, string[]]> = [
+    [/^aurora-postgresql/, ["postgresql"]],
+    [/^postgres/, ["postgresql", "upgrade"]],
+    [/^(mysql|mariadb|aurora-mysql|aurora$)/, ["audit", "error", "general", "slowquery"]],
+    [/^sqlserver/, ["error", "agent"]],
+    [/^oracle/, ["alert", "audit", "trace", "listener"]],
 ];
 
 export const policies: Policy[] = [
     resourcePolicy({
         name: "alb-access-logs-enabled",
-        description: "LOG-01: load balancers write access logs to S3 (AWS FSBP ELB.5).",
+        description: "LOG-01: load balancers, classic ones included, write access logs to S3 (AWS FSBP ELB.5).",
         controls: ["LOG-01"],
         enforcementLevel: "mandatory",
-        types: LB_TYPES,
-        validate: ({ props }, report) => {
+        types: [...LB_TYPES, CLASSIC_LB],
+        validate: ({ type, props }, report) => {
             const enabled = need(props, "accessLogs.enabled");
             const bucket = need(props, "accessLogs.bucket");
-            if (enabled !== true || !bucket) report("Set accessLogs: { enabled: true, bucket: <log bucket> } (the bucket uses SSE-S3: ELB log delivery cannot use SSE-KMS).");
+            // A classic ELB's accessLogs block is enabled unless it says otherwise.
+            const on = type === CLASSIC_LB ? enabled !== false && !absent(bucket) : enabled === true && !absent(bucket);
+            if (!on) report("Set accessLogs: { enabled: true, bucket: <log bucket> } (the bucket uses SSE-S3: ELB log delivery cannot use SSE-KMS).");
         },
     }),
     resourcePolicy({
         name: "rds-logs-exported",
-        description: "LOG-02: database logs are exported to CloudWatch Logs (AWS FSBP RDS.9, RDS.34).",
+        description: "LOG-02: database logs are exported to CloudWatch Logs, the log types FSBP lists for each engine (AWS FSBP RDS.9, RDS.34).",
         controls: ["LOG-02"],
         enforcementLevel: "mandatory",
         types: DB_TYPES,
@@ -43,7 +52,7 @@ export const policies: Policy[] = [
     }),
     resourcePolicyOf({
         name: "cloudtrail-baseline",
-        description: "LOG-03: CloudTrail trails are multi-region, validated, KMS-encrypted, logging and delivered to CloudWatch Logs (AWS FSBP CloudTrail.1, .2, .4, .5; CIS-AWS 3.1, 3.2, 3.5).",
+        description: "LOG-03: CloudTrail trails are multi-region, record all read and write management events, are validated, KMS-encrypted, logging and delivered to CloudWatch Logs (AWS FSBP CloudTrail.1, .2, .4, .5; CIS-AWS 3.1, 3.2, 3.5).",
         controls: ["LOG-03"],
         enforcementLevel: "mandatory",
         of: CloudTrail,
@@ -53,9 +62,15 @@ export const policies: Policy[] = [
             if (need(props, "enableLogFileValidation") !== true) missing.push("enableLogFileValidation: true");
             if (need(props, "includeGlobalServiceEvents") === false) missing.push("includeGlobalServiceEvents: true");
             if (need(props, "enableLogging") === false) missing.push("enableLogging: true");
-            if (props.kmsKeyId === undefined) missing.push("kmsKeyId: <customer key ARN>");
-            if (props.cloudWatchLogsGroupArn === undefined) missing.push("cloudWatchLogsGroupArn: <log group ARN>:*");
+            if (absent(need(props, "kmsKeyId"))) missing.push("kmsKeyId: <customer key ARN>");
+            if (absent(need(props, "cloudWatchLogsGroupArn"))) missing.push("cloudWatchLogsGroupArn: <log group ARN>:*");
             if (missing.length > 0) report(`Set ${missing.join(", ")}.`);
+            // CloudTrail.1: read and write management events, none excluded (absent selectors = all management events).
+            asArray(need(props, "eventSelectors")).forEach((sel: any, i: number) => {
+                if (sel?.readWriteType !== undefined && sel?.readWriteType !== "All") report(`eventSelectors[${i}].readWriteType is ${JSON.stringify(sel.readWriteType)}: use readWriteType "All" so both read and write management events are recorded.`);
+                if (sel?.includeManagementEvents === false) report(`eventSelectors[${i}].includeManagementEvents is false: record management events (CloudTrail.1).`);
+                if (asArray(sel?.excludeManagementEventSources).length > 0) report(`eventSelectors[${i}].excludeManagementEventSources drops ${asArray(sel.excludeManagementEventSources).join(", ")}: exclude no management event source (CloudTrail.1).`);
+            });
         },
     }),
     resourcePolicyOf({
@@ -69,7 +84,7 @@ export const policies: Policy[] = [
             const days = asNumber(need(props, "retentionInDays"));
             if (days !== undefined && days !== 0 && days < config.minLogRetentionDays) report(`retentionInDays is ${days}; keep logs at least ${config.minLogRetentionDays} days.`);
             const key = need(props, "kmsKeyId");
-            if (!isKmsReference(key, config.externalKmsKeyArns)) report(`kmsKeyId is ${key === undefined ? "absent (logs use the service key)" : JSON.stringify(key)}; set a customer-managed KMS key ARN.`);
+            if (!isKmsReference(key, config.externalKmsKeyArns)) report(`kmsKeyId is ${absent(key) ? "absent (logs use the service key)" : JSON.stringify(key)}; set a customer-managed KMS key ARN.`);
         },
     }),
     resourcePolicyOf({
@@ -90,7 +105,7 @@ export const policies: Policy[] = [
         enforcementLevel: "mandatory",
         of: WebAclLoggingConfiguration,
         validate: ({ props }, report) => {
-            if (asArray(need(props, "logDestinationConfigs")).length === 0) report("Set logDestinationConfigs to a log group (aws-waf-logs-*), S3 bucket or Firehose.");
+            if (presentItems(need(props, "logDestinationConfigs")).length === 0) report("Set logDestinationConfigs to a log group (aws-waf-logs-*), S3 bucket or Firehose.");
             const redacted = asArray(need(props, "redactedFields")).map((f: any) => String(get(f, "singleHeader.name") ?? "").toLowerCase());
             const missing = ["authorization", "cookie"].filter((h) => !redacted.includes(h));
             if (missing.length > 0) report.advisory(`redactedFields lacks the ${missing.join(" and ")} header(s); redact them so credentials never reach the logs.`);

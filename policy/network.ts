@@ -1,17 +1,23 @@
-import { DefaultSecurityGroup, Subnet } from "./lib/classes";
-import { Policy, Props, resourcePolicy, resourcePolicyOf } from "./lib/builders";
-import { schemaOf } from "./lib/config";
-import { get, need } from "./lib/read";
-import { Reporter } from "./lib/reporter";
-import { isUnknown, stopOnUnknown } from "./lib/unknowns";
-import { asArray, asNumber, isTrue } from "./lib/values";
+import { PolicyResource } from "@pulumi/policy";
 import { PORTS, SG_ROLE_TAG, SG_ROLES, TYPES } from "../lib/contract";
+import { DefaultSecurityGroup, Subnet } from "./lib/classes";
+import { each, Policy, Props, resourcePolicy, resourcePolicyOf, stackPolicy } from "./lib/builders";
+import { schemaOf } from "./lib/config";
+import { label, ofTypes, props as propsOf, referrers } from "./lib/graph";
+import { get, need, Reads, SKIP } from "./lib/read";
+import { Reporter } from "./lib/reporter";
+import { DEFAULT_VPC, VPC } from "./lib/subnets";
+import { isUnknown, stopOnUnknown } from "./lib/unknowns";
+import { absent, asArray, asNumber, isTrue, present, quote } from "./lib/values";
 
 /** Catalogue section 1: VPC, subnets, security groups, NACLs, instances. */
 
-const SG = TYPES.securityGroup;
-const SG_RULE = "aws:ec2/securityGroupRule:SecurityGroupRule";
-const SG_INGRESS_RULE = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule";
+export const SG = TYPES.securityGroup;
+export const SG_RULE = "aws:ec2/securityGroupRule:SecurityGroupRule";
+const INSTANCE = "aws:ec2/instance:Instance";
+const LAUNCH_TEMPLATE = "aws:ec2/launchTemplate:LaunchTemplate";
+const LAUNCH_CONFIGURATION = "aws:ec2/launchConfiguration:LaunchConfiguration";
+export const SG_INGRESS_RULE = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule";
 const SG_TYPES = [SG, SG_RULE, SG_INGRESS_RULE];
 const ADMIN_PORTS = PORTS.admin;
 const WORLD4 = "0.0.0.0/0";
@@ -53,7 +59,7 @@ function ingressOf(type: string, p: Props): Ingress[] {
                 from: asNumber(p.fromPort),
                 to: asNumber(p.toPort),
                 cidrs: [...asArray(p.cidrBlocks), ...asArray(p.ipv6CidrBlocks)].map(String),
-                sgSource: !!p.sourceSecurityGroupId || isTrue(p.self) || asArray(p.prefixListIds).length > 0,
+                sgSource: present(p.sourceSecurityGroupId) || isTrue(p.self) || asArray(p.prefixListIds).length > 0,
                 unknown: [p.cidrBlocks, p.ipv6CidrBlocks, p.fromPort, p.toPort, p.protocol].some(isUnknown),
             },
         ];
@@ -65,13 +71,13 @@ function ingressOf(type: string, p: Props): Ingress[] {
             from: asNumber(p.fromPort),
             to: asNumber(p.toPort),
             cidrs: [p.cidrIpv4, p.cidrIpv6].filter((c) => typeof c === "string"),
-            sgSource: !!p.referencedSecurityGroupId || !!p.prefixListId,
+            sgSource: present(p.referencedSecurityGroupId) || present(p.prefixListId),
             unknown: [p.cidrIpv4, p.cidrIpv6, p.fromPort, p.toPort, p.ipProtocol].some(isUnknown),
         },
     ];
 }
 
-const allPorts = (protocol: string) => protocol === "-1" || protocol === "all";
+export const allPorts = (protocol: string) => protocol === "-1" || protocol === "all";
 function covers(e: { protocol: string; from?: number; to?: number }, port: number): boolean {
     if (allPorts(e.protocol)) return true;
     // A rule without ports (icmp) covers none; a rule with ports covers the closed range.
@@ -87,6 +93,106 @@ function portText(e: Ingress): string {
 function sgRole(type: string, p: Props): string | undefined {
     return type === SG ? need(p, `tags.${SG_ROLE_TAG}`) : undefined;
 }
+
+// ---------------------------------------------------------------------------------------------
+// Issue #19 class 9: one owner per security group's rules; the default security group stays empty.
+// ---------------------------------------------------------------------------------------------
+
+export const SG_EGRESS_RULE = "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule";
+export const STANDALONE_RULE_TYPES = [SG_RULE, SG_INGRESS_RULE, SG_EGRESS_RULE];
+export const DEFAULT_SG = "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup";
+
+/** One egress permission of a group, from its inline `egress` or a standalone rule resource. */
+export interface Egress {
+    where: string;
+    protocol: string;
+    from?: number;
+    to?: number;
+    cidrs: string[];
+    unknown: boolean;
+}
+
+/** Every egress permission of `sg`: inline entries and the standalone rules that name it. */
+export function egressOf(sg: PolicyResource, resources: PolicyResource[], reads: Reads): Egress[] {
+    const out: Egress[] = [];
+    const inline = reads.read(propsOf(sg), "egress");
+    if (inline === SKIP) out.push({ where: "egress", protocol: "", cidrs: [], unknown: true });
+    else
+        asArray(inline).forEach((e: any, i: number) =>
+            out.push({
+                where: `egress[${i}]`,
+                protocol: String(e?.protocol ?? "").toLowerCase(),
+                from: asNumber(e?.fromPort),
+                to: asNumber(e?.toPort),
+                cidrs: [...asArray(e?.cidrBlocks), ...asArray(e?.ipv6CidrBlocks)].map(String),
+                unknown: [e?.cidrBlocks, e?.ipv6CidrBlocks, e?.fromPort, e?.toPort, e?.protocol].some(isUnknown),
+            }),
+        );
+    for (const r of referrers(sg, "securityGroupId", [SG_RULE, SG_EGRESS_RULE], resources)) {
+        const p = propsOf(r);
+        if (r.type === SG_RULE) {
+            if (p.type !== "egress") continue;
+            out.push({ where: `rule ${r.name}`, protocol: String(p.protocol ?? "").toLowerCase(), from: asNumber(p.fromPort), to: asNumber(p.toPort), cidrs: [...asArray(p.cidrBlocks), ...asArray(p.ipv6CidrBlocks)].map(String), unknown: [p.cidrBlocks, p.ipv6CidrBlocks, p.fromPort, p.toPort, p.protocol].some(isUnknown) });
+        } else {
+            out.push({ where: `rule ${r.name}`, protocol: String(p.ipProtocol ?? "").toLowerCase(), from: asNumber(p.fromPort), to: asNumber(p.toPort), cidrs: [p.cidrIpv4, p.cidrIpv6].filter((c) => typeof c === "string"), unknown: [p.cidrIpv4, p.cidrIpv6, p.fromPort, p.toPort, p.ipProtocol].some(isUnknown) });
+        }
+    }
+    return out;
+}
+
+const sgRulesNotMixed = stackPolicy({
+    name: "sg-rules-not-mixed",
+    description: "NET-09: a security group's rules are declared either inline (ingress/egress) or as standalone rule resources, never both (inline rules remove the standalone ones on every update).",
+    controls: ["NET-09"],
+    enforcementLevel: "mandatory",
+    validate: ({ resources }, report) => {
+        for (const sg of ofTypes(resources, [SG])) {
+            each(sg, report, (p, reads) => {
+                const inline = ["ingress", "egress"].filter((dir) => {
+                    const v = reads.read(p, dir);
+                    return v !== SKIP && v !== undefined && v !== null;
+                });
+                if (inline.length === 0) return;
+                const standalone = referrers(sg, "securityGroupId", STANDALONE_RULE_TYPES, resources);
+                if (standalone.length > 0) report(`${label(sg)} declares ${inline.join(" and ")} inline and is also the target of ${standalone.map(label).join(", ")}: move every rule to one style (standalone rule resources are preferred).`, sg.urn);
+            });
+        }
+    },
+});
+
+const defaultSgNoRules = stackPolicy({
+    name: "default-sg-no-standalone-rules",
+    description: "NET-10: no standalone rule resource opens a VPC's default security group (AWS FSBP EC2.2; CIS-AWS 5.4).",
+    controls: ["NET-10"],
+    enforcementLevel: "mandatory",
+    validate: ({ resources }, report) => {
+        const defaults = ofTypes(resources, [DEFAULT_SG]);
+        const vpcs = ofTypes(resources, [VPC, DEFAULT_VPC]);
+        const defaultIds = new Set<string>();
+        for (const r of [...defaults.map((d) => propsOf(d).id), ...vpcs.map((v) => propsOf(v).defaultSecurityGroupId)]) if (typeof r === "string" && !isUnknown(r)) defaultIds.add(r);
+        for (const rule of ofTypes(resources, STANDALONE_RULE_TYPES)) {
+            const deps = rule.propertyDependencies?.securityGroupId ?? [];
+            const value = propsOf(rule).securityGroupId;
+            const viaVpc = deps.find((d) => d.type === VPC || d.type === DEFAULT_VPC); // `vpc.defaultSecurityGroupId`
+            const viaDefault = deps.find((d) => d.type === DEFAULT_SG);
+            if (viaVpc || viaDefault || (typeof value === "string" && defaultIds.has(value))) {
+                report(`${label(rule)} adds a rule to the default security group${viaVpc ? ` of ${label(viaVpc)}` : ""}: keep the default group empty and attach a purpose-built group instead.`, rule.urn);
+            }
+        }
+    },
+});
+
+const noSshKeyPair = resourcePolicy({
+    name: "ec2-no-ssh-key-pair",
+    description: "NET-11: launch templates, launch configurations and instances carry no SSH key pair; operators use SSM Session Manager (NSA minimise node access; CIS-EKS 5.4 node access).",
+    controls: ["NET-11"],
+    enforcementLevel: "mandatory",
+    types: [LAUNCH_TEMPLATE, LAUNCH_CONFIGURATION, INSTANCE, "aws:ec2/spotInstanceRequest:SpotInstanceRequest"],
+    validate: ({ props }, report) => {
+        const key = need(props, "keyName");
+        if (!absent(key)) report(`keyName ${quote(key)} installs an SSH key: remove it and reach the host with SSM Session Manager.`);
+    },
+});
 
 export const policies: Policy[] = [
     resourcePolicyOf({
@@ -172,13 +278,13 @@ export const policies: Policy[] = [
     }),
     resourcePolicy({
         name: "nacl-no-public-admin-ports",
-        description: "NET-06: network ACLs do not admit SSH/RDP or all traffic from the internet (AWS FSBP EC2.21; CIS-AWS 5.1).",
+        description: "NET-06: network ACLs (the adopted default one too) do not admit SSH/RDP or all traffic from the internet (AWS FSBP EC2.21; CIS-AWS 5.1).",
         controls: ["NET-06"],
         enforcementLevel: "mandatory",
-        types: ["aws:ec2/networkAcl:NetworkAcl", "aws:ec2/networkAclRule:NetworkAclRule"],
+        types: ["aws:ec2/networkAcl:NetworkAcl", "aws:ec2/defaultNetworkAcl:DefaultNetworkAcl", "aws:ec2/networkAclRule:NetworkAclRule"],
         validate: ({ type, props }, report) => {
             const rules =
-                type === "aws:ec2/networkAcl:NetworkAcl"
+                type !== "aws:ec2/networkAclRule:NetworkAclRule"
                     ? asArray(need(props, "ingress")).map((r: any, i: number) => ({ where: `ingress[${i}] (rule ${r?.ruleNo})`, action: r?.action, cidr: r?.cidrBlock, cidr6: r?.ipv6CidrBlock, protocol: String(r?.protocol ?? "").toLowerCase(), from: asNumber(r?.fromPort), to: asNumber(r?.toPort) }))
                     : isTrue(props.egress)
                       ? []
@@ -193,12 +299,12 @@ export const policies: Policy[] = [
     }),
     resourcePolicy({
         name: "ec2-no-public-ip",
-        description: "NET-07: instances and launch templates never request a public IP (AWS FSBP EC2.9, EC2.25).",
+        description: "NET-07: instances, launch templates and launch configurations never request a public IP (AWS FSBP EC2.9, EC2.25, AutoScaling.5).",
         controls: ["NET-07"],
         enforcementLevel: "mandatory",
-        types: ["aws:ec2/instance:Instance", "aws:ec2/launchTemplate:LaunchTemplate"],
+        types: [INSTANCE, LAUNCH_TEMPLATE, LAUNCH_CONFIGURATION],
         validate: ({ type, props }, report) => {
-            if (type === "aws:ec2/instance:Instance") {
+            if (type === INSTANCE || type === LAUNCH_CONFIGURATION) {
                 if (need(props, "associatePublicIpAddress") === true) report("Set associatePublicIpAddress to false; reach instances through the ALB or SSM.");
                 return;
             }
@@ -209,16 +315,19 @@ export const policies: Policy[] = [
     }),
     resourcePolicy({
         name: "ec2-imdsv2-required",
-        description: "NET-08: instances and launch templates require IMDSv2 with a hop limit that keeps pods off node credentials (AWS FSBP EC2.8, EC2.170; CIS-AWS 5.6; CIS-EKS IMDS).",
+        description: "NET-08: instances, launch templates and launch configurations require IMDSv2 with hop limit 1, so pods cannot reach the node's credentials (AWS FSBP EC2.8, EC2.170, AutoScaling.3; CIS-AWS 5.6; EKS best practices: restrict IMDS).",
         controls: ["NET-08"],
         enforcementLevel: "mandatory",
-        types: ["aws:ec2/launchTemplate:LaunchTemplate", "aws:ec2/instance:Instance"],
+        types: [LAUNCH_TEMPLATE, INSTANCE, LAUNCH_CONFIGURATION],
         validate: ({ props }, report: Reporter) => {
             const tokens = need(props, "metadataOptions.httpTokens");
-            if (tokens !== "required") report(`metadataOptions.httpTokens is ${tokens === undefined ? "absent (optional)" : JSON.stringify(tokens)}; set it to "required" (IMDSv2).`);
+            if (tokens !== "required") report(`metadataOptions.httpTokens is ${absent(tokens) ? "absent (optional)" : JSON.stringify(tokens)}; set it to "required" (IMDSv2).`);
+            // Absent leaves it to the AMI: EKS AL2023 AMIs set 2, which lets any pod reach the node role's credentials.
             const hops = asNumber(need(props, "metadataOptions.httpPutResponseHopLimit"));
-            if (hops !== undefined && hops > 2) report(`metadataOptions.httpPutResponseHopLimit is ${hops}; set it to 1 (or 2 at most) so pods cannot reach the node's credentials.`);
-            else if (hops === 2) report.advisory("metadataOptions.httpPutResponseHopLimit is 2; 1 keeps pods from reaching the node's instance credentials (use IRSA/Pod Identity).");
+            if (hops !== 1) report(`metadataOptions.httpPutResponseHopLimit is ${hops === undefined ? "absent (the AMI decides; EKS AL2023 AMIs use 2)" : hops}; set it to 1 so pods cannot reach the node's instance credentials (use IRSA/Pod Identity).`);
         },
     }),
+    sgRulesNotMixed,
+    defaultSgNoRules,
+    noSshKeyPair,
 ];

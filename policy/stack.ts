@@ -1,6 +1,7 @@
 import { PolicyResource } from "@pulumi/policy";
 import { KMS_REFERENCE_PATHS } from "../lib/contract";
-import { DB_CLUSTER, DB_TYPES, PARAMETER_GROUP_TYPES, tlsParameterProblem } from "./data";
+import { DB_CLUSTER, DB_TYPES, isReplica, PARAMETER_GROUP_TYPES, tlsParameterProblem } from "./data";
+import { stateBuckets } from "./iam";
 import { applicationLbs, isPlainHttpListener, LB_TYPES, LISTENER_RULE_TYPES, LISTENER_TYPES, redirectProblem, ruleProblem, WEB_ACL, WEB_ACL_ASSOCIATION, webAclProblems } from "./edge";
 import { KMS_ALIAS, KMS_KEY, rotationProblem } from "./keys";
 import { each, Policy, stackPolicy } from "./lib/builders";
@@ -11,10 +12,10 @@ import { isAwsManagedAlias, isKmsReference } from "./lib/kms";
 import { get, need } from "./lib/read";
 import { Reporter } from "./lib/reporter";
 import { isUnknown } from "./lib/unknowns";
-import { asArray } from "./lib/values";
+import { absent, asArray, isTrue, present, presentItems } from "./lib/values";
 import { identities, label, ofTypes, props as propsOf, referrers, resolveAll, resolveOne } from "./lib/graph";
-import { SUBNET, subnetIsolation, VPC } from "./lib/subnets";
-import { ACL_TYPES, BUCKET_POLICY, BUCKET_TYPES, configExemption, ECR_REPOSITORY, hasTlsOnlyDeny, LOGGING_TYPES, OWNERSHIP, PAB_TYPE, publicAccessBlockMissing, SSE_TYPES, sseFindings } from "./storage";
+import { DEFAULT_VPC, SUBNET, subnetIsolation, VPC } from "./lib/subnets";
+import { ACL_TYPES, BUCKET_POLICY, BUCKET_TYPES, VERSIONING_TYPES, configExemption, ECR_REPOSITORY, hasTlsOnlyDeny, LOGGING_TYPES, OWNERSHIP, PAB_TYPE, publicAccessBlockMissing, SSE_TYPES, sseFindings } from "./storage";
 
 /**
  * Catalogue section 9: facts that join several resources. References are resolved through the
@@ -81,11 +82,11 @@ function bucketGuardrails(bucket: PolicyResource, all: PolicyResource[], config:
     const inlineSse = get(p, "serverSideEncryptionConfiguration.rule") ?? get(p, "serverSideEncryptionConfigurations[0].rules");
     const inlinePolicy = p.policy;
     // Existence first: these are known even when ids are not.
-    if (sse.length === 0 && inlineSse === undefined) report(`${name} has no default-encryption configuration (STO-01); add a BucketServerSideEncryptionConfiguration with SSE-KMS.`, bucket.urn);
+    if (sse.length === 0 && absent(inlineSse)) report(`${name} has no default-encryption configuration (STO-01); add a BucketServerSideEncryptionConfiguration with SSE-KMS.`, bucket.urn);
     if (pab.length === 0) report(`${name} has no public access block (STO-02); add a BucketPublicAccessBlock with all four flags true.`, bucket.urn);
-    if (policies.length === 0 && inlinePolicy === undefined) report(`${name} has no bucket policy denying non-TLS requests (STO-03); add one with aws:SecureTransport = false → Deny.`, bucket.urn);
+    if (policies.length === 0 && absent(inlinePolicy)) report(`${name} has no bucket policy denying non-TLS requests (STO-03); add one with aws:SecureTransport = false → Deny.`, bucket.urn);
     if (ownership.length === 0) report(`${name} has no ownership controls (STO-05); add BucketOwnershipControls with objectOwnership BucketOwnerEnforced.`, bucket.urn);
-    if (p.acl !== undefined && !isUnknown(p.acl) && p.acl !== "private") report(`${name} sets the legacy acl ${JSON.stringify(p.acl)} (STO-05); remove it.`, bucket.urn);
+    if (present(p.acl) && !isUnknown(p.acl) && p.acl !== "private") report(`${name} sets the legacy acl ${JSON.stringify(p.acl)} (STO-05); remove it.`, bucket.urn);
     for (const r of ofTypes(referrers(bucket, "bucket", ACL_TYPES, all), ACL_TYPES)) report(`${name} has a bucket ACL resource ${r.name} (STO-05); remove it, ACLs are disabled.`, bucket.urn);
     // Content next (may be unknown during preview; each() stops this bucket only).
     const rulesSets = [...sse.map((s) => propsOf(s).rules), ...(inlineSse !== undefined ? [asArray(inlineSse)] : [])];
@@ -129,6 +130,48 @@ function logTargetBuckets(all: PolicyResource[]): Set<PolicyResource> {
     return out;
 }
 
+/** A bucket's versioning is on: a BucketVersioning(V2) resource with status Enabled, or the legacy inline block. Unknown counts as on (judged at up). */
+function versioned(bucket: PolicyResource, resources: PolicyResource[]): boolean {
+    const inline = get(propsOf(bucket), "versioning.enabled");
+    if (inline === true || isUnknown(inline)) return true;
+    return referrers(bucket, "bucket", VERSIONING_TYPES, resources).some((v) => {
+        const status = get(propsOf(v), "versioningConfiguration.status");
+        return status === "Enabled" || isUnknown(status);
+    });
+}
+
+const bucketsVersioned = stackPolicy({
+    name: "s3-buckets-versioned",
+    description: "STK-17: every bucket has versioning enabled, so an overwrite or delete can be undone (AWS FSBP S3.14).",
+    controls: ["STK-17"],
+    enforcementLevel: "mandatory",
+    validate: ({ resources }, report) => {
+        for (const bucket of ofTypes(resources, BUCKET_TYPES)) {
+            if (!versioned(bucket, resources)) report(`${label(bucket)} has no versioning: add an aws.s3.BucketVersioning with versioningConfiguration.status "Enabled".`, bucket.urn);
+        }
+    },
+});
+
+const stateBucketProtected = stackPolicy({
+    name: "state-bucket-protected",
+    description:
+        "STK-18: the Pulumi state bucket (bootstrap StateBackend) keeps versioning on, is `protect`ed and never forceDestroy; retainOnDelete, which the analyzer protocol does not carry, is asserted by bootstrap/test.",
+    controls: ["STK-18"],
+    enforcementLevel: "mandatory",
+    validate: ({ resources }, report) => {
+        for (const bucket of stateBuckets(resources, BUCKET_TYPES)) {
+            each(bucket, report, (p) => {
+                if (bucket.opts?.protect !== true) report(`${label(bucket)} holds every stack's state but is not protected: keep the resource option protect: true (and retainOnDelete: true).`, bucket.urn);
+                if (isTrue(need(p, "forceDestroy"))) report(`${label(bucket)} sets forceDestroy: a destroy would empty the state bucket; set it to false.`, bucket.urn);
+                if (!versioned(bucket, resources)) report(`${label(bucket)} has no enabled versioning: state history and lock recovery need it; add a BucketVersioning with status "Enabled".`, bucket.urn);
+                for (const v of referrers(bucket, "bucket", VERSIONING_TYPES, resources)) {
+                    if (v.opts?.protect !== true) report(`${label(v)} of the state bucket is not protected: a destroy could suspend versioning; keep protect: true.`, v.urn);
+                }
+            });
+        }
+    },
+});
+
 export const policies: Policy[] = [
     stackPolicy({
         name: "rds-private-subnets-only",
@@ -139,7 +182,7 @@ export const policies: Policy[] = [
         validate: ({ resources, config }, report) => {
             for (const db of ofTypes(resources, DB_TYPES)) {
                 each(db, report, (p) => {
-                    if (p.replicateSourceDb !== undefined && p.dbSubnetGroupName === undefined) return;
+                    if (present(p.replicateSourceDb) && absent(p.dbSubnetGroupName)) return;
                     const group = resolveOne(db, "dbSubnetGroupName", [SUBNET_GROUP], resources);
                     if (group.kind === "unknown" || group.kind === "absent") return; // absent: rds-uses-explicit-subnet-group
                     if (group.kind === "unresolved") {
@@ -266,11 +309,11 @@ export const policies: Policy[] = [
     }),
     stackPolicy({
         name: "vpc-flow-logs-enabled",
-        description: "STK-08: every VPC has a flow log capturing ALL traffic (AWS FSBP EC2.6; CIS-AWS 3.7).",
+        description: "STK-08: every VPC, the adopted default VPC too, has a flow log capturing ALL traffic (AWS FSBP EC2.6; CIS-AWS 3.7).",
         controls: ["STK-08"],
         enforcementLevel: "mandatory",
         validate: ({ resources }, report) => {
-            for (const vpc of ofTypes(resources, [VPC])) {
+            for (const vpc of ofTypes(resources, [VPC, DEFAULT_VPC])) {
                 const logs = referrers(vpc, "vpcId", ["aws:ec2/flowLog:FlowLog"], resources).filter((f) => {
                     const t = propsOf(f).trafficType;
                     return t === "ALL" || isUnknown(t);
@@ -314,8 +357,11 @@ export const policies: Policy[] = [
         enforcementLevel: "mandatory",
         validate: ({ resources }, report) => {
             for (const db of ofTypes(resources, DB_TYPES)) {
-                each(db, report, () => {
+                each(db, report, (p) => {
                     const path = db.type === DB_CLUSTER ? "dbClusterParameterGroupName" : "parameterGroupName";
+                    // RDS gives a same-Region replica its source's parameter group; a cross-Region one (source named by ARN) gets the default.
+                    const source = need(p, "replicateSourceDb");
+                    if (isReplica(p) && absent(need(p, path)) && !(typeof source === "string" && source.startsWith("arn:"))) return;
                     const res = resolveOne(db, path, PARAMETER_GROUP_TYPES, resources);
                     if (res.kind === "unknown") return;
                     if (res.kind === "absent" || (res.kind === "unresolved" && String(res.value).startsWith("default."))) {
@@ -340,7 +386,7 @@ export const policies: Policy[] = [
         name: "ecr-lifecycle-policy-present",
         description: "STK-12: every ECR repository has a lifecycle policy (AWS FSBP ECR.3).",
         controls: ["STK-12"],
-        enforcementLevel: "advisory",
+        enforcementLevel: "mandatory",
         validate: ({ resources }, report) => {
             for (const repo of ofTypes(resources, [ECR_REPOSITORY])) {
                 if (referrers(repo, "repository", ["aws:ecr/lifecyclePolicy:LifecyclePolicy"], resources).length === 0) report(`${label(repo)} has no lifecycle policy; add one so untagged and old images expire.`, repo.urn);
@@ -369,7 +415,7 @@ export const policies: Policy[] = [
             for (const bucket of ofTypes(resources, BUCKET_TYPES)) {
                 if (targets.has(bucket)) continue;
                 const p = propsOf(bucket);
-                if (p.logging !== undefined || asArray(p.loggings).length > 0) continue;
+                if (present(p.logging) || presentItems(p.loggings).length > 0) continue;
                 if (referrers(bucket, "bucket", LOGGING_TYPES, resources).length === 0) report(`${label(bucket)} has no access logging; add an aws.s3.BucketLogging to the log bucket.`, bucket.urn);
             }
         },
@@ -388,4 +434,6 @@ export const policies: Policy[] = [
             if (!keyed) report("The account-baseline stack has no aws.ebs.DefaultKmsKey pointing at a customer-managed key.");
         },
     }),
+    bucketsVersioned,
+    stateBucketProtected,
 ];

@@ -5,7 +5,9 @@ import { conditionKeys, isWildcardPrincipal, parsePolicyDocument, Statement } fr
 import { isKmsReference } from "./lib/kms";
 import { get, need } from "./lib/read";
 import { Reporter } from "./lib/reporter";
-import { asArray, isTrue } from "./lib/values";
+import { absent, asArray, isTrue, present, quote } from "./lib/values";
+import { accountOf, awsPrincipals, grantedActions, grants, isAllow, label as docLabel } from "./lib/documents";
+import { SKIP } from "./lib/read";
 
 /** Catalogue section 6: S3, EBS, ECR. S3 rows match the un-suffixed and the V2 tokens (aws 7.x keeps both). */
 
@@ -36,7 +38,7 @@ export function sseFindings(rules: unknown, externalKmsKeyArns: string[]): SseFi
         const alg = get(r, "applyServerSideEncryptionByDefault.sseAlgorithm");
         const key = need(r, "applyServerSideEncryptionByDefault.kmsMasterKeyId", `rules[${i}]`);
         if (alg !== "aws:kms" && alg !== "aws:kms:dsse") out.push({ message: `rules[${i}] uses sseAlgorithm ${JSON.stringify(alg)}; use "aws:kms" with a customer-managed key`, sseS3: alg === "AES256" });
-        else if (!isKmsReference(key, externalKmsKeyArns)) out.push({ message: `rules[${i}].applyServerSideEncryptionByDefault.kmsMasterKeyId is ${key === undefined ? "absent (aws/s3 would be used)" : JSON.stringify(key)}; set a customer-managed KMS key`, sseS3: false });
+        else if (!isKmsReference(key, externalKmsKeyArns)) out.push({ message: `rules[${i}].applyServerSideEncryptionByDefault.kmsMasterKeyId is ${absent(key) ? "absent (aws/s3 would be used)" : JSON.stringify(key)}; set a customer-managed KMS key`, sseS3: false });
         else if (r?.bucketKeyEnabled !== true) out.push({ message: `rules[${i}].bucketKeyEnabled is not true; enable S3 Bucket Keys to cut KMS calls and cost`, sseS3: false, advisory: true });
     });
     return out;
@@ -82,6 +84,73 @@ function reportPolicyParse(doc: unknown, report: Reporter): Statement[] | undefi
     }
     return parsed.statements;
 }
+
+/**
+ * ELB access-log delivery accounts, one per Region opened before August 2022 (newer Regions deliver as the
+ * logdelivery.elasticloadbalancing.amazonaws.com service principal). Source: AWS ELB user guide "Enable access logs
+ * for your Application Load Balancer" (attach-bucket-policy), as transcribed in terraform-aws-modules/terraform-aws-s3-bucket main.tf.
+ * They may only write objects (s3:PutObject).
+ */
+export const ELB_LOG_DELIVERY_ACCOUNTS = [
+    "127311923021", "033677994240", "027434742980", "797873946194", "098369216593", "754344448648", "718504428378", "582318560864",
+    "600734575887", "383597477331", "114774131450", "783225319266", "589379963580", "985666609251", "054676820928", "156460612806",
+    "652711504416", "009996457667", "635631232127", "897822967062", "076674570225", "507241528517", "048591011584", "190560391635",
+    "638102146993", "037604701340",
+];
+
+/**
+ * Actions that change a bucket's data or controls (S3.6's denied list, widened to writes and deletes): any granted
+ * action pattern covering one of them makes the grant a write.
+ */
+export const S3_WRITE_ACTIONS = [
+    "s3:PutObject", "s3:DeleteObject", "s3:DeleteObjectVersion", "s3:PutObjectAcl", "s3:PutObjectRetention", "s3:PutObjectLegalHold", "s3:BypassGovernanceRetention",
+    "s3:RestoreObject", "s3:ReplicateObject", "s3:ReplicateDelete", "s3:PutBucketPolicy", "s3:DeleteBucketPolicy", "s3:PutBucketAcl", "s3:PutEncryptionConfiguration",
+    "s3:PutBucketPublicAccessBlock", "s3:PutBucketVersioning", "s3:PutLifecycleConfiguration", "s3:PutBucketLogging", "s3:PutBucketOwnershipControls", "s3:DeleteBucket",
+];
+
+/** Condition keys that pin the caller to an organisation / network, so a "*" principal is not "anyone". */
+const RESTRICTING = ["aws:principalorgid", "aws:principalaccount", "aws:sourcevpce", "aws:sourcevpc", "aws:principalarn", "aws:sourceaccount", "aws:sourcearn"];
+
+/** Cross-account write grants of a bucket policy: who, which actions, why. */
+export function crossAccountWrites(statements: Statement[], accountIds: readonly string[]): string[] {
+    const out: string[] = [];
+    statements.forEach((s, i) => {
+        if (!isAllow(s)) return;
+        const writes = S3_WRITE_ACTIONS.filter((a) => grants(s, a));
+        if (writes.length === 0) return;
+        const restricted = conditionKeys(s).some((k) => RESTRICTING.includes(k));
+        for (const p of awsPrincipals(s.Principal)) {
+            if (p === "*") {
+                if (!restricted) out.push(`${docLabel(s, i)} lets everyone (Principal "*") ${summarise(writes)}`);
+                continue;
+            }
+            const account = accountOf(p);
+            if (account && accountIds.includes(account)) continue;
+            if (account && ELB_LOG_DELIVERY_ACCOUNTS.includes(account) && writes.every((w) => w === "s3:PutObject") && grantedActions(s).every((a) => a.toLowerCase() === "s3:putobject")) continue;
+            out.push(`${docLabel(s, i)} lets ${account ? `account ${account}` : quote(p)} ${summarise(writes)}${accountIds.length === 0 ? " (accountIds is not configured, so no account counts as this one)" : ""}`);
+        }
+        if (s.NotPrincipal !== undefined) out.push(`${docLabel(s, i)} allows ${summarise(writes)} to everyone but ${quote(s.NotPrincipal)}`);
+    });
+    return out;
+}
+const summarise = (writes: string[]) => (writes.length > 3 ? `${writes.slice(0, 3).join(", ")} and ${writes.length - 3} more write actions` : writes.join(", "));
+
+const noCrossAccountWrite = resourcePolicy({
+    name: "s3-no-cross-account-write",
+    description: "STO-13: bucket policies grant writes, deletes and policy/ACL changes only to this stack's accounts (config accountIds) and AWS log delivery (AWS FSBP S3.6, S3.3).",
+    controls: ["STO-13"],
+    enforcementLevel: "mandatory",
+    types: [BUCKET_POLICY, ...BUCKET_TYPES],
+    configSchema: schemaOf(["accountIds"]),
+    validate: ({ props, config, reads }, report) => {
+        const doc = reads.read(props, "policy");
+        if (doc === SKIP || absent(doc)) return;
+        const parsed = parsePolicyDocument(doc);
+        if ("error" in parsed) return; // reported by s3-bucket-policy-tls-only
+        for (const problem of crossAccountWrites(parsed.statements, config.accountIds)) report(`${problem}: grant writes only to principals of this account (or add an aws:PrincipalOrgID condition).`);
+    },
+});
+
 
 export const policies: Policy[] = [
     resourcePolicy({
@@ -129,7 +198,7 @@ export const policies: Policy[] = [
     }),
     resourcePolicyOf({
         name: "s3-no-public-policy",
-        description: "STO-04: bucket policies grant nothing to everyone without a restricting condition (AWS FSBP S3.2, S3.3, S3.6).",
+        description: "STO-04: bucket policies grant nothing to everyone without a restricting condition (AWS FSBP S3.2, S3.3); other accounts' writes are STO-13 (S3.6).",
         controls: ["STO-04"],
         enforcementLevel: "mandatory",
         of: BucketPolicy,
@@ -153,15 +222,15 @@ export const policies: Policy[] = [
                 return;
             }
             const acl = need(props, "acl");
-            if (acl !== undefined && acl !== "private") report(`acl is ${JSON.stringify(acl)}; remove the ACL resource (ACLs are disabled) or use "private".`);
+            if (present(acl) && acl !== "private") report(`acl is ${JSON.stringify(acl)}; remove the ACL resource (ACLs are disabled) or use "private".`);
             if (asArray(need(props, "accessControlPolicy.grants")).length > 0) report("Remove accessControlPolicy.grants; grant access with bucket policies and IAM instead.");
         },
     }),
     resourcePolicy({
         name: "s3-versioning-enabled",
-        description: "STO-06: bucket versioning is enabled (AWS FSBP S3.14).",
+        description: "STO-06: bucket versioning is enabled, never suspended (AWS FSBP S3.14); every bucket having it is STK-17.",
         controls: ["STO-06"],
-        enforcementLevel: "advisory",
+        enforcementLevel: "mandatory",
         types: VERSIONING_TYPES,
         validate: ({ props }, report) => {
             const status = need(props, "versioningConfiguration.status");
@@ -179,7 +248,7 @@ export const policies: Policy[] = [
             if (type === "aws:ebs/volume:Volume") {
                 if (!isTrue(need(props, "encrypted"))) report("Set encrypted to true.");
                 const key = need(props, "kmsKeyId");
-                if (!isKmsReference(key, config.externalKmsKeyArns)) report(`kmsKeyId is ${key === undefined ? "absent (aws/ebs would be used)" : JSON.stringify(key)}; set a customer-managed KMS key.`);
+                if (!isKmsReference(key, config.externalKmsKeyArns)) report(`kmsKeyId is ${absent(key) ? "absent (aws/ebs would be used)" : JSON.stringify(key)}; set a customer-managed KMS key.`);
                 return;
             }
             if (!isTrue(need(props, "rootBlockDevice.encrypted"))) report("Set rootBlockDevice.encrypted to true (with a customer-managed kmsKeyId).");
@@ -228,7 +297,7 @@ export const policies: Policy[] = [
         of: EcrRepository,
         validate: ({ props }, report) => {
             const m = need(props, "imageTagMutability");
-            if (m !== "IMMUTABLE") report(`imageTagMutability is ${m === undefined ? "absent (MUTABLE)" : JSON.stringify(m)}; set "IMMUTABLE" so a tag always names the same image.`);
+            if (m !== "IMMUTABLE") report(`imageTagMutability is ${absent(m) ? "absent (MUTABLE)" : JSON.stringify(m)}; set "IMMUTABLE" so a tag always names the same image.`);
         },
     }),
     resourcePolicyOf({
@@ -243,7 +312,7 @@ export const policies: Policy[] = [
             if (list.length === 0) report('Set encryptionConfigurations: [{ encryptionType: "KMS", kmsKey: <customer key ARN> }] (the default is AES256).');
             list.forEach((c: any, i: number) => {
                 if (c?.encryptionType !== "KMS") report(`encryptionConfigurations[${i}].encryptionType is ${JSON.stringify(c?.encryptionType)}; use "KMS".`);
-                else if (!isKmsReference(c?.kmsKey, config.externalKmsKeyArns)) report(`encryptionConfigurations[${i}].kmsKey is ${c?.kmsKey === undefined ? "absent (aws/ecr would be used)" : JSON.stringify(c.kmsKey)}; set a customer-managed KMS key.`);
+                else if (!isKmsReference(c?.kmsKey, config.externalKmsKeyArns)) report(`encryptionConfigurations[${i}].kmsKey is ${absent(c?.kmsKey) ? "absent (aws/ecr would be used)" : JSON.stringify(c.kmsKey)}; set a customer-managed KMS key.`);
             });
         },
     }),
@@ -262,4 +331,5 @@ export const policies: Policy[] = [
             for (const s of publicAllowStatements(statements ?? [], ["aws:principalorgid"])) report(`Statement ${s.Sid ?? "(no Sid)"} allows Principal "*"; restrict it with aws:PrincipalOrgID or name the accounts.`);
         },
     }),
+    noCrossAccountWrite,
 ];

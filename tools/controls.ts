@@ -19,10 +19,11 @@ interface PolicyLike {
 
 const ROOT = path.resolve(__dirname, "..");
 const PACK = path.join(ROOT, "policy");
+const MODULES = POLICY_MODULES;
 
 function loadPolicies(): { module: string; policy: PolicyLike }[] {
     const out: { module: string; policy: PolicyLike }[] = [];
-    for (const m of POLICY_MODULES) {
+    for (const m of MODULES) {
         // A module is a file (`edge.ts`) or a folder by topic (`kubernetes/index.ts`).
         const file = [path.join(PACK, `${m}.ts`), path.join(PACK, m, "index.ts")].find((f) => fs.existsSync(f));
         if (file === undefined) continue;
@@ -54,9 +55,20 @@ function findCatalogue(argv: string[]): string | undefined {
     return candidates.find((c): c is string => !!c && fs.existsSync(c));
 }
 
-function readCatalogue(file: string): CatalogueRow[] {
+/** The pack's own catalogue: the rows under this heading of policy/README.md (new ids continuing each domain). */
+const PACK_CATALOGUE_HEADING = "## Controls added";
+
+/** Catalogue rows of `file`; with `heading`, only the table under that `## ` heading. */
+function readCatalogue(file: string, heading?: string): CatalogueRow[] {
     const rows: CatalogueRow[] = [];
-    for (const line of fs.readFileSync(file, "utf8").split("\n")) {
+    let lines = fs.readFileSync(file, "utf8").split("\n");
+    if (heading) {
+        const start = lines.findIndex((l) => l.startsWith(heading));
+        if (start < 0) return [];
+        const end = lines.findIndex((l, i) => i > start && l.startsWith("## "));
+        lines = lines.slice(start + 1, end < 0 ? undefined : end);
+    }
+    for (const line of lines) {
         const m = /^\|\s*([A-Z0-9]+-\d{2})\s*\|\s*`([a-z0-9-]+)`\s*\|(.*)$/.exec(line);
         if (!m) continue;
         const cells = m[3].split("|").map((c) => c.trim());
@@ -92,15 +104,19 @@ function main(argv: string[]): void {
     rows.sort((a, b) => a.id.localeCompare(b.id, "en", { numeric: true }) || a.policy.localeCompare(b.policy));
 
     const cataloguePath = findCatalogue(argv);
-    const catalogue = cataloguePath ? readCatalogue(cataloguePath) : [];
+    const packCataloguePath = path.join(PACK, "README.md");
+    // Both catalogues: the shared one (read-only) and the pack's own rows in policy/README.md.
+    const catalogue = [...(cataloguePath ? readCatalogue(cataloguePath) : []), ...(fs.existsSync(packCataloguePath) ? readCatalogue(packCataloguePath, PACK_CATALOGUE_HEADING) : [])];
+    const packRows = fs.existsSync(packCataloguePath) ? readCatalogue(packCataloguePath, PACK_CATALOGUE_HEADING).length : 0;
     const covered = new Set(rows.map((r) => r.id));
     const missing = catalogue.filter((c) => !covered.has(c.id));
     const renamed = catalogue.filter((c) => covered.has(c.id) && !rows.some((r) => r.id === c.id && r.policy === c.policy));
     const untested = rows.filter((r) => r.tests.length === 0);
+    const uncatalogued = [...covered].filter((id) => id !== "(none)" && !catalogue.some((c) => c.id === id));
     const reasons = readmeReasons();
 
     if (argv.includes("--json")) {
-        console.log(JSON.stringify({ controls: rows, missing: missing.map((m) => ({ ...m, reason: reasons.get(m.id) })), renamed, untested: untested.map((u) => u.policy) }, null, 2));
+        console.log(JSON.stringify({ controls: rows, missing: missing.map((m) => ({ ...m, reason: reasons.get(m.id) })), renamed, uncatalogued, untested: untested.map((u) => u.policy) }, null, 2));
         return;
     }
     const w = { id: 10, policy: 44, kind: 9, enf: 10 };
@@ -109,13 +125,13 @@ function main(argv: string[]): void {
     for (const r of rows) console.log(`${pad(r.id, w.id)} ${pad(r.policy, w.policy)} ${pad(r.kind, w.kind)} ${pad(r.enforcement, w.enf)} ${r.tests.join(", ") || "NONE"}`);
     console.log("");
     console.log(`${new Set(policies.map((p) => p.policy.name)).size} policies in ${new Set(policies.map((p) => p.module)).size} modules cover ${covered.size} control ids.`);
-    if (!cataloguePath) {
-        console.log("Catalogue CONTROLS.md not found (looked in ../shared, docs/, policy/); pass --catalogue <path> to list uncovered rows.");
-        return;
-    }
-    console.log(`Catalogue ${path.relative(ROOT, cataloguePath)}: ${catalogue.length} rows, ${catalogue.length - missing.length} covered, ${missing.length} without a policy.`);
+    if (!cataloguePath) console.log("Catalogue CONTROLS.md not found (looked in ../shared, docs/, policy/); pass --catalogue <path> to list its uncovered rows.");
+    else console.log(`Catalogue ${path.relative(ROOT, cataloguePath)}: ${catalogue.length - packRows} rows.`);
+    console.log(`Catalogue policy/README.md (${PACK_CATALOGUE_HEADING.slice(3)}): ${packRows} rows.`);
+    console.log(`Both: ${catalogue.length} rows, ${catalogue.length - missing.length} covered, ${missing.length} without a policy.`);
     for (const m of missing) console.log(`  - ${m.id} ${m.policy} (${m.enforcement}): ${reasons.get(m.id) ?? "no reason recorded in policy/README.md"}`);
     for (const r of renamed) console.log(`  ~ ${r.id} is covered under a different policy name than the catalogue's ${r.policy}`);
+    if (cataloguePath && uncatalogued.length) console.log(`Control ids in the code but in neither catalogue: ${uncatalogued.join(", ")}`);
     if (untested.length) console.log(`Policies no test names: ${[...new Set(untested.map((u) => u.policy))].join(", ")}`);
 }
 

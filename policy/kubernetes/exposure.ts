@@ -2,7 +2,7 @@ import { Ingress, Service } from "../lib/classes";
 import { schemaOf } from "../lib/config";
 import { Policy, resourcePolicyOf } from "../lib/builders";
 import { get } from "../lib/read";
-import { asArray, quote } from "../lib/values";
+import { absent, asArray, present, quote } from "../lib/values";
 import { annotation, hostCovered, ingressClass } from "../lib/k8s";
 import { kubernetesConfig } from "./shared";
 
@@ -31,7 +31,7 @@ const ingressTls = resourcePolicyOf({
         if (cls === ALB) {
             const cert = annotation(a.props, "alb.ingress.kubernetes.io/certificate-arn");
             if (u.is(cert, "metadata.annotations")) return;
-            if (!cert && tlsHosts.length === 0) {
+            if (absent(cert) && tlsHosts.length === 0) {
                 report("this ALB ingress has no certificate: set the alb.ingress.kubernetes.io/certificate-arn annotation or spec.tls hosts for ACM discovery.");
             }
             return;
@@ -44,7 +44,7 @@ const ingressTls = resourcePolicyOf({
         if (!u.is(rules, "spec.rules")) {
             asArray(rules).forEach((r: any, i: number) => {
                 const host = r?.host;
-                if (u.is(host, `spec.rules[${i}].host`) || typeof host !== "string" || host === "") return;
+                if (u.is(host, `spec.rules[${i}].host`) || typeof host !== "string" || absent(host)) return;
                 if (!hostCovered(host, tlsHosts)) report(`host ${quote(host)} is not covered by spec.tls: add it to a spec.tls[].hosts list.`);
             });
         }
@@ -85,13 +85,13 @@ const ingressSslRedirect = resourcePolicyOf({
         };
         if (cls === NGINX) {
             check("nginx.ingress.kubernetes.io/ssl-redirect", (v) => v !== "true", 'set annotation nginx.ingress.kubernetes.io/ssl-redirect: "true" so plain HTTP is redirected to HTTPS.');
-            check("nginx.ingress.kubernetes.io/force-ssl-redirect", (v) => v !== undefined && v !== "true", 'nginx.ingress.kubernetes.io/force-ssl-redirect must be "true" when set: fix it or remove it.');
+            check("nginx.ingress.kubernetes.io/force-ssl-redirect", (v) => present(v) && v !== "true", 'nginx.ingress.kubernetes.io/force-ssl-redirect must be "true" when set: fix it or remove it.');
         } else if (cls === ALB) {
             const allowed: string[] = a.config.allowedTlsPolicies;
             check("alb.ingress.kubernetes.io/ssl-redirect", (v) => v !== "443", 'set annotation alb.ingress.kubernetes.io/ssl-redirect: "443".');
             check("alb.ingress.kubernetes.io/listen-ports", (v) => !listensOnHttps443(v), 'set annotation alb.ingress.kubernetes.io/listen-ports to include {"HTTPS": 443}.');
             check("alb.ingress.kubernetes.io/ssl-policy", (v) => !allowed.includes(String(v)), `set annotation alb.ingress.kubernetes.io/ssl-policy to one of ${allowed.join(", ")}.`);
-        } else if (cls === undefined || cls === null || cls === "") {
+        } else if (absent(cls)) {
             report('the ingress has no class: set spec.ingressClassName to "nginx" (or "alb").');
         } else {
             report(`ingress class ${quote(cls)} is not one the platform can verify: use "nginx" (or "alb").`);

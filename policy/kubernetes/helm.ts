@@ -2,7 +2,7 @@ import { HelmChartV4, HelmRelease } from "../lib/classes";
 import { schemaOf } from "../lib/config";
 import { Policy, resourcePolicyOf } from "../lib/builders";
 import { get, Reads } from "../lib/read";
-import { quote } from "../lib/values";
+import { absent, quote } from "../lib/values";
 import { kubernetesConfig } from "./shared";
 
 /** Catalogue section 0 Helm rule: opaque helm.sh/v3 Releases are allowlisted; helm.sh/v4 Chart values keep pod isolation. */
@@ -44,7 +44,7 @@ const helmReleaseAllowlisted = resourcePolicyOf({
         if (!hit) {
             report(`Helm Release of chart ${quote(chart)} is opaque to the policy pack: deploy it as a kubernetes.helm.v4.Chart, or add it to allowedHelmReleases after review.`);
         }
-        if (a.props.version === undefined || a.props.version === "") report.advisory("pin the chart version so the reviewed release is the one installed.");
+        if (absent(a.props.version)) report.advisory("pin the chart version so the reviewed release is the one installed.");
     },
 });
 
@@ -83,7 +83,7 @@ const helmChartHardened = resourcePolicyOf({
         scanValues(a.props.values, "values", u, found);
         for (const f of found) report(`chart value ${f} is true: set it to false so the rendered pods keep their isolation.`);
         const version = a.props.version;
-        if (!u.is(version, "version") && (version === undefined || version === "")) {
+        if (!u.is(version, "version") && absent(version)) {
             report.advisory("pin the chart version so preview and up render the same reviewed manifests.");
         }
     },

@@ -3,7 +3,7 @@ import { configOf, schemaOf } from "../lib/config";
 import { each, Policy, Props, resourcePolicyOf, safe, stackPolicy } from "../lib/builders";
 import { get, Reads, SKIP } from "../lib/read";
 import { containsUnknown, isUnknown, raw } from "../lib/unknowns";
-import { asArray, quote } from "../lib/values";
+import { absent, asArray, quote } from "../lib/values";
 import { displayName, HELM_CHART_V4, HELM_RELEASE, k8sType, metadataName, NAMESPACE, namespaceOf, scopeOf, SYSTEM_NAMESPACES, WORKLOADS } from "../lib/k8s";
 import { kubernetesConfig, LIMIT_RANGE, NETWORK_POLICY, RESOURCE_QUOTA } from "./shared";
 
@@ -45,7 +45,7 @@ const noDefaultNamespace: Policy = {
         if (ns === SKIP) return u.settle();
         // A custom resource may be cluster-scoped (its CRD is invisible here): only an explicit bad value counts.
         if (scope === "custom" && ns === undefined) return;
-        if (ns === undefined || ns === null || ns === "" || ns === "default") {
+        if (absent(ns) || ns === "default") {
             reportViolation(`${t.kind} lands in the "default" namespace: set ${path} to the team's or the platform component's namespace.`);
             return;
         }

@@ -1,11 +1,11 @@
+import { API_ACCESS_LABEL } from "../../lib/contract";
 import { NoConfig, schemaOf } from "../lib/config";
 import { Policy, ResourceCheckArgs, ResourcePolicySpec, resourcePolicy } from "../lib/builders";
 import { get, Reads, SKIP } from "../lib/read";
 import { Reporter } from "../lib/reporter";
-import { asArray, quote } from "../lib/values";
+import { absent, asArray, quote } from "../lib/values";
 import { Container, ContainerList, effectiveSecurityContext, parseImage, Pod, podOf, registryApproved, workloadLabel, WORKLOADS } from "../lib/k8s";
 import { SERVICE_ACCOUNT, SERVICE_ACCOUNT_PATCH } from "./shared";
-import { API_ACCESS_LABEL } from "../../lib/contract";
 
 /** Catalogue K8S-01 … K8S-13: pod security and workload hygiene, for every workload kind (and what charts render). */
 
@@ -204,11 +204,11 @@ const resourcesSet = workloadPolicy({
         for (const key of ["requests.cpu", "requests.memory", "limits.memory"]) {
             const v = get(c.spec, `resources.${key}`);
             if (u.is(v, `${c.path}.resources.${key}`)) continue;
-            if (v === undefined || v === null || v === "") missing.push(`resources.${key}`);
+            if (absent(v)) missing.push(`resources.${key}`);
         }
         if (missing.length > 0) report(`${c.label}: set ${missing.join(", ")}.`);
         const cpuLimit = get(c.spec, "resources.limits.cpu");
-        if (!u.is(cpuLimit, `${c.path}.resources.limits.cpu`) && (cpuLimit === undefined || cpuLimit === null || cpuLimit === "")) {
+        if (!u.is(cpuLimit, `${c.path}.resources.limits.cpu`) && absent(cpuLimit)) {
             report.advisory(`${c.label}: consider setting resources.limits.cpu so one pod cannot starve its neighbours.`);
         }
     },
@@ -223,7 +223,7 @@ const imageApproved = workloadPolicy({
     container: (_pod, c, u, report, a) => {
         const image = c.spec.image;
         if (u.is(image, `${c.path}.image`)) return;
-        if (typeof image !== "string" || image === "") {
+        if (typeof image !== "string" || absent(image)) {
             report(`${c.label} has no image: set an image from an approved registry.`);
             return;
         }
@@ -233,7 +233,7 @@ const imageApproved = workloadPolicy({
             report(`${c.label} image ${quote(image)} is not from an approved registry: mirror it to ${where}.`);
         }
         const ref = parseImage(image);
-        if (!ref.digest && (ref.tag === undefined || ref.tag === "" || ref.tag === "latest")) {
+        if (!ref.digest && (absent(ref.tag) || ref.tag === "latest")) {
             report(`${c.label} image ${quote(image)} is not pinned: use a version tag or an @sha256 digest, never latest.`);
         } else if (!ref.digest) {
             report.advisory(`${c.label} image ${quote(image)} is pinned by tag only: add its @sha256 digest so the running image cannot change under the tag.`);
@@ -261,13 +261,12 @@ const noDefaultServiceAccount = resourcePolicy({
         const pod = podOf(a.type, a.props, u, []);
         if (pod) {
             const sa = pod.spec.serviceAccountName ?? pod.spec.serviceAccount;
-            if (!u.is(sa, `${pod.path}.serviceAccountName`) && (sa === undefined || sa === null || sa === "" || sa === "default")) {
+            if (!u.is(sa, `${pod.path}.serviceAccountName`) && (absent(sa) || sa === "default")) {
                 report(`the pod runs as the "default" ServiceAccount: set ${pod.path}.serviceAccountName to a dedicated ServiceAccount.`);
             }
         }
     },
 });
-
 
 const tokenAutomountOff = resourcePolicy({
     name: "k8s-sa-token-automount-off",

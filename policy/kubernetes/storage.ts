@@ -1,3 +1,4 @@
+import { absent } from "../lib/values";
 import { StorageClass } from "../lib/classes";
 import { Policy, resourcePolicyOf } from "../lib/builders";
 import { get } from "../lib/read";
@@ -23,7 +24,7 @@ const ebsStorageClassEncrypted = resourcePolicyOf({
         const encrypted = get(a.props, "parameters.encrypted");
         if (!u.is(encrypted, "parameters.encrypted") && encrypted !== "true") report('set parameters.encrypted to "true".');
         const key = get(a.props, "parameters.kmsKeyId");
-        if (!u.is(key, "parameters.kmsKeyId") && (typeof key !== "string" || key === "")) report("set parameters.kmsKeyId to the ARN of the platform's EBS KMS key.");
+        if (!u.is(key, "parameters.kmsKeyId") && (typeof key !== "string" || absent(key))) report("set parameters.kmsKeyId to the ARN of the platform's EBS KMS key.");
     },
 });
 

@@ -27,7 +27,7 @@ import { isUnknownError, raw } from "./unknowns";
  */
 
 /** A catalogue id: `K8S-01`, `EDGE-12`; `K8S-HELM` for the section-0 Helm rule. */
-export type ControlId = `${"NET" | "EDGE" | "EKS" | "K8S" | "RDS" | "STO" | "KMS" | "LOG" | "STK" | "BAK"}-${string}`;
+export type ControlId = `${"IAM" | "NET" | "EDGE" | "EKS" | "K8S" | "RDS" | "STO" | "KMS" | "LOG" | "STK" | "BAK"}-${string}`;
 
 export interface PolicyMeta {
     /** Catalogue rows this policy implements (CONTROLS.md, policy/README.md). */

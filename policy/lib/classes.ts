@@ -11,6 +11,8 @@ export { Certificate as AcmCertificate } from "@pulumi/aws/acm/certificate";
 export { Vault as BackupVault } from "@pulumi/aws/backup/vault";
 export { Trail as CloudTrail } from "@pulumi/aws/cloudtrail/trail";
 export { LogGroup } from "@pulumi/aws/cloudwatch/logGroup";
+export { LoadBalancer as ClassicLoadBalancer } from "@pulumi/aws/elb/loadBalancer";
+export { Role as IamRole } from "@pulumi/aws/iam/role";
 export { DefaultSecurityGroup } from "@pulumi/aws/ec2/defaultSecurityGroup";
 export { FlowLog } from "@pulumi/aws/ec2/flowLog";
 export { Subnet } from "@pulumi/aws/ec2/subnet";

@@ -35,6 +35,7 @@ export const configProps = {
     externalSubnetIds: stringList("Private subnet ids declared outside this stack that are known to be isolated (STK-01/STK-02).", [], { pattern: "^subnet-" }),
     externalLoadBalancerArns: stringList("Load balancer ARNs declared outside this stack that a Web ACL may be associated with (EDGE-12).", [], { pattern: "^arn:aws[a-z-]*:elasticloadbalancing:" }),
     exemptBuckets: stringList("Bucket names exempted from SSE-KMS because the writing service requires SSE-S3 (ALB access logs); each entry 'bucket=TICKET-1: reason'.", [], { pattern: "^[^=]+=[A-Z][A-Z0-9]*-[0-9]+: .+" }),
+    accountIds: stringList("The AWS account ids this stack deploys to: principals of other accounts may not write to its buckets (STO-13).", [], { pattern: "^[0-9]{12}$" }),
     stackRole: { type: "string", enum: ["workload", "account-baseline"], description: "What this stack is: only the account-baseline stack must own account-level settings (STK-15).", default: "workload" },
 } satisfies Record<string, PolicyConfigJSONSchema>;
 

@@ -1,7 +1,7 @@
 import { PolicyResource } from "@pulumi/policy";
+import { EXEMPTION_PREFIX } from "../../lib/contract";
 import { Reporter } from "./reporter";
 import { isUnknown, raw } from "./unknowns";
-import { EXEMPTION_PREFIX } from "../../lib/contract";
 
 /** Exemptions (catalogue section 0): tag / annotation `policy.exempt/<policy-name>` = "<ticket-id>: <reason>". */
 

@@ -1,8 +1,8 @@
 import { PolicyResource } from "@pulumi/policy";
+import { TYPES } from "../../lib/contract";
 import { isUnknown } from "./unknowns";
 import { asArray } from "./values";
 import { identities, ofTypes, props, referrers, resolveAll, resolveOne } from "./graph";
-import { TYPES } from "../../lib/contract";
 
 /**
  * "Is this subnet isolated?" (STK-01, reused by STK-02): no public IP mapping, and no route table of
@@ -12,6 +12,7 @@ import { TYPES } from "../../lib/contract";
 
 export const SUBNET = TYPES.subnet;
 export const VPC = TYPES.vpc;
+export const DEFAULT_VPC = "aws:ec2/defaultVpc:DefaultVpc";
 export const ROUTE_TABLE = "aws:ec2/routeTable:RouteTable";
 export const DEFAULT_ROUTE_TABLE = "aws:ec2/defaultRouteTable:DefaultRouteTable";
 export const ROUTE = "aws:ec2/route:Route";

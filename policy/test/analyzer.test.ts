@@ -32,7 +32,7 @@ describe("policy pack over the analyzer gRPC protocol", function () {
         const names = info.policies.map((p) => p.name);
         assert.strictEqual(new Set(names).size, names.length, "policy names are unique");
         for (const name of ["subnet-no-auto-public-ip", "alb-http-redirects-to-https", "rds-not-publicly-accessible", "s3-sse-kms-required", "kms-key-rotation-enabled", "rds-private-subnets-only", "kms-referenced-keys-rotate"]) assert.ok(names.includes(name), name);
-        for (const p of info.policies) assert.match(p.description, /\b(NET|EDGE|EKS|K8S|RDS|STO|KMS|LOG|STK|BAK)-(\d{2}|[A-Z]+)\b/, `${p.name} names its control`);
+        for (const p of info.policies) assert.match(p.description, /\b(IAM|NET|EDGE|EKS|K8S|RDS|STO|KMS|LOG|STK|BAK)-(\d{2}|[A-Z]+)\b/, `${p.name} names its control`);
         const tls = info.policies.find((p) => p.name === "alb-https-listener-tls-policy")!;
         assert.deepStrictEqual(tls.configSchema?.properties.allowedTlsPolicies.default, ["ELBSecurityPolicy-TLS13-1-2-2021-06", "ELBSecurityPolicy-TLS13-1-2-Res-2021-06", "ELBSecurityPolicy-TLS13-1-3-2021-06"]);
         assert.strictEqual(info.policies.find((p) => p.name === "rds-private-subnets-only")!.policyType, "stack");

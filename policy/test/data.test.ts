@@ -65,11 +65,6 @@ const table: Record<string, Case[]> = {
         { it: "rejects the secret under the AWS-managed key", type: DB, props: { ...good, masterUserSecretKmsKeyId: undefined }, rejects: /masterUserSecretKmsKeyId is absent/ },
         { it: "passes an RDS-managed secret under a customer key", type: DB, props: good },
     ],
-    "rds-multi-az": [
-        { it: "flags a single-AZ database", type: DB, props: { ...good, multiAz: false }, rejects: /multiAz/ },
-        { it: "blocks it in prod", type: DB, props: { ...good, multiAz: false }, config: { enforcementLevel: "mandatory" }, rejects: /multiAz/ },
-        { it: "passes Multi-AZ", type: DB, props: good },
-    ],
     "backup-vault-encrypted-with-cmk": [
         { it: "rejects a vault on the AWS-managed key", type: "aws:backup/vault:Vault", props: { name: "v" }, rejects: /aws\/backup/ },
         { it: "passes a vault on a customer key", type: "aws:backup/vault:Vault", props: { kmsKeyArn: KEY } },

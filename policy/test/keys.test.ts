@@ -27,7 +27,7 @@ const table: Record<string, Case[]> = {
         { it: "passes the 30-day default", type: KEY, props: {} },
     ],
     "iam-no-wildcard-kms-decrypt": [
-        { it: "flags kms:Decrypt on every key", type: "aws:iam/rolePolicy:RolePolicy", props: { policy: doc({ Sid: "Any", Effect: "Allow", Action: ["kms:Decrypt"], Resource: "*" }) }, rejects: /kms:decrypt on Resource "\*"/ },
+        { it: "flags kms:Decrypt on every key", type: "aws:iam/rolePolicy:RolePolicy", props: { policy: doc({ Sid: "Any", Effect: "Allow", Action: ["kms:Decrypt"], Resource: "*" }) }, rejects: /allows kms:Decrypt on every key/ },
         { it: "passes decrypt on a named key", type: "aws:iam/policy:Policy", props: { policy: doc({ Effect: "Allow", Action: "kms:Decrypt", Resource: KEY_ARN }) } },
     ],
 };

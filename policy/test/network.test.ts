@@ -50,7 +50,7 @@ const table: Record<string, Case[]> = {
     "ec2-imdsv2-required": [
         { it: "rejects a launch template without IMDSv2 (absent = optional)", type: LT, props: {}, rejects: /httpTokens is absent/ },
         { it: "rejects a hop limit that lets pods reach node credentials", type: LT, props: { metadataOptions: { httpTokens: "required", httpPutResponseHopLimit: 3 } }, rejects: /HopLimit is 3/ },
-        { it: "warns at hop limit 2", type: LT, props: { metadataOptions: { httpTokens: "required", httpPutResponseHopLimit: 2 } }, warns: /hop|HopLimit is 2/i },
+        { it: "rejects hop limit 2 (pods could reach the node role)", type: LT, props: { metadataOptions: { httpTokens: "required", httpPutResponseHopLimit: 2 } }, rejects: /HopLimit is 2; set it to 1/ },
         { it: "passes IMDSv2 with hop limit 1", type: "aws:ec2/instance:Instance", props: { metadataOptions: { httpTokens: "required", httpPutResponseHopLimit: 1 } } },
     ],
 };

@@ -182,7 +182,7 @@ describe("policy pack: stack policies (STK)", () => {
                 { type: "aws:s3/bucket:Bucket", name: "data", props: { bucket: "data-1" } },
             ];
             assert.match((await runStackPolicy(p("waf-logging-enabled"), fx)).mandatory[0], /WebAcl 'acl' has no logging configuration/);
-            assert.match((await runStackPolicy(p("ecr-lifecycle-policy-present"), fx)).advisory[0], /Repository 'repo' has no lifecycle policy/);
+            assert.match((await runStackPolicy(p("ecr-lifecycle-policy-present"), fx)).mandatory[0], /Repository 'repo' has no lifecycle policy/);
             assert.match((await runStackPolicy(p("public-zone-query-logging"), fx)).advisory[0], /Zone 'zone' is public and has no query log/);
             assert.match((await runStackPolicy(p("s3-access-logging"), fx)).advisory[0], /Bucket 'data' has no access logging/);
         });
