@@ -54,7 +54,7 @@ function trackedFiles(): string[] {
 
 const customManagers: CustomManager[] = config.customManagers;
 const managerFor = (file: string) => customManagers.filter((m) => m.managerFilePatterns.some((p) => patternRegex(p).test(file)));
-const extractFrom = (file: string) => managerFor(file).flatMap((m) => extract(m, read(file)).map((e) => ({ ...e, depName: e.depName ?? m.depNameTemplate, datasource: e.datasource ?? m.datasourceTemplate })));
+const extractFrom = (file: string): Record<string, string | undefined>[] => managerFor(file).flatMap((m) => extract(m, read(file)).map((e) => ({ ...e, depName: e.depName ?? m.depNameTemplate, datasource: e.datasource ?? m.datasourceTemplate })));
 
 describe("Renovate config", () => {
     it("validates against Renovate's JSON schema", () => {
