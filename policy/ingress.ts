@@ -5,7 +5,7 @@ import { asArray, quote } from "./lib/values";
 import { kubernetesConfig } from "./kubernetes/shared";
 
 /**
- * Ingress controller and Gateway API rows (K8S-26 … K8S-30, policy/README.md). The platform runs NGINX Gateway
+ * Ingress controller and Gateway API rows (K8S-33 … K8S-37, policy/README.md). The platform runs NGINX Gateway
  * Fabric: its data plane (NGINX Deployment and Service) is created at runtime from the NginxProxy and the Gateway,
  * so those two objects are what these rows judge; ingress-nginx objects are covered too, for stacks still on it.
  */
@@ -47,8 +47,8 @@ function workloadContainers(props: Props, reads: Reads): { at: string; c: any }[
 const noConfigInjection = resourcePolicy({
     name: "ingress-no-config-injection",
     description:
-        "K8S-26: the ingress controller accepts no raw NGINX configuration from route owners: no snippets flag or snippet objects, no NginxProxy patches or debug, no ingress-nginx snippet annotations or ConfigMap keys (CVE-2021-25742, CVE-2025-1974 class).",
-    controls: ["K8S-26"],
+        "K8S-33: the ingress controller accepts no raw NGINX configuration from route owners: no snippets flag or snippet objects, no NginxProxy patches or debug, no ingress-nginx snippet annotations or ConfigMap keys (CVE-2021-25742, CVE-2025-1974 class).",
+    controls: ["K8S-33"],
     enforcementLevel: "mandatory",
     types: [...WORKLOADS, ...SNIPPETS, ...NGINX_PROXY, INGRESS, CONFIG_MAP, CHART, RELEASE],
     validate: (a, report) => {
@@ -98,8 +98,8 @@ const noConfigInjection = resourcePolicy({
 const dataPlaneNodePortOnly = resourcePolicy({
     name: "ingress-data-plane-node-port-only",
     description:
-        "K8S-27: the ingress data plane is reachable only through the ALB: its Service is NodePort (NGF's default is LoadBalancer), on the declared node ports only, with no load-balancer settings.",
-    controls: ["K8S-27"],
+        "K8S-34: the ingress data plane is reachable only through the ALB: its Service is NodePort (NGF's default is LoadBalancer), on the declared node ports only, with no load-balancer settings.",
+    controls: ["K8S-34"],
     enforcementLevel: "mandatory",
     types: NGINX_PROXY,
     configSchema: schemaOf([], {
@@ -107,7 +107,7 @@ const dataPlaneNodePortOnly = resourcePolicy({
             type: "array",
             items: { type: "integer", minimum: 30000, maximum: 32767 },
             uniqueItems: true,
-            description: "Node ports the ingress data plane may use (K8S-27): the ALB target group's traffic and health ports. Empty: any port in the NodePort range.",
+            description: "Node ports the ingress data plane may use (K8S-34): the ALB target group's traffic and health ports. Empty: any port in the NodePort range.",
             default: [],
         },
     }),
@@ -135,8 +135,8 @@ const dataPlaneNodePortOnly = resourcePolicy({
 
 const dataPlaneNoHostAccess = resourcePolicy({
     name: "ingress-data-plane-no-host-access",
-    description: "K8S-28: the ingress data plane binds no host ports and mounts no host paths (PSS-baseline Host Ports / HostPath; the rendered pods are not Pulumi resources, so the NginxProxy is checked).",
-    controls: ["K8S-28"],
+    description: "K8S-35: the ingress data plane binds no host ports and mounts no host paths (PSS-baseline Host Ports / HostPath; the rendered pods are not Pulumi resources, so the NginxProxy is checked).",
+    controls: ["K8S-35"],
     enforcementLevel: "mandatory",
     types: NGINX_PROXY,
     validate: (a, report) => {
@@ -159,8 +159,8 @@ const dataPlaneNoHostAccess = resourcePolicy({
 
 const httpsListenersOnly = resourcePolicy({
     name: "gateway-https-listeners-only",
-    description: "K8S-29: Gateway listeners are HTTPS only and terminate TLS with a certificate on every listener, so every host is served over TLS (ELB.1 equivalent for the ALB → Gateway hop).",
-    controls: ["K8S-29"],
+    description: "K8S-36: Gateway listeners are HTTPS only and terminate TLS with a certificate on every listener, so every host is served over TLS (ELB.1 equivalent for the ALB → Gateway hop).",
+    controls: ["K8S-36"],
     enforcementLevel: "mandatory",
     types: [GATEWAY],
     validate: (a, report) => {
@@ -195,8 +195,8 @@ function namesNamespaces(selector: any, r: Reads, at: string): boolean | typeof 
 const routesFromAllowedNamespaces = resourcePolicy({
     name: "gateway-routes-from-allowed-namespaces",
     description:
-        "K8S-30: a Gateway admits routes only from named namespaces: allowedRoutes is Same or a Selector on kubernetes.io/metadata.name, never All; and no platform namespace hosts a team's HTTPRoute.",
-    controls: ["K8S-30"],
+        "K8S-37: a Gateway admits routes only from named namespaces: allowedRoutes is Same or a Selector on kubernetes.io/metadata.name, never All; and no platform namespace hosts a team's HTTPRoute.",
+    controls: ["K8S-37"],
     enforcementLevel: "mandatory",
     types: [GATEWAY, HTTP_ROUTE],
     configSchema: schemaOf(["platformNamespaces"], { ingressControllerNamespaces: kubernetesConfig.ingressControllerNamespaces }),
@@ -229,8 +229,8 @@ const routesFromAllowedNamespaces = resourcePolicy({
 
 const oneDataPlaneEntry = stackPolicy({
     name: "ingress-single-node-port-entry",
-    description: "K8S-27: at most one externally reachable ingress entry per stack: one NodePort data plane (NginxProxy or NodePort Service), and no LoadBalancer Service in the ingress controller namespace.",
-    controls: ["K8S-27"],
+    description: "K8S-34: at most one externally reachable ingress entry per stack: one NodePort data plane (NginxProxy or NodePort Service), and no LoadBalancer Service in the ingress controller namespace.",
+    controls: ["K8S-34"],
     enforcementLevel: "mandatory",
     configSchema: schemaOf([], { ingressControllerNamespaces: kubernetesConfig.ingressControllerNamespaces }),
     validate: (a, report) => {

@@ -22,7 +22,8 @@ const issuer = (c: Capture): string => c.one("eks:index:Cluster").state.oidcIssu
 const podSpec = (c: Capture) => c.one(DEPLOYMENT, "app-deployment").inputs.spec.template.spec;
 const statements = (c: Capture) => JSON.parse(c.one("aws:iam/rolePolicy:RolePolicy", "irsa").inputs.policy).Statement;
 
-describe("app", () => {
+describe("app", function () {
+    this.timeout(300_000); // three whole-program runs in the before hook; slow on a shared CI machine
     let dev: Capture;
     let withBucketAccess: Capture;
     let prod: Capture;

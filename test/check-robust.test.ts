@@ -131,7 +131,7 @@ describe("check under faults (time limits, signals)", function () {
         assert.equal(parseArgs([]).timeout, undefined);
         assert.ok(DEFAULT_TIMEOUT_S >= 120 && DEFAULT_TIMEOUT_S <= 600);
         assert.equal(parseArgs(["--timeout", "2.5"]).timeout, 2.5);
-        for (const bad of ["0", "-1", "soon", "1e9"]) assert.throws(() => parseArgs(["--timeout", bad]), (e: Error) => e instanceof UsageError && /--timeout must be a number of seconds/.test(e.message));
+        for (const bad of ["0", "-1", "soon", "1e9"]) assert.throws(() => parseArgs([`--timeout=${bad}`]), (e: Error) => e instanceof UsageError && /--timeout must be a number of seconds/.test(e.message));
     });
 
     it("draws progress only on a terminal", () => {

@@ -5,10 +5,9 @@ import * as os from "os";
 import * as path from "path";
 import Ajv from "ajv-draft-04";
 import addFormats from "ajv-formats";
-import { Pack, startPack } from "../tools/lib/analyzer";
-import { CheckOptions, CheckResult, main, runCheck } from "../tools/check";
+import { AnalyzerInfoSummary, Pack, resolvePackConfig, startPack } from "../tools/lib/analyzer";
+import { CheckOptions, CheckResult, main, opaqueResources, runCheck } from "../tools/check";
 import { parseArgs } from "../tools/lib/check-args";
-import { SourceLocator } from "../tools/lib/check-locate";
 import { buildSarif } from "../tools/lib/check-sarif";
 import { style } from "../tools/lib/check-term";
 import { buildTree, renderTree, shortType } from "../tools/lib/check-tree";
@@ -209,10 +208,33 @@ describe("check (offline preview and policy gate)", function () {
     });
 
     it("exits 4 when a policy throws while validating, naming the policy and its error", async () => {
-        const { result, err } = await check({ policyPack: "test/fixtures/crashing-pack", quiet: true });
+        const json = path.join(tmp, "crash.json");
+        const sarif = path.join(tmp, "crash.sarif");
+        const { result, out } = await check({ policyPack: "test/fixtures/crashing-pack", quiet: true, json, sarif });
         assert.strictEqual(result.exitCode, 4);
-        assert.match(err, /Error validating resource with policy 'throws-on-vpc'/);
-        assert.match(err, /fixture: policy bug while reading cidrBlock/);
+        assert.strictEqual(result.error, undefined, "a throwing policy is a result, not a failed check");
+        assert.deepStrictEqual(
+            result.policyErrors.map((f) => [f.policyName, f.urn.split("::").pop()]),
+            [["throws-on-vpc", "network-vpc"]],
+        );
+        assert.match(result.policyErrors[0].message, /fixture: policy bug while reading cidrBlock/);
+        assert.strictEqual(result.policyErrors[0].file, "components/network.ts");
+        // The policy after the throwing one still judged the VPC (the resource was analyzed again without the thrower).
+        assert.deepStrictEqual(
+            result.violations.map((v) => [v.policyName, v.resourceName, v.enforcementLevel]),
+            [["reports-on-vpc", "network-vpc", "advisory"]],
+        );
+        assert.match(out, /^POLICY ERRORS 1 policy threw instead of judging/m);
+        assert.match(out, /✖ throws-on-vpc on urn:pulumi:dev::aws-platform::platform:network:Network\$aws:ec2\/vpc:Vpc::network-vpc/);
+        assert.match(out, /^ERROR 1 policy error, 0 mandatory violations, 1 advisory/m);
+        const written = JSON.parse(fs.readFileSync(json, "utf8")) as CheckResult;
+        assert.deepStrictEqual(written.policyErrors.map((f) => f.policyName), ["throws-on-vpc"]);
+        assert.deepStrictEqual(written.violations.map((v) => v.policyName), ["reports-on-vpc"]);
+        const log = JSON.parse(fs.readFileSync(sarif, "utf8"));
+        assert.strictEqual(log.runs[0].invocations[0].executionSuccessful, false);
+        assert.match(log.runs[0].invocations[0].toolExecutionNotifications[0].message.text, /^policy throws-on-vpc threw on urn:.*network-vpc: /);
+        assert.deepStrictEqual(log.runs[0].results.map((r: { ruleId: string }) => r.ruleId), ["reports-on-vpc"]);
+        assert.ok(sarifValidator()(log), "valid SARIF");
     });
 
     it("exits 4 when the policy pack directory does not exist", async () => {
@@ -253,16 +275,88 @@ describe("check (offline preview and policy gate)", function () {
         assert.strictEqual(shortType("kubernetes:apps/v1:Deployment"), "k8s:Deployment");
     });
 
-    it("locates a component's child in the component's file, on the line naming its role", () => {
-        const net = "urn:pulumi:dev::aws-platform::platform:network:Network::network";
-        const vpc = `urn:pulumi:dev::aws-platform::platform:network:Network$aws:ec2/vpc:Vpc::network-vpc`;
-        const locator = new SourceLocator(PROJECT_ROOT, "index.ts", "Pulumi.dev.yaml", [
-            { type: "platform:network:Network", name: "network", urn: net, parent: "" },
-            { type: "aws:ec2/vpc:Vpc", name: "network-vpc", urn: vpc, parent: net },
-        ]);
-        const at = locator.locate(vpc);
-        assert.strictEqual(at.file, "components/network.ts");
-        assert.match(fs.readFileSync(path.join(PROJECT_ROOT, at.file), "utf8").split("\n")[at.line - 1], /-vpc`/);
-        assert.deepStrictEqual(locator.locate(""), { file: "Pulumi.dev.yaml", line: 1 });
+    it("lists what offline cannot see: remote EKS components and provider-rendered charts", async () => {
+        const dev = stacks.get("dev") ?? (await check({ stack: "dev" }, pack)).result;
+        const types = new Set(dev.opaque.map((o) => o.type));
+        assert.ok(types.has("eks:index:Cluster"), [...types].join(", "));
+        assert.ok(dev.opaque.every((o) => /^eks:index:|^kubernetes:helm\.sh\/|^kubernetes:yaml/.test(o.type) || dev.resources.find((r) => r.urn === o.urn)?.remote));
+        assert.deepStrictEqual(
+            opaqueResources([
+                { type: "kubernetes:helm.sh/v4:Chart", name: "c", urn: "u1", parent: "", custom: false, remote: false, protect: false, inputs: {}, dependencies: [], propertyDependencies: {} },
+                { type: "aws:s3/bucket:Bucket", name: "b", urn: "u2", parent: "", custom: true, remote: false, protect: false, inputs: {}, dependencies: [], propertyDependencies: {} },
+            ]).map((o) => o.urn),
+            ["u1"],
+        );
+    });
+
+    it("locates every resource at its registration call (the SDK's sourcePosition), not by searching text", async () => {
+        const dev = stacks.get("dev") ?? (await check({ stack: "dev" }, pack)).result;
+        assert.deepStrictEqual(dev.resources.filter((r) => !r.source).map((r) => r.urn), []);
+        const vpc = dev.resources.find((r) => r.type === "aws:ec2/vpc:Vpc")!;
+        assert.strictEqual(vpc.source!.file, "components/network.ts");
+        assert.match(fs.readFileSync(path.join(PROJECT_ROOT, vpc.source!.file), "utf8").split("\n")[vpc.source!.line - 1], /new aws\.ec2\.Vpc\(/);
+        const network = dev.resources.find((r) => r.type === "platform:network:Network")!;
+        assert.strictEqual(network.source!.file, "index.ts");
+        assert.match(fs.readFileSync(path.join(PROJECT_ROOT, "index.ts"), "utf8").split("\n")[network.source!.line - 1], /new Network\(/);
+    });
+
+    describe("pack config exactly as pulumi preview --policy-pack --policy-pack-config", () => {
+        const info = (initialConfig: AnalyzerInfoSummary["initialConfig"] = {}): AnalyzerInfoSummary => ({
+            name: "fixture",
+            version: "1.0.0",
+            supportsConfig: true,
+            initialConfig,
+            policies: [
+                { name: "a", description: "", enforcementLevel: "advisory", policyType: "resource", configSchema: { properties: { limit: { type: "integer", default: 3 }, names: { type: "array", default: ["x"] } }, required: [] } },
+                { name: "b", description: "", enforcementLevel: "mandatory", policyType: "resource" },
+            ],
+        });
+        const levels = (r: ReturnType<typeof resolvePackConfig>) => Object.fromEntries(Object.entries(r.resolved).map(([k, v]) => [k, v.enforcementLevel]));
+
+        it("applies defaults, then the pack's initialConfig, then the config file; `all` before named entries", () => {
+            const r = resolvePackConfig({ a: { limit: 5 } }, info({ all: { enforcementLevel: "mandatory", props: {} }, b: { enforcementLevel: "remediate", props: {} } }));
+            assert.deepStrictEqual(r.errors, []);
+            assert.deepStrictEqual(levels(r), { a: "mandatory", b: "remediate" });
+            assert.deepStrictEqual(r.resolved.a.props, { limit: 5, names: ["x"] }, "properties merge key by key over the schema defaults");
+            assert.deepStrictEqual(levels(resolvePackConfig({ all: "mandatory", a: "advisory" }, info())), { a: "advisory", b: "mandatory" });
+        });
+
+        it("refuses to lower a level the pack set in code, against the levels after initialConfig", () => {
+            const coded = info({ a: { enforcementLevel: "mandatory", props: {} } });
+            assert.deepStrictEqual(resolvePackConfig({ a: "advisory" }, coded).errors, ["a: is mandatory in the pack; a stack may raise a control, never lower it (got advisory)"]);
+            assert.deepStrictEqual(resolvePackConfig({ all: "advisory" }, info()).errors, ["b: is mandatory in the pack; a stack may raise a control, never lower it (got advisory via all)"]);
+            assert.deepStrictEqual(resolvePackConfig({ a: "advisory" }, info()).errors, [], "a was advisory before the stack config");
+            // A pack may lower its own policy in code: then the stack may keep it there.
+            assert.deepStrictEqual(resolvePackConfig({ b: "advisory" }, info({ b: { enforcementLevel: "advisory", props: {} } })).errors, []);
+        });
+
+        it("grades with the levels a pack sets only in code (initialConfig)", async () => {
+            const { result, out } = await check({ program: "test/fixtures/insecure/index.ts", policyPack: "test/fixtures/code-levels-pack", quiet: true });
+            assert.strictEqual(result.exitCode, 1, out);
+            assert.deepStrictEqual(
+                result.policies.map((p) => [p.name, p.enforcementLevel]),
+                [
+                    ["db-not-public", "mandatory"],
+                    ["key-rotation-advice", "advisory"],
+                ],
+            );
+            assert.deepStrictEqual(
+                result.violations.map((v) => [v.policyName, v.resourceName, v.enforcementLevel]),
+                [
+                    ["db-not-public", "insecure-db", "mandatory"],
+                    ["key-rotation-advice", "insecure-key", "advisory"],
+                ],
+            );
+            const raised = await check({ program: "test/fixtures/insecure/index.ts", policyPack: "test/fixtures/code-levels-pack", policyConfig: "test/fixtures/code-levels-pack/raise.json", quiet: true });
+            assert.deepStrictEqual(raised.result.violations.map((v) => v.enforcementLevel), ["mandatory", "mandatory"]);
+        });
+
+        it("exits 2 when the config tries to lower a mandatory the pack set in code", async () => {
+            for (const file of ["lower.json", "lower-all.json"]) {
+                const { result, err } = await check({ program: "test/fixtures/insecure/index.ts", policyPack: "test/fixtures/code-levels-pack", policyConfig: `test/fixtures/code-levels-pack/${file}` });
+                assert.strictEqual(result.exitCode, 2, err);
+                assert.match(err, /db-not-public: is mandatory in the pack; a stack may raise a control, never lower it \(got advisory/);
+            }
+        });
     });
 });

@@ -117,7 +117,7 @@ describe("cluster tier", () => {
         });
 
         it("runs the runner in the private subnets, as the CodeBuild project the workflows name", () => {
-            const project = dev.one("aws:codebuild/project:Project");
+            const project = dev.one("aws:codebuild/project:Project", "runner-project");
             assert.equal(project.inputs.name, "platform-dev-runner");
             const privateSubnets = dev.ofType("aws:ec2/subnet:Subnet").filter((s) => s.inputs.tags["subnet-layer"] === "private").map((s) => s.id);
             assert.deepEqual([...project.inputs.vpcConfig.subnets].sort(), privateSubnets.sort());

@@ -2,7 +2,7 @@ import { strict as assert } from "assert";
 import * as fs from "fs";
 import * as path from "path";
 import Ajv from "ajv";
-import { ConfigError, parseConfig } from "../config";
+import { ConfigError, STRUCTURED_KEYS, parseConfig } from "../config";
 import { CostResource, costDelta, DEFAULT_ASSUMPTIONS, estimateCost, loadPriceTable, PRICE_TABLE_FILE, renderCostDeltaMarkdown } from "../tools/lib/cost";
 import { readStackConfig, runProgram } from "./support/harness";
 
@@ -143,7 +143,7 @@ function devRaw(): Record<string, unknown> {
     for (const [k, v] of Object.entries(readStackConfig("dev"))) {
         if (!k.startsWith("platform:")) continue;
         const key = k.slice("platform:".length);
-        raw[key] = ["edge", "cluster", "teams", "app", "database"].includes(key) ? JSON.parse(v) : v;
+        raw[key] = STRUCTURED_KEYS.has(key) ? JSON.parse(v) : v;
     }
     return raw;
 }

@@ -16,11 +16,13 @@ const DIGEST = `sha256:${"c".repeat(64)}`;
 
 const types = (c: Capture) => new Set(c.resources.map((r) => r.type));
 
-async function checkMandatory(pack: Pack, overrides: Record<string, unknown>): Promise<string[]> {
-    const quiet = { out: () => undefined, err: () => undefined };
-    const args: CheckOptions = { stack: "dev", verbose: false, quiet: true, help: false, color: false, progress: false, pack, overrides } as CheckOptions;
-    const result = await runCheck(args, quiet);
+async function checkMandatory(pack: Pack, overrides: Record<string, unknown>, firstLine?: RegExp): Promise<string[]> {
+    const lines: string[] = [];
+    const io = { out: (l: string) => lines.push(l), err: () => undefined };
+    const args: CheckOptions = { stack: "dev", verbose: false, quiet: false, help: false, color: false, progress: false, pack, overrides } as CheckOptions;
+    const result = await runCheck(args, io);
     assert.equal(result.resources.length > 0, true, "the program ran");
+    if (firstLine) assert.match(lines[0], firstLine, "check says which phase the stack config is in");
     return result.violations.filter((v) => v.enforcementLevel === "mandatory" || v.enforcementLevel === "remediate").map((v) => `${v.policyName}: ${v.message}`);
 }
 
@@ -51,7 +53,7 @@ describe("first deploy in phases", function () {
             assert.match(String(foundation.outputs.repositoryUrl), /^111122223333\.dkr\.ecr\.eu-west-1\.amazonaws\.com\/shop-api$/);
         });
 
-        it("passes the policy pack with no mandatory violation", async () => assert.deepEqual(await checkMandatory(pack, { phase: "foundation" }), []));
+        it("passes the policy pack with no mandatory violation", async () => assert.deepEqual(await checkMandatory(pack, { phase: "foundation" }, /^Phase foundation \(next: set platform:phase to full and deploy from the runner\) · first deploy needs: /), []));
     });
 
     describe("a stack without an image tag", () => {
@@ -67,7 +69,7 @@ describe("first deploy in phases", function () {
             assert.equal(noImage.outputs.appImage, "none yet: release the first image (docs/first-deploy.md)");
         });
 
-        it("passes the policy pack with no mandatory violation", async () => assert.deepEqual(await checkMandatory(pack, { app: APP_WITHOUT_IMAGE }), []));
+        it("passes the policy pack with no mandatory violation", async () => assert.deepEqual(await checkMandatory(pack, { app: APP_WITHOUT_IMAGE }, /^Phase full \(all tiers\) · .*no app workload until an image is released/), []));
     });
 
     describe("a released image", () => {

@@ -3,11 +3,11 @@ import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import * as YAML from "yaml";
 import { CapturedResource, PROJECT_NAME, PROJECT_ROOT, readStackConfig, runProgram } from "../lib/engine";
+import { OPAQUE_TYPE_PATTERNS } from "../lib/contract";
 import { Diagnostic, Level, Pack, PackConfig, PolicySummary, ResourceInput, startPack } from "./lib/analyzer";
-import { PolicyError, PolicySession } from "./lib/check-policy";
+import { PolicyError, PolicyFailure, PolicySession } from "./lib/check-policy";
 import { CheckArgs, DEFAULT_TIMEOUT_S, EXIT, ExitCode, parseArgs, USAGE, UsageError } from "./lib/check-args";
 import { buildSarif } from "./lib/check-sarif";
-import { SourceLocator } from "./lib/check-locate";
 import { colorEnabled, progress, style, Style } from "./lib/check-term";
 import { buildTree, renderTree } from "./lib/check-tree";
 import { CostEstimate, estimateCost, renderCost } from "./lib/cost";
@@ -33,7 +33,10 @@ export interface CheckOptions extends CheckArgs {
 }
 
 /** What the check reports of each captured resource: the engine's view, without mock state or ids. */
-export type CheckedResource = Pick<CapturedResource, "type" | "name" | "urn" | "parent" | "custom" | "remote" | "protect" | "inputs" | "dependencies" | "propertyDependencies">;
+export type CheckedResource = Pick<CapturedResource, "type" | "name" | "urn" | "parent" | "custom" | "remote" | "protect" | "inputs" | "dependencies" | "propertyDependencies"> & {
+    /** Repository-relative file and line of the registration call (the SDK's sourcePosition). */
+    source?: { file: string; line: number };
+};
 
 export interface Violation {
     policyName: string;
@@ -60,6 +63,13 @@ export interface CheckResult {
     policyPack: { dir: string; name: string; version: string; config: string | null };
     resources: CheckedResource[];
     violations: Violation[];
+    /**
+     * What offline cannot see inside: remote components (eks:index:*) and provider-rendered charts and
+     * manifests register their inputs only; their children exist only in a real preview.
+     */
+    opaque: { urn: string; type: string; name: string; reason: string }[];
+    /** Policies that threw instead of judging (exit 4); every other result is still reported. */
+    policyErrors: (PolicyFailure & { file: string; line: number })[];
     policies: { name: string; description: string; enforcementLevel: Level; policyType: string }[];
     /**
      * programMs: the program under mocks (Analyze calls run meanwhile); packStartMs: spawn to listening
@@ -229,7 +239,17 @@ function toChecked(r: CapturedResource): CheckedResource {
         inputs: plain(r.inputs) as Record<string, unknown>,
         dependencies: r.dependencies,
         propertyDependencies: r.propertyDependencies,
+        source: r.source ? { file: rel(r.source.file), line: r.source.line } : undefined,
     };
+}
+
+/**
+ * Where a violation points: the registration call of the resource (the SDK's sourcePosition), else of
+ * its nearest ancestor that has one (remote children), else the stack config (stack-level results).
+ */
+function locate(urn: string, byUrn: Map<string, CheckedResource>, configFile: string): { file: string; line: number } {
+    for (let r = byUrn.get(urn); r; r = r.parent ? byUrn.get(r.parent) : undefined) if (r.source) return r.source;
+    return { file: configFile, line: 1 };
 }
 
 /** Runs the program, capturing every resource; unhandled rejections during the run count as program errors, never a silent pass. */
@@ -277,6 +297,26 @@ function toInput(r: CheckedResource): ResourceInput {
     };
 }
 
+/** Resources whose children only a real preview sees: remote components and provider-rendered charts/manifests. */
+export function opaqueResources(resources: CheckedResource[]): CheckResult["opaque"] {
+    return resources
+        .filter((r) => r.remote || OPAQUE_TYPE_PATTERNS.some((p) => p.test(r.type)))
+        .map((r) => ({
+            urn: r.urn,
+            type: r.type,
+            name: r.name,
+            reason: r.remote ? "remote component: its provider creates the children; the pack judges its inputs only" : "rendered by the provider (no hooks for Chart v4): the pack judges its inputs only",
+        }));
+}
+
+/** What `pulumi preview` with the pack checks beyond this tool. */
+export const PREVIEW_ALSO = [
+    "the children of the components listed above (cluster, node groups, chart objects) against every resource policy",
+    "provider validation of inputs (names, enum values, conflicting arguments) and the real state diff (replacements, drift)",
+    "outputs that are unknown until creation; the pack treats them as advisory offline",
+    "remediations (enforcementLevel remediate) applied to the planned inputs",
+];
+
 function stripDescription(d: Diagnostic): string {
     if (d.description && d.message.startsWith(`${d.description}\n`)) return d.message.slice(d.description.length + 1).trim();
     return d.message.trim();
@@ -318,11 +358,24 @@ function printReport(io: Io, s: Style, result: CheckResult, verbose: boolean, qu
             }
         }
     }
+    if (result.policyErrors.length > 0) {
+        io.out(`${s.red(s.bold("POLICY ERRORS"))} ${result.policyErrors.length} polic${result.policyErrors.length === 1 ? "y" : "ies"} threw instead of judging; each was disabled and every other policy still ran`);
+        for (const f of result.policyErrors) {
+            io.out(`  ${s.red("✖")} ${s.bold(f.policyName)} on ${f.urn || "(stack)"} ${s.dim(`[${f.file}:${f.line}]`)}`);
+            io.out(`        ${f.message.split("\n").join("\n        ")}`);
+        }
+    }
+    if (result.opaque.length > 0 && !quiet) {
+        io.out(`${s.bold("Not visible offline")} ${result.opaque.length} opaque resource${result.opaque.length === 1 ? "" : "s"}; their inputs were judged, their children were not:`);
+        for (const o of result.opaque) io.out(`  ${s.dim("·")} ${o.name} ${s.dim(o.type)} — ${o.reason}`);
+        io.out(`  A real \`pulumi preview --policy-pack policy\` also checks: ${PREVIEW_ALSO.join("; ")}.`);
+    }
     const mandatory = result.violations.filter((v) => v.enforcementLevel === "mandatory" || v.enforcementLevel === "remediate").length;
     const advisory = result.violations.length - mandatory;
     const t = result.timings;
     const timing = s.dim(`(${(t.totalMs / 1000).toFixed(1)} s: program ${(t.programMs / 1000).toFixed(1)} s, policy ${(t.policyMs / 1000).toFixed(1)} s)`);
-    if (mandatory > 0) io.out(`${s.red(s.bold("FAIL"))} ${mandatory} mandatory violation${mandatory === 1 ? "" : "s"}${advisory ? `, ${advisory} advisory` : ""} ${timing}`);
+    if (result.policyErrors.length > 0) io.out(`${s.red(s.bold("ERROR"))} ${result.policyErrors.length} policy error${result.policyErrors.length === 1 ? "" : "s"}, ${mandatory} mandatory violation${mandatory === 1 ? "" : "s"}${advisory ? `, ${advisory} advisory` : ""} ${timing}`);
+    else if (mandatory > 0) io.out(`${s.red(s.bold("FAIL"))} ${mandatory} mandatory violation${mandatory === 1 ? "" : "s"}${advisory ? `, ${advisory} advisory` : ""} ${timing}`);
     else io.out(`${s.green(s.bold("PASS"))} no mandatory violations${advisory ? `, ${advisory} advisory` : ""} ${timing}`);
 }
 
@@ -358,6 +411,8 @@ export async function runCheck(args: CheckOptions, io: Io = stdio): Promise<Chec
         policyPack: { dir: rel(args.policyPack ?? "policy"), name: "", version: "", config: null },
         resources: [],
         violations: [],
+        opaque: [],
+        policyErrors: [],
         policies: [],
         timings: { programMs: 0, packStartMs: 0, packWaitMs: 0, policyMs: 0, analyzeStackMs: 0, totalMs: 0 },
     };
@@ -372,13 +427,12 @@ export async function runCheck(args: CheckOptions, io: Io = stdio): Promise<Chec
     let session: PolicySession | undefined;
 
     const toViolations = (diagnostics: Diagnostic[]): Violation[] => {
-        const locator = new SourceLocator(PROJECT_ROOT, result.program, result.configFile, result.resources);
         const byUrn = new Map(result.resources.map((r) => [r.urn, r]));
         return diagnostics
             .filter((d) => d.enforcementLevel !== "disabled")
             .map((d) => {
                 const r = byUrn.get(d.urn);
-                const where = locator.locate(d.urn);
+                const where = locate(d.urn, byUrn, result.configFile);
                 return {
                     policyName: d.policyName,
                     policyPackName: d.policyPackName,
@@ -468,13 +522,19 @@ export async function runCheck(args: CheckOptions, io: Io = stdio): Promise<Chec
             const resources = await tracker.pendingResources();
             const outputs = await tracker.pendingOutputs();
             result.incomplete = { reason: `the program did not finish within ${timeoutS} s (--timeout)`, pending: { resources, outputs } };
-            throw new CheckFailure("program", [`${result.program} did not finish within ${timeoutS} s (--timeout); ${captured.length} resources were registered.`, ...describePending(resources, outputs), PROGRAM_HANG_HINT].join("\n"));
+            // Registrations in the last seconds mean a big or slow run, not a stuck one: the advice differs.
+            const progressing = Date.now() - tracker.lastCaptureAt < 5_000;
+            const hint = progressing
+                ? `The program was still registering resources when the time ran out (the last one ${((Date.now() - tracker.lastCaptureAt) / 1000).toFixed(1)} s before): raise --timeout for a stack this size.`
+                : PROGRAM_HANG_HINT;
+            throw new CheckFailure("program", [`${result.program} did not finish within ${timeoutS} s (--timeout); ${captured.length} resources were registered.`, ...describePending(resources, outputs), hint].join("\n"));
         } finally {
             uninstall();
             uninstall = undefined;
         }
         result.resources = captured;
         result.timings.programMs = Date.now() - tProgram;
+        result.opaque = opaqueResources(result.resources);
         result.cost = estimateCost(result.resources, stackConfig.region ?? readStackConfig(args.stack, path.resolve(PROJECT_ROOT, result.configFile), args.overrides)["aws:region"] ?? "us-east-1", stackConfig.costAssumptions);
 
         bar.update(`policy pack: ${analyzed}/${registered} resources analyzed, then the stack policies`);
@@ -508,8 +568,11 @@ export async function runCheck(args: CheckOptions, io: Io = stdio): Promise<Chec
         result.policyPack.version = info.version;
         result.policies = info.policies.map((p: PolicySummary) => ({ name: p.name, description: p.description, enforcementLevel: levels.get(p.name) ?? p.enforcementLevel, policyType: p.policyType }));
         result.violations = toViolations(diagnostics);
+        const byUrn = new Map(result.resources.map((r) => [r.urn, r]));
+        result.policyErrors = verdict.failures.map((f) => ({ ...f, ...locate(f.urn, byUrn, result.configFile) }));
         const mandatory = result.violations.some((v) => v.enforcementLevel === "mandatory" || v.enforcementLevel === "remediate");
-        result.exitCode = mandatory ? EXIT.violations : EXIT.pass;
+        // A policy that threw gave no verdict: the check cannot pass, whatever the others found.
+        result.exitCode = result.policyErrors.length > 0 ? EXIT.pack : mandatory ? EXIT.violations : EXIT.pass;
     } catch (e) {
         const failure = e instanceof CheckFailure ? e : e instanceof Interrupted ? interrupted(e) : new CheckFailure("program", `unexpected error: ${(e as Error)?.stack ?? String(e)}`);
         result.error = { kind: failure.kind, message: failure.message };
@@ -552,6 +615,7 @@ export async function runCheck(args: CheckOptions, io: Io = stdio): Promise<Chec
                         packVersion: result.policyPack.version,
                         policies: result.policies,
                         violations: result.violations,
+                        policyErrors: result.policyErrors,
                     }),
                     null,
                     2,

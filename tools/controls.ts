@@ -1,5 +1,6 @@
 import * as fs from "fs";
 import * as path from "path";
+import { parseArgs } from "util";
 import { POLICY_MODULES } from "../lib/contract";
 
 /**
@@ -24,9 +25,9 @@ const MODULES = POLICY_MODULES;
 function loadPolicies(): { module: string; policy: PolicyLike }[] {
     const out: { module: string; policy: PolicyLike }[] = [];
     for (const m of MODULES) {
-        // A module is a file (`edge.ts`) or a folder by topic (`kubernetes/index.ts`).
+        // A domain is a module file or a folder with an index (policy/kubernetes/).
         const file = [path.join(PACK, `${m}.ts`), path.join(PACK, m, "index.ts")].find((f) => fs.existsSync(f));
-        if (file === undefined) continue;
+        if (!file) continue;
         // The modules only build policy objects; index.ts (which starts the gRPC server) is never loaded.
         const mod = require(file) as { policies?: PolicyLike[] };
         for (const policy of mod.policies ?? []) out.push({ module: m, policy });
@@ -49,14 +50,15 @@ interface CatalogueRow {
     enforcement: string;
 }
 
-function findCatalogue(argv: string[]): string | undefined {
-    const i = argv.indexOf("--catalogue");
-    const candidates = [i >= 0 ? argv[i + 1] : undefined, path.join(ROOT, "..", "shared", "CONTROLS.md"), path.join(ROOT, "docs", "CONTROLS.md"), path.join(PACK, "CONTROLS.md")];
+function findCatalogue(given: string | undefined): string | undefined {
+    const candidates = [given, path.join(ROOT, "..", "shared", "CONTROLS.md"), path.join(ROOT, "docs", "CONTROLS.md"), path.join(PACK, "CONTROLS.md")];
     return candidates.find((c): c is string => !!c && fs.existsSync(c));
 }
 
 /** The pack's own catalogue: the rows under this heading of policy/README.md (new ids continuing each domain). */
-const PACK_CATALOGUE_HEADING = "## Controls added";
+/** Headings of policy/README.md whose tables extend the catalogue (new ids continuing each domain). */
+const PACK_CATALOGUE_HEADINGS = ["## New controls", "## Project controls", "## Controls added"];
+const readPackCatalogue = (file: string): CatalogueRow[] => PACK_CATALOGUE_HEADINGS.flatMap((h) => readCatalogue(file, h));
 
 /** Catalogue rows of `file`; with `heading`, only the table under that `## ` heading. */
 function readCatalogue(file: string, heading?: string): CatalogueRow[] {
@@ -94,6 +96,7 @@ function pad(s: string, n: number): string {
 }
 
 function main(argv: string[]): void {
+    const { values: opts } = parseArgs({ args: argv, options: { catalogue: { type: "string" }, json: { type: "boolean" } }, strict: true, allowPositionals: false });
     const policies = loadPolicies();
     const tests = testFiles();
     const rows = policies.flatMap(({ module, policy }) => {
@@ -103,11 +106,11 @@ function main(argv: string[]): void {
     });
     rows.sort((a, b) => a.id.localeCompare(b.id, "en", { numeric: true }) || a.policy.localeCompare(b.policy));
 
-    const cataloguePath = findCatalogue(argv);
+    const cataloguePath = findCatalogue(opts.catalogue);
     const packCataloguePath = path.join(PACK, "README.md");
     // Both catalogues: the shared one (read-only) and the pack's own rows in policy/README.md.
-    const catalogue = [...(cataloguePath ? readCatalogue(cataloguePath) : []), ...(fs.existsSync(packCataloguePath) ? readCatalogue(packCataloguePath, PACK_CATALOGUE_HEADING) : [])];
-    const packRows = fs.existsSync(packCataloguePath) ? readCatalogue(packCataloguePath, PACK_CATALOGUE_HEADING).length : 0;
+    const catalogue = [...(cataloguePath ? readCatalogue(cataloguePath) : []), ...(fs.existsSync(packCataloguePath) ? readPackCatalogue(packCataloguePath) : [])];
+    const packRows = fs.existsSync(packCataloguePath) ? readPackCatalogue(packCataloguePath).length : 0;
     const covered = new Set(rows.map((r) => r.id));
     const missing = catalogue.filter((c) => !covered.has(c.id));
     const renamed = catalogue.filter((c) => covered.has(c.id) && !rows.some((r) => r.id === c.id && r.policy === c.policy));
@@ -115,7 +118,7 @@ function main(argv: string[]): void {
     const uncatalogued = [...covered].filter((id) => id !== "(none)" && !catalogue.some((c) => c.id === id));
     const reasons = readmeReasons();
 
-    if (argv.includes("--json")) {
+    if (opts.json) {
         console.log(JSON.stringify({ controls: rows, missing: missing.map((m) => ({ ...m, reason: reasons.get(m.id) })), renamed, uncatalogued, untested: untested.map((u) => u.policy) }, null, 2));
         return;
     }
@@ -127,7 +130,7 @@ function main(argv: string[]): void {
     console.log(`${new Set(policies.map((p) => p.policy.name)).size} policies in ${new Set(policies.map((p) => p.module)).size} modules cover ${covered.size} control ids.`);
     if (!cataloguePath) console.log("Catalogue CONTROLS.md not found (looked in ../shared, docs/, policy/); pass --catalogue <path> to list its uncovered rows.");
     else console.log(`Catalogue ${path.relative(ROOT, cataloguePath)}: ${catalogue.length - packRows} rows.`);
-    console.log(`Catalogue policy/README.md (${PACK_CATALOGUE_HEADING.slice(3)}): ${packRows} rows.`);
+    console.log(`Catalogue policy/README.md (${PACK_CATALOGUE_HEADINGS.map((h) => h.slice(3)).join(", ")}): ${packRows} rows.`);
     console.log(`Both: ${catalogue.length} rows, ${catalogue.length - missing.length} covered, ${missing.length} without a policy.`);
     for (const m of missing) console.log(`  - ${m.id} ${m.policy} (${m.enforcement}): ${reasons.get(m.id) ?? "no reason recorded in policy/README.md"}`);
     for (const r of renamed) console.log(`  ~ ${r.id} is covered under a different policy name than the catalogue's ${r.policy}`);

@@ -3,7 +3,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { irsaTrustPolicy } from "../iam";
 import type { Tags } from "../tags";
-import type { ClusterArgs } from "./index";
+import type { ClusterArgs, ClusterSettings } from "./index";
 
 export const MANAGED_POLICY = (name: string) => `arn:aws:iam::aws:policy/${name}`;
 export const STORAGE_CLASS = "gp3-encrypted";
@@ -75,7 +75,7 @@ export function workloadAddons(ctx: AddonContext, args: Pick<ClusterArgs, "ebsKe
 }
 
 /** An encrypted gp3 default StorageClass (K8S-25), and the in-tree gp2 class no longer default. */
-export function storageClasses(name: string, args: Pick<ClusterArgs, "ebsKeyArn" | "protect">, k8sOpts: pulumi.CustomResourceOptions): void {
+export function storageClasses(name: string, args: Pick<ClusterSettings, "ebsKeyArn" | "protect">, k8sOpts: pulumi.CustomResourceOptions): void {
     new k8s.storage.v1.StorageClass(
         `${name}-${STORAGE_CLASS}`,
         {

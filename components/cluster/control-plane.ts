@@ -3,7 +3,7 @@ import * as eks from "@pulumi/eks";
 import * as pulumi from "@pulumi/pulumi";
 import { named } from "../tags";
 import { customTimeouts } from "../timeouts";
-import type { ClusterArgs } from "./index";
+import type { ClusterSettings } from "./index";
 
 /** Every control-plane log type (EKS-03 requires api, audit, authenticator; the other two cost little and help in incidents). */
 export const CONTROL_PLANE_LOG_TYPES = ["api", "audit", "authenticator", "controllerManager", "scheduler"];
@@ -22,7 +22,7 @@ export const withoutCreatorAdmin: pulumi.ResourceTransform = (args) => {
 };
 
 /** The private, encrypted, fully logged EKS control plane and its pre-created log group. */
-export function controlPlane(name: string, args: ClusterArgs, parent: pulumi.Resource): eks.Cluster {
+export function controlPlane(name: string, args: ClusterSettings, parent: pulumi.Resource): eks.Cluster {
     const child = { parent };
     const clusterName = `${pulumi.getProject()}-${pulumi.getStack()}`.slice(0, 100);
 

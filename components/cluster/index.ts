@@ -15,6 +15,7 @@ export { amiTypeFor } from "./nodes";
 export { INGRESS_NAMESPACE } from "../ingress";
 
 export interface ClusterArgs {
+    /** The VPC the cluster, its node security group and the pull-through cache serve. */
     vpcId: pulumi.Input<string>;
     /** The VPC CIDR: the ingress controller trusts X-Forwarded-For only from here (the ALB lives inside it). */
     vpcCidr: string;
@@ -28,13 +29,19 @@ export interface ClusterArgs {
     privateSubnetIds: pulumi.Input<string>[];
     /** Used to address the ECR pull-through cache the platform images come from (K8S-11). */
     accountId: pulumi.Input<string>;
+    /** The region of the pull-through cache's registry host. */
     region: pulumi.Input<string>;
+    /** Kubernetes minor version of the control plane and the node groups (EKS-04: at least the pack's minimum). */
     version: string;
-    /** Public API endpoint, restricted to publicAccessCidrs; the private endpoint is always on (EKS-01). */
-    publicEndpoint: boolean;
-    publicAccessCidrs: string[];
-    serviceCidr: string;
+    /** Public API endpoint, restricted to publicAccessCidrs; the private endpoint is always on (EKS-01). Default is `false`. */
+    publicEndpoint?: boolean;
+    /** Who may reach the public endpoint when there is one. Default is `[]` (and required non-empty by config when public). */
+    publicAccessCidrs?: string[];
+    /** The Service CIDR (must not overlap the VPC). Default is `172.20.0.0/16`, EKS's own default. */
+    serviceCidr?: string;
+    /** KMS key for envelope encryption of Secrets (EKS-02). */
     secretsKeyArn: pulumi.Input<string>;
+    /** KMS key for node root volumes and the default StorageClass (EKS-10, K8S-25). */
     ebsKeyArn: pulumi.Input<string>;
     logsKeyArn: pulumi.Input<string>;
     logRetentionDays: number;
@@ -48,17 +55,27 @@ export interface ClusterArgs {
     viewerRoleArns: string[];
     /** Team developer roles → their Kubernetes group (RBAC comes from the tenancy tier's RoleBindings, no access policy). */
     teams: { name: string; developersGroup?: string; developerRoleArns: string[] }[];
+    /** Managed node groups (at least one), all in the private subnets behind the hardened launch template. */
     nodeGroups: NodeGroupConfig[];
+    /** The ALB's security group: the node security group admits it on the ingress node ports only. */
     albSecurityGroupId: pulumi.Input<string>;
+    /** The edge tier's instance target group every node group's Auto Scaling group is attached to. */
     targetGroupArn: pulumi.Input<string>;
-    /** HTTPS node port of the ingress data plane; its health node port is the next one. */
-    ingressNodePort: number;
-    /** NGINX data-plane replicas. */
-    ingressReplicas: number;
-    /** Pulumi `protect` + EKS deletion protection on the cluster and its log group; Retain for EBS volumes. */
-    protect: boolean;
+    /** HTTPS node port of the ingress data plane; its health node port is the next one. Default is `30443`. */
+    ingressNodePort?: number;
+    /** NGINX data-plane replicas. Default is `2`. */
+    ingressReplicas?: number;
+    /** Pulumi `protect` + EKS deletion protection on the cluster and its log group; Retain for EBS volumes. Default is `true`. */
+    protect?: boolean;
+    /** Tags on every AWS resource (project, stack, tier, owner). */
     tags: Tags;
 }
+
+/** Secure defaults of the optional ClusterArgs: private endpoint, protection on. */
+export const CLUSTER_DEFAULTS = { publicEndpoint: false, publicAccessCidrs: [] as string[], serviceCidr: "172.20.0.0/16", ingressNodePort: 30443, ingressReplicas: 2, protect: true };
+
+/** ClusterArgs with the defaults applied: what the cluster's modules read. */
+export type ClusterSettings = ClusterArgs & typeof CLUSTER_DEFAULTS;
 
 /**
  * The application tier's cluster: a private, encrypted, fully logged EKS control plane (control-plane.ts)
@@ -79,8 +96,10 @@ export class Cluster extends pulumi.ComponentResource {
     /** The shared Gateway teams' HTTPRoutes attach to. */
     public readonly gateway: { name: string; namespace: string };
 
-    constructor(name: string, args: ClusterArgs, opts?: pulumi.ComponentResourceOptions) {
-        super("platform:cluster:Cluster", name, {}, opts);
+    constructor(name: string, clusterArgs: ClusterArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("platform:cluster:Cluster", name, clusterArgs, opts);
+        const defined = Object.fromEntries(Object.entries(clusterArgs).filter(([, v]) => v !== undefined));
+        const args: ClusterSettings = { ...CLUSTER_DEFAULTS, ...defined } as ClusterSettings;
         const cluster = controlPlane(name, args, this);
         this.clusterName = cluster.eksCluster.name;
         this.clusterSecurityGroupId = cluster.clusterSecurityGroupId;

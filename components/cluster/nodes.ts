@@ -8,7 +8,7 @@ import { SG_ROLE_TAG, SG_ROLES } from "../../lib/contract";
 import { healthNodePortOf } from "../ingress";
 import { customTimeouts } from "../timeouts";
 import { MANAGED_POLICY } from "./addons";
-import type { ClusterArgs } from "./index";
+import type { ClusterSettings } from "./index";
 
 /** Graviton families (m7g, c6gn, t4g ...) need the ARM AMI; a node group cannot mix architectures. */
 export function amiTypeFor(group: Pick<NodeGroupConfig, "name" | "instanceTypes">): string {
@@ -18,7 +18,7 @@ export function amiTypeFor(group: Pick<NodeGroupConfig, "name" | "instanceTypes"
 }
 
 /** Node SG, node role, the pull-through cache and the managed node groups, registered with the ALB target group. */
-export function nodes(name: string, args: ClusterArgs, cluster: eks.Cluster, addons: pulumi.Resource[], parent: pulumi.Resource) {
+export function nodes(name: string, args: ClusterSettings, cluster: eks.Cluster, addons: pulumi.Resource[], parent: pulumi.Resource) {
     const child = { parent };
 
     // Our own node SG (next to the EKS-managed cluster SG, which carries node <-> control plane traffic):
@@ -129,7 +129,7 @@ export function nodes(name: string, args: ClusterArgs, cluster: eks.Cluster, add
  * required `ecr-pullthroughcache/` prefix, and an operator stores a GitHub token with `read:packages` in it
  * once (docs/ingress.md). The node role may create cache repositories under these prefixes on first pull, nothing else.
  */
-function pullThroughCache(name: string, args: ClusterArgs, nodeRole: aws.iam.Role, parent: pulumi.Resource): { policy: pulumi.Resource; registry: pulumi.Output<string> } {
+function pullThroughCache(name: string, args: ClusterSettings, nodeRole: aws.iam.Role, parent: pulumi.Resource): { policy: pulumi.Resource; registry: pulumi.Output<string> } {
     const base = `${pulumi.getProject()}-${pulumi.getStack()}`.toLowerCase().replace(/[^a-z0-9-]/g, "-").slice(0, 25).replace(/-+$/, "");
     const prefix = `${base}-k8s`;
     const ghcrPrefix = `${base}-ghcr`; // ECR allows at most 30 characters

@@ -1,7 +1,9 @@
 import { Policy } from "../lib/builders";
+import { policies as config } from "./config";
 import { policies as exposure } from "./exposure";
 import { policies as helm } from "./helm";
 import { policies as namespaces } from "./namespaces";
+import { policies as network } from "./network";
 import { policies as pods } from "./pods";
 import { policies as rbac } from "./rbac";
 import { policies as storage } from "./storage";
@@ -12,4 +14,4 @@ import { policies as storage } from "./storage";
  * `kubernetes:*` resources, so every row also covers what charts render.
  */
 
-export const policies: Policy[] = [...pods, ...namespaces, ...rbac, ...exposure, ...storage, ...helm];
+export const policies: Policy[] = [...pods, ...namespaces, ...rbac, ...exposure, ...storage, ...helm, ...network, ...config];

@@ -2,11 +2,12 @@ import { ClusterRoleBinding } from "../lib/classes";
 import { schemaOf } from "../lib/config";
 import { Policy, Props, resourcePolicy, resourcePolicyOf } from "../lib/builders";
 import { conditionalExemption } from "../lib/exemptions";
-import { get, Reads } from "../lib/read";
-import { asArray, quote } from "../lib/values";
-import { BINDINGS, ROLE, ROLES } from "./shared";
+import { get, Reads, SKIP } from "../lib/read";
+import { absent, asArray, quote } from "../lib/values";
+import { K8sObject, objectsOf, pathIn, withVariants } from "../lib/k8s";
+import { BINDINGS, CLUSTER_ROLE, CLUSTER_ROLE_BINDING, ROLE, ROLES } from "./shared";
 
-/** Catalogue K8S-16 … K8S-20: RBAC bindings and roles. */
+/** Catalogue K8S-16 … K8S-20 and K8S-26 … K8S-28: RBAC bindings and roles. */
 
 // ---------------------------------------------------------------------------------------------
 // K8S-16 … K8S-20: RBAC.
@@ -154,4 +155,128 @@ const rbacNoEscalation = resourcePolicy({
     },
 });
 
-export const policies: Policy[] = [noClusterAdminToServiceAccounts, namespacedRbacForWorkloads, noAnonymousBindings, rbacNoWildcards, rbacNoEscalation];
+// ---------------------------------------------------------------------------------------------
+// K8S-26 … K8S-28 (issue #19 class 2): who gets cluster-wide rights, Secrets, and interactive pod access.
+// Every shape counts: the object, its server-side-apply `…Patch`, and a `…List` of them (YAML/Helm render these too).
+// ---------------------------------------------------------------------------------------------
+
+const ROLE_TYPES = withVariants(ROLE, CLUSTER_ROLE);
+const CLUSTER_BINDING_TYPES = withVariants(CLUSTER_ROLE_BINDING);
+
+/** The known rules of one Role/ClusterRole object; unknown rules or fields are recorded. */
+function rulesAt(obj: K8sObject, u: Reads): Rule[] {
+    const list = obj.props.rules;
+    if (u.is(list, pathIn(obj.at, "rules"))) return [];
+    const out: Rule[] = [];
+    asArray(list).forEach((r: any, i: number) => {
+        const where = pathIn(obj.at, `rules[${i}]`);
+        if (u.is(r, where)) return;
+        if (!r || typeof r !== "object") throw new Error(`${where} is not an object`);
+        const field = (k: string) => (u.is(r[k], `${where}.${k}`) ? [] : asArray(r[k]).filter((x) => !u.is(x, `${where}.${k}`)).map(String));
+        out.push({ index: i, verbs: field("verbs"), resources: field("resources"), apiGroups: field("apiGroups") });
+    });
+    return out;
+}
+
+interface RoleId {
+    obj: K8sObject;
+    /** `Role/<namespace>/<name>` or `ClusterRole/<name>`, as secretAccessRoles lists them. */
+    ref: string;
+    /** ClusterRoles named `system:*` and Roles in platform namespaces belong to the platform. */
+    platform: boolean;
+}
+
+/** Who a Role/ClusterRole object is; undefined (recorded) while its name or namespace is unknown. */
+function roleId(obj: K8sObject, u: Reads, platformNamespaces: readonly string[]): RoleId | undefined {
+    const name = u.read(obj.props, "metadata.name", obj.at);
+    const ns = u.read(obj.props, "metadata.namespace", obj.at);
+    if (name === SKIP || ns === SKIP) return undefined;
+    if (obj.kind === "ClusterRole") return { obj, ref: `ClusterRole/${name ?? "?"}`, platform: typeof name === "string" && name.startsWith("system:") };
+    return { obj, ref: `Role/${absent(ns) ? "default" : ns}/${name ?? "?"}`, platform: typeof ns === "string" && platformNamespaces.includes(ns) };
+}
+
+const objectText = (id: RoleId) => `${id.ref}${id.obj.at === "" ? "" : ` (${id.obj.at})`}`;
+
+const coreGroup = (rule: Rule) => rule.apiGroups.length === 0 || rule.apiGroups.includes("") || rule.apiGroups.includes("*");
+
+const humanGroupsNamespaced = resourcePolicy({
+    name: "k8s-team-groups-namespaced-bindings",
+    description: "K8S-26: team, developer and CI groups and users get rights only through namespaced RoleBindings, never a ClusterRoleBinding; only break-glass principals and system: identities may be bound cluster-wide (CIS-K8s 5.1; NSA RBAC least privilege).",
+    controls: ["K8S-26"],
+    enforcementLevel: "mandatory",
+    types: CLUSTER_BINDING_TYPES,
+    configSchema: schemaOf(["breakGlassPrincipals"]),
+    validate: (a, report) => {
+        const u = a.reads;
+        const breakGlass: string[] = a.config.breakGlassPrincipals ?? [];
+        for (const obj of objectsOf(a.type, a.props, u)) {
+            for (const s of subjectsOf(obj.props, u)) {
+                if (s.kind !== "Group" && s.kind !== "User") continue;
+                const name = String(s.name ?? "");
+                if (name.startsWith("system:") || breakGlass.includes(name)) continue;
+                report(`${subjectText(s)} is bound cluster-wide${obj.at === "" ? "" : ` by ${obj.at}`}: bind it with a RoleBinding in each team namespace it needs (or list it in breakGlassPrincipals).`);
+            }
+        }
+    },
+});
+
+const SECRET_VERBS = ["get", "list", "watch", "create", "update", "patch", "delete", "deletecollection", "*"];
+
+const noSecretAccess = resourcePolicy({
+    name: "k8s-rbac-no-secret-access",
+    description: "K8S-27: deployer and viewer roles cannot get/list/watch/create/update Secrets (listing is reading); a team that needs it declares the role in secretAccessRoles (CIS-K8s 5.1.2; NSA).",
+    controls: ["K8S-27"],
+    enforcementLevel: "mandatory",
+    types: ROLE_TYPES,
+    configSchema: schemaOf(["platformNamespaces"], {
+        secretAccessRoles: {
+            type: "array",
+            items: { type: "string", pattern: "^(ClusterRole/[^/]+|Role/[^/]+/[^/]+)$" },
+            uniqueItems: true,
+            description: "Roles a team has declared as needing Secret access, as 'Role/<namespace>/<name>' or 'ClusterRole/<name>' (K8S-27).",
+            default: [],
+        },
+    }),
+    validate: (a, report) => {
+        const u = a.reads;
+        const declared = (a.config.secretAccessRoles ?? []) as string[];
+        for (const obj of objectsOf(a.type, a.props, u)) {
+            const id = roleId(obj, u, a.config.platformNamespaces);
+            if (id === undefined || id.platform || declared.includes(id.ref)) continue;
+            for (const rule of rulesAt(obj, u)) {
+                if (!coreGroup(rule) || !rule.resources.some((r) => r === "secrets" || r === "*")) continue;
+                const verbs = rule.verbs.filter((v) => SECRET_VERBS.includes(v));
+                if (verbs.length > 0) {
+                    report(`${objectText(id)} rules[${rule.index}] can ${verbs.join("/")} secrets: remove it (apps read credentials through IRSA and Secrets Manager), or declare "${id.ref}" in secretAccessRoles for the team that needs it.`);
+                }
+            }
+        }
+    },
+});
+
+const INTERACTIVE = ["pods/exec", "pods/attach", "pods/portforward"];
+
+const noInteractivePodAccess = resourcePolicy({
+    name: "k8s-rbac-no-exec-attach-portforward",
+    description: "K8S-28: roles grant no pods/exec, pods/attach or pods/portforward (a shell in a pod is every credential it holds), and no bind/escalate/impersonate in any Role/ClusterRole shape, patches and lists included (CIS-K8s 5.1.8; NSA).",
+    controls: ["K8S-28"],
+    enforcementLevel: "mandatory",
+    types: ROLE_TYPES,
+    configSchema: schemaOf(["platformNamespaces"]),
+    validate: (a, report) => {
+        const u = a.reads;
+        const plain = a.type === ROLE || a.type === CLUSTER_ROLE; // K8S-20 already reports escalation verbs on these
+        for (const obj of objectsOf(a.type, a.props, u)) {
+            const id = roleId(obj, u, a.config.platformNamespaces);
+            if (id === undefined || id.platform) continue;
+            for (const rule of rulesAt(obj, u)) {
+                const hits = coreGroup(rule) ? rule.resources.filter((r) => INTERACTIVE.includes(r) || r === "pods/*" || r === "*") : [];
+                if (hits.length > 0 && rule.verbs.length > 0) report(`${objectText(id)} rules[${rule.index}] grants ${hits.join(", ")}: remove it; debug through logs, metrics and ephemeral environments, never a shell in a running pod.`);
+                const escalation = plain ? [] : rule.verbs.filter((v) => ESCALATION_VERBS.includes(v));
+                if (escalation.length > 0) report(`${objectText(id)} rules[${rule.index}] grants ${escalation.join(", ")}: remove these privilege-escalation verbs.`);
+            }
+        }
+    },
+});
+
+export const policies: Policy[] = [noClusterAdminToServiceAccounts, namespacedRbacForWorkloads, noAnonymousBindings, rbacNoWildcards, rbacNoEscalation, humanGroupsNamespaced, noSecretAccess, noInteractivePodAccess];

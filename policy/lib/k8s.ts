@@ -1,4 +1,5 @@
 import { PolicyResource } from "@pulumi/policy";
+import * as YAML from "yaml";
 import { Props } from "./builders";
 import { get, Reads } from "./read";
 import { isUnknown, raw } from "./unknowns";
@@ -232,7 +233,7 @@ export function hostCovered(host: string, patterns: readonly string[]): boolean 
 }
 
 // ---------------------------------------------------------------------------------------------
-// aws-auth ConfigMap (EKS-07): `mapRoles` / `mapUsers` YAML without a YAML dependency in the pack.
+// aws-auth ConfigMap (EKS-07): `mapRoles` / `mapUsers`, read with the `yaml` package.
 // ---------------------------------------------------------------------------------------------
 
 export interface AuthMapping {
@@ -242,57 +243,20 @@ export interface AuthMapping {
 
 /**
  * Parses the aws-auth `mapRoles`/`mapUsers` document: JSON, or the YAML list-of-maps form EKS uses
- * (`- rolearn: ...` / `groups:` with `- item` or `[a, b]`). Anything else throws (reported as malformed).
+ * (`- rolearn: ...` / `groups:` with `- item` or `[a, b]`). Anything that is not a list of maps throws (reported as malformed).
  */
 export function parseAuthMappings(text: string): AuthMapping[] {
-    const trimmed = text.trim();
-    if (trimmed === "") return [];
-    if (trimmed.startsWith("[")) {
-        try {
-            const list = JSON.parse(trimmed);
-            if (Array.isArray(list)) {
-                return list.map((e: any) => ({ arn: e?.rolearn ?? e?.userarn, groups: asArray(e?.groups).map(String) }));
-            }
-        } catch {
-            // Flow-style YAML that is not JSON: fall through to the line parser.
-        }
-    }
-    const unquote = (s: string) => s.trim().replace(/^["']|["']$/g, "");
-    const out: AuthMapping[] = [];
-    let current: AuthMapping | undefined;
-    let entryIndent: number | undefined;
-    let inGroups = false;
-    for (const rawLine of trimmed.split(/\r?\n/)) {
-        const line = rawLine.replace(/\s+#.*$/, "");
-        if (line.trim() === "") continue;
-        const [, lead, dash, rest] = /^(\s*)(-\s+|-$)?(.*)$/.exec(line) as RegExpExecArray;
-        const body = rest.trim();
-        if (dash && (entryIndent === undefined || lead.length <= entryIndent)) {
-            entryIndent ??= lead.length;
-            current = { groups: [] };
-            out.push(current);
-            inGroups = false;
-            if (body === "") continue;
-        } else if (dash) {
-            // A nested list item: only `groups` holds one in the aws-auth schema.
-            if (inGroups && current) current.groups.push(unquote(body));
-            continue;
-        }
-        if (!current) throw new Error(`cannot read aws-auth line "${line.trim()}"`);
-        // `key: value` needs whitespace after the colon, so `system:masters` is a plain scalar, as in YAML.
-        const field = /^([A-Za-z]+):(?:\s+(.*))?$/.exec(body);
-        if (!field) continue;
-        const key = field[1];
-        const value = (field[2] ?? "").trim();
-        inGroups = false;
-        if (key === "rolearn" || key === "userarn") current.arn = unquote(value);
-        else if (key === "groups") {
-            if (value.startsWith("[")) current.groups.push(...value.slice(1, -1).split(",").map(unquote).filter((g) => g !== ""));
-            else if (value === "") inGroups = true;
-            else current.groups.push(unquote(value));
-        }
-    }
-    return out;
+    if (text.trim() === "") return [];
+    // YAML 1.2 is a superset of JSON: one parser reads the JSON, block and flow forms EKS accepts.
+    const list: unknown = YAML.parse(text);
+    if (list === null || list === undefined) return [];
+    if (!Array.isArray(list)) throw new Error(`aws-auth mappings must be a list, got ${typeof list}`);
+    return list.map((e, i) => {
+        if (!e || typeof e !== "object") throw new Error(`aws-auth entry ${i} must be a map, got ${JSON.stringify(e)}`);
+        const entry = e as Record<string, unknown>;
+        const arn = entry.rolearn ?? entry.userarn;
+        return { arn: typeof arn === "string" ? arn : undefined, groups: asArray(entry.groups).map(String) };
+    });
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -326,4 +290,47 @@ export function sameProvider(a: PolicyResource, b: PolicyResource): boolean {
 /** How messages name a stack object: its Kubernetes name when known, else its Pulumi name. */
 export function displayName(r: PolicyResource): string {
     return metadataName(raw(r.props) ?? {}) ?? r.name;
+}
+
+// ---------------------------------------------------------------------------------------------
+// One object, its server-side-apply patch, or a typed list of them (`RoleList`, `ConfigMapList`).
+// ---------------------------------------------------------------------------------------------
+
+export interface K8sObject {
+    /** The kind without `Patch`/`List`: `Role`, `ConfigMap`. */
+    kind: string;
+    /** Path prefix of the object inside the resource (`""`, or `items[2]` for a list). */
+    at: string;
+    props: Props;
+    /** A `…Patch`: absent fields keep the live value, so only what the patch sets is judged. */
+    patch: boolean;
+}
+
+/**
+ * The API objects a `kubernetes:*` resource carries: the object itself, or each entry of a `…List`.
+ * An unknown list (or entry) is recorded in `u`; a non-object entry throws (reported as malformed).
+ */
+export function objectsOf(type: string, props: Props, u: Reads): K8sObject[] {
+    const t = k8sType(type);
+    if (!t) return [];
+    if (t.kind.endsWith("List")) {
+        const kind = t.kind.slice(0, -"List".length);
+        const items = props.items;
+        if (u.is(items, "items")) return [];
+        return asArray(items).flatMap((item: unknown, i: number) => {
+            if (u.is(item, `items[${i}]`)) return [];
+            if (!item || typeof item !== "object") throw new Error(`items[${i}] is not an object`);
+            return [{ kind, at: `items[${i}]`, props: item as Props, patch: false }];
+        });
+    }
+    const patch = t.kind.endsWith("Patch");
+    return [{ kind: patch ? t.kind.slice(0, -"Patch".length) : t.kind, at: "", props, patch }];
+}
+
+/** `at` + `path` as messages print it. */
+export const pathIn = (at: string, path: string) => (at === "" ? path : `${at}.${path}`);
+
+/** Every `kubernetes:<group>/<version>:<Kind>` token for a kind and its `Patch` / `List` forms. */
+export function withVariants(...types: string[]): string[] {
+    return types.flatMap((t) => [t, `${t}Patch`, `${t}List`]);
 }

@@ -171,6 +171,9 @@ describe("cluster policies: cluster admins (EKS-06, EKS-07)", () => {
             { arn: DEVELOPER, groups: ["system:masters"] },
         ]);
         assert.deepEqual(parseAuthMappings(JSON.stringify([{ userarn: ADMIN, groups: ["system:masters"] }])), [{ arn: ADMIN, groups: ["system:masters"] }]);
+        assert.throws(() => parseAuthMappings(`rolearn: ${ADMIN}`), /aws-auth mappings must be a list, got object/);
+        assert.throws(() => parseAuthMappings("- just-a-string"), /aws-auth entry 0 must be a map/);
+        assert.throws(() => parseAuthMappings("- rolearn: [unclosed"), /./);
     });
 
     it("maps system:masters only to break-glass principals (EKS-07)", async () => {

@@ -10,7 +10,7 @@ import { runResourcePolicy, runStackPolicy, StackFixture } from "./support";
 /**
  * Property-based tests of the pack: malformed resource inputs (wrong types, nulls, unknown
  * sentinels in odd places, huge and unicode values, deep nesting) give a violation or an advisory,
- * never an exception out of a policy. Every policy the pack assembles in policy/index.ts runs on
+ * never an exception out of a policy. Every policy the pack assembles (lib/contract.ts POLICY_MODULES) runs on
  * every generated resource of a type the pack names, as the analyzer would call it.
  */
 
@@ -19,16 +19,12 @@ const SEED = 20261129;
 const RESOURCE_RUNS = 150;
 const STACK_RUNS = 40;
 
-/** The policy modules policy/index.ts assembles (the platform contract's list), so a reorganised pack is still covered. */
+/** The policy modules policy/index.ts assembles (the platform contract's list), as the pack loads them. */
 function packPolicies(): (ResourceValidationPolicy | StackValidationPolicy)[] {
-    const modules = POLICY_MODULES.map((m) => `./${m}`);
     const found = new Map<string, ResourceValidationPolicy | StackValidationPolicy>();
-    for (const m of modules) {
-        const exported = require(path.join(POLICY_DIR, m)) as Record<string, unknown>;
-        for (const value of Object.values(exported))
-            if (Array.isArray(value))
-                for (const p of value)
-                    if (p && typeof p === "object" && typeof p.name === "string" && ("validateResource" in p || "validateStack" in p)) found.set(p.name, p as ResourceValidationPolicy);
+    for (const m of POLICY_MODULES) {
+        const { policies } = require(path.join(POLICY_DIR, m)) as { policies: (ResourceValidationPolicy | StackValidationPolicy)[] };
+        for (const p of policies) found.set(p.name, p);
     }
     return [...found.values()];
 }
@@ -86,7 +82,7 @@ describe("policy pack under fuzzed resource inputs", function () {
     this.timeout(120_000);
 
     it("finds the assembled policies and the types they cover", () => {
-        assert.ok(resourcePolicies.length >= 30, `only ${resourcePolicies.length} resource policies found through policy/index.ts`);
+        assert.ok(resourcePolicies.length >= 30, `only ${resourcePolicies.length} resource policies found through POLICY_MODULES`);
         assert.ok(stackPolicies.length >= 1, "no stack policy found");
         for (const t of ["aws:ec2/securityGroup:SecurityGroup", "aws:rds/instance:Instance", "kubernetes:apps/v1:Deployment"]) assert.ok(TYPES.includes(t), `type ${t} not found in the pack sources`);
     });

@@ -48,22 +48,22 @@ async function table(policyName: string, cases: Case[]): Promise<void> {
     }
 }
 
-describe("ingress policies (K8S-26 … K8S-30)", () => {
+describe("ingress policies (K8S-33 … K8S-37)", () => {
     it("declares its catalogue ids as typed controls", () => {
         assert.deepEqual(
             policies.map((p) => [p.name, p.controls.join(",")]),
             [
-                ["ingress-no-config-injection", "K8S-26"],
-                ["ingress-data-plane-node-port-only", "K8S-27"],
-                ["ingress-data-plane-no-host-access", "K8S-28"],
-                ["gateway-https-listeners-only", "K8S-29"],
-                ["gateway-routes-from-allowed-namespaces", "K8S-30"],
-                ["ingress-single-node-port-entry", "K8S-27"],
+                ["ingress-no-config-injection", "K8S-33"],
+                ["ingress-data-plane-node-port-only", "K8S-34"],
+                ["ingress-data-plane-no-host-access", "K8S-35"],
+                ["gateway-https-listeners-only", "K8S-36"],
+                ["gateway-routes-from-allowed-namespaces", "K8S-37"],
+                ["ingress-single-node-port-entry", "K8S-34"],
             ],
         );
     });
 
-    it("K8S-26: rejects every way to inject raw NGINX configuration, accepts the platform's controller", () =>
+    it("K8S-33: rejects every way to inject raw NGINX configuration, accepts the platform's controller", () =>
         table("ingress-no-config-injection", [
             { it: "platform controller", type: DEPLOYMENT, props: controller(["--product-telemetry-disable"]) },
             { it: "--snippets", type: DEPLOYMENT, props: controller(["--snippets"]), rejects: /args has "--snippets": remove it/ },
@@ -84,7 +84,7 @@ describe("ingress policies (K8S-26 … K8S-30)", () => {
             { it: "ingress-nginx chart values", type: CHART, props: { chart: "ingress-nginx", values: { controller: { allowSnippetAnnotations: "true" } } }, rejects: /controller\.allowSnippetAnnotations/ },
         ]));
 
-    it("K8S-27: keeps the data plane on NodePort, on the declared ports, with no load balancer settings", () =>
+    it("K8S-34: keeps the data plane on NodePort, on the declared ports, with no load balancer settings", () =>
         table("ingress-data-plane-node-port-only", [
             { it: "platform NginxProxy", type: PROXY, props: proxy(), config: { ingressNodePorts: [30443, 30444] } },
             { it: "LoadBalancer", type: PROXY, props: proxy({ service: { type: "LoadBalancer" } }), rejects: /service\.type is "LoadBalancer": set it to "NodePort"/ },
@@ -93,7 +93,7 @@ describe("ingress policies (K8S-26 … K8S-30)", () => {
             { it: "undeclared node port", type: PROXY, props: proxy({ service: { nodePorts: [{ port: 31000, listenerPort: 443 }] } }), config: { ingressNodePorts: [30443, 30444] }, rejects: /nodePorts\[0\]\.port 31000 is not one of the declared ingress node ports \(30443, 30444\)/ },
         ]));
 
-    it("K8S-28: rejects host ports, host paths and a DaemonSet data plane", () =>
+    it("K8S-35: rejects host ports, host paths and a DaemonSet data plane", () =>
         table("ingress-data-plane-no-host-access", [
             { it: "platform NginxProxy", type: PROXY, props: proxy() },
             { it: "host ports", type: PROXY, props: proxy({ deployment: { container: { hostPorts: [{ port: 443, containerPort: 443 }] } } }), rejects: /container\.hostPorts binds NGINX to the node's ports/ },
@@ -102,7 +102,7 @@ describe("ingress policies (K8S-26 … K8S-30)", () => {
             { it: "DaemonSet", type: PROXY, props: proxy({ daemonSet: { container: {} } }), rejects: /daemonSet runs NGINX on every node/ },
         ]));
 
-    it("K8S-29: serves HTTPS listeners only, each with a certificate", () =>
+    it("K8S-36: serves HTTPS listeners only, each with a certificate", () =>
         table("gateway-https-listeners-only", [
             { it: "platform Gateway", type: GATEWAY, props: GOOD_GATEWAY },
             { it: "HTTP listener", type: GATEWAY, props: gateway(listener({ name: "http", protocol: "HTTP", port: 80, tls: undefined })), rejects: /listener "http" uses protocol "HTTP": serve HTTPS only/ },
@@ -110,7 +110,7 @@ describe("ingress policies (K8S-26 … K8S-30)", () => {
             { it: "no certificate", type: GATEWAY, props: gateway(listener({ tls: { mode: "Terminate" } })), rejects: /listener "payments-0" has no tls.certificateRefs/ },
         ]));
 
-    it("K8S-30: admits routes only from named namespaces, and keeps team routes out of platform namespaces", () =>
+    it("K8S-37: admits routes only from named namespaces, and keeps team routes out of platform namespaces", () =>
         table("gateway-routes-from-allowed-namespaces", [
             { it: "platform Gateway", type: GATEWAY, props: GOOD_GATEWAY },
             { it: "from All", type: GATEWAY, props: gateway(listener({ allowedRoutes: { namespaces: { from: "All" } } })), rejects: /spec\.listeners\[0\] admits routes from every namespace/ },
@@ -132,7 +132,7 @@ describe("ingress policies (K8S-26 … K8S-30)", () => {
         assertRejected(await runResourcePolicy(rp("gateway-https-listeners-only"), GATEWAY, gateway(listener({ protocol: "HTTP", name: "h" }), listener({ protocol: UNKNOWN }))), "gateway-https-listeners-only", 'listener "h" uses protocol "HTTP"');
     });
 
-    it("K8S-27 (stack): allows one NodePort entry and no LoadBalancer Service in the controller namespace", async () => {
+    it("K8S-34 (stack): allows one NodePort entry and no LoadBalancer Service in the controller namespace", async () => {
         const policy = sp("ingress-single-node-port-entry");
         const entry = { type: PROXY, name: "proxy", props: proxy() };
         assertClean(await runStackPolicy(policy, [entry, { type: SERVICE, name: "agent", props: { metadata: { name: "nginx-gateway", namespace: "nginx-gateway" }, spec: { type: "ClusterIP" } } }]));

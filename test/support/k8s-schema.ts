@@ -16,6 +16,14 @@ export function modelPath(type: string): { module: string; kind: string } | unde
     return { module: `kubernetes-models/${groupPath}/${kind}`, kind };
 }
 
+/** The Pulumi secret signature (@pulumi/pulumi runtime/rpc `specialSigKey` / `specialSecretSig`): secret inputs arrive wrapped in it. */
+const SECRET_SIG = { key: "4dabf18193072939515e22adb298388d", value: "1b47061264138c4ac30d75fd1eb44270" };
+
+/** A plain-JSON copy of the inputs: omitted optionals dropped, secret values unwrapped to what the API server receives. */
+function plain(inputs: unknown): any {
+    return JSON.parse(JSON.stringify(inputs), (_k, v) => (v && typeof v === "object" && v[SECRET_SIG.key] === SECRET_SIG.value ? v.value : v));
+}
+
 /** The schema errors of one resource ("" when valid). Throws if no model exists for the type. */
 export function schemaErrors(resource: CapturedResource): string {
     const path = modelPath(resource.type);
@@ -23,7 +31,7 @@ export function schemaErrors(resource: CapturedResource): string {
     const Model = require(path.module)[path.kind];
     if (!Model) throw new Error(`kubernetes-models has no ${path.kind} in ${path.module}`);
     // A plain-JSON copy: Pulumi inputs may carry `undefined` for omitted optionals.
-    const object = JSON.parse(JSON.stringify(resource.inputs));
+    const object = plain(resource.inputs);
     try {
         new Model(object).validate();
         return "";
@@ -61,7 +69,7 @@ export function customResourceValidators(resources: CapturedResource[]): Map<str
             if (!schema) continue;
             const validate = ajv.compile(schema);
             validators.set(`kubernetes:${group}/${v.name}:${names.kind}`, (r) => {
-                const object = JSON.parse(JSON.stringify(r.inputs));
+                const object = plain(r.inputs);
                 return validate(object) ? "" : ajv.errorsText(validate.errors);
             });
         }

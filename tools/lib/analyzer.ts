@@ -49,7 +49,22 @@ export interface AnalyzerInfoSummary {
     version: string;
     supportsConfig: boolean;
     policies: PolicySummary[];
+    /**
+     * Levels and properties the pack sets in code (`new PolicyPack(name, args, initialConfig)`), as the CLI
+     * decodes GetAnalyzerInfo's initialConfig: every entry carries a level, ADVISORY when the pack set only
+     * properties (proto3 enums have no presence; sdk/go/common/resource/plugin/analyzer_plugin.go GetAnalyzerInfo
+     * converts `v.GetEnforcementLevel()` unconditionally).
+     */
+    initialConfig: Record<string, PolicyConfigEntry>;
 }
+
+/** One policy's effective config: what Configure sends. */
+export interface PolicyConfigEntry {
+    enforcementLevel: Level;
+    props: Record<string, unknown>;
+}
+
+export type ResolvedConfig = Record<string, PolicyConfigEntry>;
 
 /** One resource as the engine describes it. `props` are inputs (Analyze) or outputs/state (AnalyzeStack). */
 export interface ResourceInput {
@@ -76,8 +91,13 @@ export interface Pack {
     /** Everything the pack process wrote to stderr (ts-node errors, logs). */
     stderr(): string;
     getAnalyzerInfo(): Promise<AnalyzerInfoSummary>;
-    /** Validates `config` against the policies' schemas (throws with every problem listed), then sends Configure. */
-    configure(config: PackConfig): Promise<void>;
+    /**
+     * Reconciles `config` with the pack's defaults and initialConfig as the CLI does, validates it (throws
+     * "invalid policy pack config" with every problem listed), sends Configure and returns what it sent.
+     */
+    configure(config: PackConfig): Promise<ResolvedConfig>;
+    /** Sends an already resolved config (check: the same config with throwing policies disabled). */
+    configureResolved(resolved: ResolvedConfig): Promise<void>;
     analyze(resource: ResourceInput): Promise<AnalyzeResult>;
     analyzeStack(resources: ResourceInput[]): Promise<AnalyzeResult>;
     /** Policy calls in progress in the pack process (tools/lib/pack-probe.js), oldest first. */
@@ -100,17 +120,23 @@ export interface RunningPolicy {
 const REPO_ROOT = path.resolve(__dirname, "..", "..");
 const RUN_POLICY_PACK = require.resolve("@pulumi/pulumi/cmd/run-policy-pack/index.js", { paths: [REPO_ROOT] });
 const PACK_PROBE = path.join(__dirname, "pack-probe.js");
+const PACK_HOST = path.join(REPO_ROOT, "lib", "engine", "pack-host.js");
 const LEVELS: Level[] = ["advisory", "mandatory", "disabled", "remediate"];
 
 export function defaultUrn(type: string, name: string, stack = "check", project = "aws-platform"): string {
     return `urn:pulumi:${stack}::${project}::${type}::${name}`;
 }
 
-/** Starts the pack in `packDir` (default: the repo's policy/). Resolves once the Analyzer server listens. */
-export async function startPack(packDir = path.join(REPO_ROOT, "policy"), opts: { timeoutMs?: number; env?: NodeJS.ProcessEnv; signal?: AbortSignal } = {}): Promise<Pack> {
+/**
+ * Starts the pack in `packDir` (default: the repo's policy/). Resolves once the Analyzer server listens.
+ * host "cached" (default): lib/engine/pack-host.js, run-policy-pack's loader with the content-hash compile
+ * cache; "cli": the CLI's own host, which type-checks the pack with ts-node on every start.
+ */
+export async function startPack(packDir = path.join(REPO_ROOT, "policy"), opts: { timeoutMs?: number; env?: NodeJS.ProcessEnv; host?: "cached" | "cli"; signal?: AbortSignal } = {}): Promise<Pack> {
     const dir = path.resolve(packDir);
-    // fd 3 carries the probe's start/end lines for each policy call (tools/lib/pack-probe.js).
-    const child = spawn(process.execPath, ["--require", PACK_PROBE, RUN_POLICY_PACK, "127.0.0.1:0", dir], {
+    const argv = opts.host === "cli" ? [RUN_POLICY_PACK, "127.0.0.1:0", dir] : [PACK_HOST, dir];
+    // tools/lib/pack-probe.js is preloaded: fd 3 carries its start/end line for each policy call.
+    const child = spawn(process.execPath, ["--require", PACK_PROBE, ...argv], {
         cwd: dir,
         env: { ...process.env, ...opts.env, CHECK_PACK_PROBE_FD: "3" },
         stdio: ["ignore", "pipe", "pipe", "pipe"],
@@ -138,8 +164,8 @@ export async function startPack(packDir = path.join(REPO_ROOT, "policy"), opts: 
         let out = "";
         const timer = setTimeout(() => {
             child.kill();
-            reject(new Error(`policy pack in ${dir} did not start within ${opts.timeoutMs ?? 120000} ms\n${err}`));
-        }, opts.timeoutMs ?? 120000);
+            reject(new Error(`policy pack in ${dir} did not start within ${opts.timeoutMs ?? 300000} ms\n${err}`));
+        }, opts.timeoutMs ?? 300000);
         child.stdout!.on("data", (d) => {
             out += d.toString();
             const m = /^(\d+)\s*$/m.exec(out);
@@ -214,38 +240,79 @@ function result(res: pb.AnalyzeResponse): AnalyzeResult {
     };
 }
 
-/** Expands `all`, validates levels and each policy's properties against its schema, and refuses to lower a mandatory default. */
-export function resolvePackConfig(config: PackConfig, info: AnalyzerInfoSummary): { resolved: Record<string, { enforcementLevel?: Level; props: Record<string, unknown> }>; errors: string[] } {
-    const errors: string[] = [];
-    const resolved: Record<string, { enforcementLevel?: Level; props: Record<string, unknown> }> = {};
-    const byName = new Map(info.policies.map((p) => [p.name, p]));
-    const ajv = new Ajv({ allErrors: true, strict: false, useDefaults: true });
-    const all = config.all;
-    if (all !== undefined && (typeof all !== "string" || !LEVELS.includes(all))) errors.push(`all: enforcement level must be one of ${LEVELS.join(", ")}, got ${JSON.stringify(all)}`);
+const isLevel = (v: unknown): v is Level => typeof v === "string" && (LEVELS as string[]).includes(v);
+const blocks = (l: Level | undefined) => l === "mandatory" || l === "remediate";
+
+/** The CLI's createConfigWithDefaults: each policy's level from GetAnalyzerInfo and its schema's property defaults. */
+function configWithDefaults(info: AnalyzerInfoSummary): ResolvedConfig {
+    const out: ResolvedConfig = {};
     for (const p of info.policies) {
-        const entry = config[p.name];
-        let level: Level | undefined = typeof all === "string" && LEVELS.includes(all) ? all : undefined;
-        let props: Record<string, unknown> = {};
-        if (typeof entry === "string") level = entry;
-        else if (entry && typeof entry === "object") {
-            const { enforcementLevel, ...rest } = entry;
-            if (enforcementLevel !== undefined) level = enforcementLevel;
-            props = rest;
-        } else if (entry !== undefined) errors.push(`${p.name}: expected an enforcement level or an object, got ${JSON.stringify(entry)}`);
-        if (level !== undefined && !LEVELS.includes(level)) errors.push(`${p.name}: enforcementLevel must be one of ${LEVELS.join(", ")}, got ${JSON.stringify(level)}`);
-        if (level !== undefined && p.enforcementLevel === "mandatory" && level !== "mandatory" && level !== "remediate") {
-            errors.push(`${p.name}: is mandatory by default; a stack may raise a control, never lower it (got ${level})`);
+        const props: Record<string, unknown> = {};
+        for (const [k, v] of Object.entries(p.configSchema?.properties ?? {})) if (v && typeof v === "object" && "default" in v) props[k] = v.default;
+        out[p.name] = { enforcementLevel: p.enforcementLevel, props };
+    }
+    return out;
+}
+
+/** The CLI's applyConfig: `all` sets every level first, then each entry sets its level and merges its properties key by key. */
+function applyConfig(result: ResolvedConfig, config: Record<string, { enforcementLevel?: Level; props: Record<string, unknown> }>): ResolvedConfig {
+    const out: ResolvedConfig = {};
+    const all = config.all?.enforcementLevel;
+    for (const [k, v] of Object.entries(result)) out[k] = { enforcementLevel: all ?? v.enforcementLevel, props: { ...v.props } };
+    for (const [name, given] of Object.entries(config)) {
+        if (name === "all" || !out[name]) continue; // the CLI keeps unknown names (the pack ignores them); check reports them as errors
+        if (given.enforcementLevel) out[name].enforcementLevel = given.enforcementLevel;
+        Object.assign(out[name].props, given.props);
+    }
+    return out;
+}
+
+/**
+ * Config precedence exactly as `pulumi preview --policy-pack <dir> --policy-pack-config <file>`
+ * (pulumi/pulumi pkg/resource/analyzer/config.go ReconcilePolicyPackConfig, called by the engine with the
+ * pack's GetAnalyzerInfo initialConfig): the policies' own levels and schema defaults, then the pack's
+ * initialConfig (levels set in code), then the config file; `all` before named entries at each step; the
+ * merged properties validated against each policy's schema.
+ *
+ * On top of the CLI, and reported as config errors: a stack config may never lower a policy that the
+ * pack makes mandatory (its level after defaults and initialConfig: the base), unknown policy names and
+ * properties a schema does not declare (the CLI would silently ignore a typo).
+ */
+export function resolvePackConfig(config: PackConfig, info: AnalyzerInfoSummary): { resolved: ResolvedConfig; base: ResolvedConfig; errors: string[] } {
+    const errors: string[] = [];
+    const byName = new Map(info.policies.map((p) => [p.name, p]));
+    const given: Record<string, { enforcementLevel?: Level; props: Record<string, unknown> }> = {};
+    for (const [name, entry] of Object.entries(config)) {
+        if (name !== "all" && !byName.has(name)) {
+            errors.push(`${name}: no such policy in pack ${info.name}`);
+            continue;
+        }
+        if (typeof entry === "string") {
+            if (isLevel(entry)) given[name] = { enforcementLevel: entry, props: {} };
+            else errors.push(`${name}: enforcement level must be one of ${LEVELS.join(", ")}, got ${JSON.stringify(entry)}`);
+        } else if (entry && typeof entry === "object" && !Array.isArray(entry)) {
+            const { enforcementLevel, ...props } = entry;
+            if (enforcementLevel !== undefined && !isLevel(enforcementLevel)) errors.push(`${name}: enforcementLevel must be one of ${LEVELS.join(", ")}, got ${JSON.stringify(enforcementLevel)}`);
+            given[name] = { enforcementLevel: isLevel(enforcementLevel) ? enforcementLevel : undefined, props: name === "all" ? {} : props };
+        } else errors.push(`${name}: expected an enforcement level or an object, got ${JSON.stringify(entry)}`);
+    }
+    const base = applyConfig(configWithDefaults(info), info.initialConfig ?? {});
+    const resolved = applyConfig(base, given);
+    const ajv = new Ajv({ allErrors: true, strict: false });
+    for (const p of info.policies) {
+        const before = base[p.name].enforcementLevel;
+        const after = resolved[p.name].enforcementLevel;
+        if (blocks(before) && !blocks(after)) {
+            const via = config[p.name] !== undefined ? "" : " via all";
+            errors.push(`${p.name}: is ${before} in the pack; a stack may raise a control, never lower it (got ${after}${via})`);
         }
         const schema = { type: "object", properties: p.configSchema?.properties ?? {}, required: p.configSchema?.required ?? [], additionalProperties: false };
         const validate = ajv.compile(schema);
-        if (!validate(props)) {
+        if (!validate(resolved[p.name].props)) {
             for (const e of validate.errors ?? []) errors.push(`${p.name}${e.instancePath.replace(/\//g, ".")}: ${e.message}${e.params && "additionalProperty" in e.params ? ` (${(e.params as any).additionalProperty})` : ""}`);
         }
-        // Like the Pulumi CLI, configure every policy (unnamed ones with {}), so each gets its schema defaults.
-        resolved[p.name] = { enforcementLevel: level, props };
     }
-    for (const k of Object.keys(config)) if (k !== "all" && !byName.has(k)) errors.push(`${k}: no such policy in pack ${info.name}`);
-    return { resolved, errors };
+    return { resolved, base, errors };
 }
 
 function makePack(client: AnalyzerClient, port: number, child: ChildProcess, stderr: () => string, running: () => RunningPolicy[]): Pack {
@@ -266,7 +333,12 @@ function makePack(client: AnalyzerClient, port: number, child: ChildProcess, std
         },
         async getAnalyzerInfo() {
             const res = await call<Empty, pb.AnalyzerInfo>(client.getAnalyzerInfo.bind(client), new Empty());
+            const initialConfig: Record<string, PolicyConfigEntry> = {};
+            res.getInitialconfigMap().forEach((pc, key) => {
+                initialConfig[key] = { enforcementLevel: levelName(pc.getEnforcementlevel()), props: (pc.getProperties()?.toJavaScript() as Record<string, unknown>) ?? {} };
+            });
             info = {
+                initialConfig,
                 name: res.getName(),
                 version: res.getVersion(),
                 supportsConfig: res.getSupportsconfig(),
@@ -286,11 +358,16 @@ function makePack(client: AnalyzerClient, port: number, child: ChildProcess, std
         async configure(config) {
             const { resolved, errors } = resolvePackConfig(config, info ?? (await pack.getAnalyzerInfo()));
             if (errors.length > 0) throw new Error(`invalid policy pack config:\n  ${errors.join("\n  ")}`);
+            await pack.configureResolved(resolved);
+            return resolved;
+        },
+        async configureResolved(resolved) {
+            // Like the CLI, every policy is configured (with its schema defaults), so none runs on bare defaults.
             const req = new pb.ConfigureAnalyzerRequest();
             const map = req.getPolicyconfigMap();
             for (const [name, c] of Object.entries(resolved)) {
                 const pc = new pb.PolicyConfig();
-                pc.setEnforcementlevel(levelEnum(c.enforcementLevel ?? (info!.policies.find((p) => p.name === name)?.enforcementLevel as Level) ?? "advisory"));
+                pc.setEnforcementlevel(levelEnum(c.enforcementLevel));
                 pc.setProperties(struct(c.props));
                 map.set(name, pc);
             }

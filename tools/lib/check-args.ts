@@ -1,3 +1,5 @@
+import { parseArgs as nodeParseArgs } from "util";
+
 /** Command-line surface of `npm run check`: one parser, one usage text, one exit-code table. */
 
 export const EXIT = {
@@ -79,40 +81,58 @@ export class UsageError extends Error {
     }
 }
 
-const VALUE_FLAGS: Record<string, keyof CheckArgs> = {
-    "--stack": "stack",
-    "--project": "project",
-    "--program": "program",
-    "--config-file": "configFile",
-    "--policy-pack": "policyPack",
-    "--policy-config": "policyConfig",
-    "--json": "json",
-    "--sarif": "sarif",
-    "--timeout": "timeout",
-};
+const OPTIONS = {
+    stack: { type: "string" },
+    project: { type: "string" },
+    program: { type: "string" },
+    "config-file": { type: "string" },
+    "policy-pack": { type: "string" },
+    "policy-config": { type: "string" },
+    json: { type: "string" },
+    sarif: { type: "string" },
+    verbose: { type: "boolean", short: "v" },
+    quiet: { type: "boolean", short: "q" },
+    color: { type: "boolean" },
+    "no-color": { type: "boolean" },
+    timeout: { type: "string" },
+    help: { type: "boolean", short: "h" },
+} as const;
 
-/** Parses argv (without node and script); throws UsageError on anything it does not know. */
+/** Parses argv (without node and script) with node's util.parseArgs; throws UsageError on anything it does not know. */
 export function parseArgs(argv: string[]): CheckArgs {
-    const args: CheckArgs = { stack: "dev", verbose: false, quiet: false, help: false };
-    for (let i = 0; i < argv.length; i++) {
-        const raw = argv[i];
-        const eq = raw.startsWith("--") ? raw.indexOf("=") : -1;
-        const flag = eq > 0 ? raw.slice(0, eq) : raw;
-        const key = VALUE_FLAGS[flag];
-        if (key) {
-            const value = eq > 0 ? raw.slice(eq + 1) : argv[++i];
-            if (value === undefined || value === "" || (eq < 0 && value.startsWith("--"))) throw new UsageError(`${flag} needs a value`);
-            (args as unknown as Record<string, unknown>)[key] = value;
-        } else if (flag === "--verbose" || flag === "-v") args.verbose = true;
-        else if (flag === "--quiet" || flag === "-q") args.quiet = true;
-        else if (flag === "--no-color") args.color = false;
-        else if (flag === "--color") args.color = true;
-        else if (flag === "--help" || flag === "-h") args.help = true;
-        else throw new UsageError(`unknown ${raw.startsWith("-") ? "option" : "argument"} ${raw}`);
+    let values: Record<string, string | boolean | undefined>;
+    try {
+        ({ values } = nodeParseArgs({ args: argv, options: OPTIONS, strict: true, allowPositionals: false }));
+    } catch (e) {
+        const err = e as Error & { code?: string };
+        // "Option '--stack <value>' argument missing" → "--stack needs a value"; the rest as node words it.
+        const missing = /Option '(-\w, )?(--[\w-]+) <value>' argument missing/.exec(err.message);
+        throw new UsageError(missing ? `${missing[2]} needs a value` : err.code === "ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL" ? `unknown argument: ${err.message}` : err.message);
     }
-    if (args.timeout !== undefined) {
-        const seconds = Number(args.timeout);
-        if (!Number.isFinite(seconds) || seconds <= 0 || seconds > 86_400) throw new UsageError(`--timeout must be a number of seconds between 0 and 86400, got ${JSON.stringify(String(args.timeout))}`);
+    const str = (k: keyof typeof OPTIONS) => {
+        const v = values[k] as string | undefined;
+        // "--json --sarif x" would read "--sarif" as the file name: a value never starts with "--".
+        if (v !== undefined && (v === "" || v.startsWith("--"))) throw new UsageError(`--${k} needs a value`);
+        return v;
+    };
+    const args: CheckArgs = {
+        stack: str("stack") ?? "dev",
+        project: str("project"),
+        program: str("program"),
+        configFile: str("config-file"),
+        policyPack: str("policy-pack"),
+        policyConfig: str("policy-config"),
+        json: str("json"),
+        sarif: str("sarif"),
+        verbose: values.verbose === true,
+        quiet: values.quiet === true,
+        color: values["no-color"] ? false : values.color === true ? true : undefined,
+        help: values.help === true,
+    };
+    const timeout = str("timeout");
+    if (timeout !== undefined) {
+        const seconds = Number(timeout);
+        if (!Number.isFinite(seconds) || seconds <= 0 || seconds > 86_400) throw new UsageError(`--timeout must be a number of seconds between 0 and 86400, got ${JSON.stringify(timeout)}`);
         args.timeout = seconds;
     }
     // Stack names become file names (Pulumi.<stack>.yaml, policy/config/<stack>.json): no paths.

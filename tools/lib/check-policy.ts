@@ -1,4 +1,4 @@
-import { AnalyzerInfoSummary, Diagnostic, Level, Pack, PackConfig, ResourceInput } from "./analyzer";
+import { AnalyzerInfoSummary, Diagnostic, Level, Pack, PackConfig, ResolvedConfig, ResourceInput } from "./analyzer";
 
 /**
  * The policy side of `check`: configures the pack like the CLI (every policy, with its schema
@@ -16,9 +16,20 @@ export class PolicyError extends Error {
     }
 }
 
+/** A policy that threw instead of returning a verdict (e.g. it needs live AWS): reported, never hiding the other results. */
+export interface PolicyFailure {
+    policyName: string;
+    /** The resource it threw on ('' for a stack policy). */
+    urn: string;
+    /** The error message and the first stack frames, as the pack reported them. */
+    message: string;
+}
+
 export interface PolicyVerdict {
     info: AnalyzerInfoSummary;
     diagnostics: Diagnostic[];
+    /** Policies that threw; each was then disabled and the affected resources analyzed again for every other policy. */
+    failures: PolicyFailure[];
     /** Each policy's level after the stack's policy config. */
     levels: Map<string, Level>;
     timings: { packWaitMs: number; policyMs: number; analyzeStackMs: number };
@@ -50,6 +61,22 @@ interface Ready {
     pack: Pack;
     info: AnalyzerInfoSummary;
     levels: Map<string, Level>;
+    resolved: ResolvedConfig;
+}
+
+// @pulumi/policy server.ts wraps an exception of a policy as "Error validating resource with policy '<name>' from policy pack ..."
+// (asGrpcError keeps the stack), and the whole Analyze/AnalyzeStack call fails.
+const THROWN = /Error (?:validating|remediating) (?:resource|stack) with (?:policy|remediation) '([^']+)'/;
+
+/** The policy named in a pack error, with the error text after the wrapper line (trimmed to the first frames). */
+export function thrownPolicy(e: unknown): { policyName: string; message: string } | undefined {
+    const err = e as Error & { details?: string };
+    const text = plainText(err?.details ?? err?.message ?? String(e));
+    const m = THROWN.exec(text);
+    if (!m) return undefined;
+    const rest = text.slice(text.indexOf(m[0]) + m[0].length).replace(/^[^\n]*\n/, "");
+    const lines = rest.split("\n").filter((l) => l.trim() !== "");
+    return { policyName: m[1], message: lines.slice(0, 4).join("\n").trim() || text };
 }
 
 export class PolicySession {
@@ -61,6 +88,9 @@ export class PolicySession {
     private analyzed = 0;
     private failure: unknown;
     private readonly analyzedUrns = new Set<string>();
+    /** Resources whose Analyze call failed because a policy threw: analyzed again once the throwing policies are disabled. */
+    private readonly retry: ResourceInput[] = [];
+    private readonly failures: PolicyFailure[] = [];
 
     constructor(
         packStart: Promise<Pack>,
@@ -79,20 +109,17 @@ export class PolicySession {
                 } catch (e) {
                     throw packFailure(e, pack);
                 }
+                let resolved: ResolvedConfig;
                 try {
-                    await pack.configure(config);
+                    resolved = await pack.configure(config);
                 } catch (e) {
                     if (/invalid policy pack config/.test((e as Error).message)) throw new PolicyError("config", (e as Error).message);
                     throw packFailure(e, pack);
                 }
                 await configureStack(pack, stack, project);
-                const levels = new Map<string, Level>();
-                const all = typeof config.all === "string" ? config.all : undefined;
-                for (const p of info.policies) {
-                    const entry = config[p.name];
-                    levels.set(p.name, (typeof entry === "string" ? entry : entry?.enforcementLevel) ?? all ?? p.enforcementLevel);
-                }
-                return { pack, info, levels };
+                // The levels the pack now applies: defaults, then the pack's initialConfig, then the stack's config (as the CLI).
+                const levels = new Map<string, Level>(info.policies.map((p) => [p.name, resolved[p.name]?.enforcementLevel ?? p.enforcementLevel]));
+                return { pack, info, levels, resolved };
             },
             (e) => {
                 throw packFailure(e);
@@ -121,12 +148,8 @@ export class PolicySession {
             .then(async ({ pack }) => {
                 await this.slot();
                 try {
-                    const res = await pack.analyze(resource);
-                    this.diagnostics.push(...res.diagnostics.map((d) => ({ ...d, urn: d.urn || resource.urn || "" })));
-                    this.analyzedUrns.add(resource.urn ?? "");
+                    await this.analyzeOne(pack, resource);
                     this.onAnalyzed(++this.analyzed);
-                } catch (e) {
-                    throw packFailure(e, pack);
                 } finally {
                     this.release();
                 }
@@ -143,24 +166,64 @@ export class PolicySession {
     }
 
     /** Levels and pack info, when the pack got as far as being configured. */
-    async readyState(): Promise<{ info: AnalyzerInfoSummary; levels: Map<string, Level>; pack: Pack } | undefined> {
+    async readyState(): Promise<Ready | undefined> {
         return Promise.race([this.ready.catch(() => undefined), new Promise<undefined>((r) => setImmediate(() => r(undefined)))]);
     }
 
-    /** Waits for the pack and the queued Analyze calls, then runs AnalyzeStack over the whole stack. */
-    async finish(resources: ResourceInput[]): Promise<PolicyVerdict> {
-        const t0 = Date.now();
-        const { pack, info, levels } = await this.ready;
-        const tReady = Date.now();
-        await Promise.all(this.pending);
-        if (this.failure) throw this.failure;
-        const tStack = Date.now();
+    private async analyzeOne(pack: Pack, resource: ResourceInput) {
         try {
-            this.diagnostics.push(...(await pack.analyzeStack(resources)).diagnostics);
+            const res = await pack.analyze(resource);
+            this.diagnostics.push(...res.diagnostics.map((d) => ({ ...d, urn: d.urn || resource.urn || "" })));
+            this.analyzedUrns.add(resource.urn ?? "");
+        } catch (e) {
+            const thrown = thrownPolicy(e);
+            if (!thrown) throw packFailure(e, pack);
+            this.failures.push({ ...thrown, urn: resource.urn ?? "" });
+            this.retry.push(resource);
+        }
+    }
+
+    /** Disables every policy that threw so far (the pack stops at the first throwing policy of a call), keeping all other settings. */
+    private async disableThrowers(pack: Pack, resolved: ResolvedConfig) {
+        const off: ResolvedConfig = {};
+        const thrown = new Set(this.failures.map((f) => f.policyName));
+        for (const [name, c] of Object.entries(resolved)) off[name] = thrown.has(name) ? { ...c, enforcementLevel: "disabled" } : c;
+        try {
+            await pack.configureResolved(off);
         } catch (e) {
             throw packFailure(e, pack);
         }
+    }
+
+    /**
+     * Waits for the pack and the queued Analyze calls, analyzes again (with the throwing policies disabled)
+     * the resources a throwing policy cut short, then runs AnalyzeStack over the whole stack the same way.
+     */
+    async finish(resources: ResourceInput[]): Promise<PolicyVerdict> {
+        const t0 = Date.now();
+        const { pack, info, levels, resolved } = await this.ready;
+        const tReady = Date.now();
+        await Promise.all(this.pending);
+        if (this.failure) throw this.failure;
+        // Each round disables at least one more policy, so this ends within the number of policies.
+        for (let round = 0; this.retry.length > 0 && round <= info.policies.length; round++) {
+            await this.disableThrowers(pack, resolved);
+            const again = this.retry.splice(0);
+            for (const r of again) await this.analyzeOne(pack, r);
+        }
+        const tStack = Date.now();
+        for (let round = 0; round <= info.policies.length; round++) {
+            try {
+                this.diagnostics.push(...(await pack.analyzeStack(resources)).diagnostics);
+                break;
+            } catch (e) {
+                const thrown = thrownPolicy(e);
+                if (!thrown || this.failures.some((f) => f.policyName === thrown.policyName && f.urn === "")) throw packFailure(e, pack);
+                this.failures.push({ ...thrown, urn: "" });
+                await this.disableThrowers(pack, resolved);
+            }
+        }
         const end = Date.now();
-        return { info, diagnostics: this.diagnostics, levels, timings: { packWaitMs: tReady - t0, policyMs: end - tReady, analyzeStackMs: end - tStack } };
+        return { info, diagnostics: this.diagnostics, failures: this.failures, levels, timings: { packWaitMs: tReady - t0, policyMs: end - tReady, analyzeStackMs: end - tStack } };
     }
 }

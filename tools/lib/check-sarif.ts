@@ -36,6 +36,8 @@ export interface SarifInput {
     packVersion: string;
     policies: SarifPolicy[];
     violations: SarifViolation[];
+    /** Policies that threw: reported as tool execution notifications (the run is not successful). */
+    policyErrors?: { policyName: string; urn: string; message: string; file: string; line: number }[];
 }
 
 export function sarifLevel(enforcementLevel: string): SarifLevel {
@@ -100,6 +102,17 @@ export function buildSarif(input: SarifInput): Record<string, unknown> {
                 },
                 // One category per stack, so uploads for dev and prod do not close each other's alerts.
                 automationDetails: { id: `pulumi-check/${input.stack}/` },
+                invocations: [
+                    {
+                        executionSuccessful: (input.policyErrors ?? []).length === 0,
+                        toolExecutionNotifications: (input.policyErrors ?? []).map((f) => ({
+                            level: "error",
+                            message: { text: `policy ${f.policyName} threw on ${f.urn || "the stack"}: ${f.message}` },
+                            descriptor: { id: f.policyName },
+                            locations: [{ physicalLocation: { artifactLocation: { uri: f.file }, region: { startLine: Math.max(1, f.line) } } }],
+                        })),
+                    },
+                ],
                 results,
             },
         ],

@@ -1,3 +1,5 @@
+import { styleText } from "util";
+
 /** Colours and a progress line for `check`: colour only on a terminal (and never with NO_COLOR); progress only on a TTY stderr, so CI logs stay plain. */
 
 export interface Style {
@@ -9,10 +11,13 @@ export interface Style {
     cyan(s: string): string;
 }
 
-const sgr = (on: boolean, code: string) => (s: string) => (on ? `\x1b[${code}m${s}\x1b[0m` : s);
+type Format = Parameters<typeof styleText>[0];
+
+// colorEnabled decides once (flag, TTY, NO_COLOR); styleText must not second-guess it per call.
+const sgr = (on: boolean, format: Format) => (s: string) => (on ? styleText(format, s, { validateStream: false }) : s);
 
 export function style(enabled: boolean): Style {
-    return { bold: sgr(enabled, "1"), dim: sgr(enabled, "2"), red: sgr(enabled, "31"), yellow: sgr(enabled, "33"), green: sgr(enabled, "32"), cyan: sgr(enabled, "36") };
+    return { bold: sgr(enabled, "bold"), dim: sgr(enabled, "dim"), red: sgr(enabled, "red"), yellow: sgr(enabled, "yellow"), green: sgr(enabled, "green"), cyan: sgr(enabled, "cyan") };
 }
 
 /** Colour when asked, else when stdout is a terminal and NO_COLOR is unset (https://no-color.org). */

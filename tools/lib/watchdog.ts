@@ -131,8 +131,12 @@ export class RegistrationTracker {
         this.byKey.set(key, [...(this.byKey.get(key) ?? []), d]);
     }
 
+    /** When the engine last captured a registration: a program still registering is slow, not stuck. */
+    lastCaptureAt = 0;
+
     /** The engine captured this registration (its inputs resolved). */
     captured(type: string, name: string) {
+        this.lastCaptureAt = Date.now();
         const d = this.byKey.get(`${type}::${name}`)?.find((x) => !x.captured);
         if (d) d.captured = true;
     }
@@ -181,16 +185,22 @@ export function beforeDeadline<T>(work: Promise<T>, deadline: number, seconds: n
     return Promise.race([work, limit]).finally(() => clearTimeout(timer));
 }
 
+/** At most this many pending resources or outputs are printed; the JSON report has them all. */
+const SHOWN = 20;
+
 /** Human lines for a program that did not finish: each pending resource or output with its declaring line. */
 export function describePending(resources: PendingResource[], outputs: PendingOutputs[]): string[] {
     const lines: string[] = [];
+    const more = (n: number) => (n > SHOWN ? [`  … and ${n - SHOWN} more (all listed in the --json report under incomplete.pending)`] : []);
     if (resources.length > 0) {
         lines.push(`${resources.length} resource${resources.length === 1 ? "" : "s"} declared but never registered (inputs still unresolved):`);
-        for (const r of resources) lines.push(`  ${r.type} ${r.name} ${r.urn} [${r.file}:${r.line}]${r.waitingFor.length ? ` waiting for: ${r.waitingFor.join(", ")}` : ""}`);
+        for (const r of resources.slice(0, SHOWN)) lines.push(`  ${r.type} ${r.name} ${r.urn} [${r.file}:${r.line}]${r.waitingFor.length ? ` waiting for: ${r.waitingFor.join(", ")}` : ""}`);
+        lines.push(...more(resources.length));
     }
     if (outputs.length > 0) {
         lines.push(`${outputs.length} component${outputs.length === 1 ? "" : "s"} with outputs still pending:`);
-        for (const o of outputs) lines.push(`  ${o.type} ${o.name} ${o.urn} [${o.file}:${o.line}] outputs: ${o.keys.join(", ")}`);
+        for (const o of outputs.slice(0, SHOWN)) lines.push(`  ${o.type} ${o.name} ${o.urn} [${o.file}:${o.line}] outputs: ${o.keys.join(", ")}`);
+        lines.push(...more(outputs.length));
     }
     if (lines.length === 0) lines.push("every declared resource was registered: the program itself (or its stack outputs) awaits a value that never resolves.");
     return lines;
