@@ -9,7 +9,9 @@ import { KubeObject, loadVendored } from "./vendored";
  * vendor/nginx-gateway-fabric/<version>/, and the Gateway API release it is built against (its go.mod:
  * sigs.k8s.io/gateway-api v1.5.1; config/crd/gateway-api/standard/kustomization.yaml installs that tag).
  */
+// renovate: datasource=github-releases depName=nginx/nginx-gateway-fabric
 export const NGF = { name: "nginx-gateway-fabric", version: "2.6.7" } as const;
+// renovate: datasource=github-releases depName=kubernetes-sigs/gateway-api
 export const GATEWAY_API = { name: "gateway-api", version: "1.5.1" } as const;
 /** Upstream's namespace for the controller (the vendored manifests name it); a guarded platform namespace here. */
 export const INGRESS_NAMESPACE = "nginx-gateway";

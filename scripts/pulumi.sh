@@ -122,7 +122,12 @@ if $print_only; then
 fi
 
 [[ -f "$pack_config" ]] || { echo "scripts/pulumi.sh: no policy pack config $pack_config" >&2; exit 64; }
-command -v pulumi >/dev/null || { echo "scripts/pulumi.sh: the pulumi CLI is not installed (https://www.pulumi.com/docs/install/); 'npm run check' works without it" >&2; exit 69; }
+# The CLI pinned in .pulumi-version (scripts/toolchain.sh --pulumi installs it into .pulumi-cli/; GitHub's
+# pulumi/actions reads the same file): a PR preview and a prod up run the same CLI, or nothing runs.
+[[ -x "$root/.pulumi-cli/bin/pulumi" ]] && PATH="$root/.pulumi-cli/bin:$PATH"
+command -v pulumi >/dev/null || { echo "scripts/pulumi.sh: the pulumi CLI is not installed (bash scripts/toolchain.sh --pulumi installs the pinned one); 'npm run check' works without it" >&2; exit 69; }
+pinned="$(tr -d '[:space:]' <"$root/.pulumi-version")"
+[[ "$(pulumi version)" == "v$pinned" ]] || { echo "scripts/pulumi.sh: pulumi $(pulumi version) is not the pinned v$pinned (.pulumi-version): bash scripts/toolchain.sh --pulumi" >&2; exit 69; }
 # Settings the CLI also reads from the environment (pulumi/pulumi sdk/go/common/env/env.go) that would
 # undo the refusals above: partial updates, unsaved checkpoints, hidden experimental flags.
 unset PULUMI_CONTINUE_ON_ERROR PULUMI_RUN_PROGRAM PULUMI_SKIP_CHECKPOINTS PULUMI_EXPERIMENTAL

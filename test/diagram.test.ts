@@ -128,8 +128,8 @@ describe("architecture diagrams", () => {
         const traffic = cs.filter((c) => c.edge === "1" && c.style?.includes("strokeWidth=2"));
         const path = traffic.map((e) => `${labelOf(cs, e.source)} -> ${labelOf(cs, e.target)}`);
         assert.deepEqual(path, [
-            "Users -> Route53 app.dev.shop.example.com",
-            "Route53 app.dev.shop.example.com -> WAFv2 web ACL",
+            "Users -> Route53 dev.shop.example.com",
+            "Route53 dev.shop.example.com -> WAFv2 web ACL",
             "WAFv2 web ACL -> ALB (internet-facing)",
             "ALB (internet-facing) -> Gateway public (NGINX)",
             "Gateway public (NGINX) -> Deployment shop-api",

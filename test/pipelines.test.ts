@@ -509,3 +509,119 @@ describe("scripts/drift-issue.sh: drift is visible", () => {
         assert.ok(!calls.some((c) => c.startsWith("issue create")));
     });
 });
+
+describe("supply chain in the pipelines: pinned actions, one Node line, one Pulumi CLI, the audit gate", () => {
+    const github = () => {
+        const out: { file: string; text: string }[] = [];
+        const walk = (dir: string) => {
+            for (const e of fs.readdirSync(path.join(PROJECT_ROOT, dir), { withFileTypes: true })) {
+                const rel = `${dir}/${e.name}`;
+                if (e.isDirectory()) walk(rel);
+                else if (/\.ya?ml$/.test(e.name)) out.push({ file: rel, text: fs.readFileSync(path.join(PROJECT_ROOT, rel), "utf8") });
+            }
+        };
+        walk(".github");
+        return out;
+    };
+    const read = (file: string) => fs.readFileSync(path.join(PROJECT_ROOT, file), "utf8");
+    /** `uses:` must name a full commit SHA with the version it stands for in a comment; local `./` actions excepted. */
+    const PINNED = /^[\w.-]+\/[\w./-]+@[0-9a-f]{40} # v\d+(\.\d+){0,2}$/;
+    const unpinned = (text: string) =>
+        [...text.matchAll(/^\s*(?:-\s*)?uses:\s*(.+?)\s*$/gm)].map((m) => m[1].replace(/^["']|["']$/g, "")).filter((ref) => !ref.startsWith("./") && !PINNED.test(ref));
+
+    it("pins every action by full commit SHA with its version in a comment (local ./ actions excepted)", () => {
+        const files = github();
+        assert.ok(files.length >= 3, files.map((f) => f.file).join(", "));
+        let count = 0;
+        for (const { file, text } of files) {
+            assert.deepEqual(unpinned(text), [], `${file}: pin these by commit SHA (Renovate keeps them current)`);
+            count += [...text.matchAll(/uses:\s*[\w-]+\//g)].length;
+        }
+        assert.ok(count >= 5, `only ${count} remote actions found`);
+    });
+
+    it("fails a tag, a branch, a short SHA or a SHA without its version comment", () => {
+        const sha = "3d3c42e5aac5ba805825da76410c181273ba90b1";
+        assert.deepEqual(
+            unpinned(
+                [
+                    "steps:",
+                    "  - uses: actions/checkout@v4",
+                    "  - uses: tj-actions/changed-files@main",
+                    "  - uses: actions/checkout@3d3c42e",
+                    `  - uses: actions/checkout@${sha}`,
+                    `    uses: "actions/checkout@${sha} # v7.0.1"`,
+                    `  - uses: actions/checkout@${sha} # v7.0.1`,
+                    "  - uses: ./.github/actions/setup",
+                    "  - uses: docker://alpine:3",
+                ].join("\n"),
+            ),
+            ["actions/checkout@v4", "tj-actions/changed-files@main", "actions/checkout@3d3c42e", `actions/checkout@${sha}`, "docker://alpine:3"],
+        );
+    });
+
+    it("runs every pipeline on the Node line of .node-version, which agrees with the SDK's engines", () => {
+        const line = read(".node-version").trim();
+        assert.match(line, /^\d+$/, ".node-version holds a Node line (major)");
+        assert.equal(Number(line) % 2, 0, "an LTS line is even-numbered");
+        const sdk = JSON.parse(read("node_modules/@pulumi/pulumi/package.json"));
+        const pkg = JSON.parse(read("package.json"));
+        assert.equal(pkg.engines.node, sdk.engines.node, "package.json engines follow @pulumi/pulumi's");
+        assert.ok(Number(line) >= Number(/>=\s*(\d+)/.exec(sdk.engines.node)![1]), `Node ${line} is below the SDK's ${sdk.engines.node}`);
+        // An engines mismatch must stay a warning: this repository's tests still run on older Node.
+        if (fs.existsSync(path.join(PROJECT_ROOT, ".npmrc"))) assert.doesNotMatch(read(".npmrc"), /engine-strict\s*=\s*true/);
+        for (const { file, text } of github()) {
+            assert.doesNotMatch(text, /node-version:/, `${file} sets a Node version itself: use node-version-file: .node-version`);
+            for (const m of text.matchAll(/uses: actions\/setup-node@[^\n]*\n(?:\s+#[^\n]*\n|\s+with:\n|\s+[\w-]+:[^\n]*\n)*/g)) {
+                assert.match(m[0], /node-version-file: \.node-version\n/, `${file}: setup-node without node-version-file: .node-version`);
+            }
+        }
+        assert.match(read("Jenkinsfile"), /sh 'bash scripts\/toolchain\.sh'/);
+        assert.match(read("scripts/toolchain.sh"), /\.node-version/);
+    });
+
+    it("installs one Pulumi CLI version, from .pulumi-version, in every pipeline that runs Pulumi", () => {
+        const pinned = read(".pulumi-version").trim();
+        assert.equal(pinned, JSON.parse(read("node_modules/@pulumi/pulumi/package.json")).version, "the CLI pin follows the SDK (Renovate moves them together)");
+        const setup = read(".github/actions/setup/action.yml");
+        const actions = github().flatMap(({ file, text }) => [...text.matchAll(/uses: pulumi\/actions@[^\n]*\n(?:\s+with:\n(?:\s+#[^\n]*\n|\s+[\w-]+:[^\n]*\n)*)?/g)].map((m) => ({ file, step: m[0] })));
+        assert.ok(actions.length >= 1);
+        for (const { file, step } of actions) {
+            assert.match(step, /pulumi-version-file: \.pulumi-version\n/, `${file}: pulumi/actions without pulumi-version-file`);
+            assert.doesNotMatch(step, /pulumi-version:/, `${file}: a second Pulumi version`);
+        }
+        assert.ok(actions.every((a) => a.file === ".github/actions/setup/action.yml"), "pulumi/actions only in the shared setup action");
+        assert.match(setup, /if: inputs\.pulumi == 'true'/);
+        // Every workflow job that runs Pulumi asks the setup action for the CLI.
+        for (const { file, text } of github().filter((f) => f.file.startsWith(".github/workflows/"))) {
+            for (const job of text.split(/\n {2}(?=[\w-]+:\n)/).slice(1)) {
+                if (/scripts\/(pulumi|release)\.sh|npm run (preview|up)\b/.test(job)) assert.match(job, /uses: \.\/\.github\/actions\/setup\n\s+with:\n\s+pulumi: "true"/, `${file}: job ${job.split(":")[0]} runs Pulumi without the pinned CLI`);
+            }
+        }
+        // Jenkins: each stage that runs scripts/pulumi.sh installs the pinned CLI first; the wrapper refuses another.
+        const stages = read("Jenkinsfile").split(/\n {8}stage\(/).slice(1);
+        const running = stages.filter((st) => /scripts\/(pulumi|release)\.sh/.test(st));
+        assert.ok(running.length >= 2, "Jenkins stages that run Pulumi");
+        for (const st of running) assert.match(st, /sh 'bash scripts\/toolchain\.sh --pulumi'[\s\S]*scripts\/(pulumi|release)\.sh/, `Jenkins stage ${st.split("'")[1]} runs Pulumi without the pinned CLI`);
+        const wrapper = read("scripts/pulumi.sh");
+        assert.match(wrapper, /pinned="\$\(tr -d '\[:space:\]' <"\$root\/\.pulumi-version"\)"/);
+        assert.match(wrapper, /\[\[ "\$\(pulumi version\)" == "v\$pinned" \]\]/);
+        assert.match(read("scripts/toolchain.sh"), /--version "\$version" --install-root "\$dest"/);
+    });
+
+    it("stops on a Node line other than .node-version (scripts/toolchain.sh)", () => {
+        const other = process.versions.node.split(".")[0] === "26" ? "24" : "26";
+        const dir = scratch({ ".node-version": `${other}\n`, "scripts/toolchain.sh": read("scripts/toolchain.sh") });
+        const r = run("bash", [path.join(dir, "scripts/toolchain.sh")], { cwd: dir });
+        assert.equal(r.status, 2, r.output);
+        assert.match(r.output, new RegExp(`node ${process.versions.node} on this agent, but \\.node-version pins Node ${other}`));
+        const same = scratch({ ".node-version": `${process.versions.node.split(".")[0]}\n`, "scripts/toolchain.sh": read("scripts/toolchain.sh") });
+        assert.equal(run("bash", [path.join(same, "scripts/toolchain.sh")], { cwd: same }).status, 0);
+    });
+
+    it("runs the dependency audit gate in both PR pipelines, and no yamllint anywhere", () => {
+        assert.match(read(".github/workflows/pull-request.yml"), /run: npm run audit-gate\b/);
+        assert.match(read("Jenkinsfile"), /stage\('Dependency audit'\)[\s\S]*?sh 'npm run audit-gate\b/);
+        for (const file of [".ci/run", "Jenkinsfile", ...github().map((f) => f.file)]) assert.doesNotMatch(read(file), /yamllint/, file);
+    });
+});

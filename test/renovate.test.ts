@@ -54,7 +54,7 @@ function trackedFiles(): string[] {
 
 const customManagers: CustomManager[] = config.customManagers;
 const managerFor = (file: string) => customManagers.filter((m) => m.managerFilePatterns.some((p) => patternRegex(p).test(file)));
-const extractFrom = (file: string) => managerFor(file).flatMap((m) => extract(m, read(file)).map((e) => ({ ...e, depName: e.depName ?? m.depNameTemplate, datasource: e.datasource ?? m.datasourceTemplate })));
+const extractFrom = (file: string): Record<string, string | undefined>[] => managerFor(file).flatMap((m) => extract(m, read(file)).map((e) => ({ ...e, depName: e.depName ?? m.depNameTemplate, datasource: e.datasource ?? m.datasourceTemplate })));
 
 describe("Renovate config", () => {
     it("validates against Renovate's JSON schema", () => {
@@ -141,6 +141,10 @@ describe("Renovate config", () => {
             { datasource: "github-releases", depName: "traefik/traefik", currentValue: "v3.5.3" },
         ]);
         assert.deepEqual(extract(annotated, 'version: "1.31"\n'), []);
+        // The vendored controller and its CRDs (components/ingress.ts), at the versions the vendor/ tree holds.
+        const ingress = extractFrom("components/ingress.ts").map((e) => `${e.depName} ${e.currentValue}`);
+        const vendored = (name: string) => fs.readdirSync(path.join(ROOT, "vendor", name)).filter((v) => /^\d/.test(v));
+        assert.deepEqual(ingress, [`nginx/nginx-gateway-fabric ${vendored("nginx-gateway-fabric").at(-1)}`, `kubernetes-sigs/gateway-api ${vendored("gateway-api").at(-1)}`]);
         // Every annotation in the repository is extracted: a typo in one would silently stop its updates.
         for (const file of trackedFiles().filter((f) => managerFor(f).includes(annotated))) {
             const annotations = (read(file).match(/renovate:\s*datasource=/g) ?? []).length;

@@ -55,6 +55,7 @@ function main(argv: string[]): number {
         const report = values.report ? readJson(values.report, "audit report") : runNpmAudit(level as Severity);
         const result = evaluate(parseReport(report), allowlist, level as Severity, now);
         for (const line of format(result, level as Severity)) console.log(line);
+        if (values.json) fs.mkdirSync(path.dirname(path.resolve(values.json)), { recursive: true });
         if (values.json) fs.writeFileSync(values.json, JSON.stringify({ level, ...result }, null, 2) + "\n");
         return result.passed ? 0 : 1;
     } catch (e) {
