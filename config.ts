@@ -266,8 +266,8 @@ const schema = z
                 viewerRoleArns: z.array(z.string().regex(IAM_ROLE_ARN, "must be IAM role ARNs")).default([]),
                 nodeGroups: z.array(nodeGroup).min(1, "must define at least one node group"),
                 ingressReplicas: between(1, 20).default(2),
-                /** Node port ingress-nginx's HTTPS listener is exposed on; the ALB target group points here. */
-                ingressNodePort: between(30000, 32767).default(30443),
+                /** Node port of the ingress data plane's HTTPS listener (the ALB target group points here); the next port is its health check. */
+                ingressNodePort: between(30000, 32766).default(30443),
             })
             .strict()
             .superRefine((c, ctx) => {
@@ -442,6 +442,22 @@ export function configAdvisories(c: PlatformConfig): string[] {
 }
 
 export type PlatformConfig = z.infer<typeof schema>;
+
+/**
+ * One line for `npm run check`: the stack's phase and what a first deploy of this config needs outside
+ * the program (docs/first-deploy.md walks through each).
+ */
+export function firstDeploySummary(c: PlatformConfig): string {
+    const next = c.phase === "foundation" ? "next: set platform:phase to full and deploy from the runner" : "all tiers";
+    const needs: string[] = [];
+    if (c.createZone) needs.push(`delegate ${c.domain} to the name servers in the stack output nameServers (NS record in the parent zone)`);
+    else if (c.hostedZoneId) needs.push(`Route53 zone ${c.hostedZoneId} holding ${c.domain}`);
+    else needs.push(`an existing public Route53 zone named ${c.domain} in the account`);
+    if (!c.createAutoScalingServiceLinkedRole) needs.push("AWSServiceRoleForAutoScaling in the account (else set platform:createAutoScalingServiceLinkedRole)");
+    needs.push(`the CI roles ${[...c.pipeline.deployerRoleArns, ...c.pipeline.previewRoleArns].map((a) => a.split("/").pop()).join(", ")} (bootstrap/)`);
+    needs.push(c.app.imageTag ? `image ${c.app.name}:${c.app.imageTag} in ECR` : `no app workload until an image is released (push to ECR, then scripts/release.sh)`);
+    return `Phase ${c.phase} (${next}) · first deploy needs: ${needs.join("; ")}`;
+}
 export type NodeGroupConfig = PlatformConfig["cluster"]["nodeGroups"][number];
 export type TeamConfig = PlatformConfig["teams"][number];
 export type CostAssumptions = PlatformConfig["costAssumptions"];

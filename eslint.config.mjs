@@ -45,7 +45,7 @@ const house = {
 };
 
 export default tseslint.config(
-    { ignores: ["node_modules/**", "**/node_modules/**", "coverage/**", "reports/**", "docs/**", "**/*.js", "**/*.mjs", "package-lock.json", "**/package-lock.json",
+    { ignores: [".policy-base/**", "node_modules/**", "**/node_modules/**", "coverage/**", "reports/**", "docs/**", "**/*.js", "**/*.mjs", "package-lock.json", "vendor/**", "**/package-lock.json",
         // Renovate's schema, vendored unchanged from the npm package (test/fixtures/renovate/README.md).
         "test/fixtures/renovate/renovate-schema.json"] },
 

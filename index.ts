@@ -4,6 +4,7 @@ import { configAdvisories, databasePort, loadConfig } from "./config";
 import { App, AppRepository } from "./components/app";
 import { Cluster, DEPLOYER_GROUP } from "./components/cluster";
 import { Database } from "./components/database";
+import { DatabaseUser } from "./components/db-user";
 import { Edge } from "./components/edge";
 import { Keys } from "./components/keys";
 import { Network } from "./components/network";
@@ -102,6 +103,9 @@ export = async () => {
     const cluster = new Cluster("cluster", {
         vpcId: network.vpcId,
         vpcCidr: network.vpcCidr,
+        albSubnetCidrs: network.publicSubnetCidrs,
+        privateSubnetCidrs: network.privateSubnetCidrs,
+        teamHosts: { [cfg.app.team]: edge.hostnames },
         privateSubnetIds: network.privateSubnetIds,
         accountId,
         region,
@@ -114,7 +118,9 @@ export = async () => {
         logsKeyArn: keys.arns.logs,
         logRetentionDays: cfg.flowLogRetentionDays,
         adminRoleArns: cfg.cluster.adminRoleArns,
-        deployerRoleArn: cfg.pipeline.deployerRoleArns[0],
+        deployerRoleArns: cfg.pipeline.deployerRoleArns,
+        previewRoleArns: cfg.pipeline.previewRoleArns,
+        runnerSecurityGroupId: runner.securityGroupId,
         viewerRoleArns: cfg.cluster.viewerRoleArns,
         teams: cfg.teams,
         nodeGroups: cfg.cluster.nodeGroups,
@@ -135,6 +141,24 @@ export = async () => {
         ...cfg.database,
         port: databasePort(cfg.database.engine),
         protect: cfg.protect,
+        tags: tagsFor("data"),
+    });
+
+    // The app's IAM-authenticated database user, created once with the master credentials by a job only it can run.
+    const databaseUser = new DatabaseUser("db-user", {
+        vpcId: network.vpcId,
+        privateSubnetIds: network.privateSubnetIds,
+        databaseSecurityGroupId: database.securityGroupId,
+        databaseSubnetCidrs: network.isolatedSubnetCidrs,
+        engine: cfg.database.engine,
+        host: database.address,
+        port: databasePort(cfg.database.engine),
+        databaseName: cfg.database.databaseName,
+        username: cfg.app.databaseUser,
+        masterSecretArn: database.masterSecretArn,
+        secretKeyArn: keys.arns.data,
+        logsKeyArn: keys.arns.logs,
+        logRetentionDays: cfg.flowLogRetentionDays,
         tags: tagsFor("data"),
     });
 
@@ -184,7 +208,8 @@ export = async () => {
         clusterName: cluster.clusterName,
         oidcProviderArn: cluster.oidcProviderArn,
         databaseEndpoint: database.endpoint,
-        databaseSecretArn: database.masterSecretArn,
+        databaseSecretArn: database.masterSecretArn, // operators and the database-user job only; the app never gets it
+        databaseUserJob: databaseUser.projectName,
         appImage: app?.image ?? "none yet: release the first image (docs/first-deploy.md)",
         appBucketName: app?.bucketName,
         appRoleArn: app?.serviceAccountRoleArn,

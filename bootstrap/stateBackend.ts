@@ -1,6 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { Tags, named } from "../components/tags";
+import { keyPolicyDocument } from "./identities";
 
 /**
  * Pulumi's self-managed (DIY) backend keeps everything under this prefix of the bucket: `meta.yaml`,
@@ -21,10 +22,24 @@ export interface StateBackendArgs {
     noncurrentVersionDays: number;
     /** Existing central access-log bucket (SSE-S3); undefined = no server access logging (STK-14 is advisory). */
     accessLogsBucket?: string;
-    /** Existing CI roles to attach the state policies to (managed elsewhere, e.g. the account baseline). */
-    ciDeployerRoleName?: string;
-    ciPreviewRoleName?: string;
+    /** Who may touch state: named, in the bucket policy and both key policies (bootstrap/identities.ts). */
+    access: StateAccess;
     tags: Tags;
+}
+
+export interface StateAccess {
+    partition: pulumi.Input<string>;
+    /** Write state, use both keys: the pipeline-of-record deployer and break-glass. */
+    deployerRoleArn: pulumi.Input<string>;
+    breakGlassRoleArn: pulumi.Input<string>;
+    /** Read state; decrypts stack secrets only with previewDecryptsSecrets. */
+    previewRoleArn: pulumi.Input<string>;
+    previewDecryptsSecrets: boolean;
+    /** People: read state only (ARN patterns allowed). */
+    stateReaderArns: string[];
+    /** Role names to attach the state policies to. */
+    deployerRoleName: pulumi.Input<string>;
+    previewRoleName: pulumi.Input<string>;
 }
 
 /** IAM policy statement shape, enough to build and test documents without an invoke. */
@@ -33,7 +48,9 @@ export interface Statement {
     Effect: "Allow" | "Deny";
     Principal?: unknown;
     Action: string | string[];
-    Resource: string | string[];
+    /** Absent in trust policies. */
+    Resource?: string | string[];
+    NotResource?: string | string[];
     Condition?: Record<string, Record<string, string | string[]>>;
 }
 
@@ -63,6 +80,8 @@ export class StateBackend extends pulumi.ComponentResource {
         // retainOnDelete is not inherited from the parent (protect is), so every child states both.
         const keep: pulumi.CustomResourceOptions = { parent: this, protect: true, retainOnDelete: true };
         const s3Service = `s3.${args.region}.amazonaws.com`;
+        const a = args.access;
+        const principals = pulumi.all([args.accountId, a.deployerRoleArn, a.breakGlassRoleArn, a.previewRoleArn, a.partition]);
 
         const stateKey = new aws.kms.Key(
             `${name}-state-key`,
@@ -70,7 +89,14 @@ export class StateBackend extends pulumi.ComponentResource {
                 description: `Pulumi state bucket ${args.bucketName}: SSE-KMS of state, history and lock objects`,
                 enableKeyRotation: true, // KMS-01
                 deletionWindowInDays: 30, // KMS-03
-                policy: keyPolicy("pulumi-state-key", args.accountId, s3Service),
+                // State objects: written by the deployer and break-glass, read by preview and people.
+                policy: principals.apply(([account, deployer, breakGlass, preview, partition]) =>
+                    keyPolicyDocument(
+                        "pulumi-state-key",
+                        { partition, accountId: account, writers: [deployer, breakGlass], readers: [preview], readerPatterns: a.stateReaderArns },
+                        s3Service,
+                    ),
+                ),
                 tags: named(args.tags, args.stateKeyAlias),
             },
             keep,
@@ -81,7 +107,16 @@ export class StateBackend extends pulumi.ComponentResource {
                 description: "Pulumi stack secrets provider (awskms://): wraps each stack's data key",
                 enableKeyRotation: true, // KMS-01: rotation keeps old key material, so encryptedkey lines stay valid
                 deletionWindowInDays: 30, // KMS-03
-                policy: keyPolicy("pulumi-secrets-key", args.accountId),
+                // Stack secrets: the deployer and break-glass (stack init wraps a data key); the preview role
+                // only where previewDecryptsSecrets says so (never prod); people never.
+                policy: principals.apply(([account, deployer, breakGlass, preview, partition]) =>
+                    keyPolicyDocument("pulumi-secrets-key", {
+                        partition,
+                        accountId: account,
+                        writers: [deployer, breakGlass],
+                        readers: a.previewDecryptsSecrets ? [preview] : [],
+                    }),
+                ),
                 tags: named(args.tags, args.secretsKeyAlias),
             },
             keep,
@@ -145,7 +180,14 @@ export class StateBackend extends pulumi.ComponentResource {
         );
         new aws.s3.BucketPolicy(
             `${name}-policy`,
-            { bucket: bucket.bucket, policy: pulumi.all([bucket.arn, stateKey.arn]).apply(([b, k]) => doc("pulumi-state-bucket-policy", bucketPolicyStatements(b, k))) },
+            {
+                bucket: bucket.bucket,
+                policy: pulumi
+                    .all([bucket.arn, stateKey.arn, a.deployerRoleArn, a.breakGlassRoleArn, a.previewRoleArn])
+                    .apply(([b, k, deployer, breakGlass, preview]) =>
+                        doc("pulumi-state-bucket-policy", bucketPolicyStatements(b, k, { writers: [deployer, breakGlass], readers: [preview, ...a.stateReaderArns] })),
+                    ),
+            },
             // The block goes first, so a policy never exists on a bucket without one.
             { ...onBucket, dependsOn: [publicAccess] },
         );
@@ -158,8 +200,11 @@ export class StateBackend extends pulumi.ComponentResource {
         }
 
         const statePolicies = pulumi.all([bucket.arn, stateKey.arn, secretsKey.arn]).apply(([b, sk, xk]) => ({
-            deploy: doc("pulumi-state-ci-deploy", ciPolicyStatements({ bucketArn: b, stateKeyArn: sk, secretsKeyArn: xk, s3Service, write: true })),
-            preview: doc("pulumi-state-ci-preview", ciPolicyStatements({ bucketArn: b, stateKeyArn: sk, secretsKeyArn: xk, s3Service, write: false })),
+            deploy: doc("pulumi-state-ci-deploy", ciPolicyStatements({ bucketArn: b, stateKeyArn: sk, secretsKeyArn: xk, s3Service, write: true, decryptSecrets: true })),
+            preview: doc(
+                "pulumi-state-ci-preview",
+                ciPolicyStatements({ bucketArn: b, stateKeyArn: sk, secretsKeyArn: xk, s3Service, write: false, decryptSecrets: a.previewDecryptsSecrets }),
+            ),
         }));
         // Managed policies, not inline: the pack checks them (KMS-04) and other accounts' roles can't get them by mistake.
         const deployPolicy = new aws.iam.Policy(
@@ -182,10 +227,8 @@ export class StateBackend extends pulumi.ComponentResource {
             },
             keep,
         );
-        if (args.ciDeployerRoleName)
-            new aws.iam.RolePolicyAttachment(`${name}-ci-deploy`, { role: args.ciDeployerRoleName, policyArn: deployPolicy.arn }, keep);
-        if (args.ciPreviewRoleName)
-            new aws.iam.RolePolicyAttachment(`${name}-ci-preview`, { role: args.ciPreviewRoleName, policyArn: previewPolicy.arn }, keep);
+        new aws.iam.RolePolicyAttachment(`${name}-ci-deploy`, { role: a.deployerRoleName, policyArn: deployPolicy.arn }, keep);
+        new aws.iam.RolePolicyAttachment(`${name}-ci-preview`, { role: a.previewRoleName, policyArn: previewPolicy.arn }, keep);
 
         this.bucketName = bucket.bucket;
         this.bucketArn = bucket.arn;
@@ -208,36 +251,13 @@ export class StateBackend extends pulumi.ComponentResource {
 }
 
 /**
- * The account root administers the key, so IAM policies (the CI policies below) grant its use.
- * With `viaService`, the key encrypts and decrypts only through that service: nobody can use the
- * state key to decrypt anything outside S3, whatever their IAM policy says.
- */
-export function keyPolicy(id: string, accountId: pulumi.Input<string>, viaService?: string): pulumi.Output<string> {
-    return pulumi.output(accountId).apply((account) => {
-        const statements: Statement[] = [
-            { Sid: "AccountRootAdministers", Effect: "Allow", Principal: { AWS: `arn:aws:iam::${account}:root` }, Action: "kms:*", Resource: "*" },
-        ];
-        if (viaService)
-            statements.push({
-                Sid: "CryptoOnlyThroughS3",
-                Effect: "Deny",
-                Principal: { AWS: "*" },
-                Action: ["kms:Encrypt", "kms:Decrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*"],
-                Resource: "*",
-                Condition: { StringNotEquals: { "kms:ViaService": viaService } },
-            });
-        return doc(id, statements);
-    });
-}
-
-/**
  * TLS only (STO-03) and no upload that asks for weaker encryption or another key. Uploads that send
  * no encryption header are allowed on purpose: the Pulumi CLI sends none and relies on the bucket
  * default (SSE-KMS with the state key), so a "deny when the header is missing" rule would break
  * `pulumi login`. Each deny therefore pairs the comparison with `Null: false` (header present).
  */
-export function bucketPolicyStatements(bucketArn: string, stateKeyArn: string): Statement[] {
-    return [
+export function bucketPolicyStatements(bucketArn: string, stateKeyArn: string, access?: { writers: string[]; readers: string[] }): Statement[] {
+    const statements: Statement[] = [
         {
             Sid: "DenyInsecureTransport",
             Effect: "Deny",
@@ -269,7 +289,44 @@ export function bucketPolicyStatements(bucketArn: string, stateKeyArn: string): 
             },
         },
     ];
+    if (!access) return statements;
+    // Only the deployer and break-glass change state; only they, the preview role and the named people
+    // read it. A Deny with ArnNotLike on aws:PrincipalArn (the role ARN of an assumed-role session)
+    // holds whatever IAM policies say elsewhere in the account; an absent key (anonymous) also denies.
+    const writers = [...access.writers].sort();
+    statements.push(
+        {
+            Sid: "DenyStateWritesExceptDeployers",
+            Effect: "Deny",
+            Principal: "*",
+            Action: STATE_WRITE_ACTIONS,
+            Resource: `${bucketArn}/*`,
+            Condition: { ArnNotLike: { "aws:PrincipalArn": writers } },
+        },
+        {
+            Sid: "DenyStateReadsExceptNamed",
+            Effect: "Deny",
+            Principal: "*",
+            Action: ["s3:GetObject", "s3:GetObjectVersion"],
+            Resource: `${bucketArn}/*`,
+            Condition: { ArnNotLike: { "aws:PrincipalArn": [...writers, ...[...access.readers].sort()] } },
+        },
+    );
+    return statements;
 }
+
+/** Every object-level action that creates, changes or removes state, a lock or history. */
+export const STATE_WRITE_ACTIONS = [
+    "s3:PutObject",
+    "s3:DeleteObject",
+    "s3:DeleteObjectVersion",
+    "s3:PutObjectAcl",
+    "s3:PutObjectTagging",
+    "s3:DeleteObjectTagging",
+    "s3:PutObjectRetention",
+    "s3:PutObjectLegalHold",
+    "s3:RestoreObject",
+];
 
 export interface CiPolicyInputs {
     bucketArn: string;
@@ -279,6 +336,8 @@ export interface CiPolicyInputs {
     s3Service: string;
     /** true: up/refresh/destroy (locks, checkpoints, history); false: preview, which only reads. */
     write: boolean;
+    /** Decrypt stack secrets (the secrets key policy must name the role as well). */
+    decryptSecrets: boolean;
 }
 
 /**
@@ -302,6 +361,6 @@ export function ciPolicyStatements(p: CiPolicyInputs): Statement[] {
             Resource: p.stateKeyArn,
             Condition: { StringEquals: { "kms:ViaService": p.s3Service } },
         },
-        { Sid: "DecryptStackSecrets", Effect: "Allow", Action: "kms:Decrypt", Resource: p.secretsKeyArn },
+        ...(p.decryptSecrets ? [{ Sid: "DecryptStackSecrets", Effect: "Allow" as const, Action: "kms:Decrypt", Resource: p.secretsKeyArn }] : []),
     ];
 }

@@ -3,6 +3,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { createHash } from "crypto";
 import { Tags, named } from "./tags";
+import { GATEWAY_NAME, INGRESS_NAMESPACE } from "./ingress";
 import { INGRESS_EXPOSED_LABEL, labelsFromTags } from "./tenancy";
 import { irsaTrustPolicy } from "./iam";
 import { bucketGuardrails, tlsOnlyStatements } from "./buckets";
@@ -38,7 +39,7 @@ export interface AppArgs {
     s3Prefix?: string;
     /** The PodDisruptionBudget's maxUnavailable. Default is 1 (0 would block every drain; config refuses it). */
     maxUnavailable?: number;
-    /** FQDNs the Ingress serves. */
+    /** FQDNs the HTTPRoute serves (the team's listeners on the platform Gateway carry the same names). */
     hosts: string[];
     oidcProviderArn: pulumi.Input<string>;
     /** `https://oidc.eks.<region>.amazonaws.com/id/<id>`. */
@@ -155,7 +156,7 @@ export class AppRepository extends pulumi.ComponentResource {
 
 /**
  * The Java service: its S3 bucket, an IRSA role with least privilege (IAM database auth, never the master
- * secret), and the hardened Kubernetes objects (Deployment, Service, Ingress, HPA, PDB) in the team namespace.
+ * secret), and the hardened Kubernetes objects (Deployment, Service, HTTPRoute, HPA, PDB) in the team namespace.
  * Declared only once a released image exists (`platform:app.imageTag`).
  */
 export class App extends pulumi.ComponentResource {
@@ -346,7 +347,7 @@ export class App extends pulumi.ComponentResource {
                                     startupProbe: probe(args.livenessPath, 5, 60),
                                     readinessProbe: probe(args.readinessPath, 10, 3),
                                     livenessProbe: probe(args.livenessPath, 10, 3),
-                                    // Endpoints are removed asynchronously: keep serving while ingress-nginx catches up.
+                                    // Endpoints are removed asynchronously: keep serving while NGINX catches up.
                                     lifecycle: { preStop: { sleep: { seconds: 10 } } },
                                     securityContext,
                                     volumeMounts: [{ name: "tmp", mountPath: "/tmp" }],
@@ -367,30 +368,18 @@ export class App extends pulumi.ComponentResource {
             child,
         );
 
-        new k8s.networking.v1.Ingress(
-            `${name}-ingress`,
+        // The platform Gateway terminates the ALB's re-encrypted hop (docs/ingress.md); this team's listeners on it
+        // admit routes only from this namespace (ING-04), and the ALB redirects HTTP and adds HSTS.
+        new k8s.apiextensions.CustomResource(
+            `${name}-route`,
             {
-                metadata: {
-                    ...meta,
-                    annotations: {
-                        // K8S-22: the ALB already redirects port 80; these cover anything reaching nginx over plain HTTP.
-                        "nginx.ingress.kubernetes.io/ssl-redirect": "true",
-                        "nginx.ingress.kubernetes.io/force-ssl-redirect": "true",
-                        // nginx → pod is plain HTTP inside the default-deny namespace; TLS ends at nginx.
-                        "nginx.ingress.kubernetes.io/backend-protocol": "HTTP",
-                    },
-                },
+                apiVersion: "gateway.networking.k8s.io/v1",
+                kind: "HTTPRoute",
+                metadata: meta,
                 spec: {
-                    ingressClassName: "nginx",
-                    // K8S-21. Public TLS terminates at the ALB (ACM certificate); the ALB re-encrypts to nginx.
-                    // No certificate is issued into this Secret: nginx serves the ALB hop with its default
-                    // certificate when the Secret is absent, and the ALB does not verify backend certificates.
-                    // Putting a certificate here (e.g. cert-manager) changes nothing for clients.
-                    tls: [{ hosts: args.hosts, secretName: `${args.name}-tls` }],
-                    rules: args.hosts.map((host) => ({
-                        host,
-                        http: { paths: [{ path: "/", pathType: "Prefix", backend: { service: { name: service.metadata.name, port: { name: "http" } } } }] },
-                    })),
+                    parentRefs: [{ group: "gateway.networking.k8s.io", kind: "Gateway", name: GATEWAY_NAME, namespace: INGRESS_NAMESPACE }],
+                    hostnames: args.hosts,
+                    rules: [{ matches: [{ path: { type: "PathPrefix", value: "/" } }], backendRefs: [{ name: service.metadata.name, port: 80 }] }],
                 },
             },
             child,

@@ -4,6 +4,7 @@ import { Tags, named } from "./tags";
 import { bucketGuardrails, tlsOnlyStatements } from "./buckets";
 import { RESOURCE_TIMEOUTS_MINUTES, customTimeouts } from "./timeouts";
 import { DEFAULT_TLS_POLICY, EXEMPTIONS, SG_ROLE_TAG, SG_ROLES } from "../lib/contract";
+import { READINESS, healthNodePortOf } from "./ingress";
 
 export interface EdgeArgs {
     vpcId: pulumi.Input<string>;
@@ -41,8 +42,8 @@ export interface EdgeArgs {
 
 /** Accepted by EDGE-02's default `allowedTlsPolicies`: TLS 1.3 and 1.2 with forward-secret AEAD ciphers only. */
 export const TLS_POLICY = DEFAULT_TLS_POLICY;
-/** ingress-nginx's default server answers 200 here on every port, the HTTPS node port included. */
-export const INGRESS_HEALTH_PATH = "/healthz";
+/** The ingress data plane's readiness endpoint, exposed on the node port after the traffic port (components/ingress.ts). */
+export const INGRESS_HEALTH_PATH = READINESS.path;
 /** Key prefix of ALB access logs in the bucket; ELB appends AWSLogs/<account>/. */
 export const ACCESS_LOG_PREFIX = "alb";
 
@@ -174,10 +175,10 @@ export class Edge extends pulumi.ComponentResource {
                 ],
                 egress: [
                     {
-                        description: "HTTPS to the ingress controller's node port in the private subnets",
+                        description: "HTTPS to the ingress controller's node port and its health node port in the private subnets",
                         protocol: "tcp",
                         fromPort: args.ingressNodePort,
-                        toPort: args.ingressNodePort,
+                        toPort: healthNodePortOf(args.ingressNodePort),
                         cidrBlocks: args.privateSubnetCidrs,
                     },
                 ],
@@ -221,11 +222,13 @@ export class Edge extends pulumi.ComponentResource {
                 protocol: "HTTPS",
                 protocolVersion: "HTTP1",
                 port: args.ingressNodePort,
-                deregistrationDelay: 30, // ingress-nginx drains connections itself; faster node rotation
+                deregistrationDelay: 30, // NGINX drains connections itself; faster node rotation
                 healthCheck: {
                     enabled: true,
-                    protocol: "HTTPS",
-                    port: "traffic-port",
+                    // NGINX's readiness endpoint through its own node port: plain HTTP, no data, and it answers only on nodes
+                    // running an NGINX pod (externalTrafficPolicy Local), so the ALB sends traffic only there.
+                    protocol: "HTTP",
+                    port: String(healthNodePortOf(args.ingressNodePort)),
                     path: INGRESS_HEALTH_PATH,
                     matcher: "200",
                     interval: 15,

@@ -45,6 +45,8 @@ export class Network extends pulumi.ComponentResource {
     public readonly publicSubnetIds: pulumi.Output<string>[];
     public readonly privateSubnetIds: pulumi.Output<string>[];
     public readonly isolatedSubnetIds: pulumi.Output<string>[];
+    /** Where the ALB lives: the ingress data plane admits only these. */
+    public readonly publicSubnetCidrs: string[];
     public readonly privateSubnetCidrs: string[];
     public readonly isolatedSubnetCidrs: string[];
     public readonly natGatewayCount: number;
@@ -126,6 +128,7 @@ export class Network extends pulumi.ComponentResource {
         this.publicSubnetIds = publicSubnets.map((s) => s.id);
         this.privateSubnetIds = privateSubnets.map((s) => s.id);
         this.isolatedSubnetIds = isolatedSubnets.map((s) => s.id);
+        this.publicSubnetCidrs = plan.public;
         this.privateSubnetCidrs = plan.private;
         this.isolatedSubnetCidrs = plan.isolated;
         this.registerOutputs({ vpcId: this.vpcId, publicSubnetIds: this.publicSubnetIds, privateSubnetIds: this.privateSubnetIds, isolatedSubnetIds: this.isolatedSubnetIds });

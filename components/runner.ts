@@ -67,7 +67,7 @@ export class CiRunner extends pulumi.ComponentResource {
         // No ingress: nothing connects to a runner. Egress 443 only: GitHub, the npm and Pulumi plugin
         // downloads and the AWS APIs (through the NAT), and the cluster API inside the VPC.
         const sg = new aws.ec2.SecurityGroup(
-            `${name}-sg`,
+            `${name}-security-group`,
             {
                 vpcId: args.vpcId,
                 description: "CI runners (CodeBuild-hosted GitHub Actions runners, Jenkins VPC agents): HTTPS out only",

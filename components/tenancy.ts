@@ -55,6 +55,7 @@ const NAMESPACED_READ_RESOURCES: Array<[string, string[]]> = [
     ["autoscaling", ["horizontalpodautoscalers"]],
     ["policy", ["poddisruptionbudgets"]],
     ["networking.k8s.io", ["ingresses", "networkpolicies"]],
+    ["gateway.networking.k8s.io", ["httproutes"]],
     ["batch", ["jobs", "cronjobs"]],
     ["discovery.k8s.io", ["endpointslices"]],
 ];
@@ -70,7 +71,8 @@ export const DEPLOYER_RULES: k8s.types.input.rbac.v1.PolicyRule[] = [
     { apiGroups: ["apps"], resources: ["deployments/scale", "statefulsets/scale"], verbs: ["get", "update", "patch"] },
     { apiGroups: ["autoscaling"], resources: ["horizontalpodautoscalers"], verbs: WRITE },
     { apiGroups: ["policy"], resources: ["poddisruptionbudgets"], verbs: WRITE },
-    { apiGroups: ["networking.k8s.io"], resources: ["ingresses"], verbs: WRITE },
+    // Routes attach only to the team's own listeners on the platform Gateway (ING-04); Ingress objects have no controller.
+    { apiGroups: ["gateway.networking.k8s.io"], resources: ["httproutes"], verbs: WRITE },
     { apiGroups: ["batch"], resources: ["jobs", "cronjobs"], verbs: WRITE },
 ];
 
@@ -138,7 +140,7 @@ export class Tenancy extends pulumi.ComponentResource {
                     "limits.cpu": team.quota.limitsCpu,
                     "limits.memory": team.quota.limitsMemory,
                     pods: String(team.quota.pods),
-                    // K8S-24 in depth: public traffic enters only through the ALB and ingress-nginx.
+                    // K8S-24 in depth: public traffic enters only through the ALB and the platform Gateway.
                     "services.loadbalancers": "0",
                     "services.nodeports": "0",
                 },
@@ -192,8 +194,8 @@ export class Tenancy extends pulumi.ComponentResource {
             ],
         });
 
-        // Any port: the namespace tier does not know app ports, and nginx only proxies to the Service
-        // endpoints that the team's own Ingress objects name.
+        // Any port: the namespace tier does not know app ports, and NGINX only proxies to the Service
+        // endpoints that the team's own HTTPRoutes name.
         policy("allow-from-ingress", {
             podSelector: { matchLabels: { [INGRESS_EXPOSED_LABEL.key]: INGRESS_EXPOSED_LABEL.value } },
             policyTypes: ["Ingress"],

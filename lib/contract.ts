@@ -132,7 +132,7 @@ export const KMS_REFERENCE_PATHS: ReadonlyArray<{ path: string; types?: readonly
 ];
 
 /** The pack's domain modules (policy/<module>.ts, each exporting `policies`), in assembly order. */
-export const POLICY_MODULES = ["network", "edge", "iam", "cluster", "cluster-access", "kubernetes", "data", "storage", "keys", "logging", "stack"] as const;
+export const POLICY_MODULES = ["network", "edge", "iam", "cluster", "cluster-access", "kubernetes", "ingress", "data", "storage", "keys", "logging", "stack"] as const;
 
 /** "1.31" → [1, 31] (a leading v and a patch are accepted); anything else → undefined. */
 export function eksMajorMinor(v: unknown): [number, number] | undefined {

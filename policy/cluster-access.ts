@@ -6,6 +6,7 @@ import { get } from "./lib/read";
 import { isUnknown } from "./lib/unknowns";
 import { asArray } from "./lib/values";
 import { label, ofTypes, props, resolveAll } from "./lib/graph";
+import { SG_ROLES } from "../lib/contract";
 
 /**
  * How the pipelines reach and use the cluster (issue 16): the API's security group admits HTTPS only from
@@ -107,7 +108,7 @@ const apiIngress = stackPolicy({
     description:
         "EKS-11: the security groups of the EKS API admit only TCP 443, and only from declared security groups (the CI runner and the nodes, by their sg-role tag); never from a CIDR.",
     enforcementLevel: "mandatory",
-    configSchema: schemaOf([], { apiSourceRoles: stringList("sg-role tags of the security groups allowed to reach the EKS API on 443.", ["ci-runner", "eks-nodes"]) }),
+    configSchema: schemaOf([], { apiSourceRoles: stringList("sg-role tags of the security groups allowed to reach the EKS API on 443.", [SG_ROLES.ciRunner, SG_ROLES.eksNodes]) }),
     validate: ({ resources, config }, report) => {
         const allowed: string[] = config.apiSourceRoles ?? [];
         const guarded = apiSecurityGroups(resources);

@@ -4,7 +4,7 @@ import { invalidKubernetesObjects } from "./support/k8s-schema";
 
 const ACCOUNT = "111122223333"; // the dev stack's allowed account
 const DEPLOYMENT = "kubernetes:apps/v1:Deployment";
-const INGRESS = "kubernetes:networking.k8s.io/v1:Ingress";
+const ROUTE = "kubernetes:gateway.networking.k8s.io/v1:HTTPRoute";
 const BUCKET = "aws:s3/bucket:Bucket";
 const DEV_APP = JSON.parse(readStackConfig("dev")["platform:app"]) as Record<string, unknown>;
 
@@ -19,7 +19,7 @@ const key = (c: Capture, purpose: string): string => c.one("aws:kms/key:Key", pu
 const secretArn = (c: Capture): string => c.one("aws:rds/instance:Instance").state.masterUserSecrets[0].secretArn;
 const issuer = (c: Capture): string => c.one("eks:index:Cluster").state.oidcIssuer;
 
-const podSpec = (c: Capture) => c.one(DEPLOYMENT).inputs.spec.template.spec;
+const podSpec = (c: Capture) => c.one(DEPLOYMENT, "app-deployment").inputs.spec.template.spec;
 const statements = (c: Capture) => JSON.parse(c.one("aws:iam/rolePolicy:RolePolicy", "irsa").inputs.policy).Statement;
 
 describe("app", () => {
@@ -69,27 +69,23 @@ describe("app", () => {
             ]);
         });
 
-        it("allows exactly the envelope key, the database secret and its decryption via Secrets Manager", () => {
+        it("allows exactly the envelope key and IAM database login as the app's own user, never the master secret", () => {
             const KEY = (purpose: string) => key(dev, purpose);
-            const SECRET_ARN = secretArn(dev);
+            const db = dev.one("aws:rds/instance:Instance").state;
             assert.match(KEY("app"), KEY_ARN);
-            assert.match(SECRET_ARN, /^arn:aws:secretsmanager:eu-west-1:111122223333:secret:rds!db-/);
+            assert.match(db.resourceId, /^db-[0-9A-F]+$/);
             assert.deepEqual(statements(dev), [
                 { Sid: "AppEnvelopeEncryption", Effect: "Allow", Action: ["kms:GenerateDataKey", "kms:Decrypt"], Resource: KEY("app") },
-                { Sid: "ReadDatabaseSecret", Effect: "Allow", Action: ["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"], Resource: SECRET_ARN },
-                {
-                    Sid: "DecryptDatabaseSecretViaSecretsManager",
-                    Effect: "Allow",
-                    Action: "kms:Decrypt",
-                    Resource: KEY("data"),
-                    Condition: { StringEquals: { "kms:ViaService": "secretsmanager.eu-west-1.amazonaws.com", "kms:EncryptionContext:SecretARN": SECRET_ARN } },
-                },
+                { Sid: "ConnectAsAppUser", Effect: "Allow", Action: "rds-db:connect", Resource: `arn:aws:rds-db:eu-west-1:${ACCOUNT}:dbuser:${db.resourceId}/app_iam` },
             ]);
+            const text = JSON.stringify(statements(dev));
+            assert.ok(!text.includes("secretsmanager") && !text.includes(secretArn(dev)), "no route to the master secret");
+            assert.equal(dev.one("aws:rds/instance:Instance").inputs.iamDatabaseAuthenticationEnabled, true);
         });
 
         it("adds only the configured bucket prefix, and the bucket key through S3, when s3Prefix is set", () => {
             const bucketArn = withBucketAccess.one(BUCKET, "objects").state.arn;
-            assert.deepEqual(statements(withBucketAccess).slice(3), [
+            assert.deepEqual(statements(withBucketAccess).slice(2), [
                 { Sid: "AppObjects", Effect: "Allow", Action: ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"], Resource: `${bucketArn}/uploads/*` },
                 { Sid: "ListAppPrefix", Effect: "Allow", Action: "s3:ListBucket", Resource: bucketArn, Condition: { StringLike: { "s3:prefix": ["uploads/*"] } } },
                 {
@@ -111,7 +107,7 @@ describe("app", () => {
         });
 
         it("is the role the service account names, and the account's token is not mounted", () => {
-            const sa = dev.one("kubernetes:core/v1:ServiceAccount");
+            const sa = dev.one("kubernetes:core/v1:ServiceAccount", "app-sa");
             assert.equal(sa.inputs.metadata.annotations["eks.amazonaws.com/role-arn"], dev.one("aws:iam/role:Role", "irsa").state.arn);
             assert.equal(sa.inputs.automountServiceAccountToken, false);
             assert.equal(podSpec(dev).serviceAccountName, "shop-api");
@@ -169,11 +165,11 @@ describe("app", () => {
         it("spreads pods across zones", () => {
             const zone = podSpec(dev).topologySpreadConstraints.find((t: any) => t.topologyKey === "topology.kubernetes.io/zone");
             assert.equal(zone.maxSkew, 1);
-            assert.deepEqual(zone.labelSelector.matchLabels, dev.one(DEPLOYMENT).inputs.spec.selector.matchLabels);
+            assert.deepEqual(zone.labelSelector.matchLabels, dev.one(DEPLOYMENT, "app-deployment").inputs.spec.selector.matchLabels);
         });
 
         it("lives in the team namespace and opts in to traffic from the ingress controller", () => {
-            const deployment = dev.one(DEPLOYMENT);
+            const deployment = dev.one(DEPLOYMENT, "app-deployment");
             assert.equal(deployment.inputs.metadata.namespace, "payments");
             const allow = dev.ofType("kubernetes:networking.k8s.io/v1:NetworkPolicy").find((p) => p.inputs.metadata.namespace === "payments" && p.inputs.metadata.name === "allow-from-ingress")!;
             const podLabels = deployment.inputs.spec.template.metadata.labels;
@@ -203,7 +199,8 @@ describe("app", () => {
                 DATABASE_HOST: db.address,
                 DATABASE_PORT: "5432",
                 DATABASE_NAME: "app",
-                DATABASE_SECRET_ARN: secretArn(dev),
+                DATABASE_USER: "app_iam",
+                DATABASE_IAM_AUTH: "true",
                 APP_KMS_KEY_ARN: key(dev, "app"),
                 APP_BUCKET: dev.one(BUCKET, "objects").state.bucket,
             });
@@ -212,7 +209,7 @@ describe("app", () => {
         });
 
         it("rolls the pods when the settings change", () => {
-            const checksum = (c: Capture) => c.one(DEPLOYMENT).inputs.spec.template.metadata.annotations["checksum/config"];
+            const checksum = (c: Capture) => c.one(DEPLOYMENT, "app-deployment").inputs.spec.template.metadata.annotations["checksum/config"];
             assert.match(checksum(dev), /^[0-9a-f]{64}$/);
             assert.notEqual(checksum(dev), checksum(withBucketAccess));
         });
@@ -223,26 +220,26 @@ describe("app", () => {
     });
 
     describe("exposure", () => {
-        it("serves the app host over TLS through nginx and forces the HTTPS redirect", () => {
-            const ingress = dev.one(INGRESS).inputs;
-            assert.equal(ingress.spec.ingressClassName, "nginx");
-            assert.equal(ingress.metadata.annotations["nginx.ingress.kubernetes.io/ssl-redirect"], "true");
-            assert.equal(ingress.metadata.annotations["nginx.ingress.kubernetes.io/force-ssl-redirect"], "true");
-            assert.deepEqual(ingress.spec.tls, [{ hosts: ["app.dev.shop.example.com"], secretName: "shop-api-tls" }]);
-            assert.deepEqual(ingress.spec.rules.map((r: any) => r.host), ["app.dev.shop.example.com"]);
-            assert.deepEqual(ingress.spec.rules[0].http.paths[0].backend.service, { name: "shop-api", port: { name: "http" } });
+        it("routes the app host to its Service through the platform Gateway, from the team namespace", () => {
+            const route = dev.one(ROUTE).inputs;
+            assert.equal(route.metadata.namespace, "payments");
+            assert.deepEqual(route.spec.parentRefs, [{ group: "gateway.networking.k8s.io", kind: "Gateway", name: "public", namespace: "nginx-gateway" }]);
+            assert.deepEqual(route.spec.hostnames, ["app.dev.shop.example.com"]);
+            assert.deepEqual(route.spec.rules[0].backendRefs, [{ name: "shop-api", port: 80 }]);
+            assert.equal(dev.ofType("kubernetes:networking.k8s.io/v1:Ingress").length, 0, "no Ingress: nothing serves the class any more");
         });
 
-        it("covers every configured host with the TLS section", () => {
-            const ingress = prod.one(INGRESS).inputs.spec;
-            assert.deepEqual(ingress.tls[0].hosts, ["app.shop.example.com", "www.shop.example.com"]);
-            assert.deepEqual(ingress.rules.map((r: any) => r.host), ingress.tls[0].hosts);
+        it("serves every configured host, each on a listener of the team that admits only its namespace", () => {
+            const route = prod.one(ROUTE).inputs.spec;
             const cert = prod.one("aws:acm/certificate:Certificate").inputs;
-            assert.deepEqual(ingress.tls[0].hosts, [cert.domainName, ...cert.subjectAlternativeNames], "the hosts the edge tier's certificate and records serve");
+            assert.deepEqual(route.hostnames, [cert.domainName, ...cert.subjectAlternativeNames], "the hosts the edge tier's certificate and records serve");
+            const listeners = prod.one("kubernetes:gateway.networking.k8s.io/v1:Gateway").inputs.spec.listeners.filter((l: any) => l.hostname);
+            assert.deepEqual(listeners.map((l: any) => l.hostname), route.hostnames);
+            for (const l of listeners) assert.deepEqual(l.allowedRoutes.namespaces.selector.matchLabels, { "kubernetes.io/metadata.name": "payments" });
         });
 
         it("keeps the Service internal", () => {
-            const svc = dev.one("kubernetes:core/v1:Service").inputs.spec;
+            const svc = dev.one("kubernetes:core/v1:Service", "app-service").inputs.spec;
             assert.equal(svc.type, "ClusterIP");
             assert.deepEqual(svc.ports, [{ name: "http", port: 80, targetPort: "http", protocol: "TCP" }]);
         });
@@ -297,7 +294,7 @@ describe("app", () => {
 
     it("produces Kubernetes objects that validate against the Kubernetes schemas", () => {
         const objects = dev.resources.filter((r) => r.type.startsWith("kubernetes:") && r.parent.includes("platform:app:App"));
-        assert.deepEqual(objects.map((r) => r.type.split(":")[2]).sort(), ["ConfigMap", "Deployment", "HorizontalPodAutoscaler", "Ingress", "NetworkPolicy", "PodDisruptionBudget", "Service", "ServiceAccount"]);
+        assert.deepEqual(objects.map((r) => r.type.split(":")[2]).sort(), ["ConfigMap", "Deployment", "HTTPRoute", "HorizontalPodAutoscaler", "NetworkPolicy", "PodDisruptionBudget", "Service", "ServiceAccount"]);
         // Every full Kubernetes object the program declares: the team namespaces' and the cluster tier's too.
         assert.deepEqual(invalidKubernetesObjects(dev.resources), []);
         assert.ok(dev.resources.filter((r) => r.type === "kubernetes:storage.k8s.io/v1:StorageClass").length > 0, "the cluster tier's StorageClass is among the validated objects");

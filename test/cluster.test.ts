@@ -1,12 +1,12 @@
 import { strict as assert } from "assert";
-import { ADMIN_POLICY, INGRESS_CHART, VIEW_POLICY, amiTypeFor, withoutCreatorAdmin } from "../components/cluster";
+import { ADMIN_POLICY, PREVIEW_GROUP, PREVIEW_READER_ROLE, VIEW_POLICY, amiTypeFor, withoutCreatorAdmin } from "../components/cluster";
+import { NGF } from "../components/ingress";
 import { Capture, CapturedResource, RunOptions, runProgram } from "./support/harness";
 
 const EKS = "eks:index:Cluster";
 const NODE_GROUP = "aws:eks/nodeGroup:NodeGroup";
 const LAUNCH_TEMPLATE = "aws:ec2/launchTemplate:LaunchTemplate";
 const ADDON = "aws:eks/addon:Addon";
-const CHART = "kubernetes:helm.sh/v4:Chart";
 const SG = "aws:ec2/securityGroup:SecurityGroup";
 
 /** The real program (index.ts) for `stack`: the cluster tier fed by the real network and edge tiers. */
@@ -92,6 +92,41 @@ describe("cluster tier", () => {
         });
     });
 
+    describe("the pipelines' path to the private endpoint", () => {
+        const INGRESS_RULE = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule";
+        it("keeps the endpoint private and admits 443 on the cluster security group from the CI runner's group only", () => {
+            for (const c of [dev, prod]) {
+                const eks = c.one("eks:index:Cluster");
+                assert.equal(eks.inputs.endpointPublicAccess, false);
+                const clusterSg = eks.state.eksCluster.vpcConfig.clusterSecurityGroupId;
+                const rules = c.ofType(INGRESS_RULE).filter((r) => r.inputs.securityGroupId === clusterSg);
+                const runner = c.one("aws:ec2/securityGroup:SecurityGroup", "runner-security-group");
+                assert.deepEqual(
+                    rules.map((r) => [r.inputs.ipProtocol, r.inputs.fromPort, r.inputs.toPort, r.inputs.referencedSecurityGroupId, r.inputs.cidrIpv4]),
+                    [["tcp", 443, 443, runner.id, undefined]],
+                );
+                assert.equal(runner.inputs.tags["sg-role"], "ci-runner");
+                assert.deepEqual(runner.inputs.ingress ?? [], [], "nothing connects to a runner");
+            }
+        });
+
+        it("creates the rule before the Kubernetes provider makes its first call", () => {
+            const rule = dev.ofType("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule").find((r) => r.name.endsWith("api-from-runner"))!;
+            const provider = dev.one("pulumi:providers:kubernetes");
+            assert.ok(provider.dependencies.includes(rule.urn));
+        });
+
+        it("runs the runner in the private subnets, as the CodeBuild project the workflows name", () => {
+            const project = dev.one("aws:codebuild/project:Project");
+            assert.equal(project.inputs.name, "platform-dev-runner");
+            const privateSubnets = dev.ofType("aws:ec2/subnet:Subnet").filter((s) => s.inputs.tags["subnet-layer"] === "private").map((s) => s.id);
+            assert.deepEqual([...project.inputs.vpcConfig.subnets].sort(), privateSubnets.sort());
+            assert.equal(project.inputs.environment.privilegedMode, false);
+            const hook = dev.one("aws:codebuild/webhook:Webhook");
+            assert.deepEqual(hook.inputs.filterGroups, [{ filters: [{ type: "EVENT", pattern: "WORKFLOW_JOB_QUEUED" }] }]);
+        });
+    });
+
     describe("access entries", () => {
         const entries = (c: Capture) => c.ofType("aws:eks/accessEntry:AccessEntry");
         const policiesOf = (c: Capture, arn: string) =>
@@ -100,9 +135,12 @@ describe("cluster tier", () => {
                 .filter((a) => a.inputs.principalArn === arn)
                 .map((a) => [a.inputs.policyArn, a.inputs.accessScope.type]);
 
-        it("maps admins and the CI deployer to cluster admin, viewers to the Secret-less view policy", () => {
+        it("maps admins and the pipelines' deploy roles to cluster admin, previews and viewers to the Secret-less view policy", () => {
             assert.deepEqual(policiesOf(prod, "arn:aws:iam::444455556666:role/platform-admin"), [[ADMIN_POLICY, "cluster"]]);
-            assert.deepEqual(policiesOf(prod, "arn:aws:iam::444455556666:role/ci-deployer"), [[ADMIN_POLICY, "cluster"]]);
+            assert.deepEqual(policiesOf(prod, "arn:aws:iam::444455556666:role/platform-ci-deployer"), [[ADMIN_POLICY, "cluster"]]);
+            assert.deepEqual(policiesOf(prod, "arn:aws:iam::444455556666:role/platform-jenkins-deployer"), [[ADMIN_POLICY, "cluster"]]);
+            assert.deepEqual(policiesOf(prod, "arn:aws:iam::444455556666:role/platform-ci-preview"), [[VIEW_POLICY, "cluster"]]);
+            assert.deepEqual(policiesOf(prod, "arn:aws:iam::444455556666:role/platform-jenkins-preview"), [[VIEW_POLICY, "cluster"]]);
             assert.deepEqual(policiesOf(prod, "arn:aws:iam::444455556666:role/developer-readonly"), [[VIEW_POLICY, "cluster"]]);
             assert.equal(VIEW_POLICY, "arn:aws:eks::aws:cluster-access-policy/AmazonEKSViewPolicy");
         });
@@ -114,19 +152,44 @@ describe("cluster tier", () => {
             assert.deepEqual(policiesOf(dev, "arn:aws:iam::111122223333:role/payments-developer"), []);
         });
 
-        it("grants cluster admin to no one outside the configured admins and deployer", () => {
+        it("grants cluster admin to no one outside the configured admins and deploy roles", () => {
             const admins = dev
                 .ofType("aws:eks/accessPolicyAssociation:AccessPolicyAssociation")
                 .filter((a) => a.inputs.policyArn === ADMIN_POLICY)
                 .map((a) => a.inputs.principalArn)
                 .sort();
-            assert.deepEqual(admins, ["arn:aws:iam::111122223333:role/ci-deployer", "arn:aws:iam::111122223333:role/platform-admin"]);
-            assert.equal(entries(dev).length, 5, "admin, deployer, viewer, two team roles");
+            assert.deepEqual(admins, [
+                "arn:aws:iam::111122223333:role/platform-admin",
+                "arn:aws:iam::111122223333:role/platform-ci-deployer",
+                "arn:aws:iam::111122223333:role/platform-jenkins-deployer",
+            ]);
+            assert.equal(entries(dev).length, 8, "admin, two deployers, two previews, viewer, two team roles");
         });
 
-        it("maps the CI deployer to the group the team namespaces bind app-deployer to", () => {
-            const deployer = entries(dev).find((e) => e.inputs.principalArn === "arn:aws:iam::111122223333:role/ci-deployer");
-            assert.deepEqual(deployer?.inputs.kubernetesGroups, ["platform:ci-deployers"]);
+        it("maps the deploy roles to the group the team namespaces bind app-deployer to", () => {
+            for (const role of ["platform-ci-deployer", "platform-jenkins-deployer"]) {
+                const deployer = entries(dev).find((e) => e.inputs.principalArn === `arn:aws:iam::111122223333:role/${role}`);
+                assert.deepEqual(deployer?.inputs.kubernetesGroups, ["platform:ci-deployers"], role);
+            }
+        });
+
+        it("gives the preview roles read-only access: the view policy plus a reader role for RBAC and cluster-scoped kinds, never Secrets", () => {
+            for (const role of ["platform-ci-preview", "platform-jenkins-preview"]) {
+                const preview = entries(dev).find((e) => e.inputs.principalArn === `arn:aws:iam::111122223333:role/${role}`);
+                assert.deepEqual(preview?.inputs.kubernetesGroups, [PREVIEW_GROUP], role);
+            }
+            const reader = dev.one("kubernetes:rbac.authorization.k8s.io/v1:ClusterRole", "preview-reader");
+            assert.equal(reader.inputs.metadata.name, PREVIEW_READER_ROLE);
+            for (const rule of reader.inputs.rules) {
+                assert.deepEqual(rule.verbs, ["get", "list", "watch"]);
+                assert.ok(!rule.resources.includes("secrets") && !rule.resources.includes("*"), JSON.stringify(rule));
+                assert.ok(!rule.apiGroups.includes("*"));
+            }
+            const kinds = reader.inputs.rules.flatMap((r: any) => r.resources);
+            for (const k of ["clusterroles", "clusterrolebindings", "storageclasses", "customresourcedefinitions", "validatingwebhookconfigurations", "ingressclasses"]) assert.ok(kinds.includes(k), k);
+            const binding = dev.one("kubernetes:rbac.authorization.k8s.io/v1:ClusterRoleBinding", "preview-reader");
+            assert.deepEqual(binding.inputs.subjects, [{ apiGroup: "rbac.authorization.k8s.io", kind: "Group", name: PREVIEW_GROUP }]);
+            assert.equal(binding.inputs.roleRef.name, PREVIEW_READER_ROLE);
         });
 
         it("creates one entry per role even when a role is listed twice", async () => {
@@ -134,16 +197,15 @@ describe("cluster tier", () => {
                 overrides: {
                     cluster: {
                         version: "1.31",
-                        adminRoleArns: ["arn:aws:iam::111122223333:role/ci-deployer"],
-                        deployerRoleArn: "arn:aws:iam::111122223333:role/ci-deployer",
-                        viewerRoleArns: ["arn:aws:iam::111122223333:role/ci-deployer"],
+                        adminRoleArns: ["arn:aws:iam::111122223333:role/platform-ci-deployer"],
+                        viewerRoleArns: ["arn:aws:iam::111122223333:role/platform-ci-deployer"],
                         nodeGroups: [{ name: "general", instanceTypes: ["t3.medium"], minSize: 1, desiredSize: 1, maxSize: 2 }],
                     },
                 },
             });
-            const deployer = entries(c).filter((e) => e.inputs.principalArn === "arn:aws:iam::111122223333:role/ci-deployer");
+            const deployer = entries(c).filter((e) => e.inputs.principalArn === "arn:aws:iam::111122223333:role/platform-ci-deployer");
             assert.equal(deployer.length, 1);
-            assert.deepEqual(policiesOf(c, "arn:aws:iam::111122223333:role/ci-deployer").map(([p]) => p).sort(), [ADMIN_POLICY, VIEW_POLICY]);
+            assert.deepEqual(policiesOf(c, "arn:aws:iam::111122223333:role/platform-ci-deployer").map(([p]) => p).sort(), [ADMIN_POLICY, VIEW_POLICY]);
         });
     });
 
@@ -180,7 +242,7 @@ describe("cluster tier", () => {
             const rules = dev.ofType("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule").filter((r) => r.inputs.securityGroupId === nodeSg.id);
             assert.deepEqual(
                 rules.map((r) => [r.inputs.ipProtocol, r.inputs.fromPort, r.inputs.toPort, r.inputs.referencedSecurityGroupId, r.inputs.cidrIpv4]),
-                [["tcp", 30443, 30443, albSg.id, undefined]],
+                [["tcp", 30443, 30444, albSg.id, undefined]],
             );
             assert.equal(nodeSg.inputs.ingress, undefined);
         });
@@ -275,72 +337,116 @@ describe("cluster tier", () => {
             assert.deepEqual([gp2.name, gp2.annotations["storageclass.kubernetes.io/is-default-class"]], ["gp2", "false"]);
         });
 
-        it("guards the ingress-nginx namespace: baseline PSS, quota, limit defaults, default-deny", () => {
+        it("guards the controller namespace like a team namespace: restricted PSS, quota, limit defaults, default-deny, tokenless default SA", () => {
             const ns = dev.one("kubernetes:core/v1:Namespace", "ingress-ns").inputs.metadata;
-            assert.equal(ns.name, "ingress-nginx");
-            assert.equal(ns.labels["pod-security.kubernetes.io/enforce"], "baseline");
+            assert.equal(ns.name, "nginx-gateway");
+            for (const mode of ["enforce", "audit", "warn"]) assert.equal(ns.labels[`pod-security.kubernetes.io/${mode}`], "restricted", mode);
             const quota = dev.one("kubernetes:core/v1:ResourceQuota", "ingress-quota").inputs;
-            assert.equal(quota.metadata.namespace, "ingress-nginx");
+            assert.equal(quota.metadata.namespace, "nginx-gateway");
             for (const k of ["requests.cpu", "requests.memory", "limits.memory", "pods"]) assert.ok(quota.spec.hard[k], k);
+            assert.deepEqual([quota.spec.hard["services.loadbalancers"], quota.spec.hard["services.nodeports"]], ["0", "1"], "one NodePort Service, no LoadBalancer");
             const [limits] = dev.one("kubernetes:core/v1:LimitRange", "ingress-limits").inputs.spec.limits;
             assert.equal(limits.type, "Container");
             assert.ok(limits.default && limits.defaultRequest);
             const deny = dev.one("kubernetes:networking.k8s.io/v1:NetworkPolicy", "ingress-default-deny").inputs;
-            assert.deepEqual([deny.metadata.namespace, deny.spec.podSelector, deny.spec.policyTypes, deny.spec.ingress, deny.spec.egress], ["ingress-nginx", {}, ["Ingress", "Egress"], undefined, undefined]);
+            assert.deepEqual([deny.metadata.namespace, deny.spec.podSelector, deny.spec.policyTypes, deny.spec.ingress, deny.spec.egress], ["nginx-gateway", {}, ["Ingress", "Egress"], undefined, undefined]);
+            assert.equal(dev.one("kubernetes:core/v1:ServiceAccountPatch", "ingress-default-sa").inputs.automountServiceAccountToken, false);
         });
     });
 
-    describe("ingress-nginx", () => {
-        const values = (c: Capture) => c.one(CHART).inputs.values.controller;
+    describe("ingress controller (NGINX Gateway Fabric)", () => {
+        const NETPOL = "kubernetes:networking.k8s.io/v1:NetworkPolicy";
+        const policy = (c: Capture, name: string) => c.ofType(NETPOL).find((p) => p.inputs.metadata.namespace === "nginx-gateway" && p.inputs.metadata.name === name)!.inputs.spec;
+        const subnetCidrs = (c: Capture, layer: string) => c.ofType("aws:ec2/subnet:Subnet").filter((s) => s.inputs.tags["subnet-layer"] === layer).map((s) => s.inputs.cidrBlock);
+        const ports = (rule: any) => rule.ports.map((p: any) => `${p.protocol}/${p.port}`);
+        const inIngress = (c: Capture) => c.resources.filter((r) => r.parent.includes("platform:ingress:IngressController"));
 
-        it("installs the pinned chart as a v4 Chart (rendered objects visible to the pack) in its namespace", () => {
-            const chart = dev.one(CHART).inputs;
-            assert.deepEqual([chart.chart, chart.version, chart.repositoryOpts.repo, chart.namespace], ["ingress-nginx", INGRESS_CHART.version, "https://kubernetes.github.io/ingress-nginx", "ingress-nginx"]);
-            assert.match(chart.version, /^\d+\.\d+\.\d+$/);
-            assert.equal(dev.ofType("kubernetes:helm.sh/v3:Release").length, 0);
+        it("declares every vendored object as a typed resource, with no Helm chart or release anywhere", () => {
+            const types = inIngress(dev).map((r) => r.type);
+            assert.equal(types.filter((t) => t === "kubernetes:apiextensions.k8s.io/v1:CustomResourceDefinition").length, 19, "8 Gateway API standard CRDs + 11 NGF CRDs");
+            for (const t of ["apps/v1:Deployment", "batch/v1:Job", "core/v1:Service", "rbac.authorization.k8s.io/v1:ClusterRole", "gateway.networking.k8s.io/v1:GatewayClass", "gateway.nginx.org/v1alpha2:NginxProxy"]) {
+                assert.ok(types.includes(`kubernetes:${t}`), t);
+            }
+            assert.equal(dev.resources.filter((r) => r.type.startsWith("kubernetes:helm.sh/") || r.type.startsWith("kubernetes:yaml")).length, 0);
         });
 
-        it("redirects to HTTPS and trusts forwarded headers only from the VPC", () => {
-            const config = values(dev).config;
-            assert.equal(config["ssl-redirect"], "true");
-            assert.equal(config["force-ssl-redirect"], "true");
-            assert.equal(config["use-forwarded-headers"], "true");
-            assert.equal(config["compute-full-forwarded-for"], "true");
-            assert.equal(config["proxy-real-ip-cidr"], "10.10.0.0/16");
-            assert.equal(config.hsts, "true");
-            assert.ok(Number(config["hsts-max-age"]) >= 31536000);
-            assert.equal(config["allow-snippet-annotations"], "false");
+        it("pulls both images through the ghcr.io pull-through cache at the pinned release, with snippets off and telemetry disabled", () => {
+            const rule = dev.ofType("aws:ecr/pullThroughCacheRule:PullThroughCacheRule").find((r) => r.inputs.upstreamRegistryUrl === "ghcr.io")!;
+            assert.match(rule.inputs.credentialArn, /secret/);
+            assert.match(dev.one("aws:secretsmanager/secret:Secret", "ghcr-credentials").inputs.name, /^ecr-pullthroughcache\//);
+            const registry = `111122223333.dkr.ecr.eu-west-1.amazonaws.com/${rule.inputs.ecrRepositoryPrefix}`;
+            const controller = dev.one("kubernetes:apps/v1:Deployment", "nginx-gateway").inputs.spec.template.spec.containers[0];
+            assert.equal(controller.image, `${registry}/nginx/nginx-gateway-fabric:${NGF.version}`);
+            assert.ok(!controller.args.some((a: string) => a.startsWith("--snippets")));
+            assert.ok(controller.args.includes("--product-telemetry-disable"));
+            assert.equal(dev.one("kubernetes:batch/v1:Job").inputs.spec.template.spec.containers[0].image, controller.image);
+            const proxy = dev.one("kubernetes:gateway.nginx.org/v1alpha2:NginxProxy").inputs.spec;
+            assert.deepEqual(proxy.kubernetes.deployment.container.image, { repository: `${registry}/nginx/nginx-gateway-fabric/nginx`, tag: NGF.version, pullPolicy: "IfNotPresent" });
         });
 
-        it("exposes only HTTPS on the fixed node port the ALB targets", () => {
-            const service = values(prod).service;
-            assert.equal(service.type, "NodePort");
-            assert.equal(service.enableHttp, false);
-            assert.deepEqual(service.nodePorts, { https: 30443 });
+        it("provisions NGINX behind exactly one NodePort Service on the fixed ports, with no patches and forwarded headers trusted only from the VPC", () => {
+            const proxy = prod.one("kubernetes:gateway.nginx.org/v1alpha2:NginxProxy").inputs.spec;
+            assert.deepEqual(proxy.kubernetes.service, {
+                type: "NodePort",
+                externalTrafficPolicy: "Local",
+                nodePorts: [
+                    { port: 30443, listenerPort: 443 },
+                    { port: 30444, listenerPort: 8081 },
+                ],
+            });
+            assert.equal(proxy.kubernetes.deployment.replicas, 3);
+            assert.equal(proxy.kubernetes.deployment.patches, undefined);
+            assert.deepEqual(proxy.rewriteClientIP.trustedAddresses, [{ type: "CIDR", value: prod.one("aws:ec2/vpc:Vpc").inputs.cidrBlock }]);
+            assert.equal(proxy.kubernetes.deployment.container.readinessProbe.expose, true);
+            const services = inIngress(prod).filter((r) => r.type === "kubernetes:core/v1:Service").map((r) => r.inputs.spec.type);
+            assert.deepEqual(services, ["ClusterIP"], "the only declared Service is the control plane's");
         });
 
-        it("runs the configured replicas with a PodDisruptionBudget, spread across zones", () => {
-            assert.equal(values(dev).replicaCount, 1);
-            assert.equal(values(prod).replicaCount, 3);
-            assert.equal(values(prod).minAvailable, 1);
-            assert.ok(values(prod).topologySpreadConstraints.some((t: any) => t.topologyKey === "topology.kubernetes.io/zone"));
+        it("serves HTTPS listeners only, each team's hostnames admitting routes from that team's namespace alone", () => {
+            const gateway = prod.one("kubernetes:gateway.networking.k8s.io/v1:Gateway").inputs;
+            assert.deepEqual([gateway.metadata.namespace, gateway.spec.gatewayClassName], ["nginx-gateway", "nginx"]);
+            for (const l of gateway.spec.listeners) {
+                assert.deepEqual([l.protocol, l.port, l.tls.mode, l.tls.certificateRefs[0].name], ["HTTPS", 443, "Terminate", "gateway-listener-tls"], l.name);
+                assert.notEqual(l.allowedRoutes.namespaces.from, "All", l.name);
+            }
+            const [catchAll, ...teams] = gateway.spec.listeners;
+            assert.deepEqual([catchAll.hostname, catchAll.allowedRoutes.namespaces.from], [undefined, "Same"]);
+            assert.deepEqual(
+                teams.map((l: any) => [l.name, l.hostname, l.allowedRoutes.namespaces.selector.matchLabels["kubernetes.io/metadata.name"]]),
+                [
+                    ["payments-0", "app.shop.example.com", "payments"],
+                    ["payments-1", "www.shop.example.com", "payments"],
+                ],
+            );
+            const secret = prod.one("kubernetes:core/v1:Secret", "listener-tls").inputs;
+            assert.equal(secret.type, "kubernetes.io/tls");
+            assert.ok(prod.one("tls:index/selfSignedCert:SelfSignedCert"));
         });
 
-        it("runs the controller non-root with only NET_BIND_SERVICE and images from the account's registry", () => {
-            const v = values(dev);
-            const sc = v.containerSecurityContext;
-            assert.deepEqual([sc.allowPrivilegeEscalation, sc.runAsNonRoot, sc.capabilities.drop, sc.capabilities.add], [false, true, ["ALL"], ["NET_BIND_SERVICE"]]);
-            assert.equal(v.admissionWebhooks.enabled, true);
-            assert.ok(v.resources.requests.cpu && v.resources.limits.memory);
-            const rule = dev.one("aws:ecr/pullThroughCacheRule:PullThroughCacheRule");
-            assert.equal(rule.inputs.upstreamRegistryUrl, "registry.k8s.io");
-            assert.equal(v.image.registry, `111122223333.dkr.ecr.eu-west-1.amazonaws.com/${rule.inputs.ecrRepositoryPrefix}`);
+        it("admits only the ALB subnets to NGINX and lets it reach only the control plane, the team namespaces and DNS", () => {
+            const alb = policy(prod, "allow-alb-to-data-plane");
+            assert.deepEqual(alb.ingress[0].from.map((f: any) => f.ipBlock.cidr), subnetCidrs(prod, "public"));
+            assert.deepEqual(ports(alb.ingress[0]), ["TCP/443", "TCP/8081"]);
+            assert.deepEqual(alb.ingress[1].from.map((f: any) => f.ipBlock.cidr), subnetCidrs(prod, "private"));
+            assert.deepEqual(ports(alb.ingress[1]), ["TCP/8081"], "kubelet probes reach the readiness port only");
+            const egress = policy(prod, "allow-data-plane-egress").egress;
+            assert.deepEqual(ports(egress[0]), ["TCP/8443"]);
+            assert.deepEqual(egress[1].to.map((t: any) => t.namespaceSelector.matchLabels["kubernetes.io/metadata.name"]), ["payments"]);
+            const control = policy(prod, "allow-control-plane");
+            assert.deepEqual(control.egress[0].to.map((t: any) => t.ipBlock.cidr), ["172.20.0.0/16", ...subnetCidrs(prod, "private")]);
+            assert.deepEqual(ports(control.egress[0]), ["TCP/443"]);
+            const vpc = prod.one("aws:ec2/vpc:Vpc").inputs.cidrBlock;
+            for (const p of prod.ofType(NETPOL).filter((n) => n.inputs.metadata.namespace === "nginx-gateway")) {
+                const blocks = JSON.stringify(p.inputs.spec);
+                assert.ok(!blocks.includes("0.0.0.0/0") && !blocks.includes(`"${vpc}"`), `${p.inputs.metadata.name} opens nothing wider than named subnets`);
+            }
         });
 
-        it("waits for the namespace guardrails and the nodes before installing", () => {
-            const chart = dev.one(CHART);
-            assert.ok(chart.dependencies.includes(dev.one("kubernetes:core/v1:Namespace", "ingress-ns").urn));
-            assert.ok(chart.dependencies.includes(dev.one(NODE_GROUP, "general").urn));
+        it("waits for the namespace, the CRDs and the nodes before starting the controller", () => {
+            const deployment = dev.one("kubernetes:apps/v1:Deployment", "nginx-gateway");
+            assert.ok(deployment.dependencies.includes(dev.one("kubernetes:core/v1:Namespace", "ingress-ns").urn));
+            assert.ok(deployment.dependencies.includes(dev.one(NODE_GROUP, "general").urn));
+            assert.ok(deployment.dependencies.includes(dev.one("kubernetes:apiextensions.k8s.io/v1:CustomResourceDefinition", "gateways.gateway.networking.k8s.io").urn));
         });
     });
 });

@@ -52,7 +52,7 @@ describe("data tier", () => {
         assert.equal(prod.one("aws:rds/subnetGroup:SubnetGroup").inputs.subnetIds.length, 3);
     });
 
-    it("is not publicly accessible and admits only the EKS security group on the DB port", () => {
+    it("is not publicly accessible and admits only the EKS nodes and the one-off database-user job on the DB port", () => {
         const db = dev.one(INSTANCE);
         assert.equal(db.inputs.publiclyAccessible, false);
         const sg = dev.one(SG, "sg");
@@ -61,10 +61,14 @@ describe("data tier", () => {
         assert.deepEqual(db.inputs.vpcSecurityGroupIds, [sg.id]);
         assert.equal(sg.inputs.ingress, undefined, "no inline rules");
         assert.equal(sg.inputs.egress, undefined, "no inline rules");
+        const job = dev.one(SG, "db-user-security-group");
         const rules = dev.ofType(INGRESS).filter((r) => r.inputs.securityGroupId === sg.id);
         assert.deepEqual(
             rules.map((r) => [r.inputs.referencedSecurityGroupId, r.inputs.ipProtocol, r.inputs.fromPort, r.inputs.toPort, r.inputs.cidrIpv4, r.inputs.cidrIpv6]),
-            [[nodes.id, "tcp", 5432, 5432, undefined, undefined]],
+            [
+                [nodes.id, "tcp", 5432, 5432, undefined, undefined],
+                [job.id, "tcp", 5432, 5432, undefined, undefined],
+            ],
         );
         assert.deepEqual(dataTier(dev).filter((r) => r.type === "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule"), []);
         assert.deepEqual(dev.ofType("aws:ec2/securityGroupRule:SecurityGroupRule"), []);
@@ -197,7 +201,7 @@ describe("data tier", () => {
         assert.deepEqual(policy.Statement.map((s: any) => [s.Effect, s.Action]), [["Deny", ["backup:DeleteRecoveryPoint", "backup:UpdateRecoveryPointLifecycle"]]]);
     });
 
-    it("hands the app tier the endpoint, port and the RDS-managed secret", () => {
+    it("hands the app tier the endpoint, port and resource id (for IAM auth), and keeps the RDS-managed secret to operators", () => {
         const out = devDatabaseOutputs;
         assert.match(out.endpoint as string, /^database-db\..+\.rds\.amazonaws\.com:5432$/);
         assert.equal(out.port, 5432);
@@ -208,9 +212,11 @@ describe("data tier", () => {
         // What the app tier actually receives from the program's wiring.
         const connection = dev.one("kubernetes:core/v1:ConfigMap", "config").inputs.data;
         assert.deepEqual(
-            [connection.DATABASE_HOST, connection.DATABASE_PORT, connection.DATABASE_SECRET_ARN],
-            [dev.one(INSTANCE).state.address, "5432", out.masterSecretArn],
+            [connection.DATABASE_HOST, connection.DATABASE_PORT, connection.DATABASE_USER, connection.DATABASE_IAM_AUTH],
+            [dev.one(INSTANCE).state.address, "5432", "app_iam", "true"],
         );
+        assert.equal(out.resourceId, dev.one(INSTANCE).state.resourceId);
+        assert.ok(!Object.values(connection).includes(out.masterSecretArn), "the master secret never reaches the app");
         assert.equal(out.address, connection.DATABASE_HOST);
     });
 

@@ -1,8 +1,10 @@
 import { strict as assert } from "assert";
 import * as fs from "fs";
 import { XMLParser } from "fast-xml-parser";
-import { readStackConfig } from "./support/harness";
+import { readStackConfig, runProgram } from "./support/harness";
 import { diagramPaths, Diagrams, renderDiagrams } from "../tools/diagram";
+import { Architecture, buildArchitecture } from "../tools/lib/architecture";
+import { layoutArchitecture, Rect, textWidth, toDrawio, toSvg } from "../tools/lib/render";
 
 interface Cell {
     id: string;
@@ -55,19 +57,82 @@ describe("architecture diagrams", () => {
         for (const nat of cs.filter((c) => c.value?.startsWith("NAT gateway"))) assert.match(labelOf(cs, nat.parent)!, /^public /);
         assert.equal(cs.filter((c) => c.value?.startsWith("NAT gateway")).length, 3);
         assert.equal(byLabel(cells(rendered.dev.drawio), "NAT gateway 1").length, 1);
-        assert.match(labelOf(cs, one(cs, "RDS postgres 16 (multi-AZ)").parent)!, /^isolated /);
+        assert.match(labelOf(cs, one(cs, "RDS postgres 16 primary").parent)!, /^isolated /);
     });
 
-    it("draws the traffic path user → Route53 → WAF → ALB → ingress-nginx → app → RDS", () => {
+    it("draws a multi-AZ database's standby in the isolated subnet of another AZ, and none for a single-AZ one", () => {
+        const cs = cells(rendered.prod.drawio);
+        const az = (c: Cell) => labelOf(cs, cs.find((p) => p.id === c.parent)?.parent);
+        const primary = one(cs, "RDS postgres 16 primary");
+        const standby = one(cs, "RDS postgres 16 standby (multi-AZ)");
+        assert.match(labelOf(cs, standby.parent)!, /^isolated /);
+        assert.equal(az(primary), "AZ 1");
+        assert.equal(az(standby), "AZ 2");
+        const dev = cells(rendered.dev.drawio);
+        assert.equal(dev.filter((c) => /standby/.test(c.value ?? "")).length, 0);
+        assert.equal(one(dev, "RDS postgres 16").vertex, "1");
+    });
+
+    it("draws each managed node group inside the private subnet of every AZ it launches into", () => {
+        for (const [stack, azs] of [["dev", 2], ["prod", 3]] as const) {
+            const cs = cells(rendered[stack].drawio);
+            const nodes = cs.filter((c) => c.value?.startsWith("nodes general"));
+            assert.equal(nodes.length, azs, stack);
+            for (const n of nodes) {
+                const subnet = cs.find((c) => c.id === n.parent)!;
+                assert.match(subnet.value!, /^private /, `${stack}: ${n.value} is in ${subnet.value}`);
+                assert.equal(`nodes general (${labelOf(cs, subnet.parent)})`, n.value);
+            }
+        }
+    });
+
+    it("lays every box out inside its parent, without overlapping a sibling, and wide enough for its label", async () => {
+        for (const stack of ["dev", "prod"]) {
+            const { capture } = await runProgram(stack);
+            const layout = await layoutArchitecture(buildArchitecture(capture, stack));
+            const entries = [...layout.boxes.values()];
+            const inside = (a: Rect, b: Rect) => a.x >= b.x && a.y >= b.y && a.x + a.w <= b.x + b.w && a.y + a.h <= b.y + b.h;
+            const overlap = (a: Rect, b: Rect) => a.x < b.x + b.w && b.x < a.x + a.w && a.y < b.y + b.h && b.y < a.y + a.h;
+            for (const e of entries) {
+                if (e.parent) assert.ok(inside(e.abs, layout.boxes.get(e.parent)!.abs), `${stack}: ${e.box.label} leaves its container`);
+                assert.ok(e.abs.w >= textWidth(e.box.label) + (e.box.kind === "node" ? 2 * 14 : 24), `${stack}: ${e.box.label} is clipped (${e.abs.w}px)`);
+                if (e.box.detail) assert.ok(e.abs.w >= textWidth(e.box.detail, 10), `${stack}: ${e.box.detail} is clipped`);
+                for (const f of entries) {
+                    if (f !== e && f.parent === e.parent) assert.ok(!overlap(e.abs, f.abs), `${stack}: ${e.box.label} overlaps ${f.box.label}`);
+                }
+            }
+            // Edge labels sit clear of every node (containers may hold them).
+            for (const edge of layout.edges) {
+                assert.ok(edge.points.length >= 2, `${stack}: edge ${edge.index} is not routed`);
+                for (const e of entries.filter((x) => x.box.kind === "node")) assert.ok(!edge.label || !overlap(edge.label, e.abs), `${stack}: a traffic label overlaps ${e.box.label}`);
+            }
+            assert.ok(entries.every((e) => e.abs.x + e.abs.w <= layout.width && e.abs.y + e.abs.h <= layout.height), `${stack}: a box leaves the drawing`);
+        }
+    });
+
+    it("escapes labels in the XML it builds (draw.io and SVG parse back to the same text)", async () => {
+        const arch: Architecture = {
+            stack: "x<&\"'>",
+            root: [{ id: "a", label: `S3 <"odd"> & 'name'`, kind: "node", style: "resource", children: [] }],
+            edges: [],
+        };
+        const layout = await layoutArchitecture(arch);
+        const drawio = toDrawio(arch, layout);
+        assert.equal(one(cells(drawio), `S3 <"odd"> & 'name'`).vertex, "1");
+        const svg = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: "" }).parse(toSvg(arch, layout));
+        assert.ok(JSON.stringify(svg).includes(`S3 <\\"odd\\"> & 'name'`), JSON.stringify(svg).slice(0, 400));
+    });
+
+    it("draws the traffic path user → Route53 → WAF → ALB → Gateway (NGINX) → app → RDS", () => {
         const cs = cells(rendered.dev.drawio);
         const traffic = cs.filter((c) => c.edge === "1" && c.style?.includes("strokeWidth=2"));
         const path = traffic.map((e) => `${labelOf(cs, e.source)} -> ${labelOf(cs, e.target)}`);
         assert.deepEqual(path, [
-            "Users -> Route53 dev.shop.example.com",
-            "Route53 dev.shop.example.com -> WAFv2 web ACL",
+            "Users -> Route53 app.dev.shop.example.com",
+            "Route53 app.dev.shop.example.com -> WAFv2 web ACL",
             "WAFv2 web ACL -> ALB (internet-facing)",
-            "ALB (internet-facing) -> chart ingress-nginx",
-            "chart ingress-nginx -> Deployment shop-api",
+            "ALB (internet-facing) -> Gateway public (NGINX)",
+            "Gateway public (NGINX) -> Deployment shop-api",
             "Deployment shop-api -> RDS postgres 16",
         ]);
     });
@@ -75,7 +140,7 @@ describe("architecture diagrams", () => {
     it("draws the EKS cluster with its namespaces and an encryption edge to each key user", () => {
         const cs = cells(rendered.dev.drawio);
         const eks = one(cs, "EKS 1.31");
-        assert.deepEqual(cs.filter((c) => c.parent === eks.id && c.value?.startsWith("namespace")).map((c) => c.value).sort(), ["namespace catalog", "namespace ingress-nginx", "namespace payments"]);
+        assert.deepEqual(cs.filter((c) => c.parent === eks.id && c.value?.startsWith("namespace")).map((c) => c.value).sort(), ["namespace catalog", "namespace nginx-gateway", "namespace payments"]);
         const encryption = cs.filter((c) => c.edge === "1" && c.value === "encrypted by").map((e) => `${labelOf(cs, e.source)} -> ${labelOf(cs, e.target)}`);
         assert.ok(encryption.includes("RDS postgres 16 -> KMS data"), encryption.join("\n"));
         assert.ok(encryption.includes("EKS 1.31 -> KMS eks"), encryption.join("\n"));

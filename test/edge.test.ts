@@ -7,6 +7,8 @@ const LISTENER = "aws:lb/listener:Listener";
 const ALB = "aws:lb/loadBalancer:LoadBalancer";
 const RECORD = "aws:route53/record:Record";
 const SG = "aws:ec2/securityGroup:SecurityGroup";
+/** The zone id the mocks return for a zone looked up by name. */
+const LOOKED_UP_ZONE = "ZMOCKZONE";
 
 /** The real program (index.ts) for `stack`: the edge tier as it is wired, next to the tiers it feeds. */
 async function edgeStack(stack: "dev" | "prod", overrides?: Record<string, unknown>): Promise<Capture> {
@@ -57,12 +59,13 @@ describe("edge tier", () => {
         assert.equal(https.inputs.loadBalancerArn, prod.one(ALB).state.arn);
     });
 
-    it("forwards 443 to an HTTPS target group on the ingress node port, health-checked on the controller's health path", () => {
+    it("forwards 443 to an HTTPS target group on the ingress node port, health-checked on NGINX's readiness node port", () => {
         const tg = prod.one("aws:lb/targetGroup:TargetGroup");
         assert.deepEqual(listenerOn(prod, 443).inputs.defaultActions, [{ type: "forward", targetGroupArn: tg.state.arn }]);
         assert.deepEqual([tg.inputs.protocol, tg.inputs.port, tg.inputs.targetType], ["HTTPS", 30443, "instance"]);
         assert.equal(tg.inputs.vpcId, prod.one("aws:ec2/vpc:Vpc").id);
-        assert.deepEqual([tg.inputs.healthCheck.protocol, tg.inputs.healthCheck.path, tg.inputs.healthCheck.port], ["HTTPS", INGRESS_HEALTH_PATH, "traffic-port"]);
+        assert.deepEqual([tg.inputs.healthCheck.protocol, tg.inputs.healthCheck.path, tg.inputs.healthCheck.port], ["HTTP", "/readyz", "30444"]);
+        assert.equal(INGRESS_HEALTH_PATH, "/readyz");
     });
 
     it("places an internet-facing ALB in exactly the public subnets", () => {
@@ -105,7 +108,7 @@ describe("edge tier", () => {
             .map((s) => s.inputs.cidrBlock);
         assert.deepEqual(
             sg.inputs.egress.map((r: any) => [r.protocol, r.fromPort, r.toPort, r.cidrBlocks]),
-            [["tcp", 30443, 30443, privateCidrs]],
+            [["tcp", 30443, 30444, privateCidrs]],
         );
     });
 
@@ -113,11 +116,16 @@ describe("edge tier", () => {
         const c = await edgeStack("dev", { cluster: { ...JSON.parse(readStackConfig("dev")["platform:cluster"]), ingressNodePort: 31443 } });
         assert.equal(c.one("aws:lb/targetGroup:TargetGroup").inputs.port, 31443);
         const alb = c.one(SG, "alb");
-        assert.deepEqual(alb.inputs.egress.map((r: any) => [r.fromPort, r.toPort]), [[31443, 31443]]);
-        // The far side of the hop, as the program wires it: the node SG admits the ALB SG on that port, and nginx listens there.
+        assert.deepEqual(alb.inputs.egress.map((r: any) => [r.fromPort, r.toPort]), [[31443, 31444]]);
+        assert.equal(c.one("aws:lb/targetGroup:TargetGroup").inputs.healthCheck.port, "31444");
+        // The far side of the hop, as the program wires it: the node SG admits the ALB SG on those ports, and NGINX's Service uses them.
         const fromAlb = c.ofType("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule").filter((r) => r.inputs.referencedSecurityGroupId === alb.id);
-        assert.deepEqual(fromAlb.map((r) => [r.inputs.securityGroupId, r.inputs.fromPort, r.inputs.toPort]), [[c.one(SG, "nodes").id, 31443, 31443]]);
-        assert.deepEqual(c.one("kubernetes:helm.sh/v4:Chart").inputs.values.controller.service.nodePorts, { https: 31443 });
+        assert.deepEqual(fromAlb.map((r) => [r.inputs.securityGroupId, r.inputs.fromPort, r.inputs.toPort]), [[c.one(SG, "nodes").id, 31443, 31444]]);
+        const proxy = c.one("kubernetes:gateway.nginx.org/v1alpha2:NginxProxy").inputs.spec.kubernetes.service;
+        assert.deepEqual(proxy.nodePorts, [
+            { port: 31443, listenerPort: 443 },
+            { port: 31444, listenerPort: 8081 },
+        ]);
     });
 
     it("associates a WAF web ACL with the ALB: rate limit from config, AWS managed rules, metrics on", () => {
@@ -155,14 +163,13 @@ describe("edge tier", () => {
 
     it("points A and AAAA alias records for every host at the ALB", () => {
         const alb = prod.one(ALB);
-        const zone = prod.one("aws:route53/zone:Zone");
         const aliases = prod.ofType(RECORD).filter((r) => r.inputs.aliases);
         assert.deepEqual(
             aliases.map((r) => `${r.inputs.type} ${r.inputs.name}`).sort(),
             ["A app.shop.example.com", "A www.shop.example.com", "AAAA app.shop.example.com", "AAAA www.shop.example.com"],
         );
         for (const r of aliases) {
-            assert.equal(r.inputs.zoneId, zone.state.zoneId);
+            assert.equal(r.inputs.zoneId, LOOKED_UP_ZONE);
             assert.deepEqual(r.inputs.aliases, [{ name: alb.state.dnsName, zoneId: alb.state.zoneId, evaluateTargetHealth: true }]);
             assert.equal(r.inputs.records, undefined, "no static IPs");
         }
@@ -179,20 +186,18 @@ describe("edge tier", () => {
             records.map((r) => [r.inputs.name, r.inputs.type, r.inputs.records]).sort(),
             cert.state.domainValidationOptions.map((o: any) => [o.resourceRecordName, o.resourceRecordType, [o.resourceRecordValue]]).sort(),
         );
-        for (const r of records) assert.equal(r.inputs.zoneId, prod.one("aws:route53/zone:Zone").state.zoneId);
+        for (const r of records) assert.equal(r.inputs.zoneId, LOOKED_UP_ZONE);
         const validation = prod.one("aws:acm/certificateValidation:CertificateValidation");
         assert.equal(validation.inputs.certificateArn, cert.state.arn);
         assert.deepEqual([...validation.inputs.validationRecordFqdns].sort(), records.map((r) => r.state.fqdn).sort());
         assert.equal(dev.one("aws:acm/certificate:Certificate").inputs.domainName, "app.dev.shop.example.com");
     });
 
-    it("protects prod: ALB deletion protection, Pulumi protect on the zone and the log bucket", () => {
+    it("protects prod: ALB deletion protection, Pulumi protect on the log bucket", () => {
         assert.equal(prod.one(ALB).inputs.enableDeletionProtection, true);
-        assert.equal(prod.one("aws:route53/zone:Zone").protect, true);
         assert.equal(prod.one("aws:s3/bucket:Bucket", "access-logs").protect, true);
         assert.equal(prod.one("aws:s3/bucket:Bucket", "access-logs").inputs.forceDestroy, false);
         assert.equal(dev.one(ALB).inputs.enableDeletionProtection, false);
-        assert.equal(dev.one("aws:route53/zone:Zone").protect, false);
         assert.equal(dev.one("aws:s3/bucket:Bucket", "access-logs").protect, false);
     });
 
@@ -231,6 +236,27 @@ describe("edge tier", () => {
             ],
         );
         assert.ok(prod.one(ALB).dependencies.includes(prod.one("aws:s3/bucketPolicy:BucketPolicy", "access-logs").urn), "the ALB waits for the policy");
+    });
+
+    it("looks the domain's own public zone up by default and creates none (no delegation can be missing)", async () => {
+        for (const c of [dev, prod]) assert.equal(c.ofType("aws:route53/zone:Zone").length, 0);
+        const out = (await runProgram("dev")).outputs as Record<string, unknown>;
+        assert.deepEqual(out.nameServers, []);
+        assert.equal(out.dnsDelegation, "none: dev.shop.example.com is served by an existing zone");
+    });
+
+    it("creates the zone only when createZone is set, protected in prod, and exports its name servers with the delegation step", async () => {
+        const run = await runProgram("prod", { overrides: { createZone: "true" } });
+        const zone = run.capture.one("aws:route53/zone:Zone");
+        assert.equal(zone.inputs.name, "shop.example.com");
+        assert.equal(zone.protect, true);
+        for (const r of run.capture.ofType(RECORD)) assert.equal(r.inputs.zoneId, zone.state.zoneId, r.name);
+        const out = run.outputs as Record<string, unknown>;
+        assert.deepEqual(out.nameServers, zone.state.nameServers);
+        assert.equal(
+            out.dnsDelegation,
+            'delegate shop.example.com to these name servers: add an NS record "shop.example.com" with ns-1.awsdns-01.org, ns-2.awsdns-02.co.uk in the parent zone of shop.example.com',
+        );
     });
 
     it("looks an existing zone up instead of creating one when hostedZoneId is set", async () => {

@@ -217,8 +217,8 @@ describe("delivery pipelines: GitHub rules", () => {
         }
     });
 
-    it("uses only environments the settings check knows, and deploys only from main", () => {
-        const known = new Set(ENVIRONMENTS.map((e) => e.name));
+    it("uses only environments the settings check knows (plus the opt-in sandbox e2e), and deploys only from main", () => {
+        const known = new Set([...ENVIRONMENTS.map((e) => e.name), "e2e"]);
         for (const j of all) if (j.job.environment) assert.ok(known.has(j.job.environment), `${j.workflow}/${j.id}: ${j.job.environment}`);
         const deploy = workflows()["deploy.yml"];
         assert.deepEqual(deploy.on.push.branches, ["main"]);
@@ -242,7 +242,7 @@ describe("delivery pipelines: GitHub rules", () => {
     });
 
     it("runs stack jobs on the stack's CodeBuild runner in its VPC, one update per stack at a time", () => {
-        for (const j of all) {
+        for (const j of all.filter((x) => x.workflow !== "foundation.yml" && x.workflow !== "e2e.yml")) {
             const label = [j.job["runs-on"]].flat()[0] as string;
             const m = /^codebuild-platform-(\w+)-runner-\$\{\{ github\.run_id \}\}-\$\{\{ github\.run_attempt \}\}$/.exec(label);
             const stack = roles.find((r) => r.workflow === j.workflow && r.job === j.id)?.environment ?? (roles.some((r) => r.workflow === j.workflow && r.job === j.id) ? "dev" : undefined);
@@ -253,6 +253,25 @@ describe("delivery pipelines: GitHub rules", () => {
         }
     });
 
+    it("runs phase 1 (foundation) on GitHub-hosted runners only when the config says so, and skips such stacks elsewhere", () => {
+        for (const id of ["dev", "prod"]) {
+            const job = byId("foundation.yml", id);
+            assert.equal(job["runs-on"], "ubuntu-latest");
+            assert.equal(job.environment, id);
+            assert.equal(job.if, `inputs.stack == '${id}'`);
+        }
+        assert.deepEqual(byId("foundation.yml", "prod").needs, ["route", "prod-approval"]);
+        assert.equal(byId("foundation.yml", "prod-approval").environment, "prod-approval");
+        assert.match(byId("foundation.yml", "route").steps.map((s: any) => s.run ?? "").join("\n"), /stack-phase\.sh "\$STACK"\)[\s\S]*= foundation \]/);
+        assert.equal(byId("deploy.yml", "dev").if, "needs.route.outputs.dev-phase != 'foundation'");
+        assert.equal(byId("deploy.yml", "prod-preview").if, "needs.route.outputs.prod-phase != 'foundation'");
+        assert.match(byId("drift.yml", "prod").if, /prod-phase != 'foundation'/);
+        assert.match(byId("pull-request.yml", "preview-dev").if, /needs\.changes\.outputs\.dev-phase != 'foundation'/);
+        const phase = run("bash", ["scripts/stack-phase.sh", "dev"]);
+        assert.equal(phase.stdout.trim(), "full");
+        assert.equal(run("bash", ["scripts/stack-phase.sh", "../x"]).status, 64);
+    });
+
     it("never lets SARIF upload gate anything, and judges PRs by the base branch's pack", () => {
         const check = byId("pull-request.yml", "check");
         const sarif = check.steps.find((s: any) => String(s.uses).startsWith("github/codeql-action/upload-sarif"));
@@ -261,6 +280,7 @@ describe("delivery pipelines: GitHub rules", () => {
         assert.match(text, /scripts\/base-pack\.sh "origin\/\$\{BASE_REF\}"/);
         assert.match(text, /scripts\/pulumi\.sh preview --stack dev --base-pack "origin\/\$\{BASE_REF\}"/);
         assert.equal(byId("pull-request.yml", "policy-tests").if, "needs.changes.outputs.policy == 'true'");
+        assert.equal(byId("e2e.yml", "e2e").environment, "e2e");
         assert.match(read(".github/CODEOWNERS"), /^\/policy\/\s+@/m);
     });
 

@@ -20,7 +20,7 @@ const TEAMS = [
 
 /**
  * The real program (index.ts) on the dev stack with these teams. `all` is every resource the program
- * declares; `c` holds only the Tenancy component's own, so the cluster's ingress-nginx objects and the
+ * declares; `c` holds only the Tenancy component's own, so the cluster's ingress controller objects and the
  * app's objects in a team namespace do not blur what the team tier creates.
  */
 async function buildTenancy(): Promise<{ all: Capture; c: Capture; namespaces: Record<string, string> }> {
@@ -97,8 +97,8 @@ describe("tenancy", () => {
 
         const ingress = named(policies, "allow-from-ingress")!.inputs.spec;
         assert.deepEqual(ingress.policyTypes, ["Ingress"]);
-        assert.deepEqual(ingress.ingress[0].from, [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "ingress-nginx" } } }]);
-        assert.equal(all.one(NAMESPACE, "ingress-ns").inputs.metadata.name, "ingress-nginx", "the namespace the cluster tier runs the controller in");
+        assert.deepEqual(ingress.ingress[0].from, [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "nginx-gateway" } } }]);
+        assert.equal(all.one(NAMESPACE, "ingress-ns").inputs.metadata.name, "nginx-gateway", "the namespace the cluster tier runs the controller in");
         assert.deepEqual(ingress.podSelector.matchLabels, { "platform.internal/ingress": "allowed" }, "only pods that opt in");
 
         const db = named(policies, "allow-database")!.inputs.spec.egress;
@@ -114,7 +114,16 @@ describe("tenancy", () => {
     });
 
     it("binds teams with namespaced RoleBindings only: developers view, the CI deployer deploys", () => {
-        assert.equal(all.ofType(CLUSTER_ROLE_BINDING).length, 0, "no tier binds cluster-wide");
+        // Cluster-wide: the read-only preview reader (cluster tier, issue 16: get/list/watch, no Secrets) and the ingress
+        // controller's own service account (it watches Gateway API objects in every namespace). No team, no human.
+        assert.deepEqual(
+            all
+                .ofType(CLUSTER_ROLE_BINDING)
+                .map((b) => `${b.inputs.subjects.map((s: any) => `${s.kind}:${s.namespace ? `${s.namespace}/` : ""}${s.name}`).join(",")} -> ${b.inputs.roleRef.name}`)
+                .sort(),
+            ["Group:platform:previewers -> platform:preview-reader", "ServiceAccount:nginx-gateway/nginx-gateway -> nginx-gateway"],
+            "no team or human is bound cluster-wide",
+        );
         const subjects = (ns: string) =>
             inNamespace(c, ROLE_BINDING, ns)
                 .map((b) => `${b.inputs.subjects.map((s: any) => `${s.kind}:${s.name}`).join(",")} -> ${b.inputs.roleRef.kind}/${b.inputs.roleRef.name}`)
@@ -161,7 +170,7 @@ describe("tenancy", () => {
         const deployer = roles.find((r) => r.inputs.metadata.name === "app-deployer")!;
         const writable = deployer.inputs.rules.filter((r: any) => r.verbs.includes("patch")).flatMap((r: any) => r.resources);
         for (const guardrail of ["networkpolicies", "resourcequotas", "limitranges"]) assert.ok(!writable.includes(guardrail), `deployer may change ${guardrail}`);
-        assert.ok(writable.includes("deployments") && writable.includes("ingresses"));
+        assert.ok(writable.includes("deployments") && writable.includes("httproutes"));
     });
 
     it("strips the API token from each namespace's default service account", () => {

@@ -17,6 +17,9 @@ import type { CheckResult } from "./check";
 const ROOT = path.resolve(__dirname, "..");
 const TARGET_PROD_SECONDS = 15;
 const TARGET_POLICY_SHARE = 0.2;
+/** Peak resident memory (check process + pack process) for a stack of MEMORY_TARGET_RESOURCES resources. */
+const TARGET_PEAK_RSS_MB = 1024;
+const MEMORY_TARGET_RESOURCES = 3000;
 
 interface Scenario {
     label: string;
@@ -80,6 +83,8 @@ function runCheck(s: Scenario, jsonFile: string): Promise<Measurement> {
 }
 
 const sec = (ms: number) => (ms / 1000).toFixed(1);
+const peak = (m: Measurement) => (m.result.memory ? m.result.memory.checkPeakRssMb + (m.result.memory.packPeakRssMb ?? 0) : undefined);
+const rss = (m: Measurement) => (m.result.memory ? `${m.result.memory.checkPeakRssMb} + ${m.result.memory.packPeakRssMb ?? "?"}` : "n/a");
 const pct = (x: number) => `${(x * 100).toFixed(0)} %`;
 
 function median(ms: Measurement[]): Measurement {
@@ -100,6 +105,16 @@ function leastSquares(points: number[][]): { slope: number; intercept: number; r
     const ssTot = points.reduce((a, [, y]) => a + (y - my) ** 2, 0);
     const ssRes = points.reduce((a, [x, y]) => a + (y - intercept - slope * x) ** 2, 0);
     return { slope, intercept, r2: ssTot === 0 ? 1 : 1 - ssRes / ssTot };
+}
+
+/** Peak RSS of the largest stack measured, against the target for MEMORY_TARGET_RESOURCES resources. */
+function memoryLine(rows: Measurement[]): string {
+    const largest = [...rows].sort((a, b) => b.result.resources.length - a.result.resources.length)[0];
+    const mb = largest ? peak(largest) : undefined;
+    if (!largest || mb === undefined) return "Memory: n/a (no peak RSS reported).";
+    const n = largest.result.resources.length;
+    const verdict = n >= MEMORY_TARGET_RESOURCES ? (mb < TARGET_PEAK_RSS_MB ? "met" : "MISSED") : `not reached: add teams until a row has ${MEMORY_TARGET_RESOURCES} resources`;
+    return `Memory: ${largest.scenario.label} (${n} resources) peaks at ${mb} MiB (check + pack processes; target < ${TARGET_PEAK_RSS_MB} MiB at ${MEMORY_TARGET_RESOURCES.toLocaleString("en-US")} resources: ${verdict}).`;
 }
 
 async function main() {
@@ -127,14 +142,14 @@ async function main() {
     const lines = [
         `Machine: ${os.cpus().length} × ${os.cpus()[0]?.model.trim() ?? "cpu"}, Node ${process.version}, load average ${os.loadavg().map((l) => l.toFixed(1)).join(" / ")} at the end; ${opts.runs} run(s) per row (median).`,
         "",
-        "| Scenario | Resources | Wall s | Check s | Program s | Pack wait s | Policy s | of which AnalyzeStack s | ms / resource | Policy share |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "| Scenario | Resources | Wall s | Check s | Program s | Pack wait s | Policy s | of which AnalyzeStack s | ms / resource | Policy share | Peak RSS MiB (check + pack) |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ];
     for (const m of rows) {
         const t = m.result.timings;
         const n = m.result.resources.length;
         lines.push(
-            `| ${m.scenario.label} | ${n} | ${sec(m.wallMs)} | ${sec(t.totalMs)} | ${sec(t.programMs)} | ${sec(t.packWaitMs)} | ${sec(t.policyMs)} | ${sec(t.analyzeStackMs)} | ${(t.totalMs / n).toFixed(1)} | ${pct(t.policyMs / t.totalMs)} |`,
+            `| ${m.scenario.label} | ${n} | ${sec(m.wallMs)} | ${sec(t.totalMs)} | ${sec(t.programMs)} | ${sec(t.packWaitMs)} | ${sec(t.policyMs)} | ${sec(t.analyzeStackMs)} | ${(t.totalMs / n).toFixed(1)} | ${pct(t.policyMs / t.totalMs)} | ${rss(m)} |`,
         );
     }
     // Linearity: the work that grows with the stack (program + policy; startup and the overlapped pack
@@ -155,6 +170,7 @@ async function main() {
         `Scaling (program + policy, prod family): ${fit ? `${sec(fit.intercept)} s fixed + ${fit.slope.toFixed(1)} ms per resource, r² ${fit.r2.toFixed(2)}` : "n/a"}; marginal: ${marginal.join("; ") || "n/a (the synthetic teams added no resources)"}.`,
         `Targets: prod wall ${sec(prod.wallMs)} s (target < ${TARGET_PROD_SECONDS} s: ${prod.wallMs < TARGET_PROD_SECONDS * 1000 ? "met" : "MISSED"}); ` +
             `policy share ${pct(share)} (target < ${pct(TARGET_POLICY_SHARE)}: ${share < TARGET_POLICY_SHARE ? "met" : "MISSED"}).`,
+        memoryLine(rows),
         "Wall = the whole process (Node + ts-node start, program, pack); Check = inside the tool. The pack compiles (type-checked, as under the CLI) and " +
             "analyzes each resource while the program runs; Pack wait = time the finished program still waited for the pack to listen; Policy = from then to " +
             "the verdict (remaining Analyze calls + AnalyzeStack); Policy share = Policy / Check, the time the policy pack adds to the check.",

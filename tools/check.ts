@@ -5,11 +5,13 @@ import * as YAML from "yaml";
 import { CapturedResource, PROJECT_NAME, PROJECT_ROOT, readStackConfig, runProgram } from "../lib/engine";
 import { Diagnostic, Level, Pack, PackConfig, PolicySummary, ResourceInput, startPack } from "./lib/analyzer";
 import { PolicyError, PolicySession } from "./lib/check-policy";
-import { CheckArgs, EXIT, ExitCode, parseArgs, USAGE, UsageError } from "./lib/check-args";
+import { CheckArgs, DEFAULT_TIMEOUT_S, EXIT, ExitCode, parseArgs, USAGE, UsageError } from "./lib/check-args";
 import { buildSarif } from "./lib/check-sarif";
 import { SourceLocator } from "./lib/check-locate";
 import { colorEnabled, progress, style, Style } from "./lib/check-term";
 import { buildTree, renderTree } from "./lib/check-tree";
+import { CostEstimate, estimateCost, renderCost } from "./lib/cost";
+import { beforeDeadline, DeadlineExceeded, describePending, PendingOutputs, PendingResource, PROGRAM_HANG_HINT, RegistrationTracker } from "./lib/watchdog";
 
 /**
  * `npm run check -- --stack <name>`: the offline preview and policy gate. Runs the real program
@@ -26,6 +28,8 @@ export interface CheckOptions extends CheckArgs {
     progress?: boolean;
     /** An already started pack (tests, bench): reconfigured for this run and left running. */
     pack?: Pack;
+    /** Stop cleanly on SIGINT/SIGTERM (the CLI; in-process callers keep their own handlers). */
+    handleSignals?: boolean;
 }
 
 /** What the check reports of each captured resource: the engine's view, without mock state or ids. */
@@ -63,7 +67,24 @@ export interface CheckResult {
      * policyMs: from then to the verdict (remaining Analyze calls + AnalyzeStack); totalMs: the whole check.
      */
     timings: { programMs: number; packStartMs: number; packWaitMs: number; policyMs: number; analyzeStackMs: number; totalMs: number };
-    error?: { kind: "config" | "program" | "pack" | "usage"; message: string };
+    error?: { kind: FailureKind; message: string };
+    /**
+     * Set when the check stopped before its verdict (--timeout, a signal): the violations above are the
+     * verdicts reached so far, not a pass. Absent on a complete run.
+     */
+    incomplete?: {
+        reason: string;
+        /** The program's resources and component outputs still waiting for a value (program timeout). */
+        pending?: { resources: PendingResource[]; outputs: PendingOutputs[] };
+        /** Policy calls in progress when the check stopped (policy timeout), oldest first. */
+        running?: { policy: string; urn: string; type: string; seconds: number }[];
+        /** URNs the pack had not finished analyzing. */
+        notAnalyzed?: string[];
+    };
+    /** Peak resident memory in MiB: this process (program, tools) and the policy pack process (Linux only). */
+    memory?: { checkPeakRssMb: number; packPeakRssMb?: number };
+    /** Estimated monthly cost of what the program declared (tools/lib/cost.ts); absent when the program did not finish. */
+    cost?: CostEstimate;
 }
 
 interface Io {
@@ -73,17 +94,48 @@ interface Io {
 
 const stdio: Io = { out: (l) => process.stdout.write(`${l}\n`), err: (l) => process.stderr.write(`${l}\n`) };
 
+type FailureKind = "config" | "program" | "pack" | "usage" | "interrupted";
+
 /** A failure with its exit code, raised inside runCheck and reported once by it. */
 class CheckFailure extends Error {
     constructor(
-        readonly kind: "config" | "program" | "pack" | "usage",
+        readonly kind: FailureKind,
         message: string,
+        readonly code?: ExitCode,
     ) {
         super(message);
     }
 }
 
-const CODE = { config: EXIT.config, program: EXIT.program, pack: EXIT.pack, usage: EXIT.usage } as const;
+const CODE = { config: EXIT.config, program: EXIT.program, pack: EXIT.pack, usage: EXIT.usage, interrupted: EXIT.interrupted } as const;
+
+class Interrupted extends Error {
+    constructor(readonly signal: NodeJS.Signals) {
+        super(`interrupted by ${signal}`);
+    }
+}
+
+/** A promise that rejects on the first SIGINT/SIGTERM; a second one exits at once (the pack exits with its parent). */
+function interruption(enabled: boolean): { promise: Promise<never>; dispose(): void } {
+    let fire: (signal: NodeJS.Signals) => void = () => undefined;
+    const promise = new Promise<never>((_, reject) => (fire = (signal) => reject(new Interrupted(signal))));
+    promise.catch(() => undefined);
+    if (!enabled) return { promise, dispose: () => undefined };
+    let count = 0;
+    const onSignal = (signal: NodeJS.Signals) => {
+        if (++count > 1) process.exit(signal === "SIGINT" ? EXIT.interrupted : EXIT.terminated);
+        fire(signal);
+    };
+    process.on("SIGINT", onSignal);
+    process.on("SIGTERM", onSignal);
+    return {
+        promise,
+        dispose: () => {
+            process.off("SIGINT", onSignal);
+            process.off("SIGTERM", onSignal);
+        },
+    };
+}
 
 const rel = (p: string) => path.relative(PROJECT_ROOT, path.resolve(PROJECT_ROOT, p)).split(path.sep).join("/");
 
@@ -127,8 +179,8 @@ function readPolicyConfig(args: CheckOptions): { file: string | null; config: Pa
  * Validates the stack's `platform:*` config exactly as the program's first line does, before any
  * process is started: a config error exits 2 in milliseconds.
  */
-function validateStackConfig(stack: string, configFile: string, overrides?: Record<string, unknown>) {
-    const { ConfigError, loadConfig } = require(path.join(PROJECT_ROOT, "config.ts")) as typeof import("../config");
+function validateStackConfig(stack: string, configFile: string, overrides?: Record<string, unknown>): { region?: string; costAssumptions?: Record<string, number>; firstDeploy?: string } {
+    const { ConfigError, firstDeploySummary, loadConfig } = require(path.join(PROJECT_ROOT, "config.ts")) as typeof import("../config");
     let values: Record<string, string>;
     try {
         values = readStackConfig(stack, path.resolve(PROJECT_ROOT, configFile), overrides);
@@ -137,7 +189,8 @@ function validateStackConfig(stack: string, configFile: string, overrides?: Reco
     }
     pulumi.runtime.setAllConfig(values, []);
     try {
-        loadConfig();
+        const config = loadConfig();
+        return { region: values["aws:region"], costAssumptions: config.costAssumptions, firstDeploy: firstDeploySummary(config) };
     } catch (e) {
         if (e instanceof ConfigError || (e as Error).name === "ConfigError") throw new CheckFailure("config", (e as Error).message);
         throw e;
@@ -180,11 +233,10 @@ function toChecked(r: CapturedResource): CheckedResource {
 }
 
 /** Runs the program, capturing every resource; unhandled rejections during the run count as program errors, never a silent pass. */
-async function collect(args: CheckOptions, projectName: string, program: string, configFile: string, onResource: (r: CheckedResource) => void): Promise<CheckedResource[]> {
+async function collect(args: CheckOptions, projectName: string, program: string, configFile: string, resources: CheckedResource[], onResource: (r: CheckedResource) => void): Promise<CheckedResource[]> {
     const stray: unknown[] = [];
     const onStray = (e: unknown) => stray.push(e);
     process.on("unhandledRejection", onStray);
-    const resources: CheckedResource[] = [];
     try {
         await runProgram(args.stack, {
             project: projectName,
@@ -240,6 +292,10 @@ function printReport(io: Io, s: Style, result: CheckResult, verbose: boolean, qu
         );
         for (const line of renderTree(tree, s, { verbose })) io.out(line);
         io.out("");
+        if (result.cost) {
+            for (const line of renderCost(result.cost, s, { verbose })) io.out(line);
+            io.out("");
+        }
     }
     const counts = new Map<Level, number>();
     for (const p of result.policies) counts.set(p.enforcementLevel, (counts.get(p.enforcementLevel) ?? 0) + 1);
@@ -270,9 +326,13 @@ function printReport(io: Io, s: Style, result: CheckResult, verbose: boolean, qu
     else io.out(`${s.green(s.bold("PASS"))} no mandatory violations${advisory ? `, ${advisory} advisory` : ""} ${timing}`);
 }
 
+/** Writes a report atomically (temp file + rename): a reader, or a Ctrl-C, never sees half a JSON. */
 function writeFile(file: string, text: string) {
-    fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
-    fs.writeFileSync(file, text);
+    const target = path.resolve(file);
+    fs.mkdirSync(path.dirname(target), { recursive: true });
+    const tmp = `${target}.${process.pid}.tmp`;
+    fs.writeFileSync(tmp, text);
+    fs.renameSync(tmp, target);
 }
 
 function toolVersion(): string {
@@ -287,7 +347,8 @@ function toolVersion(): string {
 export async function runCheck(args: CheckOptions, io: Io = stdio): Promise<CheckResult> {
     const t0 = Date.now();
     const s = style(colorEnabled(args.color));
-    const bar = args.progress === false ? progress({ isTTY: false } as NodeJS.WriteStream) : progress();
+    // Progress only on a terminal and never in a --quiet run (scripts read that output).
+    const bar = args.progress === false || args.quiet ? progress({ isTTY: false } as NodeJS.WriteStream) : progress();
     const result: CheckResult = {
         exitCode: EXIT.pass,
         stack: args.stack,
@@ -300,59 +361,20 @@ export async function runCheck(args: CheckOptions, io: Io = stdio): Promise<Chec
         policies: [],
         timings: { programMs: 0, packStartMs: 0, packWaitMs: 0, policyMs: 0, analyzeStackMs: 0, totalMs: 0 },
     };
+    const timeoutS = args.timeout ?? DEFAULT_TIMEOUT_S;
+    const deadline = t0 + timeoutS * 1000;
+    const signals = interruption(args.handleSignals ?? false);
+    /** A phase of the check, bounded by the deadline and by Ctrl-C/SIGTERM. */
+    const guard = <T>(work: Promise<T>) => Promise.race([beforeDeadline(work, deadline, timeoutS), signals.promise]);
     let packStart: Promise<Pack> | undefined;
-    try {
-        const project = readProject(args.project ?? ".");
-        result.project = project.name;
-        result.program = rel(args.program ?? project.main);
-        if (!fs.existsSync(path.resolve(PROJECT_ROOT, result.program))) throw new CheckFailure("usage", `no program file ${result.program}`);
-        result.configFile = stackConfigFile(args);
-        const policyConfig = readPolicyConfig(args);
-        result.policyPack.config = policyConfig.file;
-        // The root program's config is validated before the pack starts; another project (bootstrap/)
-        // validates its own config as its program starts, which still exits 2.
-        if (project.name === PROJECT_NAME) validateStackConfig(args.stack, result.configFile, args.overrides);
+    const packAbort = new AbortController();
+    let uninstall: (() => void) | undefined;
+    let session: PolicySession | undefined;
 
-        const packDir = path.resolve(PROJECT_ROOT, result.policyPack.dir);
-        if (!fs.existsSync(packDir)) throw new CheckFailure("pack", `no policy pack directory ${result.policyPack.dir}`);
-        // The pack compiles (ts-node, type-checked, as under the CLI) while the program runs, and
-        // analyzes each resource as the program registers it.
-        const tPack = Date.now();
-        bar.update("starting policy pack and running the program");
-        packStart = (args.pack ? Promise.resolve(args.pack) : startPack(packDir)).then((p) => {
-            result.timings.packStartMs = Date.now() - tPack;
-            return p;
-        });
-        packStart.catch(() => undefined); // judged by the session after the program; never an unhandled rejection
-        let registered = 0;
-        let analyzed = 0;
-        const status = () => bar.update(`running ${result.program} under mocks: ${registered} resources, ${analyzed} analyzed by the policy pack`);
-        const session = new PolicySession(packStart, policyConfig.config, args.stack, project.name, (n) => {
-            analyzed = n;
-            status();
-        });
-
-        const tProgram = Date.now();
-        result.resources = await collect(args, result.project, result.program, result.configFile, (r) => {
-            registered++;
-            status();
-            session.submit(toInput(r));
-        });
-        result.timings.programMs = Date.now() - tProgram;
-
-        bar.update("policy pack: remaining resources and stack policies");
-        const verdict = await session.finish(result.resources.map(toInput)).catch((e) => {
-            throw e instanceof PolicyError ? new CheckFailure(e.kind, e.message) : e;
-        });
-        const { info, diagnostics, levels } = verdict;
-        Object.assign(result.timings, verdict.timings);
-        result.policyPack.name = info.name;
-        result.policyPack.version = info.version;
-        result.policies = info.policies.map((p: PolicySummary) => ({ name: p.name, description: p.description, enforcementLevel: levels.get(p.name) ?? p.enforcementLevel, policyType: p.policyType }));
-
+    const toViolations = (diagnostics: Diagnostic[]): Violation[] => {
         const locator = new SourceLocator(PROJECT_ROOT, result.program, result.configFile, result.resources);
         const byUrn = new Map(result.resources.map((r) => [r.urn, r]));
-        result.violations = diagnostics
+        return diagnostics
             .filter((d) => d.enforcementLevel !== "disabled")
             .map((d) => {
                 const r = byUrn.get(d.urn);
@@ -372,29 +394,153 @@ export async function runCheck(args: CheckOptions, io: Io = stdio): Promise<Chec
                 };
             })
             .sort((a, b) => ORDER.indexOf(a.enforcementLevel) - ORDER.indexOf(b.enforcementLevel) || a.policyName.localeCompare(b.policyName) || a.urn.localeCompare(b.urn));
+    };
+    /** Verdicts the pack reached before the check stopped: reported, marked incomplete. */
+    const keepPartialVerdicts = async () => {
+        if (!session) return;
+        const partial = session.partial();
+        const ready = await session.readyState();
+        if (ready) {
+            result.policyPack.name = ready.info.name;
+            result.policyPack.version = ready.info.version;
+            result.policies = ready.info.policies.map((p: PolicySummary) => ({ name: p.name, description: p.description, enforcementLevel: ready.levels.get(p.name) ?? p.enforcementLevel, policyType: p.policyType }));
+        }
+        result.violations = toViolations(partial.diagnostics);
+        if (result.incomplete) result.incomplete.notAnalyzed = result.resources.map((r) => r.urn).filter((u) => !partial.analyzedUrns.has(u));
+    };
+    const interrupted = (e: Interrupted) => {
+        result.incomplete = { ...(result.incomplete ?? {}), reason: `interrupted by ${e.signal}` };
+        return new CheckFailure("interrupted", `interrupted by ${e.signal}: the policy pack was stopped; reports are marked incomplete`, e.signal === "SIGINT" ? EXIT.interrupted : EXIT.terminated);
+    };
+
+    try {
+        const project = readProject(args.project ?? ".");
+        result.project = project.name;
+        result.program = rel(args.program ?? project.main);
+        if (!fs.existsSync(path.resolve(PROJECT_ROOT, result.program))) throw new CheckFailure("usage", `no program file ${result.program}`);
+        result.configFile = stackConfigFile(args);
+        const policyConfig = readPolicyConfig(args);
+        result.policyPack.config = policyConfig.file;
+        // The root program's config is validated before the pack starts; another project (bootstrap/)
+        // validates its own config as its program starts, which still exits 2.
+        const stackConfig = project.name === PROJECT_NAME ? validateStackConfig(args.stack, result.configFile, args.overrides) : {};
+        // Issues 16/17: the deploy phase and the first deploy's preconditions.
+        if (stackConfig.firstDeploy && !args.quiet) io.out(stackConfig.firstDeploy);
+
+        const packDir = path.resolve(PROJECT_ROOT, result.policyPack.dir);
+        if (!fs.existsSync(packDir)) throw new CheckFailure("pack", `no policy pack directory ${result.policyPack.dir}`);
+        // The pack compiles (ts-node, type-checked, as under the CLI) while the program runs, and
+        // analyzes each resource as the program registers it.
+        const tPack = Date.now();
+        bar.update("starting policy pack and running the program");
+        packStart = (args.pack ? Promise.resolve(args.pack) : startPack(packDir, { signal: packAbort.signal })).then((p) => {
+            result.timings.packStartMs = Date.now() - tPack;
+            return p;
+        });
+        packStart.catch(() => undefined); // judged by the session after the program; never an unhandled rejection
+        let registered = 0;
+        let analyzed = 0;
+        const status = () => bar.update(`running ${result.program} under mocks: ${registered} resources declared, ${analyzed} analyzed by the policy pack`);
+        const activeSession = new PolicySession(packStart, policyConfig.config, args.stack, project.name, (n) => {
+            analyzed = n;
+            if (registered > 0 && result.timings.programMs > 0) bar.update(`policy pack: ${n}/${registered} resources analyzed`);
+            else status();
+        });
+        session = activeSession;
+
+        const tProgram = Date.now();
+        const tracker = new RegistrationTracker(PROJECT_ROOT, args.stack, result.project);
+        uninstall = tracker.install();
+        const captured: CheckedResource[] = [];
+        try {
+            await guard(
+                collect(args, result.project, result.program, result.configFile, captured, (r) => {
+                    registered++;
+                    tracker.captured(r.type, r.name);
+                    status();
+                    activeSession.submit(toInput(r));
+                }),
+            );
+        } catch (e) {
+            result.resources = captured;
+            if (e instanceof Interrupted) throw interrupted(e);
+            if (!(e instanceof DeadlineExceeded)) throw e;
+            const resources = await tracker.pendingResources();
+            const outputs = await tracker.pendingOutputs();
+            result.incomplete = { reason: `the program did not finish within ${timeoutS} s (--timeout)`, pending: { resources, outputs } };
+            throw new CheckFailure("program", [`${result.program} did not finish within ${timeoutS} s (--timeout); ${captured.length} resources were registered.`, ...describePending(resources, outputs), PROGRAM_HANG_HINT].join("\n"));
+        } finally {
+            uninstall();
+            uninstall = undefined;
+        }
+        result.resources = captured;
+        result.timings.programMs = Date.now() - tProgram;
+        result.cost = estimateCost(result.resources, stackConfig.region ?? readStackConfig(args.stack, path.resolve(PROJECT_ROOT, result.configFile), args.overrides)["aws:region"] ?? "us-east-1", stackConfig.costAssumptions);
+
+        bar.update(`policy pack: ${analyzed}/${registered} resources analyzed, then the stack policies`);
+        let verdict: Awaited<ReturnType<PolicySession["finish"]>>;
+        try {
+            verdict = await guard(
+                activeSession.finish(result.resources.map(toInput)).catch((e) => {
+                    throw e instanceof PolicyError ? new CheckFailure(e.kind, e.message) : e;
+                }),
+            );
+        } catch (e) {
+            if (e instanceof Interrupted) throw interrupted(e);
+            if (!(e instanceof DeadlineExceeded)) throw e;
+            const ready = await activeSession.readyState();
+            const now = Date.now();
+            const running = (ready?.pack.running() ?? []).map((r) => ({ policy: r.policy, urn: r.urn, type: r.type, seconds: Math.round((now - r.sinceMs) / 1000) }));
+            result.incomplete = { reason: `the policy pack did not return within ${timeoutS} s (--timeout)`, running };
+            const stuck = running[0];
+            throw new CheckFailure(
+                "pack",
+                stuck
+                    ? `policy ${stuck.policy} did not return within ${timeoutS} s (--timeout) while evaluating ${stuck.urn} (${stuck.type}); it has been running ${stuck.seconds} s.` +
+                          (running.length > 1 ? `\nAlso still running: ${running.slice(1).map((r) => `${r.policy} on ${r.urn}`).join("; ")}` : "") +
+                          "\nThe verdicts reached so far are reported, marked incomplete."
+                    : `the policy pack did not ${ready ? "finish" : "start"} within ${timeoutS} s (--timeout); no policy call was in progress.`,
+            );
+        }
+        const { info, diagnostics, levels } = verdict;
+        Object.assign(result.timings, verdict.timings);
+        result.policyPack.name = info.name;
+        result.policyPack.version = info.version;
+        result.policies = info.policies.map((p: PolicySummary) => ({ name: p.name, description: p.description, enforcementLevel: levels.get(p.name) ?? p.enforcementLevel, policyType: p.policyType }));
+        result.violations = toViolations(diagnostics);
         const mandatory = result.violations.some((v) => v.enforcementLevel === "mandatory" || v.enforcementLevel === "remediate");
         result.exitCode = mandatory ? EXIT.violations : EXIT.pass;
     } catch (e) {
-        const failure = e instanceof CheckFailure ? e : new CheckFailure("program", `unexpected error: ${(e as Error)?.stack ?? String(e)}`);
+        const failure = e instanceof CheckFailure ? e : e instanceof Interrupted ? interrupted(e) : new CheckFailure("program", `unexpected error: ${(e as Error)?.stack ?? String(e)}`);
         result.error = { kind: failure.kind, message: failure.message };
-        result.exitCode = CODE[failure.kind];
+        result.exitCode = failure.code ?? CODE[failure.kind];
+        if (result.incomplete) await keepPartialVerdicts().catch(() => undefined);
     } finally {
+        uninstall?.();
         bar.done();
-        // A pack still starting after a failure is waited for and stopped: no orphaned analyzer process.
+        const packPeak = await (packStart ? Promise.race([packStart.then((p) => p.peakRssMb?.()).catch(() => undefined), Promise.resolve(undefined)]) : undefined);
+        result.memory = { checkPeakRssMb: Math.round(process.resourceUsage().maxRSS / 1024), packPeakRssMb: packPeak };
+        // A pack still starting after a failure is stopped (not waited for): no orphaned analyzer process.
+        if (result.error) packAbort.abort();
         if (packStart && !args.pack) await packStart.then((p) => p.stop()).catch(() => undefined);
+        else if (packStart && result.incomplete?.running?.length) await packStart.then((p) => p.stop()).catch(() => undefined); // a shared pack stuck in a policy is useless
     }
     result.timings.totalMs = Date.now() - t0;
 
     if (result.error) {
-        const label = { config: "config error", program: "program error", pack: "policy pack error", usage: "usage error" }[result.error.kind];
+        const label = { config: "config error", program: "program error", pack: "policy pack error", usage: "usage error", interrupted: "interrupted" }[result.error.kind];
         io.err(`${s.red(s.bold(`check: ${label}`))} ${result.error.message}`);
-        io.err(s.dim(`exit ${result.exitCode}; no policy verdict was reached`));
+        if (result.incomplete && result.violations.length > 0) {
+            io.err(s.yellow(s.bold(`INCOMPLETE: ${result.violations.length} violation${result.violations.length === 1 ? "" : "s"} reached before the check stopped (${result.incomplete.notAnalyzed?.length ?? "?"} resources not analyzed):`)));
+            for (const v of result.violations) io.err(`  ${v.enforcementLevel} ${v.policyName} ${v.urn || "(stack)"}: ${v.message.split("\n")[0]} ${s.dim(`[${v.file}:${v.line}]`)}`);
+        }
+        io.err(s.dim(`exit ${result.exitCode}; ${result.incomplete ? "the check is incomplete" : "no policy verdict was reached"}`));
     } else {
         printReport(io, s, result, args.verbose, args.quiet, result.policyPack.name);
     }
     if (args.json) writeFile(args.json, JSON.stringify({ ...result, resources: result.resources.map((r) => ({ ...r, inputs: redact(r.inputs) })) }, null, 2) + "\n");
     if (args.sarif) {
-        if (result.error) io.err(`check: ${args.sarif} not written: the check did not reach a policy verdict`);
+        if (result.error) io.err(`check: ${args.sarif} not written: the check did not reach a complete policy verdict`);
         else
             writeFile(
                 args.sarif,
@@ -412,6 +558,7 @@ export async function runCheck(args: CheckOptions, io: Io = stdio): Promise<Chec
                 ) + "\n",
             );
     }
+    signals.dispose();
     return result;
 }
 
@@ -429,7 +576,7 @@ export async function main(argv: string[], io: Io = stdio): Promise<number> {
         io.out(USAGE);
         return EXIT.pass;
     }
-    return (await runCheck(args, io)).exitCode;
+    return (await runCheck({ ...args, handleSignals: true }, io)).exitCode;
 }
 
 if (require.main === module) {

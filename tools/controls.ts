@@ -55,8 +55,8 @@ function findCatalogue(argv: string[]): string | undefined {
     return candidates.find((c): c is string => !!c && fs.existsSync(c));
 }
 
-/** The pack's own catalogue: the rows under this heading of policy/README.md (new ids continuing each domain). */
-const PACK_CATALOGUE_HEADING = "## Controls added";
+/** The pack's own catalogue: the rows under these headings of policy/README.md (new ids continuing each domain). */
+const PACK_CATALOGUE_HEADINGS = ["## New controls", "## Controls added"];
 
 /** Catalogue rows of `file`; with `heading`, only the table under that `## ` heading. */
 function readCatalogue(file: string, heading?: string): CatalogueRow[] {
@@ -69,7 +69,7 @@ function readCatalogue(file: string, heading?: string): CatalogueRow[] {
         lines = lines.slice(start + 1, end < 0 ? undefined : end);
     }
     for (const line of lines) {
-        const m = /^\|\s*([A-Z0-9]+-\d{2})\s*\|\s*`([a-z0-9-]+)`\s*\|(.*)$/.exec(line);
+        const m = /^\|\s*([A-Z0-9]+-\d{2})\s*\|\s*`([a-z0-9-]+)`(?:,\s*`[a-z0-9-]+`)*\s*\|(.*)$/.exec(line);
         if (!m) continue;
         const cells = m[3].split("|").map((c) => c.trim());
         rows.push({ id: m[1], policy: m[2], enforcement: cells[cells.length - 3] ?? "" });
@@ -106,8 +106,9 @@ function main(argv: string[]): void {
     const cataloguePath = findCatalogue(argv);
     const packCataloguePath = path.join(PACK, "README.md");
     // Both catalogues: the shared one (read-only) and the pack's own rows in policy/README.md.
-    const catalogue = [...(cataloguePath ? readCatalogue(cataloguePath) : []), ...(fs.existsSync(packCataloguePath) ? readCatalogue(packCataloguePath, PACK_CATALOGUE_HEADING) : [])];
-    const packRows = fs.existsSync(packCataloguePath) ? readCatalogue(packCataloguePath, PACK_CATALOGUE_HEADING).length : 0;
+    const packCatalogue = fs.existsSync(packCataloguePath) ? PACK_CATALOGUE_HEADINGS.flatMap((h) => readCatalogue(packCataloguePath, h)) : [];
+    const catalogue = [...(cataloguePath ? readCatalogue(cataloguePath) : []), ...packCatalogue];
+    const packRows = packCatalogue.length;
     const covered = new Set(rows.map((r) => r.id));
     const missing = catalogue.filter((c) => !covered.has(c.id));
     const renamed = catalogue.filter((c) => covered.has(c.id) && !rows.some((r) => r.id === c.id && r.policy === c.policy));
@@ -127,7 +128,7 @@ function main(argv: string[]): void {
     console.log(`${new Set(policies.map((p) => p.policy.name)).size} policies in ${new Set(policies.map((p) => p.module)).size} modules cover ${covered.size} control ids.`);
     if (!cataloguePath) console.log("Catalogue CONTROLS.md not found (looked in ../shared, docs/, policy/); pass --catalogue <path> to list its uncovered rows.");
     else console.log(`Catalogue ${path.relative(ROOT, cataloguePath)}: ${catalogue.length - packRows} rows.`);
-    console.log(`Catalogue policy/README.md (${PACK_CATALOGUE_HEADING.slice(3)}): ${packRows} rows.`);
+    console.log(`Catalogue policy/README.md (${PACK_CATALOGUE_HEADINGS.map((h) => `"${h.slice(3)}"`).join(", ")}): ${packRows} rows.`);
     console.log(`Both: ${catalogue.length} rows, ${catalogue.length - missing.length} covered, ${missing.length} without a policy.`);
     for (const m of missing) console.log(`  - ${m.id} ${m.policy} (${m.enforcement}): ${reasons.get(m.id) ?? "no reason recorded in policy/README.md"}`);
     for (const r of renamed) console.log(`  ~ ${r.id} is covered under a different policy name than the catalogue's ${r.policy}`);

@@ -1,8 +1,9 @@
 import * as fs from "fs";
 import * as path from "path";
+import { parseArgs } from "util";
 import { PROJECT_ROOT, runProgram, RunOptions } from "../lib/engine";
 import { buildArchitecture } from "./lib/architecture";
-import { toDrawio, toMarkdown, toSvg } from "./lib/render";
+import { layoutArchitecture, toDrawio, toMarkdown, toSvg } from "./lib/render";
 
 /**
  * `npm run diagram -- --stack <name> [--out docs] [--check]`: runs the program under the same mocks
@@ -19,7 +20,8 @@ export interface Diagrams {
 export async function renderDiagrams(stack: string, options: RunOptions = {}): Promise<Diagrams> {
     const { capture } = await runProgram(stack, options);
     const arch = buildArchitecture(capture, stack);
-    return { drawio: toDrawio(arch), markdown: toMarkdown(arch), svg: toSvg(arch) };
+    const layout = await layoutArchitecture(arch);
+    return { drawio: toDrawio(arch, layout), markdown: toMarkdown(arch), svg: toSvg(arch, layout) };
 }
 
 export function diagramPaths(stack: string, outDir = path.join(PROJECT_ROOT, "docs")): Diagrams {
@@ -27,17 +29,26 @@ export function diagramPaths(stack: string, outDir = path.join(PROJECT_ROOT, "do
     return { drawio: file("drawio"), markdown: file("md"), svg: file("svg") };
 }
 
+const USAGE = "usage: npm run diagram -- [--stack dev] [--out docs] [--check]";
+
 async function main(argv: string[]): Promise<number> {
-    const arg = (name: string) => {
-        const i = argv.indexOf(name);
-        return i >= 0 ? argv[i + 1] : undefined;
-    };
-    if (argv.includes("--help")) {
-        console.log("usage: npm run diagram -- [--stack dev] [--out docs] [--check]");
+    let values: { stack?: string; out?: string; check?: boolean; help?: boolean };
+    try {
+        ({ values } = parseArgs({
+            args: argv,
+            options: { stack: { type: "string" }, out: { type: "string" }, check: { type: "boolean" }, help: { type: "boolean", short: "h" } },
+            strict: true,
+        }));
+    } catch (e) {
+        console.error(`${(e as Error).message}\n${USAGE}`);
+        return 64;
+    }
+    if (values.help) {
+        console.log(USAGE);
         return 0;
     }
-    const stacks = arg("--stack") ? [arg("--stack")!] : ["dev", "prod"];
-    const outDir = path.resolve(arg("--out") ?? path.join(PROJECT_ROOT, "docs"));
+    const stacks = values.stack ? [values.stack] : ["dev", "prod"];
+    const outDir = path.resolve(values.out ?? path.join(PROJECT_ROOT, "docs"));
     let stale = 0;
     for (const stack of stacks) {
         const d = await renderDiagrams(stack);
@@ -45,7 +56,7 @@ async function main(argv: string[]): Promise<number> {
         for (const kind of ["drawio", "markdown", "svg"] as const) {
             const [file, text] = [files[kind], d[kind]];
             const current = fs.existsSync(file) ? fs.readFileSync(file, "utf8") : undefined;
-            if (argv.includes("--check")) {
+            if (values.check) {
                 if (current !== text) {
                     console.error(`${path.relative(PROJECT_ROOT, file)} is out of date: run npm run diagram`);
                     stale++;

@@ -126,7 +126,7 @@ describe("bootstrap: state and secrets backend", () => {
             assert.equal(k.inputs.enableKeyRotation, true, k.name);
             assert.equal(k.inputs.deletionWindowInDays, 30, k.name);
             for (const s of statements(k).filter((x) => x.Effect === "Allow"))
-                assert.deepEqual(s.Principal, { AWS: "arn:aws:iam::111122223333:root" }, `${k.name} ${s.Sid}`);
+                assert.notDeepEqual(s.Principal, { AWS: "*" }, `${k.name} ${s.Sid}`);
         }
         const onlyViaS3 = statements(dev.capture.one(KEY, "state-key")).find((s) => s.Effect === "Deny");
         assert.deepEqual(onlyViaS3?.Condition, { StringNotEquals: { "kms:ViaService": "s3.eu-west-1.amazonaws.com" } });
@@ -144,11 +144,11 @@ describe("bootstrap: state and secrets backend", () => {
         const bucketArn = dev.capture.one(BUCKET).state.arn;
         const stateKeyArn = dev.capture.one(KEY, "state-key").state.arn;
         const secretsKeyArn = dev.capture.one(KEY, "secrets-key").state.arn;
-        const deploy = statements(dev.capture.one(IAM_POLICY, "ci-deploy"));
-        assert.equal(dev.outputs.ciDeployPolicy, dev.capture.one(IAM_POLICY, "ci-deploy").inputs.policy, "the output is the attached document");
+        const deploy = statements(dev.capture.one(IAM_POLICY, "state-ci-deploy"));
+        assert.equal(dev.outputs.ciDeployPolicy, dev.capture.one(IAM_POLICY, "state-ci-deploy").inputs.policy, "the output is the attached document");
         for (const s of deploy) {
             assert.equal(s.Effect, "Allow");
-            for (const r of asList(s.Resource)) assert.ok(!r.includes("*") || r === `${bucketArn}/.pulumi/*`, `${s.Sid} resource ${r}`);
+            for (const r of asList(s.Resource!)) assert.ok(!r.includes("*") || r === `${bucketArn}/.pulumi/*`, `${s.Sid} resource ${r}`);
             for (const a of asList(s.Action)) assert.ok(!a.includes("*"), `${s.Sid} action ${a}`);
         }
         const bySid = Object.fromEntries(deploy.map((s) => [s.Sid, s]));
@@ -160,34 +160,41 @@ describe("bootstrap: state and secrets backend", () => {
         assert.equal(bySid.DecryptStackSecrets.Action, "kms:Decrypt");
     });
 
-    it("gives the CI preview policy read-only state access", () => {
-        const preview = statements(dev.capture.one(IAM_POLICY, "ci-preview"));
+    it("gives the CI preview policy read-only state access, and stack secrets only where configured (dev)", () => {
+        const preview = statements(dev.capture.one(IAM_POLICY, "state-ci-preview"));
         const actions = preview.flatMap((s) => asList(s.Action));
         assert.deepEqual(actions.sort(), ["kms:Decrypt", "kms:Decrypt", "s3:GetObject", "s3:ListBucket"]);
-        const write = ciPolicyStatements({ bucketArn: "arn:aws:s3:::b", stateKeyArn: "k1", secretsKeyArn: "k2", s3Service: "s3.eu-west-1.amazonaws.com", write: true });
+        const prodActions = statements(prod.capture.one(IAM_POLICY, "state-ci-preview")).flatMap((s) => asList(s.Action));
+        assert.deepEqual(prodActions.sort(), ["kms:Decrypt", "s3:GetObject", "s3:ListBucket"], "prod preview decrypts state objects (via S3) but no stack secrets");
+        const write = ciPolicyStatements({ bucketArn: "arn:aws:s3:::b", stateKeyArn: "k1", secretsKeyArn: "k2", s3Service: "s3.eu-west-1.amazonaws.com", write: true, decryptSecrets: true });
         assert.ok(write.flatMap((s) => asList(s.Action)).includes("s3:DeleteObject"), "deploy can release locks");
     });
 
-    it("attaches the policies to the configured CI roles only", () => {
-        const attachments = dev.capture.ofType("aws:iam/rolePolicyAttachment:RolePolicyAttachment").map((a) => [a.inputs.role, a.inputs.policyArn]);
+    it("attaches the state policies to the pipeline-of-record roles it creates", () => {
+        const attachments = dev.capture.ofType("aws:iam/rolePolicyAttachment:RolePolicyAttachment").filter((a) => a.name.startsWith("state-")).map((a) => [a.inputs.role, a.inputs.policyArn]);
         assert.deepEqual(attachments.sort(), [
-            ["platform-ci-deployer", dev.capture.one(IAM_POLICY, "ci-deploy").state.arn],
-            ["platform-ci-preview", dev.capture.one(IAM_POLICY, "ci-preview").state.arn],
+            ["platform-ci-deployer", dev.capture.one(IAM_POLICY, "state-ci-deploy").state.arn],
+            ["platform-ci-preview", dev.capture.one(IAM_POLICY, "state-ci-preview").state.arn],
         ]);
     });
 
     it("sends server access logs to the central bucket only when one is configured", async () => {
         assert.equal(dev.capture.ofType("aws:s3/bucketLogging:BucketLogging").length, 0);
-        const logged = await runBootstrap("dev", { "bootstrap:accessLogsBucket": "central-s3-access-logs-111122223333", "bootstrap:ciPreviewRoleName": undefined });
+        const logged = await runBootstrap("dev", { "bootstrap:accessLogsBucket": "central-s3-access-logs-111122223333" });
         const logging = logged.capture.one("aws:s3/bucketLogging:BucketLogging");
         assert.equal(logging.inputs.targetBucket, "central-s3-access-logs-111122223333");
         assert.equal(logging.inputs.bucket, "aws-platform-pulumi-state-111122223333");
-        assert.equal(logged.capture.ofType("aws:iam/rolePolicyAttachment:RolePolicyAttachment").length, 1);
     });
 });
 
 describe("bootstrap config", () => {
-    const base = { bucketName: "aws-platform-pulumi-state-111122223333", owner: "platform-team", costCentre: "CC-PLAT" };
+    const base = {
+        bucketName: "aws-platform-pulumi-state-111122223333",
+        owner: "platform-team",
+        costCentre: "CC-PLAT",
+        githubRepository: "acme/aws-platform",
+        breakGlassPrincipalArns: ["arn:aws:iam::111122223333:role/admins"],
+    };
 
     it("fills secure defaults", () => {
         const cfg = parseBootstrapConfig(base);
@@ -203,7 +210,7 @@ describe("bootstrap config", () => {
         rejects({ ...base, bucketName: "state.example.com" }, /^Invalid stack config: bootstrap:bucketName must be an S3 bucket name: .*no dots, got "state\.example\.com"$/);
         rejects({ ...base, noncurrentVersionDays: "7" }, /bootstrap:noncurrentVersionDays must be between 30 and 3650 days, got 7$/);
         rejects({ ...base, secretsKeyAlias: "aws/s3" }, /bootstrap:secretsKeyAlias .*not under aws\/, got "aws\/s3"/);
-        rejects({ ...base, ciDeployerRoleName: "arn:aws:iam::111122223333:role/ci" }, /bootstrap:ciDeployerRoleName must be an IAM role name \(not an ARN\)/);
+        rejects({ ...base, breakGlassPrincipalArns: ["platform-admins"] }, /bootstrap:breakGlassPrincipalArns\[0\] must be IAM role ARNs, got "platform-admins"/);
         rejects({ ...base, stateKeyAlias: "same", secretsKeyAlias: "same" }, /bootstrap:secretsKeyAlias must differ from stateKeyAlias/);
     });
 

@@ -2,6 +2,7 @@ import * as aws from "@pulumi/aws";
 import * as eks from "@pulumi/eks";
 import * as pulumi from "@pulumi/pulumi";
 import { named } from "../tags";
+import { customTimeouts } from "../timeouts";
 import type { ClusterArgs } from "./index";
 
 /** Every control-plane log type (EKS-03 requires api, audit, authenticator; the other two cost little and help in incidents). */
@@ -16,7 +17,8 @@ export const CONTROL_PLANE_LOG_TYPES = ["api", "audit", "authenticator", "contro
 export const withoutCreatorAdmin: pulumi.ResourceTransform = (args) => {
     if (args.type !== "aws:eks/cluster:Cluster") return undefined;
     const accessConfig = { ...(args.props.accessConfig ?? {}), bootstrapClusterCreatorAdminPermissions: false };
-    return { props: { ...args.props, accessConfig }, opts: args.opts };
+    // The control plane's timeouts, inside the deploy job's (components/timeouts.ts).
+    return { props: { ...args.props, accessConfig }, opts: { ...args.opts, customTimeouts: customTimeouts("cluster") } };
 };
 
 /** The private, encrypted, fully logged EKS control plane and its pre-created log group. */

@@ -3,21 +3,27 @@ import * as pulumi from "@pulumi/pulumi";
 import type { NodeGroupConfig } from "../../config";
 import { IngressController } from "../ingress";
 import type { Tags } from "../tags";
-import { accessEntries } from "./access";
+import { accessEntries, previewReader, runnerApiAccess } from "./access";
 import { networkAddons, storageClasses, workloadAddons } from "./addons";
 import { controlPlane } from "./control-plane";
 import { nodes } from "./nodes";
 
-export { ADMIN_POLICY, DEPLOYER_GROUP, VIEW_POLICY, accessPrincipals, developersGroupOf } from "./access";
+export { ADMIN_POLICY, DEPLOYER_GROUP, PREVIEW_GROUP, PREVIEW_READER_ROLE, PREVIEW_READ_RULES, VIEW_POLICY, accessPrincipals, developersGroupOf } from "./access";
 export { STORAGE_CLASS } from "./addons";
 export { CONTROL_PLANE_LOG_TYPES, withoutCreatorAdmin } from "./control-plane";
 export { amiTypeFor } from "./nodes";
-export { INGRESS_CHART, INGRESS_NAMESPACE, INGRESS_ROFS_EXEMPTION, ingressValues } from "../ingress";
+export { INGRESS_NAMESPACE } from "../ingress";
 
 export interface ClusterArgs {
     vpcId: pulumi.Input<string>;
-    /** The VPC CIDR: ingress-nginx trusts X-Forwarded-For only from here (the ALB and the nodes live inside it). */
+    /** The VPC CIDR: the ingress controller trusts X-Forwarded-For only from here (the ALB lives inside it). */
     vpcCidr: string;
+    /** The subnets the ALB lives in: the only source the ingress data plane admits (NetworkPolicy). */
+    albSubnetCidrs: string[];
+    /** The private subnets' CIDRs (nodes, control-plane ENIs): kubelet probes and API server egress. Default is `[vpcCidr]`. */
+    privateSubnetCidrs?: string[];
+    /** Team namespace → the hostnames its HTTPRoutes may serve on the shared Gateway. Default is `{}`. */
+    teamHosts?: Record<string, string[]>;
     /** Control-plane ENIs and every node go here; no public subnet is ever handed to the cluster (STK-02). */
     privateSubnetIds: pulumi.Input<string>[];
     /** Used to address the ECR pull-through cache the platform images come from (K8S-11). */
@@ -33,14 +39,21 @@ export interface ClusterArgs {
     logsKeyArn: pulumi.Input<string>;
     logRetentionDays: number;
     adminRoleArns: string[];
-    deployerRoleArn?: string;
+    /** The pipelines' deploy roles: cluster admin (why: ADMIN_POLICY) and the deployer group. Default is none. */
+    deployerRoleArns?: string[];
+    /** The pull-request preview roles: AmazonEKSViewPolicy plus the preview reader ClusterRole, no Secrets. Default is none. */
+    previewRoleArns?: string[];
+    /** The CI runners' security group: the only source the cluster security group admits on 443 besides its members. Default: none admitted. */
+    runnerSecurityGroupId?: pulumi.Input<string>;
     viewerRoleArns: string[];
     /** Team developer roles → their Kubernetes group (RBAC comes from the tenancy tier's RoleBindings, no access policy). */
     teams: { name: string; developersGroup?: string; developerRoleArns: string[] }[];
     nodeGroups: NodeGroupConfig[];
     albSecurityGroupId: pulumi.Input<string>;
     targetGroupArn: pulumi.Input<string>;
+    /** HTTPS node port of the ingress data plane; its health node port is the next one. */
     ingressNodePort: number;
+    /** NGINX data-plane replicas. */
     ingressReplicas: number;
     /** Pulumi `protect` + EKS deletion protection on the cluster and its log group; Retain for EBS volumes. */
     protect: boolean;
@@ -63,6 +76,8 @@ export class Cluster extends pulumi.ComponentResource {
     public readonly oidcProviderArn: pulumi.Output<string>;
     public readonly oidcProviderUrl: pulumi.Output<string>;
     public readonly ingressNamespace: string;
+    /** The shared Gateway teams' HTTPRoutes attach to. */
+    public readonly gateway: { name: string; namespace: string };
 
     constructor(name: string, args: ClusterArgs, opts?: pulumi.ComponentResourceOptions) {
         super("platform:cluster:Cluster", name, {}, opts);
@@ -73,6 +88,8 @@ export class Cluster extends pulumi.ComponentResource {
         this.oidcProviderUrl = cluster.oidcProviderUrl;
 
         const admins = accessEntries(name, args, this.clusterName, this);
+        // The deploy job reaches the private endpoint from the runner: the rule must exist before the provider's first call.
+        if (args.runnerSecurityGroupId) admins.push(runnerApiAccess(name, cluster.eksCluster.vpcConfig.clusterSecurityGroupId, args.runnerSecurityGroupId, args.tags, this));
 
         const ctx = { name, clusterName: this.clusterName, oidcProviderArn: this.oidcProviderArn, oidcProviderUrl: this.oidcProviderUrl, tags: args.tags, parent: this };
         const { nodeSecurityGroup, nodeGroups, registry } = nodes(name, args, cluster, networkAddons(ctx), this);
@@ -82,13 +99,28 @@ export class Cluster extends pulumi.ComponentResource {
         // ---- Kubernetes: only after the access entries of the admins and the deployer exist, or the first `up` gets 401s.
         this.provider = new k8s.Provider(`${name}-k8s`, { kubeconfig: cluster.kubeconfigJson, enableServerSideApply: true }, { parent: this, dependsOn: admins });
         storageClasses(name, args, { parent: this, provider: this.provider });
+        if ((args.previewRoleArns ?? []).length > 0) previewReader(name, { parent: this, provider: this.provider });
 
+        const privateCidrs = args.privateSubnetCidrs ?? [args.vpcCidr];
         const ingress = new IngressController(
             `${name}-ingress`,
-            { provider: this.provider, vpcCidr: args.vpcCidr, serviceCidr: args.serviceCidr, nodePort: args.ingressNodePort, replicas: args.ingressReplicas, registry, dependsOn: nodeGroups },
+            {
+                provider: this.provider,
+                registry,
+                albSubnetCidrs: args.albSubnetCidrs,
+                nodeSubnetCidrs: privateCidrs,
+                // kubernetes.default (Service CIDR) is DNAT'ed to the control-plane ENIs in the private subnets.
+                apiServerCidrs: [args.serviceCidr, ...privateCidrs],
+                vpcCidr: args.vpcCidr,
+                teamHosts: args.teamHosts,
+                nodePort: args.ingressNodePort,
+                replicas: args.ingressReplicas,
+                dependsOn: nodeGroups,
+            },
             { parent: this },
         );
         this.ingressNamespace = ingress.namespace;
+        this.gateway = ingress.gateway;
 
         this.registerOutputs({
             clusterName: this.clusterName,

@@ -5,6 +5,8 @@ import type { NodeGroupConfig } from "../../config";
 import { serviceTrustPolicy } from "../iam";
 import { named } from "../tags";
 import { SG_ROLE_TAG, SG_ROLES } from "../../lib/contract";
+import { healthNodePortOf } from "../ingress";
+import { customTimeouts } from "../timeouts";
 import { MANAGED_POLICY } from "./addons";
 import type { ClusterArgs } from "./index";
 
@@ -30,10 +32,10 @@ export function nodes(name: string, args: ClusterArgs, cluster: eks.Cluster, add
         `${name}-nodes-from-alb`,
         {
             securityGroupId: nodeSecurityGroup.id,
-            description: "ALB to the ingress-nginx HTTPS node port (traffic and health checks)",
+            description: "ALB to the ingress controller's HTTPS node port and its health node port right after it",
             ipProtocol: "tcp",
             fromPort: args.ingressNodePort,
-            toPort: args.ingressNodePort,
+            toPort: healthNodePortOf(args.ingressNodePort),
             referencedSecurityGroupId: args.albSecurityGroupId,
             tags: args.tags,
         },
@@ -103,11 +105,11 @@ export function nodes(name: string, args: ClusterArgs, cluster: eks.Cluster, add
                 labels: { ...group.labels, "platform/node-group": group.name },
                 tags: groupTags,
             },
-            { ...child, dependsOn: [...attachments, ...addons] },
+            { ...child, dependsOn: [...attachments, ...addons], customTimeouts: customTimeouts("nodeGroup") },
         );
     });
 
-    // ALB → nginx: the edge tier's instance target group gets every node of every group, through its ASG.
+    // ALB → NGINX: the edge tier's instance target group gets every node of every group, through its ASG.
     nodeGroups.forEach(
         (group, i) =>
             new aws.autoscaling.Attachment(
@@ -120,14 +122,29 @@ export function nodes(name: string, args: ClusterArgs, cluster: eks.Cluster, add
 }
 
 /**
- * registry.k8s.io through an ECR pull-through cache: platform images come from the account's own
- * registry (K8S-11 approvedRegistries) and keep working when the upstream is slow or down.
- * The node role may create the cache repositories under this prefix on first pull, nothing else.
+ * registry.k8s.io and ghcr.io through ECR pull-through caches: platform images come from the account's own
+ * registry (K8S-11 approvedRegistries) and keep working when the upstream is slow or down. The ingress
+ * controller's images (NGINX Gateway Fabric) live on ghcr.io, which ECR reaches only with credentials
+ * (ECR user guide, "Creating a pull through cache rule"): the secret is declared here, named with the
+ * required `ecr-pullthroughcache/` prefix, and an operator stores a GitHub token with `read:packages` in it
+ * once (docs/ingress.md). The node role may create cache repositories under these prefixes on first pull, nothing else.
  */
 function pullThroughCache(name: string, args: ClusterArgs, nodeRole: aws.iam.Role, parent: pulumi.Resource): { policy: pulumi.Resource; registry: pulumi.Output<string> } {
-    const prefix = `${pulumi.getProject()}-${pulumi.getStack()}`.toLowerCase().replace(/[^a-z0-9-]/g, "-").slice(0, 25).replace(/-+$/, "") + "-k8s";
+    const base = `${pulumi.getProject()}-${pulumi.getStack()}`.toLowerCase().replace(/[^a-z0-9-]/g, "-").slice(0, 25).replace(/-+$/, "");
+    const prefix = `${base}-k8s`;
+    const ghcrPrefix = `${base}-ghcr`; // ECR allows at most 30 characters
     const rule = new aws.ecr.PullThroughCacheRule(`${name}-registry-k8s-io`, { ecrRepositoryPrefix: prefix, upstreamRegistryUrl: "registry.k8s.io" }, { parent });
-    const registry = pulumi.interpolate`${args.accountId}.dkr.ecr.${args.region}.amazonaws.com/${rule.ecrRepositoryPrefix}`;
+    const credentials = new aws.secretsmanager.Secret(
+        `${name}-ghcr-credentials`,
+        {
+            name: `ecr-pullthroughcache/${ghcrPrefix}`,
+            description: "GitHub user name and token (read:packages) the ECR pull-through cache uses for ghcr.io; set once by an operator",
+            tags: args.tags,
+        },
+        { parent },
+    );
+    const ghcr = new aws.ecr.PullThroughCacheRule(`${name}-ghcr-io`, { ecrRepositoryPrefix: ghcrPrefix, upstreamRegistryUrl: "ghcr.io", credentialArn: credentials.arn }, { parent });
+    const registry = pulumi.interpolate`${args.accountId}.dkr.ecr.${args.region}.amazonaws.com/${ghcr.ecrRepositoryPrefix}`;
     const policy = new aws.iam.RolePolicy(
         `${name}-node-pull-through`,
         {
@@ -135,11 +152,18 @@ function pullThroughCache(name: string, args: ClusterArgs, nodeRole: aws.iam.Rol
             policy: pulumi.all([args.accountId, args.region]).apply(([account, region]) =>
                 JSON.stringify({
                     Version: "2012-10-17",
-                    Statement: [{ Sid: "FillPullThroughCache", Effect: "Allow", Action: ["ecr:BatchImportUpstreamImage", "ecr:CreateRepository"], Resource: `arn:aws:ecr:${region}:${account}:repository/${prefix}/*` }],
+                    Statement: [
+                        {
+                            Sid: "FillPullThroughCache",
+                            Effect: "Allow",
+                            Action: ["ecr:BatchImportUpstreamImage", "ecr:CreateRepository"],
+                            Resource: [prefix, ghcrPrefix].map((p) => `arn:aws:ecr:${region}:${account}:repository/${p}/*`),
+                        },
+                    ],
                 }),
             ),
         },
-        { parent, dependsOn: [rule] },
+        { parent, dependsOn: [rule, ghcr] },
     );
     return { policy, registry };
 }

@@ -185,6 +185,11 @@ function outputsFor(world: MockWorld, type: string, name: string, id: string, in
         }
         case "aws:ec2/launchTemplate:LaunchTemplate":
             return { ...common, latestVersion: 1, defaultVersion: 1 };
+        // Placeholder PEM text: the shape a Secret's stringData needs, no real key material.
+        case "tls:index/privateKey:PrivateKey":
+            return { privateKeyPem: `-----BEGIN PRIVATE KEY-----\nmock-${hash(name)}\n-----END PRIVATE KEY-----\n` };
+        case "tls:index/selfSignedCert:SelfSignedCert":
+            return { certPem: `-----BEGIN CERTIFICATE-----\nmock-${hash(name)}\n-----END CERTIFICATE-----\n` };
         default:
             return type.startsWith("aws:") ? common : {};
     }

@@ -24,8 +24,8 @@ export const kubernetesConfig = {
         type: "array",
         items: { type: "string", minLength: 1 },
         uniqueItems: true,
-        description: "Namespaces of the ingress controller, the only place a NodePort Service may live (K8S-24): the ALB reaches ingress-nginx through it.",
-        default: ["ingress-nginx"],
+        description: "Namespaces of the ingress controller, the only place a NodePort Service may live (K8S-24): the ALB reaches the NGINX data plane through it.",
+        default: ["nginx-gateway"],
     },
     kubeSystemAllowlist: {
         type: "array",

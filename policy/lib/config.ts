@@ -19,7 +19,7 @@ const stringList = (description: string, dflt: string[], extra: PolicyConfigJSON
 });
 
 export const DEFAULT_TLS_POLICIES: string[] = [...TLS_POLICIES];
-export const DEFAULT_PLATFORM_NAMESPACES = ["kube-system", "ingress-nginx", "cert-manager", "external-dns", "aws-load-balancer-controller"];
+export const DEFAULT_PLATFORM_NAMESPACES = ["kube-system", "nginx-gateway", "cert-manager", "external-dns", "aws-load-balancer-controller"];
 
 /** JSON-schema fragments for `configSchema.properties`; each carries its catalogue default. */
 export const configProps = {

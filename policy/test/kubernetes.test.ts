@@ -277,9 +277,9 @@ describe("kubernetes policies: namespaces (K8S-14, K8S-15)", () => {
         const pss = rp("k8s-namespace-pss-restricted");
         const ns = (name: string, level?: string) => ({ metadata: { name, labels: level ? { "pod-security.kubernetes.io/enforce": level } : {} } });
         assertRejected(await runResourcePolicy(pss, NAMESPACE, ns("payments", "baseline")), pss.name, 'namespace "payments" enforces "baseline": set label pod-security.kubernetes.io/enforce to "restricted".');
-        assertRejected(await runResourcePolicy(pss, NAMESPACE, ns("ingress-nginx")), pss.name, "enforces no Pod Security Standard");
+        assertRejected(await runResourcePolicy(pss, NAMESPACE, ns("nginx-gateway")), pss.name, "enforces no Pod Security Standard");
         assertClean(await runResourcePolicy(pss, NAMESPACE, ns("payments", "restricted")));
-        assertClean(await runResourcePolicy(pss, NAMESPACE, ns("ingress-nginx", "baseline")));
+        assertClean(await runResourcePolicy(pss, NAMESPACE, ns("nginx-gateway", "baseline")));
         assertDeferred(await runResourcePolicy(pss, NAMESPACE, { metadata: { name: "payments", labels: UNKNOWN } }));
     });
 });
@@ -301,7 +301,7 @@ describe("kubernetes policies: RBAC (K8S-16 … K8S-20)", () => {
         const policy = rp("k8s-namespaced-rbac-for-workloads");
         assertRejected(await runResourcePolicy(policy, CRB, binding({ kind: "ClusterRole", name: "view" }, [{ kind: "ServiceAccount", name: "shop-api", namespace: "payments" }])), policy.name, 'ServiceAccount "payments/shop-api" gets a ClusterRoleBinding');
         assertRejected(await runResourcePolicy(policy, CRB, binding({ kind: "ClusterRole", name: "view" }, [{ kind: "Group", name: "system:serviceaccounts:payments" }])), policy.name, "grants cluster-wide rights to application service accounts");
-        assertClean(await runResourcePolicy(policy, CRB, binding({ kind: "ClusterRole", name: "ingress-nginx" }, [{ kind: "ServiceAccount", name: "ingress-nginx", namespace: "ingress-nginx" }])));
+        assertClean(await runResourcePolicy(policy, CRB, binding({ kind: "ClusterRole", name: "nginx-gateway" }, [{ kind: "ServiceAccount", name: "nginx-gateway", namespace: "nginx-gateway" }])));
         assertDeferred(await runResourcePolicy(policy, CRB, binding({ kind: "ClusterRole", name: "view" }, [{ kind: "ServiceAccount", name: "x", namespace: UNKNOWN }])));
     });
 
@@ -319,7 +319,7 @@ describe("kubernetes policies: RBAC (K8S-16 … K8S-20)", () => {
         const wild = [{ apiGroups: [""], resources: ["*"], verbs: ["get"] }];
         assertRejected(await runResourcePolicy(policy, CLUSTER_ROLE, role(wild)), policy.name, 'rules[0] uses "*" in resources');
         const ticket = { "policy.exempt/k8s-rbac-no-wildcards": "PLAT-7: controller leader election" };
-        const exempt = await runResourcePolicy(policy, ROLE, role(wild, "ingress-nginx", ticket));
+        const exempt = await runResourcePolicy(policy, ROLE, role(wild, "nginx-gateway", ticket));
         assert.deepEqual(exempt.mandatory, []);
         assert.match(exempt.advisory[0], /\[exempted by PLAT-7: controller leader election\]/);
         assertRejected(await runResourcePolicy(policy, ROLE, role(wild, "payments", ticket)), policy.name, "(exemption PLAT-7 not honoured: only Roles in platform namespaces are exemptable)");
@@ -377,9 +377,9 @@ describe("kubernetes policies: ingress, services, storage (K8S-21 … K8S-25)", 
     it("allows NodePort only in the ingress controller namespace and no public load balancers (K8S-24)", async () => {
         const policy = rp("k8s-service-not-externally-exposed");
         const svc = (type: string, namespace: string, annotations: Record<string, string> = {}) => ({ metadata: { name: "s", namespace, annotations }, spec: { type, ports: [{ port: 80 }] } });
-        assertRejected(await runResourcePolicy(policy, SERVICE, svc("NodePort", "payments")), policy.name, "NodePort Services are allowed only in the ingress controller namespace (ingress-nginx)");
-        assertClean(await runResourcePolicy(policy, SERVICE, svc("NodePort", "ingress-nginx")));
-        assertRejected(await runResourcePolicy(policy, SERVICE, svc("LoadBalancer", "ingress-nginx")), policy.name, "this LoadBalancer Service would be internet-facing");
+        assertRejected(await runResourcePolicy(policy, SERVICE, svc("NodePort", "payments")), policy.name, "NodePort Services are allowed only in the ingress controller namespace (nginx-gateway)");
+        assertClean(await runResourcePolicy(policy, SERVICE, svc("NodePort", "nginx-gateway")));
+        assertRejected(await runResourcePolicy(policy, SERVICE, svc("LoadBalancer", "nginx-gateway")), policy.name, "this LoadBalancer Service would be internet-facing");
         assertClean(await runResourcePolicy(policy, SERVICE, svc("LoadBalancer", "payments", { "service.beta.kubernetes.io/aws-load-balancer-scheme": "internal" })));
         assertClean(await runResourcePolicy(policy, SERVICE, svc("ClusterIP", "payments")));
         assertDeferred(await runResourcePolicy(policy, SERVICE, svc(UNKNOWN, "payments")));
@@ -474,7 +474,7 @@ describe("kubernetes stack policies (STK-05, STK-16)", () => {
         assert.equal(stray.violations[0].enforcementLevel, "advisory");
         assert.equal(stray.messages[0], 'Deployment "shop-api" runs in namespace "marketing", which this stack does not declare: declare the Namespace with its guardrails here or use a platform namespace.');
         assertClean(await runStackPolicy(policy, [ns("payments"), app("payments")]));
-        assertClean(await runStackPolicy(policy, [app("ingress-nginx")]));
+        assertClean(await runStackPolicy(policy, [app("nginx-gateway")]));
         assertClean(await runStackPolicy(policy, [ns("payments-ns", undefined), app(UNKNOWN, "payments-ns")]));
         assertClean(await runStackPolicy(policy, [app(UNKNOWN)]));
     });

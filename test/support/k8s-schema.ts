@@ -38,8 +38,33 @@ export function schemaErrors(resource: CapturedResource): string {
  * by design) and Helm charts/releases (not Kubernetes objects; their rendered objects are).
  */
 export function invalidKubernetesObjects(resources: CapturedResource[]): Array<{ name: string; type: string; errors: string }> {
+    const custom = customResourceValidators(resources);
     return resources
         .filter((r) => r.type.startsWith("kubernetes:") && r.custom && !r.type.endsWith("Patch") && !r.type.startsWith("kubernetes:helm.sh/") && !r.type.startsWith("pulumi:providers:"))
-        .map((r) => ({ name: r.name, type: r.type, errors: schemaErrors(r) }))
+        .map((r) => ({ name: r.name, type: r.type, errors: custom.has(r.type) ? custom.get(r.type)!(r) : schemaErrors(r) }))
         .filter((r) => r.errors !== "");
+}
+
+/**
+ * Custom resources validate against the openAPIV3Schema of the CustomResourceDefinition the same program declares
+ * (e.g. the vendored Gateway API and NGF CRDs): `kubernetes:<group>/<version>:<Kind>` → that version's schema.
+ * Kubernetes' own extensions (x-kubernetes-*, CEL rules) are not evaluated; types, enums, required fields and patterns are.
+ */
+export function customResourceValidators(resources: CapturedResource[]): Map<string, (r: CapturedResource) => string> {
+    const Ajv = require("ajv");
+    const ajv = new Ajv({ strict: false, allErrors: true, validateFormats: false });
+    const validators = new Map<string, (r: CapturedResource) => string>();
+    for (const crd of resources.filter((r) => r.type === "kubernetes:apiextensions.k8s.io/v1:CustomResourceDefinition")) {
+        const { group, names, versions } = crd.inputs.spec;
+        for (const v of versions ?? []) {
+            const schema = v.schema?.openAPIV3Schema;
+            if (!schema) continue;
+            const validate = ajv.compile(schema);
+            validators.set(`kubernetes:${group}/${v.name}:${names.kind}`, (r) => {
+                const object = JSON.parse(JSON.stringify(r.inputs));
+                return validate(object) ? "" : ajv.errorsText(validate.errors);
+            });
+        }
+    }
+    return validators;
 }

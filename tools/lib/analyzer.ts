@@ -1,4 +1,5 @@
 import { ChildProcess, spawn } from "child_process";
+import * as fs from "fs";
 import * as path from "path";
 import * as grpc from "@grpc/grpc-js";
 import { Struct } from "google-protobuf/google/protobuf/struct_pb";
@@ -79,11 +80,26 @@ export interface Pack {
     configure(config: PackConfig): Promise<void>;
     analyze(resource: ResourceInput): Promise<AnalyzeResult>;
     analyzeStack(resources: ResourceInput[]): Promise<AnalyzeResult>;
+    /** Policy calls in progress in the pack process (tools/lib/pack-probe.js), oldest first. */
+    running(): RunningPolicy[];
+    /** Process id of the pack (run-policy-pack). */
+    pid?: number;
+    /** The pack process's peak resident memory so far, in MiB (Linux /proc VmHWM; undefined elsewhere). */
+    peakRssMb(): number | undefined;
     stop(): Promise<void>;
+}
+
+export interface RunningPolicy {
+    policy: string;
+    /** The resource's URN, or "(stack)" for a stack policy. */
+    urn: string;
+    type: string;
+    sinceMs: number;
 }
 
 const REPO_ROOT = path.resolve(__dirname, "..", "..");
 const RUN_POLICY_PACK = require.resolve("@pulumi/pulumi/cmd/run-policy-pack/index.js", { paths: [REPO_ROOT] });
+const PACK_PROBE = path.join(__dirname, "pack-probe.js");
 const LEVELS: Level[] = ["advisory", "mandatory", "disabled", "remediate"];
 
 export function defaultUrn(type: string, name: string, stack = "check", project = "aws-platform"): string {
@@ -91,15 +107,33 @@ export function defaultUrn(type: string, name: string, stack = "check", project 
 }
 
 /** Starts the pack in `packDir` (default: the repo's policy/). Resolves once the Analyzer server listens. */
-export async function startPack(packDir = path.join(REPO_ROOT, "policy"), opts: { timeoutMs?: number; env?: NodeJS.ProcessEnv } = {}): Promise<Pack> {
+export async function startPack(packDir = path.join(REPO_ROOT, "policy"), opts: { timeoutMs?: number; env?: NodeJS.ProcessEnv; signal?: AbortSignal } = {}): Promise<Pack> {
     const dir = path.resolve(packDir);
-    const child = spawn(process.execPath, [RUN_POLICY_PACK, "127.0.0.1:0", dir], {
+    // fd 3 carries the probe's start/end lines for each policy call (tools/lib/pack-probe.js).
+    const child = spawn(process.execPath, ["--require", PACK_PROBE, RUN_POLICY_PACK, "127.0.0.1:0", dir], {
         cwd: dir,
-        env: { ...process.env, ...opts.env },
-        stdio: ["ignore", "pipe", "pipe"],
+        env: { ...process.env, ...opts.env, CHECK_PACK_PROBE_FD: "3" },
+        stdio: ["ignore", "pipe", "pipe", "pipe"],
     });
     let err = "";
     child.stderr!.on("data", (d) => (err += d.toString()));
+    const running = new Map<number, RunningPolicy>();
+    let probeBuffer = "";
+    (child.stdio[3] as NodeJS.ReadableStream | null)?.on("data", (d: Buffer) => {
+        probeBuffer += d.toString();
+        let nl: number;
+        while ((nl = probeBuffer.indexOf("\n")) >= 0) {
+            const line = probeBuffer.slice(0, nl);
+            probeBuffer = probeBuffer.slice(nl + 1);
+            try {
+                const ev = JSON.parse(line) as { e: string; id: number; policy?: string; urn?: string; type?: string };
+                if (ev.e === "start") running.set(ev.id, { policy: ev.policy ?? "", urn: ev.urn ?? "", type: ev.type ?? "", sinceMs: Date.now() });
+                else running.delete(ev.id);
+            } catch {
+                // a partial or foreign line: ignore
+            }
+        }
+    });
     const port = await new Promise<number>((resolve, reject) => {
         let out = "";
         const timer = setTimeout(() => {
@@ -118,9 +152,17 @@ export async function startPack(packDir = path.join(REPO_ROOT, "policy"), opts: 
             clearTimeout(timer);
             reject(new Error(`policy pack in ${dir} exited with code ${code} before listening\n${err}${out}`));
         });
+        // A check that stops (timeout, Ctrl-C) while the pack still compiles does not wait for it.
+        const abort = () => {
+            clearTimeout(timer);
+            child.kill("SIGTERM");
+            reject(new Error(`policy pack in ${dir} stopped before it listened`));
+        };
+        if (opts.signal?.aborted) abort();
+        else opts.signal?.addEventListener("abort", abort, { once: true });
     });
     const client = new AnalyzerClient(`127.0.0.1:${port}`, grpc.credentials.createInsecure());
-    return makePack(client, port, child, () => err);
+    return makePack(client, port, child, () => err, () => [...running.values()].sort((a, b) => a.sinceMs - b.sinceMs));
 }
 
 function call<Req, Res>(fn: (req: Req, cb: (e: grpc.ServiceError | null, res: Res) => void) => unknown, req: Req): Promise<Res> {
@@ -206,12 +248,22 @@ export function resolvePackConfig(config: PackConfig, info: AnalyzerInfoSummary)
     return { resolved, errors };
 }
 
-function makePack(client: AnalyzerClient, port: number, child: ChildProcess, stderr: () => string): Pack {
+function makePack(client: AnalyzerClient, port: number, child: ChildProcess, stderr: () => string, running: () => RunningPolicy[]): Pack {
     let info: AnalyzerInfoSummary | undefined;
     const pack: Pack = {
         client,
         port,
         stderr,
+        running,
+        pid: child.pid,
+        peakRssMb() {
+            try {
+                const m = /^VmHWM:\s+(\d+) kB/m.exec(fs.readFileSync(`/proc/${child.pid}/status`, "utf8"));
+                return m ? Math.round(Number(m[1]) / 1024) : undefined;
+            } catch {
+                return undefined;
+            }
+        },
         async getAnalyzerInfo() {
             const res = await call<Empty, pb.AnalyzerInfo>(client.getAnalyzerInfo.bind(client), new Empty());
             info = {
@@ -282,10 +334,13 @@ function makePack(client: AnalyzerClient, port: number, child: ChildProcess, std
         },
         async stop() {
             client.close();
-            if (child.exitCode === null) {
+            if (child.exitCode === null && child.signalCode === null) {
                 const exited = new Promise((r) => child.once("exit", r));
                 child.kill("SIGTERM");
-                await Promise.race([exited, new Promise((r) => setTimeout(r, 2000))]);
+                // A policy stuck in a synchronous loop still dies on SIGTERM (Node installs no handler); SIGKILL if not.
+                const t = setTimeout(() => child.kill("SIGKILL"), 2000);
+                await Promise.race([exited, new Promise((r) => setTimeout(r, 4000))]);
+                clearTimeout(t);
             }
         },
     };

@@ -13,6 +13,8 @@ export interface Box {
     /** A style family the renderers map to colours/icons. */
     style: "vpc" | "az" | "public" | "private" | "isolated" | "edge" | "cluster" | "namespace" | "keys" | "state" | "external" | "resource";
     children: Box[];
+    /** A second, smaller line under a node's label (the KMS keys that encrypt it). */
+    detail?: string;
 }
 
 export interface Edge {
@@ -47,6 +49,7 @@ const T = {
     deployment: "kubernetes:apps/v1:Deployment",
     chart: "kubernetes:helm.sh/v4:Chart",
     release: "kubernetes:helm.sh/v3:Release",
+    gateway: "kubernetes:gateway.networking.k8s.io/v1:Gateway",
     ecr: "aws:ecr/repository:Repository",
     rds: "aws:rds/instance:Instance",
     vault: "aws:backup/vault:Vault",
@@ -94,12 +97,25 @@ export function buildArchitecture(capture: Capture, stack: string): Architecture
     };
     for (const nat of capture.ofType(T.nat)) place(nat.inputs.subnetId, node(idOf(nat), `NAT gateway ${azIndex(nat) + 1}`));
 
-    // Data tier: RDS in the isolated subnet of its primary AZ (the first subnet of its subnet group).
+    // Data tier: RDS in the isolated subnet of its primary AZ (the first subnet of its subnet group); a multi-AZ
+    // instance's synchronous standby in the next AZ's isolated subnet (AWS picks the AZ among the group's subnets).
     for (const db of capture.ofType(T.rds)) {
         const group = capture.ofType("aws:rds/subnetGroup:SubnetGroup").find((g) => g.inputs.name === db.inputs.dbSubnetGroupName || g.id === db.inputs.dbSubnetGroupName);
         const isolated = subnets.filter((s) => layerOf(s) === "isolated").sort((a, b) => azIndex(a) - azIndex(b));
-        const label = `RDS ${db.inputs.engine} ${db.inputs.engineVersion ?? ""}${db.inputs.multiAz ? " (multi-AZ)" : ""}`.trim();
-        place(group?.inputs.subnetIds?.[0] ?? isolated[0]?.id, node(idOf(db), label));
+        const groupSubnets: string[] = group?.inputs.subnetIds?.length ? group.inputs.subnetIds : isolated.map((s) => s.id);
+        const base = `RDS ${db.inputs.engine} ${db.inputs.engineVersion ?? ""}`.trim();
+        place(groupSubnets[0], node(idOf(db), db.inputs.multiAz ? `${base} primary` : base));
+        if (db.inputs.multiAz && groupSubnets.length > 1) place(groupSubnets[1], node(`${idOf(db)}#standby`, `${base} standby (multi-AZ)`));
+    }
+    // Managed node groups: one box per private subnet they launch into, so each AZ shows its nodes.
+    const nodeGroups = [...capture.ofType(T.nodeGroup), ...capture.ofType(T.managedNodeGroup)];
+    for (const g of nodeGroups) {
+        const ids: string[] = Array.isArray(g.inputs.subnetIds) ? g.inputs.subnetIds : [];
+        const targets = ids.filter((id) => subnetById.has(id));
+        const label = `nodes ${g.inputs.nodeGroupName ?? g.inputs.tags?.["node-group"] ?? short(g)}`;
+        for (const id of targets.length ? targets : subnets.filter((s) => layerOf(s) === "private").map((s) => s.id)) {
+            place(id, node(`${idOf(g)}#${id}`, `${label} (AZ ${azIndex(subnetById.get(id)!) + 1})`));
+        }
     }
     // VPC → AZ → subnet layers.
     const vpcs = capture.ofType(T.vpc).map((vpc) => {
@@ -121,7 +137,9 @@ export function buildArchitecture(capture: Capture, stack: string): Architecture
     const zone = first(T.zone);
     const records = capture.ofType(T.record).filter((r) => ["A", "AAAA"].includes(r.inputs.type));
     const dns = zone ?? records[0];
-    if (dns) edgeBoxes.push(node(idOf(dns), `Route53 ${zone?.inputs.name ?? ""}`.trim()));
+    // A looked-up zone (the default) has no resource: name it after the domain its records live in.
+    const zoneName = zone?.inputs.name ?? (typeof records[0]?.inputs.name === "string" ? records[0].inputs.name.split(".").slice(1).join(".") : "");
+    if (dns) edgeBoxes.push(node(idOf(dns), `Route53 ${zoneName}`.trim()));
     const webAcl = first(T.webAcl);
     if (webAcl) edgeBoxes.push(node(idOf(webAcl), "WAFv2 web ACL"));
     const cert = first(T.cert);
@@ -133,15 +151,16 @@ export function buildArchitecture(capture: Capture, stack: string): Architecture
     const eks = first(T.eks) ?? capture.ofType("aws:eks/cluster:Cluster")[0];
     const clusterBoxes: Box[] = [];
     if (eks) {
-        const groups = [...capture.ofType(T.nodeGroup), ...capture.ofType(T.managedNodeGroup)].map((g) => node(idOf(g), `node group ${g.inputs.nodeGroupName ?? short(g)}`));
         const namespaces = capture.ofType(T.namespace).map((ns) => {
             const name = ns.inputs.metadata?.name ?? short(ns);
-            const workloads = [...capture.ofType(T.deployment), ...capture.ofType(T.chart), ...capture.ofType(T.release)]
+            const label = (w: CapturedResource) =>
+                w.type === T.deployment ? `Deployment ${w.inputs.metadata?.name ?? short(w)}` : w.type === T.gateway ? `Gateway ${w.inputs.metadata?.name ?? short(w)} (NGINX)` : `chart ${w.inputs.chart ?? short(w)}`;
+            const workloads = [...capture.ofType(T.gateway), ...capture.ofType(T.deployment), ...capture.ofType(T.chart), ...capture.ofType(T.release)]
                 .filter((w) => nsName(w) === name)
-                .map((w) => node(idOf(w), w.type === T.deployment ? `Deployment ${w.inputs.metadata?.name ?? short(w)}` : `chart ${w.inputs.chart ?? short(w)}`));
+                .map((w) => node(idOf(w), label(w)));
             return container(idOf(ns), `namespace ${name}`, "namespace", workloads);
         });
-        clusterBoxes.push(container(idOf(eks), `EKS ${eks.inputs.version ?? ""}`.trim(), "cluster", [...groups, ...namespaces]));
+        clusterBoxes.push(container(idOf(eks), `EKS ${eks.inputs.version ?? ""}`.trim(), "cluster", namespaces));
     }
 
     for (const { box } of vpcs) box.children.push(...clusterBoxes);
@@ -165,9 +184,9 @@ export function buildArchitecture(capture: Capture, stack: string): Architecture
         container("state", "State backend (bootstrap/)", "state", [node("state-bucket", "S3 state bucket (SSE-KMS)"), node("secrets-key", "KMS secrets provider key")]),
     ];
 
-    // Traffic: user → Route53 → WAF → ALB → ingress-nginx → app → RDS.
-    const ingress = capture.ofType(T.chart).concat(capture.ofType(T.release)).find((c) => /ingress-nginx/.test(String(c.inputs.chart ?? c.name)));
-    const apps = capture.ofType(T.deployment);
+    // Traffic: user → Route53 → WAF → ALB → Gateway (NGINX) → app → RDS.
+    const ingress = capture.ofType(T.gateway)[0];
+    const apps = capture.ofType(T.deployment).filter((d) => !ingress || nsName(d) !== nsName(ingress));
     const chain = [
         dns && { id: idOf(dns), label: "DNS" },
         webAcl && { id: idOf(webAcl), label: "HTTPS" },
@@ -196,6 +215,12 @@ export function buildArchitecture(capture: Capture, stack: string): Architecture
             const k = keyByArn.get(ref);
             if (k) edges.push({ from: idOf(r), to: idOf(k), label: "encrypted by", kind: "encryption" });
         }
+    }
+    // The keys also show on each node's second line, so the drawing needs no line per key use.
+    const keyName = new Map(keys.map((k) => [idOf(k), short(k).replace(/^keys-/, "")]));
+    for (const box of flatten(root)) {
+        const used = [...new Set(edges.filter((e) => e.kind === "encryption" && e.from === box.id).map((e) => keyName.get(e.to)!))].sort();
+        if (used.length && box.kind === "node") box.detail = `KMS: ${used.join(", ")}`;
     }
     return { stack, root, edges };
 }

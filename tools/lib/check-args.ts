@@ -7,7 +7,13 @@ export const EXIT = {
     program: 3,
     pack: 4,
     usage: 64,
+    /** Ctrl-C (SIGINT) or SIGTERM: 128 + the signal number, as a shell reports it. */
+    interrupted: 130,
+    terminated: 143,
 } as const;
+
+/** Default --timeout in seconds: far above a prod check (see the README's bench figures), far below a CI job's limit. */
+export const DEFAULT_TIMEOUT_S = 300;
 
 export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
 
@@ -30,6 +36,8 @@ export interface CheckArgs {
     quiet: boolean;
     color?: boolean;
     help: boolean;
+    /** Seconds the whole check may take (program, then policies) before it stops and says what was pending. */
+    timeout?: number;
 }
 
 export const USAGE = `Usage: npm run check -- [--stack <name>] [options]
@@ -49,6 +57,7 @@ Options
   --sarif <file>           write violations as SARIF 2.1.0 (GitHub code scanning)
   --verbose, -v            list every resource, not only the counts per type
   --quiet, -q              print only the policy verdict, not the resource tree
+  --timeout <seconds>      stop after this long and report what was still pending (default: ${DEFAULT_TIMEOUT_S})
   --no-color               plain output (also: NO_COLOR=1; colours are only used on a terminal)
   --help, -h               this text
 
@@ -56,9 +65,11 @@ Exit codes
   0   pass: no mandatory violation (advisory ones are printed)
   1   at least one mandatory policy violation
   2   config error: invalid stack config or policy pack config (the message names the key)
-  3   program error: the program threw while declaring resources
-  4   policy pack failed to start, crashed or errored while validating
+  3   program error: the program threw, or did not finish within --timeout (pending resources are listed)
+  4   policy pack failed to start, crashed or errored, or a policy did not return within --timeout
+      (verdicts reached so far are still reported, marked incomplete)
   64  usage error: unknown option or missing value
+  130 interrupted (Ctrl-C); 143 terminated (SIGTERM): the pack is stopped, reports are marked incomplete
 `;
 
 export class UsageError extends Error {
@@ -77,6 +88,7 @@ const VALUE_FLAGS: Record<string, keyof CheckArgs> = {
     "--policy-config": "policyConfig",
     "--json": "json",
     "--sarif": "sarif",
+    "--timeout": "timeout",
 };
 
 /** Parses argv (without node and script); throws UsageError on anything it does not know. */
@@ -97,6 +109,11 @@ export function parseArgs(argv: string[]): CheckArgs {
         else if (flag === "--color") args.color = true;
         else if (flag === "--help" || flag === "-h") args.help = true;
         else throw new UsageError(`unknown ${raw.startsWith("-") ? "option" : "argument"} ${raw}`);
+    }
+    if (args.timeout !== undefined) {
+        const seconds = Number(args.timeout);
+        if (!Number.isFinite(seconds) || seconds <= 0 || seconds > 86_400) throw new UsageError(`--timeout must be a number of seconds between 0 and 86400, got ${JSON.stringify(String(args.timeout))}`);
+        args.timeout = seconds;
     }
     // Stack names become file names (Pulumi.<stack>.yaml, policy/config/<stack>.json): no paths.
     if (!/^[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(args.stack)) throw new UsageError(`--stack must be a stack name such as dev or prod, got ${JSON.stringify(args.stack)}`);

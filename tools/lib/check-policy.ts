@@ -60,6 +60,7 @@ export class PolicySession {
     private inFlight = 0;
     private analyzed = 0;
     private failure: unknown;
+    private readonly analyzedUrns = new Set<string>();
 
     constructor(
         packStart: Promise<Pack>,
@@ -122,6 +123,7 @@ export class PolicySession {
                 try {
                     const res = await pack.analyze(resource);
                     this.diagnostics.push(...res.diagnostics.map((d) => ({ ...d, urn: d.urn || resource.urn || "" })));
+                    this.analyzedUrns.add(resource.urn ?? "");
                     this.onAnalyzed(++this.analyzed);
                 } catch (e) {
                     throw packFailure(e, pack);
@@ -133,6 +135,16 @@ export class PolicySession {
                 this.failure ??= e;
             });
         this.pending.push(done);
+    }
+
+    /** What the pack has reported so far (a check stopped by its --timeout or a signal still reports these). */
+    partial(): { diagnostics: Diagnostic[]; analyzedUrns: Set<string> } {
+        return { diagnostics: [...this.diagnostics], analyzedUrns: new Set(this.analyzedUrns) };
+    }
+
+    /** Levels and pack info, when the pack got as far as being configured. */
+    async readyState(): Promise<{ info: AnalyzerInfoSummary; levels: Map<string, Level>; pack: Pack } | undefined> {
+        return Promise.race([this.ready.catch(() => undefined), new Promise<undefined>((r) => setImmediate(() => r(undefined)))]);
     }
 
     /** Waits for the pack and the queued Analyze calls, then runs AnalyzeStack over the whole stack. */

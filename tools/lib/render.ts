@@ -1,6 +1,14 @@
+import ELK from "elkjs/lib/elk.bundled.js";
+import type { ElkExtendedEdge, ElkNode } from "elkjs/lib/elk-api";
+import { XMLBuilder } from "fast-xml-parser";
 import { Architecture, Box, flatten } from "./architecture";
 
-/** Renders an Architecture as a draw.io (diagrams.net) file and as a Mermaid flowchart. */
+/**
+ * Renders an Architecture as a draw.io (diagrams.net) file, a standalone SVG and a Mermaid flowchart.
+ * Layout is automatic (elkjs, the Eclipse Layout Kernel's layered algorithm over the whole nested graph): every
+ * box is sized to its text, containers grow around their children, and traffic edges and their labels are routed
+ * around the boxes. The XML of both formats is built with fast-xml-parser's XMLBuilder, which escapes values.
+ */
 
 const FILL: Record<Box["style"], string> = {
     vpc: "fillColor=none;strokeColor=#8C4FFF;dashed=0;verticalAlign=top;align=left;spacingLeft=8;fontStyle=1;",
@@ -17,74 +25,181 @@ const FILL: Record<Box["style"], string> = {
     resource: "rounded=1;fillColor=#FFFFFF;strokeColor=#232F3E;",
 };
 
-const NODE_W = 190;
-const NODE_H = 44;
-const PAD = 14;
-const HEADER = 26;
+const SVG_COLOURS: Record<Box["style"], [string, string]> = {
+    vpc: ["none", "#8C4FFF"],
+    az: ["none", "#147EBA"],
+    public: ["#E9F3E6", "#7AA116"],
+    private: ["#E6F2F8", "#147EBA"],
+    isolated: ["#FBE9E6", "#DD344C"],
+    edge: ["#F2F2F2", "#666666"],
+    cluster: ["#FFF4E5", "#ED7100"],
+    namespace: ["#FFFFFF", "#326CE5"],
+    keys: ["#FDF0F3", "#C7131F"],
+    state: ["#F4F4F4", "#3F8624"],
+    external: ["#FFFFFF", "#232F3E"],
+    resource: ["#FFFFFF", "#232F3E"],
+};
 
-interface Placed {
-    box: Box;
+const FONT = 12;
+const DETAIL_FONT = 10;
+/**
+ * Text width estimate, deliberately generous: a box sized for it holds the label in Helvetica, Arial and the wider
+ * DejaVu Sans that headless renderers fall back to (≈ 0.6 em per average character at 12 px).
+ */
+export function textWidth(text: string, size = FONT): number {
+    let em = 0;
+    for (const ch of text) em += /[MW@%]/.test(ch) ? 0.95 : /[A-Z0-9#&]/.test(ch) ? 0.72 : /[il.,:;'|!() -]/.test(ch) ? 0.34 : 0.6;
+    return Math.ceil(em * size);
+}
+
+const NODE_PAD_X = 14;
+const NODE_H = 40;
+const NODE_H_DETAIL = 52;
+const HEADER = 30;
+
+export interface Rect {
     x: number;
     y: number;
     w: number;
     h: number;
 }
 
-/** Lays children out left to right, wrapping AZ columns and resource rows; sizes bottom-up. */
-function layout(box: Box): { w: number; h: number; kids: Placed[] } {
-    if (box.kind === "node") return { w: NODE_W, h: NODE_H, kids: [] };
-    // AZs and subnet layers stack vertically inside an AZ; everything else flows in rows of 4.
-    const vertical = box.style === "az";
-    const perRow = vertical ? 1 : box.style === "vpc" ? 3 : ["keys", "state", "edge"].includes(box.style) ? 2 : box.style === "cluster" ? 4 : 3;
-    const kids: Placed[] = [];
-    let x = PAD;
-    let y = HEADER;
-    let rowH = 0;
-    let maxW = NODE_W;
-    box.children.forEach((child, i) => {
-        const size = layout(child);
-        if (i > 0 && i % perRow === 0) {
-            x = PAD;
-            y += rowH + PAD;
-            rowH = 0;
-        }
-        kids.push({ box: child, x, y, w: size.w, h: size.h });
-        x += size.w + PAD;
-        rowH = Math.max(rowH, size.h);
-        maxW = Math.max(maxW, x);
-    });
-    return { w: Math.max(maxW, NODE_W + 2 * PAD), h: y + rowH + PAD, kids };
+/** The computed drawing: absolute and parent-relative boxes, routed edges with their label boxes. */
+export interface Layout {
+    width: number;
+    height: number;
+    boxes: Map<string, { box: Box; abs: Rect; rel: Rect; parent?: string }>;
+    edges: { index: number; points: [number, number][]; label?: Rect }[];
 }
 
-/** Root boxes in three columns: who and what is in front (users, edge), the VPC, regional services. */
-function rootPositions(arch: Architecture): Map<Box, { x: number; y: number }> {
-    const columns: Box[][] = [[], [], []];
-    for (const box of arch.root) columns[box.style === "external" || box.style === "edge" ? 0 : box.style === "vpc" ? 1 : 2].push(box);
-    const positions = new Map<Box, { x: number; y: number }>();
-    let x = 20;
-    for (const column of columns) {
-        let y = 50;
-        let width = 0;
-        for (const box of column) {
-            const size = layout(box);
-            positions.set(box, { x, y });
-            y += size.h + 30;
-            width = Math.max(width, size.w);
-        }
-        x += width + (column.length ? 50 : 0);
+const nodeSize = (box: Box) => ({
+    width: Math.max(150, textWidth(box.label) + 2 * NODE_PAD_X, box.detail ? textWidth(box.detail, DETAIL_FONT) + 2 * NODE_PAD_X : 0),
+    height: box.detail ? NODE_H_DETAIL : NODE_H,
+});
+
+function elkNode(box: Box): ElkNode {
+    if (box.kind === "node") return { id: box.id, ...nodeSize(box) };
+    // Subnet layers stack top to bottom inside an AZ; AZs sit side by side in the VPC (model order kept).
+    return {
+        id: box.id,
+        layoutOptions: {
+            "elk.padding": `[top=${HEADER + 6},left=14,bottom=14,right=14]`,
+            "elk.nodeSize.constraints": "MINIMUM_SIZE",
+            "elk.nodeSize.minimum": `(${textWidth(box.label) + 40},${HEADER + 20})`,
+        },
+        children: box.children.map(elkNode),
+    };
+}
+
+let elk: InstanceType<typeof ELK> | undefined;
+
+/** Boxes that carry traffic (users, the edge tier, the VPC) are laid out as one graph; the rest are side panels. */
+const inFlow = (b: Box) => b.style === "external" || b.style === "edge" || b.style === "vpc";
+
+/**
+ * Invisible edges that give the drawing its structure: inside an AZ the subnet layers run public → private →
+ * isolated (left to right, as traffic goes inwards), so each AZ is one row and the AZs stack in order.
+ */
+function structureEdges(boxes: Box[], arch: Architecture): ElkExtendedEdge[] {
+    const out: ElkExtendedEdge[] = [];
+    const azs = flatten(boxes).filter((b) => b.style === "az");
+    for (const az of azs) {
+        az.children.slice(1).forEach((layer, i) => out.push({ id: `s-${az.id}-${i}`, sources: [az.children[i].id], targets: [layer.id] }));
     }
-    return positions;
+    // The hop into the data tier leads into every AZ's last layer: each AZ is laid out as one block, and the AZ
+    // blocks share the layer after the cluster (the AZ holding the primary still sits one step further right).
+    const dataIds = new Set(flatten(azs.flatMap((az) => az.children.slice(-1))).map((b) => b.id));
+    const data = arch.edges.find((e) => e.kind === "traffic" && dataIds.has(e.to) && !dataIds.has(e.from));
+    if (data) for (const az of azs) if (az.children.length) out.push({ id: `s-data-${az.id}`, sources: [data.from], targets: [az.children[az.children.length - 1].id] });
+    return out;
 }
 
-const MAX_LABEL = 30;
-/** Node labels are cut to fit the box; the full text stays in the tooltip. */
-function fit(box: Box): string {
-    return box.kind === "node" && box.label.length > MAX_LABEL ? `${box.label.slice(0, MAX_LABEL - 1)}…` : box.label;
+const ROOT_OPTIONS = {
+    "elk.algorithm": "layered",
+    "elk.direction": "RIGHT",
+    "elk.hierarchyHandling": "INCLUDE_CHILDREN",
+    "elk.edgeRouting": "ORTHOGONAL",
+    "elk.layered.considerModelOrder.strategy": "NODES_AND_EDGES",
+    "elk.layered.crossingMinimization.forceNodeModelOrder": "true",
+    "elk.spacing.nodeNode": "18",
+    "elk.layered.spacing.nodeNodeBetweenLayers": "36",
+    "elk.spacing.edgeNode": "14",
+    "elk.spacing.edgeLabel": "4",
+    "elk.padding": "[top=48,left=20,bottom=20,right=20]",
+    "elk.json.edgeCoords": "ROOT",
+    "elk.json.shapeCoords": "PARENT",
+};
+
+/** Runs elkjs over the nested traffic graph (the key uses are written on the nodes), then packs the side panels below. */
+export async function layoutArchitecture(arch: Architecture): Promise<Layout> {
+    elk ??= new ELK();
+    const traffic = arch.edges.map((e, index) => ({ e, index })).filter(({ e }) => e.kind === "traffic");
+    const flow = arch.root.filter(inFlow);
+    const panels = arch.root.filter((b) => !inFlow(b));
+    const graph: ElkNode = {
+        id: "root",
+        layoutOptions: ROOT_OPTIONS,
+        children: flow.map(elkNode),
+        edges: [
+            ...traffic.map(
+                ({ e, index }): ElkExtendedEdge => ({
+                    id: `e${index}`,
+                    sources: [e.from],
+                    targets: [e.to],
+                    labels: [{ text: e.label, width: textWidth(e.label, 11) + 8, height: 16 }],
+                }),
+            ),
+            ...structureEdges(flow, arch),
+        ],
+    };
+    const laid = await elk.layout(graph);
+    // Side panels: each packed on its own (no edges), then placed in a row under the traffic graph.
+    const packed = await Promise.all(
+        panels.map((p) =>
+            elk!.layout({
+                id: `panel-${p.id}`,
+                layoutOptions: { "elk.algorithm": "rectpacking", "elk.padding": "[top=0,left=0,bottom=0,right=0]", "elk.spacing.nodeNode": "0", "elk.json.shapeCoords": "PARENT", "elk.aspectRatio": "2.4" },
+                children: [{ ...elkNode(p), layoutOptions: { ...elkNode(p).layoutOptions, "elk.algorithm": "rectpacking", "elk.aspectRatio": "2.4", "elk.spacing.nodeNode": "14" } }],
+            }),
+        ),
+    );
+    let px = 20;
+    const py = Math.ceil(laid.height ?? 0);
+    let panelH = 0;
+    for (const panel of packed) {
+        const c = panel.children![0];
+        c.x = px;
+        c.y = py;
+        px += Math.ceil(c.width ?? 0) + 24;
+        panelH = Math.max(panelH, Math.ceil(c.height ?? 0));
+        laid.children!.push(c);
+    }
+    const boxes: Layout["boxes"] = new Map();
+    const byId = new Map(flatten(arch.root).map((b) => [b.id, b]));
+    const walk = (n: ElkNode, ox: number, oy: number, parent?: string) => {
+        for (const c of n.children ?? []) {
+            const rel = { x: Math.round(c.x ?? 0), y: Math.round(c.y ?? 0), w: Math.round(c.width ?? 0), h: Math.round(c.height ?? 0) };
+            const abs = { ...rel, x: ox + rel.x, y: oy + rel.y };
+            boxes.set(c.id, { box: byId.get(c.id)!, abs, rel, parent });
+            walk(c, abs.x, abs.y, c.id);
+        }
+    };
+    walk(laid, 0, 0);
+    // Keep the model's order (a stable file, parents before children) rather than ELK's.
+    const ordered: Layout["boxes"] = new Map(flatten(arch.root).map((b) => [b.id, boxes.get(b.id)!]));
+    const edges = (laid.edges ?? [])
+        .filter((e) => /^e\d+$/.test(e.id))
+        .map((e) => {
+            const s = e.sections?.[0];
+            const points = s ? ([s.startPoint, ...(s.bendPoints ?? []), s.endPoint].map((p) => [Math.round(p.x), Math.round(p.y)]) as [number, number][]) : [];
+            const l = e.labels?.[0];
+            const label = l ? { x: Math.round(l.x ?? 0), y: Math.round(l.y ?? 0), w: Math.round(l.width ?? 0), h: Math.round(l.height ?? 0) } : undefined;
+            return { index: Number(e.id.slice(1)), points, label };
+        });
+    return { width: Math.max(Math.ceil(laid.width ?? 0), px), height: py + panelH + 20, boxes: ordered, edges };
 }
 
-function esc(s: string): string {
-    return s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
-}
+const builder = new XMLBuilder({ ignoreAttributes: false, attributeNamePrefix: "@_", format: true, indentBy: "  ", suppressEmptyNode: true });
 
 /** Stable short ids: draw.io keeps them, so a regenerated file diffs only where the system changed. */
 function idMap(arch: Architecture): Map<string, string> {
@@ -93,40 +208,149 @@ function idMap(arch: Architecture): Map<string, string> {
     return ids;
 }
 
-export function toDrawio(arch: Architecture): string {
+export function toDrawio(arch: Architecture, layout: Layout): string {
     const ids = idMap(arch);
-    const cells: string[] = ['<mxCell id="0"/>', '<mxCell id="1" parent="0"/>'];
-    const emit = (box: Box, parent: string, x: number, y: number) => {
-        const size = layout(box);
+    const cells: object[] = [{ "@_id": "0" }, { "@_id": "1", "@_parent": "0" }];
+    for (const [id, { box, rel, parent }] of layout.boxes) {
         const style = `${FILL[box.style]}whiteSpace=wrap;html=0;${box.kind === "container" ? "container=1;collapsible=0;" : ""}`;
-        cells.push(
-            `<mxCell id="${ids.get(box.id)}" value="${esc(fit(box))}" style="${style}" vertex="1" parent="${parent}" tooltip="${esc(box.label)}"><mxGeometry x="${x}" y="${y}" width="${size.w}" height="${size.h}" as="geometry"/></mxCell>`,
-        );
-        for (const k of size.kids) emit(k.box, ids.get(box.id)!, k.x, k.y);
-    };
-    for (const [box, at] of rootPositions(arch)) emit(box, "1", at.x, at.y);
+        cells.push({
+            "@_id": ids.get(id),
+            "@_value": box.label,
+            "@_tooltip": box.detail ? `${box.label}\n${box.detail}` : box.label,
+            "@_style": style,
+            "@_vertex": "1",
+            "@_parent": parent ? ids.get(parent) : "1",
+            mxGeometry: { "@_x": rel.x, "@_y": rel.y, "@_width": rel.w, "@_height": rel.h, "@_as": "geometry" },
+        });
+    }
+    const routed = new Map(layout.edges.map((e) => [e.index, e]));
     arch.edges.forEach((e, i) => {
+        const r = routed.get(i);
         const style =
             e.kind === "traffic"
-                ? "endArrow=block;html=0;strokeWidth=2;strokeColor=#1A73E8;edgeStyle=orthogonalEdgeStyle;"
-                : "endArrow=open;html=0;dashed=1;strokeColor=#C7131F;edgeStyle=orthogonalEdgeStyle;opacity=60;";
-        cells.push(
-            `<mxCell id="e${i}" value="${esc(e.label)}" style="${style}" edge="1" parent="1" source="${ids.get(e.from)}" target="${ids.get(e.to)}"><mxGeometry relative="1" as="geometry"/></mxCell>`,
-        );
+                ? "endArrow=block;html=0;strokeWidth=2;strokeColor=#1A73E8;edgeStyle=orthogonalEdgeStyle;rounded=0;"
+                : // Key uses are on each node's tooltip and second line; the edges stay for navigation, unlabelled.
+                  "endArrow=open;html=0;dashed=1;strokeColor=#C7131F;opacity=25;noLabel=1;";
+        const inner = r?.points.slice(1, -1) ?? [];
+        cells.push({
+            "@_id": `e${i}`,
+            "@_value": e.label,
+            "@_style": style,
+            "@_edge": "1",
+            "@_parent": "1",
+            "@_source": ids.get(e.from),
+            "@_target": ids.get(e.to),
+            mxGeometry: { "@_relative": "1", "@_as": "geometry", ...(inner.length ? { Array: { "@_as": "points", mxPoint: inner.map(([x, y]) => ({ "@_x": x, "@_y": y })) } } : {}) },
+        });
     });
-    return [
-        '<?xml version="1.0" encoding="UTF-8"?>',
-        `<mxfile host="aws-platform" agent="tools/diagram.ts" type="device">`,
-        `<diagram id="architecture-${esc(arch.stack)}" name="${esc(arch.stack)}">`,
-        '<mxGraphModel dx="1600" dy="1000" grid="1" gridSize="10" guides="1" tooltips="1" connect="1" arrows="1" fold="1" page="0" pageScale="1" math="0" shadow="0">',
-        "<root>",
-        ...cells,
-        "</root>",
-        "</mxGraphModel>",
-        "</diagram>",
-        "</mxfile>",
-        "",
-    ].join("\n");
+    return (
+        builder.build({
+            "?xml": { "@_version": "1.0", "@_encoding": "UTF-8" },
+            mxfile: {
+                "@_host": "aws-platform",
+                "@_agent": "tools/diagram.ts",
+                "@_type": "device",
+                diagram: {
+                    "@_id": `architecture-${arch.stack}`,
+                    "@_name": arch.stack,
+                    mxGraphModel: {
+                        "@_dx": layout.width,
+                        "@_dy": layout.height,
+                        "@_grid": "1",
+                        "@_gridSize": "10",
+                        "@_guides": "1",
+                        "@_tooltips": "1",
+                        "@_connect": "1",
+                        "@_arrows": "1",
+                        "@_fold": "1",
+                        "@_page": "0",
+                        "@_pageScale": "1",
+                        "@_math": "0",
+                        "@_shadow": "0",
+                        root: { mxCell: cells },
+                    },
+                },
+            },
+        }) as string
+    );
+}
+
+/** The same layout as the draw.io file, as a standalone SVG for readers on the web. */
+export function toSvg(arch: Architecture, layout: Layout): string {
+    const rects: object[] = [];
+    const texts: object[] = [];
+    for (const { box, abs } of layout.boxes.values()) {
+        const [fill, stroke] = SVG_COLOURS[box.style];
+        rects.push({
+            "@_x": abs.x,
+            "@_y": abs.y,
+            "@_width": abs.w,
+            "@_height": abs.h,
+            "@_rx": box.kind === "node" ? (box.style === "external" ? abs.h / 2 : 8) : 2,
+            "@_fill": fill,
+            "@_stroke": stroke,
+            ...(box.style === "az" || box.style === "namespace" ? { "@_stroke-dasharray": "6 4" } : {}),
+            title: box.detail ? `${box.label}\n${box.detail}` : box.label,
+        });
+        if (box.kind === "node") {
+            const cx = abs.x + abs.w / 2;
+            const y = box.detail ? abs.y + abs.h / 2 - 3 : abs.y + abs.h / 2 + 4;
+            texts.push({ "@_x": cx, "@_y": y, "@_text-anchor": "middle", "#text": box.label });
+            if (box.detail) texts.push({ "@_x": cx, "@_y": y + 15, "@_text-anchor": "middle", "@_font-size": DETAIL_FONT, "@_fill": "#C7131F", "#text": box.detail });
+        } else {
+            texts.push({ "@_x": abs.x + 8, "@_y": abs.y + 19, "@_font-weight": "bold", "#text": box.label });
+        }
+    }
+    const paths: object[] = [];
+    const labels: object[] = [];
+    const labelBoxes: object[] = [];
+    for (const e of layout.edges) {
+        if (e.points.length < 2) continue;
+        paths.push({
+            "@_d": e.points.map(([x, y], i) => `${i ? "L" : "M"} ${x} ${y}`).join(" "),
+            "@_fill": "none",
+            "@_stroke": "#1A73E8",
+            "@_stroke-width": 2,
+            "@_marker-end": "url(#arrow)",
+            title: arch.edges[e.index].label,
+        });
+        if (e.label) {
+            labelBoxes.push({ "@_x": e.label.x, "@_y": e.label.y, "@_width": e.label.w, "@_height": e.label.h, "@_fill": "#FFFFFF", "@_opacity": 0.9 });
+            labels.push({ "@_x": e.label.x + e.label.w / 2, "@_y": e.label.y + 12, "@_text-anchor": "middle", "@_font-size": 11, "@_fill": "#1A73E8", "#text": arch.edges[e.index].label });
+        }
+    }
+    const title = `aws-platform: ${arch.stack} (generated by npm run diagram; blue: traffic; red: the KMS keys that encrypt each resource)`;
+    const width = Math.max(layout.width, textWidth(title, 16) + 40);
+    return (
+        builder.build({
+            svg: {
+                "@_xmlns": "http://www.w3.org/2000/svg",
+                "@_width": width,
+                "@_height": layout.height,
+                "@_viewBox": `0 0 ${width} ${layout.height}`,
+                "@_font-family": "Helvetica, Arial, sans-serif",
+                "@_font-size": FONT,
+                defs: {
+                    marker: {
+                        "@_id": "arrow",
+                        "@_viewBox": "0 0 10 10",
+                        "@_refX": 9,
+                        "@_refY": 5,
+                        "@_markerWidth": 7,
+                        "@_markerHeight": 7,
+                        "@_orient": "auto-start-reverse",
+                        path: { "@_d": "M 0 0 L 10 5 L 0 10 z", "@_fill": "#1A73E8" },
+                    },
+                },
+                g: [
+                    { "@_id": "background", rect: { "@_width": "100%", "@_height": "100%", "@_fill": "#FFFFFF" }, text: { "@_x": 20, "@_y": 28, "@_font-size": 16, "@_font-weight": "bold", "#text": title } },
+                    { "@_id": "boxes", rect: rects },
+                    { "@_id": "edges", path: paths },
+                    { "@_id": "labels", rect: [...labelBoxes], text: [...texts, ...labels] },
+                ],
+            },
+        }) as string
+    );
 }
 
 export function toMermaid(arch: Architecture): string {
@@ -159,77 +383,6 @@ export function toMarkdown(arch: Architecture): string {
         "```mermaid",
         toMermaid(arch).trimEnd(),
         "```",
-        "",
-    ].join("\n");
-}
-
-const SVG_COLOURS: Record<Box["style"], [string, string]> = {
-    vpc: ["none", "#8C4FFF"],
-    az: ["none", "#147EBA"],
-    public: ["#E9F3E6", "#7AA116"],
-    private: ["#E6F2F8", "#147EBA"],
-    isolated: ["#FBE9E6", "#DD344C"],
-    edge: ["#F2F2F2", "#666666"],
-    cluster: ["#FFF4E5", "#ED7100"],
-    namespace: ["#FFFFFF", "#326CE5"],
-    keys: ["#FDF0F3", "#C7131F"],
-    state: ["#F4F4F4", "#3F8624"],
-    external: ["#FFFFFF", "#232F3E"],
-    resource: ["#FFFFFF", "#232F3E"],
-};
-
-type Rect = { x: number; y: number; w: number; h: number };
-
-/** Where the line from a's centre to b's centre leaves a's rectangle, so arrows end at borders. */
-function border(a: Rect, b: Rect): [number, number] {
-    const [cx, cy] = [a.x + a.w / 2, a.y + a.h / 2];
-    const [dx, dy] = [b.x + b.w / 2 - cx, b.y + b.h / 2 - cy];
-    const t = Math.min(dx === 0 ? Infinity : a.w / 2 / Math.abs(dx), dy === 0 ? Infinity : a.h / 2 / Math.abs(dy), 1);
-    return [Math.round(cx + dx * t), Math.round(cy + dy * t)];
-}
-
-/** The same layout as the draw.io file, as a standalone SVG for readers on the web. */
-export function toSvg(arch: Architecture): string {
-    const shapes: string[] = [];
-    const centre = new Map<string, Rect>();
-    const emit = (box: Box, x: number, y: number) => {
-        const size = layout(box);
-        const [fill, stroke] = SVG_COLOURS[box.style];
-        const dash = box.style === "az" || box.style === "namespace" ? ' stroke-dasharray="6 4"' : "";
-        const rx = box.kind === "node" ? 8 : 2;
-        shapes.push(`<rect x="${x}" y="${y}" width="${size.w}" height="${size.h}" rx="${rx}" fill="${fill}" stroke="${stroke}"${dash}/>`);
-        const tx = box.kind === "node" ? x + size.w / 2 : x + 8;
-        const ty = box.kind === "node" ? y + size.h / 2 + 4 : y + 17;
-        shapes.push(`<text x="${tx}" y="${ty}" text-anchor="${box.kind === "node" ? "middle" : "start"}"${box.kind === "container" ? ' font-weight="bold"' : ""}><title>${esc(box.label)}</title>${esc(fit(box))}</text>`);
-        centre.set(box.id, { x, y, w: size.w, h: size.h });
-        for (const k of size.kids) emit(k.box, x + k.x, y + k.y);
-    };
-    let width = 0;
-    let height = 0;
-    for (const [box, at] of rootPositions(arch)) {
-        emit(box, at.x, at.y);
-        const size = layout(box);
-        width = Math.max(width, at.x + size.w + 20);
-        height = Math.max(height, at.y + size.h);
-    }
-    const lines = arch.edges.flatMap((e) => {
-        const a = centre.get(e.from);
-        const b = centre.get(e.to);
-        if (!a || !b) return [];
-        const [x1, y1] = border(a, b);
-        const [x2, y2] = border(b, a);
-        return e.kind === "traffic"
-            ? [`<line x1="${x1}" y1="${y1}" x2="${x2}" y2="${y2}" stroke="#1A73E8" stroke-width="2.5" marker-end="url(#arrow)"><title>${esc(e.label)}</title></line>`]
-            : [`<line x1="${x1}" y1="${y1}" x2="${x2}" y2="${y2}" stroke="#C7131F" stroke-width="1" stroke-dasharray="4 3" opacity="0.35"/>`];
-    });
-    return [
-        `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height + 20}" viewBox="0 0 ${width} ${height + 20}" font-family="Helvetica, Arial, sans-serif" font-size="12">`,
-        '<defs><marker id="arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse"><path d="M 0 0 L 10 5 L 0 10 z" fill="#1A73E8"/></marker></defs>',
-        `<rect width="100%" height="100%" fill="#FFFFFF"/>`,
-        `<text x="20" y="24" font-size="16" font-weight="bold">aws-platform: ${esc(arch.stack)} (generated by npm run diagram; blue: traffic, red dashed: encrypted by)</text>`,
-        ...shapes,
-        ...lines,
-        "</svg>",
         "",
     ].join("\n");
 }
