@@ -286,7 +286,12 @@ const albEgressToTargets = stackPolicy({
     controls: ["EDGE-16"],
     enforcementLevel: "mandatory",
     validate: ({ resources }, report) => {
-        const ports = new Set(ofTypes(resources, TARGET_GROUP_TYPES).map((t) => asNumber(propsOf(t).port)).filter((p): p is number => p !== undefined));
+        // Traffic ports and numeric health-check ports ("traffic-port" is the traffic port) of the stack's target groups.
+        const ports = new Set(
+            ofTypes(resources, TARGET_GROUP_TYPES)
+                .flatMap((t) => [asNumber(propsOf(t).port), asNumber(get(propsOf(t), "healthCheck.port"))])
+                .filter((p): p is number => p !== undefined),
+        );
         const privateCidrs: string[] = [];
         let cidrsUnknown = false;
         for (const s of ofTypes(resources, [SUBNET])) {
@@ -303,9 +308,11 @@ const albEgressToTargets = stackPolicy({
                         report(`${where} allows all ports: allow only TCP to the target group's port (${[...ports].join(", ") || "the target port"}).`, sg.urn);
                         continue;
                     }
-                    const span = [] as number[];
-                    if (ports.size > 0 && !(e.from === e.to && ports.has(e.from))) report(`${where} allows ports ${e.from}-${e.to}: allow only the target group's port (${[...ports].join(", ")}).`, sg.urn);
-                    void span;
+                    // Every port of the range must be a target group's traffic or health port (a range of the two is fine).
+                    const from = e.from;
+                    const span = e.to - from + 1;
+                    const onlyTargets = span >= 1 && span <= 64 && Array.from({ length: span }, (_, k) => from + k).every((p) => ports.has(p));
+                    if (ports.size > 0 && !onlyTargets) report(`${where} allows ports ${e.from}-${e.to}: allow only the target groups' ports (${[...ports].join(", ")}).`, sg.urn);
                     for (const c of e.cidrs) {
                         if (c === "0.0.0.0/0" || c === "::/0") report(`${where} sends to the internet (${c}): send only to the private subnets or the nodes' security group.`, sg.urn);
                         else if (!cidrsUnknown && !privateCidrs.some((p) => cidrWithin(c, p))) report(`${where} sends to ${c}, which is not a private subnet of this stack: use the private subnets' CIDRs or the nodes' security group.`, sg.urn);

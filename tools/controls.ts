@@ -55,7 +55,6 @@ function findCatalogue(given: string | undefined): string | undefined {
     return candidates.find((c): c is string => !!c && fs.existsSync(c));
 }
 
-/** The pack's own catalogue: the rows under this heading of policy/README.md (new ids continuing each domain). */
 /** Headings of policy/README.md whose tables extend the catalogue (new ids continuing each domain). */
 const PACK_CATALOGUE_HEADINGS = ["## New controls", "## Project controls", "## Controls added"];
 const readPackCatalogue = (file: string): CatalogueRow[] => PACK_CATALOGUE_HEADINGS.flatMap((h) => readCatalogue(file, h));
@@ -71,7 +70,7 @@ function readCatalogue(file: string, heading?: string): CatalogueRow[] {
         lines = lines.slice(start + 1, end < 0 ? undefined : end);
     }
     for (const line of lines) {
-        const m = /^\|\s*([A-Z0-9]+-\d{2})\s*\|\s*`([a-z0-9-]+)`\s*\|(.*)$/.exec(line);
+        const m = /^\|\s*([A-Z0-9]+-\d{2})\s*\|\s*`([a-z0-9-]+)`(?:,\s*`[a-z0-9-]+`)*\s*\|(.*)$/.exec(line);
         if (!m) continue;
         const cells = m[3].split("|").map((c) => c.trim());
         rows.push({ id: m[1], policy: m[2], enforcement: cells[cells.length - 3] ?? "" });

@@ -101,6 +101,10 @@ describe("policy pack: edge hardening (issue #19 class 4)", () => {
         const sg = (egress: object[] | undefined, tags: object = { "sg-role": "alb-public" }): StackFixture => ({ type: "aws:ec2/securityGroup:SecurityGroup", name: "alb", props: { vpcId: "vpc-1", tags, ...(egress ? { egress } : {}) } });
         const toNodes = { protocol: "tcp", fromPort: 30443, toPort: 30443, cidrBlocks: ["10.0.0.0/20", "10.0.16.0/20"] };
         it("passes egress to the target port on the private subnets", async () => assert.deepEqual((await runStackPolicy(policy, [...net, sg([toNodes])])).violations, []));
+        it("passes a range of the traffic port and the health-check port", async () => {
+            const withHealth = net.map((f) => (f.name === "tg" ? { ...f, props: { ...f.props, healthCheck: { port: "30444", protocol: "HTTP" } } } : f));
+            assert.deepEqual((await runStackPolicy(policy, [...withHealth, sg([{ ...toNodes, toPort: 30444 }])])).violations, []);
+        });
         const bad: Array<[string, object, RegExp]> = [
             ["all traffic to the internet", { protocol: "-1", fromPort: 0, toPort: 0, cidrBlocks: ["0.0.0.0/0"] }, /allows all ports/],
             ["the target port to the internet", { ...toNodes, cidrBlocks: ["0.0.0.0/0"] }, /sends to the internet/],
