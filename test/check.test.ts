@@ -6,7 +6,7 @@ import * as path from "path";
 import Ajv from "ajv-draft-04";
 import addFormats from "ajv-formats";
 import { AnalyzerInfoSummary, Pack, resolvePackConfig, startPack } from "../tools/lib/analyzer";
-import { CheckOptions, CheckResult, main, runCheck } from "../tools/check";
+import { CheckOptions, CheckResult, main, opaqueResources, runCheck } from "../tools/check";
 import { parseArgs } from "../tools/lib/check-args";
 import { buildSarif } from "../tools/lib/check-sarif";
 import { style } from "../tools/lib/check-term";
@@ -273,6 +273,20 @@ describe("check (offline preview and policy gate)", function () {
         const lines = renderTree(tree, style(false));
         assert.deepStrictEqual(lines, ["  db platform:data:Database 3", "    ec2:Subnet ×2  rds:Instance", "  (declared in the program) 1", "    eks:Cluster"]);
         assert.strictEqual(shortType("kubernetes:apps/v1:Deployment"), "k8s:Deployment");
+    });
+
+    it("lists what offline cannot see: remote EKS components and provider-rendered charts", async () => {
+        const dev = stacks.get("dev") ?? (await check({ stack: "dev" }, pack)).result;
+        const types = new Set(dev.opaque.map((o) => o.type));
+        assert.ok(types.has("eks:index:Cluster"), [...types].join(", "));
+        assert.ok(dev.opaque.every((o) => /^eks:index:|^kubernetes:helm\.sh\/|^kubernetes:yaml/.test(o.type) || dev.resources.find((r) => r.urn === o.urn)?.remote));
+        assert.deepStrictEqual(
+            opaqueResources([
+                { type: "kubernetes:helm.sh/v4:Chart", name: "c", urn: "u1", parent: "", custom: false, remote: false, protect: false, inputs: {}, dependencies: [], propertyDependencies: {} },
+                { type: "aws:s3/bucket:Bucket", name: "b", urn: "u2", parent: "", custom: true, remote: false, protect: false, inputs: {}, dependencies: [], propertyDependencies: {} },
+            ]).map((o) => o.urn),
+            ["u1"],
+        );
     });
 
     it("locates every resource at its registration call (the SDK's sourcePosition), not by searching text", async () => {

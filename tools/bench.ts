@@ -173,6 +173,10 @@ async function main() {
             rows.push(median(runs));
             baselines.set(s.label, { wallMs: medianOf(base.map((b) => b.wallMs)), cpuMs: medianOf(base.map((b) => b.cpuMs)) });
             rows[rows.length - 1].cpuMs = medianOf(runs.map((r) => r.cpuMs));
+            const m = rows[rows.length - 1];
+            const b = baselines.get(s.label)!;
+            // Each row as soon as it is measured: a later scenario that fails does not lose the earlier figures.
+            process.stderr.write(`bench: ${s.label}: ${m.result.resources.length} resources, check ${sec(m.wallMs)} s wall / ${sec(m.cpuMs)} s CPU, baseline ${sec(b.wallMs)} s / ${sec(b.cpuMs)} s\n`);
         }
     } finally {
         fs.rmSync(dir, { recursive: true, force: true });

@@ -3,6 +3,7 @@ import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import * as YAML from "yaml";
 import { CapturedResource, PROJECT_NAME, PROJECT_ROOT, readStackConfig, runProgram } from "../lib/engine";
+import { OPAQUE_TYPE_PATTERNS } from "../lib/contract";
 import { Diagnostic, Level, Pack, PackConfig, PolicySummary, ResourceInput, startPack } from "./lib/analyzer";
 import { PolicyError, PolicyFailure, PolicySession } from "./lib/check-policy";
 import { CheckArgs, DEFAULT_TIMEOUT_S, EXIT, ExitCode, parseArgs, USAGE, UsageError } from "./lib/check-args";
@@ -62,6 +63,11 @@ export interface CheckResult {
     policyPack: { dir: string; name: string; version: string; config: string | null };
     resources: CheckedResource[];
     violations: Violation[];
+    /**
+     * What offline cannot see inside: remote components (eks:index:*) and provider-rendered charts and
+     * manifests register their inputs only; their children exist only in a real preview.
+     */
+    opaque: { urn: string; type: string; name: string; reason: string }[];
     /** Policies that threw instead of judging (exit 4); every other result is still reported. */
     policyErrors: (PolicyFailure & { file: string; line: number })[];
     policies: { name: string; description: string; enforcementLevel: Level; policyType: string }[];
@@ -290,6 +296,26 @@ function toInput(r: CheckedResource): ResourceInput {
     };
 }
 
+/** Resources whose children only a real preview sees: remote components and provider-rendered charts/manifests. */
+export function opaqueResources(resources: CheckedResource[]): CheckResult["opaque"] {
+    return resources
+        .filter((r) => r.remote || OPAQUE_TYPE_PATTERNS.some((p) => p.test(r.type)))
+        .map((r) => ({
+            urn: r.urn,
+            type: r.type,
+            name: r.name,
+            reason: r.remote ? "remote component: its provider creates the children; the pack judges its inputs only" : "rendered by the provider (no hooks for Chart v4): the pack judges its inputs only",
+        }));
+}
+
+/** What `pulumi preview` with the pack checks beyond this tool. */
+export const PREVIEW_ALSO = [
+    "the children of the components listed above (cluster, node groups, chart objects) against every resource policy",
+    "provider validation of inputs (names, enum values, conflicting arguments) and the real state diff (replacements, drift)",
+    "outputs that are unknown until creation; the pack treats them as advisory offline",
+    "remediations (enforcementLevel remediate) applied to the planned inputs",
+];
+
 function stripDescription(d: Diagnostic): string {
     if (d.description && d.message.startsWith(`${d.description}\n`)) return d.message.slice(d.description.length + 1).trim();
     return d.message.trim();
@@ -338,6 +364,11 @@ function printReport(io: Io, s: Style, result: CheckResult, verbose: boolean, qu
             io.out(`        ${f.message.split("\n").join("\n        ")}`);
         }
     }
+    if (result.opaque.length > 0 && !quiet) {
+        io.out(`${s.bold("Not visible offline")} ${result.opaque.length} opaque resource${result.opaque.length === 1 ? "" : "s"}; their inputs were judged, their children were not:`);
+        for (const o of result.opaque) io.out(`  ${s.dim("·")} ${o.name} ${s.dim(o.type)} — ${o.reason}`);
+        io.out(`  A real \`pulumi preview --policy-pack policy\` also checks: ${PREVIEW_ALSO.join("; ")}.`);
+    }
     const mandatory = result.violations.filter((v) => v.enforcementLevel === "mandatory" || v.enforcementLevel === "remediate").length;
     const advisory = result.violations.length - mandatory;
     const t = result.timings;
@@ -379,6 +410,7 @@ export async function runCheck(args: CheckOptions, io: Io = stdio): Promise<Chec
         policyPack: { dir: rel(args.policyPack ?? "policy"), name: "", version: "", config: null },
         resources: [],
         violations: [],
+        opaque: [],
         policyErrors: [],
         policies: [],
         timings: { programMs: 0, packStartMs: 0, packWaitMs: 0, policyMs: 0, analyzeStackMs: 0, totalMs: 0 },
@@ -499,6 +531,7 @@ export async function runCheck(args: CheckOptions, io: Io = stdio): Promise<Chec
         }
         result.resources = captured;
         result.timings.programMs = Date.now() - tProgram;
+        result.opaque = opaqueResources(result.resources);
         result.cost = estimateCost(result.resources, stackConfig.region ?? readStackConfig(args.stack, path.resolve(PROJECT_ROOT, result.configFile), args.overrides)["aws:region"] ?? "us-east-1", stackConfig.costAssumptions);
 
         bar.update(`policy pack: ${analyzed}/${registered} resources analyzed, then the stack policies`);

@@ -43,9 +43,10 @@ export async function runUnderMocks(stack: string, body: () => unknown, options:
     const project = options.project ?? PROJECT_NAME;
     const preview = options.preview ?? false;
 
-    let monitor: CapturingMonitor | undefined;
+    // The monitor is built from the mocks, and the mocks read the registration the monitor is handling.
+    const installed: { monitor?: CapturingMonitor } = {};
     const mocks = createMocks(world, (args, id, state) => {
-        const meta = monitor?.current;
+        const meta = installed.monitor?.current;
         const captured: CapturedResource = {
             type: args.type,
             name: args.name,
@@ -72,7 +73,8 @@ export async function runUnderMocks(stack: string, body: () => unknown, options:
     // store.settings.monitor, which getMonitor() returns in mock mode); calling setMockOptions again
     // would reset the feature flags setMocks just set.
     await pulumi.runtime.setMocks(mocks, project, stack, preview);
-    monitor = new CapturingMonitor(mocks);
+    const monitor = new CapturingMonitor(mocks);
+    installed.monitor = monitor;
     runtimeState.getStore().settings.monitor = monitor;
 
     let outputs: unknown;

@@ -164,8 +164,8 @@ export async function startPack(packDir = path.join(REPO_ROOT, "policy"), opts: 
         let out = "";
         const timer = setTimeout(() => {
             child.kill();
-            reject(new Error(`policy pack in ${dir} did not start within ${opts.timeoutMs ?? 120000} ms\n${err}`));
-        }, opts.timeoutMs ?? 120000);
+            reject(new Error(`policy pack in ${dir} did not start within ${opts.timeoutMs ?? 300000} ms\n${err}`));
+        }, opts.timeoutMs ?? 300000);
         child.stdout!.on("data", (d) => {
             out += d.toString();
             const m = /^(\d+)\s*$/m.exec(out);
