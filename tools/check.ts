@@ -523,7 +523,7 @@ export async function runCheck(args: CheckOptions, io: Io = stdio): Promise<Chec
             const outputs = await tracker.pendingOutputs();
             result.incomplete = { reason: `the program did not finish within ${timeoutS} s (--timeout)`, pending: { resources, outputs } };
             // Registrations in the last seconds mean a big or slow run, not a stuck one: the advice differs.
-            const progressing = Date.now() - tracker.lastCaptureAt < 5_000;
+            const progressing = tracker.recentCaptures(5_000) >= 20;
             const hint = progressing
                 ? `The program was still registering resources when the time ran out (the last one ${((Date.now() - tracker.lastCaptureAt) / 1000).toFixed(1)} s before): raise --timeout for a stack this size.`
                 : PROGRAM_HANG_HINT;

@@ -133,10 +133,19 @@ export class RegistrationTracker {
 
     /** When the engine last captured a registration: a program still registering is slow, not stuck. */
     lastCaptureAt = 0;
+    private readonly recent: number[] = [];
+
+    /** Registrations in the last `ms`: a large or slow run still registers many per second near the deadline. */
+    recentCaptures(ms = 5_000): number {
+        const since = Date.now() - ms;
+        return this.recent.filter((t) => t >= since).length;
+    }
 
     /** The engine captured this registration (its inputs resolved). */
     captured(type: string, name: string) {
         this.lastCaptureAt = Date.now();
+        this.recent.push(this.lastCaptureAt);
+        if (this.recent.length > 200) this.recent.splice(0, this.recent.length - 200);
         const d = this.byKey.get(`${type}::${name}`)?.find((x) => !x.captured);
         if (d) d.captured = true;
     }
