@@ -205,15 +205,27 @@ const humanGroupsNamespaced = resourcePolicy({
     controls: ["K8S-26"],
     enforcementLevel: "mandatory",
     types: CLUSTER_BINDING_TYPES,
-    configSchema: schemaOf(["breakGlassPrincipals"]),
+    configSchema: schemaOf(["breakGlassPrincipals"], {
+        readOnlyClusterBindings: {
+            type: "array",
+            items: { type: "string", pattern: "^(Group|User)/[^=]+=[^=]+$" },
+            uniqueItems: true,
+            description:
+                "Declared cluster-wide read bindings, as '<Group|User>/<name>=<ClusterRole name>' (e.g. the PR-preview group and its Secret-less reader role, issue 16). Only that exact pair passes; K8S-20/27/28 still judge the role's rules.",
+            default: [],
+        },
+    }),
     validate: (a, report) => {
         const u = a.reads;
         const breakGlass: string[] = a.config.breakGlassPrincipals ?? [];
+        const readOnly = (a.config.readOnlyClusterBindings ?? []) as string[];
         for (const obj of objectsOf(a.type, a.props, u)) {
+            const roleName = (obj.props as { roleRef?: { name?: unknown } })?.roleRef?.name;
             for (const s of subjectsOf(obj.props, u)) {
                 if (s.kind !== "Group" && s.kind !== "User") continue;
                 const name = String(s.name ?? "");
                 if (name.startsWith("system:") || breakGlass.includes(name)) continue;
+                if (typeof roleName === "string" && readOnly.includes(`${s.kind}/${name}=${roleName}`)) continue;
                 report(`${subjectText(s)} is bound cluster-wide${obj.at === "" ? "" : ` by ${obj.at}`}: bind it with a RoleBinding in each team namespace it needs (or list it in breakGlassPrincipals).`);
             }
         }

@@ -38,6 +38,8 @@ const table: Record<string, Case[]> = {
         { it: "rejects a team group added by a ClusterRoleBindingPatch", type: `${CRB}Patch`, props: { subjects: [{ kind: "Group", name: "shop-developers" }] }, rejects: /shop-developers/ },
         { it: "passes a break-glass group", type: CRB, props: breakGlass, config: { breakGlassPrincipals: ["platform-admins"] } },
         { it: "passes system: identities (the API server's own bindings)", type: CRB, props: { ...breakGlass, subjects: [{ kind: "Group", name: "system:masters" }] } },
+        { it: "passes the declared read-only pair (the preview group and its reader role)", type: CRB, props: { subjects: [{ kind: "Group", name: "platform:previewers" }], roleRef: { kind: "ClusterRole", name: "platform:preview-reader" } }, config: { readOnlyClusterBindings: ["Group/platform:previewers=platform:preview-reader"] } },
+        { it: "rejects the declared read-only group bound to another role", type: CRB, props: { subjects: [{ kind: "Group", name: "platform:previewers" }], roleRef: { kind: "ClusterRole", name: "cluster-admin" } }, config: { readOnlyClusterBindings: ["Group/platform:previewers=platform:preview-reader"] }, rejects: /Group "platform:previewers" is bound cluster-wide/ },
     ],
     "k8s-rbac-no-secret-access": [
         { it: "rejects a viewer that lists secrets", type: CLUSTER_ROLE, props: { ...viewer, rules: [{ apiGroups: [""], resources: ["secrets"], verbs: ["list"] }] }, rejects: /ClusterRole\/app-viewer rules\[0\] can list secrets/ },
