@@ -24,6 +24,7 @@ import {
 } from "./lib/documents";
 import { label as resourceLabel, ofTypes, props as propsOf, referrers, resolveAll } from "./lib/graph";
 import { Statement } from "./lib/iam";
+import { reportUnlessExempt } from "./lib/exemptions";
 import { need, Reads, SKIP } from "./lib/read";
 import { absent, asArray, quote } from "./lib/values";
 
@@ -70,7 +71,8 @@ const wildcardStatements = resourcePolicy({
     description:
         'IAM-01: no identity policy allows "*" or a service-wide wildcard (s3:*, kms:*, iam:*) on every resource (AWS FSBP IAM.1, IAM.21; CIS-AWS 1.16).',
     controls: ["IAM-01"],
-    enforcementLevel: "mandatory",
+    exemptable: true, // the IaC deployer role: documented exemption tag with ticket (bootstrap/identities.ts)
+        enforcementLevel: "mandatory",
     types: IDENTITY_POLICY_TYPES,
     validate: ({ type, props, reads }, report) => {
         for (const problem of documentProblems(type, props, reads)) report(`${problem}: list the actions the principal needs and the resource ARNs they act on.`);
@@ -112,7 +114,9 @@ const noAdminPolicy = stackPolicy({
             each(r, report, (props, reads) => {
                 for (const { at, arn } of attachedArns(r.type, props, reads)) {
                     const m = typeof arn === "string" ? ADMIN_ARN.exec(arn) : null;
-                    if (m) report(`${resourceLabel(r)} attaches ${m[1]} (${at}): grant a policy scoped to the actions and resources the principal needs.`, r.urn);
+                    // A documented break-glass role carries `policy.exempt/iam-no-admin-policy-attached` (ticket + reason).
+                    const holders = [r, ...resolveAll(r, "role", [ROLE], resources).targets];
+                    if (m) reportUnlessExempt(report, "iam-no-admin-policy-attached", holders, `${resourceLabel(r)} attaches ${m[1]} (${at}): grant a policy scoped to the actions and resources the principal needs.`, r.urn);
                 }
                 const path = r.type === ROLE ? "managedPolicyArns" : r.type === ROLE_POLICY_ATTACHMENTS_EXCLUSIVE ? "policyArns" : "policyArn";
                 for (const p of resolveAll(r, path, [IAM_POLICY], resources).targets) {
@@ -224,11 +228,11 @@ const stateBackendScoped = stackPolicy({
                             return;
                         }
                         const extra = grantedActions(s).filter((a) => !STATE_BACKEND_ACTIONS.some((ok) => a.toLowerCase() === ok.toLowerCase()));
-                        if (extra.length > 0) report(`${where} allows ${extra.join(", ")}: the state backend needs only ${STATE_BACKEND_ACTIONS.join(", ")}.`, r.urn);
+                        if (extra.length > 0) reportUnlessExempt(report, "iam-state-backend-policy-scoped", [r], `${where} allows ${extra.join(", ")}: the state backend needs only ${STATE_BACKEND_ACTIONS.join(", ")}.`, r.urn);
                         const outside = asArray(s.Resource)
                             .map(String)
                             .filter((x) => !bucketArns.some((b) => x === b || x === `${b}/${STATE_PREFIX}*` || (x.startsWith(`${b}/${STATE_PREFIX}`) && !x.slice(b.length).includes("*"))) && !keyArns.includes(x) && !(keyDeps.size > 0 && /^arn:aws[a-z-]*:kms:[^:]+:\d{12}:key\/[^*?]+$/.test(x)));
-                        if (outside.length > 0) report(`${where} reaches ${outside.join(", ")}: limit it to the state bucket, its ${STATE_PREFIX}* objects and the state/secrets key ARNs.`, r.urn);
+                        if (outside.length > 0) reportUnlessExempt(report, "iam-state-backend-policy-scoped", [r], `${where} reaches ${outside.join(", ")}: limit it to the state bucket, its ${STATE_PREFIX}* objects and the state/secrets key ARNs.`, r.urn);
                     });
                 }
             });

@@ -71,3 +71,21 @@ export function conditionalExemption(report: Reporter, policyName: string, sourc
     }
     return report;
 }
+
+/**
+ * For stack policies: reports `message` against `urn`, downgraded to advisory (with the ticket) when one of `tagged`
+ * carries a valid `policy.exempt/<policyName>` tag. A malformed exemption is reported as well, at the policy's level.
+ */
+export function reportUnlessExempt(report: Reporter, policyName: string, tagged: PolicyResource[], message: string, urn: string): void {
+    for (const r of tagged) {
+        const ex = exemption(r.props, policyName);
+        if (ex === undefined) continue;
+        if ("error" in ex) {
+            report(`${ex.error}.`, r.urn);
+            break;
+        }
+        report.advisory(message + exemptionSuffix(ex), urn);
+        return;
+    }
+    report(message, urn);
+}
