@@ -91,6 +91,18 @@ describe("policy pack: IAM", () => {
             ]);
             assert.deepEqual(run.mandatory, []);
         });
+        it("downgrades to advisory, with the ticket, when the role carries a recorded break-glass exemption", async () => {
+            const breakGlass: StackFixture = { ...role, props: { ...role.props, tags: { "policy.exempt/iam-no-admin-policy-attached": "PLAT-103: break glass" } } };
+            const run = await runStackPolicy(policy, [breakGlass, bad[0][1]]);
+            assert.deepEqual(run.mandatory, []);
+            assert.ok(run.violations.some((v) => /attaches AdministratorAccess.*\[exempted by PLAT-103: break glass\]/.test(JSON.stringify(v))), JSON.stringify(run.violations));
+        });
+        it("still rejects when the exemption has no ticket", async () => {
+            const sloppy: StackFixture = { ...role, props: { ...role.props, tags: { "policy.exempt/iam-no-admin-policy-attached": "because" } } };
+            const run = await runStackPolicy(policy, [sloppy, bad[0][1]]);
+            assert.ok(run.mandatory.some((m) => /must read "<TICKET-123>: <reason>"/.test(m)), JSON.stringify(run.violations));
+            assert.ok(run.mandatory.some((m) => /attaches AdministratorAccess/.test(m)), JSON.stringify(run.violations));
+        });
         it("skips an attachment whose ARN is unknown during preview", async () => {
             const run = await runStackPolicy(policy, [role, { type: "aws:iam/rolePolicyAttachment:RolePolicyAttachment", name: "a", props: { role: "ci", policyArn: UNKNOWN } }]);
             assert.deepEqual(run.mandatory, []);
