@@ -30,7 +30,9 @@ const bool = () =>
 const between = (min: number, max: number) =>
     num().pipe(z.number().min(min, `must be between ${min} and ${max}`).max(max, `must be between ${min} and ${max}`));
 const oneOf = <const T extends readonly [string, ...string[]]>(values: T) =>
-    z.enum(values as unknown as [T[number], ...T[number][]], { errorMap: () => ({ message: `must be one of ${values.join(", ")}` }) });
+    z.enum(values as unknown as [T[number], ...T[number][]], {
+        errorMap: () => ({ message: `must be one of ${values.join(", ")}` }),
+    });
 const hostname = () => z.string().toLowerCase().regex(HOSTNAME, "must be a DNS hostname such as example.com");
 const quantity = () => z.string().regex(K8S_QUANTITY, "must be a Kubernetes quantity such as 500m, 2 or 4Gi");
 
@@ -42,15 +44,32 @@ export const IMAGE_TAG = /^(?:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}(?:@sha256:[a-f0-
  * so a number is refused with the fix instead of being coerced into a different tag.
  */
 const imageTag = () =>
-    z.unknown().superRefine((v, ctx) => {
-        const issue = (message: string) => ctx.addIssue({ code: z.ZodIssueCode.custom, message });
-        if (typeof v === "number") issue(`must be a quoted string: YAML read it as the number ${v}; write "${v}" (scripts/release.sh always quotes it)`);
-        else if (typeof v !== "string") issue("must be a string");
-        else if (v === "latest" || v.startsWith("latest@")) issue("must be a pinned tag, not latest");
-        else if (!IMAGE_TAG.test(v)) issue("must be an image tag such as 1.4.2, 1.4.2@sha256:<digest> or sha256:<digest>");
-    }).transform((v) => v as string);
+    z
+        .unknown()
+        .superRefine((v, ctx) => {
+            const issue = (message: string) => ctx.addIssue({ code: z.ZodIssueCode.custom, message });
+            if (typeof v === "number")
+                issue(
+                    `must be a quoted string: YAML read it as the number ${v}; write "${v}" (scripts/release.sh always quotes it)`,
+                );
+            else if (typeof v !== "string") issue("must be a string");
+            else if (v === "latest" || v.startsWith("latest@")) issue("must be a pinned tag, not latest");
+            else if (!IMAGE_TAG.test(v))
+                issue("must be an image tag such as 1.4.2, 1.4.2@sha256:<digest> or sha256:<digest>");
+        })
+        .transform((v) => v as string);
 
-const QUANTITY_UNITS: Record<string, number> = { m: 1e-3, k: 1e3, M: 1e6, G: 1e9, T: 1e12, Ki: 2 ** 10, Mi: 2 ** 20, Gi: 2 ** 30, Ti: 2 ** 40 };
+const QUANTITY_UNITS: Record<string, number> = {
+    m: 1e-3,
+    k: 1e3,
+    M: 1e6,
+    G: 1e9,
+    T: 1e12,
+    Ki: 2 ** 10,
+    Mi: 2 ** 20,
+    Gi: 2 ** 30,
+    Ti: 2 ** 40,
+};
 
 /** A Kubernetes quantity as a number: CPU in cores (500m → 0.5), memory in bytes (1Gi → 1073741824). */
 export function parseQuantity(q: string): number {
@@ -101,9 +120,16 @@ export function cidrSubnet(cidr: string, newBits: number, index: number): string
 const cidr = (minPrefix: number, maxPrefix: number) =>
     z.string().superRefine((v, ctx) => {
         const c = parseCidr(v);
-        if (!c) ctx.addIssue({ code: z.ZodIssueCode.custom, message: "must be an IPv4 network in CIDR form such as 10.0.0.0/16" });
+        if (!c)
+            ctx.addIssue({
+                code: z.ZodIssueCode.custom,
+                message: "must be an IPv4 network in CIDR form such as 10.0.0.0/16",
+            });
         else if (c.prefix < minPrefix || c.prefix > maxPrefix)
-            ctx.addIssue({ code: z.ZodIssueCode.custom, message: `must have a prefix between /${minPrefix} and /${maxPrefix}` });
+            ctx.addIssue({
+                code: z.ZodIssueCode.custom,
+                message: `must have a prefix between /${minPrefix} and /${maxPrefix}`,
+            });
     });
 
 // ---------------------------------------------------------------- cost assumptions (read only by `npm run check`'s estimate)
@@ -115,7 +141,10 @@ const cidr = (minPrefix: number, maxPrefix: number) =>
 const amount = (max: number) =>
     z.preprocess(
         (v) => (typeof v === "string" && v.trim() !== "" && !Number.isNaN(Number(v)) ? Number(v) : v),
-        z.number({ invalid_type_error: "must be a number" }).min(0, `must be between 0 and ${max}`).max(max, `must be between 0 and ${max}`),
+        z
+            .number({ invalid_type_error: "must be a number" })
+            .min(0, `must be between 0 and ${max}`)
+            .max(max, `must be between 0 and ${max}`),
     );
 const costAssumptions = z
     .object({
@@ -146,7 +175,9 @@ const costAssumptions = z
 const nodeGroup = z
     .object({
         name: z.string().regex(LABEL, "must be a lowercase DNS label"),
-        instanceTypes: z.array(z.string().regex(EC2_INSTANCE_TYPE, "must be EC2 instance types such as t3.medium or m7g.large")).min(1, "must list at least one instance type"),
+        instanceTypes: z
+            .array(z.string().regex(EC2_INSTANCE_TYPE, "must be EC2 instance types such as t3.medium or m7g.large"))
+            .min(1, "must list at least one instance type"),
         minSize: between(0, 100),
         desiredSize: between(0, 100),
         maxSize: between(1, 100),
@@ -157,14 +188,21 @@ const nodeGroup = z
     .strict()
     .superRefine((g, ctx) => {
         if (!(g.minSize <= g.desiredSize && g.desiredSize <= g.maxSize))
-            ctx.addIssue({ code: z.ZodIssueCode.custom, path: ["desiredSize"], message: `must satisfy minSize <= desiredSize <= maxSize (${g.minSize} <= ${g.desiredSize} <= ${g.maxSize})` });
+            ctx.addIssue({
+                code: z.ZodIssueCode.custom,
+                path: ["desiredSize"],
+                message: `must satisfy minSize <= desiredSize <= maxSize (${g.minSize} <= ${g.desiredSize} <= ${g.maxSize})`,
+            });
     });
 
 const team = z
     .object({
         name: z.string().regex(LABEL, "must be a lowercase DNS label (the namespace name)"),
         /** Kubernetes group the cluster's access entries map the team's developers to (default `<name>-developers`). */
-        developersGroup: z.string().regex(/^[a-z0-9][a-z0-9:-]*$/, "must be a Kubernetes group name such as payments-developers").optional(),
+        developersGroup: z
+            .string()
+            .regex(/^[a-z0-9][a-z0-9:-]*$/, "must be a Kubernetes group name such as payments-developers")
+            .optional(),
         /** IAM roles of the team's developers; the cluster maps them to developersGroup through access entries. */
         developerRoleArns: z.array(z.string().regex(IAM_ROLE_ARN, "must be IAM role ARNs")).default([]),
         quota: z
@@ -199,7 +237,9 @@ const pipeline = z
          * AmazonEKSClusterAdminPolicy, and the pack's break-glass principals. test/identities.test.ts keeps them
          * equal to the roles the workflows, the Jenkinsfile and bootstrap/ name.
          */
-        deployerRoleArns: z.array(z.string().regex(IAM_ROLE_ARN, "must be IAM role ARNs")).min(1, "must name the role the deploy pipeline assumes"),
+        deployerRoleArns: z
+            .array(z.string().regex(IAM_ROLE_ARN, "must be IAM role ARNs"))
+            .min(1, "must name the role the deploy pipeline assumes"),
         /** IAM roles of the pull-request previews: read-only cluster access, no Secrets, never admin. */
         previewRoleArns: z.array(z.string().regex(IAM_ROLE_ARN, "must be IAM role ARNs")).default([]),
         /**
@@ -211,15 +251,28 @@ const pipeline = z
                 /** `owner/repo` of the repository whose workflow jobs the runner picks up. */
                 githubRepository: z.string().regex(GITHUB_REPOSITORY, "must be a GitHub repository as owner/name"),
                 /** An AWS CodeConnections connection to GitHub (created and authorised once in the console). */
-                connectionArn: z.string().regex(/^arn:aws[a-z-]*:(codeconnections|codestar-connections):[a-z0-9-]+:\d{12}:connection\/[0-9a-f-]{36}$/, "must be a CodeConnections connection ARN").optional(),
-                computeType: oneOf(["BUILD_GENERAL1_SMALL", "BUILD_GENERAL1_MEDIUM", "BUILD_GENERAL1_LARGE"]).default("BUILD_GENERAL1_MEDIUM"),
+                connectionArn: z
+                    .string()
+                    .regex(
+                        /^arn:aws[a-z-]*:(codeconnections|codestar-connections):[a-z0-9-]+:\d{12}:connection\/[0-9a-f-]{36}$/,
+                        "must be a CodeConnections connection ARN",
+                    )
+                    .optional(),
+                computeType: oneOf(["BUILD_GENERAL1_SMALL", "BUILD_GENERAL1_MEDIUM", "BUILD_GENERAL1_LARGE"]).default(
+                    "BUILD_GENERAL1_MEDIUM",
+                ),
             })
             .strict(),
     })
     .strict()
     .superRefine((p, ctx) => {
         const overlap = p.deployerRoleArns.find((a) => p.previewRoleArns.includes(a));
-        if (overlap) ctx.addIssue({ code: z.ZodIssueCode.custom, path: ["previewRoleArns"], message: `must not repeat a deployer role (${overlap}): a preview role is read-only` });
+        if (overlap)
+            ctx.addIssue({
+                code: z.ZodIssueCode.custom,
+                path: ["previewRoleArns"],
+                message: `must not repeat a deployer role (${overlap}): a preview role is read-only`,
+            });
     });
 
 const schema = z
@@ -233,7 +286,10 @@ const schema = z
         flowLogRetentionDays: between(1, 3653).default(365),
         domain: hostname(),
         /** Use this existing Route53 zone (the default looks the public zone named `domain` up by name). */
-        hostedZoneId: z.string().regex(/^Z[A-Z0-9]{4,32}$/, "must be a Route53 hosted zone id such as Z0123456789ABCDEFGHIJ").optional(),
+        hostedZoneId: z
+            .string()
+            .regex(/^Z[A-Z0-9]{4,32}$/, "must be a Route53 hosted zone id such as Z0123456789ABCDEFGHIJ")
+            .optional(),
         // ---- first deploy and delivery (issues 16/17): zone ownership, phases, pipeline identities and runners
         /** Create the public zone for `domain` (an explicit choice: the parent zone must then delegate to the exported name servers). */
         createZone: bool().default(false),
@@ -246,7 +302,10 @@ const schema = z
         protect: bool(),
         edge: z
             .object({
-                appHost: z.string().regex(LABEL, "must be one DNS label; the app is served at <appHost>.<domain>").default("app"),
+                appHost: z
+                    .string()
+                    .regex(LABEL, "must be one DNS label; the app is served at <appHost>.<domain>")
+                    .default("app"),
                 extraHosts: z.array(z.string().regex(LABEL, "must be DNS labels under the domain")).default([]),
                 wafRateLimit: between(100, 2_000_000_000).default(2000),
                 idleTimeoutSeconds: between(1, 4000).default(60),
@@ -257,10 +316,17 @@ const schema = z
         cluster: z
             .object({
                 // MIN_EKS_VERSION is the pack's minEksVersion default (EKS-04); the app's preStop sleep hook needs 1.30+.
-                version: z.string().refine((v) => /^\d+\.\d+$/.test(v) && eksVersionAtLeast(v, MIN_EKS_VERSION), `must be a supported EKS version from ${MIN_EKS_VERSION}, as a quoted string such as "${MIN_EKS_VERSION}"`),
+                version: z
+                    .string()
+                    .refine(
+                        (v) => /^\d+\.\d+$/.test(v) && eksVersionAtLeast(v, MIN_EKS_VERSION),
+                        `must be a supported EKS version from ${MIN_EKS_VERSION}, as a quoted string such as "${MIN_EKS_VERSION}"`,
+                    ),
                 /** Public API endpoint (restricted to publicAccessCidrs); keep false outside sandboxes. */
                 publicEndpoint: bool().default(false),
-                publicAccessCidrs: z.array(cidr(8, 32).refine((v) => v !== "0.0.0.0/0", "must not include 0.0.0.0/0")).default([]),
+                publicAccessCidrs: z
+                    .array(cidr(8, 32).refine((v) => v !== "0.0.0.0/0", "must not include 0.0.0.0/0"))
+                    .default([]),
                 serviceCidr: cidr(12, 24).default("172.20.0.0/16"),
                 adminRoleArns: z.array(z.string().regex(IAM_ROLE_ARN, "must be IAM role ARNs")).default([]),
                 viewerRoleArns: z.array(z.string().regex(IAM_ROLE_ARN, "must be IAM role ARNs")).default([]),
@@ -272,7 +338,11 @@ const schema = z
             .strict()
             .superRefine((c, ctx) => {
                 if (c.publicEndpoint && c.publicAccessCidrs.length === 0)
-                    ctx.addIssue({ code: z.ZodIssueCode.custom, path: ["publicAccessCidrs"], message: "must list the CIDRs allowed to reach a public endpoint (publicEndpoint is true)" });
+                    ctx.addIssue({
+                        code: z.ZodIssueCode.custom,
+                        path: ["publicAccessCidrs"],
+                        message: "must list the CIDRs allowed to reach a public endpoint (publicEndpoint is true)",
+                    });
             }),
         teams: z
             .array(team)
@@ -280,7 +350,12 @@ const schema = z
             .superRefine((ts, ctx) => {
                 const seen = new Set<string>();
                 ts.forEach((t, i) => {
-                    if (seen.has(t.name)) ctx.addIssue({ code: z.ZodIssueCode.custom, path: [i, "name"], message: "must be unique across teams" });
+                    if (seen.has(t.name))
+                        ctx.addIssue({
+                            code: z.ZodIssueCode.custom,
+                            path: [i, "name"],
+                            message: "must be unique across teams",
+                        });
                     seen.add(t.name);
                 });
             }),
@@ -303,50 +378,109 @@ const schema = z
                 cpuLimit: quantity().default("1"),
                 memoryRequest: quantity().default("512Mi"),
                 memoryLimit: quantity().default("1Gi"),
-                readinessPath: z.string().startsWith("/", "must be a path starting with /").default("/actuator/health/readiness"),
-                livenessPath: z.string().startsWith("/", "must be a path starting with /").default("/actuator/health/liveness"),
+                readinessPath: z
+                    .string()
+                    .startsWith("/", "must be a path starting with /")
+                    .default("/actuator/health/readiness"),
+                livenessPath: z
+                    .string()
+                    .startsWith("/", "must be a path starting with /")
+                    .default("/actuator/health/liveness"),
                 /** Non-sensitive settings for the app's ConfigMap. Secrets go through KMS, never here. */
                 settings: z.record(z.string()).default({}),
                 /** Prefix of the app's own S3 bucket the app may read and write. */
-                s3Prefix: z.string().regex(/^[a-z0-9][a-z0-9/_-]*$/, "must be an S3 key prefix such as uploads/").optional(),
+                s3Prefix: z
+                    .string()
+                    .regex(/^[a-z0-9][a-z0-9/_-]*$/, "must be an S3 key prefix such as uploads/")
+                    .optional(),
                 imageRetentionCount: between(5, 1000).default(30),
                 /** The PodDisruptionBudget's maxUnavailable; 0 would block every voluntary eviction (drains, node upgrades). */
                 maxUnavailable: between(0, 100).default(1),
                 /** The database user the app logs in as with IAM authentication (created once by the db-user Job). */
-                databaseUser: z.string().regex(/^[a-z][a-z0-9_]{0,15}$/, "must be a lowercase identifier of at most 16 characters").default("app_iam"),
+                databaseUser: z
+                    .string()
+                    .regex(/^[a-z][a-z0-9_]{0,15}$/, "must be a lowercase identifier of at most 16 characters")
+                    .default("app_iam"),
             })
             .strict()
             .superRefine((a, ctx) => {
                 if (a.minReplicas > a.maxReplicas)
-                    ctx.addIssue({ code: z.ZodIssueCode.custom, path: ["minReplicas"], message: `must not exceed maxReplicas (${a.maxReplicas}): the HorizontalPodAutoscaler rejects min > max` });
+                    ctx.addIssue({
+                        code: z.ZodIssueCode.custom,
+                        path: ["minReplicas"],
+                        message: `must not exceed maxReplicas (${a.maxReplicas}): the HorizontalPodAutoscaler rejects min > max`,
+                    });
                 else if (a.replicas < a.minReplicas || a.replicas > a.maxReplicas)
-                    ctx.addIssue({ code: z.ZodIssueCode.custom, path: ["replicas"], message: `must be between minReplicas and maxReplicas (${a.minReplicas}..${a.maxReplicas})` });
+                    ctx.addIssue({
+                        code: z.ZodIssueCode.custom,
+                        path: ["replicas"],
+                        message: `must be between minReplicas and maxReplicas (${a.minReplicas}..${a.maxReplicas})`,
+                    });
                 if (a.maxUnavailable === 0)
-                    ctx.addIssue({ code: z.ZodIssueCode.custom, path: ["maxUnavailable"], message: "must be at least 1: a PodDisruptionBudget with maxUnavailable 0 blocks every eviction, so node drains and upgrades hang" });
+                    ctx.addIssue({
+                        code: z.ZodIssueCode.custom,
+                        path: ["maxUnavailable"],
+                        message:
+                            "must be at least 1: a PodDisruptionBudget with maxUnavailable 0 blocks every eviction, so node drains and upgrades hang",
+                    });
                 else if (a.maxUnavailable >= a.minReplicas && a.minReplicas > 1)
-                    ctx.addIssue({ code: z.ZodIssueCode.custom, path: ["maxUnavailable"], message: `must be below minReplicas (${a.minReplicas}), or a drain may take every replica down at once` });
-                const secretish = Object.keys(a.settings).find((k) => /(password|secret|token|private[_-]?key|credential)/i.test(k));
+                    ctx.addIssue({
+                        code: z.ZodIssueCode.custom,
+                        path: ["maxUnavailable"],
+                        message: `must be below minReplicas (${a.minReplicas}), or a drain may take every replica down at once`,
+                    });
+                const secretish = Object.keys(a.settings).find((k) =>
+                    /(password|secret|token|private[_-]?key|credential)/i.test(k),
+                );
                 if (secretish)
-                    ctx.addIssue({ code: z.ZodIssueCode.custom, path: ["settings", secretish], message: "looks sensitive: settings are a plain ConfigMap; store secrets with KMS envelope encryption instead" });
+                    ctx.addIssue({
+                        code: z.ZodIssueCode.custom,
+                        path: ["settings", secretish],
+                        message:
+                            "looks sensitive: settings are a plain ConfigMap; store secrets with KMS envelope encryption instead",
+                    });
             }),
         database: z
             .object({
                 engine: oneOf(["postgres", "mysql"]).default("postgres"),
-                engineVersion: z.string().regex(/^\d+(\.\d+){0,2}$/, "must be an engine version such as 16.4 or 8.0.39"),
-                instanceClass: z.string().regex(RDS_INSTANCE_CLASS, "must be an RDS instance class such as db.t4g.medium"),
+                engineVersion: z
+                    .string()
+                    .regex(/^\d+(\.\d+){0,2}$/, "must be an engine version such as 16.4 or 8.0.39"),
+                instanceClass: z
+                    .string()
+                    .regex(RDS_INSTANCE_CLASS, "must be an RDS instance class such as db.t4g.medium"),
                 allocatedStorageGb: between(20, 65536),
                 maxAllocatedStorageGb: between(20, 65536),
                 multiAz: bool(),
                 backupRetentionDays: between(7, 35),
-                backupWindow: z.string().regex(/^\d{2}:\d{2}-\d{2}:\d{2}$/, "must be a UTC window hh:mm-hh:mm").default("02:00-03:00"),
-                maintenanceWindow: z.string().regex(/^(mon|tue|wed|thu|fri|sat|sun):\d{2}:\d{2}-(mon|tue|wed|thu|fri|sat|sun):\d{2}:\d{2}$/, "must be a window such as sun:04:00-sun:05:00").default("sun:04:00-sun:05:00"),
-                databaseName: z.string().regex(/^[a-z][a-z0-9_]{0,62}$/, "must be a lowercase identifier").default("app"),
-                masterUsername: z.string().regex(/^[a-z][a-z0-9_]{0,15}$/, "must be a lowercase identifier of at most 16 characters").default("app_admin"),
+                backupWindow: z
+                    .string()
+                    .regex(/^\d{2}:\d{2}-\d{2}:\d{2}$/, "must be a UTC window hh:mm-hh:mm")
+                    .default("02:00-03:00"),
+                maintenanceWindow: z
+                    .string()
+                    .regex(
+                        /^(mon|tue|wed|thu|fri|sat|sun):\d{2}:\d{2}-(mon|tue|wed|thu|fri|sat|sun):\d{2}:\d{2}$/,
+                        "must be a window such as sun:04:00-sun:05:00",
+                    )
+                    .default("sun:04:00-sun:05:00"),
+                databaseName: z
+                    .string()
+                    .regex(/^[a-z][a-z0-9_]{0,62}$/, "must be a lowercase identifier")
+                    .default("app"),
+                masterUsername: z
+                    .string()
+                    .regex(/^[a-z][a-z0-9_]{0,15}$/, "must be a lowercase identifier of at most 16 characters")
+                    .default("app_admin"),
             })
             .strict()
             .superRefine((d, ctx) => {
                 if (d.maxAllocatedStorageGb < d.allocatedStorageGb)
-                    ctx.addIssue({ code: z.ZodIssueCode.custom, path: ["maxAllocatedStorageGb"], message: `must be at least allocatedStorageGb (${d.allocatedStorageGb})` });
+                    ctx.addIssue({
+                        code: z.ZodIssueCode.custom,
+                        path: ["maxAllocatedStorageGb"],
+                        message: `must be at least allocatedStorageGb (${d.allocatedStorageGb})`,
+                    });
             }),
         costAssumptions,
     })
@@ -355,16 +489,36 @@ const schema = z
         const vpc = parseCidr(c.vpcCidr);
         const svc = parseCidr(c.cluster.serviceCidr);
         if (vpc && svc && cidrsOverlap(vpc, svc))
-            ctx.addIssue({ code: z.ZodIssueCode.custom, path: ["cluster", "serviceCidr"], message: `must not overlap vpcCidr ${c.vpcCidr}` });
+            ctx.addIssue({
+                code: z.ZodIssueCode.custom,
+                path: ["cluster", "serviceCidr"],
+                message: `must not overlap vpcCidr ${c.vpcCidr}`,
+            });
         if (!c.teams.some((t) => t.name === c.app.team))
-            ctx.addIssue({ code: z.ZodIssueCode.custom, path: ["app", "team"], message: `must be one of the configured teams (${c.teams.map((t) => t.name).join(", ")})` });
+            ctx.addIssue({
+                code: z.ZodIssueCode.custom,
+                path: ["app", "team"],
+                message: `must be one of the configured teams (${c.teams.map((t) => t.name).join(", ")})`,
+            });
         if (c.environment === "prod" && c.cluster.publicEndpoint)
-            ctx.addIssue({ code: z.ZodIssueCode.custom, path: ["cluster", "publicEndpoint"], message: "must be false for a prod stack (EKS-01: the API endpoint stays private)" });
+            ctx.addIssue({
+                code: z.ZodIssueCode.custom,
+                path: ["cluster", "publicEndpoint"],
+                message: "must be false for a prod stack (EKS-01: the API endpoint stays private)",
+            });
         if (c.createZone && c.hostedZoneId)
-            ctx.addIssue({ code: z.ZodIssueCode.custom, path: ["createZone"], message: "must be false when platform:hostedZoneId names an existing zone (choose one)" });
+            ctx.addIssue({
+                code: z.ZodIssueCode.custom,
+                path: ["createZone"],
+                message: "must be false when platform:hostedZoneId names an existing zone (choose one)",
+            });
         quotaIssues(c).forEach((issue) => ctx.addIssue({ code: z.ZodIssueCode.custom, ...issue }));
         if (c.natMode === "single" && c.protect && c.environment === "prod")
-            ctx.addIssue({ code: z.ZodIssueCode.custom, path: ["natMode"], message: "must be perAz for a protected prod stack (one NAT gateway is a single point of failure)" });
+            ctx.addIssue({
+                code: z.ZodIssueCode.custom,
+                path: ["natMode"],
+                message: "must be perAz for a protected prod stack (one NAT gateway is a single point of failure)",
+            });
     });
 
 /** The app's rolling update surge (its Deployment's maxSurge); the team quota must hold it on top of maxReplicas. */
@@ -387,11 +541,18 @@ function quotaIssues(c: RawShape): { path: (string | number)[]; message: string 
     ];
     const issues: { path: (string | number)[]; message: string }[] = [];
     const why = `platform:app at maxReplicas ${c.app.maxReplicas} plus the rollout surge of ${surge} (${APP_MAX_SURGE_PERCENT} %)`;
-    if (q.pods < pods) issues.push({ path: ["teams", i, "quota", "pods"], message: `cannot hold ${why}: ${pods} pods; raise it to at least ${pods} or lower app.maxReplicas` });
+    if (q.pods < pods)
+        issues.push({
+            path: ["teams", i, "quota", "pods"],
+            message: `cannot hold ${why}: ${pods} pods; raise it to at least ${pods} or lower app.maxReplicas`,
+        });
     for (const [key, appKey, each] of need) {
         const total = parseQuantity(each) * pods;
         if (parseQuantity(String(q[key])) + 1e-9 < total)
-            issues.push({ path: ["teams", i, "quota", key], message: `cannot hold ${why}: ${pods} pods × app.${appKey} ${each} = ${formatLike(each, total)}; raise it or lower app.maxReplicas or app.${appKey}` });
+            issues.push({
+                path: ["teams", i, "quota", key],
+                message: `cannot hold ${why}: ${pods} pods × app.${appKey} ${each} = ${formatLike(each, total)}; raise it or lower app.maxReplicas or app.${appKey}`,
+            });
     }
     return issues.slice(0, 1);
 }
@@ -436,8 +597,14 @@ export function configAdvisories(c: PlatformConfig): string[] {
     const reqCpu = c.teams.reduce((sum, t) => sum + parseQuantity(t.quota.requestsCpu), 0);
     const reqMem = c.teams.reduce((sum, t) => sum + parseQuantity(t.quota.requestsMemory), 0) / 2 ** 30;
     const out: string[] = [];
-    if (reqCpu > cpu) out.push(`platform:teams quotas request ${reqCpu} CPU in total, more than platform:cluster.nodeGroups hold at maxSize (${cpu} vCPU): raise maxSize or add a node group, or pods will stay Pending`);
-    if (reqMem > mem) out.push(`platform:teams quotas request ${Math.round(reqMem)}Gi memory in total, more than platform:cluster.nodeGroups hold at maxSize (${mem}Gi): raise maxSize or add a node group, or pods will stay Pending`);
+    if (reqCpu > cpu)
+        out.push(
+            `platform:teams quotas request ${reqCpu} CPU in total, more than platform:cluster.nodeGroups hold at maxSize (${cpu} vCPU): raise maxSize or add a node group, or pods will stay Pending`,
+        );
+    if (reqMem > mem)
+        out.push(
+            `platform:teams quotas request ${Math.round(reqMem)}Gi memory in total, more than platform:cluster.nodeGroups hold at maxSize (${mem}Gi): raise maxSize or add a node group, or pods will stay Pending`,
+        );
     return out;
 }
 
@@ -450,12 +617,24 @@ export type PlatformConfig = z.infer<typeof schema>;
 export function firstDeploySummary(c: PlatformConfig): string {
     const next = c.phase === "foundation" ? "next: set platform:phase to full and deploy from the runner" : "all tiers";
     const needs: string[] = [];
-    if (c.createZone) needs.push(`delegate ${c.domain} to the name servers in the stack output nameServers (NS record in the parent zone)`);
+    if (c.createZone)
+        needs.push(
+            `delegate ${c.domain} to the name servers in the stack output nameServers (NS record in the parent zone)`,
+        );
     else if (c.hostedZoneId) needs.push(`Route53 zone ${c.hostedZoneId} holding ${c.domain}`);
     else needs.push(`an existing public Route53 zone named ${c.domain} in the account`);
-    if (!c.createAutoScalingServiceLinkedRole) needs.push("AWSServiceRoleForAutoScaling in the account (else set platform:createAutoScalingServiceLinkedRole)");
-    needs.push(`the CI roles ${[...c.pipeline.deployerRoleArns, ...c.pipeline.previewRoleArns].map((a) => a.split("/").pop()).join(", ")} (bootstrap/)`);
-    needs.push(c.app.imageTag ? `image ${c.app.name}:${c.app.imageTag} in ECR` : `no app workload until an image is released (push to ECR, then scripts/release.sh)`);
+    if (!c.createAutoScalingServiceLinkedRole)
+        needs.push(
+            "AWSServiceRoleForAutoScaling in the account (else set platform:createAutoScalingServiceLinkedRole)",
+        );
+    needs.push(
+        `the CI roles ${[...c.pipeline.deployerRoleArns, ...c.pipeline.previewRoleArns].map((a) => a.split("/").pop()).join(", ")} (bootstrap/)`,
+    );
+    needs.push(
+        c.app.imageTag
+            ? `image ${c.app.name}:${c.app.imageTag} in ECR`
+            : `no app workload until an image is released (push to ECR, then scripts/release.sh)`,
+    );
     return `Phase ${c.phase} (${next}) · first deploy needs: ${needs.join("; ")}`;
 }
 export type NodeGroupConfig = PlatformConfig["cluster"]["nodeGroups"][number];
@@ -474,7 +653,10 @@ export class ConfigError extends Error {
 }
 
 function valueAt(raw: unknown, path: (string | number)[]): unknown {
-    return path.reduce<unknown>((v, k) => (v !== null && typeof v === "object" ? (v as Record<string, unknown>)[k] : undefined), raw);
+    return path.reduce<unknown>(
+        (v, k) => (v !== null && typeof v === "object" ? (v as Record<string, unknown>)[k] : undefined),
+        raw,
+    );
 }
 
 function describe(v: unknown): string {
@@ -489,21 +671,30 @@ function describe(v: unknown): string {
  * structured keys as objects) against `schema`, whose top-level keys are `knownKeys`. Throws one
  * ConfigError naming the key, the value and what is allowed. Shared by this program and bootstrap/.
  */
-export function validateConfig<S extends z.ZodTypeAny>(schema: S, namespace: string, knownKeys: string[], raw: Record<string, unknown>): z.infer<S> {
+export function validateConfig<S extends z.ZodTypeAny>(
+    schema: S,
+    namespace: string,
+    knownKeys: string[],
+    raw: Record<string, unknown>,
+): z.infer<S> {
     // A misspelled top-level key (platform:azcount) would otherwise be silently ignored.
     const unknown = Object.keys(raw).find((k) => !knownKeys.includes(k));
-    if (unknown !== undefined) fail(`${namespace}:${shown(unknown)} is not a known key: allowed keys are ${knownKeys.join(", ")}`);
+    if (unknown !== undefined)
+        fail(`${namespace}:${shown(unknown)} is not a known key: allowed keys are ${knownKeys.join(", ")}`);
     const result = schema.safeParse(raw);
     if (result.success) return result.data;
     const issue = result.error.issues[0];
     const [top, ...rest] = issue.path;
-    const key = `${namespace}:${shown(String(top ?? ""))}` + rest.map((p) => (typeof p === "number" ? `[${p}]` : `.${shown(p)}`)).join("");
+    const key =
+        `${namespace}:${shown(String(top ?? ""))}` +
+        rest.map((p) => (typeof p === "number" ? `[${p}]` : `.${shown(p)}`)).join("");
     let message = issue.message;
     if (issue.code === z.ZodIssueCode.unrecognized_keys) {
         return fail(`${key} has unknown key(s) ${issue.keys.map(shown).join(", ")}: remove them or fix the spelling`);
     }
     if (issue.code === z.ZodIssueCode.invalid_type && issue.received === "undefined") message = "is required";
-    else if (issue.code === z.ZodIssueCode.invalid_type) message = `must be ${issue.expected === "array" ? "a list" : `a ${issue.expected}`}`;
+    else if (issue.code === z.ZodIssueCode.invalid_type)
+        message = `must be ${issue.expected === "array" ? "a list" : `a ${issue.expected}`}`;
     const got = valueAt(raw, issue.path);
     return fail(message === "is required" ? `${key} is required` : `${key} ${message}, got ${describe(got)}`);
 }
@@ -521,7 +712,10 @@ function fail(message: string): never {
  * The stack's `<namespace>:*` config as raw values: scalars as the engine hands them over (strings),
  * `structuredKeys` parsed from their JSON.
  */
-export function readConfigNamespace(namespace: string, structuredKeys: ReadonlySet<string> = new Set()): Record<string, unknown> {
+export function readConfigNamespace(
+    namespace: string,
+    structuredKeys: ReadonlySet<string> = new Set(),
+): Record<string, unknown> {
     const prefix = `${namespace}:`;
     const raw: Record<string, unknown> = {};
     for (const [k, text] of Object.entries(pulumi.runtime.allConfig())) {

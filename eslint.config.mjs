@@ -25,7 +25,9 @@ const house = {
             meta: {
                 type: "problem",
                 docs: { description: "only `true` and `false` as plain boolean-like values" },
-                messages: { truthy: "truthy value '{{raw}}' is ambiguous between YAML 1.1 and 1.2: write true/false, or quote it if it is a string" },
+                messages: {
+                    truthy: "truthy value '{{raw}}' is ambiguous between YAML 1.1 and 1.2: write true/false, or quote it if it is a string",
+                },
                 schema: [],
             },
             create(context) {
@@ -45,9 +47,22 @@ const house = {
 };
 
 export default tseslint.config(
-    { ignores: [".policy-base/**", "node_modules/**", "**/node_modules/**", "coverage/**", "reports/**", "docs/**", "**/*.js", "**/*.mjs", "package-lock.json", "**/package-lock.json",
-        // Renovate's schema, vendored unchanged from the npm package (test/fixtures/renovate/README.md).
-        "test/fixtures/renovate/renovate-schema.json"] },
+    {
+        ignores: [
+            ".policy-base/**",
+            "node_modules/**",
+            "**/node_modules/**",
+            "coverage/**",
+            "reports/**",
+            "docs/**",
+            "**/*.js",
+            "**/*.mjs",
+            "package-lock.json",
+            "**/package-lock.json",
+            // Renovate's schema, vendored unchanged from the npm package (test/fixtures/renovate/README.md).
+            "test/fixtures/renovate/renovate-schema.json",
+        ],
+    },
 
     // TypeScript: the program, components, pack, tools and tests.
     {

@@ -25,19 +25,53 @@ export function breakGlassPattern(roleArn: string) {
     return {
         source: ["aws.sts"],
         "detail-type": ["AWS API Call via CloudTrail"],
-        detail: { eventSource: ["sts.amazonaws.com"], eventName: ["AssumeRole"], requestParameters: { roleArn: [roleArn] } },
+        detail: {
+            eventSource: ["sts.amazonaws.com"],
+            eventName: ["AssumeRole"],
+            requestParameters: { roleArn: [roleArn] },
+        },
     };
 }
 
-export const BUCKET_GUARD_EVENTS = ["PutBucketPolicy", "DeleteBucketPolicy", "PutBucketEncryption", "DeleteBucketEncryption", "PutBucketVersioning", "PutBucketLifecycle", "DeleteBucket", "PutBucketPublicAccessBlock", "DeleteBucketPublicAccessBlock"];
-export const KEY_GUARD_EVENTS = ["PutKeyPolicy", "CreateGrant", "ScheduleKeyDeletion", "DisableKey", "DisableKeyRotation"];
+export const BUCKET_GUARD_EVENTS = [
+    "PutBucketPolicy",
+    "DeleteBucketPolicy",
+    "PutBucketEncryption",
+    "DeleteBucketEncryption",
+    "PutBucketVersioning",
+    "PutBucketLifecycle",
+    "DeleteBucket",
+    "PutBucketPublicAccessBlock",
+    "DeleteBucketPublicAccessBlock",
+];
+export const KEY_GUARD_EVENTS = [
+    "PutKeyPolicy",
+    "CreateGrant",
+    "ScheduleKeyDeletion",
+    "DisableKey",
+    "DisableKeyRotation",
+];
 
 export function stateGuardPattern(bucketName: string, keyArns: string[]) {
     return {
         "detail-type": ["AWS API Call via CloudTrail"],
         $or: [
-            { source: ["aws.s3"], detail: { eventSource: ["s3.amazonaws.com"], eventName: BUCKET_GUARD_EVENTS, requestParameters: { bucketName: [bucketName] } } },
-            { source: ["aws.kms"], detail: { eventSource: ["kms.amazonaws.com"], eventName: KEY_GUARD_EVENTS, resources: { ARN: [...keyArns].sort() } } },
+            {
+                source: ["aws.s3"],
+                detail: {
+                    eventSource: ["s3.amazonaws.com"],
+                    eventName: BUCKET_GUARD_EVENTS,
+                    requestParameters: { bucketName: [bucketName] },
+                },
+            },
+            {
+                source: ["aws.kms"],
+                detail: {
+                    eventSource: ["kms.amazonaws.com"],
+                    eventName: KEY_GUARD_EVENTS,
+                    resources: { ARN: [...keyArns].sort() },
+                },
+            },
         ],
     };
 }
@@ -58,7 +92,9 @@ export class SecurityAlerts extends pulumi.ComponentResource {
                 {
                     name: "platform-break-glass-assumed",
                     description: "Someone assumed platform-break-glass",
-                    eventPattern: pulumi.output(args.breakGlassRoleArn).apply((arn) => JSON.stringify(breakGlassPattern(arn))),
+                    eventPattern: pulumi
+                        .output(args.breakGlassRoleArn)
+                        .apply((arn) => JSON.stringify(breakGlassPattern(arn))),
                     tags: args.tags,
                 },
                 keep,
@@ -68,13 +104,18 @@ export class SecurityAlerts extends pulumi.ComponentResource {
                 {
                     name: "platform-state-guard-changed",
                     description: "The state bucket's or a state key's protection changed",
-                    eventPattern: pulumi.all([args.bucketName, ...args.keyArns]).apply(([bucket, ...keys]) => JSON.stringify(stateGuardPattern(bucket, keys))),
+                    eventPattern: pulumi
+                        .all([args.bucketName, ...args.keyArns])
+                        .apply(([bucket, ...keys]) => JSON.stringify(stateGuardPattern(bucket, keys))),
                     tags: args.tags,
                 },
                 keep,
             ),
         ];
-        rules.forEach((rule, i) => new aws.cloudwatch.EventTarget(`${name}-target-${i}`, { rule: rule.name, arn: topic.arn }, keep));
+        rules.forEach(
+            (rule, i) =>
+                new aws.cloudwatch.EventTarget(`${name}-target-${i}`, { rule: rule.name, arn: topic.arn }, keep),
+        );
         new aws.sns.TopicPolicy(
             `${name}-topic-policy`,
             {
@@ -97,7 +138,14 @@ export class SecurityAlerts extends pulumi.ComponentResource {
             },
             keep,
         );
-        args.emails.forEach((email, i) => new aws.sns.TopicSubscription(`${name}-email-${i}`, { topic: topic.arn, protocol: "email", endpoint: email }, keep));
+        args.emails.forEach(
+            (email, i) =>
+                new aws.sns.TopicSubscription(
+                    `${name}-email-${i}`,
+                    { topic: topic.arn, protocol: "email", endpoint: email },
+                    keep,
+                ),
+        );
         this.topicArn = topic.arn;
         this.ruleArns = rules.map((r) => r.arn);
         this.registerOutputs({ topicArn: this.topicArn });

@@ -25,7 +25,11 @@ export const ROLE_NAMES = {
 } as const;
 
 /** GitHub's OIDC issuer and the audience aws-actions/configure-aws-credentials requests (its default). */
-export const GITHUB_OIDC = { host: "token.actions.githubusercontent.com", url: "https://token.actions.githubusercontent.com", audience: "sts.amazonaws.com" } as const;
+export const GITHUB_OIDC = {
+    host: "token.actions.githubusercontent.com",
+    url: "https://token.actions.githubusercontent.com",
+    audience: "sts.amazonaws.com",
+} as const;
 
 /** The OIDC `sub` claims the roles trust (docs.github.com, "OpenID Connect reference", subject claims). */
 export const githubSubjects = {
@@ -33,7 +37,8 @@ export const githubSubjects = {
     pullRequest: (repo: string) => `repo:${repo}:pull_request`,
 };
 
-const doc = (id: string, statements: Statement[]) => JSON.stringify({ Version: "2012-10-17", Id: id, Statement: statements });
+const doc = (id: string, statements: Statement[]) =>
+    JSON.stringify({ Version: "2012-10-17", Id: id, Statement: statements });
 
 /** Exact `aud` and `sub` (StringEquals, never StringLike): one environment or pull requests of one repository. */
 export function githubTrustStatements(providerArn: string, subject: string): Statement[] {
@@ -43,7 +48,12 @@ export function githubTrustStatements(providerArn: string, subject: string): Sta
             Effect: "Allow",
             Principal: { Federated: providerArn },
             Action: "sts:AssumeRoleWithWebIdentity",
-            Condition: { StringEquals: { [`${GITHUB_OIDC.host}:aud`]: GITHUB_OIDC.audience, [`${GITHUB_OIDC.host}:sub`]: subject } },
+            Condition: {
+                StringEquals: {
+                    [`${GITHUB_OIDC.host}:aud`]: GITHUB_OIDC.audience,
+                    [`${GITHUB_OIDC.host}:sub`]: subject,
+                },
+            },
         },
     ];
 }
@@ -63,7 +73,9 @@ export function dormantTrustStatements(partition: string, accountId: string, bre
 
 /** Named roles of this or another account (Jenkins agents, break-glass operators). */
 export function roleTrustStatements(principalArns: string[]): Statement[] {
-    return [{ Sid: "NamedRoles", Effect: "Allow", Principal: { AWS: [...principalArns].sort() }, Action: "sts:AssumeRole" }];
+    return [
+        { Sid: "NamedRoles", Effect: "Allow", Principal: { AWS: [...principalArns].sort() }, Action: "sts:AssumeRole" },
+    ];
 }
 
 export interface ProtectedResources {
@@ -80,17 +92,56 @@ export interface ProtectedResources {
 
 /** Services the platform program declares resources in (components/). */
 export const DEPLOY_SERVICES = [
-    "acm", "application-autoscaling", "autoscaling", "backup", "cloudwatch", "ec2", "ecr", "eks", "elasticloadbalancing",
-    "events", "logs", "rds", "route53", "s3", "secretsmanager", "sns", "ssm", "wafv2",
+    "acm",
+    "application-autoscaling",
+    "autoscaling",
+    "backup",
+    "cloudwatch",
+    "ec2",
+    "ecr",
+    "eks",
+    "elasticloadbalancing",
+    "events",
+    "logs",
+    "rds",
+    "route53",
+    "s3",
+    "secretsmanager",
+    "sns",
+    "ssm",
+    "wafv2",
 ] as const;
 
 /** Key management without the cryptographic operations (those are granted per key below). */
 const KMS_MANAGE = [
-    "kms:CreateKey", "kms:CreateAlias", "kms:CreateGrant", "kms:DeleteAlias", "kms:DescribeKey", "kms:EnableKeyRotation", "kms:GetKeyPolicy",
-    "kms:GetKeyRotationStatus", "kms:ListAliases", "kms:ListKeys", "kms:ListResourceTags", "kms:PutKeyPolicy", "kms:ScheduleKeyDeletion",
-    "kms:TagResource", "kms:UntagResource", "kms:UpdateAlias", "kms:UpdateKeyDescription", "kms:ListGrants", "kms:RevokeGrant",
+    "kms:CreateKey",
+    "kms:CreateAlias",
+    "kms:CreateGrant",
+    "kms:DeleteAlias",
+    "kms:DescribeKey",
+    "kms:EnableKeyRotation",
+    "kms:GetKeyPolicy",
+    "kms:GetKeyRotationStatus",
+    "kms:ListAliases",
+    "kms:ListKeys",
+    "kms:ListResourceTags",
+    "kms:PutKeyPolicy",
+    "kms:ScheduleKeyDeletion",
+    "kms:TagResource",
+    "kms:UntagResource",
+    "kms:UpdateAlias",
+    "kms:UpdateKeyDescription",
+    "kms:ListGrants",
+    "kms:RevokeGrant",
 ];
-const KMS_CRYPTO = ["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey", "kms:GenerateDataKeyWithoutPlaintext", "kms:ReEncryptFrom", "kms:ReEncryptTo"];
+const KMS_CRYPTO = [
+    "kms:Decrypt",
+    "kms:Encrypt",
+    "kms:GenerateDataKey",
+    "kms:GenerateDataKeyWithoutPlaintext",
+    "kms:ReEncryptFrom",
+    "kms:ReEncryptTo",
+];
 
 /**
  * What `pulumi up` of the platform needs, and the walls it must never cross. Allows are per service
@@ -104,13 +155,17 @@ const KMS_CRYPTO = ["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey", "kms:Ge
  * state guard, trust anchors and alerts). Recorded exemptions, reviewed with the ticket; the PR preview role has none.
  */
 export const DEPLOYER_EXEMPTIONS: Record<string, string> = {
-    "policy.exempt/iam-no-wildcard-admin-statements": "PLAT-104: the IaC deployer creates every tier (region-scoped service actions, explicit denies on the state guard)",
-    "policy.exempt/iam-no-wildcard-kms-decrypt": "PLAT-104: the IaC deployer decrypts tier keys only through AWS services (kms:ViaService condition)",
-    "policy.exempt/iam-state-backend-policy-scoped": "PLAT-104: the IaC deployer is also the state writer; state configuration changes are denied explicitly",
+    "policy.exempt/iam-no-wildcard-admin-statements":
+        "PLAT-104: the IaC deployer creates every tier (region-scoped service actions, explicit denies on the state guard)",
+    "policy.exempt/iam-no-wildcard-kms-decrypt":
+        "PLAT-104: the IaC deployer decrypts tier keys only through AWS services (kms:ViaService condition)",
+    "policy.exempt/iam-state-backend-policy-scoped":
+        "PLAT-104: the IaC deployer is also the state writer; state configuration changes are denied explicitly",
 };
 
 export function deployerStatements(p: ProtectedResources): Statement[] {
-    const arn = (service: string, resource: string, region = "") => `arn:${p.partition}:${service}:${region}:${p.accountId}:${resource}`;
+    const arn = (service: string, resource: string, region = "") =>
+        `arn:${p.partition}:${service}:${region}:${p.accountId}:${resource}`;
     const trustAnchors = [
         ...Object.values(ROLE_NAMES).map((n) => arn("iam", `role/${n}`)),
         arn("iam", `oidc-provider/${GITHUB_OIDC.host}`),
@@ -124,34 +179,95 @@ export function deployerStatements(p: ProtectedResources): Statement[] {
             Condition: { StringEquals: { "aws:RequestedRegion": p.region } },
         },
         { Sid: "Route53", Effect: "Allow", Action: "route53:*", Resource: "*" },
-        { Sid: "ManageKeys", Effect: "Allow", Action: KMS_MANAGE, Resource: "*", Condition: { StringEquals: { "aws:RequestedRegion": p.region } } },
+        {
+            Sid: "ManageKeys",
+            Effect: "Allow",
+            Action: KMS_MANAGE,
+            Resource: "*",
+            Condition: { StringEquals: { "aws:RequestedRegion": p.region } },
+        },
         // Encrypted EBS/RDS/EKS/Logs resources make the caller use the tier keys through the service.
         {
             Sid: "UseTierKeysThroughServices",
             Effect: "Allow",
             Action: KMS_CRYPTO,
             Resource: arn("kms", "key/*", p.region),
-            Condition: { "ForAnyValue:StringLike": { "kms:ViaService": ["ec2.*", "rds.*", "eks.*", "logs.*", "s3.*", "secretsmanager.*", "backup.*"] } },
+            Condition: {
+                "ForAnyValue:StringLike": {
+                    "kms:ViaService": ["ec2.*", "rds.*", "eks.*", "logs.*", "s3.*", "secretsmanager.*", "backup.*"],
+                },
+            },
         },
         {
             Sid: "PlatformIam",
             Effect: "Allow",
             Action: "iam:*",
-            Resource: [arn("iam", "role/*"), arn("iam", "policy/*"), arn("iam", "instance-profile/*"), arn("iam", "oidc-provider/*")],
+            Resource: [
+                arn("iam", "role/*"),
+                arn("iam", "policy/*"),
+                arn("iam", "instance-profile/*"),
+                arn("iam", "oidc-provider/*"),
+            ],
         },
-        { Sid: "ServiceLinkedRolesAndReads", Effect: "Allow", Action: ["iam:CreateServiceLinkedRole", "iam:Get*", "iam:List*", "sts:GetCallerIdentity"], Resource: "*" },
+        {
+            Sid: "ServiceLinkedRolesAndReads",
+            Effect: "Allow",
+            Action: ["iam:CreateServiceLinkedRole", "iam:Get*", "iam:List*", "sts:GetCallerIdentity"],
+            Resource: "*",
+        },
         { Sid: "DenyTrustAnchors", Effect: "Deny", Action: "iam:*", Resource: trustAnchors },
-        { Sid: "DenyLongLivedCredentials", Effect: "Deny", Action: ["iam:CreateUser", "iam:CreateAccessKey", "iam:CreateLoginProfile", "iam:UpdateLoginProfile"], Resource: "*" },
+        {
+            Sid: "DenyLongLivedCredentials",
+            Effect: "Deny",
+            Action: ["iam:CreateUser", "iam:CreateAccessKey", "iam:CreateLoginProfile", "iam:UpdateLoginProfile"],
+            Resource: "*",
+        },
         // Bucket-level configuration (policy, encryption, versioning, lifecycle, deletion); objects are `bucket/*`.
-        { Sid: "DenyStateBucketConfiguration", Effect: "Deny", Action: ["s3:Put*", "s3:Delete*"], Resource: p.bucketArn },
+        {
+            Sid: "DenyStateBucketConfiguration",
+            Effect: "Deny",
+            Action: ["s3:Put*", "s3:Delete*"],
+            Resource: p.bucketArn,
+        },
         {
             Sid: "DenyStateKeyAdministration",
             Effect: "Deny",
-            Action: [...KMS_MANAGE.filter((a) => !["kms:CreateKey", "kms:DescribeKey", "kms:ListAliases", "kms:ListKeys", "kms:GetKeyPolicy", "kms:GetKeyRotationStatus", "kms:ListResourceTags", "kms:ListGrants"].includes(a)), "kms:DisableKey", "kms:DisableKeyRotation"],
+            Action: [
+                ...KMS_MANAGE.filter(
+                    (a) =>
+                        ![
+                            "kms:CreateKey",
+                            "kms:DescribeKey",
+                            "kms:ListAliases",
+                            "kms:ListKeys",
+                            "kms:GetKeyPolicy",
+                            "kms:GetKeyRotationStatus",
+                            "kms:ListResourceTags",
+                            "kms:ListGrants",
+                        ].includes(a),
+                ),
+                "kms:DisableKey",
+                "kms:DisableKeyRotation",
+            ],
             Resource: [p.stateKeyArn, p.secretsKeyArn, ...p.keyAliases.map((a) => arn("kms", `alias/${a}`, p.region))],
         },
-        { Sid: "DenyAlertTampering", Effect: "Deny", Action: ["events:*", "sns:*"], Resource: [...p.alertRuleArns, p.alertTopicArn] },
-        { Sid: "DenyTrailTampering", Effect: "Deny", Action: ["cloudtrail:StopLogging", "cloudtrail:DeleteTrail", "cloudtrail:UpdateTrail", "cloudtrail:PutEventSelectors"], Resource: "*" },
+        {
+            Sid: "DenyAlertTampering",
+            Effect: "Deny",
+            Action: ["events:*", "sns:*"],
+            Resource: [...p.alertRuleArns, p.alertTopicArn],
+        },
+        {
+            Sid: "DenyTrailTampering",
+            Effect: "Deny",
+            Action: [
+                "cloudtrail:StopLogging",
+                "cloudtrail:DeleteTrail",
+                "cloudtrail:UpdateTrail",
+                "cloudtrail:PutEventSelectors",
+            ],
+            Resource: "*",
+        },
     ];
 }
 
@@ -160,12 +276,31 @@ export function deployerStatements(p: ProtectedResources): Statement[] {
  * the state prefix (no application data), no secret values, and the stack secrets key only where
  * `previewDecryptsSecrets` allows it (the key policy decides too: it names the preview role or not).
  */
-export function previewDenyStatements(p: Pick<ProtectedResources, "bucketArn" | "secretsKeyArn">, decryptsSecrets: boolean): Statement[] {
+export function previewDenyStatements(
+    p: Pick<ProtectedResources, "bucketArn" | "secretsKeyArn">,
+    decryptsSecrets: boolean,
+): Statement[] {
     const statements: Statement[] = [
-        { Sid: "DenyObjectReadsOutsideState", Effect: "Deny", Action: ["s3:GetObject", "s3:GetObjectVersion"], NotResource: `${p.bucketArn}/.pulumi/*` },
-        { Sid: "DenySecretValues", Effect: "Deny", Action: ["secretsmanager:GetSecretValue", "ssm:GetParameter", "ssm:GetParameters", "ssm:GetParametersByPath"], Resource: "*" },
+        {
+            Sid: "DenyObjectReadsOutsideState",
+            Effect: "Deny",
+            Action: ["s3:GetObject", "s3:GetObjectVersion"],
+            NotResource: `${p.bucketArn}/.pulumi/*`,
+        },
+        {
+            Sid: "DenySecretValues",
+            Effect: "Deny",
+            Action: [
+                "secretsmanager:GetSecretValue",
+                "ssm:GetParameter",
+                "ssm:GetParameters",
+                "ssm:GetParametersByPath",
+            ],
+            Resource: "*",
+        },
     ];
-    if (!decryptsSecrets) statements.push({ Sid: "DenyStackSecrets", Effect: "Deny", Action: KMS_CRYPTO, Resource: p.secretsKeyArn });
+    if (!decryptsSecrets)
+        statements.push({ Sid: "DenyStackSecrets", Effect: "Deny", Action: KMS_CRYPTO, Resource: p.secretsKeyArn });
     return statements;
 }
 
@@ -181,9 +316,23 @@ export interface KeyUsers {
 }
 
 const KEY_ADMIN = [
-    "kms:CreateAlias", "kms:DeleteAlias", "kms:DescribeKey", "kms:EnableKey", "kms:EnableKeyRotation", "kms:Get*", "kms:List*", "kms:PutKeyPolicy",
-    "kms:UpdateAlias", "kms:UpdateKeyDescription", "kms:TagResource", "kms:UntagResource", "kms:ScheduleKeyDeletion", "kms:CancelKeyDeletion",
-    "kms:RevokeGrant", "kms:DisableKey", "kms:DisableKeyRotation",
+    "kms:CreateAlias",
+    "kms:DeleteAlias",
+    "kms:DescribeKey",
+    "kms:EnableKey",
+    "kms:EnableKeyRotation",
+    "kms:Get*",
+    "kms:List*",
+    "kms:PutKeyPolicy",
+    "kms:UpdateAlias",
+    "kms:UpdateKeyDescription",
+    "kms:TagResource",
+    "kms:UntagResource",
+    "kms:ScheduleKeyDeletion",
+    "kms:CancelKeyDeletion",
+    "kms:RevokeGrant",
+    "kms:DisableKey",
+    "kms:DisableKeyRotation",
 ];
 
 /**
@@ -196,7 +345,13 @@ export function namedKeyStatements(id: string, u: KeyUsers, viaService?: string)
     const root = `arn:${u.partition}:iam::${u.accountId}:root`;
     const via = viaService ? { StringEquals: { "kms:ViaService": viaService } } : undefined;
     const statements: Statement[] = [
-        { Sid: "AccountAdministersWithoutCrypto", Effect: "Allow", Principal: { AWS: root }, Action: KEY_ADMIN, Resource: "*" },
+        {
+            Sid: "AccountAdministersWithoutCrypto",
+            Effect: "Allow",
+            Principal: { AWS: root },
+            Action: KEY_ADMIN,
+            Resource: "*",
+        },
         {
             Sid: "WritersUseKey",
             Effect: "Allow",
@@ -207,7 +362,14 @@ export function namedKeyStatements(id: string, u: KeyUsers, viaService?: string)
         },
     ];
     if (u.readers.length)
-        statements.push({ Sid: "ReadersDecrypt", Effect: "Allow", Principal: { AWS: [...u.readers].sort() }, Action: ["kms:Decrypt", "kms:DescribeKey"], Resource: "*", ...(via ? { Condition: via } : {}) });
+        statements.push({
+            Sid: "ReadersDecrypt",
+            Effect: "Allow",
+            Principal: { AWS: [...u.readers].sort() },
+            Action: ["kms:Decrypt", "kms:DescribeKey"],
+            Resource: "*",
+            ...(via ? { Condition: via } : {}),
+        });
     if (u.readerPatterns?.length)
         statements.push({
             Sid: "PeopleReadDecrypt",
@@ -230,7 +392,8 @@ export function namedKeyStatements(id: string, u: KeyUsers, viaService?: string)
     return statements;
 }
 
-export const keyPolicyDocument = (id: string, u: KeyUsers, viaService?: string) => doc(id, namedKeyStatements(id, u, viaService));
+export const keyPolicyDocument = (id: string, u: KeyUsers, viaService?: string) =>
+    doc(id, namedKeyStatements(id, u, viaService));
 
 export interface CiIdentitiesArgs {
     pipeline: "github" | "jenkins";
@@ -268,21 +431,38 @@ export class CiIdentities extends pulumi.ComponentResource {
             `${name}-break-glass`,
             {
                 name: ROLE_NAMES.breakGlass,
-                description: "Break glass: state repair, bootstrap changes, incidents. Every AssumeRole raises an alert (docs/security-model.md)",
+                description:
+                    "Break glass: state repair, bootstrap changes, incidents. Every AssumeRole raises an alert (docs/security-model.md)",
                 assumeRolePolicy: doc("break-glass-trust", roleTrustStatements(args.breakGlassPrincipalArns)),
                 maxSessionDuration: 3600,
                 // IAM-02 exemption: break glass is full admin by design; its use is alerted (EventBridge → SNS) and time-boxed.
-                tags: { ...args.tags, "policy.exempt/iam-no-admin-policy-attached": "PLAT-103: break-glass role, AdministratorAccess by design; every AssumeRole alerts (docs/security-model.md)" },
+                tags: {
+                    ...args.tags,
+                    "policy.exempt/iam-no-admin-policy-attached":
+                        "PLAT-103: break-glass role, AdministratorAccess by design; every AssumeRole alerts (docs/security-model.md)",
+                },
             },
             keep,
         );
-        new aws.iam.RolePolicyAttachment(`${name}-break-glass-admin`, { role: this.breakGlassRole.name, policyArn: "arn:aws:iam::aws:policy/AdministratorAccess" }, keep);
+        new aws.iam.RolePolicyAttachment(
+            `${name}-break-glass-admin`,
+            { role: this.breakGlassRole.name, policyArn: "arn:aws:iam::aws:policy/AdministratorAccess" },
+            keep,
+        );
         const dormant = pulumi
             .all([args.partition, args.accountId, this.breakGlassRole.arn])
-            .apply(([partition, account, breakGlass]) => doc("dormant-trust", dormantTrustStatements(partition, account, breakGlass)));
+            .apply(([partition, account, breakGlass]) =>
+                doc("dormant-trust", dormantTrustStatements(partition, account, breakGlass)),
+            );
 
-        let github: { deploy: pulumi.Input<string>; preview: pulumi.Input<string> } = { deploy: dormant, preview: dormant };
-        let jenkins: { deploy: pulumi.Input<string>; preview: pulumi.Input<string> } = { deploy: dormant, preview: dormant };
+        let github: { deploy: pulumi.Input<string>; preview: pulumi.Input<string> } = {
+            deploy: dormant,
+            preview: dormant,
+        };
+        let jenkins: { deploy: pulumi.Input<string>; preview: pulumi.Input<string> } = {
+            deploy: dormant,
+            preview: dormant,
+        };
         if (args.pipeline === "github") {
             const repo = args.githubRepository!;
             const providerArn: pulumi.Input<string> =
@@ -298,10 +478,21 @@ export class CiIdentities extends pulumi.ComponentResource {
                     },
                     keep,
                 ).arn;
-            this.trustedSubjects = { deploy: githubSubjects.deploy(repo, args.environment), preview: githubSubjects.pullRequest(repo) };
+            this.trustedSubjects = {
+                deploy: githubSubjects.deploy(repo, args.environment),
+                preview: githubSubjects.pullRequest(repo),
+            };
             github = {
-                deploy: pulumi.output(providerArn).apply((arn) => doc("github-deploy-trust", githubTrustStatements(arn, this.trustedSubjects.deploy!))),
-                preview: pulumi.output(providerArn).apply((arn) => doc("github-preview-trust", githubTrustStatements(arn, this.trustedSubjects.preview!))),
+                deploy: pulumi
+                    .output(providerArn)
+                    .apply((arn) =>
+                        doc("github-deploy-trust", githubTrustStatements(arn, this.trustedSubjects.deploy!)),
+                    ),
+                preview: pulumi
+                    .output(providerArn)
+                    .apply((arn) =>
+                        doc("github-preview-trust", githubTrustStatements(arn, this.trustedSubjects.preview!)),
+                    ),
             };
             this.deployerRoleName = ROLE_NAMES.githubDeployer;
             this.previewRoleName = ROLE_NAMES.githubPreview;
@@ -316,10 +507,25 @@ export class CiIdentities extends pulumi.ComponentResource {
         }
         const roles: Record<string, aws.iam.Role> = {};
         for (const [key, roleName, trust, what] of [
-            ["github-deployer", ROLE_NAMES.githubDeployer, github.deploy, "pulumi up from GitHub Actions (environment-scoped OIDC)"],
-            ["github-preview", ROLE_NAMES.githubPreview, github.preview, "pulumi preview of pull requests from GitHub Actions; read-only"],
+            [
+                "github-deployer",
+                ROLE_NAMES.githubDeployer,
+                github.deploy,
+                "pulumi up from GitHub Actions (environment-scoped OIDC)",
+            ],
+            [
+                "github-preview",
+                ROLE_NAMES.githubPreview,
+                github.preview,
+                "pulumi preview of pull requests from GitHub Actions; read-only",
+            ],
             ["jenkins-deployer", ROLE_NAMES.jenkinsDeployer, jenkins.deploy, "pulumi up from Jenkins deploy agents"],
-            ["jenkins-preview", ROLE_NAMES.jenkinsPreview, jenkins.preview, "pulumi preview of pull requests from Jenkins PR agents; read-only"],
+            [
+                "jenkins-preview",
+                ROLE_NAMES.jenkinsPreview,
+                jenkins.preview,
+                "pulumi preview of pull requests from Jenkins PR agents; read-only",
+            ],
         ] as const) {
             const active = roleName === this.deployerRoleName || roleName === this.previewRoleName;
             roles[roleName] = new aws.iam.Role(
@@ -336,11 +542,19 @@ export class CiIdentities extends pulumi.ComponentResource {
         }
         this.deployerRole = roles[this.deployerRoleName];
         this.previewRole = roles[this.previewRoleName];
-        new aws.iam.RolePolicyAttachment(`${name}-preview-readonly`, { role: this.previewRole.name, policyArn: "arn:aws:iam::aws:policy/ReadOnlyAccess" }, keep);
+        new aws.iam.RolePolicyAttachment(
+            `${name}-preview-readonly`,
+            { role: this.previewRole.name, policyArn: "arn:aws:iam::aws:policy/ReadOnlyAccess" },
+            keep,
+        );
         this.deployerRoleArn = this.deployerRole.arn;
         this.previewRoleArn = this.previewRole.arn;
         this.breakGlassRoleArn = this.breakGlassRole.arn;
-        this.registerOutputs({ deployerRoleArn: this.deployerRoleArn, previewRoleArn: this.previewRoleArn, breakGlassRoleArn: this.breakGlassRoleArn });
+        this.registerOutputs({
+            deployerRoleArn: this.deployerRoleArn,
+            previewRoleArn: this.previewRoleArn,
+            breakGlassRoleArn: this.breakGlassRoleArn,
+        });
     }
 }
 
@@ -362,11 +576,39 @@ export class CiPermissions extends pulumi.ComponentResource {
         const keep: pulumi.CustomResourceOptions = { parent: this, protect: true, retainOnDelete: true };
         const p = pulumi.output(args.protectedResources);
         this.deployerPolicy = p.apply((r) => doc("platform-ci-deploy", deployerStatements(r)));
-        this.previewPolicy = p.apply((r) => doc("platform-ci-preview-walls", previewDenyStatements(r, args.previewDecryptsSecrets)));
-        const deploy = new aws.iam.Policy(`${name}-deploy`, { name: "platform-ci-deploy", description: "pulumi up of the platform; never its own trust, state guard or alerts", policy: this.deployerPolicy, tags: { ...args.tags, ...DEPLOYER_EXEMPTIONS } }, keep);
-        const preview = new aws.iam.Policy(`${name}-preview`, { name: "platform-ci-preview-walls", description: "ReadOnlyAccess minus data, secret values and (maybe) stack secrets", policy: this.previewPolicy, tags: args.tags }, keep);
-        new aws.iam.RolePolicyAttachment(`${name}-deploy`, { role: args.deployerRoleName, policyArn: deploy.arn }, keep);
-        new aws.iam.RolePolicyAttachment(`${name}-preview`, { role: args.previewRoleName, policyArn: preview.arn }, keep);
+        this.previewPolicy = p.apply((r) =>
+            doc("platform-ci-preview-walls", previewDenyStatements(r, args.previewDecryptsSecrets)),
+        );
+        const deploy = new aws.iam.Policy(
+            `${name}-deploy`,
+            {
+                name: "platform-ci-deploy",
+                description: "pulumi up of the platform; never its own trust, state guard or alerts",
+                policy: this.deployerPolicy,
+                tags: { ...args.tags, ...DEPLOYER_EXEMPTIONS },
+            },
+            keep,
+        );
+        const preview = new aws.iam.Policy(
+            `${name}-preview`,
+            {
+                name: "platform-ci-preview-walls",
+                description: "ReadOnlyAccess minus data, secret values and (maybe) stack secrets",
+                policy: this.previewPolicy,
+                tags: args.tags,
+            },
+            keep,
+        );
+        new aws.iam.RolePolicyAttachment(
+            `${name}-deploy`,
+            { role: args.deployerRoleName, policyArn: deploy.arn },
+            keep,
+        );
+        new aws.iam.RolePolicyAttachment(
+            `${name}-preview`,
+            { role: args.previewRoleName, policyArn: preview.arn },
+            keep,
+        );
         this.registerOutputs({});
     }
 }

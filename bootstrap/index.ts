@@ -64,8 +64,17 @@ export = async () => {
     });
 
     new CiPermissions("permissions", {
-        protectedResources: pulumi.all([partition, account.accountId, backend.bucketArn, backend.stateKeyArn, backend.secretsKeyArn, alerts.topicArn, ...alerts.ruleArns]).apply(
-            ([part, accountId, bucketArn, stateKeyArn, secretsKeyArn, alertTopicArn, ...alertRuleArns]) => ({
+        protectedResources: pulumi
+            .all([
+                partition,
+                account.accountId,
+                backend.bucketArn,
+                backend.stateKeyArn,
+                backend.secretsKeyArn,
+                alerts.topicArn,
+                ...alerts.ruleArns,
+            ])
+            .apply(([part, accountId, bucketArn, stateKeyArn, secretsKeyArn, alertTopicArn, ...alertRuleArns]) => ({
                 partition: part,
                 accountId,
                 region,
@@ -75,8 +84,7 @@ export = async () => {
                 keyAliases: [cfg.stateKeyAlias, cfg.secretsKeyAlias],
                 alertTopicArn,
                 alertRuleArns,
-            }),
-        ),
+            })),
         deployerRoleName: identities.deployerRole.name,
         previewRoleName: identities.previewRole.name,
         previewDecryptsSecrets: cfg.previewDecryptsSecrets,

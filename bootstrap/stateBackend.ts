@@ -54,7 +54,8 @@ export interface Statement {
     Condition?: Record<string, Record<string, string | string[]>>;
 }
 
-const doc = (id: string, statements: Statement[]) => JSON.stringify({ Version: "2012-10-17", Id: id, Statement: statements });
+const doc = (id: string, statements: Statement[]) =>
+    JSON.stringify({ Version: "2012-10-17", Id: id, Statement: statements });
 
 /**
  * The S3 state backend and secrets provider for every other stack in the account: the Pulumi
@@ -81,7 +82,13 @@ export class StateBackend extends pulumi.ComponentResource {
         const keep: pulumi.CustomResourceOptions = { parent: this, protect: true, retainOnDelete: true };
         const s3Service = `s3.${args.region}.amazonaws.com`;
         const a = args.access;
-        const principals = pulumi.all([args.accountId, a.deployerRoleArn, a.breakGlassRoleArn, a.previewRoleArn, a.partition]);
+        const principals = pulumi.all([
+            args.accountId,
+            a.deployerRoleArn,
+            a.breakGlassRoleArn,
+            a.previewRoleArn,
+            a.partition,
+        ]);
 
         const stateKey = new aws.kms.Key(
             `${name}-state-key`,
@@ -93,7 +100,13 @@ export class StateBackend extends pulumi.ComponentResource {
                 policy: principals.apply(([account, deployer, breakGlass, preview, partition]) =>
                     keyPolicyDocument(
                         "pulumi-state-key",
-                        { partition, accountId: account, writers: [deployer, breakGlass], readers: [preview], readerPatterns: a.stateReaderArns },
+                        {
+                            partition,
+                            accountId: account,
+                            writers: [deployer, breakGlass],
+                            readers: [preview],
+                            readerPatterns: a.stateReaderArns,
+                        },
                         s3Service,
                     ),
                 ),
@@ -122,8 +135,16 @@ export class StateBackend extends pulumi.ComponentResource {
             keep,
         );
         // Deleting an alias breaks every stack whose secretsprovider names it: protected like the keys.
-        new aws.kms.Alias(`${name}-state-key`, { name: `alias/${args.stateKeyAlias}`, targetKeyId: stateKey.keyId }, keep);
-        new aws.kms.Alias(`${name}-secrets-key`, { name: `alias/${args.secretsKeyAlias}`, targetKeyId: secretsKey.keyId }, keep);
+        new aws.kms.Alias(
+            `${name}-state-key`,
+            { name: `alias/${args.stateKeyAlias}`, targetKeyId: stateKey.keyId },
+            keep,
+        );
+        new aws.kms.Alias(
+            `${name}-secrets-key`,
+            { name: `alias/${args.secretsKeyAlias}`, targetKeyId: secretsKey.keyId },
+            keep,
+        );
 
         const bucket = new aws.s3.Bucket(
             `${name}-bucket`,
@@ -137,10 +158,20 @@ export class StateBackend extends pulumi.ComponentResource {
         // Side-by-side resources take `bucket.bucket` (an output of the bucket), which STK-06 joins on.
         const onBucket = keep;
 
-        new aws.s3.BucketOwnershipControls(`${name}-ownership`, { bucket: bucket.bucket, rule: { objectOwnership: "BucketOwnerEnforced" } }, onBucket); // STO-05
+        new aws.s3.BucketOwnershipControls(
+            `${name}-ownership`,
+            { bucket: bucket.bucket, rule: { objectOwnership: "BucketOwnerEnforced" } },
+            onBucket,
+        ); // STO-05
         const publicAccess = new aws.s3.BucketPublicAccessBlock(
             `${name}-public-access`,
-            { bucket: bucket.bucket, blockPublicAcls: true, blockPublicPolicy: true, ignorePublicAcls: true, restrictPublicBuckets: true }, // STO-02
+            {
+                bucket: bucket.bucket,
+                blockPublicAcls: true,
+                blockPublicPolicy: true,
+                ignorePublicAcls: true,
+                restrictPublicBuckets: true,
+            }, // STO-02
             onBucket,
         );
         new aws.s3.BucketServerSideEncryptionConfiguration(
@@ -159,7 +190,11 @@ export class StateBackend extends pulumi.ComponentResource {
             },
             onBucket,
         );
-        new aws.s3.BucketVersioning(`${name}-versioning`, { bucket: bucket.bucket, versioningConfiguration: { status: "Enabled" } }, onBucket); // STO-06
+        new aws.s3.BucketVersioning(
+            `${name}-versioning`,
+            { bucket: bucket.bucket, versioningConfiguration: { status: "Enabled" } },
+            onBucket,
+        ); // STO-06
         new aws.s3.BucketLifecycleConfiguration(
             `${name}-lifecycle`,
             {
@@ -170,7 +205,10 @@ export class StateBackend extends pulumi.ComponentResource {
                         status: "Enabled",
                         filter: {}, // the whole bucket
                         // Every `pulumi up` writes a new version of the stack file; keep the newest 10 however old.
-                        noncurrentVersionExpiration: { noncurrentDays: args.noncurrentVersionDays, newerNoncurrentVersions: 10 },
+                        noncurrentVersionExpiration: {
+                            noncurrentDays: args.noncurrentVersionDays,
+                            newerNoncurrentVersions: 10,
+                        },
                         expiration: { expiredObjectDeleteMarker: true },
                         abortIncompleteMultipartUpload: { daysAfterInitiation: 7 },
                     },
@@ -185,7 +223,13 @@ export class StateBackend extends pulumi.ComponentResource {
                 policy: pulumi
                     .all([bucket.arn, stateKey.arn, a.deployerRoleArn, a.breakGlassRoleArn, a.previewRoleArn])
                     .apply(([b, k, deployer, breakGlass, preview]) =>
-                        doc("pulumi-state-bucket-policy", bucketPolicyStatements(b, k, { writers: [deployer, breakGlass], readers: [preview, ...a.stateReaderArns] })),
+                        doc(
+                            "pulumi-state-bucket-policy",
+                            bucketPolicyStatements(b, k, {
+                                writers: [deployer, breakGlass],
+                                readers: [preview, ...a.stateReaderArns],
+                            }),
+                        ),
                     ),
             },
             // The block goes first, so a policy never exists on a bucket without one.
@@ -200,10 +244,27 @@ export class StateBackend extends pulumi.ComponentResource {
         }
 
         const statePolicies = pulumi.all([bucket.arn, stateKey.arn, secretsKey.arn]).apply(([b, sk, xk]) => ({
-            deploy: doc("pulumi-state-ci-deploy", ciPolicyStatements({ bucketArn: b, stateKeyArn: sk, secretsKeyArn: xk, s3Service, write: true, decryptSecrets: true })),
+            deploy: doc(
+                "pulumi-state-ci-deploy",
+                ciPolicyStatements({
+                    bucketArn: b,
+                    stateKeyArn: sk,
+                    secretsKeyArn: xk,
+                    s3Service,
+                    write: true,
+                    decryptSecrets: true,
+                }),
+            ),
             preview: doc(
                 "pulumi-state-ci-preview",
-                ciPolicyStatements({ bucketArn: b, stateKeyArn: sk, secretsKeyArn: xk, s3Service, write: false, decryptSecrets: a.previewDecryptsSecrets }),
+                ciPolicyStatements({
+                    bucketArn: b,
+                    stateKeyArn: sk,
+                    secretsKeyArn: xk,
+                    s3Service,
+                    write: false,
+                    decryptSecrets: a.previewDecryptsSecrets,
+                }),
             ),
         }));
         // Managed policies, not inline: the pack checks them (KMS-04) and other accounts' roles can't get them by mistake.
@@ -227,8 +288,16 @@ export class StateBackend extends pulumi.ComponentResource {
             },
             keep,
         );
-        new aws.iam.RolePolicyAttachment(`${name}-ci-deploy`, { role: a.deployerRoleName, policyArn: deployPolicy.arn }, keep);
-        new aws.iam.RolePolicyAttachment(`${name}-ci-preview`, { role: a.previewRoleName, policyArn: previewPolicy.arn }, keep);
+        new aws.iam.RolePolicyAttachment(
+            `${name}-ci-deploy`,
+            { role: a.deployerRoleName, policyArn: deployPolicy.arn },
+            keep,
+        );
+        new aws.iam.RolePolicyAttachment(
+            `${name}-ci-preview`,
+            { role: a.previewRoleName, policyArn: previewPolicy.arn },
+            keep,
+        );
 
         this.bucketName = bucket.bucket;
         this.bucketArn = bucket.arn;
@@ -256,7 +325,11 @@ export class StateBackend extends pulumi.ComponentResource {
  * default (SSE-KMS with the state key), so a "deny when the header is missing" rule would break
  * `pulumi login`. Each deny therefore pairs the comparison with `Null: false` (header present).
  */
-export function bucketPolicyStatements(bucketArn: string, stateKeyArn: string, access?: { writers: string[]; readers: string[] }): Statement[] {
+export function bucketPolicyStatements(
+    bucketArn: string,
+    stateKeyArn: string,
+    access?: { writers: string[]; readers: string[] },
+): Statement[] {
     const statements: Statement[] = [
         {
             Sid: "DenyInsecureTransport",
@@ -353,7 +426,12 @@ export function ciPolicyStatements(p: CiPolicyInputs): Statement[] {
     const stateKeyActions = p.write ? ["kms:Decrypt", "kms:GenerateDataKey"] : ["kms:Decrypt"];
     return [
         { Sid: "ListStateBucket", Effect: "Allow", Action: "s3:ListBucket", Resource: p.bucketArn },
-        { Sid: p.write ? "ReadWriteStateObjects" : "ReadStateObjects", Effect: "Allow", Action: objectActions, Resource: `${p.bucketArn}/${STATE_PREFIX}*` },
+        {
+            Sid: p.write ? "ReadWriteStateObjects" : "ReadStateObjects",
+            Effect: "Allow",
+            Action: objectActions,
+            Resource: `${p.bucketArn}/${STATE_PREFIX}*`,
+        },
         {
             Sid: "StateKeyThroughS3",
             Effect: "Allow",
@@ -361,6 +439,15 @@ export function ciPolicyStatements(p: CiPolicyInputs): Statement[] {
             Resource: p.stateKeyArn,
             Condition: { StringEquals: { "kms:ViaService": p.s3Service } },
         },
-        ...(p.decryptSecrets ? [{ Sid: "DecryptStackSecrets", Effect: "Allow" as const, Action: "kms:Decrypt", Resource: p.secretsKeyArn }] : []),
+        ...(p.decryptSecrets
+            ? [
+                  {
+                      Sid: "DecryptStackSecrets",
+                      Effect: "Allow" as const,
+                      Action: "kms:Decrypt",
+                      Resource: p.secretsKeyArn,
+                  },
+              ]
+            : []),
     ];
 }

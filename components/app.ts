@@ -64,7 +64,17 @@ export interface AppArgs {
 const UID = 10001;
 
 /** Settings keys the component sets itself; config settings may not shadow them. */
-export const PLATFORM_SETTINGS = ["AWS_REGION", "DATABASE_HOST", "DATABASE_PORT", "DATABASE_NAME", "DATABASE_USER", "DATABASE_IAM_AUTH", "APP_KMS_KEY_ARN", "APP_BUCKET", "APP_BUCKET_PREFIX"];
+export const PLATFORM_SETTINGS = [
+    "AWS_REGION",
+    "DATABASE_HOST",
+    "DATABASE_PORT",
+    "DATABASE_NAME",
+    "DATABASE_USER",
+    "DATABASE_IAM_AUTH",
+    "APP_KMS_KEY_ARN",
+    "APP_BUCKET",
+    "APP_BUCKET_PREFIX",
+];
 
 /**
  * Egress to AWS APIs (STS for IRSA, KMS, Secrets Manager, S3): public endpoints reached through
@@ -73,7 +83,10 @@ export const PLATFORM_SETTINGS = ["AWS_REGION", "DATABASE_HOST", "DATABASE_PORT"
  * The tighter alternative is interface VPC endpoints for sts/kms/secretsmanager and 443 to the VPC
  * CIDR only, at about USD 7 per endpoint per AZ per month.
  */
-export const AWS_API_EGRESS = { cidr: "0.0.0.0/0", except: ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10", "169.254.0.0/16"] };
+export const AWS_API_EGRESS = {
+    cidr: "0.0.0.0/0",
+    except: ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10", "169.254.0.0/16"],
+};
 
 /** `arn:aws:<service>:<region>:...` → region. */
 function regionOf(arn: string): string {
@@ -136,13 +149,22 @@ export class AppRepository extends pulumi.ComponentResource {
                         {
                             rulePriority: 1,
                             description: "Expire untagged images after 7 days",
-                            selection: { tagStatus: "untagged", countType: "sinceImagePushed", countUnit: "days", countNumber: 7 },
+                            selection: {
+                                tagStatus: "untagged",
+                                countType: "sinceImagePushed",
+                                countUnit: "days",
+                                countNumber: 7,
+                            },
                             action: { type: "expire" },
                         },
                         {
                             rulePriority: 2,
                             description: `Keep the ${args.imageRetentionCount} most recent images`,
-                            selection: { tagStatus: "any", countType: "imageCountMoreThan", countNumber: args.imageRetentionCount },
+                            selection: {
+                                tagStatus: "any",
+                                countType: "imageCountMoreThan",
+                                countNumber: args.imageRetentionCount,
+                            },
                             action: { type: "expire" },
                         },
                     ],
@@ -169,7 +191,10 @@ export class App extends pulumi.ComponentResource {
     constructor(name: string, args: AppArgs, opts?: pulumi.ComponentResourceOptions) {
         super("platform:app:App", name, {}, opts);
         const shadowed = Object.keys(args.settings).filter((k) => PLATFORM_SETTINGS.includes(k));
-        if (shadowed.length > 0) throw new Error(`app settings ${shadowed.join(", ")} are set by the platform; remove them from platform:app.settings`);
+        if (shadowed.length > 0)
+            throw new Error(
+                `app settings ${shadowed.join(", ")} are set by the platform; remove them from platform:app.settings`,
+            );
 
         const repositoryUrl = pulumi.output(args.repositoryUrl);
         const bucket = this.bucket(name, args);
@@ -180,18 +205,38 @@ export class App extends pulumi.ComponentResource {
         this.repositoryUrl = repositoryUrl;
         this.bucketName = bucket.bucket;
         this.serviceAccountRoleArn = role.arn;
-        this.registerOutputs({ repositoryUrl: this.repositoryUrl, bucketName: this.bucketName, serviceAccountRoleArn: this.serviceAccountRoleArn, image: this.image });
+        this.registerOutputs({
+            repositoryUrl: this.repositoryUrl,
+            bucketName: this.bucketName,
+            serviceAccountRoleArn: this.serviceAccountRoleArn,
+            image: this.image,
+        });
     }
 
     /** Persistent objects: SSE-KMS, versioned, private, TLS-only (STK-06). */
     private bucket(name: string, args: AppArgs): aws.s3.Bucket {
         const child = { parent: this };
-        const bucket = new aws.s3.Bucket(`${name}-objects`, { forceDestroy: !args.protect, tags: named(args.tags, `${args.name}-objects`) }, { ...child, protect: args.protect });
+        const bucket = new aws.s3.Bucket(
+            `${name}-objects`,
+            { forceDestroy: !args.protect, tags: named(args.tags, `${args.name}-objects`) },
+            { ...child, protect: args.protect },
+        );
         const id = bucket.id;
         new aws.s3.BucketServerSideEncryptionConfiguration(
             `${name}-objects`,
             // STO-01; the bucket key cuts KMS requests (and cost) by caching a bucket-level data key.
-            { bucket: id, rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms", kmsMasterKeyId: args.dataKeyArn }, bucketKeyEnabled: true }] },
+            {
+                bucket: id,
+                rules: [
+                    {
+                        applyServerSideEncryptionByDefault: {
+                            sseAlgorithm: "aws:kms",
+                            kmsMasterKeyId: args.dataKeyArn,
+                        },
+                        bucketKeyEnabled: true,
+                    },
+                ],
+            },
             child,
         );
         const { publicAccess } = bucketGuardrails(`${name}-objects`, id, child);
@@ -201,8 +246,18 @@ export class App extends pulumi.ComponentResource {
             {
                 bucket: id,
                 rules: [
-                    { id: "expire-noncurrent-versions", status: "Enabled", filter: {}, noncurrentVersionExpiration: { noncurrentDays: 90 } },
-                    { id: "abort-incomplete-uploads", status: "Enabled", filter: {}, abortIncompleteMultipartUpload: { daysAfterInitiation: 7 } },
+                    {
+                        id: "expire-noncurrent-versions",
+                        status: "Enabled",
+                        filter: {},
+                        noncurrentVersionExpiration: { noncurrentDays: 90 },
+                    },
+                    {
+                        id: "abort-incomplete-uploads",
+                        status: "Enabled",
+                        filter: {},
+                        abortIncompleteMultipartUpload: { daysAfterInitiation: 7 },
+                    },
                 ],
             },
             child,
@@ -211,7 +266,9 @@ export class App extends pulumi.ComponentResource {
             `${name}-objects`,
             {
                 bucket: id,
-                policy: bucket.arn.apply((arn) => JSON.stringify({ Version: "2012-10-17", Statement: tlsOnlyStatements(arn) })),
+                policy: bucket.arn.apply((arn) =>
+                    JSON.stringify({ Version: "2012-10-17", Statement: tlsOnlyStatements(arn) }),
+                ),
             },
             // The public access block goes first: with BlockPublicPolicy, a later public statement is refused.
             { ...child, dependsOn: [publicAccess] },
@@ -226,18 +283,38 @@ export class App extends pulumi.ComponentResource {
     private irsaRole(name: string, args: AppArgs, bucketArn: pulumi.Output<string>): aws.iam.Role {
         const child = { parent: this };
         const assumeRolePolicy = irsaTrustPolicy(args.oidcProviderArn, args.oidcProviderUrl, args.namespace, args.name);
-        const role = new aws.iam.Role(`${name}-irsa`, { description: `IRSA role of ${args.name}`, assumeRolePolicy, maxSessionDuration: 3600, tags: args.tags }, child);
+        const role = new aws.iam.Role(
+            `${name}-irsa`,
+            { description: `IRSA role of ${args.name}`, assumeRolePolicy, maxSessionDuration: 3600, tags: args.tags },
+            child,
+        );
 
         const policy = pulumi
             .all([args.appKeyArn, args.dataKeyArn, args.databaseResourceId, bucketArn])
             .apply(([appKey, dataKey, dbResourceId, bucket]) =>
-                JSON.stringify({ Version: "2012-10-17", Statement: appStatements({ appKey, dataKey, dbResourceId, dbUser: args.databaseUser, bucket, prefix: args.s3Prefix }) }),
+                JSON.stringify({
+                    Version: "2012-10-17",
+                    Statement: appStatements({
+                        appKey,
+                        dataKey,
+                        dbResourceId,
+                        dbUser: args.databaseUser,
+                        bucket,
+                        prefix: args.s3Prefix,
+                    }),
+                }),
             );
         new aws.iam.RolePolicy(`${name}-irsa`, { role: role.id, policy }, child);
         return role;
     }
 
-    private workload(name: string, args: AppArgs, image: pulumi.Output<string>, bucketName: pulumi.Output<string>, roleArn: pulumi.Output<string>): void {
+    private workload(
+        name: string,
+        args: AppArgs,
+        image: pulumi.Output<string>,
+        bucketName: pulumi.Output<string>,
+        roleArn: pulumi.Output<string>,
+    ): void {
         const child = { provider: args.provider, parent: this };
         const selector = { "app.kubernetes.io/name": args.name };
         const labels = { ...labelsFromTags(args.tags), ...selector, "app.kubernetes.io/component": "api" };
@@ -246,7 +323,13 @@ export class App extends pulumi.ComponentResource {
         const serviceAccount = new k8s.core.v1.ServiceAccount(
             `${name}-sa`,
             {
-                metadata: { ...meta, annotations: { "eks.amazonaws.com/role-arn": roleArn, "eks.amazonaws.com/sts-regional-endpoints": "true" } },
+                metadata: {
+                    ...meta,
+                    annotations: {
+                        "eks.amazonaws.com/role-arn": roleArn,
+                        "eks.amazonaws.com/sts-regional-endpoints": "true",
+                    },
+                },
                 // K8S-13: the app never calls the Kubernetes API. IRSA does not need this token: the EKS pod
                 // identity webhook mounts its own projected token (audience sts.amazonaws.com) regardless.
                 automountServiceAccountToken: false,
@@ -255,21 +338,31 @@ export class App extends pulumi.ComponentResource {
         );
 
         // Connection facts, not credentials: the app signs a short-lived IAM auth token as DATABASE_USER.
-        const data = pulumi.all([args.databaseAddress, args.databasePort, args.appKeyArn, bucketName]).apply(([host, port, appKey, bucket]) => ({
-            ...args.settings,
-            AWS_REGION: regionOf(appKey),
-            DATABASE_HOST: host,
-            DATABASE_PORT: String(port),
-            DATABASE_NAME: args.databaseName,
-            DATABASE_USER: args.databaseUser,
-            DATABASE_IAM_AUTH: "true",
-            APP_KMS_KEY_ARN: appKey,
-            APP_BUCKET: bucket,
-            ...(args.s3Prefix ? { APP_BUCKET_PREFIX: args.s3Prefix } : {}),
-        }));
-        const configMap = new k8s.core.v1.ConfigMap(`${name}-config`, { metadata: { ...meta, name: `${args.name}-config` }, data }, child);
+        const data = pulumi
+            .all([args.databaseAddress, args.databasePort, args.appKeyArn, bucketName])
+            .apply(([host, port, appKey, bucket]) => ({
+                ...args.settings,
+                AWS_REGION: regionOf(appKey),
+                DATABASE_HOST: host,
+                DATABASE_PORT: String(port),
+                DATABASE_NAME: args.databaseName,
+                DATABASE_USER: args.databaseUser,
+                DATABASE_IAM_AUTH: "true",
+                APP_KMS_KEY_ARN: appKey,
+                APP_BUCKET: bucket,
+                ...(args.s3Prefix ? { APP_BUCKET_PREFIX: args.s3Prefix } : {}),
+            }));
+        const configMap = new k8s.core.v1.ConfigMap(
+            `${name}-config`,
+            { metadata: { ...meta, name: `${args.name}-config` }, data },
+            child,
+        );
         // A settings change rolls the pods: envFrom is read only at container start.
-        const configChecksum = data.apply((d) => createHash("sha256").update(JSON.stringify(Object.entries(d).sort())).digest("hex"));
+        const configChecksum = data.apply((d) =>
+            createHash("sha256")
+                .update(JSON.stringify(Object.entries(d).sort()))
+                .digest("hex"),
+        );
 
         const securityContext: k8s.types.input.core.v1.SecurityContext = {
             // K8S-02..K8S-06: the `restricted` profile, explicit on the container so the policy pack sees it.
@@ -282,7 +375,11 @@ export class App extends pulumi.ComponentResource {
             capabilities: { drop: ["ALL"] },
             seccompProfile: { type: "RuntimeDefault" },
         };
-        const probe = (path: string, periodSeconds: number, failureThreshold: number): k8s.types.input.core.v1.Probe => ({
+        const probe = (
+            path: string,
+            periodSeconds: number,
+            failureThreshold: number,
+        ): k8s.types.input.core.v1.Probe => ({
             httpGet: { path, port: "http" },
             periodSeconds,
             failureThreshold,
@@ -296,7 +393,10 @@ export class App extends pulumi.ComponentResource {
                 spec: {
                     replicas: args.replicas,
                     selector: { matchLabels: selector },
-                    strategy: { type: "RollingUpdate", rollingUpdate: { maxSurge: `${APP_MAX_SURGE_PERCENT}%`, maxUnavailable: 0 } }, // the team quota holds the surge (config.ts)
+                    strategy: {
+                        type: "RollingUpdate",
+                        rollingUpdate: { maxSurge: `${APP_MAX_SURGE_PERCENT}%`, maxUnavailable: 0 },
+                    }, // the team quota holds the surge (config.ts)
                     template: {
                         metadata: {
                             labels: { ...labels, [INGRESS_EXPOSED_LABEL.key]: INGRESS_EXPOSED_LABEL.value },
@@ -324,7 +424,13 @@ export class App extends pulumi.ComponentResource {
                                     labelSelector: { matchLabels: selector },
                                     matchLabelKeys: ["pod-template-hash"], // balance each revision, not old and new pods together
                                 },
-                                { maxSkew: 1, topologyKey: "kubernetes.io/hostname", whenUnsatisfiable: "ScheduleAnyway", labelSelector: { matchLabels: selector }, matchLabelKeys: ["pod-template-hash"] },
+                                {
+                                    maxSkew: 1,
+                                    topologyKey: "kubernetes.io/hostname",
+                                    whenUnsatisfiable: "ScheduleAnyway",
+                                    labelSelector: { matchLabels: selector },
+                                    matchLabelKeys: ["pod-template-hash"],
+                                },
                             ],
                             containers: [
                                 {
@@ -337,7 +443,10 @@ export class App extends pulumi.ComponentResource {
                                         { name: "SERVER_PORT", value: String(args.port) },
                                         { name: "SERVER_SHUTDOWN", value: "graceful" },
                                         // Heap sized from the container limit; the JVM's temp files go to the writable emptyDir.
-                                        { name: "JAVA_TOOL_OPTIONS", value: "-XX:MaxRAMPercentage=75.0 -XX:+ExitOnOutOfMemoryError -Djava.io.tmpdir=/tmp" },
+                                        {
+                                            name: "JAVA_TOOL_OPTIONS",
+                                            value: "-XX:MaxRAMPercentage=75.0 -XX:+ExitOnOutOfMemoryError -Djava.io.tmpdir=/tmp",
+                                        },
                                     ],
                                     resources: {
                                         requests: { cpu: args.cpuRequest, memory: args.memoryRequest },
@@ -364,7 +473,14 @@ export class App extends pulumi.ComponentResource {
 
         const service = new k8s.core.v1.Service(
             `${name}-service`,
-            { metadata: meta, spec: { type: "ClusterIP", selector, ports: [{ name: "http", port: 80, targetPort: "http", protocol: "TCP" }] } }, // K8S-24
+            {
+                metadata: meta,
+                spec: {
+                    type: "ClusterIP",
+                    selector,
+                    ports: [{ name: "http", port: 80, targetPort: "http", protocol: "TCP" }],
+                },
+            }, // K8S-24
             child,
         );
 
@@ -377,9 +493,21 @@ export class App extends pulumi.ComponentResource {
                 kind: "HTTPRoute",
                 metadata: meta,
                 spec: {
-                    parentRefs: [{ group: "gateway.networking.k8s.io", kind: "Gateway", name: GATEWAY_NAME, namespace: INGRESS_NAMESPACE }],
+                    parentRefs: [
+                        {
+                            group: "gateway.networking.k8s.io",
+                            kind: "Gateway",
+                            name: GATEWAY_NAME,
+                            namespace: INGRESS_NAMESPACE,
+                        },
+                    ],
                     hostnames: args.hosts,
-                    rules: [{ matches: [{ path: { type: "PathPrefix", value: "/" } }], backendRefs: [{ name: service.metadata.name, port: 80 }] }],
+                    rules: [
+                        {
+                            matches: [{ path: { type: "PathPrefix", value: "/" } }],
+                            backendRefs: [{ name: service.metadata.name, port: 80 }],
+                        },
+                    ],
                 },
             },
             child,
@@ -393,7 +521,15 @@ export class App extends pulumi.ComponentResource {
                     scaleTargetRef: { apiVersion: "apps/v1", kind: "Deployment", name: deployment.metadata.name },
                     minReplicas: args.minReplicas,
                     maxReplicas: args.maxReplicas,
-                    metrics: [{ type: "Resource", resource: { name: "cpu", target: { type: "Utilization", averageUtilization: args.targetCpuPercent } } }],
+                    metrics: [
+                        {
+                            type: "Resource",
+                            resource: {
+                                name: "cpu",
+                                target: { type: "Utilization", averageUtilization: args.targetCpuPercent },
+                            },
+                        },
+                    ],
                 },
             },
             child,
@@ -417,7 +553,11 @@ export class App extends pulumi.ComponentResource {
             `${name}-aws-apis`,
             {
                 metadata: { ...meta, name: `${args.name}-allow-aws-apis` },
-                spec: { podSelector: { matchLabels: selector }, policyTypes: ["Egress"], egress: [{ to: [{ ipBlock: AWS_API_EGRESS }], ports: [{ protocol: "TCP", port: 443 }] }] },
+                spec: {
+                    podSelector: { matchLabels: selector },
+                    policyTypes: ["Egress"],
+                    egress: [{ to: [{ ipBlock: AWS_API_EGRESS }], ports: [{ protocol: "TCP", port: 443 }] }],
+                },
             },
             child,
         );
@@ -438,7 +578,12 @@ export interface AppPolicyInputs {
 export function appStatements(p: AppPolicyInputs): object[] {
     const statements: object[] = [
         // Envelope encryption of tokens, keys and passwords: new data keys, and unwrapping stored ones.
-        { Sid: "AppEnvelopeEncryption", Effect: "Allow", Action: ["kms:GenerateDataKey", "kms:Decrypt"], Resource: p.appKey },
+        {
+            Sid: "AppEnvelopeEncryption",
+            Effect: "Allow",
+            Action: ["kms:GenerateDataKey", "kms:Decrypt"],
+            Resource: p.appKey,
+        },
         {
             // IAM database authentication as the app's own user, on this instance only: no password, nothing to rotate,
             // and the master secret is not reachable from the app (https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/UsingWithRDS.IAMDBAuth.IAMPolicy.html).
@@ -450,15 +595,31 @@ export function appStatements(p: AppPolicyInputs): object[] {
     ];
     if (p.prefix) {
         statements.push(
-            { Sid: "AppObjects", Effect: "Allow", Action: ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"], Resource: `${p.bucket}/${p.prefix}*` },
-            { Sid: "ListAppPrefix", Effect: "Allow", Action: "s3:ListBucket", Resource: p.bucket, Condition: { StringLike: { "s3:prefix": [`${p.prefix}*`] } } },
+            {
+                Sid: "AppObjects",
+                Effect: "Allow",
+                Action: ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"],
+                Resource: `${p.bucket}/${p.prefix}*`,
+            },
+            {
+                Sid: "ListAppPrefix",
+                Effect: "Allow",
+                Action: "s3:ListBucket",
+                Resource: p.bucket,
+                Condition: { StringLike: { "s3:prefix": [`${p.prefix}*`] } },
+            },
             {
                 // SSE-KMS objects need the bucket's key; with a bucket key the encryption context is the bucket ARN.
                 Sid: "BucketKeyViaS3",
                 Effect: "Allow",
                 Action: ["kms:GenerateDataKey", "kms:Decrypt"],
                 Resource: p.dataKey,
-                Condition: { StringEquals: { "kms:ViaService": `s3.${regionOf(p.dataKey)}.amazonaws.com`, "kms:EncryptionContext:aws:s3:arn": p.bucket } },
+                Condition: {
+                    StringEquals: {
+                        "kms:ViaService": `s3.${regionOf(p.dataKey)}.amazonaws.com`,
+                        "kms:EncryptionContext:aws:s3:arn": p.bucket,
+                    },
+                },
             },
         );
     }

@@ -7,9 +7,21 @@ import * as pulumi from "@pulumi/pulumi";
  * bucket's logical `name`, as the encryption and lifecycle resources of the caller do.
  */
 export function bucketGuardrails(name: string, bucket: pulumi.Input<string>, opts: pulumi.CustomResourceOptions) {
-    const publicAccess = new aws.s3.BucketPublicAccessBlock(name, { bucket, blockPublicAcls: true, blockPublicPolicy: true, ignorePublicAcls: true, restrictPublicBuckets: true }, opts);
-    const ownership = new aws.s3.BucketOwnershipControls(name, { bucket, rule: { objectOwnership: "BucketOwnerEnforced" } }, opts);
-    const versioning = new aws.s3.BucketVersioning(name, { bucket, versioningConfiguration: { status: "Enabled" } }, opts);
+    const publicAccess = new aws.s3.BucketPublicAccessBlock(
+        name,
+        { bucket, blockPublicAcls: true, blockPublicPolicy: true, ignorePublicAcls: true, restrictPublicBuckets: true },
+        opts,
+    );
+    const ownership = new aws.s3.BucketOwnershipControls(
+        name,
+        { bucket, rule: { objectOwnership: "BucketOwnerEnforced" } },
+        opts,
+    );
+    const versioning = new aws.s3.BucketVersioning(
+        name,
+        { bucket, versioningConfiguration: { status: "Enabled" } },
+        opts,
+    );
     return { publicAccess, ownership, versioning };
 }
 
@@ -17,7 +29,21 @@ export function bucketGuardrails(name: string, bucket: pulumi.Input<string>, opt
 export function tlsOnlyStatements(bucketArn: string): object[] {
     const resource = [bucketArn, `${bucketArn}/*`];
     return [
-        { Sid: "DenyInsecureTransport", Effect: "Deny", Principal: "*", Action: "s3:*", Resource: resource, Condition: { Bool: { "aws:SecureTransport": "false" } } },
-        { Sid: "DenyOutdatedTls", Effect: "Deny", Principal: "*", Action: "s3:*", Resource: resource, Condition: { NumericLessThan: { "s3:TlsVersion": 1.2 } } },
+        {
+            Sid: "DenyInsecureTransport",
+            Effect: "Deny",
+            Principal: "*",
+            Action: "s3:*",
+            Resource: resource,
+            Condition: { Bool: { "aws:SecureTransport": "false" } },
+        },
+        {
+            Sid: "DenyOutdatedTls",
+            Effect: "Deny",
+            Principal: "*",
+            Action: "s3:*",
+            Resource: resource,
+            Condition: { NumericLessThan: { "s3:TlsVersion": 1.2 } },
+        },
     ];
 }

@@ -55,7 +55,8 @@ export const LOG_EXPORTS: Record<DatabaseEngine, string[]> = {
 export function majorVersion(engine: DatabaseEngine, version: string): string {
     const parts = version.split(".");
     const twoPart = engine === "mysql" || Number(parts[0]) < 10;
-    if (twoPart && parts.length < 2) throw new Error(`${engine} version ${version} must name the major and minor version, such as 8.0.39`);
+    if (twoPart && parts.length < 2)
+        throw new Error(`${engine} version ${version} must name the major and minor version, such as 8.0.39`);
     return twoPart ? parts.slice(0, 2).join(".") : parts[0];
 }
 
@@ -115,13 +116,18 @@ const BACKUP_POLICIES = {
 };
 
 /** A role only `service` can assume, with AWS managed policies attached. */
-function serviceRole(name: string, service: string, policies: Record<string, string>, tags: Tags, parent: pulumi.Resource): { role: aws.iam.Role; attachments: aws.iam.RolePolicyAttachment[] } {
-    const role = new aws.iam.Role(
-        name,
-        { assumeRolePolicy: serviceTrustPolicy(service), tags },
-        { parent },
+function serviceRole(
+    name: string,
+    service: string,
+    policies: Record<string, string>,
+    tags: Tags,
+    parent: pulumi.Resource,
+): { role: aws.iam.Role; attachments: aws.iam.RolePolicyAttachment[] } {
+    const role = new aws.iam.Role(name, { assumeRolePolicy: serviceTrustPolicy(service), tags }, { parent });
+    const attachments = Object.entries(policies).map(
+        ([key, policyArn]) =>
+            new aws.iam.RolePolicyAttachment(`${name}-${key}`, { role: role.name, policyArn }, { parent }),
     );
-    const attachments = Object.entries(policies).map(([key, policyArn]) => new aws.iam.RolePolicyAttachment(`${name}-${key}`, { role: role.name, policyArn }, { parent }));
     return { role, attachments };
 }
 
@@ -149,7 +155,11 @@ export class Database extends pulumi.ComponentResource {
 
         const subnetGroup = new aws.rds.SubnetGroup(
             `${name}-subnets`,
-            { description: `${identifier}: isolated subnets only (STK-01)`, subnetIds: args.subnetIds, tags: named(args.tags, `${identifier}-subnets`) },
+            {
+                description: `${identifier}: isolated subnets only (STK-01)`,
+                subnetIds: args.subnetIds,
+                tags: named(args.tags, `${identifier}-subnets`),
+            },
             child,
         );
 
@@ -157,7 +167,11 @@ export class Database extends pulumi.ComponentResource {
         // only answers connections (security groups are stateful), so it needs no egress rule at all.
         const sg = new aws.ec2.SecurityGroup(
             `${name}-sg`,
-            { vpcId: args.vpcId, description: `${identifier}: database port from the EKS security groups only`, tags: { ...named(args.tags, `${identifier}-db`), [SG_ROLE_TAG]: SG_ROLES.database } },
+            {
+                vpcId: args.vpcId,
+                description: `${identifier}: database port from the EKS security groups only`,
+                tags: { ...named(args.tags, `${identifier}-db`), [SG_ROLE_TAG]: SG_ROLES.database },
+            },
             child,
         );
         args.allowedSecurityGroupIds.forEach(
@@ -196,7 +210,14 @@ export class Database extends pulumi.ComponentResource {
                           engineName: "mysql",
                           majorEngineVersion: majorVersion(args.engine, args.engineVersion),
                           optionGroupDescription: `${identifier}: audit log of connections, DDL and grants`,
-                          options: [{ optionName: "MARIADB_AUDIT_PLUGIN", optionSettings: [{ name: "SERVER_AUDIT_EVENTS", value: "CONNECT,QUERY_DDL,QUERY_DCL" }] }],
+                          options: [
+                              {
+                                  optionName: "MARIADB_AUDIT_PLUGIN",
+                                  optionSettings: [
+                                      { name: "SERVER_AUDIT_EVENTS", value: "CONNECT,QUERY_DDL,QUERY_DCL" },
+                                  ],
+                              },
+                          ],
                           tags: args.tags,
                       },
                       child,
@@ -208,12 +229,23 @@ export class Database extends pulumi.ComponentResource {
             (log) =>
                 new aws.cloudwatch.LogGroup(
                     `${name}-log-${log}`,
-                    { name: `/aws/rds/instance/${identifier}/${log}`, kmsKeyId: args.logsKeyArn, retentionInDays: args.logRetentionDays ?? 365, tags: args.tags },
+                    {
+                        name: `/aws/rds/instance/${identifier}/${log}`,
+                        kmsKeyId: args.logsKeyArn,
+                        retentionInDays: args.logRetentionDays ?? 365,
+                        tags: args.tags,
+                    },
                     child,
                 ),
         );
 
-        const monitoring = serviceRole(`${name}-monitoring`, "monitoring.rds.amazonaws.com", { enhanced: MONITORING_POLICY }, args.tags, this);
+        const monitoring = serviceRole(
+            `${name}-monitoring`,
+            "monitoring.rds.amazonaws.com",
+            { enhanced: MONITORING_POLICY },
+            args.tags,
+            this,
+        );
         const piSupported = performanceInsightsSupported(args.engine, args.instanceClass);
 
         const instance = new aws.rds.Instance(
@@ -317,7 +349,15 @@ export class Database extends pulumi.ComponentResource {
                     // Resource "*": the policy is the vault's own, and the actions target recovery point ARNs, not the vault's.
                     policy: JSON.stringify({
                         Version: "2012-10-17",
-                        Statement: [{ Sid: "DenyRecoveryPointDeletion", Effect: "Deny", Principal: { AWS: "*" }, Action: ["backup:DeleteRecoveryPoint", "backup:UpdateRecoveryPointLifecycle"], Resource: "*" }],
+                        Statement: [
+                            {
+                                Sid: "DenyRecoveryPointDeletion",
+                                Effect: "Deny",
+                                Principal: { AWS: "*" },
+                                Action: ["backup:DeleteRecoveryPoint", "backup:UpdateRecoveryPointLifecycle"],
+                                Resource: "*",
+                            },
+                        ],
                     }),
                 },
                 child,
@@ -342,6 +382,10 @@ export class Database extends pulumi.ComponentResource {
             child,
         );
         const backup = serviceRole(`${name}-backup`, "backup.amazonaws.com", BACKUP_POLICIES, args.tags, this);
-        new aws.backup.Selection(`${name}-backup`, { planId: plan.id, iamRoleArn: backup.role.arn, resources: [instance.arn] }, { ...child, dependsOn: backup.attachments });
+        new aws.backup.Selection(
+            `${name}-backup`,
+            { planId: plan.id, iamRoleArn: backup.role.arn, resources: [instance.arn] },
+            { ...child, dependsOn: backup.attachments },
+        );
     }
 }

@@ -39,7 +39,8 @@ export function databaseUserProjectName(stack: string): string {
  * (https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/UsingWithRDS.IAMDBAuth.DBAccounts.html).
  */
 export function createUserSql(engine: "postgres" | "mysql", username: string, databaseName: string): string {
-    if (!/^[a-z][a-z0-9_]{0,15}$/.test(username) || !/^[a-z][a-z0-9_]{0,62}$/.test(databaseName)) throw new Error(`unsafe identifier: ${username} / ${databaseName}`);
+    if (!/^[a-z][a-z0-9_]{0,15}$/.test(username) || !/^[a-z][a-z0-9_]{0,62}$/.test(databaseName))
+        throw new Error(`unsafe identifier: ${username} / ${databaseName}`);
     if (engine === "mysql")
         return [
             `CREATE USER IF NOT EXISTS '${username}'@'%' IDENTIFIED WITH AWSAuthenticationPlugin AS 'RDS' REQUIRE SSL;`,
@@ -75,8 +76,20 @@ export class DatabaseUser extends pulumi.ComponentResource {
                 vpcId: args.vpcId,
                 description: "Database user job: the database port, and HTTPS for Secrets Manager and packages",
                 egress: [
-                    { description: "HTTPS: Secrets Manager, the RDS CA bundle, OS packages", protocol: "tcp", fromPort: 443, toPort: 443, cidrBlocks: ["0.0.0.0/0"] },
-                    { description: "The database port in the isolated subnets", protocol: "tcp", fromPort: args.port, toPort: args.port, cidrBlocks: args.databaseSubnetCidrs },
+                    {
+                        description: "HTTPS: Secrets Manager, the RDS CA bundle, OS packages",
+                        protocol: "tcp",
+                        fromPort: 443,
+                        toPort: 443,
+                        cidrBlocks: ["0.0.0.0/0"],
+                    },
+                    {
+                        description: "The database port in the isolated subnets",
+                        protocol: "tcp",
+                        fromPort: args.port,
+                        toPort: args.port,
+                        cidrBlocks: args.databaseSubnetCidrs,
+                    },
                 ],
                 revokeRulesOnDelete: true,
                 tags: { ...named(args.tags, projectName), "sg-role": "db-admin-job" },
@@ -100,30 +113,55 @@ export class DatabaseUser extends pulumi.ComponentResource {
 
         const logGroup = new aws.cloudwatch.LogGroup(
             `${name}-logs`,
-            { name: `/aws/codebuild/${projectName}`, kmsKeyId: args.logsKeyArn, retentionInDays: args.logRetentionDays ?? 365, tags: named(args.tags, projectName) },
+            {
+                name: `/aws/codebuild/${projectName}`,
+                kmsKeyId: args.logsKeyArn,
+                retentionInDays: args.logRetentionDays ?? 365,
+                tags: named(args.tags, projectName),
+            },
             child,
         );
-        const role = new aws.iam.Role(`${name}-role`, { description: `${projectName}: reads the master secret, nothing else`, assumeRolePolicy: serviceTrustPolicy("codebuild.amazonaws.com"), tags: args.tags }, child);
+        const role = new aws.iam.Role(
+            `${name}-role`,
+            {
+                description: `${projectName}: reads the master secret, nothing else`,
+                assumeRolePolicy: serviceTrustPolicy("codebuild.amazonaws.com"),
+                tags: args.tags,
+            },
+            child,
+        );
         const policy = new aws.iam.RolePolicy(
             `${name}-role`,
             {
                 role: role.id,
-                policy: pulumi.all([logGroup.arn, pulumi.output(args.privateSubnetIds), args.masterSecretArn, args.secretKeyArn]).apply(([logs, subnets, secret, key]) =>
-                    JSON.stringify({
-                        Version: "2012-10-17",
-                        Statement: [
-                            ...runnerStatements({ logGroupArn: logs, subnetIds: subnets }),
-                            { Sid: "ReadMasterSecret", Effect: "Allow", Action: "secretsmanager:GetSecretValue", Resource: secret },
-                            {
-                                Sid: "DecryptMasterSecretViaSecretsManager",
-                                Effect: "Allow",
-                                Action: "kms:Decrypt",
-                                Resource: key,
-                                Condition: { StringEquals: { "kms:ViaService": `secretsmanager.${secret.split(":")[3]}.amazonaws.com`, "kms:EncryptionContext:SecretARN": secret } },
-                            },
-                        ],
-                    }),
-                ),
+                policy: pulumi
+                    .all([logGroup.arn, pulumi.output(args.privateSubnetIds), args.masterSecretArn, args.secretKeyArn])
+                    .apply(([logs, subnets, secret, key]) =>
+                        JSON.stringify({
+                            Version: "2012-10-17",
+                            Statement: [
+                                ...runnerStatements({ logGroupArn: logs, subnetIds: subnets }),
+                                {
+                                    Sid: "ReadMasterSecret",
+                                    Effect: "Allow",
+                                    Action: "secretsmanager:GetSecretValue",
+                                    Resource: secret,
+                                },
+                                {
+                                    Sid: "DecryptMasterSecretViaSecretsManager",
+                                    Effect: "Allow",
+                                    Action: "kms:Decrypt",
+                                    Resource: key,
+                                    Condition: {
+                                        StringEquals: {
+                                            "kms:ViaService": `secretsmanager.${secret.split(":")[3]}.amazonaws.com`,
+                                            "kms:EncryptionContext:SecretARN": secret,
+                                        },
+                                    },
+                                },
+                            ],
+                        }),
+                    ),
             },
             child,
         );
@@ -139,10 +177,20 @@ export class DatabaseUser extends pulumi.ComponentResource {
                 env: {
                     variables: { DB_HOST: host, DB_PORT: String(port), DB_NAME: args.databaseName, SQL: sql },
                     // Resolved by CodeBuild at run time into the build only: never in the project, the logs or Pulumi state.
-                    "secrets-manager": { DB_MASTER_USER: `${secret}:username`, PGPASSWORD: `${secret}:password`, MYSQL_PWD: `${secret}:password` },
+                    "secrets-manager": {
+                        DB_MASTER_USER: `${secret}:username`,
+                        PGPASSWORD: `${secret}:password`,
+                        MYSQL_PWD: `${secret}:password`,
+                    },
                 },
                 phases: {
-                    install: { commands: [args.engine === "postgres" ? "dnf install -y -q postgresql15" : "dnf install -y -q mariadb105"] },
+                    install: {
+                        commands: [
+                            args.engine === "postgres"
+                                ? "dnf install -y -q postgresql15"
+                                : "dnf install -y -q mariadb105",
+                        ],
+                    },
                     build: {
                         commands: [
                             // Verify the server: the RDS CA bundle of the region (https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/UsingWithRDS.SSL.html).
@@ -163,9 +211,18 @@ export class DatabaseUser extends pulumi.ComponentResource {
                 buildTimeout: 15,
                 source: { type: "NO_SOURCE", buildspec },
                 artifacts: { type: "NO_ARTIFACTS" },
-                environment: { type: "LINUX_CONTAINER", computeType: "BUILD_GENERAL1_SMALL", image: "aws/codebuild/amazonlinux-x86_64-standard:5.0", imagePullCredentialsType: "CODEBUILD", privilegedMode: false },
+                environment: {
+                    type: "LINUX_CONTAINER",
+                    computeType: "BUILD_GENERAL1_SMALL",
+                    image: "aws/codebuild/amazonlinux-x86_64-standard:5.0",
+                    imagePullCredentialsType: "CODEBUILD",
+                    privilegedMode: false,
+                },
                 vpcConfig: { vpcId: args.vpcId, subnets: args.privateSubnetIds, securityGroupIds: [sg.id] },
-                logsConfig: { cloudwatchLogs: { groupName: logGroup.name, status: "ENABLED" }, s3Logs: { status: "DISABLED" } },
+                logsConfig: {
+                    cloudwatchLogs: { groupName: logGroup.name, status: "ENABLED" },
+                    s3Logs: { status: "DISABLED" },
+                },
                 tags: named(args.tags, projectName),
             },
             { ...child, dependsOn: [policy] },

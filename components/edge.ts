@@ -48,7 +48,12 @@ export const INGRESS_HEALTH_PATH = READINESS.path;
 export const ACCESS_LOG_PREFIX = "alb";
 
 /** AWS managed rule groups, in evaluation order after the rate limit (EDGE-11 requires the first two). */
-const MANAGED_RULE_GROUPS = ["AWSManagedRulesAmazonIpReputationList", "AWSManagedRulesCommonRuleSet", "AWSManagedRulesKnownBadInputsRuleSet", "AWSManagedRulesSQLiRuleSet"];
+const MANAGED_RULE_GROUPS = [
+    "AWSManagedRulesAmazonIpReputationList",
+    "AWSManagedRulesCommonRuleSet",
+    "AWSManagedRulesKnownBadInputsRuleSet",
+    "AWSManagedRulesSQLiRuleSet",
+];
 
 /**
  * The internet edge: Route53 → ACM → an internet-facing, HTTPS-only ALB behind WAF, sending
@@ -85,7 +90,12 @@ export class Edge extends pulumi.ComponentResource {
         if (args.createZone) {
             const zone = new aws.route53.Zone(
                 `${name}-zone`,
-                { name: args.domain, comment: `Public zone of ${args.domain}, managed by Pulumi`, forceDestroy: false, tags: named(args.tags, args.domain) },
+                {
+                    name: args.domain,
+                    comment: `Public zone of ${args.domain}, managed by Pulumi`,
+                    forceDestroy: false,
+                    tags: named(args.tags, args.domain),
+                },
                 stateful,
             );
             zoneId = zone.zoneId;
@@ -93,17 +103,25 @@ export class Edge extends pulumi.ComponentResource {
         } else {
             // The documented default: an existing zone, by id or by the domain's own name. A wrong zone would leave
             // the certificate waiting for records nobody can resolve; fail at preview instead.
-            const zone = aws.route53.getZoneOutput(args.hostedZoneId ? { zoneId: args.hostedZoneId } : { name: args.domain, privateZone: false }, child);
+            const zone = aws.route53.getZoneOutput(
+                args.hostedZoneId ? { zoneId: args.hostedZoneId } : { name: args.domain, privateZone: false },
+                child,
+            );
             zoneId = zone.apply((z) => {
                 const zoneName = z.name.replace(/\.$/, "");
                 if (args.domain !== zoneName && !args.domain.endsWith(`.${zoneName}`))
-                    throw new Error(`hosted zone ${z.zoneId} is ${zoneName}, which cannot hold records for ${args.domain}: set platform:hostedZoneId to the zone of ${args.domain}`);
+                    throw new Error(
+                        `hosted zone ${z.zoneId} is ${zoneName}, which cannot hold records for ${args.domain}: set platform:hostedZoneId to the zone of ${args.domain}`,
+                    );
                 return z.zoneId;
             });
             this.nameServers = pulumi.output([]);
         }
         this.delegation = args.createZone
-            ? this.nameServers.apply((ns) => `delegate ${args.domain} to these name servers: add an NS record "${args.domain}" with ${ns.join(", ")} in the parent zone of ${args.domain}`)
+            ? this.nameServers.apply(
+                  (ns) =>
+                      `delegate ${args.domain} to these name servers: add an NS record "${args.domain}" with ${ns.join(", ")} in the parent zone of ${args.domain}`,
+              )
             : pulumi.output(`none: ${args.domain} is served by an existing zone`);
 
         // ---------------------------------------------------------------- certificate
@@ -150,12 +168,14 @@ export class Edge extends pulumi.ComponentResource {
         );
         if (args.createZone) {
             // The provider's timeout error cannot be reworded, so the cause is stated next to it in the update log.
-            pulumi.all([this.nameServers, certificate.arn]).apply(([ns]) =>
-                pulumi.log.warn(
-                    `certificate validation for ${this.hostnames.join(", ")} waits up to ${RESOURCE_TIMEOUTS_MINUTES.certificateValidation.create} minutes for DNS: if it times out, ${args.domain} is not delegated yet; add NS ${ns.join(", ")} for ${args.domain} in its parent zone and run up again`,
-                    this,
-                ),
-            );
+            pulumi
+                .all([this.nameServers, certificate.arn])
+                .apply(([ns]) =>
+                    pulumi.log.warn(
+                        `certificate validation for ${this.hostnames.join(", ")} waits up to ${RESOURCE_TIMEOUTS_MINUTES.certificateValidation.create} minutes for DNS: if it times out, ${args.domain} is not delegated yet; add NS ${ns.join(", ")} for ${args.domain} in its parent zone and run up again`,
+                        this,
+                    ),
+                );
         }
 
         // ---------------------------------------------------------------- access log bucket
@@ -166,16 +186,30 @@ export class Edge extends pulumi.ComponentResource {
             `${name}-alb`,
             {
                 vpcId: args.vpcId,
-                description: "Internet-facing ALB: HTTP and HTTPS in from anywhere, HTTPS out to the ingress node port only",
+                description:
+                    "Internet-facing ALB: HTTP and HTTPS in from anywhere, HTTPS out to the ingress node port only",
                 // Inline rules: this component owns every rule of the group, and the policy pack sees the
                 // world-facing rules together with the `sg-role` tag that allows them (NET-04).
                 ingress: [
-                    { description: "HTTPS from the internet", protocol: "tcp", fromPort: 443, toPort: 443, cidrBlocks: ["0.0.0.0/0"] },
-                    { description: "HTTP from the internet, answered only with a redirect to HTTPS", protocol: "tcp", fromPort: 80, toPort: 80, cidrBlocks: ["0.0.0.0/0"] },
+                    {
+                        description: "HTTPS from the internet",
+                        protocol: "tcp",
+                        fromPort: 443,
+                        toPort: 443,
+                        cidrBlocks: ["0.0.0.0/0"],
+                    },
+                    {
+                        description: "HTTP from the internet, answered only with a redirect to HTTPS",
+                        protocol: "tcp",
+                        fromPort: 80,
+                        toPort: 80,
+                        cidrBlocks: ["0.0.0.0/0"],
+                    },
                 ],
                 egress: [
                     {
-                        description: "HTTPS to the ingress controller's node port and its health node port in the private subnets",
+                        description:
+                            "HTTPS to the ingress controller's node port and its health node port in the private subnets",
                         protocol: "tcp",
                         fromPort: args.ingressNodePort,
                         toPort: healthNodePortOf(args.ingressNodePort),
@@ -248,7 +282,9 @@ export class Edge extends pulumi.ComponentResource {
                 port: 80,
                 protocol: "HTTP",
                 // Port 80 only ever redirects: no request is served in clear text (EDGE-01 / ELB.1).
-                defaultActions: [{ type: "redirect", redirect: { protocol: "HTTPS", port: "443", statusCode: "HTTP_301" } }],
+                defaultActions: [
+                    { type: "redirect", redirect: { protocol: "HTTPS", port: "443", statusCode: "HTTP_301" } },
+                ],
                 tags: named(args.tags, `${name}-http`),
             },
             child,
@@ -319,7 +355,10 @@ export class Edge extends pulumi.ComponentResource {
      * S3-managed keys and silently drops logs to a KMS-encrypted bucket. The bucket carries a
      * documented exemption from STO-01 (`s3-sse-kms-required`) as LOG-01 prescribes.
      */
-    private accessLogBucket(name: string, args: EdgeArgs): { bucket: pulumi.Output<string>; policy: aws.s3.BucketPolicy } {
+    private accessLogBucket(
+        name: string,
+        args: EdgeArgs,
+    ): { bucket: pulumi.Output<string>; policy: aws.s3.BucketPolicy } {
         const child = { parent: this };
         const bucket = new aws.s3.Bucket(
             `${name}-access-logs`,
@@ -328,7 +367,8 @@ export class Edge extends pulumi.ComponentResource {
                 forceDestroy: !args.deletionProtection,
                 tags: {
                     ...named(args.tags, `${name}-access-logs`),
-                    [EXEMPTIONS.s3SseKmsRequired]: "PLAT-101: ELB access log delivery supports only SSE-S3 (AWS ELB user guide, enable-access-logging)",
+                    [EXEMPTIONS.s3SseKmsRequired]:
+                        "PLAT-101: ELB access log delivery supports only SSE-S3 (AWS ELB user guide, enable-access-logging)",
                 },
             },
             { parent: this, protect: args.deletionProtection },
@@ -356,7 +396,12 @@ export class Edge extends pulumi.ComponentResource {
                         noncurrentVersionExpiration: { noncurrentDays: 7 },
                         abortIncompleteMultipartUpload: { daysAfterInitiation: 1 },
                     },
-                    { id: "remove-expired-delete-markers", status: "Enabled", filter: {}, expiration: { expiredObjectDeleteMarker: true } },
+                    {
+                        id: "remove-expired-delete-markers",
+                        status: "Enabled",
+                        filter: {},
+                        expiration: { expiredObjectDeleteMarker: true },
+                    },
                 ],
             },
             { ...child, dependsOn: [versioning] },
@@ -377,7 +422,13 @@ export class Edge extends pulumi.ComponentResource {
                         Version: "2012-10-17",
                         Statement: [
                             ...tlsOnlyStatements(arn),
-                            { Sid: "ElbRegionalAccountWritesAccessLogs", Effect: "Allow", Principal: { AWS: elb }, Action: "s3:PutObject", Resource: logs },
+                            {
+                                Sid: "ElbRegionalAccountWritesAccessLogs",
+                                Effect: "Allow",
+                                Principal: { AWS: elb },
+                                Action: "s3:PutObject",
+                                Resource: logs,
+                            },
                             {
                                 Sid: "ElbLogDeliveryWritesAccessLogs",
                                 Effect: "Allow",
@@ -398,7 +449,11 @@ export class Edge extends pulumi.ComponentResource {
     /** WAF in front of the ALB: a per-IP rate limit, then AWS managed rules; every rule and the ACL publish metrics (EDGE-11). */
     private webAcl(name: string, args: EdgeArgs): aws.wafv2.WebAcl {
         const child = { parent: this };
-        const visibility = (metricName: string) => ({ cloudwatchMetricsEnabled: true, sampledRequestsEnabled: true, metricName });
+        const visibility = (metricName: string) => ({
+            cloudwatchMetricsEnabled: true,
+            sampledRequestsEnabled: true,
+            metricName,
+        });
         const acl = new aws.wafv2.WebAcl(
             `${name}-waf`,
             {
@@ -411,7 +466,13 @@ export class Edge extends pulumi.ComponentResource {
                         priority: 0,
                         // 429, not 403: clients and dashboards can tell throttling from a rule block.
                         action: { block: { customResponse: { responseCode: 429 } } },
-                        statement: { rateBasedStatement: { limit: args.wafRateLimit, aggregateKeyType: "IP", evaluationWindowSec: 300 } },
+                        statement: {
+                            rateBasedStatement: {
+                                limit: args.wafRateLimit,
+                                aggregateKeyType: "IP",
+                                evaluationWindowSec: 300,
+                            },
+                        },
                         visibilityConfig: visibility(`${name}-rate-limit-per-ip`),
                     },
                     ...MANAGED_RULE_GROUPS.map((group, i) => ({
@@ -455,7 +516,10 @@ export class Edge extends pulumi.ComponentResource {
                                 Principal: { Service: "delivery.logs.amazonaws.com" },
                                 Action: ["logs:CreateLogStream", "logs:PutLogEvents"],
                                 Resource: `${arn}:*`,
-                                Condition: { StringEquals: { "aws:SourceAccount": acct }, ArnLike: { "aws:SourceArn": `arn:aws:logs:*:${acct}:*` } },
+                                Condition: {
+                                    StringEquals: { "aws:SourceAccount": acct },
+                                    ArnLike: { "aws:SourceArn": `arn:aws:logs:*:${acct}:*` },
+                                },
                             },
                         ],
                     }),

@@ -2,7 +2,10 @@ import * as pulumi from "@pulumi/pulumi";
 
 /** The trust policy of a role only the AWS service `service` (e.g. ec2.amazonaws.com) may assume. */
 export function serviceTrustPolicy(service: string): string {
-    return JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Principal: { Service: service }, Action: "sts:AssumeRole" }] });
+    return JSON.stringify({
+        Version: "2012-10-17",
+        Statement: [{ Effect: "Allow", Principal: { Service: service }, Action: "sts:AssumeRole" }],
+    });
 }
 
 /**
@@ -16,18 +19,25 @@ export function irsaTrustPolicy(
     namespace: pulumi.Input<string>,
     serviceAccount: pulumi.Input<string>,
 ): pulumi.Output<string> {
-    return pulumi.all([oidcProviderArn, oidcProviderUrl, namespace, serviceAccount]).apply(([providerArn, url, ns, sa]) => {
-        const issuer = url.replace(/^https:\/\//, "");
-        return JSON.stringify({
-            Version: "2012-10-17",
-            Statement: [
-                {
-                    Effect: "Allow",
-                    Principal: { Federated: providerArn },
-                    Action: "sts:AssumeRoleWithWebIdentity",
-                    Condition: { StringEquals: { [`${issuer}:sub`]: `system:serviceaccount:${ns}:${sa}`, [`${issuer}:aud`]: "sts.amazonaws.com" } },
-                },
-            ],
+    return pulumi
+        .all([oidcProviderArn, oidcProviderUrl, namespace, serviceAccount])
+        .apply(([providerArn, url, ns, sa]) => {
+            const issuer = url.replace(/^https:\/\//, "");
+            return JSON.stringify({
+                Version: "2012-10-17",
+                Statement: [
+                    {
+                        Effect: "Allow",
+                        Principal: { Federated: providerArn },
+                        Action: "sts:AssumeRoleWithWebIdentity",
+                        Condition: {
+                            StringEquals: {
+                                [`${issuer}:sub`]: `system:serviceaccount:${ns}:${sa}`,
+                                [`${issuer}:aud`]: "sts.amazonaws.com",
+                            },
+                        },
+                    },
+                ],
+            });
         });
-    });
 }

@@ -81,7 +81,8 @@ const NGINX_RESOURCES = { requests: { cpu: "200m", memory: "256Mi" }, limits: { 
  */
 export function throughCache(image: string, registry: pulumi.Input<string>): pulumi.Output<string> {
     const m = /^ghcr\.io\/(.+)$/.exec(image);
-    if (!m) throw new Error(`vendored image ${image} is not on ghcr.io: add a pull-through cache rule for its registry`);
+    if (!m)
+        throw new Error(`vendored image ${image} is not on ghcr.io: add a pull-through cache rule for its registry`);
     return pulumi.interpolate`${registry}/${m[1]}`;
 }
 
@@ -89,7 +90,8 @@ export function throughCache(image: string, registry: pulumi.Input<string>): pul
 export function ngfObjects(args: NgfSettings): KubeObject[] {
     const deploy = loadVendored(NGF.name, NGF.version, "deploy/nodeport/deploy.yaml").filter((o) => {
         if (o.kind !== "Namespace") return true;
-        if (o.metadata.name !== INGRESS_NAMESPACE) throw new Error(`NGF ${NGF.version} installs into ${o.metadata.name}: update INGRESS_NAMESPACE`);
+        if (o.metadata.name !== INGRESS_NAMESPACE)
+            throw new Error(`NGF ${NGF.version} installs into ${o.metadata.name}: update INGRESS_NAMESPACE`);
         return false; // declared with the platform's guardrails instead
     });
     for (const o of deploy) {
@@ -97,7 +99,8 @@ export function ngfObjects(args: NgfSettings): KubeObject[] {
         if (pod) {
             for (const c of pod.spec.containers) {
                 // Upstream does not ship snippets on; the pack (ING-01) keeps it so.
-                if ((c.args ?? []).some((a: string) => /^--snippets/.test(a))) throw new Error(`NGF ${NGF.version} ${o.kind} ${o.metadata.name} enables snippets`);
+                if ((c.args ?? []).some((a: string) => /^--snippets/.test(a)))
+                    throw new Error(`NGF ${NGF.version} ${o.kind} ${o.metadata.name} enables snippets`);
                 c.image = throughCache(c.image, args.registry);
                 for (const e of c.env ?? []) if (e.name === "IMAGE_NAME") e.value = c.image;
                 c.resources = o.kind === "Job" ? JOB_RESOURCES : CONTROLLER_RESOURCES; // STK-05: the namespace quota needs them
@@ -106,7 +109,10 @@ export function ngfObjects(args: NgfSettings): KubeObject[] {
                 if (o.kind === "Deployment") c.args = [...c.args, "--product-telemetry-disable"];
             }
             // K8S-13: both call the Kubernetes API (the controller watches Gateway API objects; the Job writes Secrets).
-            pod.metadata = { ...(pod.metadata ?? {}), labels: { ...(pod.metadata?.labels ?? {}), "api-access": "true" } };
+            pod.metadata = {
+                ...(pod.metadata ?? {}),
+                labels: { ...(pod.metadata?.labels ?? {}), "api-access": "true" },
+            };
             if (pod.metadata.annotations === null) delete pod.metadata.annotations;
         }
         if (o.kind === "Job") {
@@ -133,8 +139,22 @@ export interface NgfSettings {
 
 /** Every CRD the controller needs: the Gateway API standard channel at the version NGF is built against, then NGF's own. */
 export function crdObjects(): KubeObject[] {
-    const gatewayApi = ["backendtlspolicies", "gatewayclasses", "gateways", "grpcroutes", "httproutes", "listenersets", "referencegrants", "tlsroutes", "vap_safeupgrades"].flatMap(
-        (crd) => loadVendored(GATEWAY_API.name, GATEWAY_API.version, `config/crd/standard/gateway.networking.k8s.io_${crd}.yaml`),
+    const gatewayApi = [
+        "backendtlspolicies",
+        "gatewayclasses",
+        "gateways",
+        "grpcroutes",
+        "httproutes",
+        "listenersets",
+        "referencegrants",
+        "tlsroutes",
+        "vap_safeupgrades",
+    ].flatMap((crd) =>
+        loadVendored(
+            GATEWAY_API.name,
+            GATEWAY_API.version,
+            `config/crd/standard/gateway.networking.k8s.io_${crd}.yaml`,
+        ),
     );
     return [...gatewayApi, ...loadVendored(NGF.name, NGF.version, "deploy/crds.yaml")];
 }
@@ -151,7 +171,11 @@ export function nginxProxySpec(args: NgfSettings) {
         ipFamily: "ipv4",
         serverTokens: "off",
         // The ALB appends the client address to X-Forwarded-For; trust the header only from inside the VPC.
-        rewriteClientIP: { mode: "XForwardedFor", setIPRecursively: true, trustedAddresses: [{ type: "CIDR", value: args.vpcCidr }] },
+        rewriteClientIP: {
+            mode: "XForwardedFor",
+            setIPRecursively: true,
+            trustedAddresses: [{ type: "CIDR", value: args.vpcCidr }],
+        },
         // The ALB is not relied on to send SNI to its targets: a request may arrive under the catch-all certificate and is
         // routed by Host. GEP-3567's risk (connection reuse across listeners with different TLS settings) does not
         // arise: the ALB is the only client and every listener serves the same certificate. docs/ingress.md.
@@ -160,12 +184,22 @@ export function nginxProxySpec(args: NgfSettings) {
             deployment: {
                 replicas: args.replicas,
                 container: {
-                    image: { repository: throughCache(`ghcr.io/nginx/nginx-gateway-fabric/nginx`, args.registry), tag: NGF.version, pullPolicy: "IfNotPresent" },
+                    image: {
+                        repository: throughCache(`ghcr.io/nginx/nginx-gateway-fabric/nginx`, args.registry),
+                        tag: NGF.version,
+                        pullPolicy: "IfNotPresent",
+                    },
                     resources: NGINX_RESOURCES,
                     // The ALB health-checks this endpoint through its own node port (edge tier target group).
                     readinessProbe: { port: READINESS.port, path: READINESS.path, expose: true },
                 },
-                pod: { terminationGracePeriodSeconds: 60, topologySpreadConstraints: [spread("topology.kubernetes.io/zone"), spread("kubernetes.io/hostname")] },
+                pod: {
+                    terminationGracePeriodSeconds: 60,
+                    topologySpreadConstraints: [
+                        spread("topology.kubernetes.io/zone"),
+                        spread("kubernetes.io/hostname"),
+                    ],
+                },
             },
             service: {
                 // K8S-24 / ING-02: the only externally reachable Service, on fixed node ports the ALB targets.
@@ -185,15 +219,19 @@ export function nginxProxySpec(args: NgfSettings) {
 type Declare = (name: string, o: KubeObject, opts: pulumi.CustomResourceOptions) => pulumi.CustomResource;
 /** Typed resources for every kind the vendored manifests contain; a new kind upstream fails loudly here. */
 const TYPED: Record<string, Declare> = {
-    "apiextensions.k8s.io/v1/CustomResourceDefinition": (n, o, opts) => new k8s.apiextensions.v1.CustomResourceDefinition(n, o as any, opts),
-    "admissionregistration.k8s.io/v1/ValidatingAdmissionPolicy": (n, o, opts) => new k8s.admissionregistration.v1.ValidatingAdmissionPolicy(n, o as any, opts),
-    "admissionregistration.k8s.io/v1/ValidatingAdmissionPolicyBinding": (n, o, opts) => new k8s.admissionregistration.v1.ValidatingAdmissionPolicyBinding(n, o as any, opts),
+    "apiextensions.k8s.io/v1/CustomResourceDefinition": (n, o, opts) =>
+        new k8s.apiextensions.v1.CustomResourceDefinition(n, o as any, opts),
+    "admissionregistration.k8s.io/v1/ValidatingAdmissionPolicy": (n, o, opts) =>
+        new k8s.admissionregistration.v1.ValidatingAdmissionPolicy(n, o as any, opts),
+    "admissionregistration.k8s.io/v1/ValidatingAdmissionPolicyBinding": (n, o, opts) =>
+        new k8s.admissionregistration.v1.ValidatingAdmissionPolicyBinding(n, o as any, opts),
     "v1/ServiceAccount": (n, o, opts) => new k8s.core.v1.ServiceAccount(n, o as any, opts),
     "v1/Service": (n, o, opts) => new k8s.core.v1.Service(n, o as any, opts),
     "rbac.authorization.k8s.io/v1/Role": (n, o, opts) => new k8s.rbac.v1.Role(n, o as any, opts),
     "rbac.authorization.k8s.io/v1/ClusterRole": (n, o, opts) => new k8s.rbac.v1.ClusterRole(n, o as any, opts),
     "rbac.authorization.k8s.io/v1/RoleBinding": (n, o, opts) => new k8s.rbac.v1.RoleBinding(n, o as any, opts),
-    "rbac.authorization.k8s.io/v1/ClusterRoleBinding": (n, o, opts) => new k8s.rbac.v1.ClusterRoleBinding(n, o as any, opts),
+    "rbac.authorization.k8s.io/v1/ClusterRoleBinding": (n, o, opts) =>
+        new k8s.rbac.v1.ClusterRoleBinding(n, o as any, opts),
     "apps/v1/Deployment": (n, o, opts) => new k8s.apps.v1.Deployment(n, o as any, opts),
     "batch/v1/Job": (n, o, opts) => new k8s.batch.v1.Job(n, o as any, opts),
 };
@@ -227,7 +265,9 @@ export class IngressController extends pulumi.ComponentResource {
         const nodePort = args.nodePort ?? 30443;
         const replicas = args.replicas ?? 2;
         if (!Number.isInteger(nodePort) || nodePort < 30000 || healthNodePortOf(nodePort) > 32767) {
-            throw new Error(`ingress nodePort ${nodePort} is invalid: it and the health node port after it must lie in 30000-32767`);
+            throw new Error(
+                `ingress nodePort ${nodePort} is invalid: it and the health node port after it must lie in 30000-32767`,
+            );
         }
         const k8sOpts = { parent: this, provider: args.provider };
         const labels = args.labels ?? {};
@@ -251,7 +291,11 @@ export class IngressController extends pulumi.ComponentResource {
                     "services.nodeports": "1",
                 },
             },
-            limits: { name: "platform-defaults", default: { cpu: "500m", memory: "256Mi" }, defaultRequest: { cpu: "50m", memory: "64Mi" } },
+            limits: {
+                name: "platform-defaults",
+                default: { cpu: "500m", memory: "256Mi" },
+                defaultRequest: { cpu: "50m", memory: "64Mi" },
+            },
             opts: k8sOpts,
         });
         const inNs = { ...k8sOpts, dependsOn: [namespace] };
@@ -267,7 +311,11 @@ export class IngressController extends pulumi.ComponentResource {
         // ---- the ALB → NGINX hop's certificate. The ALB does not validate target certificates (ELB user guide,
         // "Target groups for your Application Load Balancers": "you can use self-signed certificates"), so a
         // self-signed key kept as a Pulumi secret is enough; it renews on the `up` after earlyRenewalHours.
-        const key = new tls.PrivateKey(`${name}-listener`, { algorithm: "ECDSA", ecdsaCurve: "P256" }, { parent: this });
+        const key = new tls.PrivateKey(
+            `${name}-listener`,
+            { algorithm: "ECDSA", ecdsaCurve: "P256" },
+            { parent: this },
+        );
         const cert = new tls.SelfSignedCert(
             `${name}-listener`,
             {
@@ -292,7 +340,12 @@ export class IngressController extends pulumi.ComponentResource {
 
         new k8s.apiextensions.CustomResource(
             `${name}-gateway`,
-            { apiVersion: "gateway.networking.k8s.io/v1", kind: "Gateway", metadata: { name: GATEWAY_NAME, namespace: INGRESS_NAMESPACE, labels }, spec: gatewaySpec(teamHosts) },
+            {
+                apiVersion: "gateway.networking.k8s.io/v1",
+                kind: "Gateway",
+                metadata: { name: GATEWAY_NAME, namespace: INGRESS_NAMESPACE, labels },
+                spec: gatewaySpec(teamHosts),
+            },
             { ...inNs, dependsOn: [namespace, secret, ...declared] },
         );
         this.registerOutputs({ namespace: this.namespace });
@@ -302,20 +355,36 @@ export class IngressController extends pulumi.ComponentResource {
      * Default deny (from the guardrails), then only: the ALB subnets to NGINX on 443 and its readiness port; NGINX to
      * the control plane's agent port and to the team namespaces; both to DNS; the control plane to the API server.
      */
-    private networkPolicies(name: string, args: IngressControllerArgs, teams: string[], opts: pulumi.CustomResourceOptions): void {
+    private networkPolicies(
+        name: string,
+        args: IngressControllerArgs,
+        teams: string[],
+        opts: pulumi.CustomResourceOptions,
+    ): void {
         const policy = (key: string, spec: k8s.types.input.networking.v1.NetworkPolicySpec) =>
-            new k8s.networking.v1.NetworkPolicy(`${name}-${key}`, { metadata: { name: key, namespace: INGRESS_NAMESPACE, labels: args.labels }, spec }, opts);
+            new k8s.networking.v1.NetworkPolicy(
+                `${name}-${key}`,
+                { metadata: { name: key, namespace: INGRESS_NAMESPACE, labels: args.labels }, spec },
+                opts,
+            );
         const tcp = (port: number) => ({ protocol: "TCP", port });
         const cidrs = (list: string[]) => list.map((cidr) => ({ ipBlock: { cidr } }));
         const dataPlane = { matchLabels: { "gateway.networking.k8s.io/gateway-name": GATEWAY_NAME } };
-        const controlPlane = { matchLabels: { "app.kubernetes.io/name": "nginx-gateway", "app.kubernetes.io/instance": "nginx-gateway" } };
+        const controlPlane = {
+            matchLabels: { "app.kubernetes.io/name": "nginx-gateway", "app.kubernetes.io/instance": "nginx-gateway" },
+        };
 
         policy("allow-dns", {
             podSelector: {},
             policyTypes: ["Egress"],
             egress: [
                 {
-                    to: [{ namespaceSelector: { matchLabels: { [NAMESPACE_NAME_LABEL]: "kube-system" } }, podSelector: { matchLabels: { "k8s-app": "kube-dns" } } }],
+                    to: [
+                        {
+                            namespaceSelector: { matchLabels: { [NAMESPACE_NAME_LABEL]: "kube-system" } },
+                            podSelector: { matchLabels: { "k8s-app": "kube-dns" } },
+                        },
+                    ],
                     ports: [{ protocol: "UDP", port: 53 }, tcp(53)],
                 },
             ],
@@ -326,7 +395,9 @@ export class IngressController extends pulumi.ComponentResource {
             ingress: [
                 { from: cidrs(args.albSubnetCidrs), ports: [tcp(HTTPS_PORT), tcp(READINESS.port)] },
                 // kubelet readiness probes come from the node's own address
-                ...(args.nodeSubnetCidrs?.length ? [{ from: cidrs(args.nodeSubnetCidrs), ports: [tcp(READINESS.port)] }] : []),
+                ...(args.nodeSubnetCidrs?.length
+                    ? [{ from: cidrs(args.nodeSubnetCidrs), ports: [tcp(READINESS.port)] }]
+                    : []),
             ],
         });
         policy("allow-data-plane-egress", {
@@ -335,7 +406,15 @@ export class IngressController extends pulumi.ComponentResource {
             egress: [
                 { to: [{ podSelector: controlPlane }], ports: [tcp(AGENT_GRPC_PORT)] },
                 // Any port: the namespace tier does not know app ports; the team namespace's own policy admits NGINX only to opted-in pods.
-                ...(teams.length > 0 ? [{ to: teams.map((team) => ({ namespaceSelector: { matchLabels: { [NAMESPACE_NAME_LABEL]: team } } })) }] : []),
+                ...(teams.length > 0
+                    ? [
+                          {
+                              to: teams.map((team) => ({
+                                  namespaceSelector: { matchLabels: { [NAMESPACE_NAME_LABEL]: team } },
+                              })),
+                          },
+                      ]
+                    : []),
             ],
         });
         policy("allow-control-plane", {
@@ -365,7 +444,13 @@ export class IngressController extends pulumi.ComponentResource {
 export function gatewaySpec(teamHosts: Record<string, string[]>) {
     const tlsSpec = { mode: "Terminate", certificateRefs: [{ kind: "Secret", name: "gateway-listener-tls" }] };
     const listeners = [
-        { name: "https", protocol: "HTTPS", port: HTTPS_PORT, tls: tlsSpec, allowedRoutes: { namespaces: { from: "Same" }, kinds: [{ kind: "HTTPRoute" }] } },
+        {
+            name: "https",
+            protocol: "HTTPS",
+            port: HTTPS_PORT,
+            tls: tlsSpec,
+            allowedRoutes: { namespaces: { from: "Same" }, kinds: [{ kind: "HTTPRoute" }] },
+        },
         ...Object.entries(teamHosts).flatMap(([team, hosts]) =>
             hosts.map((hostname, i) => ({
                 name: listenerName(team, i),
@@ -373,7 +458,10 @@ export function gatewaySpec(teamHosts: Record<string, string[]>) {
                 protocol: "HTTPS",
                 port: HTTPS_PORT,
                 tls: tlsSpec,
-                allowedRoutes: { namespaces: { from: "Selector", selector: { matchLabels: { [NAMESPACE_NAME_LABEL]: team } } }, kinds: [{ kind: "HTTPRoute" }] },
+                allowedRoutes: {
+                    namespaces: { from: "Selector", selector: { matchLabels: { [NAMESPACE_NAME_LABEL]: team } } },
+                    kinds: [{ kind: "HTTPRoute" }],
+                },
             })),
         ),
     ];

@@ -51,7 +51,11 @@ export class Keys extends pulumi.ComponentResource {
                 },
                 child,
             );
-            const alias = new aws.kms.Alias(`${name}-${purpose}`, { name: `alias/${args.aliasPrefix}-${purpose}`, targetKeyId: key.keyId }, child);
+            const alias = new aws.kms.Alias(
+                `${name}-${purpose}`,
+                { name: `alias/${args.aliasPrefix}-${purpose}`, targetKeyId: key.keyId },
+                child,
+            );
             arns[purpose] = key.arn;
             aliases[purpose] = alias.name;
         }
@@ -68,15 +72,23 @@ export class Keys extends pulumi.ComponentResource {
         if (args.createAutoScalingServiceLinkedRole) {
             const role = new aws.iam.ServiceLinkedRole(
                 `${name}-autoscaling-slr`,
-                { awsServiceName: "autoscaling.amazonaws.com", description: "Auto Scaling (EKS managed node groups); named by the EBS key policy" },
+                {
+                    awsServiceName: "autoscaling.amazonaws.com",
+                    description: "Auto Scaling (EKS managed node groups); named by the EBS key policy",
+                },
                 { parent: this, retainOnDelete: true },
             );
             return role.arn;
         }
-        const found = aws.iam.getRolesOutput({ nameRegex: `^${AUTOSCALING_SLR_NAME}$`, pathPrefix: AUTOSCALING_SLR_PATH }, { parent: this });
+        const found = aws.iam.getRolesOutput(
+            { nameRegex: `^${AUTOSCALING_SLR_NAME}$`, pathPrefix: AUTOSCALING_SLR_PATH },
+            { parent: this },
+        );
         return found.arns.apply((arns) => {
             if (arns.length === 0)
-                throw new Error(`${AUTOSCALING_SLR_NAME} does not exist in this account, and the EBS key policy must name it: set platform:createAutoScalingServiceLinkedRole to "true" for this stack`);
+                throw new Error(
+                    `${AUTOSCALING_SLR_NAME} does not exist in this account, and the EBS key policy must name it: set platform:createAutoScalingServiceLinkedRole to "true" for this stack`,
+                );
             return arns[0];
         });
     }
@@ -89,7 +101,12 @@ const AUTOSCALING_SLR_PATH = "/aws-service-role/autoscaling.amazonaws.com/";
  * The account root administers every key (so IAM policies can grant use); a service principal is
  * added only where that service itself calls KMS rather than a role in the account.
  */
-export function keyPolicy(purpose: KeyPurpose, accountId: pulumi.Input<string>, region: pulumi.Input<string>, autoScalingRoleArn?: pulumi.Input<string>): pulumi.Output<string> {
+export function keyPolicy(
+    purpose: KeyPurpose,
+    accountId: pulumi.Input<string>,
+    region: pulumi.Input<string>,
+    autoScalingRoleArn?: pulumi.Input<string>,
+): pulumi.Output<string> {
     return pulumi.all([accountId, region, autoScalingRoleArn]).apply(([account, reg, slr]) => {
         const statements: object[] = [
             {
@@ -107,7 +124,9 @@ export function keyPolicy(purpose: KeyPurpose, accountId: pulumi.Input<string>, 
                 Principal: { Service: `logs.${reg}.amazonaws.com` },
                 Action: ["kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Describe*"],
                 Resource: "*",
-                Condition: { ArnLike: { "kms:EncryptionContext:aws:logs:arn": `arn:aws:logs:${reg}:${account}:log-group:*` } },
+                Condition: {
+                    ArnLike: { "kms:EncryptionContext:aws:logs:arn": `arn:aws:logs:${reg}:${account}:log-group:*` },
+                },
             });
         }
         if (purpose === "ebs") {

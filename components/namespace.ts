@@ -64,18 +64,37 @@ export function namespaceGuardrails(prefix: string, args: NamespaceGuardrailsArg
     const name = namespace.metadata.name;
     const meta = (objectName: string) => ({ name: objectName, namespace: name, ...(args.labels ? { labels } : {}) });
 
-    new k8s.core.v1.ResourceQuota(`${prefix}-quota`, { metadata: meta(args.quota.name), spec: { hard: args.quota.hard } }, args.opts);
+    new k8s.core.v1.ResourceQuota(
+        `${prefix}-quota`,
+        { metadata: meta(args.quota.name), spec: { hard: args.quota.hard } },
+        args.opts,
+    );
     new k8s.core.v1.LimitRange(
         `${prefix}-limits`,
-        { metadata: meta(args.limits.name), spec: { limits: [{ type: "Container", default: args.limits.default, defaultRequest: args.limits.defaultRequest }] } },
+        {
+            metadata: meta(args.limits.name),
+            spec: {
+                limits: [
+                    { type: "Container", default: args.limits.default, defaultRequest: args.limits.defaultRequest },
+                ],
+            },
+        },
         args.opts,
     );
     if (args.lockDefaultServiceAccount ?? true) {
         // K8S-12: pods that forget serviceAccountName land on `default`; it carries no API token.
         // A Patch (server-side apply) because the namespace controller creates `default` itself.
-        new k8s.core.v1.ServiceAccountPatch(`${prefix}-default-sa`, { metadata: { name: "default", namespace: name }, automountServiceAccountToken: false }, args.opts);
+        new k8s.core.v1.ServiceAccountPatch(
+            `${prefix}-default-sa`,
+            { metadata: { name: "default", namespace: name }, automountServiceAccountToken: false },
+            args.opts,
+        );
     }
     // STK-05: empty pod selector, both policy types, no rules.
-    new k8s.networking.v1.NetworkPolicy(`${prefix}-default-deny`, { metadata: meta("default-deny"), spec: { podSelector: {}, policyTypes: ["Ingress", "Egress"] } }, args.opts);
+    new k8s.networking.v1.NetworkPolicy(
+        `${prefix}-default-deny`,
+        { metadata: meta("default-deny"), spec: { podSelector: {}, policyTypes: ["Ingress", "Egress"] } },
+        args.opts,
+    );
     return { namespace, name, meta };
 }

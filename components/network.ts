@@ -57,12 +57,29 @@ export class Network extends pulumi.ComponentResource {
         const plan = subnetPlan(args.cidr, args.azCount);
         const azNames = aws.getAvailabilityZonesOutput({ state: "available" }, child).names;
 
-        const vpc = new aws.ec2.Vpc(`${name}-vpc`, { cidrBlock: args.cidr, enableDnsSupport: true, enableDnsHostnames: true, tags: named(args.tags, `${name}-vpc`) }, child);
+        const vpc = new aws.ec2.Vpc(
+            `${name}-vpc`,
+            {
+                cidrBlock: args.cidr,
+                enableDnsSupport: true,
+                enableDnsHostnames: true,
+                tags: named(args.tags, `${name}-vpc`),
+            },
+            child,
+        );
 
         // Adopting the default security group with no rules strips its allow-all rules (NET-02 / EC2.2).
-        new aws.ec2.DefaultSecurityGroup(`${name}-default-sg`, { vpcId: vpc.id, ingress: [], egress: [], tags: named(args.tags, `${name}-default-closed`) }, child);
+        new aws.ec2.DefaultSecurityGroup(
+            `${name}-default-sg`,
+            { vpcId: vpc.id, ingress: [], egress: [], tags: named(args.tags, `${name}-default-closed`) },
+            child,
+        );
 
-        const igw = new aws.ec2.InternetGateway(`${name}-igw`, { vpcId: vpc.id, tags: named(args.tags, `${name}-igw`) }, child);
+        const igw = new aws.ec2.InternetGateway(
+            `${name}-igw`,
+            { vpcId: vpc.id, tags: named(args.tags, `${name}-igw`) },
+            child,
+        );
 
         const subnets = (layer: SubnetLayer, roleTag: Tags) =>
             plan[layer].map(
@@ -85,26 +102,77 @@ export class Network extends pulumi.ComponentResource {
         const isolatedSubnets = subnets("isolated", {});
 
         // Public layer: one route table, default route to the internet gateway.
-        const publicRt = new aws.ec2.RouteTable(`${name}-public-rt`, { vpcId: vpc.id, tags: named(args.tags, `${name}-public`) }, child);
-        new aws.ec2.Route(`${name}-public-default`, { routeTableId: publicRt.id, destinationCidrBlock: "0.0.0.0/0", gatewayId: igw.id }, child);
-        publicSubnets.forEach((s, i) => new aws.ec2.RouteTableAssociation(`${name}-public-${i}`, { subnetId: s.id, routeTableId: publicRt.id }, child));
+        const publicRt = new aws.ec2.RouteTable(
+            `${name}-public-rt`,
+            { vpcId: vpc.id, tags: named(args.tags, `${name}-public`) },
+            child,
+        );
+        new aws.ec2.Route(
+            `${name}-public-default`,
+            { routeTableId: publicRt.id, destinationCidrBlock: "0.0.0.0/0", gatewayId: igw.id },
+            child,
+        );
+        publicSubnets.forEach(
+            (s, i) =>
+                new aws.ec2.RouteTableAssociation(
+                    `${name}-public-${i}`,
+                    { subnetId: s.id, routeTableId: publicRt.id },
+                    child,
+                ),
+        );
 
         // NAT gateways live in public subnets; private route tables send egress through the one in their AZ (or the only one).
         this.natGatewayCount = args.natMode === "perAz" ? args.azCount : 1;
         const nats = [...Array(this.natGatewayCount).keys()].map((i) => {
-            const eip = new aws.ec2.Eip(`${name}-nat-${i}`, { domain: "vpc", tags: named(args.tags, `${name}-nat-${i}`) }, { ...child, dependsOn: [igw] });
-            return new aws.ec2.NatGateway(`${name}-nat-${i}`, { allocationId: eip.id, subnetId: publicSubnets[i].id, connectivityType: "public", tags: named(args.tags, `${name}-nat-${i}`) }, child);
+            const eip = new aws.ec2.Eip(
+                `${name}-nat-${i}`,
+                { domain: "vpc", tags: named(args.tags, `${name}-nat-${i}`) },
+                { ...child, dependsOn: [igw] },
+            );
+            return new aws.ec2.NatGateway(
+                `${name}-nat-${i}`,
+                {
+                    allocationId: eip.id,
+                    subnetId: publicSubnets[i].id,
+                    connectivityType: "public",
+                    tags: named(args.tags, `${name}-nat-${i}`),
+                },
+                child,
+            );
         });
         const privateRts = privateSubnets.map((s, i) => {
-            const rt = new aws.ec2.RouteTable(`${name}-private-rt-${i}`, { vpcId: vpc.id, tags: named(args.tags, `${name}-private-${i}`) }, child);
-            new aws.ec2.Route(`${name}-private-egress-${i}`, { routeTableId: rt.id, destinationCidrBlock: "0.0.0.0/0", natGatewayId: nats[Math.min(i, nats.length - 1)].id }, child);
+            const rt = new aws.ec2.RouteTable(
+                `${name}-private-rt-${i}`,
+                { vpcId: vpc.id, tags: named(args.tags, `${name}-private-${i}`) },
+                child,
+            );
+            new aws.ec2.Route(
+                `${name}-private-egress-${i}`,
+                {
+                    routeTableId: rt.id,
+                    destinationCidrBlock: "0.0.0.0/0",
+                    natGatewayId: nats[Math.min(i, nats.length - 1)].id,
+                },
+                child,
+            );
             new aws.ec2.RouteTableAssociation(`${name}-private-${i}`, { subnetId: s.id, routeTableId: rt.id }, child);
             return rt;
         });
 
         // Isolated layer: a route table with only the implicit local route. No internet, no NAT.
-        const isolatedRt = new aws.ec2.RouteTable(`${name}-isolated-rt`, { vpcId: vpc.id, tags: named(args.tags, `${name}-isolated`) }, child);
-        isolatedSubnets.forEach((s, i) => new aws.ec2.RouteTableAssociation(`${name}-isolated-${i}`, { subnetId: s.id, routeTableId: isolatedRt.id }, child));
+        const isolatedRt = new aws.ec2.RouteTable(
+            `${name}-isolated-rt`,
+            { vpcId: vpc.id, tags: named(args.tags, `${name}-isolated`) },
+            child,
+        );
+        isolatedSubnets.forEach(
+            (s, i) =>
+                new aws.ec2.RouteTableAssociation(
+                    `${name}-isolated-${i}`,
+                    { subnetId: s.id, routeTableId: isolatedRt.id },
+                    child,
+                ),
+        );
 
         // S3 without the NAT: image layers from ECR and app objects stay on the AWS network.
         new aws.ec2.VpcEndpoint(
@@ -119,7 +187,13 @@ export class Network extends pulumi.ComponentResource {
             child,
         );
 
-        this.networkAcls(name, vpc, { public: publicSubnets, private: privateSubnets, isolated: isolatedSubnets }, plan, args);
+        this.networkAcls(
+            name,
+            vpc,
+            { public: publicSubnets, private: privateSubnets, isolated: isolatedSubnets },
+            plan,
+            args,
+        );
         this.flowLogs(name, vpc, args);
 
         this.vpcId = vpc.id;
@@ -131,22 +205,60 @@ export class Network extends pulumi.ComponentResource {
         this.publicSubnetCidrs = plan.public;
         this.privateSubnetCidrs = plan.private;
         this.isolatedSubnetCidrs = plan.isolated;
-        this.registerOutputs({ vpcId: this.vpcId, publicSubnetIds: this.publicSubnetIds, privateSubnetIds: this.privateSubnetIds, isolatedSubnetIds: this.isolatedSubnetIds });
+        this.registerOutputs({
+            vpcId: this.vpcId,
+            publicSubnetIds: this.publicSubnetIds,
+            privateSubnetIds: this.privateSubnetIds,
+            isolatedSubnetIds: this.isolatedSubnetIds,
+        });
     }
 
-    private networkAcls(name: string, vpc: aws.ec2.Vpc, layers: Record<SubnetLayer, aws.ec2.Subnet[]>, plan: Record<SubnetLayer, string[]>, args: NetworkArgs): void {
+    private networkAcls(
+        name: string,
+        vpc: aws.ec2.Vpc,
+        layers: Record<SubnetLayer, aws.ec2.Subnet[]>,
+        plan: Record<SubnetLayer, string[]>,
+        args: NetworkArgs,
+    ): void {
         type Rule = aws.types.input.ec2.NetworkAclIngress;
         let ruleNo = 100;
-        const rule = (protocol: string, cidrBlock: string, fromPort: number, toPort: number): Rule => ({ ruleNo: (ruleNo += 10), action: "allow", protocol, cidrBlock, fromPort, toPort });
+        const rule = (protocol: string, cidrBlock: string, fromPort: number, toPort: number): Rule => ({
+            ruleNo: (ruleNo += 10),
+            action: "allow",
+            protocol,
+            cidrBlock,
+            fromPort,
+            toPort,
+        });
         const fromVpc = (): Rule => rule("-1", args.cidr, 0, 0);
-        const ephemeralFrom = (cidrBlock: string): Rule[] => EPHEMERAL.flatMap(([from, to]) => [rule("tcp", cidrBlock, from, to), rule("udp", cidrBlock, from, to)]);
+        const ephemeralFrom = (cidrBlock: string): Rule[] =>
+            EPHEMERAL.flatMap(([from, to]) => [rule("tcp", cidrBlock, from, to), rule("udp", cidrBlock, from, to)]);
         const acl = (layer: SubnetLayer, ingress: Rule[], egress: Rule[]) => {
-            new aws.ec2.NetworkAcl(`${name}-${layer}-nacl`, { vpcId: vpc.id, subnetIds: layers[layer].map((s) => s.id), ingress, egress, tags: named(args.tags, `${name}-${layer}`) }, { parent: this });
+            new aws.ec2.NetworkAcl(
+                `${name}-${layer}-nacl`,
+                {
+                    vpcId: vpc.id,
+                    subnetIds: layers[layer].map((s) => s.id),
+                    ingress,
+                    egress,
+                    tags: named(args.tags, `${name}-${layer}`),
+                },
+                { parent: this },
+            );
             ruleNo = 100;
         };
 
         // Public: HTTP(S) from anywhere to the ALB, return traffic for NAT'd connections, anything from inside the VPC.
-        acl("public", [rule("tcp", "0.0.0.0/0", 443, 443), rule("tcp", "0.0.0.0/0", 80, 80), fromVpc(), ...ephemeralFrom("0.0.0.0/0")], [rule("-1", "0.0.0.0/0", 0, 0)]);
+        acl(
+            "public",
+            [
+                rule("tcp", "0.0.0.0/0", 443, 443),
+                rule("tcp", "0.0.0.0/0", 80, 80),
+                fromVpc(),
+                ...ephemeralFrom("0.0.0.0/0"),
+            ],
+            [rule("-1", "0.0.0.0/0", 0, 0)],
+        );
         // Private: traffic from inside the VPC, and return traffic of egress through the NAT.
         acl("private", [fromVpc(), ...ephemeralFrom("0.0.0.0/0")], [rule("-1", "0.0.0.0/0", 0, 0)]);
         // Isolated: only the database port from the private layer in; only replies back out.
@@ -161,7 +273,12 @@ export class Network extends pulumi.ComponentResource {
         const child = { parent: this };
         const logGroup = new aws.cloudwatch.LogGroup(
             `${name}-flow-logs`,
-            { name: `/aws/vpc/${name}/flow-logs`, retentionInDays: args.flowLogRetentionDays, kmsKeyId: args.logsKeyArn, tags: named(args.tags, `${name}-flow-logs`) },
+            {
+                name: `/aws/vpc/${name}/flow-logs`,
+                retentionInDays: args.flowLogRetentionDays,
+                kmsKeyId: args.logsKeyArn,
+                tags: named(args.tags, `${name}-flow-logs`),
+            },
             child,
         );
         // The role and policy of the AWS guide "IAM role for publishing flow logs to CloudWatch Logs"
@@ -170,19 +287,34 @@ export class Network extends pulumi.ComponentResource {
         const role = new aws.iam.Role(
             `${name}-flow-logs`,
             {
-                assumeRolePolicy: pulumi.all([args.region, logGroup.arn]).apply(([region, arn]) => JSON.stringify(flowLogTrustPolicy(region, arn.split(":")[4]))),
+                assumeRolePolicy: pulumi
+                    .all([args.region, logGroup.arn])
+                    .apply(([region, arn]) => JSON.stringify(flowLogTrustPolicy(region, arn.split(":")[4]))),
                 tags: args.tags,
             },
             child,
         );
         new aws.iam.RolePolicy(
             `${name}-flow-logs`,
-            { role: role.id, policy: logGroup.arn.apply((arn) => JSON.stringify({ Version: "2012-10-17", Statement: flowLogStatements(arn) })) },
+            {
+                role: role.id,
+                policy: logGroup.arn.apply((arn) =>
+                    JSON.stringify({ Version: "2012-10-17", Statement: flowLogStatements(arn) }),
+                ),
+            },
             child,
         );
         new aws.ec2.FlowLog(
             `${name}-flow-log`,
-            { vpcId: vpc.id, trafficType: "ALL", logDestinationType: "cloud-watch-logs", logDestination: logGroup.arn, iamRoleArn: role.arn, maxAggregationInterval: 60, tags: named(args.tags, `${name}-flow-log`) },
+            {
+                vpcId: vpc.id,
+                trafficType: "ALL",
+                logDestinationType: "cloud-watch-logs",
+                logDestination: logGroup.arn,
+                iamRoleArn: role.arn,
+                maxAggregationInterval: 60,
+                tags: named(args.tags, `${name}-flow-log`),
+            },
             child,
         );
     }
@@ -197,7 +329,10 @@ export function flowLogTrustPolicy(region: string, account: string): object {
                 Effect: "Allow",
                 Principal: { Service: "vpc-flow-logs.amazonaws.com" },
                 Action: "sts:AssumeRole",
-                Condition: { StringEquals: { "aws:SourceAccount": account }, ArnLike: { "aws:SourceArn": `arn:aws:ec2:${region}:${account}:vpc-flow-log/*` } },
+                Condition: {
+                    StringEquals: { "aws:SourceAccount": account },
+                    ArnLike: { "aws:SourceArn": `arn:aws:ec2:${region}:${account}:vpc-flow-log/*` },
+                },
             },
         ],
     };
@@ -207,7 +342,12 @@ export function flowLogTrustPolicy(region: string, account: string): object {
 export function flowLogStatements(logGroupArn: string): object[] {
     const groups = logGroupArn.replace(/:log-group:.*$/, ":log-group:*");
     return [
-        { Sid: "DeliverFlowLogs", Effect: "Allow", Action: ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"], Resource: [logGroupArn, `${logGroupArn}:*`] },
+        {
+            Sid: "DeliverFlowLogs",
+            Effect: "Allow",
+            Action: ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"],
+            Resource: [logGroupArn, `${logGroupArn}:*`],
+        },
         { Sid: "FindLogGroup", Effect: "Allow", Action: "logs:DescribeLogGroups", Resource: groups },
     ];
 }

@@ -71,7 +71,15 @@ export class CiRunner extends pulumi.ComponentResource {
             {
                 vpcId: args.vpcId,
                 description: "CI runners (CodeBuild-hosted GitHub Actions runners, Jenkins VPC agents): HTTPS out only",
-                egress: [{ description: "HTTPS: GitHub, registries, AWS APIs, the EKS API", protocol: "tcp", fromPort: 443, toPort: 443, cidrBlocks: ["0.0.0.0/0"] }],
+                egress: [
+                    {
+                        description: "HTTPS: GitHub, registries, AWS APIs, the EKS API",
+                        protocol: "tcp",
+                        fromPort: 443,
+                        toPort: 443,
+                        cidrBlocks: ["0.0.0.0/0"],
+                    },
+                ],
                 revokeRulesOnDelete: true,
                 tags: { ...named(args.tags, projectName), [SG_ROLE_TAG]: RUNNER_SG_ROLE },
             },
@@ -80,17 +88,37 @@ export class CiRunner extends pulumi.ComponentResource {
 
         const logGroup = new aws.cloudwatch.LogGroup(
             `${name}-logs`,
-            { name: `/aws/codebuild/${projectName}`, kmsKeyId: args.logsKeyArn, retentionInDays: args.logRetentionDays ?? 365, tags: named(args.tags, projectName) },
+            {
+                name: `/aws/codebuild/${projectName}`,
+                kmsKeyId: args.logsKeyArn,
+                retentionInDays: args.logRetentionDays ?? 365,
+                tags: named(args.tags, projectName),
+            },
             child,
         );
 
-        const role = new aws.iam.Role(`${name}-role`, { description: `CodeBuild service role of ${projectName}`, assumeRolePolicy: serviceTrustPolicy("codebuild.amazonaws.com"), tags: args.tags }, child);
+        const role = new aws.iam.Role(
+            `${name}-role`,
+            {
+                description: `CodeBuild service role of ${projectName}`,
+                assumeRolePolicy: serviceTrustPolicy("codebuild.amazonaws.com"),
+                tags: args.tags,
+            },
+            child,
+        );
         const policy = new aws.iam.RolePolicy(
             `${name}-role`,
             {
                 role: role.id,
                 policy: pulumi.all([logGroup.arn, pulumi.output(args.privateSubnetIds)]).apply(([logs, subnets]) =>
-                    JSON.stringify({ Version: "2012-10-17", Statement: runnerStatements({ logGroupArn: logs, subnetIds: subnets, connectionArn: args.connectionArn }) }),
+                    JSON.stringify({
+                        Version: "2012-10-17",
+                        Statement: runnerStatements({
+                            logGroupArn: logs,
+                            subnetIds: subnets,
+                            connectionArn: args.connectionArn,
+                        }),
+                    }),
                 ),
             },
             child,
@@ -117,19 +145,35 @@ export class CiRunner extends pulumi.ComponentResource {
                     privilegedMode: false, // no Docker daemon: the runner deploys, it never builds images
                 },
                 vpcConfig: { vpcId: args.vpcId, subnets: args.privateSubnetIds, securityGroupIds: [sg.id] },
-                logsConfig: { cloudwatchLogs: { groupName: logGroup.name, status: "ENABLED" }, s3Logs: { status: "DISABLED" } },
+                logsConfig: {
+                    cloudwatchLogs: { groupName: logGroup.name, status: "ENABLED" },
+                    s3Logs: { status: "DISABLED" },
+                },
                 tags: named(args.tags, projectName),
             },
             { ...child, dependsOn: [policy] },
         );
         // WORKFLOW_JOB_QUEUED turns the project into a GitHub Actions runner: one build per queued job whose
         // runs-on label names the project.
-        new aws.codebuild.Webhook(`${name}-webhook`, { projectName: project.name, buildType: "BUILD", filterGroups: [{ filters: [{ type: "EVENT", pattern: "WORKFLOW_JOB_QUEUED" }] }] }, child);
+        new aws.codebuild.Webhook(
+            `${name}-webhook`,
+            {
+                projectName: project.name,
+                buildType: "BUILD",
+                filterGroups: [{ filters: [{ type: "EVENT", pattern: "WORKFLOW_JOB_QUEUED" }] }],
+            },
+            child,
+        );
 
         this.securityGroupId = sg.id;
         this.projectName = project.name;
         this.roleArn = role.arn;
-        this.registerOutputs({ securityGroupId: this.securityGroupId, projectName: this.projectName, roleArn: this.roleArn, runsOn: this.runsOn });
+        this.registerOutputs({
+            securityGroupId: this.securityGroupId,
+            projectName: this.projectName,
+            roleArn: this.roleArn,
+            runsOn: this.runsOn,
+        });
     }
 }
 
@@ -137,15 +181,31 @@ export class CiRunner extends pulumi.ComponentResource {
 export function runnerStatements(p: { logGroupArn: string; subnetIds: string[]; connectionArn?: string }): object[] {
     const [, partition, , region, account] = p.logGroupArn.split(":");
     const statements: object[] = [
-        { Sid: "OwnLogs", Effect: "Allow", Action: ["logs:CreateLogStream", "logs:PutLogEvents"], Resource: [p.logGroupArn, `${p.logGroupArn}:*`] },
+        {
+            Sid: "OwnLogs",
+            Effect: "Allow",
+            Action: ["logs:CreateLogStream", "logs:PutLogEvents"],
+            Resource: [p.logGroupArn, `${p.logGroupArn}:*`],
+        },
         {
             // The read-only calls CodeBuild makes to place the build in the VPC (they support no resource scoping).
             Sid: "DescribeVpc",
             Effect: "Allow",
-            Action: ["ec2:DescribeDhcpOptions", "ec2:DescribeNetworkInterfaces", "ec2:DescribeSubnets", "ec2:DescribeSecurityGroups", "ec2:DescribeVpcs"],
+            Action: [
+                "ec2:DescribeDhcpOptions",
+                "ec2:DescribeNetworkInterfaces",
+                "ec2:DescribeSubnets",
+                "ec2:DescribeSecurityGroups",
+                "ec2:DescribeVpcs",
+            ],
             Resource: "*",
         },
-        { Sid: "ManageBuildEnis", Effect: "Allow", Action: ["ec2:CreateNetworkInterface", "ec2:DeleteNetworkInterface"], Resource: "*" },
+        {
+            Sid: "ManageBuildEnis",
+            Effect: "Allow",
+            Action: ["ec2:CreateNetworkInterface", "ec2:DeleteNetworkInterface"],
+            Resource: "*",
+        },
         {
             // The documented CodeBuild VPC statement: ENI permissions only in these subnets, only for CodeBuild.
             Sid: "EniPermissionInPrivateSubnets",
@@ -154,11 +214,23 @@ export function runnerStatements(p: { logGroupArn: string; subnetIds: string[]; 
             Resource: `arn:${partition}:ec2:${region}:${account}:network-interface/*`,
             Condition: {
                 StringEquals: { "ec2:AuthorizedService": "codebuild.amazonaws.com" },
-                ArnEquals: { "ec2:Subnet": p.subnetIds.map((s) => `arn:${partition}:ec2:${region}:${account}:subnet/${s}`) },
+                ArnEquals: {
+                    "ec2:Subnet": p.subnetIds.map((s) => `arn:${partition}:ec2:${region}:${account}:subnet/${s}`),
+                },
             },
         },
     ];
     if (p.connectionArn)
-        statements.push({ Sid: "GitHubConnection", Effect: "Allow", Action: ["codeconnections:UseConnection", "codeconnections:GetConnectionToken", "codestar-connections:UseConnection", "codestar-connections:GetConnectionToken"], Resource: p.connectionArn });
+        statements.push({
+            Sid: "GitHubConnection",
+            Effect: "Allow",
+            Action: [
+                "codeconnections:UseConnection",
+                "codeconnections:GetConnectionToken",
+                "codestar-connections:UseConnection",
+                "codestar-connections:GetConnectionToken",
+            ],
+            Resource: p.connectionArn,
+        });
     return statements;
 }

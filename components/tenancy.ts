@@ -50,7 +50,21 @@ const WRITE = [...READ, "create", "update", "patch", "delete"];
  * - any `*`, `bind`, `escalate`, `impersonate` (K8S-19, K8S-20).
  */
 const NAMESPACED_READ_RESOURCES: Array<[string, string[]]> = [
-    ["", ["pods", "pods/log", "services", "endpoints", "configmaps", "serviceaccounts", "persistentvolumeclaims", "events", "resourcequotas", "limitranges"]],
+    [
+        "",
+        [
+            "pods",
+            "pods/log",
+            "services",
+            "endpoints",
+            "configmaps",
+            "serviceaccounts",
+            "persistentvolumeclaims",
+            "events",
+            "resourcequotas",
+            "limitranges",
+        ],
+    ],
     ["apps", ["deployments", "replicasets", "statefulsets"]],
     ["autoscaling", ["horizontalpodautoscalers"]],
     ["policy", ["poddisruptionbudgets"]],
@@ -60,11 +74,17 @@ const NAMESPACED_READ_RESOURCES: Array<[string, string[]]> = [
     ["discovery.k8s.io", ["endpointslices"]],
 ];
 
-export const VIEWER_RULES: k8s.types.input.rbac.v1.PolicyRule[] = NAMESPACED_READ_RESOURCES.map(([group, resources]) => ({ apiGroups: [group], resources, verbs: READ }));
+export const VIEWER_RULES: k8s.types.input.rbac.v1.PolicyRule[] = NAMESPACED_READ_RESOURCES.map(
+    ([group, resources]) => ({ apiGroups: [group], resources, verbs: READ }),
+);
 
 export const DEPLOYER_RULES: k8s.types.input.rbac.v1.PolicyRule[] = [
     ...VIEWER_RULES,
-    { apiGroups: [""], resources: ["services", "configmaps", "serviceaccounts", "persistentvolumeclaims"], verbs: WRITE },
+    {
+        apiGroups: [""],
+        resources: ["services", "configmaps", "serviceaccounts", "persistentvolumeclaims"],
+        verbs: WRITE,
+    },
     // Deleting a pod is how a rollout is unstuck; creating one bypasses the Deployment's template.
     { apiGroups: [""], resources: ["pods"], verbs: ["delete"] },
     { apiGroups: ["apps"], resources: ["deployments", "statefulsets"], verbs: WRITE },
@@ -83,12 +103,18 @@ const LABEL_VALUE_INVALID = /[^A-Za-z0-9_.-]/g;
  * `app.kubernetes.io/*` labels; the rest keep their tag names so cost tools can join AWS and cluster spend.
  */
 export function labelsFromTags(tags: Tags): Record<string, string> {
-    const keyOf: Record<string, string> = { "managed-by": "app.kubernetes.io/managed-by", project: "app.kubernetes.io/part-of" };
+    const keyOf: Record<string, string> = {
+        "managed-by": "app.kubernetes.io/managed-by",
+        project: "app.kubernetes.io/part-of",
+    };
     const labels: Record<string, string> = {};
     for (const [key, value] of Object.entries(tags)) {
         if (!/^[a-z0-9]([a-z0-9._-]{0,61}[a-z0-9])?$/i.test(key)) continue; // not a valid unprefixed label name (e.g. aws:*)
         // Label values: at most 63 characters, alphanumeric at both ends.
-        const clean = value.replace(LABEL_VALUE_INVALID, "-").slice(0, 63).replace(/^[^A-Za-z0-9]+|[^A-Za-z0-9]+$/g, "");
+        const clean = value
+            .replace(LABEL_VALUE_INVALID, "-")
+            .slice(0, 63)
+            .replace(/^[^A-Za-z0-9]+|[^A-Za-z0-9]+$/g, "");
         labels[keyOf[key] ?? key] = clean;
     }
     return labels;
@@ -114,7 +140,11 @@ export class Tenancy extends pulumi.ComponentResource {
             { metadata: { name: CLUSTER_ROLES.deployer, labels }, rules: DEPLOYER_RULES },
             child,
         );
-        const viewer = new k8s.rbac.v1.ClusterRole(`${name}-${CLUSTER_ROLES.viewer}`, { metadata: { name: CLUSTER_ROLES.viewer, labels }, rules: VIEWER_RULES }, child);
+        const viewer = new k8s.rbac.v1.ClusterRole(
+            `${name}-${CLUSTER_ROLES.viewer}`,
+            { metadata: { name: CLUSTER_ROLES.viewer, labels }, rules: VIEWER_RULES },
+            child,
+        );
 
         this.namespaces = {};
         for (const team of args.teams) {
@@ -123,7 +153,13 @@ export class Tenancy extends pulumi.ComponentResource {
         this.registerOutputs({ namespaces: this.namespaces });
     }
 
-    private team(prefix: string, team: TeamConfig, args: TenancyArgs, baseLabels: Record<string, string>, roles: Record<"deployer" | "viewer", k8s.rbac.v1.ClusterRole>): pulumi.Output<string> {
+    private team(
+        prefix: string,
+        team: TeamConfig,
+        args: TenancyArgs,
+        baseLabels: Record<string, string>,
+        roles: Record<"deployer" | "viewer", k8s.rbac.v1.ClusterRole>,
+    ): pulumi.Output<string> {
         const child = { provider: args.provider, parent: this };
         const labels = { ...baseLabels, team: team.name };
 
@@ -175,11 +211,18 @@ export class Tenancy extends pulumi.ComponentResource {
      * pods, the database port towards the isolated subnets, and the team's configured HTTPS destinations.
      * Enforced by the VPC CNI's network policy agent (the cluster must enable it).
      */
-    private networkPolicies(prefix: string, team: TeamConfig, args: TenancyArgs, meta: (n: string) => k8s.types.input.meta.v1.ObjectMeta): void {
+    private networkPolicies(
+        prefix: string,
+        team: TeamConfig,
+        args: TenancyArgs,
+        meta: (n: string) => k8s.types.input.meta.v1.ObjectMeta,
+    ): void {
         const child = { provider: args.provider, parent: this };
         const policy = (key: string, spec: k8s.types.input.networking.v1.NetworkPolicySpec) =>
             new k8s.networking.v1.NetworkPolicy(`${prefix}-${key}`, { metadata: meta(key), spec }, child);
-        const namespaceNamed = (n: string) => ({ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": n } } });
+        const namespaceNamed = (n: string) => ({
+            namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": n } },
+        });
         const tcp = (port: number) => ({ protocol: "TCP", port });
 
         // STK-05's default deny comes with the namespace guardrails.
@@ -205,7 +248,12 @@ export class Tenancy extends pulumi.ComponentResource {
         policy("allow-database", {
             podSelector: {},
             policyTypes: ["Egress"],
-            egress: [{ to: args.isolatedSubnetCidrs.map((cidr) => ({ ipBlock: { cidr } })), ports: [tcp(args.databasePort)] }],
+            egress: [
+                {
+                    to: args.isolatedSubnetCidrs.map((cidr) => ({ ipBlock: { cidr } })),
+                    ports: [tcp(args.databasePort)],
+                },
+            ],
         });
 
         if (team.httpsEgressCidrs.length > 0) {

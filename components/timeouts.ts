@@ -21,7 +21,9 @@ export const RESOURCE_TIMEOUTS_MINUTES = {
 export const DEPLOY_JOB_MARGIN_MINUTES = 10;
 
 /** The longest resource timeout; every deploy job's timeout is at least this plus DEPLOY_JOB_MARGIN_MINUTES. */
-export const MAX_RESOURCE_TIMEOUT_MINUTES = Math.max(...Object.values(RESOURCE_TIMEOUTS_MINUTES).flatMap((t) => Object.values(t) as number[]));
+export const MAX_RESOURCE_TIMEOUT_MINUTES = Math.max(
+    ...Object.values(RESOURCE_TIMEOUTS_MINUTES).flatMap((t) => Object.values(t) as number[]),
+);
 
 /** Pulumi customTimeouts for one entry of RESOURCE_TIMEOUTS_MINUTES. */
 export function customTimeouts(kind: keyof typeof RESOURCE_TIMEOUTS_MINUTES): pulumi.CustomTimeouts {

@@ -22,7 +22,12 @@ export interface VendorManifest {
 export interface KubeObject {
     apiVersion: string;
     kind: string;
-    metadata: { name: string; namespace?: string; labels?: Record<string, string>; annotations?: Record<string, string> };
+    metadata: {
+        name: string;
+        namespace?: string;
+        labels?: Record<string, string>;
+        annotations?: Record<string, string>;
+    };
     [field: string]: any;
 }
 
@@ -32,7 +37,10 @@ export function sha256(bytes: Buffer | string): string {
 
 function manifestOf(root: string, name: string, version: string): VendorManifest {
     const file = path.join(root, name, version, "manifest.json");
-    if (!fs.existsSync(file)) throw new Error(`${path.relative(process.cwd(), file)} is missing: run npm run vendor:${name} -- --version ${version}`);
+    if (!fs.existsSync(file))
+        throw new Error(
+            `${path.relative(process.cwd(), file)} is missing: run npm run vendor:${name} -- --version ${version}`,
+        );
     return JSON.parse(fs.readFileSync(file, "utf8"));
 }
 
@@ -43,11 +51,15 @@ export function verifyVendored(root: string = VENDOR_ROOT): string[] {
     for (const name of fs.readdirSync(root)) {
         for (const version of fs.readdirSync(path.join(root, name))) {
             const manifest = manifestOf(root, name, version);
-            if (manifest.name !== name || manifest.version !== version) problems.push(`${name}/${version}/manifest.json names ${manifest.name}/${manifest.version}`);
+            if (manifest.name !== name || manifest.version !== version)
+                problems.push(`${name}/${version}/manifest.json names ${manifest.name}/${manifest.version}`);
             for (const [file, expected] of Object.entries(manifest.files)) {
                 const full = path.join(root, name, version, file);
                 if (!fs.existsSync(full)) problems.push(`${name}/${version}/${file} is missing`);
-                else if (sha256(fs.readFileSync(full)) !== expected) problems.push(`${name}/${version}/${file} does not match its recorded sha256 ${expected}: re-vendor it, never edit it by hand`);
+                else if (sha256(fs.readFileSync(full)) !== expected)
+                    problems.push(
+                        `${name}/${version}/${file} does not match its recorded sha256 ${expected}: re-vendor it, never edit it by hand`,
+                    );
             }
         }
     }
@@ -64,7 +76,10 @@ export function loadVendored(name: string, version: string, file: string, root: 
     if (!expected) throw new Error(`${name}/${version}/manifest.json does not list ${file}`);
     const bytes = fs.readFileSync(path.join(root, name, version, file));
     const actual = sha256(bytes);
-    if (actual !== expected) throw new Error(`vendor/${name}/${version}/${file} has sha256 ${actual}, manifest.json records ${expected}: re-vendor it, never edit it by hand`);
+    if (actual !== expected)
+        throw new Error(
+            `vendor/${name}/${version}/${file} has sha256 ${actual}, manifest.json records ${expected}: re-vendor it, never edit it by hand`,
+        );
     // Parsing ~2 MB of CRDs takes seconds; a process that runs the program several times (tests, bench) parses
     // each verified file once. Callers get their own copy to harden.
     const key = `${path.join(root, name, version, file)}@${actual}`;

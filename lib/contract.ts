@@ -61,7 +61,12 @@ export const TYPES = {
 } as const;
 
 /** Resources whose children exist only in a provider (remote components, rendered charts and manifests). */
-export const OPAQUE_TYPE_PATTERNS: readonly RegExp[] = [/^eks:index:/, /^kubernetes:helm\.sh\//, /^kubernetes:yaml(\/v2)?:/, /^kubernetes:kustomize(\/v2)?:/];
+export const OPAQUE_TYPE_PATTERNS: readonly RegExp[] = [
+    /^eks:index:/,
+    /^kubernetes:helm\.sh\//,
+    /^kubernetes:yaml(\/v2)?:/,
+    /^kubernetes:kustomize(\/v2)?:/,
+];
 
 /** Security group role tag (NET-04): only the group tagged `sg-role: alb-public` may admit the internet. */
 export const SG_ROLE_TAG = "sg-role";
@@ -89,7 +94,11 @@ export const PORTS = {
  * ELB TLS policies an HTTPS listener may use (EDGE-02): TLS 1.3 with 1.2 fallback and the TLS 1.3-only
  * policy, as listed in the ELB user guide (describe-ssl-policies). The first is the platform's default.
  */
-export const TLS_POLICIES = ["ELBSecurityPolicy-TLS13-1-2-2021-06", "ELBSecurityPolicy-TLS13-1-2-Res-2021-06", "ELBSecurityPolicy-TLS13-1-3-2021-06"] as const;
+export const TLS_POLICIES = [
+    "ELBSecurityPolicy-TLS13-1-2-2021-06",
+    "ELBSecurityPolicy-TLS13-1-2-Res-2021-06",
+    "ELBSecurityPolicy-TLS13-1-3-2021-06",
+] as const;
 export const DEFAULT_TLS_POLICY: (typeof TLS_POLICIES)[number] = TLS_POLICIES[0];
 
 /** Oldest EKS Kubernetes minor the platform runs and the pack allows (EKS-04). */
@@ -100,7 +109,8 @@ export const MIN_EKS_VERSION = "1.31";
  * program writes is listed here; test/contract.test.ts asserts each one names a policy of the pack.
  */
 export const EXEMPTION_PREFIX = "policy.exempt/";
-export const exemptionKey = <P extends string>(policyName: P): `policy.exempt/${P}` => `${EXEMPTION_PREFIX}${policyName}`;
+export const exemptionKey = <P extends string>(policyName: P): `policy.exempt/${P}` =>
+    `${EXEMPTION_PREFIX}${policyName}`;
 export const EXEMPTIONS = {
     /** ALB access log delivery supports only SSE-S3 (STO-01). */
     s3SseKmsRequired: exemptionKey("s3-sse-kms-required"),
@@ -132,7 +142,20 @@ export const KMS_REFERENCE_PATHS: ReadonlyArray<{ path: string; types?: readonly
 ];
 
 /** The pack's domain modules (policy/<module>.ts, each exporting `policies`), in assembly order. */
-export const POLICY_MODULES = ["network", "edge", "iam", "cluster", "cluster-access", "kubernetes", "ingress", "data", "storage", "keys", "logging", "stack"] as const;
+export const POLICY_MODULES = [
+    "network",
+    "edge",
+    "iam",
+    "cluster",
+    "cluster-access",
+    "kubernetes",
+    "ingress",
+    "data",
+    "storage",
+    "keys",
+    "logging",
+    "stack",
+] as const;
 
 /** "1.31" → [1, 31] (a leading v and a patch are accepted); anything else → undefined. */
 export function eksMajorMinor(v: unknown): [number, number] | undefined {

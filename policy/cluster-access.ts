@@ -27,7 +27,14 @@ export const API_SG_ROLE = "eks-api";
 const SG_ROLE = "sg-role";
 const HTTPS = 443;
 
-const stringList = (description: string, dflt: string[]) => ({ type: "array", items: { type: "string" }, uniqueItems: true, description, default: dflt }) as const satisfies PolicyConfigJSONSchema;
+const stringList = (description: string, dflt: string[]) =>
+    ({
+        type: "array",
+        items: { type: "string" },
+        uniqueItems: true,
+        description,
+        default: dflt,
+    }) as const satisfies PolicyConfigJSONSchema;
 
 /** Access policies that let a principal change the cluster; a preview role may hold none of them. */
 const WRITE_POLICIES = ["AmazonEKSClusterAdminPolicy", "AmazonEKSAdminPolicy", "AmazonEKSEditPolicy"];
@@ -39,7 +46,9 @@ const tagOf = (p: Props, key: string): unknown => get(p, `tags.${key}`);
 /** Security groups that guard the cluster API: tagged `sg-role: eks-api`, or listed in an aws:eks/cluster's vpcConfig. */
 function apiSecurityGroups(resources: PolicyResource[]): PolicyResource[] {
     const tagged = ofTypes(resources, [SECURITY_GROUP]).filter((sg) => tagOf(props(sg), SG_ROLE) === API_SG_ROLE);
-    const listed = ofTypes(resources, [AWS_CLUSTER]).flatMap((c) => resolveAll(c, "vpcConfig.securityGroupIds", [SECURITY_GROUP], resources).targets);
+    const listed = ofTypes(resources, [AWS_CLUSTER]).flatMap(
+        (c) => resolveAll(c, "vpcConfig.securityGroupIds", [SECURITY_GROUP], resources).targets,
+    );
     return [...new Set([...tagged, ...listed])];
 }
 
@@ -94,8 +103,16 @@ function standaloneIngress(resources: PolicyResource[], guarded: PolicyResource[
             protocol: modern ? p.ipProtocol : p.protocol,
             from: p.fromPort,
             to: p.toPort,
-            cidrs: modern ? [p.cidrIpv4, p.cidrIpv6, p.prefixListId].filter((v) => v !== undefined && v !== null && v !== "") : [...asArray(p.cidrBlocks), ...asArray(p.ipv6CidrBlocks), ...asArray(p.prefixListIds)],
-            sourcePath: modern ? (p.referencedSecurityGroupId !== undefined ? "referencedSecurityGroupId" : undefined) : p.sourceSecurityGroupId !== undefined ? "sourceSecurityGroupId" : undefined,
+            cidrs: modern
+                ? [p.cidrIpv4, p.cidrIpv6, p.prefixListId].filter((v) => v !== undefined && v !== null && v !== "")
+                : [...asArray(p.cidrBlocks), ...asArray(p.ipv6CidrBlocks), ...asArray(p.prefixListIds)],
+            sourcePath: modern
+                ? p.referencedSecurityGroupId !== undefined
+                    ? "referencedSecurityGroupId"
+                    : undefined
+                : p.sourceSecurityGroupId !== undefined
+                  ? "sourceSecurityGroupId"
+                  : undefined,
             self: p.self === true,
             owner: r,
         };
@@ -108,7 +125,12 @@ const apiIngress = stackPolicy({
     description:
         "EKS-11: the security groups of the EKS API admit only TCP 443, and only from declared security groups (the CI runner and the nodes, by their sg-role tag); never from a CIDR.",
     enforcementLevel: "mandatory",
-    configSchema: schemaOf([], { apiSourceRoles: stringList("sg-role tags of the security groups allowed to reach the EKS API on 443.", [SG_ROLES.ciRunner, SG_ROLES.eksNodes]) }),
+    configSchema: schemaOf([], {
+        apiSourceRoles: stringList("sg-role tags of the security groups allowed to reach the EKS API on 443.", [
+            SG_ROLES.ciRunner,
+            SG_ROLES.eksNodes,
+        ]),
+    }),
     validate: ({ resources, config }, report) => {
         const allowed: string[] = config.apiSourceRoles ?? [];
         const guarded = apiSecurityGroups(resources);
@@ -119,16 +141,25 @@ const apiIngress = stackPolicy({
                 if (values.some(isUnknown)) return;
                 const proto = String(rule.protocol).toLowerCase();
                 if (!(["tcp", "6"].includes(proto) && Number(rule.from) === HTTPS && Number(rule.to) === HTTPS)) {
-                    report(`${rule.where} opens protocol ${rule.protocol} ports ${rule.from}-${rule.to} to the cluster API: admit TCP 443 only.`, rule.urn);
+                    report(
+                        `${rule.where} opens protocol ${rule.protocol} ports ${rule.from}-${rule.to} to the cluster API: admit TCP 443 only.`,
+                        rule.urn,
+                    );
                 }
                 const cidrs = rule.cidrs.filter((c) => !isUnknown(c));
                 if (cidrs.length > 0) {
-                    report(`${rule.where} admits ${cidrs.join(", ")} to the cluster API: reference the CI runner's security group instead of an address range.`, rule.urn);
+                    report(
+                        `${rule.where} admits ${cidrs.join(", ")} to the cluster API: reference the CI runner's security group instead of an address range.`,
+                        rule.urn,
+                    );
                     return;
                 }
                 if (rule.self) return;
                 if (!rule.sourcePath) {
-                    report(`${rule.where} names no source: reference the CI runner's or the nodes' security group.`, rule.urn);
+                    report(
+                        `${rule.where} names no source: reference the CI runner's or the nodes' security group.`,
+                        rule.urn,
+                    );
                     return;
                 }
                 const src = resolveAll(rule.owner, rule.sourcePath, [SECURITY_GROUP], resources);
@@ -137,10 +168,16 @@ const apiIngress = stackPolicy({
                     const role = tagOf(props(t), SG_ROLE);
                     if (isUnknown(role)) continue;
                     if (!allowed.includes(String(role)))
-                        report(`${rule.where} admits ${label(t)} (sg-role ${JSON.stringify(role ?? null)}) to the cluster API: only ${allowed.join(", ")} security groups may reach it.`, rule.urn);
+                        report(
+                            `${rule.where} admits ${label(t)} (sg-role ${JSON.stringify(role ?? null)}) to the cluster API: only ${allowed.join(", ")} security groups may reach it.`,
+                            rule.urn,
+                        );
                 }
                 for (const v of src.unresolved)
-                    report(`${rule.where} admits security group ${JSON.stringify(v)}, which this stack does not declare: declare the source here with an allowed sg-role tag.`, rule.urn);
+                    report(
+                        `${rule.where} admits security group ${JSON.stringify(v)}, which this stack does not declare: declare the source here with an allowed sg-role tag.`,
+                        rule.urn,
+                    );
             });
         }
     },
@@ -157,7 +194,12 @@ function accessOf(principal: string, resources: PolicyResource[]): Access {
     const groups = entries.flatMap((e) => asArray(get(props(e), "kubernetesGroups")).map(String));
     const policies = ofTypes(resources, [ACCESS_POLICY_ASSOCIATION])
         .filter((a) => get(props(a), "principalArn") === principal)
-        .map((a) => String(get(props(a), "policyArn") ?? "").split("/").pop() ?? "");
+        .map(
+            (a) =>
+                String(get(props(a), "policyArn") ?? "")
+                    .split("/")
+                    .pop() ?? "",
+        );
     return { entries, groups, policies };
 }
 
@@ -175,18 +217,36 @@ const pipelineAccess = stackPolicy({
         const clusters = ofTypes(resources, [AWS_CLUSTER, EKS_CLUSTER]);
         if (clusters.length === 0) return; // foundation phase: no cluster yet
         const where = clusters[0].urn;
-        const unknownPrincipal = ofTypes(resources, [ACCESS_ENTRY, ACCESS_POLICY_ASSOCIATION]).some((r) => isUnknown(get(props(r), "principalArn")));
+        const unknownPrincipal = ofTypes(resources, [ACCESS_ENTRY, ACCESS_POLICY_ASSOCIATION]).some((r) =>
+            isUnknown(get(props(r), "principalArn")),
+        );
         for (const arn of config.deployerPrincipals ?? []) {
             const a = accessOf(arn, resources);
-            if (a.entries.length === 0 && !unknownPrincipal) report(`deploy role ${arn} has no EKS access entry: every Kubernetes call of the deploy pipeline would get 401; add it to platform:pipeline.deployerRoleArns.`, where);
+            if (a.entries.length === 0 && !unknownPrincipal)
+                report(
+                    `deploy role ${arn} has no EKS access entry: every Kubernetes call of the deploy pipeline would get 401; add it to platform:pipeline.deployerRoleArns.`,
+                    where,
+                );
         }
         for (const arn of config.previewPrincipals ?? []) {
             const a = accessOf(arn, resources);
-            if (a.entries.length === 0 && !unknownPrincipal) report(`preview role ${arn} has no EKS access entry: pull-request previews of Kubernetes objects would get 401; add it to platform:pipeline.previewRoleArns.`, where);
+            if (a.entries.length === 0 && !unknownPrincipal)
+                report(
+                    `preview role ${arn} has no EKS access entry: pull-request previews of Kubernetes objects would get 401; add it to platform:pipeline.previewRoleArns.`,
+                    where,
+                );
             const write = a.policies.filter((p) => WRITE_POLICIES.includes(p));
-            if (write.length > 0) report(`preview role ${arn} holds ${write.join(", ")}: a preview runs pull-request code, give it AmazonEKSViewPolicy only.`, a.entries[0]?.urn ?? where);
+            if (write.length > 0)
+                report(
+                    `preview role ${arn} holds ${write.join(", ")}: a preview runs pull-request code, give it AmazonEKSViewPolicy only.`,
+                    a.entries[0]?.urn ?? where,
+                );
             const groups = a.groups.filter((g) => WRITE_GROUPS.includes(g));
-            if (groups.length > 0) report(`preview role ${arn} is mapped to ${groups.join(", ")}: a preview role must not be in a group with write access.`, a.entries[0]?.urn ?? where);
+            if (groups.length > 0)
+                report(
+                    `preview role ${arn} is mapped to ${groups.join(", ")}: a preview role must not be in a group with write access.`,
+                    a.entries[0]?.urn ?? where,
+                );
         }
     },
 });

@@ -56,7 +56,9 @@ const endpointPrivate = resourcePolicy({
         const pub = get(a.props, pubPath);
         const priv = get(a.props, privPath);
         if (!u.is(priv, privPath) && priv !== true) {
-            report(`${privPath} is ${priv === undefined ? "unset (off by default)" : quote(priv)}: set it to true so nodes and operators reach the API inside the VPC.`);
+            report(
+                `${privPath} is ${priv === undefined ? "unset (off by default)" : quote(priv)}: set it to true so nodes and operators reach the API inside the VPC.`,
+            );
         }
         if (!u.is(pub, pubPath) && pub !== false) {
             const sources = [a.props, { tags: a.props.clusterTags }];
@@ -64,16 +66,24 @@ const endpointPrivate = resourcePolicy({
             const cidrs = get(a.props, cidrPath);
             if (exempted && u.is(cidrs, cidrPath)) return;
             const list = asArray(cidrs).map(String);
-            const refusal = list.length === 0 ? `${cidrPath} is unset, which means 0.0.0.0/0` : list.some((c) => WORLD.includes(c)) ? `${cidrPath} contains 0.0.0.0/0` : undefined;
+            const refusal =
+                list.length === 0
+                    ? `${cidrPath} is unset, which means 0.0.0.0/0`
+                    : list.some((c) => WORLD.includes(c))
+                      ? `${cidrPath} contains 0.0.0.0/0`
+                      : undefined;
             const r = conditionalExemption(report, "eks-endpoint-private", sources, refusal);
-            r(`${pubPath} is ${pub === undefined ? "unset (public by default)" : quote(pub)}: set it to false and reach the API through the private endpoint.`);
+            r(
+                `${pubPath} is ${pub === undefined ? "unset (public by default)" : quote(pub)}: set it to false and reach the API through the private endpoint.`,
+            );
         }
     },
 });
 
 const secretsEncrypted = resourcePolicy({
     name: "eks-secrets-encrypted-with-cmk",
-    description: "EKS-02: Kubernetes Secrets are envelope-encrypted with a customer-managed KMS key (EKS.3; CIS-EKS 5.3.1).",
+    description:
+        "EKS-02: Kubernetes Secrets are envelope-encrypted with a customer-managed KMS key (EKS.3; CIS-EKS 5.3.1).",
     controls: ["EKS-02"],
     enforcementLevel: "mandatory",
     types: CLUSTERS,
@@ -84,21 +94,30 @@ const secretsEncrypted = resourcePolicy({
         if (a.type === EKS_CLUSTER) {
             const key = a.props.encryptionConfigKeyArn;
             if (u.is(key, "encryptionConfigKeyArn")) return;
-            if (absent(key)) report("set encryptionConfigKeyArn to the ARN of the platform's customer-managed KMS key for Secrets.");
-            else if (!isKmsReference(key, external)) report(`encryptionConfigKeyArn ${quote(key)} is not a customer-managed KMS key: use a key declared in this stack or listed in externalKmsKeyArns.`);
+            if (absent(key))
+                report("set encryptionConfigKeyArn to the ARN of the platform's customer-managed KMS key for Secrets.");
+            else if (!isKmsReference(key, external))
+                report(
+                    `encryptionConfigKeyArn ${quote(key)} is not a customer-managed KMS key: use a key declared in this stack or listed in externalKmsKeyArns.`,
+                );
             return;
         }
         const config = a.props.encryptionConfig;
         if (u.is(config, "encryptionConfig")) return;
         if (absent(config)) {
-            report('set encryptionConfig with resources ["secrets"] and provider.keyArn of a customer-managed KMS key.');
+            report(
+                'set encryptionConfig with resources ["secrets"] and provider.keyArn of a customer-managed KMS key.',
+            );
             return;
         }
         const resources = get(config, "resources");
-        if (!u.is(resources, "encryptionConfig.resources") && !asArray(resources).includes("secrets")) report('add "secrets" to encryptionConfig.resources.');
+        if (!u.is(resources, "encryptionConfig.resources") && !asArray(resources).includes("secrets"))
+            report('add "secrets" to encryptionConfig.resources.');
         const key = get(config, "provider.keyArn");
         if (!u.is(key, "encryptionConfig.provider.keyArn") && !isKmsReference(key, external)) {
-            report(`encryptionConfig.provider.keyArn ${absent(key) ? "is unset" : quote(key) + " is not a customer-managed KMS key"}: use a key declared in this stack or listed in externalKmsKeyArns.`);
+            report(
+                `encryptionConfig.provider.keyArn ${absent(key) ? "is unset" : quote(key) + " is not a customer-managed KMS key"}: use a key declared in this stack or listed in externalKmsKeyArns.`,
+            );
         }
     },
 });
@@ -108,7 +127,8 @@ const RECOMMENDED_LOGS = ["controllerManager", "scheduler"];
 
 const controlPlaneLogging = resourcePolicy({
     name: "eks-control-plane-logging",
-    description: "EKS-03: the control plane ships api, audit and authenticator logs (controllerManager and scheduler recommended) (EKS.8; CIS-EKS 2.1.1).",
+    description:
+        "EKS-03: the control plane ships api, audit and authenticator logs (controllerManager and scheduler recommended) (EKS.8; CIS-EKS 2.1.1).",
     controls: ["EKS-03"],
     enforcementLevel: "mandatory",
     types: CLUSTERS,
@@ -119,9 +139,11 @@ const controlPlaneLogging = resourcePolicy({
         const list = asArray(types);
         if (list.some((t) => u.is(t, "enabledClusterLogTypes"))) return;
         const missing = REQUIRED_LOGS.filter((t) => !list.includes(t));
-        if (missing.length > 0) report(`add ${missing.join(", ")} to enabledClusterLogTypes so API calls and authentications are audited.`);
+        if (missing.length > 0)
+            report(`add ${missing.join(", ")} to enabledClusterLogTypes so API calls and authentications are audited.`);
         const recommended = RECOMMENDED_LOGS.filter((t) => !list.includes(t));
-        if (recommended.length > 0) report.advisory(`consider adding ${recommended.join(", ")} to enabledClusterLogTypes.`);
+        if (recommended.length > 0)
+            report.advisory(`consider adding ${recommended.join(", ")} to enabledClusterLogTypes.`);
     },
 });
 
@@ -146,13 +168,15 @@ const supportedVersion = resourcePolicy({
         }
         const v = majorMinor(version);
         if (!v) report(`version ${quote(version)} is not major.minor: pin it like "${min}".`);
-        else if (v[0] < minMajor || (v[0] === minMajor && v[1] < minMinor)) report(`version ${quote(version)} is older than ${min}: upgrade the cluster to ${min} or later.`);
+        else if (v[0] < minMajor || (v[0] === minMajor && v[1] < minMinor))
+            report(`version ${quote(version)} is older than ${min}: upgrade the cluster to ${min} or later.`);
     },
 });
 
 const accessEntriesAuth = resourcePolicy({
     name: "eks-access-entries-auth",
-    description: "EKS-05: the cluster authenticates with EKS access entries (authenticationMode API), not the aws-auth ConfigMap (CIS-EKS 4.1.x least privilege).",
+    description:
+        "EKS-05: the cluster authenticates with EKS access entries (authenticationMode API), not the aws-auth ConfigMap (CIS-EKS 4.1.x least privilege).",
     controls: ["EKS-05"],
     enforcementLevel: "advisory",
     types: CLUSTERS,
@@ -161,8 +185,12 @@ const accessEntriesAuth = resourcePolicy({
         const path = a.type === AWS_CLUSTER ? "accessConfig.authenticationMode" : "authenticationMode";
         const mode = get(a.props, path);
         if (u.is(mode, path)) return;
-        if (absent(mode) || mode === "CONFIG_MAP") report(`${path} is ${absent(mode) ? "unset (CONFIG_MAP)" : "CONFIG_MAP"}: set it to "API" and grant access with access entries.`);
-        else if (mode === "API_AND_CONFIG_MAP") report.advisory(`${path} is API_AND_CONFIG_MAP: finish the migration and set it to "API".`);
+        if (absent(mode) || mode === "CONFIG_MAP")
+            report(
+                `${path} is ${absent(mode) ? "unset (CONFIG_MAP)" : "CONFIG_MAP"}: set it to "API" and grant access with access entries.`,
+            );
+        else if (mode === "API_AND_CONFIG_MAP")
+            report.advisory(`${path} is API_AND_CONFIG_MAP: finish the migration and set it to "API".`);
     },
 });
 
@@ -180,10 +208,21 @@ interface Association {
 
 function associationsOf(type: string, props: Props): Association[] {
     if (type === ACCESS_POLICY_ASSOCIATION) {
-        return [{ where: "", principal: props.principalArn, policyArn: props.policyArn, scopeType: get(props, "accessScope.type"), namespaces: get(props, "accessScope.namespaces") }];
+        return [
+            {
+                where: "",
+                principal: props.principalArn,
+                policyArn: props.policyArn,
+                scopeType: get(props, "accessScope.type"),
+                namespaces: get(props, "accessScope.namespaces"),
+            },
+        ];
     }
     const entries = props.accessEntries;
-    if (isUnknown(entries)) return [{ where: "accessEntries", principal: entries, policyArn: entries, scopeType: entries, namespaces: entries }];
+    if (isUnknown(entries))
+        return [
+            { where: "accessEntries", principal: entries, policyArn: entries, scopeType: entries, namespaces: entries },
+        ];
     const out: Association[] = [];
     for (const [entryKey, entry] of Object.entries((entries ?? {}) as Record<string, any>)) {
         const policies = entry?.accessPolicies;
@@ -215,14 +254,24 @@ const noClusterAdminPolicy = resourcePolicy({
         for (const x of associationsOf(a.type, a.props)) {
             if (u.is(x.policyArn, `${x.where}policyArn`) || u.is(x.scopeType, `${x.where}accessScope.type`)) continue;
             const arn = String(x.policyArn ?? "");
-            const clusterAdmin = arn.endsWith("/AmazonEKSClusterAdminPolicy") || (arn.endsWith("/AmazonEKSAdminPolicy") && x.scopeType === "cluster");
+            const clusterAdmin =
+                arn.endsWith("/AmazonEKSClusterAdminPolicy") ||
+                (arn.endsWith("/AmazonEKSAdminPolicy") && x.scopeType === "cluster");
             if (clusterAdmin) {
                 if (u.is(x.principal, `${x.where}principalArn`)) continue;
                 if (!breakGlass.includes(String(x.principal))) {
-                    report(`${x.where}${quote(x.principal)} gets cluster-wide admin (${arn.split("/").pop()}): scope it to namespaces with accessScope.type "namespace", or list the principal in breakGlassPrincipals.`);
+                    report(
+                        `${x.where}${quote(x.principal)} gets cluster-wide admin (${arn.split("/").pop()}): scope it to namespaces with accessScope.type "namespace", or list the principal in breakGlassPrincipals.`,
+                    );
                 }
-            } else if (x.scopeType === "namespace" && !u.is(x.namespaces, `${x.where}accessScope.namespaces`) && asArray(x.namespaces).length === 0) {
-                report(`${x.where}accessScope.type is "namespace" but lists no namespaces: name the namespaces the principal may use.`);
+            } else if (
+                x.scopeType === "namespace" &&
+                !u.is(x.namespaces, `${x.where}accessScope.namespaces`) &&
+                asArray(x.namespaces).length === 0
+            ) {
+                report(
+                    `${x.where}accessScope.type is "namespace" but lists no namespaces: name the namespaces the principal may use.`,
+                );
             }
         }
     },
@@ -232,7 +281,8 @@ const SYSTEM_MASTERS = "system:masters";
 
 const noSystemMasters = resourcePolicy({
     name: "eks-no-system-masters-mapping",
-    description: "EKS-07: no IAM role or user is mapped to system:masters except break-glass principals (CIS-K8s 5.1.7; CIS-EKS 4.1.7).",
+    description:
+        "EKS-07: no IAM role or user is mapped to system:masters except break-glass principals (CIS-K8s 5.1.7; CIS-EKS 4.1.7).",
     controls: ["EKS-07"],
     enforcementLevel: "mandatory",
     types: [EKS_CLUSTER, CONFIG_MAP, CONFIG_MAP_PATCH],
@@ -241,10 +291,16 @@ const noSystemMasters = resourcePolicy({
         const u = a.reads;
         const breakGlass: string[] = a.config.breakGlassPrincipals ?? [];
         const flag = (where: string, arn: unknown) => {
-            if (!breakGlass.includes(String(arn))) report(`${where} maps ${quote(arn)} to system:masters: grant it a narrower group or an access entry, or list it in breakGlassPrincipals.`);
+            if (!breakGlass.includes(String(arn)))
+                report(
+                    `${where} maps ${quote(arn)} to system:masters: grant it a narrower group or an access entry, or list it in breakGlassPrincipals.`,
+                );
         };
         if (a.type === EKS_CLUSTER) {
-            for (const [input, arnKey] of [["roleMappings", "roleArn"], ["userMappings", "userArn"]] as const) {
+            for (const [input, arnKey] of [
+                ["roleMappings", "roleArn"],
+                ["userMappings", "userArn"],
+            ] as const) {
                 const list = a.props[input];
                 if (u.is(list, input)) continue;
                 asArray(list).forEach((m: any, i: number) => {
@@ -258,7 +314,13 @@ const noSystemMasters = resourcePolicy({
         }
         const name = get(a.props, "metadata.name");
         const ns = get(a.props, "metadata.namespace");
-        if (u.is(name, "metadata.name") || u.is(ns, "metadata.namespace") || name !== "aws-auth" || ns !== "kube-system") return;
+        if (
+            u.is(name, "metadata.name") ||
+            u.is(ns, "metadata.namespace") ||
+            name !== "aws-auth" ||
+            ns !== "kube-system"
+        )
+            return;
         for (const key of ["mapRoles", "mapUsers"]) {
             const text = get(a.props, `data.${key}`);
             if (u.is(text, `data.${key}`) || typeof text !== "string") continue;
@@ -285,14 +347,17 @@ const nodesNoPublicIp = resourcePolicy({
         const u = a.reads;
         const v = a.props.nodeAssociatePublicIpAddress;
         if (!u.is(v, "nodeAssociatePublicIpAddress") && v !== false) {
-            report(`nodeAssociatePublicIpAddress is ${v === undefined ? "unset" : quote(v)}: set it to false (nodes live in private subnets)${a.type === EKS_CLUSTER ? ", or set skipDefaultNodeGroup and use managed node groups" : ""}.`);
+            report(
+                `nodeAssociatePublicIpAddress is ${v === undefined ? "unset" : quote(v)}: set it to false (nodes live in private subnets)${a.type === EKS_CLUSTER ? ", or set skipDefaultNodeGroup and use managed node groups" : ""}.`,
+            );
         }
     },
 });
 
 const nodegroupNoSsh = resourcePolicy({
     name: "eks-nodegroup-no-ssh",
-    description: "EKS-09: node groups have no SSH key or remote access; use SSM Session Manager (NSA minimise node access).",
+    description:
+        "EKS-09: node groups have no SSH key or remote access; use SSM Session Manager (NSA minimise node access).",
     controls: ["EKS-09"],
     enforcementLevel: "mandatory",
     types: [AWS_NODE_GROUP, EKS_MANAGED_NODE_GROUP, EKS_CLUSTER, EKS_NODE_GROUP_V2, EKS_NODE_GROUP],
@@ -306,7 +371,8 @@ const nodegroupNoSsh = resourcePolicy({
                   : ["keyName", "nodePublicKey"];
         for (const path of paths) {
             const v = get(a.props, path);
-            if (!u.is(v, path) && !absent(v)) report(`${path} opens SSH to the nodes: remove it and use SSM Session Manager.`);
+            if (!u.is(v, path) && !absent(v))
+                report(`${path} opens SSH to the nodes: remove it and use SSM Session Manager.`);
         }
     },
 });
@@ -326,16 +392,25 @@ const nodeVolumesEncrypted = resourcePolicy({
                 .map((m: any, i: number) => ({ where: `blockDeviceMappings[${i}]`, ebs: m?.ebs }))
                 .filter((m) => !u.is(m.ebs, `${m.where}.ebs`) && m.ebs !== undefined && m.ebs !== null);
             if (ebs.length === 0) {
-                report.advisory("declare the root volume in blockDeviceMappings with ebs.encrypted and ebs.kmsKeyId; otherwise only the account's EBS default encryption protects it.");
+                report.advisory(
+                    "declare the root volume in blockDeviceMappings with ebs.encrypted and ebs.kmsKeyId; otherwise only the account's EBS default encryption protects it.",
+                );
             }
             for (const { where, ebs: e } of ebs) {
-                if (!u.is(e.encrypted, `${where}.ebs.encrypted`) && !isTrue(e.encrypted)) report(`set ${where}.ebs.encrypted to true.`);
-                if (!u.is(e.kmsKeyId, `${where}.ebs.kmsKeyId`) && absent(e.kmsKeyId)) report(`set ${where}.ebs.kmsKeyId to the platform's EBS KMS key.`);
+                if (!u.is(e.encrypted, `${where}.ebs.encrypted`) && !isTrue(e.encrypted))
+                    report(`set ${where}.ebs.encrypted to true.`);
+                if (!u.is(e.kmsKeyId, `${where}.ebs.kmsKeyId`) && absent(e.kmsKeyId))
+                    report(`set ${where}.ebs.kmsKeyId to the platform's EBS KMS key.`);
             }
             return;
         }
         if (noDefaultNodeGroup(a.type, a.props)) return;
-        const inputs = a.type === EKS_CLUSTER ? ["nodeRootVolumeEncrypted"] : a.type === EKS_NODE_GROUP_V2 ? ["nodeRootVolumeEncrypted", "encryptRootBlockDevice"] : ["encryptRootBlockDevice"];
+        const inputs =
+            a.type === EKS_CLUSTER
+                ? ["nodeRootVolumeEncrypted"]
+                : a.type === EKS_NODE_GROUP_V2
+                  ? ["nodeRootVolumeEncrypted", "encryptRootBlockDevice"]
+                  : ["encryptRootBlockDevice"];
         const values = inputs.map((i) => a.props[i]);
         if (values.some((v, i) => u.is(v, inputs[i]))) return;
         if (!values.some((v) => v === true)) report(`set ${inputs[0]} to true so node root volumes are encrypted.`);
@@ -358,25 +433,43 @@ const SUBNET_INPUTS: Record<string, { path: string; what: string }[]> = {
     ],
 };
 
-function checkSubnets(r: PolicyResource, path: string, what: string, all: PolicyResource[], external: readonly string[], report: Reporter): void {
+function checkSubnets(
+    r: PolicyResource,
+    path: string,
+    what: string,
+    all: PolicyResource[],
+    external: readonly string[],
+    report: Reporter,
+): void {
     const res = resolveAll(r, path, [SUBNET], all);
     for (const subnet of res.targets) {
         const verdict = subnetIsolation(subnet, all);
         if (verdict.problems.length > 0) {
-            report(`${r.name} places ${what} (${path}) in subnet ${subnet.name}, which ${verdict.problems.join(" and ")}: use private subnets only.`, r.urn);
+            report(
+                `${r.name} places ${what} (${path}) in subnet ${subnet.name}, which ${verdict.problems.join(" and ")}: use private subnets only.`,
+                r.urn,
+            );
         }
     }
     for (const v of res.unresolved) {
-        if (!external.includes(String(v))) report(`${r.name} ${path} names subnet ${quote(v)}, which cannot be verified: declare it in this stack or list it in externalSubnetIds.`, r.urn);
+        if (!external.includes(String(v)))
+            report(
+                `${r.name} ${path} names subnet ${quote(v)}, which cannot be verified: declare it in this stack or list it in externalSubnetIds.`,
+                r.urn,
+            );
     }
     if (res.unknown && res.targets.length === 0) {
-        report.advisory(`${r.name} ${path} cannot be resolved to subnets during preview: it is checked again at up.`, r.urn);
+        report.advisory(
+            `${r.name} ${path} cannot be resolved to subnets during preview: it is checked again at up.`,
+            r.urn,
+        );
     }
 }
 
 const eksPrivateSubnets = stackPolicy({
     name: "eks-private-subnets-only",
-    description: "STK-02: EKS nodes and control-plane ENIs are placed only in private subnets (no public IP mapping, no internet-gateway route) (CIS-EKS 5.4.3; EC2.9).",
+    description:
+        "STK-02: EKS nodes and control-plane ENIs are placed only in private subnets (no public IP mapping, no internet-gateway route) (CIS-EKS 5.4.3; EC2.9).",
     controls: ["STK-02"],
     enforcementLevel: "mandatory",
     configSchema: schemaOf(["externalSubnetIds"]),
@@ -387,11 +480,21 @@ const eksPrivateSubnets = stackPolicy({
                 if (r.type === EKS_CLUSTER) {
                     const publicIds = p.publicSubnetIds;
                     const privateIds = p.privateSubnetIds;
-                    if (!isUnknown(publicIds) && !isUnknown(privateIds) && asArray(publicIds).length > 0 && asArray(privateIds).length === 0 && absent(p.subnetIds)) {
-                        report(`${r.name} sets publicSubnetIds without privateSubnetIds, so its nodes land in public subnets: add privateSubnetIds.`, r.urn);
+                    if (
+                        !isUnknown(publicIds) &&
+                        !isUnknown(privateIds) &&
+                        asArray(publicIds).length > 0 &&
+                        asArray(privateIds).length === 0 &&
+                        absent(p.subnetIds)
+                    ) {
+                        report(
+                            `${r.name} sets publicSubnetIds without privateSubnetIds, so its nodes land in public subnets: add privateSubnetIds.`,
+                            r.urn,
+                        );
                     }
                 }
-                for (const { path, what } of SUBNET_INPUTS[r.type]) checkSubnets(r, path, what, resources, external, report);
+                for (const { path, what } of SUBNET_INPUTS[r.type])
+                    checkSubnets(r, path, what, resources, external, report);
             });
         }
     },
@@ -399,26 +502,39 @@ const eksPrivateSubnets = stackPolicy({
 
 const nodegroupLaunchTemplate = resourcePolicy({
     name: "eks-nodegroup-imds-hop-limit",
-    description: "EKS-13: managed node groups launch from a launch template (which NET-08 holds to IMDSv2 with hop limit 1); without one EKS applies its own metadata defaults (hop limit 2 on AL2023 AMIs) (AWS FSBP EC2.8, EC2.170; EKS best practices: restrict IMDS).",
+    description:
+        "EKS-13: managed node groups launch from a launch template (which NET-08 holds to IMDSv2 with hop limit 1); without one EKS applies its own metadata defaults (hop limit 2 on AL2023 AMIs) (AWS FSBP EC2.8, EC2.170; EKS best practices: restrict IMDS).",
     controls: ["EKS-13"],
     enforcementLevel: "mandatory",
     types: [AWS_NODE_GROUP, EKS_MANAGED_NODE_GROUP],
     validate: (a, report) => {
         const lt = a.reads.read(a.props, "launchTemplate");
         if (lt === SKIP) return;
-        if (absent(lt) || (absent(get(lt, "id")) && absent(get(lt, "name")) && absent(get(lt, "launchTemplateId")) && absent(get(lt, "launchTemplateName"))))
-            report("set launchTemplate to a launch template with metadataOptions { httpTokens: \"required\", httpPutResponseHopLimit: 1 }, so pods cannot reach the node role's credentials.");
+        if (
+            absent(lt) ||
+            (absent(get(lt, "id")) &&
+                absent(get(lt, "name")) &&
+                absent(get(lt, "launchTemplateId")) &&
+                absent(get(lt, "launchTemplateName")))
+        )
+            report(
+                'set launchTemplate to a launch template with metadataOptions { httpTokens: "required", httpPutResponseHopLimit: 1 }, so pods cannot reach the node role\'s credentials.',
+            );
     },
 });
 
 const deletionProtection = resourcePolicy({
     name: "eks-deletion-protection",
-    description: "EKS-14: the EKS cluster has deletion protection (the API refuses DeleteCluster while it is on). Mandatory in prod through pack config.",
+    description:
+        "EKS-14: the EKS cluster has deletion protection (the API refuses DeleteCluster while it is on). Mandatory in prod through pack config.",
     controls: ["EKS-14"],
     enforcementLevel: "advisory",
     types: CLUSTERS,
     validate: (a, report) => {
-        if (need(a.props, "deletionProtection") !== true) report("set deletionProtection to true so the cluster (and every workload on it) cannot be deleted by one API call.");
+        if (need(a.props, "deletionProtection") !== true)
+            report(
+                "set deletionProtection to true so the cluster (and every workload on it) cannot be deleted by one API call.",
+            );
     },
 });
 

@@ -15,16 +15,22 @@ export const DB_INSTANCE = "aws:rds/instance:Instance";
 export const DB_CLUSTER = "aws:rds/cluster:Cluster";
 export const DB_CLUSTER_INSTANCE = "aws:rds/clusterInstance:ClusterInstance";
 export const DB_TYPES = [DB_INSTANCE, DB_CLUSTER];
-export const PARAMETER_GROUP_TYPES = ["aws:rds/parameterGroup:ParameterGroup", "aws:rds/clusterParameterGroup:ClusterParameterGroup"];
+export const PARAMETER_GROUP_TYPES = [
+    "aws:rds/parameterGroup:ParameterGroup",
+    "aws:rds/clusterParameterGroup:ClusterParameterGroup",
+];
 
 /** Why a parameter group does not force TLS (RDS-04), or undefined when it does (or the family is not one we know). */
 export function tlsParameterProblem(p: Props): string | undefined {
     const family = String(need(p, "family") ?? "");
     const params = asArray(need(p, "parameters")) as { name?: string; value?: string }[];
-    const has = (name: string, values: string[]) => params.some((x) => x?.name === name && values.includes(String(x?.value).toUpperCase()));
+    const has = (name: string, values: string[]) =>
+        params.some((x) => x?.name === name && values.includes(String(x?.value).toUpperCase()));
     // PostgreSQL and SQL Server: rds.force_ssl; MySQL, MariaDB and Aurora MySQL (aurora5.6 is its legacy family): require_secure_transport.
-    if (/^(postgres|aurora-postgresql|sqlserver)/.test(family) && !has("rds.force_ssl", ["1"])) return `family ${family} lacks { name: "rds.force_ssl", value: "1" }`;
-    if (/^(mysql|aurora-mysql|aurora5|mariadb)/.test(family) && !has("require_secure_transport", ["ON", "1"])) return `family ${family} lacks { name: "require_secure_transport", value: "ON" }`;
+    if (/^(postgres|aurora-postgresql|sqlserver)/.test(family) && !has("rds.force_ssl", ["1"]))
+        return `family ${family} lacks { name: "rds.force_ssl", value: "1" }`;
+    if (/^(mysql|aurora-mysql|aurora5|mariadb)/.test(family) && !has("require_secure_transport", ["ON", "1"]))
+        return `family ${family} lacks { name: "require_secure_transport", value: "ON" }`;
     return undefined;
 }
 
@@ -35,7 +41,8 @@ export function isReplica(p: Props): boolean {
 
 const enhancedMonitoring = resourcePolicy({
     name: "rds-enhanced-monitoring",
-    description: "RDS-10: database instances publish Enhanced Monitoring (monitoringInterval > 0 with a monitoring role) (AWS FSBP RDS.6).",
+    description:
+        "RDS-10: database instances publish Enhanced Monitoring (monitoringInterval > 0 with a monitoring role) (AWS FSBP RDS.6).",
     controls: ["RDS-10"],
     enforcementLevel: "mandatory",
     types: [DB_INSTANCE, DB_CLUSTER_INSTANCE, DB_CLUSTER],
@@ -45,30 +52,40 @@ const enhancedMonitoring = resourcePolicy({
         const interval = reads.read(props, "monitoringInterval");
         if (interval === SKIP) return;
         const seconds = asNumber(interval) ?? 0;
-        if (seconds <= 0) report(`monitoringInterval is ${absent(interval) ? "absent (0, off)" : quote(interval)}: set 1, 5, 10, 15, 30 or 60 seconds with a monitoringRoleArn.`);
-        else if (absent(reads.read(props, "monitoringRoleArn")) && !reads.unknownPaths.includes("monitoringRoleArn")) report("monitoringRoleArn is absent: Enhanced Monitoring needs a role for monitoring.rds.amazonaws.com.");
+        if (seconds <= 0)
+            report(
+                `monitoringInterval is ${absent(interval) ? "absent (0, off)" : quote(interval)}: set 1, 5, 10, 15, 30 or 60 seconds with a monitoringRoleArn.`,
+            );
+        else if (absent(reads.read(props, "monitoringRoleArn")) && !reads.unknownPaths.includes("monitoringRoleArn"))
+            report("monitoringRoleArn is absent: Enhanced Monitoring needs a role for monitoring.rds.amazonaws.com.");
     },
 });
 
 const autoMinorVersionUpgrade = resourcePolicy({
     name: "rds-auto-minor-version-upgrade",
-    description: "RDS-11: databases take automatic minor version upgrades (security patches) (AWS FSBP RDS.13, RDS.35).",
+    description:
+        "RDS-11: databases take automatic minor version upgrades (security patches) (AWS FSBP RDS.13, RDS.35).",
     controls: ["RDS-11"],
     enforcementLevel: "mandatory",
     types: [DB_INSTANCE, DB_CLUSTER_INSTANCE, DB_CLUSTER],
     validate: ({ props }, report) => {
-        if (need(props, "autoMinorVersionUpgrade") === false) report("Set autoMinorVersionUpgrade to true (the default) so engine security patches are applied in the maintenance window.");
+        if (need(props, "autoMinorVersionUpgrade") === false)
+            report(
+                "Set autoMinorVersionUpgrade to true (the default) so engine security patches are applied in the maintenance window.",
+            );
     },
 });
 
 const copyTagsToSnapshot = resourcePolicy({
     name: "rds-copy-tags-to-snapshot",
-    description: "RDS-12: databases copy their tags to snapshots, so ownership and classification follow the data (AWS FSBP RDS.16, RDS.17).",
+    description:
+        "RDS-12: databases copy their tags to snapshots, so ownership and classification follow the data (AWS FSBP RDS.16, RDS.17).",
     controls: ["RDS-12"],
     enforcementLevel: "mandatory",
     types: DB_TYPES,
     validate: ({ props }, report) => {
-        if (need(props, "copyTagsToSnapshot") !== true) report("Set copyTagsToSnapshot to true (the default is false).");
+        if (need(props, "copyTagsToSnapshot") !== true)
+            report("Set copyTagsToSnapshot to true (the default is false).");
     },
 });
 
@@ -88,7 +105,8 @@ const VAULT_LOCK = "aws:backup/vaultLockConfiguration:VaultLockConfiguration";
 
 const vaultDenyDelete = stackPolicy({
     name: "backup-vault-deny-delete",
-    description: "BAK-02: every backup vault keeps recovery points from deletion: a vault policy denying backup:DeleteRecoveryPoint to everyone, or a vault lock (AWS Backup Vault Lock; AWS FSBP Backup.1 context). Mandatory in prod through pack config.",
+    description:
+        "BAK-02: every backup vault keeps recovery points from deletion: a vault policy denying backup:DeleteRecoveryPoint to everyone, or a vault lock (AWS Backup Vault Lock; AWS FSBP Backup.1 context). Mandatory in prod through pack config.",
     controls: ["BAK-02"],
     enforcementLevel: "advisory",
     validate: ({ resources }, report) => {
@@ -103,7 +121,10 @@ const vaultDenyDelete = stackPolicy({
                     return !("error" in parsed) && deniesRecoveryPointDeletion(parsed.statements);
                 });
                 if (denying.length === 0)
-                    report(`${label(vault)} lets administrators delete recovery points: add an aws.backup.VaultPolicy denying backup:DeleteRecoveryPoint to Principal "*", or an aws.backup.VaultLockConfiguration.`, vault.urn);
+                    report(
+                        `${label(vault)} lets administrators delete recovery points: add an aws.backup.VaultPolicy denying backup:DeleteRecoveryPoint to Principal "*", or an aws.backup.VaultLockConfiguration.`,
+                        vault.urn,
+                    );
             });
         }
     },
@@ -113,13 +134,18 @@ const vaultDenyDelete = stackPolicy({
 
 const multiAz = stackPolicy({
     name: "rds-multi-az",
-    description: "RDS-09: databases survive an AZ failure: instances run Multi-AZ, Aurora clusters have instances in at least two AZs, or the cluster is a Multi-AZ DB cluster (AWS FSBP RDS.5, RDS.15). Mandatory in prod through pack config.",
+    description:
+        "RDS-09: databases survive an AZ failure: instances run Multi-AZ, Aurora clusters have instances in at least two AZs, or the cluster is a Multi-AZ DB cluster (AWS FSBP RDS.5, RDS.15). Mandatory in prod through pack config.",
     controls: ["RDS-09"],
     enforcementLevel: "advisory",
     validate: ({ resources }, report) => {
         for (const db of ofTypes(resources, [DB_INSTANCE])) {
             each(db, report, (p) => {
-                if (need(p, "multiAz") !== true) report(`${label(db)}: Set multiAz to true so an AZ failure does not take the database down.`, db.urn);
+                if (need(p, "multiAz") !== true)
+                    report(
+                        `${label(db)}: Set multiAz to true so an AZ failure does not take the database down.`,
+                        db.urn,
+                    );
             });
         }
         for (const cluster of ofTypes(resources, [DB_CLUSTER])) {
@@ -128,13 +154,20 @@ const multiAz = stackPolicy({
                 if (need(p, "engineMode") === "serverless") return; // Aurora Serverless v1 runs across AZs by design
                 const members = referrers(cluster, "clusterIdentifier", [DB_CLUSTER_INSTANCE], resources);
                 if (members.length < 2) {
-                    report(`${label(cluster)} has ${members.length} instance${members.length === 1 ? "" : "s"}: add a reader in another Availability Zone so a failover has somewhere to go.`, cluster.urn);
+                    report(
+                        `${label(cluster)} has ${members.length} instance${members.length === 1 ? "" : "s"}: add a reader in another Availability Zone so a failover has somewhere to go.`,
+                        cluster.urn,
+                    );
                     return;
                 }
                 const zones = members.map((m) => propsOf(m).availabilityZone);
                 if (zones.some(isUnknown)) return;
                 const pinned = zones.filter((z) => typeof z === "string" && z.trim() !== "");
-                if (pinned.length === members.length && new Set(pinned).size < 2) report(`${label(cluster)} pins all its instances to one Availability Zone (${pinned[0]}): spread them across at least two.`, cluster.urn);
+                if (pinned.length === members.length && new Set(pinned).size < 2)
+                    report(
+                        `${label(cluster)} pins all its instances to one Availability Zone (${pinned[0]}): spread them across at least two.`,
+                        cluster.urn,
+                    );
             });
         }
     },
@@ -148,12 +181,14 @@ export const policies: Policy[] = [
         enforcementLevel: "mandatory",
         types: [DB_INSTANCE, DB_CLUSTER_INSTANCE],
         validate: ({ props }, report) => {
-            if (need(props, "publiclyAccessible") === true) report("Set publiclyAccessible to false; the database is reached only from the private subnets.");
+            if (need(props, "publiclyAccessible") === true)
+                report("Set publiclyAccessible to false; the database is reached only from the private subnets.");
         },
     }),
     resourcePolicy({
         name: "rds-storage-encrypted-with-cmk",
-        description: "RDS-02: database storage is encrypted with a customer-managed KMS key (AWS FSBP RDS.3, RDS.27; CIS-AWS 2.3.1).",
+        description:
+            "RDS-02: database storage is encrypted with a customer-managed KMS key (AWS FSBP RDS.3, RDS.27; CIS-AWS 2.3.1).",
         controls: ["RDS-02"],
         enforcementLevel: "mandatory",
         types: DB_TYPES,
@@ -162,22 +197,31 @@ export const policies: Policy[] = [
             const key = need(props, "kmsKeyId");
             if (isReplica(props)) {
                 // A same-Region replica is encrypted with its source's key; only an explicit AWS-managed key is still wrong.
-                if (isAwsManagedAlias(key)) report(`kmsKeyId is ${JSON.stringify(key)}; set it to the ARN of a customer-managed KMS key.`);
+                if (isAwsManagedAlias(key))
+                    report(`kmsKeyId is ${JSON.stringify(key)}; set it to the ARN of a customer-managed KMS key.`);
                 return;
             }
-            if (need(props, "storageEncrypted") !== true) report("Set storageEncrypted to true (the default is unencrypted and cannot be changed later).");
-            if (!isKmsReference(key, config.externalKmsKeyArns)) report(`kmsKeyId is ${absent(key) ? "absent (the AWS-managed aws/rds key would be used)" : JSON.stringify(key)}; set it to the ARN of a customer-managed KMS key.`);
+            if (need(props, "storageEncrypted") !== true)
+                report("Set storageEncrypted to true (the default is unencrypted and cannot be changed later).");
+            if (!isKmsReference(key, config.externalKmsKeyArns))
+                report(
+                    `kmsKeyId is ${absent(key) ? "absent (the AWS-managed aws/rds key would be used)" : JSON.stringify(key)}; set it to the ARN of a customer-managed KMS key.`,
+                );
         },
     }),
     resourcePolicy({
         name: "rds-uses-explicit-subnet-group",
-        description: "RDS-03: databases name an explicit DB subnet group, never the default VPC's (AWS FSBP RDS.2, EC2.15).",
+        description:
+            "RDS-03: databases name an explicit DB subnet group, never the default VPC's (AWS FSBP RDS.2, EC2.15).",
         controls: ["RDS-03"],
         enforcementLevel: "mandatory",
         types: DB_TYPES,
         validate: ({ props }, report) => {
             const replica = isReplica(props);
-            if (!replica && absent(need(props, "dbSubnetGroupName"))) report("Set dbSubnetGroupName to a subnet group of isolated subnets; without it RDS uses the default VPC.");
+            if (!replica && absent(need(props, "dbSubnetGroupName")))
+                report(
+                    "Set dbSubnetGroupName to a subnet group of isolated subnets; without it RDS uses the default VPC.",
+                );
         },
     }),
     resourcePolicy({
@@ -193,14 +237,24 @@ export const policies: Policy[] = [
     }),
     resourcePolicy({
         name: "rds-deletion-protection",
-        description: "RDS-05: databases have deletion protection and, where configured (prod), keep a final snapshot (AWS FSBP RDS.7, RDS.8).",
+        description:
+            "RDS-05: databases have deletion protection and, where configured (prod), keep a final snapshot (AWS FSBP RDS.7, RDS.8).",
         controls: ["RDS-05"],
         enforcementLevel: "advisory",
         types: DB_TYPES,
-        configSchema: schemaOf([], { forbidSkipFinalSnapshot: { type: "boolean", description: "Also fail when skipFinalSnapshot is true (prod).", default: false } }),
+        configSchema: schemaOf([], {
+            forbidSkipFinalSnapshot: {
+                type: "boolean",
+                description: "Also fail when skipFinalSnapshot is true (prod).",
+                default: false,
+            },
+        }),
         validate: ({ props, config }, report) => {
             if (need(props, "deletionProtection") !== true) report("Set deletionProtection to true.");
-            if (config.forbidSkipFinalSnapshot && need(props, "skipFinalSnapshot") === true) report("Set skipFinalSnapshot to false (and a finalSnapshotIdentifier) so deleting the database keeps its data.");
+            if (config.forbidSkipFinalSnapshot && need(props, "skipFinalSnapshot") === true)
+                report(
+                    "Set skipFinalSnapshot to false (and a finalSnapshotIdentifier) so deleting the database keeps its data.",
+                );
         },
     }),
     resourcePolicy({
@@ -214,7 +268,10 @@ export const policies: Policy[] = [
             if (isReplica(props)) return; // replicas inherit the source's backups
             const given = asNumber(need(props, "backupRetentionPeriod"));
             const days = given ?? (type === DB_CLUSTER ? 1 : 0);
-            if (days < config.minBackupRetentionDays) report(`backupRetentionPeriod is ${given === undefined ? `absent (${days})` : days}; keep automated backups for at least ${config.minBackupRetentionDays} days.`);
+            if (days < config.minBackupRetentionDays)
+                report(
+                    `backupRetentionPeriod is ${given === undefined ? `absent (${days})` : days}; keep automated backups for at least ${config.minBackupRetentionDays} days.`,
+                );
         },
     }),
     resourcePolicy({
@@ -224,12 +281,16 @@ export const policies: Policy[] = [
         enforcementLevel: "mandatory",
         types: DB_TYPES,
         validate: ({ props }, report) => {
-            if (need(props, "iamDatabaseAuthenticationEnabled") !== true) report("Set iamDatabaseAuthenticationEnabled to true so applications can use short-lived IAM tokens instead of passwords.");
+            if (need(props, "iamDatabaseAuthenticationEnabled") !== true)
+                report(
+                    "Set iamDatabaseAuthenticationEnabled to true so applications can use short-lived IAM tokens instead of passwords.",
+                );
         },
     }),
     resourcePolicy({
         name: "rds-managed-master-password",
-        description: "RDS-08: the master password is generated and rotated by RDS in Secrets Manager under a customer KMS key, never a literal (secret hygiene).",
+        description:
+            "RDS-08: the master password is generated and rotated by RDS in Secrets Manager under a customer KMS key, never a literal (secret hygiene).",
         controls: ["RDS-08"],
         enforcementLevel: "mandatory",
         types: DB_TYPES,
@@ -237,22 +298,35 @@ export const policies: Policy[] = [
         validate: ({ type, props, config }, report) => {
             if (isReplica(props)) return;
             const literal = type === DB_CLUSTER ? "masterPassword" : "password";
-            if (present(props[literal])) report(`Remove ${literal}: a literal password lives in state and config; set manageMasterUserPassword: true instead.`);
-            if (need(props, "manageMasterUserPassword") !== true) report("Set manageMasterUserPassword to true so RDS keeps and rotates the password in Secrets Manager.");
+            if (present(props[literal]))
+                report(
+                    `Remove ${literal}: a literal password lives in state and config; set manageMasterUserPassword: true instead.`,
+                );
+            if (need(props, "manageMasterUserPassword") !== true)
+                report(
+                    "Set manageMasterUserPassword to true so RDS keeps and rotates the password in Secrets Manager.",
+                );
             const key = need(props, "masterUserSecretKmsKeyId");
-            if (!isKmsReference(key, config.externalKmsKeyArns)) report(`masterUserSecretKmsKeyId is ${absent(key) ? "absent (aws/secretsmanager would be used)" : JSON.stringify(key)}; set a customer-managed KMS key.`);
+            if (!isKmsReference(key, config.externalKmsKeyArns))
+                report(
+                    `masterUserSecretKmsKeyId is ${absent(key) ? "absent (aws/secretsmanager would be used)" : JSON.stringify(key)}; set a customer-managed KMS key.`,
+                );
         },
     }),
     resourcePolicyOf({
         name: "backup-vault-encrypted-with-cmk",
-        description: "BAK-01 (issue minimum; not a catalogue row): AWS Backup vaults encrypt recovery points with a customer-managed KMS key (AWS FSBP Backup.1).",
+        description:
+            "BAK-01 (issue minimum; not a catalogue row): AWS Backup vaults encrypt recovery points with a customer-managed KMS key (AWS FSBP Backup.1).",
         controls: ["BAK-01"],
         enforcementLevel: "mandatory",
         of: BackupVault,
         configSchema: schemaOf(["externalKmsKeyArns"]),
         validate: ({ props, config }, report) => {
             const key = need(props, "kmsKeyArn");
-            if (!isKmsReference(key, config.externalKmsKeyArns)) report(`kmsKeyArn is ${absent(key) ? "absent (the AWS-managed aws/backup key would be used)" : JSON.stringify(key)}; set a customer-managed KMS key ARN.`);
+            if (!isKmsReference(key, config.externalKmsKeyArns))
+                report(
+                    `kmsKeyArn is ${absent(key) ? "absent (the AWS-managed aws/backup key would be used)" : JSON.stringify(key)}; set a customer-managed KMS key ARN.`,
+                );
         },
     }),
     multiAz,

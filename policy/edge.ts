@@ -28,7 +28,8 @@ export function redirectProblem(actions: unknown): string | undefined {
     const list = asArray(actions);
     if (list.length !== 1) return `has ${list.length} default actions; it must have exactly one: a redirect to HTTPS`;
     const a: any = list[0];
-    if (a?.type !== "redirect") return `forwards plain HTTP (action type "${a?.type}"); make the only action a redirect to HTTPS`;
+    if (a?.type !== "redirect")
+        return `forwards plain HTTP (action type "${a?.type}"); make the only action a redirect to HTTPS`;
     const r = a.redirect ?? {};
     const bad: string[] = [];
     if (r.protocol !== "HTTPS") bad.push(`protocol "HTTPS" (got ${JSON.stringify(r.protocol)})`);
@@ -40,7 +41,9 @@ export function redirectProblem(actions: unknown): string | undefined {
 /** Listener-rule actions on an HTTP listener: only redirects to HTTPS are allowed. */
 export function ruleProblem(actions: unknown): string | undefined {
     const bad = asArray(actions).filter((a: any) => a?.type !== "redirect" || get(a, "redirect.protocol") !== "HTTPS");
-    return bad.length ? `has action ${bad.map((a: any) => `"${a?.type}"`).join(", ")} on a plain-HTTP listener; only a redirect to HTTPS is allowed` : undefined;
+    return bad.length
+        ? `has action ${bad.map((a: any) => `"${a?.type}"`).join(", ")} on a plain-HTTP listener; only a redirect to HTTPS is allowed`
+        : undefined;
 }
 
 export const MANAGED_BASELINE = ["AWSManagedRulesCommonRuleSet", "AWSManagedRulesKnownBadInputsRuleSet"];
@@ -62,19 +65,24 @@ export function webAclProblems(p: Props, ruleGroup = false): string[] {
         ...rules.map((r: any, i: number) => need(r, "statement.managedRuleGroupStatement.name", `rules[${i}]`)),
         ...jsonRules.map((r: any) => r?.Statement?.ManagedRuleGroupStatement?.Name),
     ];
-    if (!ruleGroup && !names.some((n) => MANAGED_BASELINE.includes(n))) out.push(`uses neither ${MANAGED_BASELINE.join(" nor ")}`);
-    if (need(p, "visibilityConfig.cloudwatchMetricsEnabled") !== true) out.push("has visibilityConfig.cloudwatchMetricsEnabled off");
+    if (!ruleGroup && !names.some((n) => MANAGED_BASELINE.includes(n)))
+        out.push(`uses neither ${MANAGED_BASELINE.join(" nor ")}`);
+    if (need(p, "visibilityConfig.cloudwatchMetricsEnabled") !== true)
+        out.push("has visibilityConfig.cloudwatchMetricsEnabled off");
     rules.forEach((r: any, i: number) => {
-        if (need(r, "visibilityConfig.cloudwatchMetricsEnabled", `rules[${i}]`) !== true) out.push(`rules[${i}] (${JSON.stringify(r?.name)}) has cloudwatchMetricsEnabled off`);
+        if (need(r, "visibilityConfig.cloudwatchMetricsEnabled", `rules[${i}]`) !== true)
+            out.push(`rules[${i}] (${JSON.stringify(r?.name)}) has cloudwatchMetricsEnabled off`);
     });
     jsonRules.forEach((r: any, i: number) => {
-        if (r?.VisibilityConfig?.CloudWatchMetricsEnabled !== true) out.push(`ruleJson[${i}] (${JSON.stringify(r?.Name)}) has CloudWatchMetricsEnabled off`);
+        if (r?.VisibilityConfig?.CloudWatchMetricsEnabled !== true)
+            out.push(`ruleJson[${i}] (${JSON.stringify(r?.Name)}) has CloudWatchMetricsEnabled off`);
     });
     return out;
 }
 
 const isApplication = (p: Props) => (p.loadBalancerType ?? "application") === "application";
-const PUBLIC_IP = (ip: string) => /^\d+\.\d+\.\d+\.\d+$/.test(ip) && !/^(10\.|192\.168\.|172\.(1[6-9]|2\d|3[01])\.|127\.|169\.254\.)/.test(ip);
+const PUBLIC_IP = (ip: string) =>
+    /^\d+\.\d+\.\d+\.\d+$/.test(ip) && !/^(10\.|192\.168\.|172\.(1[6-9]|2\d|3[01])\.|127\.|169\.254\.)/.test(ip);
 
 // ---------------------------------------------------------------------------------------------
 // Issue #19 class 4: managed rules block, WAF fails closed, TLS to the targets, ALB egress, HSTS; classic ELB.
@@ -97,8 +105,12 @@ interface WafRule {
     countedRules: string[];
 }
 
-const hasKey = (o: unknown, key: string) => !!o && typeof o === "object" && Object.keys(o).some((k) => k.toLowerCase() === key.toLowerCase());
-const field = (o: any, key: string) => (o && typeof o === "object" ? o[Object.keys(o).find((k) => k.toLowerCase() === key.toLowerCase()) ?? key] : undefined);
+const hasKey = (o: unknown, key: string) =>
+    !!o && typeof o === "object" && Object.keys(o).some((k) => k.toLowerCase() === key.toLowerCase());
+const field = (o: any, key: string) =>
+    o && typeof o === "object"
+        ? o[Object.keys(o).find((k) => k.toLowerCase() === key.toLowerCase()) ?? key]
+        : undefined;
 
 /** Reads a rule in the provider's camelCase or the WAF API's PascalCase (ruleJson). */
 function wafRule(where: string, r: any): WafRule {
@@ -113,7 +125,12 @@ function wafRule(where: string, r: any): WafRule {
         name: field(r, "name"),
         overrideCount: hasKey(override, "count") || String(override).toLowerCase() === "count",
         group: managed ? String(field(managed, "name")) : undefined,
-        countedRules: [...overrides.filter((o: any) => hasKey(field(o, "actionToUse"), "count")).map((o: any) => String(field(o, "name"))), ...excluded.map((o: any) => String(field(o, "name")))],
+        countedRules: [
+            ...overrides
+                .filter((o: any) => hasKey(field(o, "actionToUse"), "count"))
+                .map((o: any) => String(field(o, "name"))),
+            ...excluded.map((o: any) => String(field(o, "name"))),
+        ],
     };
 }
 
@@ -140,7 +157,9 @@ export function wafRulesOf(type: string, props: Props, reads: Reads): WafRule[] 
                 name: props.ruleName,
                 overrideCount: String(override).toLowerCase() === "count",
                 group: group ? String(field(group, "name")) : undefined,
-                countedRules: overrides.filter((o: any) => hasKey(field(o, "actionToUse"), "count")).map((o: any) => String(field(o, "name"))),
+                countedRules: overrides
+                    .filter((o: any) => hasKey(field(o, "actionToUse"), "count"))
+                    .map((o: any) => String(field(o, "name"))),
             },
         ];
     }
@@ -160,8 +179,14 @@ const wafManagedRulesBlock = resourcePolicy({
     validate: ({ type, props, reads }, report) => {
         for (const r of wafRulesOf(type, props, reads)) {
             const at = r.where ? `${r.where} (${quote(r.name)})` : `rule ${quote(r.name)}`;
-            if (r.overrideCount && r.group !== undefined) report(`${at} overrides the managed group ${r.group} to count, so it blocks nothing: use overrideAction { none: {} }.`);
-            else if (r.overrideCount) report(`${at} overrides its rule group to count, so it blocks nothing: use overrideAction { none: {} }.`);
+            if (r.overrideCount && r.group !== undefined)
+                report(
+                    `${at} overrides the managed group ${r.group} to count, so it blocks nothing: use overrideAction { none: {} }.`,
+                );
+            else if (r.overrideCount)
+                report(
+                    `${at} overrides its rule group to count, so it blocks nothing: use overrideAction { none: {} }.`,
+                );
             if (r.group !== undefined && r.countedRules.length > 0) {
                 const message = `${at} sets ${r.countedRules.join(", ")} of ${r.group} to count: keep the group's block actions (scope the group down or add a label-matching rule instead).`;
                 if (MANAGED_BASELINE.includes(r.group)) report(message);
@@ -173,18 +198,23 @@ const wafManagedRulesBlock = resourcePolicy({
 
 const albWafFailClosed = resourcePolicy({
     name: "alb-waf-fail-closed",
-    description: "EDGE-14: a load balancer never forwards requests WAF could not inspect (enableWafFailOpen stays false) (AWS FSBP ELB.16 intent).",
+    description:
+        "EDGE-14: a load balancer never forwards requests WAF could not inspect (enableWafFailOpen stays false) (AWS FSBP ELB.16 intent).",
     controls: ["EDGE-14"],
     enforcementLevel: "mandatory",
     types: LB_TYPES,
     validate: ({ props }, report) => {
-        if (isTrue(need(props, "enableWafFailOpen"))) report("Set enableWafFailOpen to false: when WAF cannot be reached the ALB must refuse requests, not pass them uninspected.");
+        if (isTrue(need(props, "enableWafFailOpen")))
+            report(
+                "Set enableWafFailOpen to false: when WAF cannot be reached the ALB must refuse requests, not pass them uninspected.",
+            );
     },
 });
 
 const targetGroupHttps = resourcePolicy({
     name: "alb-target-group-https",
-    description: "EDGE-15: the load balancer re-encrypts to its targets: target groups use HTTPS (TLS for network LBs), never plain HTTP (NIST SC-8; TLS end to end).",
+    description:
+        "EDGE-15: the load balancer re-encrypts to its targets: target groups use HTTPS (TLS for network LBs), never plain HTTP (NIST SC-8; TLS end to end).",
     controls: ["EDGE-15"],
     enforcementLevel: "mandatory",
     types: TARGET_GROUP_TYPES,
@@ -192,10 +222,19 @@ const targetGroupHttps = resourcePolicy({
         const targetType = need(props, "targetType") ?? "instance";
         if (targetType === "lambda" || targetType === "alb") return; // no protocol to the target: Lambda invoke / ALB-type targets of an NLB
         const protocol = need(props, "protocol");
-        if (absent(protocol) || protocol === "HTTP") report(`protocol is ${absent(protocol) ? "absent" : '"HTTP"'}: set protocol "HTTPS" so traffic stays encrypted from the load balancer to the targets.`);
-        else if (["TCP", "UDP", "TCP_UDP"].includes(String(protocol))) report.advisory(`protocol is ${quote(protocol)}: prefer "TLS" so the network load balancer's traffic to the targets is encrypted.`);
+        if (absent(protocol) || protocol === "HTTP")
+            report(
+                `protocol is ${absent(protocol) ? "absent" : '"HTTP"'}: set protocol "HTTPS" so traffic stays encrypted from the load balancer to the targets.`,
+            );
+        else if (["TCP", "UDP", "TCP_UDP"].includes(String(protocol)))
+            report.advisory(
+                `protocol is ${quote(protocol)}: prefer "TLS" so the network load balancer's traffic to the targets is encrypted.`,
+            );
         const health = need(props, "healthCheck.protocol");
-        if (health === "HTTP") report.advisory('healthCheck.protocol is "HTTP": check over "HTTPS" so the health check exercises the TLS listener the traffic uses.');
+        if (health === "HTTP")
+            report.advisory(
+                'healthCheck.protocol is "HTTP": check over "HTTPS" so the health check exercises the TLS listener the traffic uses.',
+            );
     },
 });
 
@@ -204,7 +243,8 @@ export const HSTS_MIN_MAX_AGE = 31536000;
 
 const httpsListenerHsts = resourcePolicy({
     name: "alb-https-listener-hsts",
-    description: "EDGE-17: HTTPS listeners of application load balancers send Strict-Transport-Security with max-age of at least one year (OWASP ASVS 14.4.5; PCI DSS 4.2.1).",
+    description:
+        "EDGE-17: HTTPS listeners of application load balancers send Strict-Transport-Security with max-age of at least one year (OWASP ASVS 14.4.5; PCI DSS 4.2.1).",
     controls: ["EDGE-17"],
     enforcementLevel: "mandatory",
     types: LISTENER_TYPES,
@@ -212,8 +252,14 @@ const httpsListenerHsts = resourcePolicy({
         if (need(props, "protocol") !== "HTTPS") return;
         const hsts = need(props, "routingHttpResponseStrictTransportSecurityHeaderValue");
         const maxAge = typeof hsts === "string" ? asNumber(/max-age=(\d+)/i.exec(hsts)?.[1]) : undefined;
-        if (absent(hsts)) report(`Set routingHttpResponseStrictTransportSecurityHeaderValue to "max-age=${HSTS_MIN_MAX_AGE}; includeSubDomains" so browsers never fall back to plain HTTP.`);
-        else if (maxAge === undefined || maxAge < HSTS_MIN_MAX_AGE) report(`routingHttpResponseStrictTransportSecurityHeaderValue ${quote(hsts)} has max-age below ${HSTS_MIN_MAX_AGE}: use "max-age=${HSTS_MIN_MAX_AGE}; includeSubDomains".`);
+        if (absent(hsts))
+            report(
+                `Set routingHttpResponseStrictTransportSecurityHeaderValue to "max-age=${HSTS_MIN_MAX_AGE}; includeSubDomains" so browsers never fall back to plain HTTP.`,
+            );
+        else if (maxAge === undefined || maxAge < HSTS_MIN_MAX_AGE)
+            report(
+                `routingHttpResponseStrictTransportSecurityHeaderValue ${quote(hsts)} has max-age below ${HSTS_MIN_MAX_AGE}: use "max-age=${HSTS_MIN_MAX_AGE}; includeSubDomains".`,
+            );
     },
 });
 
@@ -226,27 +272,51 @@ const classicElb = resourcePolicyOf({
     of: ClassicLoadBalancer,
     validate: ({ props, reads }, report) => {
         const internal = reads.read(props, "internal");
-        if (internal !== SKIP && internal !== true) report("The classic load balancer is internet-facing: public traffic enters only through the ALB behind WAF; set internal: true or use an ALB.");
+        if (internal !== SKIP && internal !== true)
+            report(
+                "The classic load balancer is internet-facing: public traffic enters only through the ALB behind WAF; set internal: true or use an ALB.",
+            );
         const listeners = reads.read(props, "listeners");
         if (listeners !== SKIP) {
             asArray(listeners).forEach((l: any, i: number) => {
-                if (reads.is(l, `listeners[${i}]`) || reads.is(l?.lbProtocol, `listeners[${i}].lbProtocol`) || reads.is(l?.instanceProtocol, `listeners[${i}].instanceProtocol`)) return;
+                if (
+                    reads.is(l, `listeners[${i}]`) ||
+                    reads.is(l?.lbProtocol, `listeners[${i}].lbProtocol`) ||
+                    reads.is(l?.instanceProtocol, `listeners[${i}].instanceProtocol`)
+                )
+                    return;
                 const lb = String(l?.lbProtocol ?? "").toUpperCase();
                 const instance = String(l?.instanceProtocol ?? "").toUpperCase();
-                if (lb !== "HTTPS" && lb !== "SSL") report(`listeners[${i}].lbProtocol is ${quote(l?.lbProtocol)}: use "HTTPS" or "SSL" (ELB.3).`);
+                if (lb !== "HTTPS" && lb !== "SSL")
+                    report(`listeners[${i}].lbProtocol is ${quote(l?.lbProtocol)}: use "HTTPS" or "SSL" (ELB.3).`);
                 else {
                     const cert = l?.sslCertificateId;
-                    if (!reads.is(cert, `listeners[${i}].sslCertificateId`) && !(typeof cert === "string" && /^arn:aws[a-z-]*:acm:/.test(cert))) report(`listeners[${i}].sslCertificateId is ${absent(cert) ? "absent" : quote(cert)}: use an ACM certificate ARN (ELB.2).`);
+                    if (
+                        !reads.is(cert, `listeners[${i}].sslCertificateId`) &&
+                        !(typeof cert === "string" && /^arn:aws[a-z-]*:acm:/.test(cert))
+                    )
+                        report(
+                            `listeners[${i}].sslCertificateId is ${absent(cert) ? "absent" : quote(cert)}: use an ACM certificate ARN (ELB.2).`,
+                        );
                 }
-                if (instance === "HTTP" || instance === "TCP") report(`listeners[${i}].instanceProtocol is ${quote(l?.instanceProtocol)}: re-encrypt to the instances with "HTTPS" or "SSL".`);
+                if (instance === "HTTP" || instance === "TCP")
+                    report(
+                        `listeners[${i}].instanceProtocol is ${quote(l?.instanceProtocol)}: re-encrypt to the instances with "HTTPS" or "SSL".`,
+                    );
             });
         }
-        if (reads.read(props, "crossZoneLoadBalancing") === false) report("Set crossZoneLoadBalancing to true (ELB.9).");
-        if (reads.read(props, "connectionDraining") !== true && !reads.unknownPaths.includes("connectionDraining")) report("Set connectionDraining to true so deregistering instances finish their requests (ELB.7).");
-        if (reads.read(props, "desyncMitigationMode") === "monitor") report('desyncMitigationMode is "monitor": use "defensive" or "strictest" (ELB.14).');
+        if (reads.read(props, "crossZoneLoadBalancing") === false)
+            report("Set crossZoneLoadBalancing to true (ELB.9).");
+        if (reads.read(props, "connectionDraining") !== true && !reads.unknownPaths.includes("connectionDraining"))
+            report("Set connectionDraining to true so deregistering instances finish their requests (ELB.7).");
+        if (reads.read(props, "desyncMitigationMode") === "monitor")
+            report('desyncMitigationMode is "monitor": use "defensive" or "strictest" (ELB.14).');
         const subnets = reads.read(props, "subnets");
         const zones = reads.read(props, "availabilityZones");
-        if (subnets !== SKIP && zones !== SKIP && Math.max(asArray(subnets).length, asArray(zones).length) < 2) report("The classic load balancer spans fewer than two Availability Zones: give it subnets in at least two (ELB.10).");
+        if (subnets !== SKIP && zones !== SKIP && Math.max(asArray(subnets).length, asArray(zones).length) < 2)
+            report(
+                "The classic load balancer spans fewer than two Availability Zones: give it subnets in at least two (ELB.10).",
+            );
     },
 });
 
@@ -266,12 +336,14 @@ function cidr4(c: string): [number, number] | undefined {
 export function cidrWithin(inner: string, outer: string): boolean {
     const a = cidr4(inner);
     const b = cidr4(outer);
-    return !!a && !!b && a[1] >>> 0 >= b[1] >>> 0 && ((a[0] & b[1]) >>> 0) === b[0];
+    return !!a && !!b && a[1] >>> 0 >= b[1] >>> 0 && (a[0] & b[1]) >>> 0 === b[0];
 }
 
 /** Security groups of internet-facing load balancers, plus any group tagged sg-role=alb-public. */
 function publicAlbGroups(resources: PolicyResource[]): PolicyResource[] {
-    const groups = new Set<PolicyResource>(ofTypes(resources, [SG]).filter((sg) => propsOf(sg).tags?.["sg-role"] === ALB_ROLE));
+    const groups = new Set<PolicyResource>(
+        ofTypes(resources, [SG]).filter((sg) => propsOf(sg).tags?.["sg-role"] === ALB_ROLE),
+    );
     for (const lb of ofTypes(resources, LB_TYPES)) {
         if (propsOf(lb).internal === true) continue;
         for (const sg of resolveAll(lb, "securityGroups", [SG], resources).targets) groups.add(sg);
@@ -305,17 +377,35 @@ const albEgressToTargets = stackPolicy({
                     const where = `${label(sg)} ${e.where}`;
                     if (e.unknown) continue;
                     if (allPorts(e.protocol) || e.from === undefined || e.to === undefined) {
-                        report(`${where} allows all ports: allow only TCP to the target group's port (${[...ports].join(", ") || "the target port"}).`, sg.urn);
+                        report(
+                            `${where} allows all ports: allow only TCP to the target group's port (${[...ports].join(", ") || "the target port"}).`,
+                            sg.urn,
+                        );
                         continue;
                     }
                     // Every port of the range must be a target group's traffic or health port (a range of the two is fine).
                     const from = e.from;
                     const span = e.to - from + 1;
-                    const onlyTargets = span >= 1 && span <= 64 && Array.from({ length: span }, (_, k) => from + k).every((p) => ports.has(p));
-                    if (ports.size > 0 && !onlyTargets) report(`${where} allows ports ${e.from}-${e.to}: allow only the target groups' ports (${[...ports].join(", ")}).`, sg.urn);
+                    const onlyTargets =
+                        span >= 1 &&
+                        span <= 64 &&
+                        Array.from({ length: span }, (_, k) => from + k).every((p) => ports.has(p));
+                    if (ports.size > 0 && !onlyTargets)
+                        report(
+                            `${where} allows ports ${e.from}-${e.to}: allow only the target groups' ports (${[...ports].join(", ")}).`,
+                            sg.urn,
+                        );
                     for (const c of e.cidrs) {
-                        if (c === "0.0.0.0/0" || c === "::/0") report(`${where} sends to the internet (${c}): send only to the private subnets or the nodes' security group.`, sg.urn);
-                        else if (!cidrsUnknown && !privateCidrs.some((p) => cidrWithin(c, p))) report(`${where} sends to ${c}, which is not a private subnet of this stack: use the private subnets' CIDRs or the nodes' security group.`, sg.urn);
+                        if (c === "0.0.0.0/0" || c === "::/0")
+                            report(
+                                `${where} sends to the internet (${c}): send only to the private subnets or the nodes' security group.`,
+                                sg.urn,
+                            );
+                        else if (!cidrsUnknown && !privateCidrs.some((p) => cidrWithin(c, p)))
+                            report(
+                                `${where} sends to ${c}, which is not a private subnet of this stack: use the private subnets' CIDRs or the nodes' security group.`,
+                                sg.urn,
+                            );
                     }
                 }
             });
@@ -326,7 +416,8 @@ const albEgressToTargets = stackPolicy({
 export const policies: Policy[] = [
     resourcePolicy({
         name: "alb-http-redirects-to-https",
-        description: "EDGE-01: a plain-HTTP listener's only action is a permanent redirect to HTTPS:443 (AWS FSBP ELB.1; PCI DSS 4.1).",
+        description:
+            "EDGE-01: a plain-HTTP listener's only action is a permanent redirect to HTTPS:443 (AWS FSBP ELB.1; PCI DSS 4.1).",
         controls: ["EDGE-01"],
         enforcementLevel: "mandatory",
         types: LISTENER_TYPES,
@@ -335,12 +426,16 @@ export const policies: Policy[] = [
             need(props, "port");
             if (!isPlainHttpListener(props)) return;
             const problem = redirectProblem(need(props, "defaultActions"));
-            if (problem) report(`HTTP listener ${problem}: { type: "redirect", redirect: { protocol: "HTTPS", port: "443", statusCode: "HTTP_301" } }.`);
+            if (problem)
+                report(
+                    `HTTP listener ${problem}: { type: "redirect", redirect: { protocol: "HTTPS", port: "443", statusCode: "HTTP_301" } }.`,
+                );
         },
     }),
     resourcePolicy({
         name: "alb-https-listener-tls-policy",
-        description: "EDGE-02: HTTPS/TLS listeners use an allowed modern TLS policy and an ACM certificate (AWS FSBP ELB.17, ELB.2).",
+        description:
+            "EDGE-02: HTTPS/TLS listeners use an allowed modern TLS policy and an ACM certificate (AWS FSBP ELB.17, ELB.2).",
         controls: ["EDGE-02"],
         enforcementLevel: "mandatory",
         types: LISTENER_TYPES,
@@ -350,9 +445,15 @@ export const policies: Policy[] = [
             if (protocol !== "HTTPS" && protocol !== "TLS") return;
             const allowed: string[] = config.allowedTlsPolicies;
             const policy = need(props, "sslPolicy");
-            if (!allowed.includes(policy)) report(`sslPolicy is ${absent(policy) ? "absent (the ELB default allows TLS 1.0)" : JSON.stringify(policy)}; use one of ${allowed.join(", ")}.`);
+            if (!allowed.includes(policy))
+                report(
+                    `sslPolicy is ${absent(policy) ? "absent (the ELB default allows TLS 1.0)" : JSON.stringify(policy)}; use one of ${allowed.join(", ")}.`,
+                );
             const cert = need(props, "certificateArn");
-            if (typeof cert !== "string" || !/^arn:aws[a-z-]*:acm:/.test(cert)) report(`certificateArn is ${absent(cert) ? "absent" : JSON.stringify(cert)}; use an ACM certificate ARN (managed renewal).`);
+            if (typeof cert !== "string" || !/^arn:aws[a-z-]*:acm:/.test(cert))
+                report(
+                    `certificateArn is ${absent(cert) ? "absent" : JSON.stringify(cert)}; use an ACM certificate ARN (managed renewal).`,
+                );
         },
     }),
     resourcePolicy({
@@ -364,7 +465,8 @@ export const policies: Policy[] = [
         validate: ({ props }, report) => {
             need(props, "loadBalancerType");
             if (!isApplication(props)) return;
-            if (need(props, "dropInvalidHeaderFields") !== true) report("Set dropInvalidHeaderFields to true so malformed headers never reach the targets.");
+            if (need(props, "dropInvalidHeaderFields") !== true)
+                report("Set dropInvalidHeaderFields to true so malformed headers never reach the targets.");
         },
     }),
     resourcePolicy({
@@ -374,46 +476,71 @@ export const policies: Policy[] = [
         enforcementLevel: "advisory",
         types: LB_TYPES,
         validate: ({ props }, report) => {
-            if (need(props, "desyncMitigationMode") === "monitor") report('desyncMitigationMode is "monitor"; use "defensive" (the default) or "strictest".');
+            if (need(props, "desyncMitigationMode") === "monitor")
+                report('desyncMitigationMode is "monitor"; use "defensive" (the default) or "strictest".');
         },
     }),
     resourcePolicy({
         name: "alb-deletion-protection",
-        description: "EDGE-06: load balancers have deletion protection (AWS FSBP ELB.6); mandatory in prod through pack config.",
+        description:
+            "EDGE-06: load balancers have deletion protection (AWS FSBP ELB.6); mandatory in prod through pack config.",
         controls: ["EDGE-06"],
         enforcementLevel: "advisory",
         types: LB_TYPES,
         validate: ({ props }, report) => {
-            if (need(props, "enableDeletionProtection") !== true) report("Set enableDeletionProtection to true so the load balancer (and its DNS name) cannot be deleted by accident.");
+            if (need(props, "enableDeletionProtection") !== true)
+                report(
+                    "Set enableDeletionProtection to true so the load balancer (and its DNS name) cannot be deleted by accident.",
+                );
         },
     }),
     resourcePolicy({
         name: "alb-internet-facing-is-declared",
-        description: "EDGE-07: an internet-facing load balancer is a declared ALB (tag exposure=public) across at least two subnets (AWS FSBP ELB.13; EC2 network exposure).",
+        description:
+            "EDGE-07: an internet-facing load balancer is a declared ALB (tag exposure=public) across at least two subnets (AWS FSBP ELB.13; EC2 network exposure).",
         controls: ["EDGE-07"],
         enforcementLevel: "mandatory",
         types: LB_TYPES,
         validate: ({ props }, report) => {
             const internal = need(props, "internal") === true;
-            if (!internal && need(props, "loadBalancerType") === "network") report("Network load balancers must be internal (internal: true); public traffic enters only through the ALB.");
-            else if (!internal && need(props, "tags.exposure") !== "public") report('The load balancer is internet-facing (internal absent or false) but lacks the tag exposure=public; declare the exposure or set internal: true.');
+            if (!internal && need(props, "loadBalancerType") === "network")
+                report(
+                    "Network load balancers must be internal (internal: true); public traffic enters only through the ALB.",
+                );
+            else if (!internal && need(props, "tags.exposure") !== "public")
+                report(
+                    "The load balancer is internet-facing (internal absent or false) but lacks the tag exposure=public; declare the exposure or set internal: true.",
+                );
             const subnets = props.subnets;
             const mappings = props.subnetMappings;
             if (isUnknown(subnets) || isUnknown(mappings)) return;
             const count = Math.max(asArray(subnets).length, asArray(mappings).length);
-            if (count < 2) report(`The load balancer spans ${count} subnet(s); give it subnets in at least two Availability Zones.`);
+            if (count < 2)
+                report(
+                    `The load balancer spans ${count} subnet(s); give it subnets in at least two Availability Zones.`,
+                );
         },
     }),
     resourcePolicyOf({
         name: "acm-certificate-managed-dns",
-        description: "EDGE-08: certificates are ACM-issued, DNS-validated (auto-renewing) and use a strong key (AWS FSBP ACM.1, ACM.2).",
+        description:
+            "EDGE-08: certificates are ACM-issued, DNS-validated (auto-renewing) and use a strong key (AWS FSBP ACM.1, ACM.2).",
         controls: ["EDGE-08"],
         enforcementLevel: "mandatory",
         of: AcmCertificate,
         validate: ({ props }, report) => {
-            if (present(props.privateKey) || present(props.certificateBody)) report("The certificate is imported (privateKey/certificateBody set); request an ACM certificate with DNS validation so it renews itself.");
-            else if (need(props, "validationMethod") !== "DNS") report(`validationMethod is ${JSON.stringify(props.validationMethod)}; use "DNS" (EMAIL validation cannot auto-renew).`);
-            if (need(props, "keyAlgorithm") === "RSA_1024") report("keyAlgorithm RSA_1024 is too weak; use RSA_2048 (default), RSA_3072, RSA_4096, EC_prime256v1 or EC_secp384r1.");
+            if (present(props.privateKey) || present(props.certificateBody))
+                report(
+                    "The certificate is imported (privateKey/certificateBody set); request an ACM certificate with DNS validation so it renews itself.",
+                );
+            else if (need(props, "validationMethod") !== "DNS")
+                report(
+                    `validationMethod is ${JSON.stringify(props.validationMethod)}; use "DNS" (EMAIL validation cannot auto-renew).`,
+                );
+            if (need(props, "keyAlgorithm") === "RSA_1024")
+                report(
+                    "keyAlgorithm RSA_1024 is too weak; use RSA_2048 (default), RSA_3072, RSA_4096, EC_prime256v1 or EC_secp384r1.",
+                );
         },
     }),
     resourcePolicyOf({
@@ -423,35 +550,53 @@ export const policies: Policy[] = [
         enforcementLevel: "advisory",
         of: AcmCertificate,
         validate: ({ props }, report) => {
-            if (need(props, "options.certificateTransparencyLoggingPreference") === "DISABLED") report("Remove options.certificateTransparencyLoggingPreference DISABLED; browsers distrust certificates missing from CT logs.");
+            if (need(props, "options.certificateTransparencyLoggingPreference") === "DISABLED")
+                report(
+                    "Remove options.certificateTransparencyLoggingPreference DISABLED; browsers distrust certificates missing from CT logs.",
+                );
         },
     }),
     resourcePolicyOf({
         name: "route53-alias-records-for-alb",
-        description: "EDGE-10: records pointing at AWS endpoints use health-evaluated aliases, not static IPs or CNAMEs to ELB names (hygiene against dangling records / takeover).",
+        description:
+            "EDGE-10: records pointing at AWS endpoints use health-evaluated aliases, not static IPs or CNAMEs to ELB names (hygiene against dangling records / takeover).",
         controls: ["EDGE-10"],
         enforcementLevel: "advisory",
         of: Route53Record,
         validate: ({ props }, report) => {
             const type = need(props, "type");
             const records = asArray(need(props, "records")).map(String);
-            if ((type === "A" || type === "AAAA") && records.some((r) => PUBLIC_IP(r) || type === "AAAA")) report(`${type} record with static addresses ${records.join(", ")}; use an alias to the load balancer so the record follows it.`);
-            if (type === "CNAME" && records.some((r) => /\.elb\.amazonaws\.com\.?$/.test(r))) report("CNAME to an ELB name; use an A/AAAA alias record instead (no extra lookup, no dangling CNAME).");
+            if ((type === "A" || type === "AAAA") && records.some((r) => PUBLIC_IP(r) || type === "AAAA"))
+                report(
+                    `${type} record with static addresses ${records.join(", ")}; use an alias to the load balancer so the record follows it.`,
+                );
+            if (type === "CNAME" && records.some((r) => /\.elb\.amazonaws\.com\.?$/.test(r)))
+                report(
+                    "CNAME to an ELB name; use an A/AAAA alias record instead (no extra lookup, no dangling CNAME).",
+                );
             asArray(need(props, "aliases")).forEach((a: any, i: number) => {
-                if (a?.evaluateTargetHealth !== true) report(`aliases[${i}].evaluateTargetHealth is not true; set it so Route 53 stops answering with an unhealthy target.`);
+                if (a?.evaluateTargetHealth !== true)
+                    report(
+                        `aliases[${i}].evaluateTargetHealth is not true; set it so Route 53 stops answering with an unhealthy target.`,
+                    );
             });
         },
     }),
     resourcePolicy({
         name: "waf-web-acl-baseline",
-        description: "EDGE-11: Web ACLs (every scope) run the AWS managed baseline rule groups with metrics on, and rule groups publish metrics for themselves and every rule (AWS FSBP WAF.10, WAF.12).",
+        description:
+            "EDGE-11: Web ACLs (every scope) run the AWS managed baseline rule groups with metrics on, and rule groups publish metrics for themselves and every rule (AWS FSBP WAF.10, WAF.12).",
         controls: ["EDGE-11"],
         enforcementLevel: "mandatory",
         types: [WEB_ACL, RULE_GROUP],
         validate: ({ type, props }, report) => {
             const group = type === RULE_GROUP;
             for (const problem of webAclProblems(props, group))
-                report(group ? `The rule group ${problem}; enable CloudWatch metrics on the group and each rule.` : `The Web ACL ${problem}; add AWSManagedRulesCommonRuleSet / AWSManagedRulesKnownBadInputsRuleSet with CloudWatch metrics enabled.`);
+                report(
+                    group
+                        ? `The rule group ${problem}; enable CloudWatch metrics on the group and each rule.`
+                        : `The Web ACL ${problem}; add AWSManagedRulesCommonRuleSet / AWSManagedRulesKnownBadInputsRuleSet with CloudWatch metrics enabled.`,
+                );
         },
     }),
     stackPolicy({
@@ -466,14 +611,16 @@ export const policies: Policy[] = [
                     const http = targets.filter((l) => isPlainHttpListener(propsOf(l)));
                     if (http.length === 0) return;
                     const problem = ruleProblem(need(p, "actions"));
-                    if (problem) report(`${label(rule)} ${problem} (listener ${http.map((l) => l.name).join(", ")}).`, rule.urn);
+                    if (problem)
+                        report(`${label(rule)} ${problem} (listener ${http.map((l) => l.name).join(", ")}).`, rule.urn);
                 });
             }
         },
     }),
     stackPolicy({
         name: "waf-association-targets-alb",
-        description: "EDGE-12: Web ACL associations target a load balancer of this stack or one listed in config (AWS FSBP ELB.16).",
+        description:
+            "EDGE-12: Web ACL associations target a load balancer of this stack or one listed in config (AWS FSBP ELB.16).",
         controls: ["EDGE-12"],
         enforcementLevel: "mandatory",
         configSchema: schemaOf(["externalLoadBalancerArns"]),
@@ -484,7 +631,10 @@ export const policies: Policy[] = [
                     if (res.targets.length > 0 || res.unknown) return;
                     const arn = p.resourceArn;
                     if (typeof arn === "string" && (config.externalLoadBalancerArns as string[]).includes(arn)) return;
-                    report(`${label(assoc)} targets ${JSON.stringify(arn)}, which is no load balancer of this stack; list it in externalLoadBalancerArns or associate the ALB.`, assoc.urn);
+                    report(
+                        `${label(assoc)} targets ${JSON.stringify(arn)}, which is no load balancer of this stack; list it in externalLoadBalancerArns or associate the ALB.`,
+                        assoc.urn,
+                    );
                 });
             }
         },

@@ -37,13 +37,22 @@ import { absent, asArray, quote } from "./lib/values";
  */
 
 /** AWS managed policies that grant administrator (or IAM-administrator, i.e. self-escalating) access. */
-export const ADMIN_MANAGED_POLICIES = ["AdministratorAccess", "PowerUserAccess", "IAMFullAccess", "AdministratorAccess-Amplify", "AdministratorAccess-AWSElasticBeanstalk"];
+export const ADMIN_MANAGED_POLICIES = [
+    "AdministratorAccess",
+    "PowerUserAccess",
+    "IAMFullAccess",
+    "AdministratorAccess-Amplify",
+    "AdministratorAccess-AWSElasticBeanstalk",
+];
 const ADMIN_ARN = new RegExp(`^arn:aws[a-z-]*:iam::aws:policy/(?:[a-z-]+/)?(${ADMIN_MANAGED_POLICIES.join("|")})$`);
 
 /** Why a statement is administrator-equivalent, or undefined. */
 export function adminGrant(s: Statement): string | undefined {
     if (!isAllow(s) || !onAllResources(s)) return undefined;
-    if (grantsEverything(s)) return s.NotAction !== undefined ? `allows everything but ${quote(s.NotAction)} on every resource` : 'allows "*" on every resource';
+    if (grantsEverything(s))
+        return s.NotAction !== undefined
+            ? `allows everything but ${quote(s.NotAction)} on every resource`
+            : 'allows "*" on every resource';
     const wild = serviceWildcards(s);
     if (wild.length > 0) return `allows ${wild.join(", ")} on every resource`;
     return undefined;
@@ -72,10 +81,11 @@ const wildcardStatements = resourcePolicy({
         'IAM-01: no identity policy allows "*" or a service-wide wildcard (s3:*, kms:*, iam:*) on every resource (AWS FSBP IAM.1, IAM.21; CIS-AWS 1.16).',
     controls: ["IAM-01"],
     exemptable: true, // the IaC deployer role: documented exemption tag with ticket (bootstrap/identities.ts)
-        enforcementLevel: "mandatory",
+    enforcementLevel: "mandatory",
     types: IDENTITY_POLICY_TYPES,
     validate: ({ type, props, reads }, report) => {
-        for (const problem of documentProblems(type, props, reads)) report(`${problem}: list the actions the principal needs and the resource ARNs they act on.`);
+        for (const problem of documentProblems(type, props, reads))
+            report(`${problem}: list the actions the principal needs and the resource ARNs they act on.`);
     },
 });
 
@@ -107,7 +117,8 @@ const noAdminPolicy = stackPolicy({
         const adminPolicies = new Set<PolicyResource>();
         for (const p of ofTypes(resources, [IAM_POLICY])) {
             each(p, report, (props, reads) => {
-                if (documentProblems(IAM_POLICY, props, reads).some((x) => / allows ("\*"|everything but)/.test(x))) adminPolicies.add(p);
+                if (documentProblems(IAM_POLICY, props, reads).some((x) => / allows ("\*"|everything but)/.test(x)))
+                    adminPolicies.add(p);
             });
         }
         for (const r of ofTypes(resources, ATTACHING_TYPES)) {
@@ -116,11 +127,27 @@ const noAdminPolicy = stackPolicy({
                     const m = typeof arn === "string" ? ADMIN_ARN.exec(arn) : null;
                     // A documented break-glass role carries `policy.exempt/iam-no-admin-policy-attached` (ticket + reason).
                     const holders = [r, ...resolveAll(r, "role", [ROLE], resources).targets];
-                    if (m) reportUnlessExempt(report, "iam-no-admin-policy-attached", holders, `${resourceLabel(r)} attaches ${m[1]} (${at}): grant a policy scoped to the actions and resources the principal needs.`, r.urn);
+                    if (m)
+                        reportUnlessExempt(
+                            report,
+                            "iam-no-admin-policy-attached",
+                            holders,
+                            `${resourceLabel(r)} attaches ${m[1]} (${at}): grant a policy scoped to the actions and resources the principal needs.`,
+                            r.urn,
+                        );
                 }
-                const path = r.type === ROLE ? "managedPolicyArns" : r.type === ROLE_POLICY_ATTACHMENTS_EXCLUSIVE ? "policyArns" : "policyArn";
+                const path =
+                    r.type === ROLE
+                        ? "managedPolicyArns"
+                        : r.type === ROLE_POLICY_ATTACHMENTS_EXCLUSIVE
+                          ? "policyArns"
+                          : "policyArn";
                 for (const p of resolveAll(r, path, [IAM_POLICY], resources).targets) {
-                    if (adminPolicies.has(p)) report(`${resourceLabel(r)} attaches ${resourceLabel(p)}, which grants full admin: scope that policy's actions and resources.`, r.urn);
+                    if (adminPolicies.has(p))
+                        report(
+                            `${resourceLabel(r)} attaches ${resourceLabel(p)}, which grants full admin: scope that policy's actions and resources.`,
+                            r.urn,
+                        );
                 }
             });
         }
@@ -145,22 +172,32 @@ export function webIdentityProblems(s: Statement): string[] {
     const oidc = federated.some((f) => f === "*" || f.includes(":oidc-provider/"));
     const webIdentity = grantedActions(s).some((a) => globMatch(a, WEB_IDENTITY)) && (oidc || s.Principal === "*");
     if (!webIdentity) return [];
-    if (federated.includes("*") || s.Principal === "*") return ['trusts every identity provider (Federated "*"): name the cluster\'s OIDC provider ARN'];
+    if (federated.includes("*") || s.Principal === "*")
+        return ['trusts every identity provider (Federated "*"): name the cluster\'s OIDC provider ARN'];
     const out: string[] = [];
-    const operators = ["StringEquals", "StringLike", "ForAnyValue:StringEquals", "ForAnyValue:StringLike", "ForAllValues:StringEquals", "ForAllValues:StringLike"];
+    const operators = [
+        "StringEquals",
+        "StringLike",
+        "ForAnyValue:StringEquals",
+        "ForAnyValue:StringLike",
+        "ForAllValues:StringEquals",
+        "ForAllValues:StringLike",
+    ];
     const keys = Object.values(s.Condition ?? {}).flatMap((b) => (b && typeof b === "object" ? Object.keys(b) : []));
     for (const claim of ["sub", "aud"]) {
         const key = keys.find((k) => k.toLowerCase().endsWith(`:${claim}`) && !k.toLowerCase().startsWith("aws:"));
         const values = key ? conditionValues(s, key, operators) : [];
         if (values.length === 0) out.push(`has no StringEquals/StringLike condition on "<issuer>:${claim}"`);
-        else if (values.some((v) => tooBroad(claim, v))) out.push(`accepts any ${claim === "sub" ? "subject" : "audience"} (${values.join(", ")})`);
+        else if (values.some((v) => tooBroad(claim, v)))
+            out.push(`accepts any ${claim === "sub" ? "subject" : "audience"} (${values.join(", ")})`);
     }
     return out;
 }
 
 const irsaTrust = resourcePolicyOf({
     name: "iam-oidc-trust-scoped",
-    description: "IAM-03: a role trusted through an OIDC provider (IRSA, CI) pins both the token's sub and aud with StringEquals/StringLike (AWS FSBP IAM.1 trust; EKS IRSA guidance).",
+    description:
+        "IAM-03: a role trusted through an OIDC provider (IRSA, CI) pins both the token's sub and aud with StringEquals/StringLike (AWS FSBP IAM.1 trust; EKS IRSA guidance).",
     controls: ["IAM-03"],
     enforcementLevel: "mandatory",
     of: IamRole,
@@ -183,7 +220,17 @@ const irsaTrust = resourcePolicyOf({
 });
 
 /** The S3 and KMS actions the DIY backend needs (pulumi/pulumi pkg/backend/diy): anything else is broader than state access. */
-export const STATE_BACKEND_ACTIONS = ["s3:ListBucket", "s3:GetBucketLocation", "s3:GetObject", "s3:PutObject", "s3:DeleteObject", "kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey", "kms:DescribeKey"];
+export const STATE_BACKEND_ACTIONS = [
+    "s3:ListBucket",
+    "s3:GetBucketLocation",
+    "s3:GetObject",
+    "s3:PutObject",
+    "s3:DeleteObject",
+    "kms:Decrypt",
+    "kms:Encrypt",
+    "kms:GenerateDataKey",
+    "kms:DescribeKey",
+];
 export const STATE_PREFIX = ".pulumi/";
 export const STATE_BACKEND_COMPONENT = "platform:bootstrap:StateBackend";
 
@@ -209,30 +256,85 @@ const stateBackendScoped = stackPolicy({
         const buckets = stateBuckets(resources, BUCKET_TYPES);
         if (buckets.length === 0) return;
         const keys = ofTypes(resources, ["aws:kms/key:Key"]);
-        for (const r of ofTypes(resources, [IAM_POLICY, ROLE_POLICY, "aws:iam/userPolicy:UserPolicy", "aws:iam/groupPolicy:GroupPolicy", ROLE])) {
+        for (const r of ofTypes(resources, [
+            IAM_POLICY,
+            ROLE_POLICY,
+            "aws:iam/userPolicy:UserPolicy",
+            "aws:iam/groupPolicy:GroupPolicy",
+            ROLE,
+        ])) {
             each(r, report, (props, reads) => {
-                const bucketArns = buckets.map((b) => need(propsOf(b), "bucket")).filter((n) => typeof n === "string").map((n) => `arn:aws:s3:::${n}`);
+                const bucketArns = buckets
+                    .map((b) => need(propsOf(b), "bucket"))
+                    .filter((n) => typeof n === "string")
+                    .map((n) => `arn:aws:s3:::${n}`);
                 const keyArns = keys.map((k) => propsOf(k).arn).filter((a): a is string => typeof a === "string");
-                const keyDeps = new Set([...(r.propertyDependencies?.policy ?? []), ...(r.propertyDependencies?.inlinePolicies ?? [])].filter((d) => d.type === "aws:kms/key:Key"));
+                const keyDeps = new Set(
+                    [
+                        ...(r.propertyDependencies?.policy ?? []),
+                        ...(r.propertyDependencies?.inlinePolicies ?? []),
+                    ].filter((d) => d.type === "aws:kms/key:Key"),
+                );
                 for (const doc of identityDocuments(r.type, props, reads)) {
                     const statements = statementsOf(doc, reads);
                     if ("error" in statements) continue;
                     // A document is a state-backend policy when one of its S3 grants reaches the state bucket, however broadly.
-                    const touchesState = statements.some((s) => isAllow(s) && S3_PROBES.some((a) => grants(s, a)) && (s.NotResource !== undefined || asArray(s.Resource).some((x) => bucketArns.some((b) => globMatch(String(x), b, false) || globMatch(String(x), `${b}/${STATE_PREFIX}stacks/x.json`, false)))));
+                    const touchesState = statements.some(
+                        (s) =>
+                            isAllow(s) &&
+                            S3_PROBES.some((a) => grants(s, a)) &&
+                            (s.NotResource !== undefined ||
+                                asArray(s.Resource).some((x) =>
+                                    bucketArns.some(
+                                        (b) =>
+                                            globMatch(String(x), b, false) ||
+                                            globMatch(String(x), `${b}/${STATE_PREFIX}stacks/x.json`, false),
+                                    ),
+                                )),
+                    );
                     if (!touchesState) continue;
                     statements.forEach((s, i) => {
                         if (!isAllow(s)) return;
                         const where = `${resourceLabel(r)} ${doc.at} ${label(s, i)}`;
                         if (s.NotAction !== undefined || s.NotResource !== undefined) {
-                            report(`${where} uses NotAction/NotResource: name the backend's actions and the state bucket explicitly.`, r.urn);
+                            report(
+                                `${where} uses NotAction/NotResource: name the backend's actions and the state bucket explicitly.`,
+                                r.urn,
+                            );
                             return;
                         }
-                        const extra = grantedActions(s).filter((a) => !STATE_BACKEND_ACTIONS.some((ok) => a.toLowerCase() === ok.toLowerCase()));
-                        if (extra.length > 0) reportUnlessExempt(report, "iam-state-backend-policy-scoped", [r], `${where} allows ${extra.join(", ")}: the state backend needs only ${STATE_BACKEND_ACTIONS.join(", ")}.`, r.urn);
+                        const extra = grantedActions(s).filter(
+                            (a) => !STATE_BACKEND_ACTIONS.some((ok) => a.toLowerCase() === ok.toLowerCase()),
+                        );
+                        if (extra.length > 0)
+                            reportUnlessExempt(
+                                report,
+                                "iam-state-backend-policy-scoped",
+                                [r],
+                                `${where} allows ${extra.join(", ")}: the state backend needs only ${STATE_BACKEND_ACTIONS.join(", ")}.`,
+                                r.urn,
+                            );
                         const outside = asArray(s.Resource)
                             .map(String)
-                            .filter((x) => !bucketArns.some((b) => x === b || x === `${b}/${STATE_PREFIX}*` || (x.startsWith(`${b}/${STATE_PREFIX}`) && !x.slice(b.length).includes("*"))) && !keyArns.includes(x) && !(keyDeps.size > 0 && /^arn:aws[a-z-]*:kms:[^:]+:\d{12}:key\/[^*?]+$/.test(x)));
-                        if (outside.length > 0) reportUnlessExempt(report, "iam-state-backend-policy-scoped", [r], `${where} reaches ${outside.join(", ")}: limit it to the state bucket, its ${STATE_PREFIX}* objects and the state/secrets key ARNs.`, r.urn);
+                            .filter(
+                                (x) =>
+                                    !bucketArns.some(
+                                        (b) =>
+                                            x === b ||
+                                            x === `${b}/${STATE_PREFIX}*` ||
+                                            (x.startsWith(`${b}/${STATE_PREFIX}`) && !x.slice(b.length).includes("*")),
+                                    ) &&
+                                    !keyArns.includes(x) &&
+                                    !(keyDeps.size > 0 && /^arn:aws[a-z-]*:kms:[^:]+:\d{12}:key\/[^*?]+$/.test(x)),
+                            );
+                        if (outside.length > 0)
+                            reportUnlessExempt(
+                                report,
+                                "iam-state-backend-policy-scoped",
+                                [r],
+                                `${where} reaches ${outside.join(", ")}: limit it to the state bucket, its ${STATE_PREFIX}* objects and the state/secrets key ARNs.`,
+                                r.urn,
+                            );
                     });
                 }
             });
@@ -243,7 +345,8 @@ const stateBackendScoped = stackPolicy({
 /** A role's managed attachments or inline policies managed both on the role and by separate resources: each overwrites the other. */
 const exclusiveManagement = stackPolicy({
     name: "iam-policy-management-not-mixed",
-    description: "IAM-05: a role's managedPolicyArns / inlinePolicies are not mixed with attachment / RolePolicy resources on the same role (each side removes the other's policies on update).",
+    description:
+        "IAM-05: a role's managedPolicyArns / inlinePolicies are not mixed with attachment / RolePolicy resources on the same role (each side removes the other's policies on update).",
     controls: ["IAM-05"],
     enforcementLevel: "mandatory",
     validate: ({ resources }, report) => {
@@ -256,16 +359,29 @@ const exclusiveManagement = stackPolicy({
                         ...referrers(role, "roles", [POLICY_ATTACHMENT], resources),
                     ];
                     if (attachments.length > 0)
-                        report(`${resourceLabel(role)} sets managedPolicyArns and is also the target of ${attachments.map(resourceLabel).join(", ")}: use one or the other (prefer RolePolicyAttachment; managedPolicyArns is deprecated).`, role.urn);
+                        report(
+                            `${resourceLabel(role)} sets managedPolicyArns and is also the target of ${attachments.map(resourceLabel).join(", ")}: use one or the other (prefer RolePolicyAttachment; managedPolicyArns is deprecated).`,
+                            role.urn,
+                        );
                 }
                 const inline = reads.read(props, "inlinePolicies");
                 if (inline !== SKIP && asArray(inline).some((p: any) => !absent(p?.policy) || !absent(p?.name))) {
                     const rolePolicies = referrers(role, "role", [ROLE_POLICY], resources);
-                    if (rolePolicies.length > 0) report(`${resourceLabel(role)} sets inlinePolicies and is also the target of ${rolePolicies.map(resourceLabel).join(", ")}: declare inline policies one way only.`, role.urn);
+                    if (rolePolicies.length > 0)
+                        report(
+                            `${resourceLabel(role)} sets inlinePolicies and is also the target of ${rolePolicies.map(resourceLabel).join(", ")}: declare inline policies one way only.`,
+                            role.urn,
+                        );
                 }
             });
         }
     },
 });
 
-export const policies: Policy[] = [wildcardStatements, noAdminPolicy, irsaTrust, stateBackendScoped, exclusiveManagement];
+export const policies: Policy[] = [
+    wildcardStatements,
+    noAdminPolicy,
+    irsaTrust,
+    stateBackendScoped,
+    exclusiveManagement,
+];

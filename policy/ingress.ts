@@ -13,8 +13,14 @@ import { kubernetesConfig } from "./kubernetes/shared";
 export const GATEWAY = "kubernetes:gateway.networking.k8s.io/v1:Gateway";
 export const HTTP_ROUTE = "kubernetes:gateway.networking.k8s.io/v1:HTTPRoute";
 /** Both served versions of NginxProxy (v1alpha1 is deprecated upstream but still served). */
-export const NGINX_PROXY = ["kubernetes:gateway.nginx.org/v1alpha2:NginxProxy", "kubernetes:gateway.nginx.org/v1alpha1:NginxProxy"];
-export const SNIPPETS = ["kubernetes:gateway.nginx.org/v1alpha1:SnippetsFilter", "kubernetes:gateway.nginx.org/v1alpha1:SnippetsPolicy"];
+export const NGINX_PROXY = [
+    "kubernetes:gateway.nginx.org/v1alpha2:NginxProxy",
+    "kubernetes:gateway.nginx.org/v1alpha1:NginxProxy",
+];
+export const SNIPPETS = [
+    "kubernetes:gateway.nginx.org/v1alpha1:SnippetsFilter",
+    "kubernetes:gateway.nginx.org/v1alpha1:SnippetsPolicy",
+];
 const WORKLOADS = ["kubernetes:apps/v1:Deployment", "kubernetes:apps/v1:DaemonSet", "kubernetes:apps/v1:StatefulSet"];
 const CONFIG_MAP = "kubernetes:core/v1:ConfigMap";
 const INGRESS = "kubernetes:networking.k8s.io/v1:Ingress";
@@ -30,7 +36,14 @@ const INJECTION_FLAGS = /^--(snippets|snippets-filters|enable-snippets|allow-sni
 /** ingress-nginx annotations that splice raw NGINX config into the shared nginx.conf (CVE-2021-25742, CVE-2025-1974 class). */
 const SNIPPET_ANNOTATION = /^nginx\.ingress\.kubernetes\.io\/.*snippet$/;
 /** ingress-nginx ConfigMap keys that enable or contain raw config. */
-const SNIPPET_CONFIG_KEYS = ["allow-snippet-annotations", "main-snippet", "http-snippet", "server-snippet", "location-snippet", "stream-snippet"];
+const SNIPPET_CONFIG_KEYS = [
+    "allow-snippet-annotations",
+    "main-snippet",
+    "http-snippet",
+    "server-snippet",
+    "location-snippet",
+    "stream-snippet",
+];
 
 /** `true` when a value sets a flag on: the string "true"/"1" or boolean true. */
 const on = (v: unknown) => v === true || v === "true" || v === "1";
@@ -40,7 +53,9 @@ function workloadContainers(props: Props, reads: Reads): { at: string; c: any }[
     if (spec === SKIP || !spec) return [];
     return ["containers", "initContainers"].flatMap((field) => {
         const list = reads.read(spec, field, `spec.template.spec`);
-        return list === SKIP ? [] : asArray(list).map((c: any, i: number) => ({ at: `spec.template.spec.${field}[${i}]`, c }));
+        return list === SKIP
+            ? []
+            : asArray(list).map((c: any, i: number) => ({ at: `spec.template.spec.${field}[${i}]`, c }));
     });
 }
 
@@ -54,26 +69,42 @@ const noConfigInjection = resourcePolicy({
     validate: (a, report) => {
         const r = a.reads;
         if (SNIPPETS.includes(a.type)) {
-            report(`${a.type.split(":")[2]} injects raw NGINX configuration: remove it and use a typed HTTPRoute filter or NGF policy instead.`);
+            report(
+                `${a.type.split(":")[2]} injects raw NGINX configuration: remove it and use a typed HTTPRoute filter or NGF policy instead.`,
+            );
         } else if (WORKLOADS.includes(a.type)) {
             for (const { at, c } of workloadContainers(a.props, r)) {
                 const args = r.read(c, "args", at);
                 if (args === SKIP) continue;
-                for (const arg of asArray(args)) if (typeof arg === "string" && INJECTION_FLAGS.test(arg)) report(`${at}.args has ${quote(arg)}: remove it; route owners must not inject NGINX configuration.`);
+                for (const arg of asArray(args))
+                    if (typeof arg === "string" && INJECTION_FLAGS.test(arg))
+                        report(
+                            `${at}.args has ${quote(arg)}: remove it; route owners must not inject NGINX configuration.`,
+                        );
             }
         } else if (NGINX_PROXY.includes(a.type)) {
             for (const kind of ["deployment", "daemonSet", "service"]) {
                 const patches = r.read(a.props, `spec.kubernetes.${kind}.patches`);
-                if (patches !== SKIP && asArray(patches).length > 0) report(`spec.kubernetes.${kind}.patches rewrites the provisioned ${kind} outside the typed fields: remove the patches and use the NginxProxy fields.`);
+                if (patches !== SKIP && asArray(patches).length > 0)
+                    report(
+                        `spec.kubernetes.${kind}.patches rewrites the provisioned ${kind} outside the typed fields: remove the patches and use the NginxProxy fields.`,
+                    );
             }
             for (const kind of ["deployment", "daemonSet"]) {
                 const debug = r.read(a.props, `spec.kubernetes.${kind}.container.debug`);
-                if (debug !== SKIP && on(debug)) report(`spec.kubernetes.${kind}.container.debug runs the NGINX agent in debug mode: remove it outside a lab.`);
+                if (debug !== SKIP && on(debug))
+                    report(
+                        `spec.kubernetes.${kind}.container.debug runs the NGINX agent in debug mode: remove it outside a lab.`,
+                    );
             }
         } else if (a.type === INGRESS) {
             const annotations = r.read(a.props, "metadata.annotations");
             if (annotations !== SKIP && annotations) {
-                for (const key of Object.keys(annotations)) if (SNIPPET_ANNOTATION.test(key)) report(`annotation ${quote(key)} injects raw NGINX configuration: remove it (docs/ingress.md lists the typed replacements).`);
+                for (const key of Object.keys(annotations))
+                    if (SNIPPET_ANNOTATION.test(key))
+                        report(
+                            `annotation ${quote(key)} injects raw NGINX configuration: remove it (docs/ingress.md lists the typed replacements).`,
+                        );
             }
         } else if (a.type === CONFIG_MAP) {
             const data = r.read(a.props, "data");
@@ -81,12 +112,18 @@ const noConfigInjection = resourcePolicy({
             for (const key of SNIPPET_CONFIG_KEYS) {
                 const v = data[key];
                 if (v === undefined || r.is(v, `data["${key}"]`)) continue;
-                if (key === "allow-snippet-annotations" ? on(v) : String(v).trim() !== "") report(`data[${quote(key)}] lets raw NGINX configuration into the controller: remove it.`);
+                if (key === "allow-snippet-annotations" ? on(v) : String(v).trim() !== "")
+                    report(`data[${quote(key)}] lets raw NGINX configuration into the controller: remove it.`);
             }
         } else {
             const values = r.read(a.props, "values");
             if (values === SKIP || !values) return;
-            for (const path of ["controller.allowSnippetAnnotations", "controller.config.allow-snippet-annotations", "nginxGateway.snippets.enable", "nginxGateway.snippetsFilters.enable"]) {
+            for (const path of [
+                "controller.allowSnippetAnnotations",
+                "controller.config.allow-snippet-annotations",
+                "nginxGateway.snippets.enable",
+                "nginxGateway.snippetsFilters.enable",
+            ]) {
                 const v = get(values, path);
                 if (r.is(v, `values.${path}`)) continue;
                 if (on(v)) report(`values.${path} turns on raw NGINX configuration: set it to false.`);
@@ -107,7 +144,8 @@ const dataPlaneNodePortOnly = resourcePolicy({
             type: "array",
             items: { type: "integer", minimum: 30000, maximum: 32767 },
             uniqueItems: true,
-            description: "Node ports the ingress data plane may use (K8S-34): the ALB target group's traffic and health ports. Empty: any port in the NodePort range.",
+            description:
+                "Node ports the ingress data plane may use (K8S-34): the ALB target group's traffic and health ports. Empty: any port in the NodePort range.",
             default: [],
         },
     }),
@@ -116,18 +154,24 @@ const dataPlaneNodePortOnly = resourcePolicy({
         const svc = "spec.kubernetes.service";
         const type = r.read(a.props, `${svc}.type`);
         if (type !== SKIP && type !== "NodePort" && type !== "ClusterIP") {
-            report(`${svc}.type is ${type === undefined ? "unset (NGF then provisions a LoadBalancer)" : quote(type)}: set it to "NodePort" so traffic enters only through the ALB.`);
+            report(
+                `${svc}.type is ${type === undefined ? "unset (NGF then provisions a LoadBalancer)" : quote(type)}: set it to "NodePort" so traffic enters only through the ALB.`,
+            );
         }
         for (const field of ["loadBalancerIP", "loadBalancerClass", "loadBalancerSourceRanges"]) {
             const v = r.read(a.props, `${svc}.${field}`);
-            if (v !== SKIP && v !== undefined && !(Array.isArray(v) && v.length === 0)) report(`${svc}.${field} configures a cloud load balancer: remove it; the ALB is the only entry.`);
+            if (v !== SKIP && v !== undefined && !(Array.isArray(v) && v.length === 0))
+                report(`${svc}.${field} configures a cloud load balancer: remove it; the ALB is the only entry.`);
         }
         const allowed: number[] = (a.config as any).ingressNodePorts ?? [];
         const ports = r.read(a.props, `${svc}.nodePorts`);
         if (ports !== SKIP && allowed.length > 0) {
             asArray(ports).forEach((p: any, i: number) => {
                 const port = r.read(p, "port", `${svc}.nodePorts[${i}]`);
-                if (port !== SKIP && !allowed.includes(Number(port))) report(`${svc}.nodePorts[${i}].port ${port} is not one of the declared ingress node ports (${allowed.join(", ")}).`);
+                if (port !== SKIP && !allowed.includes(Number(port)))
+                    report(
+                        `${svc}.nodePorts[${i}].port ${port} is not one of the declared ingress node ports (${allowed.join(", ")}).`,
+                    );
             });
         }
     },
@@ -135,7 +179,8 @@ const dataPlaneNodePortOnly = resourcePolicy({
 
 const dataPlaneNoHostAccess = resourcePolicy({
     name: "ingress-data-plane-no-host-access",
-    description: "K8S-35: the ingress data plane binds no host ports and mounts no host paths (PSS-baseline Host Ports / HostPath; the rendered pods are not Pulumi resources, so the NginxProxy is checked).",
+    description:
+        "K8S-35: the ingress data plane binds no host ports and mounts no host paths (PSS-baseline Host Ports / HostPath; the rendered pods are not Pulumi resources, so the NginxProxy is checked).",
     controls: ["K8S-35"],
     enforcementLevel: "mandatory",
     types: NGINX_PROXY,
@@ -144,22 +189,28 @@ const dataPlaneNoHostAccess = resourcePolicy({
         for (const kind of ["deployment", "daemonSet"]) {
             const base = `spec.kubernetes.${kind}`;
             const hostPorts = r.read(a.props, `${base}.container.hostPorts`);
-            if (hostPorts !== SKIP && asArray(hostPorts).length > 0) report(`${base}.container.hostPorts binds NGINX to the node's ports, around the ALB and the NetworkPolicy: remove it.`);
+            if (hostPorts !== SKIP && asArray(hostPorts).length > 0)
+                report(
+                    `${base}.container.hostPorts binds NGINX to the node's ports, around the ALB and the NetworkPolicy: remove it.`,
+                );
             const volumes = r.read(a.props, `${base}.pod.volumes`);
             if (volumes === SKIP) continue;
             asArray(volumes).forEach((v: any, i: number) => {
                 const hostPath = r.read(v, "hostPath", `${base}.pod.volumes[${i}]`);
-                if (hostPath !== SKIP && hostPath) report(`${base}.pod.volumes[${i}] mounts a hostPath: use an emptyDir, ConfigMap or Secret volume.`);
+                if (hostPath !== SKIP && hostPath)
+                    report(`${base}.pod.volumes[${i}] mounts a hostPath: use an emptyDir, ConfigMap or Secret volume.`);
             });
         }
         const daemonSet = r.read(a.props, "spec.kubernetes.daemonSet");
-        if (daemonSet !== SKIP && daemonSet) report("spec.kubernetes.daemonSet runs NGINX on every node: use spec.kubernetes.deployment with replicas.");
+        if (daemonSet !== SKIP && daemonSet)
+            report("spec.kubernetes.daemonSet runs NGINX on every node: use spec.kubernetes.deployment with replicas.");
     },
 });
 
 const httpsListenersOnly = resourcePolicy({
     name: "gateway-https-listeners-only",
-    description: "K8S-36: Gateway listeners are HTTPS only and terminate TLS with a certificate on every listener, so every host is served over TLS (ELB.1 equivalent for the ALB → Gateway hop).",
+    description:
+        "K8S-36: Gateway listeners are HTTPS only and terminate TLS with a certificate on every listener, so every host is served over TLS (ELB.1 equivalent for the ALB → Gateway hop).",
     controls: ["K8S-36"],
     enforcementLevel: "mandatory",
     types: [GATEWAY],
@@ -172,12 +223,15 @@ const httpsListenersOnly = resourcePolicy({
             const name = r.read(l, "name", at);
             const label = name === SKIP ? at : `listener ${quote(name)}`;
             const protocol = r.read(l, "protocol", at);
-            if (protocol !== SKIP && protocol !== "HTTPS") report(`${label} uses protocol ${quote(protocol)}: serve HTTPS only (the ALB redirects plain HTTP).`);
+            if (protocol !== SKIP && protocol !== "HTTPS")
+                report(`${label} uses protocol ${quote(protocol)}: serve HTTPS only (the ALB redirects plain HTTP).`);
             if (protocol !== "HTTPS") return;
             const mode = r.read(l, "tls.mode", at);
             const refs = r.read(l, "tls.certificateRefs", at);
-            if (mode !== SKIP && mode !== undefined && mode !== "Terminate") report(`${label} sets tls.mode ${quote(mode)}: use Terminate.`);
-            if (refs !== SKIP && asArray(refs).length === 0) report(`${label} has no tls.certificateRefs: reference the listener certificate Secret.`);
+            if (mode !== SKIP && mode !== undefined && mode !== "Terminate")
+                report(`${label} sets tls.mode ${quote(mode)}: use Terminate.`);
+            if (refs !== SKIP && asArray(refs).length === 0)
+                report(`${label} has no tls.certificateRefs: reference the listener certificate Secret.`);
         });
     },
 });
@@ -188,7 +242,9 @@ function namesNamespaces(selector: any, r: Reads, at: string): boolean | typeof 
     const expressions = r.read(selector, "matchExpressions", at);
     if (labels === SKIP || expressions === SKIP) return SKIP;
     const byLabel = labels && typeof labels[NAMESPACE_NAME_LABEL] === "string";
-    const byExpr = asArray(expressions).some((e: any) => e?.key === NAMESPACE_NAME_LABEL && e?.operator === "In" && asArray(e?.values).length > 0);
+    const byExpr = asArray(expressions).some(
+        (e: any) => e?.key === NAMESPACE_NAME_LABEL && e?.operator === "In" && asArray(e?.values).length > 0,
+    );
     return Boolean(byLabel || byExpr);
 }
 
@@ -199,14 +255,20 @@ const routesFromAllowedNamespaces = resourcePolicy({
     controls: ["K8S-37"],
     enforcementLevel: "mandatory",
     types: [GATEWAY, HTTP_ROUTE],
-    configSchema: schemaOf(["platformNamespaces"], { ingressControllerNamespaces: kubernetesConfig.ingressControllerNamespaces }),
+    configSchema: schemaOf(["platformNamespaces"], {
+        ingressControllerNamespaces: kubernetesConfig.ingressControllerNamespaces,
+    }),
     validate: (a, report) => {
         const r = a.reads;
         if (a.type === HTTP_ROUTE) {
             const ns = r.read(a.props, "metadata.namespace");
-            const platform = [...a.config.platformNamespaces, ...a.config.ingressControllerNamespaces].filter((n) => n !== undefined);
+            const platform = [...a.config.platformNamespaces, ...a.config.ingressControllerNamespaces].filter(
+                (n) => n !== undefined,
+            );
             if (ns !== SKIP && (ns === undefined || ns === "" || ns === "default" || platform.includes(String(ns)))) {
-                report(`this HTTPRoute lives in ${quote(ns ?? "default")}: put it in the owning team's namespace, where the team's listener admits it.`);
+                report(
+                    `this HTTPRoute lives in ${quote(ns ?? "default")}: put it in the owning team's namespace, where the team's listener admits it.`,
+                );
             }
             return;
         }
@@ -216,12 +278,18 @@ const routesFromAllowedNamespaces = resourcePolicy({
             const at = `spec.listeners[${i}].allowedRoutes.namespaces`;
             const from = r.read(l, "allowedRoutes.namespaces.from", `spec.listeners[${i}]`);
             if (from === SKIP) return;
-            if (from === "All") report(`spec.listeners[${i}] admits routes from every namespace: use from: Selector on ${NAMESPACE_NAME_LABEL} (or Same).`);
+            if (from === "All")
+                report(
+                    `spec.listeners[${i}] admits routes from every namespace: use from: Selector on ${NAMESPACE_NAME_LABEL} (or Same).`,
+                );
             else if (from === "Selector") {
                 const selector = r.read(l, "allowedRoutes.namespaces.selector", `spec.listeners[${i}]`);
                 if (selector === SKIP) return;
                 const ok = selector ? namesNamespaces(selector, r, `${at}.selector`) : false;
-                if (ok === false) report(`${at}.selector must select namespaces by ${NAMESPACE_NAME_LABEL} (a label a team cannot set on another namespace).`);
+                if (ok === false)
+                    report(
+                        `${at}.selector must select namespaces by ${NAMESPACE_NAME_LABEL} (a label a team cannot set on another namespace).`,
+                    );
             }
         });
     },
@@ -229,7 +297,8 @@ const routesFromAllowedNamespaces = resourcePolicy({
 
 const oneDataPlaneEntry = stackPolicy({
     name: "ingress-single-node-port-entry",
-    description: "K8S-34: at most one externally reachable ingress entry per stack: one NodePort data plane (NginxProxy or NodePort Service), and no LoadBalancer Service in the ingress controller namespace.",
+    description:
+        "K8S-34: at most one externally reachable ingress entry per stack: one NodePort data plane (NginxProxy or NodePort Service), and no LoadBalancer Service in the ingress controller namespace.",
     controls: ["K8S-34"],
     enforcementLevel: "mandatory",
     configSchema: schemaOf([], { ingressControllerNamespaces: kubernetesConfig.ingressControllerNamespaces }),
@@ -246,14 +315,33 @@ const oneDataPlaneEntry = stackPolicy({
                     const type = reads.read(props, "spec.type");
                     const ns = reads.read(props, "metadata.namespace");
                     if (type === "NodePort") entries.push(res.urn);
-                    if (type === "LoadBalancer" && ns !== SKIP && a.config.ingressControllerNamespaces.includes(String(ns))) {
-                        report("a LoadBalancer Service in the ingress controller namespace bypasses the ALB and its WAF: remove it.", res.urn);
+                    if (
+                        type === "LoadBalancer" &&
+                        ns !== SKIP &&
+                        a.config.ingressControllerNamespaces.includes(String(ns))
+                    ) {
+                        report(
+                            "a LoadBalancer Service in the ingress controller namespace bypasses the ALB and its WAF: remove it.",
+                            res.urn,
+                        );
                     }
                 });
             }
         }
-        if (entries.length > 1) for (const urn of entries.slice(1)) report(`a second NodePort entry into the cluster (the first is ${entries[0]}): keep one, the ALB target group's.`, urn);
+        if (entries.length > 1)
+            for (const urn of entries.slice(1))
+                report(
+                    `a second NodePort entry into the cluster (the first is ${entries[0]}): keep one, the ALB target group's.`,
+                    urn,
+                );
     },
 });
 
-export const policies: Policy[] = [noConfigInjection, dataPlaneNodePortOnly, dataPlaneNoHostAccess, httpsListenersOnly, routesFromAllowedNamespaces, oneDataPlaneEntry];
+export const policies: Policy[] = [
+    noConfigInjection,
+    dataPlaneNodePortOnly,
+    dataPlaneNoHostAccess,
+    httpsListenersOnly,
+    routesFromAllowedNamespaces,
+    oneDataPlaneEntry,
+];

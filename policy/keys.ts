@@ -1,7 +1,16 @@
 import { KmsKey } from "./lib/classes";
 import { Policy, Props, resourcePolicy, resourcePolicyOf } from "./lib/builders";
 import { schemaOf } from "./lib/config";
-import { conditionValues, grants, IDENTITY_POLICY_TYPES, identityDocuments, isAllow, label, onAllResources, statementsOf } from "./lib/documents";
+import {
+    conditionValues,
+    grants,
+    IDENTITY_POLICY_TYPES,
+    identityDocuments,
+    isAllow,
+    label,
+    onAllResources,
+    statementsOf,
+} from "./lib/documents";
 import { conditionKeys, isWildcardPrincipal, parsePolicyDocument, Statement } from "./lib/iam";
 import { need, Reads, SKIP } from "./lib/read";
 import { absent, asArray, asNumber } from "./lib/values";
@@ -22,7 +31,8 @@ export function rotationProblem(p: Props): string | undefined {
     if (!isSymmetric(p)) return undefined;
     if (need(p, "enableKeyRotation") !== true) return "has enableKeyRotation off (the default); set it to true";
     const period = asNumber(need(p, "rotationPeriodInDays"));
-    if (period !== undefined && period > 365) return `rotates every ${period} days; rotate at least yearly (rotationPeriodInDays <= 365)`;
+    if (period !== undefined && period > 365)
+        return `rotates every ${period} days; rotate at least yearly (rotationPeriodInDays <= 365)`;
     return undefined;
 }
 
@@ -43,15 +53,22 @@ function wildcardDecrypts(type: string, props: Props, reads: Reads): string[] {
         statements.forEach((s, i) => {
             if (!isAllow(s)) return;
             const actions = DECRYPT_ACTIONS.filter((a) => grants(s, a));
-            const everyKey = onAllResources(s) || asArray(s.Resource).some((r) => /^arn:aws[a-z-]*:kms:[^:]*:[^:]*:(key\/)?\*$/.test(String(r)) || String(r) === "arn:aws:kms:*");
-            if (actions.length > 0 && everyKey) out.push(`${doc.at} ${label(s, i)} allows ${actions.join(", ")} on every key`);
+            const everyKey =
+                onAllResources(s) ||
+                asArray(s.Resource).some(
+                    (r) =>
+                        /^arn:aws[a-z-]*:kms:[^:]*:[^:]*:(key\/)?\*$/.test(String(r)) || String(r) === "arn:aws:kms:*",
+                );
+            if (actions.length > 0 && everyKey)
+                out.push(`${doc.at} ${label(s, i)} allows ${actions.join(", ")} on every key`);
         });
     }
     return out;
 }
 
 /** The CloudWatch Logs service principal in a key policy statement (`logs.<region>.amazonaws.com`). */
-const isLogsService = (principal: unknown) => asArray((principal as any)?.Service).some((p) => /^logs(\.[a-z0-9-]+)?\.amazonaws\.com(\.cn)?$/.test(String(p)));
+const isLogsService = (principal: unknown) =>
+    asArray((principal as any)?.Service).some((p) => /^logs(\.[a-z0-9-]+)?\.amazonaws\.com(\.cn)?$/.test(String(p)));
 const LOGS_CONTEXT = "kms:EncryptionContext:aws:logs:arn";
 
 /** Why a key policy statement lets CloudWatch Logs use the key for any account's log group, or undefined. */
@@ -62,13 +79,16 @@ export function logsContextProblem(s: Statement, accountIds: readonly string[] =
     const loose = values.filter((v) => !/^arn:aws[a-z-]*:logs:[a-z0-9-*]+:\d{12}:log-group:/.test(v));
     if (loose.length > 0) return `accepts log groups of any account (${loose.join(", ")})`;
     const foreign = accountIds.length === 0 ? [] : values.filter((v) => !accountIds.includes(v.split(":")[4]));
-    return foreign.length > 0 ? `names log groups of another account (${foreign.join(", ")}; accountIds is ${accountIds.join(", ")})` : undefined;
+    return foreign.length > 0
+        ? `names log groups of another account (${foreign.join(", ")}; accountIds is ${accountIds.join(", ")})`
+        : undefined;
 }
 
 export const policies: Policy[] = [
     resourcePolicyOf({
         name: "kms-key-rotation-enabled",
-        description: "KMS-01: symmetric customer-managed keys rotate automatically, at least yearly (AWS FSBP KMS.4; CIS-AWS 3.6).",
+        description:
+            "KMS-01: symmetric customer-managed keys rotate automatically, at least yearly (AWS FSBP KMS.4; CIS-AWS 3.6).",
         controls: ["KMS-01"],
         enforcementLevel: "mandatory",
         of: KmsKey,
@@ -79,12 +99,14 @@ export const policies: Policy[] = [
     }),
     resourcePolicy({
         name: "kms-key-policy-not-public",
-        description: "KMS-02: key policies never allow everyone without an account/org condition, and keep the lockout safety check (AWS FSBP KMS.5).",
+        description:
+            "KMS-02: key policies never allow everyone without an account/org condition, and keep the lockout safety check (AWS FSBP KMS.5).",
         controls: ["KMS-02"],
         enforcementLevel: "mandatory",
         types: [KMS_KEY, "aws:kms/keyPolicy:KeyPolicy"],
         validate: ({ props }, report) => {
-            if (need(props, "bypassPolicyLockoutSafetyCheck") === true) report("Remove bypassPolicyLockoutSafetyCheck: a bad policy could make the key unmanageable.");
+            if (need(props, "bypassPolicyLockoutSafetyCheck") === true)
+                report("Remove bypassPolicyLockoutSafetyCheck: a bad policy could make the key unmanageable.");
             if (absent(props.policy)) return; // AWS default policy: the account root only
             const parsed = parsePolicyDocument(need(props, "policy"));
             if ("error" in parsed) {
@@ -92,8 +114,14 @@ export const policies: Policy[] = [
                 return;
             }
             for (const s of parsed.statements) {
-                if (s.Effect === "Allow" && isWildcardPrincipal(s.Principal) && !conditionKeys(s).some((k) => ACCOUNT_SCOPING.includes(k))) {
-                    report(`Statement ${s.Sid ?? "(no Sid)"} allows Principal "*"; name the principals or add a kms:CallerAccount / aws:PrincipalOrgID condition.`);
+                if (
+                    s.Effect === "Allow" &&
+                    isWildcardPrincipal(s.Principal) &&
+                    !conditionKeys(s).some((k) => ACCOUNT_SCOPING.includes(k))
+                ) {
+                    report(
+                        `Statement ${s.Sid ?? "(no Sid)"} allows Principal "*"; name the principals or add a kms:CallerAccount / aws:PrincipalOrgID condition.`,
+                    );
                 }
             }
         },
@@ -106,18 +134,21 @@ export const policies: Policy[] = [
         of: KmsKey,
         validate: ({ props }, report) => {
             const days = asNumber(need(props, "deletionWindowInDays"));
-            if (days !== undefined && days < 30) report(`deletionWindowInDays is ${days}; use 30 so a mistaken deletion can be cancelled.`);
+            if (days !== undefined && days < 30)
+                report(`deletionWindowInDays is ${days}; use 30 so a mistaken deletion can be cancelled.`);
         },
     }),
     resourcePolicy({
         name: "iam-no-wildcard-kms-decrypt",
-        description: "KMS-04: no identity policy (managed, role, user, group or a role's inline policies) allows kms:Decrypt / kms:ReEncryptFrom on every key (AWS FSBP KMS.1, KMS.2).",
+        description:
+            "KMS-04: no identity policy (managed, role, user, group or a role's inline policies) allows kms:Decrypt / kms:ReEncryptFrom on every key (AWS FSBP KMS.1, KMS.2).",
         controls: ["KMS-04"],
         exemptable: true, // the IaC deployer role: documented exemption tag with ticket (bootstrap/identities.ts)
         enforcementLevel: "mandatory",
         types: IDENTITY_POLICY_TYPES,
         validate: ({ type, props, reads }, report) => {
-            for (const problem of wildcardDecrypts(type, props, reads)) report(`${problem}: list the key ARNs the principal decrypts with.`);
+            for (const problem of wildcardDecrypts(type, props, reads))
+                report(`${problem}: list the key ARNs the principal decrypts with.`);
         },
     }),
     resourcePolicy({
@@ -135,7 +166,10 @@ export const policies: Policy[] = [
             if ("error" in statements) return; // reported by kms-key-policy-not-public
             statements.forEach((s, i) => {
                 const problem = logsContextProblem(s, config.accountIds);
-                if (problem) report(`${label(s, i)} grants the CloudWatch Logs service the key but ${problem}: add ArnLike { "${LOGS_CONTEXT}": "arn:aws:logs:<region>:<account>:log-group:*" }.`);
+                if (problem)
+                    report(
+                        `${label(s, i)} grants the CloudWatch Logs service the key but ${problem}: add ArnLike { "${LOGS_CONTEXT}": "arn:aws:logs:<region>:<account>:log-group:*" }.`,
+                    );
             });
         },
     }),

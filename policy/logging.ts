@@ -33,12 +33,16 @@ export const policies: Policy[] = [
             const bucket = need(props, "accessLogs.bucket");
             // A classic ELB's accessLogs block is enabled unless it says otherwise.
             const on = type === CLASSIC_LB ? enabled !== false && !absent(bucket) : enabled === true && !absent(bucket);
-            if (!on) report("Set accessLogs: { enabled: true, bucket: <log bucket> } (the bucket uses SSE-S3: ELB log delivery cannot use SSE-KMS).");
+            if (!on)
+                report(
+                    "Set accessLogs: { enabled: true, bucket: <log bucket> } (the bucket uses SSE-S3: ELB log delivery cannot use SSE-KMS).",
+                );
         },
     }),
     resourcePolicy({
         name: "rds-logs-exported",
-        description: "LOG-02: database logs are exported to CloudWatch Logs, the log types FSBP lists for each engine (AWS FSBP RDS.9, RDS.34).",
+        description:
+            "LOG-02: database logs are exported to CloudWatch Logs, the log types FSBP lists for each engine (AWS FSBP RDS.9, RDS.34).",
         controls: ["LOG-02"],
         enforcementLevel: "mandatory",
         types: DB_TYPES,
@@ -47,12 +51,16 @@ export const policies: Policy[] = [
             const required = REQUIRED_DB_LOGS.find(([re]) => re.test(engine))?.[1] ?? [];
             const exported = asArray(need(props, "enabledCloudwatchLogsExports"));
             const missing = required.filter((l) => !exported.includes(l));
-            if (missing.length > 0) report(`enabledCloudwatchLogsExports lacks ${missing.map((m) => `"${m}"`).join(", ")} for engine ${engine}; export them so database activity is auditable.`);
+            if (missing.length > 0)
+                report(
+                    `enabledCloudwatchLogsExports lacks ${missing.map((m) => `"${m}"`).join(", ")} for engine ${engine}; export them so database activity is auditable.`,
+                );
         },
     }),
     resourcePolicyOf({
         name: "cloudtrail-baseline",
-        description: "LOG-03: CloudTrail trails are multi-region, record all read and write management events, are validated, KMS-encrypted, logging and delivered to CloudWatch Logs (AWS FSBP CloudTrail.1, .2, .4, .5; CIS-AWS 3.1, 3.2, 3.5).",
+        description:
+            "LOG-03: CloudTrail trails are multi-region, record all read and write management events, are validated, KMS-encrypted, logging and delivered to CloudWatch Logs (AWS FSBP CloudTrail.1, .2, .4, .5; CIS-AWS 3.1, 3.2, 3.5).",
         controls: ["LOG-03"],
         enforcementLevel: "mandatory",
         of: CloudTrail,
@@ -63,28 +71,43 @@ export const policies: Policy[] = [
             if (need(props, "includeGlobalServiceEvents") === false) missing.push("includeGlobalServiceEvents: true");
             if (need(props, "enableLogging") === false) missing.push("enableLogging: true");
             if (absent(need(props, "kmsKeyId"))) missing.push("kmsKeyId: <customer key ARN>");
-            if (absent(need(props, "cloudWatchLogsGroupArn"))) missing.push("cloudWatchLogsGroupArn: <log group ARN>:*");
+            if (absent(need(props, "cloudWatchLogsGroupArn")))
+                missing.push("cloudWatchLogsGroupArn: <log group ARN>:*");
             if (missing.length > 0) report(`Set ${missing.join(", ")}.`);
             // CloudTrail.1: read and write management events, none excluded (absent selectors = all management events).
             asArray(need(props, "eventSelectors")).forEach((sel: any, i: number) => {
-                if (sel?.readWriteType !== undefined && sel?.readWriteType !== "All") report(`eventSelectors[${i}].readWriteType is ${JSON.stringify(sel.readWriteType)}: use readWriteType "All" so both read and write management events are recorded.`);
-                if (sel?.includeManagementEvents === false) report(`eventSelectors[${i}].includeManagementEvents is false: record management events (CloudTrail.1).`);
-                if (asArray(sel?.excludeManagementEventSources).length > 0) report(`eventSelectors[${i}].excludeManagementEventSources drops ${asArray(sel.excludeManagementEventSources).join(", ")}: exclude no management event source (CloudTrail.1).`);
+                if (sel?.readWriteType !== undefined && sel?.readWriteType !== "All")
+                    report(
+                        `eventSelectors[${i}].readWriteType is ${JSON.stringify(sel.readWriteType)}: use readWriteType "All" so both read and write management events are recorded.`,
+                    );
+                if (sel?.includeManagementEvents === false)
+                    report(
+                        `eventSelectors[${i}].includeManagementEvents is false: record management events (CloudTrail.1).`,
+                    );
+                if (asArray(sel?.excludeManagementEventSources).length > 0)
+                    report(
+                        `eventSelectors[${i}].excludeManagementEventSources drops ${asArray(sel.excludeManagementEventSources).join(", ")}: exclude no management event source (CloudTrail.1).`,
+                    );
             });
         },
     }),
     resourcePolicyOf({
         name: "log-group-encrypted-and-retained",
-        description: "LOG-04: CloudWatch log groups are encrypted with a customer-managed KMS key and kept at least minLogRetentionDays (AWS FSBP CloudWatch.16).",
+        description:
+            "LOG-04: CloudWatch log groups are encrypted with a customer-managed KMS key and kept at least minLogRetentionDays (AWS FSBP CloudWatch.16).",
         controls: ["LOG-04"],
         enforcementLevel: "mandatory",
         of: LogGroup,
         configSchema: schemaOf(["minLogRetentionDays", "externalKmsKeyArns"]),
         validate: ({ props, config }, report) => {
             const days = asNumber(need(props, "retentionInDays"));
-            if (days !== undefined && days !== 0 && days < config.minLogRetentionDays) report(`retentionInDays is ${days}; keep logs at least ${config.minLogRetentionDays} days.`);
+            if (days !== undefined && days !== 0 && days < config.minLogRetentionDays)
+                report(`retentionInDays is ${days}; keep logs at least ${config.minLogRetentionDays} days.`);
             const key = need(props, "kmsKeyId");
-            if (!isKmsReference(key, config.externalKmsKeyArns)) report(`kmsKeyId is ${absent(key) ? "absent (logs use the service key)" : JSON.stringify(key)}; set a customer-managed KMS key ARN.`);
+            if (!isKmsReference(key, config.externalKmsKeyArns))
+                report(
+                    `kmsKeyId is ${absent(key) ? "absent (logs use the service key)" : JSON.stringify(key)}; set a customer-managed KMS key ARN.`,
+                );
         },
     }),
     resourcePolicyOf({
@@ -95,7 +118,10 @@ export const policies: Policy[] = [
         of: FlowLog,
         validate: ({ props }, report) => {
             const t = need(props, "trafficType");
-            if (t !== "ALL") report(`trafficType is ${JSON.stringify(t)}; capture "ALL" so rejected and accepted traffic are both recorded.`);
+            if (t !== "ALL")
+                report(
+                    `trafficType is ${JSON.stringify(t)}; capture "ALL" so rejected and accepted traffic are both recorded.`,
+                );
         },
     }),
     resourcePolicyOf({
@@ -105,10 +131,16 @@ export const policies: Policy[] = [
         enforcementLevel: "mandatory",
         of: WebAclLoggingConfiguration,
         validate: ({ props }, report) => {
-            if (presentItems(need(props, "logDestinationConfigs")).length === 0) report("Set logDestinationConfigs to a log group (aws-waf-logs-*), S3 bucket or Firehose.");
-            const redacted = asArray(need(props, "redactedFields")).map((f: any) => String(get(f, "singleHeader.name") ?? "").toLowerCase());
+            if (presentItems(need(props, "logDestinationConfigs")).length === 0)
+                report("Set logDestinationConfigs to a log group (aws-waf-logs-*), S3 bucket or Firehose.");
+            const redacted = asArray(need(props, "redactedFields")).map((f: any) =>
+                String(get(f, "singleHeader.name") ?? "").toLowerCase(),
+            );
             const missing = ["authorization", "cookie"].filter((h) => !redacted.includes(h));
-            if (missing.length > 0) report.advisory(`redactedFields lacks the ${missing.join(" and ")} header(s); redact them so credentials never reach the logs.`);
+            if (missing.length > 0)
+                report.advisory(
+                    `redactedFields lacks the ${missing.join(" and ")} header(s); redact them so credentials never reach the logs.`,
+                );
         },
     }),
 ];

@@ -132,9 +132,23 @@ export function egressOf(sg: PolicyResource, resources: PolicyResource[], reads:
         const p = propsOf(r);
         if (r.type === SG_RULE) {
             if (p.type !== "egress") continue;
-            out.push({ where: `rule ${r.name}`, protocol: String(p.protocol ?? "").toLowerCase(), from: asNumber(p.fromPort), to: asNumber(p.toPort), cidrs: [...asArray(p.cidrBlocks), ...asArray(p.ipv6CidrBlocks)].map(String), unknown: [p.cidrBlocks, p.ipv6CidrBlocks, p.fromPort, p.toPort, p.protocol].some(isUnknown) });
+            out.push({
+                where: `rule ${r.name}`,
+                protocol: String(p.protocol ?? "").toLowerCase(),
+                from: asNumber(p.fromPort),
+                to: asNumber(p.toPort),
+                cidrs: [...asArray(p.cidrBlocks), ...asArray(p.ipv6CidrBlocks)].map(String),
+                unknown: [p.cidrBlocks, p.ipv6CidrBlocks, p.fromPort, p.toPort, p.protocol].some(isUnknown),
+            });
         } else {
-            out.push({ where: `rule ${r.name}`, protocol: String(p.ipProtocol ?? "").toLowerCase(), from: asNumber(p.fromPort), to: asNumber(p.toPort), cidrs: [p.cidrIpv4, p.cidrIpv6].filter((c) => typeof c === "string"), unknown: [p.cidrIpv4, p.cidrIpv6, p.fromPort, p.toPort, p.ipProtocol].some(isUnknown) });
+            out.push({
+                where: `rule ${r.name}`,
+                protocol: String(p.ipProtocol ?? "").toLowerCase(),
+                from: asNumber(p.fromPort),
+                to: asNumber(p.toPort),
+                cidrs: [p.cidrIpv4, p.cidrIpv6].filter((c) => typeof c === "string"),
+                unknown: [p.cidrIpv4, p.cidrIpv6, p.fromPort, p.toPort, p.ipProtocol].some(isUnknown),
+            });
         }
     }
     return out;
@@ -142,7 +156,8 @@ export function egressOf(sg: PolicyResource, resources: PolicyResource[], reads:
 
 const sgRulesNotMixed = stackPolicy({
     name: "sg-rules-not-mixed",
-    description: "NET-09: a security group's rules are declared either inline (ingress/egress) or as standalone rule resources, never both (inline rules remove the standalone ones on every update).",
+    description:
+        "NET-09: a security group's rules are declared either inline (ingress/egress) or as standalone rule resources, never both (inline rules remove the standalone ones on every update).",
     controls: ["NET-09"],
     enforcementLevel: "mandatory",
     validate: ({ resources }, report) => {
@@ -154,7 +169,11 @@ const sgRulesNotMixed = stackPolicy({
                 });
                 if (inline.length === 0) return;
                 const standalone = referrers(sg, "securityGroupId", STANDALONE_RULE_TYPES, resources);
-                if (standalone.length > 0) report(`${label(sg)} declares ${inline.join(" and ")} inline and is also the target of ${standalone.map(label).join(", ")}: move every rule to one style (standalone rule resources are preferred).`, sg.urn);
+                if (standalone.length > 0)
+                    report(
+                        `${label(sg)} declares ${inline.join(" and ")} inline and is also the target of ${standalone.map(label).join(", ")}: move every rule to one style (standalone rule resources are preferred).`,
+                        sg.urn,
+                    );
             });
         }
     },
@@ -162,21 +181,26 @@ const sgRulesNotMixed = stackPolicy({
 
 const defaultSgNoRules = stackPolicy({
     name: "default-sg-no-standalone-rules",
-    description: "NET-10: no standalone rule resource opens a VPC's default security group (AWS FSBP EC2.2; CIS-AWS 5.4).",
+    description:
+        "NET-10: no standalone rule resource opens a VPC's default security group (AWS FSBP EC2.2; CIS-AWS 5.4).",
     controls: ["NET-10"],
     enforcementLevel: "mandatory",
     validate: ({ resources }, report) => {
         const defaults = ofTypes(resources, [DEFAULT_SG]);
         const vpcs = ofTypes(resources, [VPC, DEFAULT_VPC]);
         const defaultIds = new Set<string>();
-        for (const r of [...defaults.map((d) => propsOf(d).id), ...vpcs.map((v) => propsOf(v).defaultSecurityGroupId)]) if (typeof r === "string" && !isUnknown(r)) defaultIds.add(r);
+        for (const r of [...defaults.map((d) => propsOf(d).id), ...vpcs.map((v) => propsOf(v).defaultSecurityGroupId)])
+            if (typeof r === "string" && !isUnknown(r)) defaultIds.add(r);
         for (const rule of ofTypes(resources, STANDALONE_RULE_TYPES)) {
             const deps = rule.propertyDependencies?.securityGroupId ?? [];
             const value = propsOf(rule).securityGroupId;
             const viaVpc = deps.find((d) => d.type === VPC || d.type === DEFAULT_VPC); // `vpc.defaultSecurityGroupId`
             const viaDefault = deps.find((d) => d.type === DEFAULT_SG);
             if (viaVpc || viaDefault || (typeof value === "string" && defaultIds.has(value))) {
-                report(`${label(rule)} adds a rule to the default security group${viaVpc ? ` of ${label(viaVpc)}` : ""}: keep the default group empty and attach a purpose-built group instead.`, rule.urn);
+                report(
+                    `${label(rule)} adds a rule to the default security group${viaVpc ? ` of ${label(viaVpc)}` : ""}: keep the default group empty and attach a purpose-built group instead.`,
+                    rule.urn,
+                );
             }
         }
     },
@@ -184,13 +208,15 @@ const defaultSgNoRules = stackPolicy({
 
 const noSshKeyPair = resourcePolicy({
     name: "ec2-no-ssh-key-pair",
-    description: "NET-11: launch templates, launch configurations and instances carry no SSH key pair; operators use SSM Session Manager (NSA minimise node access; CIS-EKS 5.4 node access).",
+    description:
+        "NET-11: launch templates, launch configurations and instances carry no SSH key pair; operators use SSM Session Manager (NSA minimise node access; CIS-EKS 5.4 node access).",
     controls: ["NET-11"],
     enforcementLevel: "mandatory",
     types: [LAUNCH_TEMPLATE, LAUNCH_CONFIGURATION, INSTANCE, "aws:ec2/spotInstanceRequest:SpotInstanceRequest"],
     validate: ({ props }, report) => {
         const key = need(props, "keyName");
-        if (!absent(key)) report(`keyName ${quote(key)} installs an SSH key: remove it and reach the host with SSM Session Manager.`);
+        if (!absent(key))
+            report(`keyName ${quote(key)} installs an SSH key: remove it and reach the host with SSM Session Manager.`);
     },
 });
 
@@ -203,10 +229,14 @@ export const policies: Policy[] = [
         of: Subnet,
         validate: ({ props }, report) => {
             if (need(props, "mapPublicIpOnLaunch") === true) {
-                report("Set mapPublicIpOnLaunch to false: the ALB and NAT gateways get their own addresses, instances never need one.");
+                report(
+                    "Set mapPublicIpOnLaunch to false: the ALB and NAT gateways get their own addresses, instances never need one.",
+                );
             }
             if (need(props, "assignIpv6AddressOnCreation") === true && need(props, "mapPublicIpOnLaunch") !== true) {
-                report.advisory("assignIpv6AddressOnCreation gives every instance a globally routable IPv6 address; prefer an egress-only internet gateway.");
+                report.advisory(
+                    "assignIpv6AddressOnCreation gives every instance a globally routable IPv6 address; prefer an egress-only internet gateway.",
+                );
             }
         },
     }),
@@ -218,13 +248,17 @@ export const policies: Policy[] = [
         of: DefaultSecurityGroup,
         validate: ({ props }, report) => {
             for (const dir of ["ingress", "egress"]) {
-                if (asArray(need(props, dir)).length > 0) report(`Remove every ${dir} rule from the default security group (set ${dir}: []); use purpose-built groups instead.`);
+                if (asArray(need(props, dir)).length > 0)
+                    report(
+                        `Remove every ${dir} rule from the default security group (set ${dir}: []); use purpose-built groups instead.`,
+                    );
             }
         },
     }),
     resourcePolicy({
         name: "sg-no-public-admin-ports",
-        description: "NET-03: no security group admits SSH/RDP or all ports from the internet (AWS FSBP EC2.13, EC2.14, EC2.53, EC2.54; CIS-AWS 5.2, 5.3).",
+        description:
+            "NET-03: no security group admits SSH/RDP or all ports from the internet (AWS FSBP EC2.13, EC2.14, EC2.53, EC2.54; CIS-AWS 5.2, 5.3).",
         controls: ["NET-03"],
         enforcementLevel: "mandatory",
         types: SG_TYPES,
@@ -233,15 +267,21 @@ export const policies: Policy[] = [
             for (const e of entries.filter((x) => !x.unknown)) {
                 const world = e.cidrs.filter(isWorld);
                 if (world.length === 0) continue;
-                const admin = allPorts(e.protocol) ? ["all ports"] : ADMIN_PORTS.filter((port) => covers(e, port)).map(String);
-                if (admin.length > 0) report(`${e.where}: ${world.join(", ")} may reach ${allPorts(e.protocol) ? "all ports" : `admin port ${admin.join("/")}`}; restrict the source to a security group or use SSM Session Manager.`);
+                const admin = allPorts(e.protocol)
+                    ? ["all ports"]
+                    : ADMIN_PORTS.filter((port) => covers(e, port)).map(String);
+                if (admin.length > 0)
+                    report(
+                        `${e.where}: ${world.join(", ")} may reach ${allPorts(e.protocol) ? "all ports" : `admin port ${admin.join("/")}`}; restrict the source to a security group or use SSM Session Manager.`,
+                    );
             }
             for (const e of entries.filter((x) => x.unknown)) stopOnUnknown(e.where);
         },
     }),
     resourcePolicy({
         name: "sg-public-ingress-only-https",
-        description: "NET-04: only the internet-facing ALB's security group (tag sg-role=alb-public) admits the internet, and only on 80/443 (AWS FSBP EC2.18, EC2.19).",
+        description:
+            "NET-04: only the internet-facing ALB's security group (tag sg-role=alb-public) admits the internet, and only on 80/443 (AWS FSBP EC2.18, EC2.19).",
         controls: ["NET-04"],
         enforcementLevel: "mandatory",
         types: SG_TYPES,
@@ -249,13 +289,24 @@ export const policies: Policy[] = [
             const entries = ingressOf(type, props);
             for (const e of entries.filter((x) => !x.unknown)) {
                 if (!e.cidrs.some(isWorld)) continue;
-                const webOnly = !allPorts(e.protocol) && e.from !== undefined && e.to !== undefined && PORTS.publicWeb.some((port) => e.from === port && e.to === port);
-                if (!webOnly) report(`${e.where}: internet ingress on ${portText(e)}; the internet may only reach ports 80 and 443 of the public ALB.`);
+                const webOnly =
+                    !allPorts(e.protocol) &&
+                    e.from !== undefined &&
+                    e.to !== undefined &&
+                    PORTS.publicWeb.some((port) => e.from === port && e.to === port);
+                if (!webOnly)
+                    report(
+                        `${e.where}: internet ingress on ${portText(e)}; the internet may only reach ports 80 and 443 of the public ALB.`,
+                    );
                 else if (type === SG && sgRole(type, props) !== SG_ROLES.albPublic) {
-                    report(`${e.where}: internet ingress on a security group not tagged sg-role=alb-public; only the internet-facing ALB may be reachable from the internet.`);
+                    report(
+                        `${e.where}: internet ingress on a security group not tagged sg-role=alb-public; only the internet-facing ALB may be reachable from the internet.`,
+                    );
                 } else if (type !== SG) {
                     // Standalone rules cannot carry the group's tag: the group itself must be the ALB's.
-                    report.advisory(`${e.where}: internet ingress as a standalone rule; declare it inline on the ALB security group (tag sg-role=alb-public) so the exposure is reviewable.`);
+                    report.advisory(
+                        `${e.where}: internet ingress as a standalone rule; declare it inline on the ALB security group (tag sg-role=alb-public) so the exposure is reviewable.`,
+                    );
                 }
             }
             for (const e of entries.filter((x) => x.unknown)) stopOnUnknown(e.where);
@@ -263,7 +314,8 @@ export const policies: Policy[] = [
     }),
     resourcePolicy({
         name: "sg-db-ingress-by-sg-reference",
-        description: "NET-05: database ports are opened to security groups, never to CIDR ranges (AWS FSBP RDS.2 defence in depth).",
+        description:
+            "NET-05: database ports are opened to security groups, never to CIDR ranges (AWS FSBP RDS.2 defence in depth).",
         controls: ["NET-05"],
         enforcementLevel: "advisory",
         types: SG_TYPES,
@@ -272,59 +324,102 @@ export const policies: Policy[] = [
             const ports: number[] = config.databasePorts;
             for (const e of ingressOf(type, props).filter((x) => !x.unknown)) {
                 const hit = ports.filter((port) => covers(e, port));
-                if (hit.length > 0 && e.cidrs.length > 0) report(`${e.where}: database port ${hit.join("/")} is open to CIDR ${e.cidrs.join(", ")}; use a source security group (sourceSecurityGroupId / referencedSecurityGroupId / securityGroups).`);
+                if (hit.length > 0 && e.cidrs.length > 0)
+                    report(
+                        `${e.where}: database port ${hit.join("/")} is open to CIDR ${e.cidrs.join(", ")}; use a source security group (sourceSecurityGroupId / referencedSecurityGroupId / securityGroups).`,
+                    );
             }
         },
     }),
     resourcePolicy({
         name: "nacl-no-public-admin-ports",
-        description: "NET-06: network ACLs (the adopted default one too) do not admit SSH/RDP or all traffic from the internet (AWS FSBP EC2.21; CIS-AWS 5.1).",
+        description:
+            "NET-06: network ACLs (the adopted default one too) do not admit SSH/RDP or all traffic from the internet (AWS FSBP EC2.21; CIS-AWS 5.1).",
         controls: ["NET-06"],
         enforcementLevel: "mandatory",
-        types: ["aws:ec2/networkAcl:NetworkAcl", "aws:ec2/defaultNetworkAcl:DefaultNetworkAcl", "aws:ec2/networkAclRule:NetworkAclRule"],
+        types: [
+            "aws:ec2/networkAcl:NetworkAcl",
+            "aws:ec2/defaultNetworkAcl:DefaultNetworkAcl",
+            "aws:ec2/networkAclRule:NetworkAclRule",
+        ],
         validate: ({ type, props }, report) => {
             const rules =
                 type !== "aws:ec2/networkAclRule:NetworkAclRule"
-                    ? asArray(need(props, "ingress")).map((r: any, i: number) => ({ where: `ingress[${i}] (rule ${r?.ruleNo})`, action: r?.action, cidr: r?.cidrBlock, cidr6: r?.ipv6CidrBlock, protocol: String(r?.protocol ?? "").toLowerCase(), from: asNumber(r?.fromPort), to: asNumber(r?.toPort) }))
+                    ? asArray(need(props, "ingress")).map((r: any, i: number) => ({
+                          where: `ingress[${i}] (rule ${r?.ruleNo})`,
+                          action: r?.action,
+                          cidr: r?.cidrBlock,
+                          cidr6: r?.ipv6CidrBlock,
+                          protocol: String(r?.protocol ?? "").toLowerCase(),
+                          from: asNumber(r?.fromPort),
+                          to: asNumber(r?.toPort),
+                      }))
                     : isTrue(props.egress)
                       ? []
-                      : [{ where: `rule ${props.ruleNumber}`, action: props.ruleAction, cidr: props.cidrBlock, cidr6: props.ipv6CidrBlock, protocol: String(props.protocol ?? "").toLowerCase(), from: asNumber(props.fromPort), to: asNumber(props.toPort) }];
+                      : [
+                            {
+                                where: `rule ${props.ruleNumber}`,
+                                action: props.ruleAction,
+                                cidr: props.cidrBlock,
+                                cidr6: props.ipv6CidrBlock,
+                                protocol: String(props.protocol ?? "").toLowerCase(),
+                                from: asNumber(props.fromPort),
+                                to: asNumber(props.toPort),
+                            },
+                        ];
             for (const r of rules) {
                 if (String(r.action).toLowerCase() !== "allow" || !(r.cidr === WORLD4 || r.cidr6 === WORLD6)) continue;
                 const e = { protocol: r.protocol === "6" ? "tcp" : r.protocol, from: r.from, to: r.to };
-                const hit = allPorts(e.protocol) ? "all traffic" : ADMIN_PORTS.filter((port) => covers(e, port)).join("/");
-                if (hit) report(`${r.where}: allows ${allPorts(e.protocol) ? hit : `admin port ${hit}`} from the internet; split the range around 22 and 3389 or narrow the source.`);
+                const hit = allPorts(e.protocol)
+                    ? "all traffic"
+                    : ADMIN_PORTS.filter((port) => covers(e, port)).join("/");
+                if (hit)
+                    report(
+                        `${r.where}: allows ${allPorts(e.protocol) ? hit : `admin port ${hit}`} from the internet; split the range around 22 and 3389 or narrow the source.`,
+                    );
             }
         },
     }),
     resourcePolicy({
         name: "ec2-no-public-ip",
-        description: "NET-07: instances, launch templates and launch configurations never request a public IP (AWS FSBP EC2.9, EC2.25, AutoScaling.5).",
+        description:
+            "NET-07: instances, launch templates and launch configurations never request a public IP (AWS FSBP EC2.9, EC2.25, AutoScaling.5).",
         controls: ["NET-07"],
         enforcementLevel: "mandatory",
         types: [INSTANCE, LAUNCH_TEMPLATE, LAUNCH_CONFIGURATION],
         validate: ({ type, props }, report) => {
             if (type === INSTANCE || type === LAUNCH_CONFIGURATION) {
-                if (need(props, "associatePublicIpAddress") === true) report("Set associatePublicIpAddress to false; reach instances through the ALB or SSM.");
+                if (need(props, "associatePublicIpAddress") === true)
+                    report("Set associatePublicIpAddress to false; reach instances through the ALB or SSM.");
                 return;
             }
             asArray(need(props, "networkInterfaces")).forEach((ni: any, i: number) => {
-                if (isTrue(ni?.associatePublicIpAddress)) report(`networkInterfaces[${i}].associatePublicIpAddress is true; set it to "false" so nodes stay private.`);
+                if (isTrue(ni?.associatePublicIpAddress))
+                    report(
+                        `networkInterfaces[${i}].associatePublicIpAddress is true; set it to "false" so nodes stay private.`,
+                    );
             });
         },
     }),
     resourcePolicy({
         name: "ec2-imdsv2-required",
-        description: "NET-08: instances, launch templates and launch configurations require IMDSv2 with hop limit 1, so pods cannot reach the node's credentials (AWS FSBP EC2.8, EC2.170, AutoScaling.3; CIS-AWS 5.6; EKS best practices: restrict IMDS).",
+        description:
+            "NET-08: instances, launch templates and launch configurations require IMDSv2 with hop limit 1, so pods cannot reach the node's credentials (AWS FSBP EC2.8, EC2.170, AutoScaling.3; CIS-AWS 5.6; EKS best practices: restrict IMDS).",
         controls: ["NET-08"],
         enforcementLevel: "mandatory",
         types: [LAUNCH_TEMPLATE, INSTANCE, LAUNCH_CONFIGURATION],
         validate: ({ props }, report: Reporter) => {
             const tokens = need(props, "metadataOptions.httpTokens");
-            if (tokens !== "required") report(`metadataOptions.httpTokens is ${absent(tokens) ? "absent (optional)" : JSON.stringify(tokens)}; set it to "required" (IMDSv2).`);
+            if (tokens !== "required")
+                report(
+                    `metadataOptions.httpTokens is ${absent(tokens) ? "absent (optional)" : JSON.stringify(tokens)}; set it to "required" (IMDSv2).`,
+                );
             // Absent leaves it to the AMI: EKS AL2023 AMIs set 2, which lets any pod reach the node role's credentials.
             const hops = asNumber(need(props, "metadataOptions.httpPutResponseHopLimit"));
-            if (hops !== 1) report(`metadataOptions.httpPutResponseHopLimit is ${hops === undefined ? "absent (the AMI decides; EKS AL2023 AMIs use 2)" : hops}; set it to 1 so pods cannot reach the node's instance credentials (use IRSA/Pod Identity).`);
+            if (hops !== 1)
+                report(
+                    `metadataOptions.httpPutResponseHopLimit is ${hops === undefined ? "absent (the AMI decides; EKS AL2023 AMIs use 2)" : hops}; set it to 1 so pods cannot reach the node's instance credentials (use IRSA/Pod Identity).`,
+                );
         },
     }),
     sgRulesNotMixed,

@@ -2,7 +2,18 @@ import { PolicyResource } from "@pulumi/policy";
 import { KMS_REFERENCE_PATHS } from "../lib/contract";
 import { DB_CLUSTER, DB_TYPES, isReplica, PARAMETER_GROUP_TYPES, tlsParameterProblem } from "./data";
 import { stateBuckets } from "./iam";
-import { applicationLbs, isPlainHttpListener, LB_TYPES, LISTENER_RULE_TYPES, LISTENER_TYPES, redirectProblem, ruleProblem, WEB_ACL, WEB_ACL_ASSOCIATION, webAclProblems } from "./edge";
+import {
+    applicationLbs,
+    isPlainHttpListener,
+    LB_TYPES,
+    LISTENER_RULE_TYPES,
+    LISTENER_TYPES,
+    redirectProblem,
+    ruleProblem,
+    WEB_ACL,
+    WEB_ACL_ASSOCIATION,
+    webAclProblems,
+} from "./edge";
 import { KMS_ALIAS, KMS_KEY, rotationProblem } from "./keys";
 import { each, Policy, stackPolicy } from "./lib/builders";
 import { schemaOf } from "./lib/config";
@@ -15,7 +26,21 @@ import { isUnknown } from "./lib/unknowns";
 import { absent, asArray, isTrue, present, presentItems } from "./lib/values";
 import { identities, label, ofTypes, props as propsOf, referrers, resolveAll, resolveOne } from "./lib/graph";
 import { DEFAULT_VPC, SUBNET, subnetIsolation, VPC } from "./lib/subnets";
-import { ACL_TYPES, BUCKET_POLICY, BUCKET_TYPES, VERSIONING_TYPES, configExemption, ECR_REPOSITORY, hasTlsOnlyDeny, LOGGING_TYPES, OWNERSHIP, PAB_TYPE, publicAccessBlockMissing, SSE_TYPES, sseFindings } from "./storage";
+import {
+    ACL_TYPES,
+    BUCKET_POLICY,
+    BUCKET_TYPES,
+    VERSIONING_TYPES,
+    configExemption,
+    ECR_REPOSITORY,
+    hasTlsOnlyDeny,
+    LOGGING_TYPES,
+    OWNERSHIP,
+    PAB_TYPE,
+    publicAccessBlockMissing,
+    SSE_TYPES,
+    sseFindings,
+} from "./storage";
 
 /**
  * Catalogue section 9: facts that join several resources. References are resolved through the
@@ -51,14 +76,21 @@ export function valuesAt(obj: unknown, path: string): Array<{ at: string; value:
     return cur.filter((c) => c.at !== "");
 }
 
-function keysFor(ref: PolicyResource, path: string, value: unknown, all: PolicyResource[]): { keys: PolicyResource[]; viaAlias?: PolicyResource } | undefined {
+function keysFor(
+    ref: PolicyResource,
+    path: string,
+    value: unknown,
+    all: PolicyResource[],
+): { keys: PolicyResource[]; viaAlias?: PolicyResource } | undefined {
     const top = path.split(/\.|\[/)[0];
     const keys = ofTypes(all, [KMS_KEY]);
     const aliases = ofTypes(all, [KMS_ALIAS]);
     if (typeof value === "string" && !isUnknown(value)) {
         const key = keys.find((k) => identities(k).includes(value));
         if (key) return { keys: [key] };
-        const alias = aliases.find((a) => identities(a).includes(value) || (propsOf(a).name && value.endsWith(`:${propsOf(a).name}`)));
+        const alias = aliases.find(
+            (a) => identities(a).includes(value) || (propsOf(a).name && value.endsWith(`:${propsOf(a).name}`)),
+        );
         if (alias) return { keys: resolveAll(alias, "targetKeyId", [KMS_KEY], all).targets, viaAlias: alias };
     }
     const deps = ref.propertyDependencies?.[top] ?? [];
@@ -70,47 +102,86 @@ function keysFor(ref: PolicyResource, path: string, value: unknown, all: PolicyR
 }
 
 /** STK-06 for one bucket: what is missing or failing. `sseS3Exempt` is the ticket when SSE-S3 is allowed. */
-function bucketGuardrails(bucket: PolicyResource, all: PolicyResource[], config: Record<string, any>, report: Reporter): void {
+function bucketGuardrails(
+    bucket: PolicyResource,
+    all: PolicyResource[],
+    config: Record<string, any>,
+    report: Reporter,
+): void {
     const p = propsOf(bucket);
     const name = `${label(bucket)}`;
     const tag = exemption(p, "s3-sse-kms-required");
-    const ticket = tag && !("error" in tag) ? `${tag.ticket}: ${tag.reason}` : configExemption(p.bucket, config.exemptBuckets);
+    const ticket =
+        tag && !("error" in tag) ? `${tag.ticket}: ${tag.reason}` : configExemption(p.bucket, config.exemptBuckets);
     const sse = referrers(bucket, "bucket", SSE_TYPES, all);
     const pab = referrers(bucket, "bucket", [PAB_TYPE], all);
     const policies = referrers(bucket, "bucket", [BUCKET_POLICY], all);
     const ownership = referrers(bucket, "bucket", [OWNERSHIP], all);
-    const inlineSse = get(p, "serverSideEncryptionConfiguration.rule") ?? get(p, "serverSideEncryptionConfigurations[0].rules");
+    const inlineSse =
+        get(p, "serverSideEncryptionConfiguration.rule") ?? get(p, "serverSideEncryptionConfigurations[0].rules");
     const inlinePolicy = p.policy;
     // Existence first: these are known even when ids are not.
-    if (sse.length === 0 && absent(inlineSse)) report(`${name} has no default-encryption configuration (STO-01); add a BucketServerSideEncryptionConfiguration with SSE-KMS.`, bucket.urn);
-    if (pab.length === 0) report(`${name} has no public access block (STO-02); add a BucketPublicAccessBlock with all four flags true.`, bucket.urn);
-    if (policies.length === 0 && absent(inlinePolicy)) report(`${name} has no bucket policy denying non-TLS requests (STO-03); add one with aws:SecureTransport = false → Deny.`, bucket.urn);
-    if (ownership.length === 0) report(`${name} has no ownership controls (STO-05); add BucketOwnershipControls with objectOwnership BucketOwnerEnforced.`, bucket.urn);
-    if (present(p.acl) && !isUnknown(p.acl) && p.acl !== "private") report(`${name} sets the legacy acl ${JSON.stringify(p.acl)} (STO-05); remove it.`, bucket.urn);
-    for (const r of ofTypes(referrers(bucket, "bucket", ACL_TYPES, all), ACL_TYPES)) report(`${name} has a bucket ACL resource ${r.name} (STO-05); remove it, ACLs are disabled.`, bucket.urn);
+    if (sse.length === 0 && absent(inlineSse))
+        report(
+            `${name} has no default-encryption configuration (STO-01); add a BucketServerSideEncryptionConfiguration with SSE-KMS.`,
+            bucket.urn,
+        );
+    if (pab.length === 0)
+        report(
+            `${name} has no public access block (STO-02); add a BucketPublicAccessBlock with all four flags true.`,
+            bucket.urn,
+        );
+    if (policies.length === 0 && absent(inlinePolicy))
+        report(
+            `${name} has no bucket policy denying non-TLS requests (STO-03); add one with aws:SecureTransport = false → Deny.`,
+            bucket.urn,
+        );
+    if (ownership.length === 0)
+        report(
+            `${name} has no ownership controls (STO-05); add BucketOwnershipControls with objectOwnership BucketOwnerEnforced.`,
+            bucket.urn,
+        );
+    if (present(p.acl) && !isUnknown(p.acl) && p.acl !== "private")
+        report(`${name} sets the legacy acl ${JSON.stringify(p.acl)} (STO-05); remove it.`, bucket.urn);
+    for (const r of ofTypes(referrers(bucket, "bucket", ACL_TYPES, all), ACL_TYPES))
+        report(`${name} has a bucket ACL resource ${r.name} (STO-05); remove it, ACLs are disabled.`, bucket.urn);
     // Content next (may be unknown during preview; each() stops this bucket only).
     const rulesSets = [...sse.map((s) => propsOf(s).rules), ...(inlineSse !== undefined ? [asArray(inlineSse)] : [])];
     for (const rules of rulesSets) {
         for (const f of sseFindings(rules, config.externalKmsKeyArns)) {
             if (f.advisory) report.advisory(`${name}: encryption ${f.message}.`, bucket.urn);
-            else if (f.sseS3 && ticket) report.advisory(`${name}: encryption ${f.message} [exempted by ${ticket}].`, bucket.urn);
-            else if (f.sseS3) report(`${name}: encryption ${f.message}, or tag the bucket policy.exempt/s3-sse-kms-required = "<TICKET-1>: <reason>" when the writing service requires SSE-S3.`, bucket.urn);
+            else if (f.sseS3 && ticket)
+                report.advisory(`${name}: encryption ${f.message} [exempted by ${ticket}].`, bucket.urn);
+            else if (f.sseS3)
+                report(
+                    `${name}: encryption ${f.message}, or tag the bucket policy.exempt/s3-sse-kms-required = "<TICKET-1>: <reason>" when the writing service requires SSE-S3.`,
+                    bucket.urn,
+                );
             else report(`${name}: encryption ${f.message}.`, bucket.urn);
         }
     }
     for (const b of pab) {
         const missing = publicAccessBlockMissing(propsOf(b));
-        if (missing.length > 0) report(`${name}: public access block ${b.name} leaves ${missing.join(", ")} off (STO-02).`, bucket.urn);
+        if (missing.length > 0)
+            report(`${name}: public access block ${b.name} leaves ${missing.join(", ")} off (STO-02).`, bucket.urn);
     }
     for (const o of ownership) {
         const v = need(propsOf(o), "rule.objectOwnership");
-        if (v !== "BucketOwnerEnforced") report(`${name}: ownership controls use ${JSON.stringify(v)}, not BucketOwnerEnforced (STO-05).`, bucket.urn);
+        if (v !== "BucketOwnerEnforced")
+            report(
+                `${name}: ownership controls use ${JSON.stringify(v)}, not BucketOwnerEnforced (STO-05).`,
+                bucket.urn,
+            );
     }
     const docs = [...policies.map((x) => propsOf(x).policy), ...(inlinePolicy !== undefined ? [inlinePolicy] : [])];
     for (const doc of docs) {
         const parsed = parsePolicyDocument(need(doc, "", "policy"));
         if ("error" in parsed) report(`${name}: bucket ${parsed.error}.`, bucket.urn);
-        else if (!hasTlsOnlyDeny(parsed.statements)) report(`${name}: the bucket policy does not deny non-TLS requests to the bucket and its objects (STO-03).`, bucket.urn);
+        else if (!hasTlsOnlyDeny(parsed.statements))
+            report(
+                `${name}: the bucket policy does not deny non-TLS requests to the bucket and its objects (STO-03).`,
+                bucket.urn,
+            );
     }
 }
 
@@ -118,7 +189,8 @@ function bucketGuardrails(bucket: PolicyResource, all: PolicyResource[], config:
 function logTargetBuckets(all: PolicyResource[]): Set<PolicyResource> {
     const out = new Set<PolicyResource>();
     const buckets = ofTypes(all, BUCKET_TYPES);
-    for (const l of ofTypes(all, LOGGING_TYPES)) for (const b of resolveAll(l, "targetBucket", BUCKET_TYPES, all).targets) out.add(b);
+    for (const l of ofTypes(all, LOGGING_TYPES))
+        for (const b of resolveAll(l, "targetBucket", BUCKET_TYPES, all).targets) out.add(b);
     for (const lb of ofTypes(all, LB_TYPES)) {
         for (const b of resolveAll(lb, "accessLogs.bucket", BUCKET_TYPES, all).targets) out.add(b);
     }
@@ -142,12 +214,17 @@ function versioned(bucket: PolicyResource, resources: PolicyResource[]): boolean
 
 const bucketsVersioned = stackPolicy({
     name: "s3-buckets-versioned",
-    description: "STK-17: every bucket has versioning enabled, so an overwrite or delete can be undone (AWS FSBP S3.14).",
+    description:
+        "STK-17: every bucket has versioning enabled, so an overwrite or delete can be undone (AWS FSBP S3.14).",
     controls: ["STK-17"],
     enforcementLevel: "mandatory",
     validate: ({ resources }, report) => {
         for (const bucket of ofTypes(resources, BUCKET_TYPES)) {
-            if (!versioned(bucket, resources)) report(`${label(bucket)} has no versioning: add an aws.s3.BucketVersioning with versioningConfiguration.status "Enabled".`, bucket.urn);
+            if (!versioned(bucket, resources))
+                report(
+                    `${label(bucket)} has no versioning: add an aws.s3.BucketVersioning with versioningConfiguration.status "Enabled".`,
+                    bucket.urn,
+                );
         }
     },
 });
@@ -161,11 +238,27 @@ const stateBucketProtected = stackPolicy({
     validate: ({ resources }, report) => {
         for (const bucket of stateBuckets(resources, BUCKET_TYPES)) {
             each(bucket, report, (p) => {
-                if (bucket.opts?.protect !== true) report(`${label(bucket)} holds every stack's state but is not protected: keep the resource option protect: true (and retainOnDelete: true).`, bucket.urn);
-                if (isTrue(need(p, "forceDestroy"))) report(`${label(bucket)} sets forceDestroy: a destroy would empty the state bucket; set it to false.`, bucket.urn);
-                if (!versioned(bucket, resources)) report(`${label(bucket)} has no enabled versioning: state history and lock recovery need it; add a BucketVersioning with status "Enabled".`, bucket.urn);
+                if (bucket.opts?.protect !== true)
+                    report(
+                        `${label(bucket)} holds every stack's state but is not protected: keep the resource option protect: true (and retainOnDelete: true).`,
+                        bucket.urn,
+                    );
+                if (isTrue(need(p, "forceDestroy")))
+                    report(
+                        `${label(bucket)} sets forceDestroy: a destroy would empty the state bucket; set it to false.`,
+                        bucket.urn,
+                    );
+                if (!versioned(bucket, resources))
+                    report(
+                        `${label(bucket)} has no enabled versioning: state history and lock recovery need it; add a BucketVersioning with status "Enabled".`,
+                        bucket.urn,
+                    );
                 for (const v of referrers(bucket, "bucket", VERSIONING_TYPES, resources)) {
-                    if (v.opts?.protect !== true) report(`${label(v)} of the state bucket is not protected: a destroy could suspend versioning; keep protect: true.`, v.urn);
+                    if (v.opts?.protect !== true)
+                        report(
+                            `${label(v)} of the state bucket is not protected: a destroy could suspend versioning; keep protect: true.`,
+                            v.urn,
+                        );
                 }
             });
         }
@@ -175,7 +268,8 @@ const stateBucketProtected = stackPolicy({
 export const policies: Policy[] = [
     stackPolicy({
         name: "rds-private-subnets-only",
-        description: "STK-01: every database's subnet group holds only isolated subnets: no public IP mapping, no route to an internet gateway (AWS FSBP RDS.2, EC2.15; CIS-AWS 2.3.3).",
+        description:
+            "STK-01: every database's subnet group holds only isolated subnets: no public IP mapping, no route to an internet gateway (AWS FSBP RDS.2, EC2.15; CIS-AWS 2.3.3).",
         controls: ["STK-01"],
         enforcementLevel: "mandatory",
         configSchema: schemaOf(["externalSubnetIds"]),
@@ -186,19 +280,31 @@ export const policies: Policy[] = [
                     const group = resolveOne(db, "dbSubnetGroupName", [SUBNET_GROUP], resources);
                     if (group.kind === "unknown" || group.kind === "absent") return; // absent: rds-uses-explicit-subnet-group
                     if (group.kind === "unresolved") {
-                        report(`${label(db)}: cannot verify subnet group ${JSON.stringify(group.value)}, which is not declared in this stack; declare it here.`, db.urn);
+                        report(
+                            `${label(db)}: cannot verify subnet group ${JSON.stringify(group.value)}, which is not declared in this stack; declare it here.`,
+                            db.urn,
+                        );
                         return;
                     }
                     for (const sg of group.targets) {
                         const subnets = resolveAll(sg, "subnetIds", [SUBNET], resources);
                         const external: string[] = config.externalSubnetIds;
                         for (const v of subnets.unresolved) {
-                            if (!external.includes(String(v))) report(`${label(db)}: cannot verify subnet ${JSON.stringify(v)} of ${label(sg)}; declare it in the stack or list it in externalSubnetIds.`, db.urn);
+                            if (!external.includes(String(v)))
+                                report(
+                                    `${label(db)}: cannot verify subnet ${JSON.stringify(v)} of ${label(sg)}; declare it in the stack or list it in externalSubnetIds.`,
+                                    db.urn,
+                                );
                         }
                         for (const s of subnets.targets) {
                             const verdict = subnetIsolation(s, resources);
-                            for (const problem of verdict.problems) report(`${label(db)}: subnet ${s.name} of ${label(sg)} ${problem}; use isolated subnets only.`, db.urn);
-                            for (const note of verdict.notes) report.advisory(`${label(db)}: subnet ${s.name} ${note}.`, db.urn);
+                            for (const problem of verdict.problems)
+                                report(
+                                    `${label(db)}: subnet ${s.name} of ${label(sg)} ${problem}; use isolated subnets only.`,
+                                    db.urn,
+                                );
+                            for (const note of verdict.notes)
+                                report.advisory(`${label(db)}: subnet ${s.name} ${note}.`, db.urn);
                         }
                     }
                 });
@@ -207,7 +313,8 @@ export const policies: Policy[] = [
     }),
     stackPolicy({
         name: "alb-port80-listeners-redirect",
-        description: "STK-03: every port-80 listener of every load balancer (and every rule on it) redirects to HTTPS, and an HTTPS:443 listener exists beside it (AWS FSBP ELB.1).",
+        description:
+            "STK-03: every port-80 listener of every load balancer (and every rule on it) redirects to HTTPS, and an HTTPS:443 listener exists beside it (AWS FSBP ELB.1).",
         controls: ["STK-03"],
         enforcementLevel: "mandatory",
         validate: ({ resources }, report) => {
@@ -216,9 +323,15 @@ export const policies: Policy[] = [
                 const listeners = referrers(lb, "loadBalancerArn", LISTENER_TYPES, resources);
                 listeners.forEach((l) => seen.add(l));
                 const http = listeners.filter((l) => isPlainHttpListener(propsOf(l)));
-                const https443 = listeners.some((l) => propsOf(l).protocol === "HTTPS" && Number(propsOf(l).port) === 443);
+                const https443 = listeners.some(
+                    (l) => propsOf(l).protocol === "HTTPS" && Number(propsOf(l).port) === 443,
+                );
                 const undecided = listeners.some((l) => isUnknown(propsOf(l).protocol) || isUnknown(propsOf(l).port));
-                if (http.length > 0 && !https443 && !undecided) report(`${label(lb)} has a plain-HTTP listener but no HTTPS listener on 443 to redirect to.`, lb.urn);
+                if (http.length > 0 && !https443 && !undecided)
+                    report(
+                        `${label(lb)} has a plain-HTTP listener but no HTTPS listener on 443 to redirect to.`,
+                        lb.urn,
+                    );
             }
             for (const l of ofTypes(resources, LISTENER_TYPES)) {
                 each(l, report, (p) => {
@@ -237,7 +350,8 @@ export const policies: Policy[] = [
     }),
     stackPolicy({
         name: "kms-referenced-keys-rotate",
-        description: "STK-04: every KMS key an encrypted resource references is a customer key of this stack (or listed in externalKmsKeyArns) with rotation on (AWS FSBP KMS.4; CIS-AWS 3.6).",
+        description:
+            "STK-04: every KMS key an encrypted resource references is a customer key of this stack (or listed in externalKmsKeyArns) with rotation on (AWS FSBP KMS.4; CIS-AWS 3.6).",
         controls: ["STK-04"],
         enforcementLevel: "mandatory",
         configSchema: schemaOf(["externalKmsKeyArns"]),
@@ -250,20 +364,29 @@ export const policies: Policy[] = [
                         if (types && !types.includes(r.type)) continue;
                         for (const { at, value } of valuesAt(p, path)) {
                             if (isAwsManagedAlias(value)) {
-                                report(`${label(r)}: ${at} uses the AWS-managed key ${value}; use a customer-managed key with rotation.`, r.urn);
+                                report(
+                                    `${label(r)}: ${at} uses the AWS-managed key ${value}; use a customer-managed key with rotation.`,
+                                    r.urn,
+                                );
                                 continue;
                             }
                             const found = keysFor(r, path, value, resources);
                             if (!found || found.keys.length === 0) {
-                                if (isUnknown(value) || (typeof value === "string" && external.includes(value))) continue;
-                                if (!isKmsReference(value) && typeof value === "string" && !value.includes("kms")) continue; // not a key reference at all
-                                report(`${label(r)}: cannot verify ${at} ${JSON.stringify(value)}: no key in this stack; declare it here or list it in externalKmsKeyArns.`, r.urn);
+                                if (isUnknown(value) || (typeof value === "string" && external.includes(value)))
+                                    continue;
+                                if (!isKmsReference(value) && typeof value === "string" && !value.includes("kms"))
+                                    continue; // not a key reference at all
+                                report(
+                                    `${label(r)}: cannot verify ${at} ${JSON.stringify(value)}: no key in this stack; declare it here or list it in externalKmsKeyArns.`,
+                                    r.urn,
+                                );
                                 continue;
                             }
                             for (const key of found.keys) {
                                 each(key, report, (kp) => {
                                     const problem = rotationProblem(kp);
-                                    if (problem) report(`${label(r)}: ${at} uses ${label(key)}, which ${problem}.`, r.urn);
+                                    if (problem)
+                                        report(`${label(r)}: ${at} uses ${label(key)}, which ${problem}.`, r.urn);
                                 });
                             }
                         }
@@ -274,17 +397,20 @@ export const policies: Policy[] = [
     }),
     stackPolicy({
         name: "s3-bucket-guardrails-complete",
-        description: "STK-06: every bucket has SSE-KMS (or an exempted SSE-S3), a full public access block, a TLS-only bucket policy and BucketOwnerEnforced ownership (AWS FSBP S3.5, S3.8, S3.12, S3.17).",
+        description:
+            "STK-06: every bucket has SSE-KMS (or an exempted SSE-S3), a full public access block, a TLS-only bucket policy and BucketOwnerEnforced ownership (AWS FSBP S3.5, S3.8, S3.12, S3.17).",
         controls: ["STK-06"],
         enforcementLevel: "mandatory",
         configSchema: schemaOf(["externalKmsKeyArns", "exemptBuckets"]),
         validate: ({ resources, config }, report) => {
-            for (const bucket of ofTypes(resources, BUCKET_TYPES)) each(bucket, report, () => bucketGuardrails(bucket, resources, config, report));
+            for (const bucket of ofTypes(resources, BUCKET_TYPES))
+                each(bucket, report, () => bucketGuardrails(bucket, resources, config, report));
         },
     }),
     stackPolicy({
         name: "public-alb-has-waf",
-        description: "STK-07: every internet-facing application load balancer is associated with a Web ACL that passes the WAF baseline (AWS FSBP ELB.16, WAF.10).",
+        description:
+            "STK-07: every internet-facing application load balancer is associated with a Web ACL that passes the WAF baseline (AWS FSBP ELB.16, WAF.10).",
         controls: ["STK-07"],
         enforcementLevel: "mandatory",
         validate: ({ resources }, report) => {
@@ -293,13 +419,17 @@ export const policies: Policy[] = [
                     if (need(p, "internal") === true) return;
                     const unique = referrers(lb, "resourceArn", [WEB_ACL_ASSOCIATION], resources);
                     if (unique.length === 0) {
-                        report(`${label(lb)} is internet-facing without a WAF Web ACL; add an aws.wafv2.WebAclAssociation.`, lb.urn);
+                        report(
+                            `${label(lb)} is internet-facing without a WAF Web ACL; add an aws.wafv2.WebAclAssociation.`,
+                            lb.urn,
+                        );
                         return;
                     }
                     for (const a of unique) {
                         for (const acl of resolveAll(a, "webAclArn", [WEB_ACL], resources).targets) {
                             each(acl, report, (ap) => {
-                                for (const problem of webAclProblems(ap)) report(`${label(lb)}: its Web ACL ${acl.name} ${problem} (EDGE-11).`, lb.urn);
+                                for (const problem of webAclProblems(ap))
+                                    report(`${label(lb)}: its Web ACL ${acl.name} ${problem} (EDGE-11).`, lb.urn);
                             });
                         }
                     }
@@ -309,7 +439,8 @@ export const policies: Policy[] = [
     }),
     stackPolicy({
         name: "vpc-flow-logs-enabled",
-        description: "STK-08: every VPC, the adopted default VPC too, has a flow log capturing ALL traffic (AWS FSBP EC2.6; CIS-AWS 3.7).",
+        description:
+            "STK-08: every VPC, the adopted default VPC too, has a flow log capturing ALL traffic (AWS FSBP EC2.6; CIS-AWS 3.7).",
         controls: ["STK-08"],
         enforcementLevel: "mandatory",
         validate: ({ resources }, report) => {
@@ -318,7 +449,8 @@ export const policies: Policy[] = [
                     const t = propsOf(f).trafficType;
                     return t === "ALL" || isUnknown(t);
                 });
-                if (logs.length === 0) report(`${label(vpc)} has no flow log with trafficType ALL; add an aws.ec2.FlowLog.`, vpc.urn);
+                if (logs.length === 0)
+                    report(`${label(vpc)} has no flow log with trafficType ALL; add an aws.ec2.FlowLog.`, vpc.urn);
             }
         },
     }),
@@ -330,10 +462,18 @@ export const policies: Policy[] = [
         validate: ({ resources }, report) => {
             for (const vpc of ofTypes(resources, [VPC])) {
                 const sgs = referrers(vpc, "vpcId", ["aws:ec2/defaultSecurityGroup:DefaultSecurityGroup"], resources);
-                if (sgs.length === 0) report(`${label(vpc)}: its default security group keeps the allow-all rules; adopt it with aws.ec2.DefaultSecurityGroup and no ingress/egress.`, vpc.urn);
+                if (sgs.length === 0)
+                    report(
+                        `${label(vpc)}: its default security group keeps the allow-all rules; adopt it with aws.ec2.DefaultSecurityGroup and no ingress/egress.`,
+                        vpc.urn,
+                    );
                 for (const sg of sgs) {
                     each(sg, report, (p) => {
-                        if (asArray(need(p, "ingress")).length > 0 || asArray(need(p, "egress")).length > 0) report(`${label(vpc)}: the adopted default security group ${sg.name} still has rules (NET-02).`, vpc.urn);
+                        if (asArray(need(p, "ingress")).length > 0 || asArray(need(p, "egress")).length > 0)
+                            report(
+                                `${label(vpc)}: the adopted default security group ${sg.name} still has rules (NET-02).`,
+                                vpc.urn,
+                            );
                     });
                 }
             }
@@ -346,13 +486,25 @@ export const policies: Policy[] = [
         enforcementLevel: "mandatory",
         validate: ({ resources }, report) => {
             for (const acl of ofTypes(resources, [WEB_ACL])) {
-                if (referrers(acl, "resourceArn", ["aws:wafv2/webAclLoggingConfiguration:WebAclLoggingConfiguration"], resources).length === 0) report(`${label(acl)} has no logging configuration; add an aws.wafv2.WebAclLoggingConfiguration.`, acl.urn);
+                if (
+                    referrers(
+                        acl,
+                        "resourceArn",
+                        ["aws:wafv2/webAclLoggingConfiguration:WebAclLoggingConfiguration"],
+                        resources,
+                    ).length === 0
+                )
+                    report(
+                        `${label(acl)} has no logging configuration; add an aws.wafv2.WebAclLoggingConfiguration.`,
+                        acl.urn,
+                    );
             }
         },
     }),
     stackPolicy({
         name: "rds-uses-tls-parameter-group",
-        description: "STK-11: every database uses a custom parameter group of this stack that forces TLS (TLS in transit).",
+        description:
+            "STK-11: every database uses a custom parameter group of this stack that forces TLS (TLS in transit).",
         controls: ["STK-11"],
         enforcementLevel: "mandatory",
         validate: ({ resources }, report) => {
@@ -361,21 +513,36 @@ export const policies: Policy[] = [
                     const path = db.type === DB_CLUSTER ? "dbClusterParameterGroupName" : "parameterGroupName";
                     // RDS gives a same-Region replica its source's parameter group; a cross-Region one (source named by ARN) gets the default.
                     const source = need(p, "replicateSourceDb");
-                    if (isReplica(p) && absent(need(p, path)) && !(typeof source === "string" && source.startsWith("arn:"))) return;
+                    if (
+                        isReplica(p) &&
+                        absent(need(p, path)) &&
+                        !(typeof source === "string" && source.startsWith("arn:"))
+                    )
+                        return;
                     const res = resolveOne(db, path, PARAMETER_GROUP_TYPES, resources);
                     if (res.kind === "unknown") return;
-                    if (res.kind === "absent" || (res.kind === "unresolved" && String(res.value).startsWith("default."))) {
-                        report(`${label(db)} uses the engine's default parameter group, which does not force TLS; set ${path} to a group with rds.force_ssl / require_secure_transport.`, db.urn);
+                    if (
+                        res.kind === "absent" ||
+                        (res.kind === "unresolved" && String(res.value).startsWith("default."))
+                    ) {
+                        report(
+                            `${label(db)} uses the engine's default parameter group, which does not force TLS; set ${path} to a group with rds.force_ssl / require_secure_transport.`,
+                            db.urn,
+                        );
                         return;
                     }
                     if (res.kind === "unresolved") {
-                        report(`${label(db)}: cannot verify parameter group ${JSON.stringify(res.value)}, which is not declared in this stack.`, db.urn);
+                        report(
+                            `${label(db)}: cannot verify parameter group ${JSON.stringify(res.value)}, which is not declared in this stack.`,
+                            db.urn,
+                        );
                         return;
                     }
                     for (const pg of res.targets) {
                         each(pg, report, (pp) => {
                             const problem = tlsParameterProblem(pp);
-                            if (problem) report(`${label(db)}: parameter group ${pg.name} ${problem} (RDS-04).`, db.urn);
+                            if (problem)
+                                report(`${label(db)}: parameter group ${pg.name} ${problem} (RDS-04).`, db.urn);
                         });
                     }
                 });
@@ -389,7 +556,11 @@ export const policies: Policy[] = [
         enforcementLevel: "mandatory",
         validate: ({ resources }, report) => {
             for (const repo of ofTypes(resources, [ECR_REPOSITORY])) {
-                if (referrers(repo, "repository", ["aws:ecr/lifecyclePolicy:LifecyclePolicy"], resources).length === 0) report(`${label(repo)} has no lifecycle policy; add one so untagged and old images expire.`, repo.urn);
+                if (referrers(repo, "repository", ["aws:ecr/lifecyclePolicy:LifecyclePolicy"], resources).length === 0)
+                    report(
+                        `${label(repo)} has no lifecycle policy; add one so untagged and old images expire.`,
+                        repo.urn,
+                    );
             }
         },
     }),
@@ -401,7 +572,11 @@ export const policies: Policy[] = [
         validate: ({ resources }, report) => {
             for (const zone of ofTypes(resources, ["aws:route53/zone:Zone"])) {
                 if (asArray(propsOf(zone).vpcs).length > 0) continue;
-                if (referrers(zone, "zoneId", ["aws:route53/queryLog:QueryLog"], resources).length === 0) report(`${label(zone)} is public and has no query log; add an aws.route53.QueryLog (log group in us-east-1).`, zone.urn);
+                if (referrers(zone, "zoneId", ["aws:route53/queryLog:QueryLog"], resources).length === 0)
+                    report(
+                        `${label(zone)} is public and has no query log; add an aws.route53.QueryLog (log group in us-east-1).`,
+                        zone.urn,
+                    );
             }
         },
     }),
@@ -416,22 +591,35 @@ export const policies: Policy[] = [
                 if (targets.has(bucket)) continue;
                 const p = propsOf(bucket);
                 if (present(p.logging) || presentItems(p.loggings).length > 0) continue;
-                if (referrers(bucket, "bucket", LOGGING_TYPES, resources).length === 0) report(`${label(bucket)} has no access logging; add an aws.s3.BucketLogging to the log bucket.`, bucket.urn);
+                if (referrers(bucket, "bucket", LOGGING_TYPES, resources).length === 0)
+                    report(
+                        `${label(bucket)} has no access logging; add an aws.s3.BucketLogging to the log bucket.`,
+                        bucket.urn,
+                    );
             }
         },
     }),
     stackPolicy({
         name: "account-ebs-default-encryption",
-        description: "STK-15: the account-baseline stack turns on EBS encryption by default with a customer-managed default key (AWS FSBP EC2.7; CIS-AWS 2.2.1).",
+        description:
+            "STK-15: the account-baseline stack turns on EBS encryption by default with a customer-managed default key (AWS FSBP EC2.7; CIS-AWS 2.2.1).",
         controls: ["STK-15"],
         enforcementLevel: "mandatory",
         configSchema: schemaOf(["stackRole", "externalKmsKeyArns"]),
         validate: ({ resources, config }, report) => {
             if (config.stackRole !== "account-baseline") return;
-            const on = ofTypes(resources, ["aws:ec2/ebsEncryptionByDefault:EbsEncryptionByDefault"]).some((r) => propsOf(r).enabled !== false);
+            const on = ofTypes(resources, ["aws:ec2/ebsEncryptionByDefault:EbsEncryptionByDefault"]).some(
+                (r) => propsOf(r).enabled !== false,
+            );
             if (!on) report("The account-baseline stack has no aws.ec2.EbsEncryptionByDefault with enabled true.");
-            const keyed = ofTypes(resources, ["aws:ebs/defaultKmsKey:DefaultKmsKey"]).some((r) => isUnknown(propsOf(r).keyArn) || isKmsReference(propsOf(r).keyArn, config.externalKmsKeyArns) || (r.propertyDependencies?.keyArn ?? []).some((d) => d.type === KMS_KEY));
-            if (!keyed) report("The account-baseline stack has no aws.ebs.DefaultKmsKey pointing at a customer-managed key.");
+            const keyed = ofTypes(resources, ["aws:ebs/defaultKmsKey:DefaultKmsKey"]).some(
+                (r) =>
+                    isUnknown(propsOf(r).keyArn) ||
+                    isKmsReference(propsOf(r).keyArn, config.externalKmsKeyArns) ||
+                    (r.propertyDependencies?.keyArn ?? []).some((d) => d.type === KMS_KEY),
+            );
+            if (!keyed)
+                report("The account-baseline stack has no aws.ebs.DefaultKmsKey pointing at a customer-managed key.");
         },
     }),
     bucketsVersioned,

@@ -12,12 +12,18 @@ import { SKIP } from "./lib/read";
 /** Catalogue section 6: S3, EBS, ECR. S3 rows match the un-suffixed and the V2 tokens (aws 7.x keeps both). */
 
 export const BUCKET_TYPES = ["aws:s3/bucket:Bucket", "aws:s3/bucketV2:BucketV2"];
-export const SSE_TYPES = ["aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration", "aws:s3/bucketServerSideEncryptionConfigurationV2:BucketServerSideEncryptionConfigurationV2"];
+export const SSE_TYPES = [
+    "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
+    "aws:s3/bucketServerSideEncryptionConfigurationV2:BucketServerSideEncryptionConfigurationV2",
+];
 export const PAB_TYPE = "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock";
 export const BUCKET_POLICY = "aws:s3/bucketPolicy:BucketPolicy";
 export const OWNERSHIP = "aws:s3/bucketOwnershipControls:BucketOwnershipControls";
 export const ACL_TYPES = ["aws:s3/bucketAcl:BucketAcl", "aws:s3/bucketAclV2:BucketAclV2"];
-export const VERSIONING_TYPES = ["aws:s3/bucketVersioning:BucketVersioning", "aws:s3/bucketVersioningV2:BucketVersioningV2"];
+export const VERSIONING_TYPES = [
+    "aws:s3/bucketVersioning:BucketVersioning",
+    "aws:s3/bucketVersioningV2:BucketVersioningV2",
+];
 export const LOGGING_TYPES = ["aws:s3/bucketLogging:BucketLogging", "aws:s3/bucketLoggingV2:BucketLoggingV2"];
 export const ECR_REPOSITORY = "aws:ecr/repository:Repository";
 export const REGISTRY_SCANNING = "aws:ecr/registryScanningConfiguration:RegistryScanningConfiguration";
@@ -37,9 +43,22 @@ export function sseFindings(rules: unknown, externalKmsKeyArns: string[]): SseFi
     list.forEach((r: any, i: number) => {
         const alg = get(r, "applyServerSideEncryptionByDefault.sseAlgorithm");
         const key = need(r, "applyServerSideEncryptionByDefault.kmsMasterKeyId", `rules[${i}]`);
-        if (alg !== "aws:kms" && alg !== "aws:kms:dsse") out.push({ message: `rules[${i}] uses sseAlgorithm ${JSON.stringify(alg)}; use "aws:kms" with a customer-managed key`, sseS3: alg === "AES256" });
-        else if (!isKmsReference(key, externalKmsKeyArns)) out.push({ message: `rules[${i}].applyServerSideEncryptionByDefault.kmsMasterKeyId is ${absent(key) ? "absent (aws/s3 would be used)" : JSON.stringify(key)}; set a customer-managed KMS key`, sseS3: false });
-        else if (r?.bucketKeyEnabled !== true) out.push({ message: `rules[${i}].bucketKeyEnabled is not true; enable S3 Bucket Keys to cut KMS calls and cost`, sseS3: false, advisory: true });
+        if (alg !== "aws:kms" && alg !== "aws:kms:dsse")
+            out.push({
+                message: `rules[${i}] uses sseAlgorithm ${JSON.stringify(alg)}; use "aws:kms" with a customer-managed key`,
+                sseS3: alg === "AES256",
+            });
+        else if (!isKmsReference(key, externalKmsKeyArns))
+            out.push({
+                message: `rules[${i}].applyServerSideEncryptionByDefault.kmsMasterKeyId is ${absent(key) ? "absent (aws/s3 would be used)" : JSON.stringify(key)}; set a customer-managed KMS key`,
+                sseS3: false,
+            });
+        else if (r?.bucketKeyEnabled !== true)
+            out.push({
+                message: `rules[${i}].bucketKeyEnabled is not true; enable S3 Bucket Keys to cut KMS calls and cost`,
+                sseS3: false,
+                advisory: true,
+            });
     });
     return out;
 }
@@ -55,7 +74,8 @@ export function publicAccessBlockMissing(p: Props): string[] {
     return PAB_FLAGS.filter((f) => need(p, f) !== true);
 }
 
-const covers = (resources: string[], target: string) => resources.some((r) => r === target || r === "*" || (r.endsWith("*") && target.startsWith(r.slice(0, -1))));
+const covers = (resources: string[], target: string) =>
+    resources.some((r) => r === target || r === "*" || (r.endsWith("*") && target.startsWith(r.slice(0, -1))));
 
 /** STO-03: is there a statement denying every non-TLS request to the bucket and its objects? */
 export function hasTlsOnlyDeny(statements: Statement[]): boolean {
@@ -71,9 +91,21 @@ export function hasTlsOnlyDeny(statements: Statement[]): boolean {
     });
 }
 
-const RESTRICTING_KEYS = ["aws:principalorgid", "aws:sourcevpce", "aws:sourcevpc", "aws:principalarn", "aws:sourcearn", "aws:sourceaccount"];
+const RESTRICTING_KEYS = [
+    "aws:principalorgid",
+    "aws:sourcevpce",
+    "aws:sourcevpc",
+    "aws:principalarn",
+    "aws:sourcearn",
+    "aws:sourceaccount",
+];
 export function publicAllowStatements(statements: Statement[], restricting = RESTRICTING_KEYS): Statement[] {
-    return statements.filter((s) => s.Effect === "Allow" && isWildcardPrincipal(s.Principal) && !conditionKeys(s).some((k) => restricting.includes(k)));
+    return statements.filter(
+        (s) =>
+            s.Effect === "Allow" &&
+            isWildcardPrincipal(s.Principal) &&
+            !conditionKeys(s).some((k) => restricting.includes(k)),
+    );
 }
 
 function reportPolicyParse(doc: unknown, report: Reporter): Statement[] | undefined {
@@ -92,10 +124,32 @@ function reportPolicyParse(doc: unknown, report: Reporter): Statement[] | undefi
  * They may only write objects (s3:PutObject).
  */
 export const ELB_LOG_DELIVERY_ACCOUNTS = [
-    "127311923021", "033677994240", "027434742980", "797873946194", "098369216593", "754344448648", "718504428378", "582318560864",
-    "600734575887", "383597477331", "114774131450", "783225319266", "589379963580", "985666609251", "054676820928", "156460612806",
-    "652711504416", "009996457667", "635631232127", "897822967062", "076674570225", "507241528517", "048591011584", "190560391635",
-    "638102146993", "037604701340",
+    "127311923021",
+    "033677994240",
+    "027434742980",
+    "797873946194",
+    "098369216593",
+    "754344448648",
+    "718504428378",
+    "582318560864",
+    "600734575887",
+    "383597477331",
+    "114774131450",
+    "783225319266",
+    "589379963580",
+    "985666609251",
+    "054676820928",
+    "156460612806",
+    "652711504416",
+    "009996457667",
+    "635631232127",
+    "897822967062",
+    "076674570225",
+    "507241528517",
+    "048591011584",
+    "190560391635",
+    "638102146993",
+    "037604701340",
 ];
 
 /**
@@ -103,13 +157,38 @@ export const ELB_LOG_DELIVERY_ACCOUNTS = [
  * action pattern covering one of them makes the grant a write.
  */
 export const S3_WRITE_ACTIONS = [
-    "s3:PutObject", "s3:DeleteObject", "s3:DeleteObjectVersion", "s3:PutObjectAcl", "s3:PutObjectRetention", "s3:PutObjectLegalHold", "s3:BypassGovernanceRetention",
-    "s3:RestoreObject", "s3:ReplicateObject", "s3:ReplicateDelete", "s3:PutBucketPolicy", "s3:DeleteBucketPolicy", "s3:PutBucketAcl", "s3:PutEncryptionConfiguration",
-    "s3:PutBucketPublicAccessBlock", "s3:PutBucketVersioning", "s3:PutLifecycleConfiguration", "s3:PutBucketLogging", "s3:PutBucketOwnershipControls", "s3:DeleteBucket",
+    "s3:PutObject",
+    "s3:DeleteObject",
+    "s3:DeleteObjectVersion",
+    "s3:PutObjectAcl",
+    "s3:PutObjectRetention",
+    "s3:PutObjectLegalHold",
+    "s3:BypassGovernanceRetention",
+    "s3:RestoreObject",
+    "s3:ReplicateObject",
+    "s3:ReplicateDelete",
+    "s3:PutBucketPolicy",
+    "s3:DeleteBucketPolicy",
+    "s3:PutBucketAcl",
+    "s3:PutEncryptionConfiguration",
+    "s3:PutBucketPublicAccessBlock",
+    "s3:PutBucketVersioning",
+    "s3:PutLifecycleConfiguration",
+    "s3:PutBucketLogging",
+    "s3:PutBucketOwnershipControls",
+    "s3:DeleteBucket",
 ];
 
 /** Condition keys that pin the caller to an organisation / network, so a "*" principal is not "anyone". */
-const RESTRICTING = ["aws:principalorgid", "aws:principalaccount", "aws:sourcevpce", "aws:sourcevpc", "aws:principalarn", "aws:sourceaccount", "aws:sourcearn"];
+const RESTRICTING = [
+    "aws:principalorgid",
+    "aws:principalaccount",
+    "aws:sourcevpce",
+    "aws:sourcevpc",
+    "aws:principalarn",
+    "aws:sourceaccount",
+    "aws:sourcearn",
+];
 
 /** Cross-account write grants of a bucket policy: who, which actions, why. */
 export function crossAccountWrites(statements: Statement[], accountIds: readonly string[]): string[] {
@@ -126,18 +205,31 @@ export function crossAccountWrites(statements: Statement[], accountIds: readonly
             }
             const account = accountOf(p);
             if (account && accountIds.includes(account)) continue;
-            if (account && ELB_LOG_DELIVERY_ACCOUNTS.includes(account) && writes.every((w) => w === "s3:PutObject") && grantedActions(s).every((a) => a.toLowerCase() === "s3:putobject")) continue;
-            out.push(`${docLabel(s, i)} lets ${account ? `account ${account}` : quote(p)} ${summarise(writes)}${accountIds.length === 0 ? " (accountIds is not configured, so no account counts as this one)" : ""}`);
+            if (
+                account &&
+                ELB_LOG_DELIVERY_ACCOUNTS.includes(account) &&
+                writes.every((w) => w === "s3:PutObject") &&
+                grantedActions(s).every((a) => a.toLowerCase() === "s3:putobject")
+            )
+                continue;
+            out.push(
+                `${docLabel(s, i)} lets ${account ? `account ${account}` : quote(p)} ${summarise(writes)}${accountIds.length === 0 ? " (accountIds is not configured, so no account counts as this one)" : ""}`,
+            );
         }
-        if (s.NotPrincipal !== undefined) out.push(`${docLabel(s, i)} allows ${summarise(writes)} to everyone but ${quote(s.NotPrincipal)}`);
+        if (s.NotPrincipal !== undefined)
+            out.push(`${docLabel(s, i)} allows ${summarise(writes)} to everyone but ${quote(s.NotPrincipal)}`);
     });
     return out;
 }
-const summarise = (writes: string[]) => (writes.length > 3 ? `${writes.slice(0, 3).join(", ")} and ${writes.length - 3} more write actions` : writes.join(", "));
+const summarise = (writes: string[]) =>
+    writes.length > 3
+        ? `${writes.slice(0, 3).join(", ")} and ${writes.length - 3} more write actions`
+        : writes.join(", ");
 
 const noCrossAccountWrite = resourcePolicy({
     name: "s3-no-cross-account-write",
-    description: "STO-13: bucket policies grant writes, deletes and policy/ACL changes only to this stack's accounts (config accountIds) and AWS log delivery (AWS FSBP S3.6, S3.3).",
+    description:
+        "STO-13: bucket policies grant writes, deletes and policy/ACL changes only to this stack's accounts (config accountIds) and AWS log delivery (AWS FSBP S3.6, S3.3).",
     controls: ["STO-13"],
     enforcementLevel: "mandatory",
     types: [BUCKET_POLICY, ...BUCKET_TYPES],
@@ -147,15 +239,18 @@ const noCrossAccountWrite = resourcePolicy({
         if (doc === SKIP || absent(doc)) return;
         const parsed = parsePolicyDocument(doc);
         if ("error" in parsed) return; // reported by s3-bucket-policy-tls-only
-        for (const problem of crossAccountWrites(parsed.statements, config.accountIds)) report(`${problem}: grant writes only to principals of this account (or add an aws:PrincipalOrgID condition).`);
+        for (const problem of crossAccountWrites(parsed.statements, config.accountIds))
+            report(
+                `${problem}: grant writes only to principals of this account (or add an aws:PrincipalOrgID condition).`,
+            );
     },
 });
-
 
 export const policies: Policy[] = [
     resourcePolicy({
         name: "s3-sse-kms-required",
-        description: "STO-01: S3 default encryption is SSE-KMS with a customer-managed key and Bucket Keys (AWS FSBP S3.17; NIST SC-28). SSE-S3 only with a recorded exemption (ALB access logs).",
+        description:
+            "STO-01: S3 default encryption is SSE-KMS with a customer-managed key and Bucket Keys (AWS FSBP S3.17; NIST SC-28). SSE-S3 only with a recorded exemption (ALB access logs).",
         controls: ["STO-01"],
         enforcementLevel: "mandatory",
         types: SSE_TYPES,
@@ -165,9 +260,13 @@ export const policies: Policy[] = [
             const ticket = configExemption(props.bucket, config.exemptBuckets);
             for (const f of sseFindings(props.rules, config.externalKmsKeyArns)) {
                 if (f.advisory) report.advisory(`The bucket's encryption ${f.message}.`);
-                else if (f.sseS3 && ticket) report.advisory(`The bucket's encryption ${f.message} [exempted by ${ticket}].`);
+                else if (f.sseS3 && ticket)
+                    report.advisory(`The bucket's encryption ${f.message} [exempted by ${ticket}].`);
                 // The exemption tag lives on the bucket, which this resource cannot see: s3-bucket-guardrails-complete (STK-06) enforces it.
-                else if (f.sseS3) report.advisory(`The bucket's encryption ${f.message}; allowed only when the bucket is tagged policy.exempt/s3-sse-kms-required (enforced by s3-bucket-guardrails-complete).`);
+                else if (f.sseS3)
+                    report.advisory(
+                        `The bucket's encryption ${f.message}; allowed only when the bucket is tagged policy.exempt/s3-sse-kms-required (enforced by s3-bucket-guardrails-complete).`,
+                    );
                 else report(`The bucket's encryption ${f.message}.`);
             }
         },
@@ -192,54 +291,70 @@ export const policies: Policy[] = [
         validate: ({ props }, report) => {
             const statements = reportPolicyParse(props.policy, report);
             if (statements && !hasTlsOnlyDeny(statements)) {
-                report('Add a statement { Effect: "Deny", Principal: "*", Action: "s3:*", Resource: [<bucket ARN>, "<bucket ARN>/*"], Condition: { Bool: { "aws:SecureTransport": "false" } } }.');
+                report(
+                    'Add a statement { Effect: "Deny", Principal: "*", Action: "s3:*", Resource: [<bucket ARN>, "<bucket ARN>/*"], Condition: { Bool: { "aws:SecureTransport": "false" } } }.',
+                );
             }
         },
     }),
     resourcePolicyOf({
         name: "s3-no-public-policy",
-        description: "STO-04: bucket policies grant nothing to everyone without a restricting condition (AWS FSBP S3.2, S3.3); other accounts' writes are STO-13 (S3.6).",
+        description:
+            "STO-04: bucket policies grant nothing to everyone without a restricting condition (AWS FSBP S3.2, S3.3); other accounts' writes are STO-13 (S3.6).",
         controls: ["STO-04"],
         enforcementLevel: "mandatory",
         of: BucketPolicy,
         validate: ({ props }, report) => {
             const statements = reportPolicyParse(props.policy, report);
             for (const s of publicAllowStatements(statements ?? [])) {
-                report(`Statement ${s.Sid ?? "(no Sid)"} allows Principal "*"; name the principals or add a condition on aws:PrincipalOrgID / aws:SourceArn / aws:SourceAccount / aws:SourceVpce.`);
+                report(
+                    `Statement ${s.Sid ?? "(no Sid)"} allows Principal "*"; name the principals or add a condition on aws:PrincipalOrgID / aws:SourceArn / aws:SourceAccount / aws:SourceVpce.`,
+                );
             }
         },
     }),
     resourcePolicy({
         name: "s3-acls-disabled",
-        description: "STO-05: bucket ACLs are disabled (ObjectOwnership BucketOwnerEnforced) and no ACL grants access (AWS FSBP S3.12, S3.2, S3.3).",
+        description:
+            "STO-05: bucket ACLs are disabled (ObjectOwnership BucketOwnerEnforced) and no ACL grants access (AWS FSBP S3.12, S3.2, S3.3).",
         controls: ["STO-05"],
         enforcementLevel: "mandatory",
         types: [OWNERSHIP, ...ACL_TYPES],
         validate: ({ type, props }, report) => {
             if (type === OWNERSHIP) {
                 const o = need(props, "rule.objectOwnership");
-                if (o !== "BucketOwnerEnforced") report(`rule.objectOwnership is ${JSON.stringify(o)}; use "BucketOwnerEnforced" so ACLs are ignored.`);
+                if (o !== "BucketOwnerEnforced")
+                    report(
+                        `rule.objectOwnership is ${JSON.stringify(o)}; use "BucketOwnerEnforced" so ACLs are ignored.`,
+                    );
                 return;
             }
             const acl = need(props, "acl");
-            if (present(acl) && acl !== "private") report(`acl is ${JSON.stringify(acl)}; remove the ACL resource (ACLs are disabled) or use "private".`);
-            if (asArray(need(props, "accessControlPolicy.grants")).length > 0) report("Remove accessControlPolicy.grants; grant access with bucket policies and IAM instead.");
+            if (present(acl) && acl !== "private")
+                report(`acl is ${JSON.stringify(acl)}; remove the ACL resource (ACLs are disabled) or use "private".`);
+            if (asArray(need(props, "accessControlPolicy.grants")).length > 0)
+                report("Remove accessControlPolicy.grants; grant access with bucket policies and IAM instead.");
         },
     }),
     resourcePolicy({
         name: "s3-versioning-enabled",
-        description: "STO-06: bucket versioning is enabled, never suspended (AWS FSBP S3.14); every bucket having it is STK-17.",
+        description:
+            "STO-06: bucket versioning is enabled, never suspended (AWS FSBP S3.14); every bucket having it is STK-17.",
         controls: ["STO-06"],
         enforcementLevel: "mandatory",
         types: VERSIONING_TYPES,
         validate: ({ props }, report) => {
             const status = need(props, "versioningConfiguration.status");
-            if (status !== "Enabled") report(`versioningConfiguration.status is ${JSON.stringify(status)}; set "Enabled" so overwritten or deleted objects can be recovered.`);
+            if (status !== "Enabled")
+                report(
+                    `versioningConfiguration.status is ${JSON.stringify(status)}; set "Enabled" so overwritten or deleted objects can be recovered.`,
+                );
         },
     }),
     resourcePolicy({
         name: "ebs-volume-encrypted",
-        description: "STO-07: EBS volumes and instance block devices are encrypted, volumes with a customer-managed KMS key (AWS FSBP EC2.3).",
+        description:
+            "STO-07: EBS volumes and instance block devices are encrypted, volumes with a customer-managed KMS key (AWS FSBP EC2.3).",
         controls: ["STO-07"],
         enforcementLevel: "mandatory",
         types: ["aws:ebs/volume:Volume", "aws:ec2/instance:Instance"],
@@ -248,10 +363,14 @@ export const policies: Policy[] = [
             if (type === "aws:ebs/volume:Volume") {
                 if (!isTrue(need(props, "encrypted"))) report("Set encrypted to true.");
                 const key = need(props, "kmsKeyId");
-                if (!isKmsReference(key, config.externalKmsKeyArns)) report(`kmsKeyId is ${absent(key) ? "absent (aws/ebs would be used)" : JSON.stringify(key)}; set a customer-managed KMS key.`);
+                if (!isKmsReference(key, config.externalKmsKeyArns))
+                    report(
+                        `kmsKeyId is ${absent(key) ? "absent (aws/ebs would be used)" : JSON.stringify(key)}; set a customer-managed KMS key.`,
+                    );
                 return;
             }
-            if (!isTrue(need(props, "rootBlockDevice.encrypted"))) report("Set rootBlockDevice.encrypted to true (with a customer-managed kmsKeyId).");
+            if (!isTrue(need(props, "rootBlockDevice.encrypted")))
+                report("Set rootBlockDevice.encrypted to true (with a customer-managed kmsKeyId).");
             asArray(need(props, "ebsBlockDevices")).forEach((d: any, i: number) => {
                 if (!isTrue(d?.encrypted)) report(`Set ebsBlockDevices[${i}].encrypted to true.`);
             });
@@ -259,34 +378,46 @@ export const policies: Policy[] = [
     }),
     resourcePolicy({
         name: "ebs-encryption-by-default",
-        description: "STO-08: account EBS encryption by default stays on, with a customer-managed default key (AWS FSBP EC2.7; CIS-AWS 2.2.1).",
+        description:
+            "STO-08: account EBS encryption by default stays on, with a customer-managed default key (AWS FSBP EC2.7; CIS-AWS 2.2.1).",
         controls: ["STO-08"],
         enforcementLevel: "mandatory",
         types: ["aws:ec2/ebsEncryptionByDefault:EbsEncryptionByDefault", "aws:ebs/defaultKmsKey:DefaultKmsKey"],
         configSchema: schemaOf(["externalKmsKeyArns"]),
         validate: ({ type, props, config }, report) => {
             if (type === "aws:ec2/ebsEncryptionByDefault:EbsEncryptionByDefault") {
-                if (need(props, "enabled") === false) report("Do not disable EBS encryption by default (enabled: false).");
+                if (need(props, "enabled") === false)
+                    report("Do not disable EBS encryption by default (enabled: false).");
                 return;
             }
             const key = need(props, "keyArn");
-            if (!isKmsReference(key, config.externalKmsKeyArns)) report(`keyArn is ${JSON.stringify(key)}; point the EBS default key at a customer-managed KMS key.`);
+            if (!isKmsReference(key, config.externalKmsKeyArns))
+                report(`keyArn is ${JSON.stringify(key)}; point the EBS default key at a customer-managed KMS key.`);
         },
     }),
     resourcePolicy({
         name: "ecr-scan-on-push",
-        description: "STO-09: images are scanned on push, per repository or by a registry-wide rule (AWS FSBP ECR.1; CIS-EKS 5.1.1).",
+        description:
+            "STO-09: images are scanned on push, per repository or by a registry-wide rule (AWS FSBP ECR.1; CIS-EKS 5.1.1).",
         controls: ["STO-09"],
         enforcementLevel: "mandatory",
         types: [ECR_REPOSITORY, REGISTRY_SCANNING],
         validate: ({ type, props }, report) => {
             if (type === REGISTRY_SCANNING) {
-                const ok = asArray(need(props, "rules")).some((r: any) => ["SCAN_ON_PUSH", "CONTINUOUS_SCAN"].includes(r?.scanFrequency) && asArray(r?.repositoryFilters).some((f: any) => f?.filter === "*"));
-                if (!ok) report('Add a rule with scanFrequency SCAN_ON_PUSH or CONTINUOUS_SCAN and repositoryFilters [{ filter: "*", filterType: "WILDCARD" }].');
+                const ok = asArray(need(props, "rules")).some(
+                    (r: any) =>
+                        ["SCAN_ON_PUSH", "CONTINUOUS_SCAN"].includes(r?.scanFrequency) &&
+                        asArray(r?.repositoryFilters).some((f: any) => f?.filter === "*"),
+                );
+                if (!ok)
+                    report(
+                        'Add a rule with scanFrequency SCAN_ON_PUSH or CONTINUOUS_SCAN and repositoryFilters [{ filter: "*", filterType: "WILDCARD" }].',
+                    );
                 return;
             }
             // Stricter than the row: the flag is required even under registry ENHANCED scanning, where it is harmless (README).
-            if (need(props, "imageScanningConfiguration.scanOnPush") !== true) report("Set imageScanningConfiguration.scanOnPush to true.");
+            if (need(props, "imageScanningConfiguration.scanOnPush") !== true)
+                report("Set imageScanningConfiguration.scanOnPush to true.");
         },
     }),
     resourcePolicyOf({
@@ -297,22 +428,35 @@ export const policies: Policy[] = [
         of: EcrRepository,
         validate: ({ props }, report) => {
             const m = need(props, "imageTagMutability");
-            if (m !== "IMMUTABLE") report(`imageTagMutability is ${absent(m) ? "absent (MUTABLE)" : JSON.stringify(m)}; set "IMMUTABLE" so a tag always names the same image.`);
+            if (m !== "IMMUTABLE")
+                report(
+                    `imageTagMutability is ${absent(m) ? "absent (MUTABLE)" : JSON.stringify(m)}; set "IMMUTABLE" so a tag always names the same image.`,
+                );
         },
     }),
     resourcePolicyOf({
         name: "ecr-encrypted-with-cmk",
-        description: "STO-11: ECR repositories are encrypted with a customer-managed KMS key (AWS FSBP ECR.5; Config rule ecr-repository-cmk-encryption-enabled).",
+        description:
+            "STO-11: ECR repositories are encrypted with a customer-managed KMS key (AWS FSBP ECR.5; Config rule ecr-repository-cmk-encryption-enabled).",
         controls: ["STO-11"],
         enforcementLevel: "mandatory",
         of: EcrRepository,
         configSchema: schemaOf(["externalKmsKeyArns"]),
         validate: ({ props, config }, report) => {
             const list = asArray(need(props, "encryptionConfigurations"));
-            if (list.length === 0) report('Set encryptionConfigurations: [{ encryptionType: "KMS", kmsKey: <customer key ARN> }] (the default is AES256).');
+            if (list.length === 0)
+                report(
+                    'Set encryptionConfigurations: [{ encryptionType: "KMS", kmsKey: <customer key ARN> }] (the default is AES256).',
+                );
             list.forEach((c: any, i: number) => {
-                if (c?.encryptionType !== "KMS") report(`encryptionConfigurations[${i}].encryptionType is ${JSON.stringify(c?.encryptionType)}; use "KMS".`);
-                else if (!isKmsReference(c?.kmsKey, config.externalKmsKeyArns)) report(`encryptionConfigurations[${i}].kmsKey is ${absent(c?.kmsKey) ? "absent (aws/ecr would be used)" : JSON.stringify(c.kmsKey)}; set a customer-managed KMS key.`);
+                if (c?.encryptionType !== "KMS")
+                    report(
+                        `encryptionConfigurations[${i}].encryptionType is ${JSON.stringify(c?.encryptionType)}; use "KMS".`,
+                    );
+                else if (!isKmsReference(c?.kmsKey, config.externalKmsKeyArns))
+                    report(
+                        `encryptionConfigurations[${i}].kmsKey is ${absent(c?.kmsKey) ? "absent (aws/ecr would be used)" : JSON.stringify(c.kmsKey)}; set a customer-managed KMS key.`,
+                    );
             });
         },
     }),
@@ -328,7 +472,10 @@ export const policies: Policy[] = [
                 return;
             }
             const statements = reportPolicyParse(props.policy, report);
-            for (const s of publicAllowStatements(statements ?? [], ["aws:principalorgid"])) report(`Statement ${s.Sid ?? "(no Sid)"} allows Principal "*"; restrict it with aws:PrincipalOrgID or name the accounts.`);
+            for (const s of publicAllowStatements(statements ?? [], ["aws:principalorgid"]))
+                report(
+                    `Statement ${s.Sid ?? "(no Sid)"} allows Principal "*"; restrict it with aws:PrincipalOrgID or name the accounts.`,
+                );
         },
     }),
     noCrossAccountWrite,

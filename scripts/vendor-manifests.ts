@@ -25,7 +25,17 @@ interface Source {
     files: string[];
 }
 
-const GATEWAY_API_CRDS = ["backendtlspolicies", "gatewayclasses", "gateways", "grpcroutes", "httproutes", "listenersets", "referencegrants", "tlsroutes", "vap_safeupgrades"];
+const GATEWAY_API_CRDS = [
+    "backendtlspolicies",
+    "gatewayclasses",
+    "gateways",
+    "grpcroutes",
+    "httproutes",
+    "listenersets",
+    "referencegrants",
+    "tlsroutes",
+    "vap_safeupgrades",
+];
 
 export const SOURCES: Record<string, Source> = {
     // https://github.com/nginx/nginx-gateway-fabric/tree/main/deploy: "generated from the Helm Chart examples" (deploy/README.md).
@@ -42,8 +52,14 @@ export const SOURCES: Record<string, Source> = {
     },
 };
 
-async function read(source: Source, tag: string, file: string, opts: { from?: string; gitDir?: string }): Promise<Buffer> {
-    if (opts.gitDir) return execFileSync("git", ["--git-dir", opts.gitDir, "show", `${tag}:${file}`], { maxBuffer: 64 << 20 });
+async function read(
+    source: Source,
+    tag: string,
+    file: string,
+    opts: { from?: string; gitDir?: string },
+): Promise<Buffer> {
+    if (opts.gitDir)
+        return execFileSync("git", ["--git-dir", opts.gitDir, "show", `${tag}:${file}`], { maxBuffer: 64 << 20 });
     if (opts.from) return fs.readFileSync(path.join(opts.from, file));
     const url = source.url(tag, file);
     const res = await fetch(url);
@@ -52,10 +68,15 @@ async function read(source: Source, tag: string, file: string, opts: { from?: st
 }
 
 /** Writes every file of `name` at `version` and its manifest; returns the manifest. */
-export async function vendor(name: string, version: string, opts: { from?: string; gitDir?: string; root?: string } = {}): Promise<VendorManifest> {
+export async function vendor(
+    name: string,
+    version: string,
+    opts: { from?: string; gitDir?: string; root?: string } = {},
+): Promise<VendorManifest> {
     const source = SOURCES[name];
     if (!source) throw new Error(`unknown vendored source "${name}": one of ${Object.keys(SOURCES).join(", ")}`);
-    if (!/^\d+\.\d+\.\d+$/.test(version)) throw new Error(`--version must be a release version like 1.2.3, got "${version}"`);
+    if (!/^\d+\.\d+\.\d+$/.test(version))
+        throw new Error(`--version must be a release version like 1.2.3, got "${version}"`);
     const tag = source.tag(version);
     const dir = path.join(opts.root ?? VENDOR_ROOT, name, version);
     const files: Record<string, string> = {};
@@ -69,8 +90,17 @@ export async function vendor(name: string, version: string, opts: { from?: strin
         name,
         version,
         tag,
-        ...(opts.gitDir ? { commit: execFileSync("git", ["--git-dir", opts.gitDir, "rev-parse", `${tag}^{commit}`]).toString().trim() } : {}),
-        source: opts.gitDir || opts.from ? `${source.url(tag, "")} (read from a local copy of the tag)` : source.url(tag, ""),
+        ...(opts.gitDir
+            ? {
+                  commit: execFileSync("git", ["--git-dir", opts.gitDir, "rev-parse", `${tag}^{commit}`])
+                      .toString()
+                      .trim(),
+              }
+            : {}),
+        source:
+            opts.gitDir || opts.from
+                ? `${source.url(tag, "")} (read from a local copy of the tag)`
+                : source.url(tag, ""),
         files,
     };
     fs.writeFileSync(path.join(dir, "manifest.json"), JSON.stringify(manifest, null, 2) + "\n");
@@ -94,9 +124,11 @@ async function main(): Promise<void> {
         console.log("vendored manifests match their recorded sha256");
         return;
     }
-    if (!values.name || !values.version) throw new Error("usage: vendor-manifests --name <source> --version <x.y.z> [--from <dir> | --git-dir <dir>]");
+    if (!values.name || !values.version)
+        throw new Error("usage: vendor-manifests --name <source> --version <x.y.z> [--from <dir> | --git-dir <dir>]");
     const manifest = await vendor(values.name, values.version, { from: values.from, gitDir: values["git-dir"] });
-    for (const [file, sum] of Object.entries(manifest.files)) console.log(`${sum}  ${manifest.name}/${manifest.version}/${file}`);
+    for (const [file, sum] of Object.entries(manifest.files))
+        console.log(`${sum}  ${manifest.name}/${manifest.version}/${file}`);
 }
 
 if (require.main === module) {

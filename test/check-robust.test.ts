@@ -20,7 +20,10 @@ const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "check-robust-"));
 async function check(args: Partial<CheckOptions>): Promise<{ result: CheckResult; out: string; err: string }> {
     const out: string[] = [];
     const err: string[] = [];
-    const result = await runCheck({ stack: "dev", verbose: false, quiet: true, help: false, color: false, progress: false, ...args }, { out: (l) => out.push(l), err: (l) => err.push(l) });
+    const result = await runCheck(
+        { stack: "dev", verbose: false, quiet: true, help: false, color: false, progress: false, ...args },
+        { out: (l) => out.push(l), err: (l) => err.push(l) },
+    );
     return { result, out: out.join("\n"), err: err.join("\n") };
 }
 
@@ -35,7 +38,10 @@ const alive = (pid: number) => {
 
 const children = (pid: number): number[] => {
     try {
-        return execFileSync("pgrep", ["-P", String(pid)], { encoding: "utf8" }).split("\n").filter(Boolean).map(Number);
+        return execFileSync("pgrep", ["-P", String(pid)], { encoding: "utf8" })
+            .split("\n")
+            .filter(Boolean)
+            .map(Number);
     } catch {
         return [];
     }
@@ -59,7 +65,10 @@ describe("check under faults (time limits, signals)", function () {
         const { result, err } = await check({ program: "test/fixtures/hangs/index.ts", timeout: 8, json });
         assert.equal(result.exitCode, 3);
         assert.match(err, /program error test\/fixtures\/hangs\/index\.ts did not finish within 8 s \(--timeout\)/);
-        assert.match(err, /aws:s3\/bucket:Bucket hangs-waiting urn:pulumi:dev::aws-platform::aws:s3\/bucket:Bucket::hangs-waiting \[test\/fixtures\/hangs\/index\.ts:12\] waiting for: bucket/);
+        assert.match(
+            err,
+            /aws:s3\/bucket:Bucket hangs-waiting urn:pulumi:dev::aws-platform::aws:s3\/bucket:Bucket::hangs-waiting \[test\/fixtures\/hangs\/index\.ts:12\] waiting for: bucket/,
+        );
         assert.match(err, /awaits a value nothing provides/);
         // The VPC was registered, so it is not pending; the report says what is.
         const report = JSON.parse(fs.readFileSync(json, "utf8")) as CheckResult;
@@ -77,18 +86,32 @@ describe("check under faults (time limits, signals)", function () {
     it("exits 4 when a policy does not return, naming the policy and resource, and keeps the other verdicts marked incomplete", async () => {
         const json = path.join(tmp, "policy-hang.json");
         const pack = await hangingPack;
-        const { result, err } = await check({ program: "test/fixtures/small/index.ts", policyPack: "test/fixtures/hanging-pack", pack, timeout: 6, json });
+        const { result, err } = await check({
+            program: "test/fixtures/small/index.ts",
+            policyPack: "test/fixtures/hanging-pack",
+            pack,
+            timeout: 6,
+            json,
+        });
         assert.equal(result.exitCode, 4);
-        assert.match(err, /policy never-returns-on-buckets did not return within 6 s \(--timeout\) while evaluating urn:pulumi:dev::aws-platform::aws:s3\/bucket:Bucket::small-bucket \(aws:s3\/bucket:Bucket\)/);
+        assert.match(
+            err,
+            /policy never-returns-on-buckets did not return within 6 s \(--timeout\) while evaluating urn:pulumi:dev::aws-platform::aws:s3\/bucket:Bucket::small-bucket \(aws:s3\/bucket:Bucket\)/,
+        );
         assert.match(err, /INCOMPLETE: 1 violation reached before the check stopped/);
-        assert.match(err, /advisory vpcs-are-reported urn:pulumi:dev::aws-platform::aws:ec2\/vpc:Vpc::small-vpc: fixture: every VPC is reported \[test\/fixtures\/small\/index\.ts:5\]/);
+        assert.match(
+            err,
+            /advisory vpcs-are-reported urn:pulumi:dev::aws-platform::aws:ec2\/vpc:Vpc::small-vpc: fixture: every VPC is reported \[test\/fixtures\/small\/index\.ts:5\]/,
+        );
         const report = JSON.parse(fs.readFileSync(json, "utf8")) as CheckResult;
         assert.match(report.incomplete?.reason ?? "", /did not return within 6 s/);
         assert.deepEqual(
             report.incomplete?.running?.map((r) => [r.policy, r.urn]),
             [["never-returns-on-buckets", "urn:pulumi:dev::aws-platform::aws:s3/bucket:Bucket::small-bucket"]],
         );
-        assert.deepEqual(report.incomplete?.notAnalyzed, ["urn:pulumi:dev::aws-platform::aws:s3/bucket:Bucket::small-bucket"]);
+        assert.deepEqual(report.incomplete?.notAnalyzed, [
+            "urn:pulumi:dev::aws-platform::aws:s3/bucket:Bucket::small-bucket",
+        ]);
         assert.deepEqual(
             report.violations.map((v) => v.policyName),
             ["vpcs-are-reported"],
@@ -98,10 +121,28 @@ describe("check under faults (time limits, signals)", function () {
     it("stops the policy pack on SIGTERM and writes a complete JSON marked incomplete", async () => {
         const json = path.join(tmp, "signal.json");
         fs.writeFileSync(json, "{ stale"); // a previous run's file is replaced whole, never appended to
-        const child = spawn(process.execPath, ["-r", "ts-node/register/transpile-only", "tools/check.ts", "--stack", "dev", "--program", "test/fixtures/hangs/index.ts", "--policy-pack", "test/fixtures/hanging-pack", "--json", json, "--timeout", "200"], {
-            cwd: PROJECT_ROOT,
-            env: { ...process.env, NO_COLOR: "1" },
-        });
+        const child = spawn(
+            process.execPath,
+            [
+                "-r",
+                "ts-node/register/transpile-only",
+                "tools/check.ts",
+                "--stack",
+                "dev",
+                "--program",
+                "test/fixtures/hangs/index.ts",
+                "--policy-pack",
+                "test/fixtures/hanging-pack",
+                "--json",
+                json,
+                "--timeout",
+                "200",
+            ],
+            {
+                cwd: PROJECT_ROOT,
+                env: { ...process.env, NO_COLOR: "1" },
+            },
+        );
         let stderr = "";
         child.stderr.on("data", (d) => (stderr += d));
         const exited = new Promise<number | null>((resolve) => child.on("close", (code) => resolve(code)));
@@ -131,12 +172,17 @@ describe("check under faults (time limits, signals)", function () {
         assert.equal(parseArgs([]).timeout, undefined);
         assert.ok(DEFAULT_TIMEOUT_S >= 120 && DEFAULT_TIMEOUT_S <= 600);
         assert.equal(parseArgs(["--timeout", "2.5"]).timeout, 2.5);
-        for (const bad of ["0", "-1", "soon", "1e9"]) assert.throws(() => parseArgs([`--timeout=${bad}`]), (e: Error) => e instanceof UsageError && /--timeout must be a number of seconds/.test(e.message));
+        for (const bad of ["0", "-1", "soon", "1e9"])
+            assert.throws(
+                () => parseArgs([`--timeout=${bad}`]),
+                (e: Error) => e instanceof UsageError && /--timeout must be a number of seconds/.test(e.message),
+            );
     });
 
     it("draws progress only on a terminal", () => {
         const writes: string[] = [];
-        const fake = (isTTY: boolean) => ({ isTTY, write: (s: string) => writes.push(s) }) as unknown as NodeJS.WriteStream;
+        const fake = (isTTY: boolean) =>
+            ({ isTTY, write: (s: string) => writes.push(s) }) as unknown as NodeJS.WriteStream;
         const piped = progress(fake(false));
         piped.update("x");
         piped.done();

@@ -32,12 +32,22 @@ function sarifValidator() {
 function capture() {
     const out: string[] = [];
     const err: string[] = [];
-    return { io: { out: (l: string) => out.push(l), err: (l: string) => err.push(l) }, out: () => out.join("\n"), err: () => err.join("\n") };
+    return {
+        io: { out: (l: string) => out.push(l), err: (l: string) => err.push(l) },
+        out: () => out.join("\n"),
+        err: () => err.join("\n"),
+    };
 }
 
-async function check(args: Partial<CheckOptions>, pack?: Pack): Promise<{ result: CheckResult; out: string; err: string }> {
+async function check(
+    args: Partial<CheckOptions>,
+    pack?: Pack,
+): Promise<{ result: CheckResult; out: string; err: string }> {
     const c = capture();
-    const result = await runCheck({ stack: "dev", verbose: false, quiet: false, help: false, color: false, progress: false, pack, ...args }, c.io);
+    const result = await runCheck(
+        { stack: "dev", verbose: false, quiet: false, help: false, color: false, progress: false, pack, ...args },
+        c.io,
+    );
     return { result, out: c.out(), err: c.err() };
 }
 
@@ -65,7 +75,16 @@ describe("check (offline preview and policy gate)", function () {
 
     before(async () => {
         // The separate-process run and the shared pack start together: both are mostly ts-node compile time.
-        insecure = cli(["--stack", "dev", "--program", "test/fixtures/insecure/index.ts", "--sarif", insecureSarif, "--json", insecureJson]);
+        insecure = cli([
+            "--stack",
+            "dev",
+            "--program",
+            "test/fixtures/insecure/index.ts",
+            "--sarif",
+            insecureSarif,
+            "--json",
+            insecureJson,
+        ]);
         pack = await startPack(path.join(PROJECT_ROOT, "policy"));
     });
 
@@ -83,7 +102,10 @@ describe("check (offline preview and policy gate)", function () {
             assert.strictEqual(result.exitCode, 0, `${out}\n${err}`);
             assert.strictEqual(result.error, undefined);
             assert.strictEqual(result.configFile, `Pulumi.${stack}.yaml`);
-            assert.deepStrictEqual(result.violations.filter((v) => v.enforcementLevel === "mandatory"), []);
+            assert.deepStrictEqual(
+                result.violations.filter((v) => v.enforcementLevel === "mandatory"),
+                [],
+            );
             assert.ok(result.policies.length > 10, "the project's pack reported its policies");
             // Generic over whatever index.ts declares: at least the keys and network tiers, grouped by component.
             const vpc = result.resources.find((r) => r.type === "aws:ec2/vpc:Vpc");
@@ -100,14 +122,28 @@ describe("check (offline preview and policy gate)", function () {
         assert.strictEqual(result.exitCode, 0, `${out}\n${err}`);
         assert.strictEqual(result.project, "aws-platform-state");
         assert.strictEqual(result.configFile, "bootstrap/Pulumi.prod.yaml");
-        assert.deepStrictEqual(result.violations.filter((v) => v.enforcementLevel === "mandatory"), []);
+        assert.deepStrictEqual(
+            result.violations.filter((v) => v.enforcementLevel === "mandatory"),
+            [],
+        );
         const bucket = result.resources.find((r) => r.type === "aws:s3/bucket:Bucket");
-        assert.match(bucket?.urn ?? "", /^urn:pulumi:prod::aws-platform-state::platform:bootstrap:StateBackend\$aws:s3\/bucket:Bucket::/);
-        assert.ok(result.resources.some((r) => r.type === "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration"));
+        assert.match(
+            bucket?.urn ?? "",
+            /^urn:pulumi:prod::aws-platform-state::platform:bootstrap:StateBackend\$aws:s3\/bucket:Bucket::/,
+        );
+        assert.ok(
+            result.resources.some(
+                (r) =>
+                    r.type === "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
+            ),
+        );
     });
 
     it("captures the stacks' differences: three AZs with a NAT gateway each in prod, one in dev", async () => {
-        const [dev, prod] = [stacks.get("dev") ?? (await check({ stack: "dev" }, pack)).result, stacks.get("prod") ?? (await check({ stack: "prod" }, pack)).result];
+        const [dev, prod] = [
+            stacks.get("dev") ?? (await check({ stack: "dev" }, pack)).result,
+            stacks.get("prod") ?? (await check({ stack: "prod" }, pack)).result,
+        ];
         const count = (r: CheckResult, type: string) => r.resources.filter((x) => x.type === type).length;
         assert.strictEqual(count(dev, "aws:ec2/natGateway:NatGateway"), 1);
         assert.strictEqual(count(prod, "aws:ec2/natGateway:NatGateway"), 3);
@@ -119,8 +155,12 @@ describe("check (offline preview and policy gate)", function () {
         const { code, stdout, stderr } = await insecure;
         assert.strictEqual(code, 1, `${stdout}\n${stderr}`);
         assert.match(stdout, /^MANDATORY \d+ violations/m);
-        for (const policy of ["rds-not-publicly-accessible", "alb-http-redirects-to-https", "kms-key-rotation-enabled"]) assert.match(stdout, new RegExp(`✖ ${policy} `), policy);
-        assert.match(stdout, /urn:pulumi:dev::aws-platform::platform:fixture:Insecure\$aws:rds\/instance:Instance::insecure-db/);
+        for (const policy of ["rds-not-publicly-accessible", "alb-http-redirects-to-https", "kms-key-rotation-enabled"])
+            assert.match(stdout, new RegExp(`✖ ${policy} `), policy);
+        assert.match(
+            stdout,
+            /urn:pulumi:dev::aws-platform::platform:fixture:Insecure\$aws:rds\/instance:Instance::insecure-db/,
+        );
         assert.match(stdout, /Set publiclyAccessible to false/);
         assert.match(stdout, /^FAIL \d+ mandatory violations/m);
     });
@@ -150,23 +190,38 @@ describe("check (offline preview and policy gate)", function () {
         const validate = sarifValidator();
         assert.ok(validate(sarif), JSON.stringify(validate.errors, null, 2));
         const run = sarif.runs[0];
-        assert.deepStrictEqual(run.tool.driver.rules.map((r: { id: string }) => r.id), json.policies.map((p) => p.name));
+        assert.deepStrictEqual(
+            run.tool.driver.rules.map((r: { id: string }) => r.id),
+            json.policies.map((p) => p.name),
+        );
         assert.strictEqual(run.results.length, json.violations.length);
         const rds = run.results.find((r: { ruleId: string }) => r.ruleId === "rds-not-publicly-accessible");
         assert.strictEqual(rds.level, "error");
         assert.strictEqual(run.tool.driver.rules[rds.ruleIndex].id, "rds-not-publicly-accessible");
         assert.strictEqual(rds.locations[0].physicalLocation.artifactLocation.uri, "test/fixtures/insecure/index.ts");
-        assert.strictEqual(rds.locations[0].logicalLocations[0].fullyQualifiedName, "urn:pulumi:dev::aws-platform::platform:fixture:Insecure$aws:rds/instance:Instance::insecure-db");
+        assert.strictEqual(
+            rds.locations[0].logicalLocations[0].fullyQualifiedName,
+            "urn:pulumi:dev::aws-platform::platform:fixture:Insecure$aws:rds/instance:Instance::insecure-db",
+        );
         // The key is declared in the program itself: SARIF points at the line that names it.
         const key = run.results.find((r: { ruleId: string }) => r.ruleId === "kms-key-rotation-enabled");
-        const line = fs.readFileSync(path.join(PROJECT_ROOT, "test/fixtures/insecure/index.ts"), "utf8").split("\n")[key.locations[0].physicalLocation.region.startLine - 1];
+        const line = fs.readFileSync(path.join(PROJECT_ROOT, "test/fixtures/insecure/index.ts"), "utf8").split("\n")[
+            key.locations[0].physicalLocation.region.startLine - 1
+        ];
         assert.match(line, /"insecure-key"/);
         assert.strictEqual(run.automationDetails.id, "pulumi-check/dev/");
     });
 
     it("rejects SARIF that breaks the schema (the validator can fail)", () => {
         const validate = sarifValidator();
-        const bad = buildSarif({ stack: "dev", toolVersion: "1", packName: "p", packVersion: "1", policies: [], violations: [] }) as any;
+        const bad = buildSarif({
+            stack: "dev",
+            toolVersion: "1",
+            packName: "p",
+            packVersion: "1",
+            policies: [],
+            violations: [],
+        }) as any;
         bad.runs[0].results = [{ ruleId: "x", level: "fatal", message: { text: "m" } }];
         assert.ok(!validate(bad));
         assert.ok(validate.errors!.some((e) => e.instancePath === "/runs/0/results/0/level"));
@@ -225,15 +280,30 @@ describe("check (offline preview and policy gate)", function () {
             [["reports-on-vpc", "network-vpc", "advisory"]],
         );
         assert.match(out, /^POLICY ERRORS 1 policy threw instead of judging/m);
-        assert.match(out, /✖ throws-on-vpc on urn:pulumi:dev::aws-platform::platform:network:Network\$aws:ec2\/vpc:Vpc::network-vpc/);
+        assert.match(
+            out,
+            /✖ throws-on-vpc on urn:pulumi:dev::aws-platform::platform:network:Network\$aws:ec2\/vpc:Vpc::network-vpc/,
+        );
         assert.match(out, /^ERROR 1 policy error, 0 mandatory violations, 1 advisory/m);
         const written = JSON.parse(fs.readFileSync(json, "utf8")) as CheckResult;
-        assert.deepStrictEqual(written.policyErrors.map((f) => f.policyName), ["throws-on-vpc"]);
-        assert.deepStrictEqual(written.violations.map((v) => v.policyName), ["reports-on-vpc"]);
+        assert.deepStrictEqual(
+            written.policyErrors.map((f) => f.policyName),
+            ["throws-on-vpc"],
+        );
+        assert.deepStrictEqual(
+            written.violations.map((v) => v.policyName),
+            ["reports-on-vpc"],
+        );
         const log = JSON.parse(fs.readFileSync(sarif, "utf8"));
         assert.strictEqual(log.runs[0].invocations[0].executionSuccessful, false);
-        assert.match(log.runs[0].invocations[0].toolExecutionNotifications[0].message.text, /^policy throws-on-vpc threw on urn:.*network-vpc: /);
-        assert.deepStrictEqual(log.runs[0].results.map((r: { ruleId: string }) => r.ruleId), ["reports-on-vpc"]);
+        assert.match(
+            log.runs[0].invocations[0].toolExecutionNotifications[0].message.text,
+            /^policy throws-on-vpc threw on urn:.*network-vpc: /,
+        );
+        assert.deepStrictEqual(
+            log.runs[0].results.map((r: { ruleId: string }) => r.ruleId),
+            ["reports-on-vpc"],
+        );
         assert.ok(sarifValidator()(log), "valid SARIF");
     });
 
@@ -246,7 +316,8 @@ describe("check (offline preview and policy gate)", function () {
     it("documents the exit codes in --help and exits 64 on a usage error", async () => {
         const help = capture();
         assert.strictEqual(await main(["--help"], help.io), 0);
-        for (const code of ["0", "1", "2", "3", "4", "64"]) assert.match(help.out(), new RegExp(`^ {2}${code} +\\S`, "m"));
+        for (const code of ["0", "1", "2", "3", "4", "64"])
+            assert.match(help.out(), new RegExp(`^ {2}${code} +\\S`, "m"));
         const bad = capture();
         assert.strictEqual(await main(["--stack"], bad.io), 64);
         assert.match(bad.err(), /--stack needs a value/);
@@ -263,15 +334,48 @@ describe("check (offline preview and policy gate)", function () {
         const tier = urn("platform:data:Database", "db");
         const tree = buildTree([
             { type: "platform:data:Database", name: "db", urn: tier, parent: "", custom: false, remote: false },
-            { type: "aws:rds/instance:Instance", name: "db-instance", urn: urn("aws:rds/instance:Instance", "db-instance"), parent: tier, custom: true, remote: false },
-            { type: "aws:ec2/subnet:Subnet", name: "db-a", urn: urn("aws:ec2/subnet:Subnet", "db-a"), parent: tier, custom: true, remote: false },
-            { type: "aws:ec2/subnet:Subnet", name: "db-b", urn: urn("aws:ec2/subnet:Subnet", "db-b"), parent: tier, custom: true, remote: false },
-            { type: "eks:index:Cluster", name: "eks", urn: urn("eks:index:Cluster", "eks"), parent: "", custom: false, remote: true },
+            {
+                type: "aws:rds/instance:Instance",
+                name: "db-instance",
+                urn: urn("aws:rds/instance:Instance", "db-instance"),
+                parent: tier,
+                custom: true,
+                remote: false,
+            },
+            {
+                type: "aws:ec2/subnet:Subnet",
+                name: "db-a",
+                urn: urn("aws:ec2/subnet:Subnet", "db-a"),
+                parent: tier,
+                custom: true,
+                remote: false,
+            },
+            {
+                type: "aws:ec2/subnet:Subnet",
+                name: "db-b",
+                urn: urn("aws:ec2/subnet:Subnet", "db-b"),
+                parent: tier,
+                custom: true,
+                remote: false,
+            },
+            {
+                type: "eks:index:Cluster",
+                name: "eks",
+                urn: urn("eks:index:Cluster", "eks"),
+                parent: "",
+                custom: false,
+                remote: true,
+            },
         ]);
         assert.strictEqual(tree.resourceCount, 4);
         assert.strictEqual(tree.componentCount, 1);
         const lines = renderTree(tree, style(false));
-        assert.deepStrictEqual(lines, ["  db platform:data:Database 3", "    ec2:Subnet ×2  rds:Instance", "  (declared in the program) 1", "    eks:Cluster"]);
+        assert.deepStrictEqual(lines, [
+            "  db platform:data:Database 3",
+            "    ec2:Subnet ×2  rds:Instance",
+            "  (declared in the program) 1",
+            "    eks:Cluster",
+        ]);
         assert.strictEqual(shortType("kubernetes:apps/v1:Deployment"), "k8s:Deployment");
     });
 
@@ -279,11 +383,39 @@ describe("check (offline preview and policy gate)", function () {
         const dev = stacks.get("dev") ?? (await check({ stack: "dev" }, pack)).result;
         const types = new Set(dev.opaque.map((o) => o.type));
         assert.ok(types.has("eks:index:Cluster"), [...types].join(", "));
-        assert.ok(dev.opaque.every((o) => /^eks:index:|^kubernetes:helm\.sh\/|^kubernetes:yaml/.test(o.type) || dev.resources.find((r) => r.urn === o.urn)?.remote));
+        assert.ok(
+            dev.opaque.every(
+                (o) =>
+                    /^eks:index:|^kubernetes:helm\.sh\/|^kubernetes:yaml/.test(o.type) ||
+                    dev.resources.find((r) => r.urn === o.urn)?.remote,
+            ),
+        );
         assert.deepStrictEqual(
             opaqueResources([
-                { type: "kubernetes:helm.sh/v4:Chart", name: "c", urn: "u1", parent: "", custom: false, remote: false, protect: false, inputs: {}, dependencies: [], propertyDependencies: {} },
-                { type: "aws:s3/bucket:Bucket", name: "b", urn: "u2", parent: "", custom: true, remote: false, protect: false, inputs: {}, dependencies: [], propertyDependencies: {} },
+                {
+                    type: "kubernetes:helm.sh/v4:Chart",
+                    name: "c",
+                    urn: "u1",
+                    parent: "",
+                    custom: false,
+                    remote: false,
+                    protect: false,
+                    inputs: {},
+                    dependencies: [],
+                    propertyDependencies: {},
+                },
+                {
+                    type: "aws:s3/bucket:Bucket",
+                    name: "b",
+                    urn: "u2",
+                    parent: "",
+                    custom: true,
+                    remote: false,
+                    protect: false,
+                    inputs: {},
+                    dependencies: [],
+                    propertyDependencies: {},
+                },
             ]).map((o) => o.urn),
             ["u1"],
         );
@@ -291,13 +423,22 @@ describe("check (offline preview and policy gate)", function () {
 
     it("locates every resource at its registration call (the SDK's sourcePosition), not by searching text", async () => {
         const dev = stacks.get("dev") ?? (await check({ stack: "dev" }, pack)).result;
-        assert.deepStrictEqual(dev.resources.filter((r) => !r.source).map((r) => r.urn), []);
+        assert.deepStrictEqual(
+            dev.resources.filter((r) => !r.source).map((r) => r.urn),
+            [],
+        );
         const vpc = dev.resources.find((r) => r.type === "aws:ec2/vpc:Vpc")!;
         assert.strictEqual(vpc.source!.file, "components/network.ts");
-        assert.match(fs.readFileSync(path.join(PROJECT_ROOT, vpc.source!.file), "utf8").split("\n")[vpc.source!.line - 1], /new aws\.ec2\.Vpc\(/);
+        assert.match(
+            fs.readFileSync(path.join(PROJECT_ROOT, vpc.source!.file), "utf8").split("\n")[vpc.source!.line - 1],
+            /new aws\.ec2\.Vpc\(/,
+        );
         const network = dev.resources.find((r) => r.type === "platform:network:Network")!;
         assert.strictEqual(network.source!.file, "index.ts");
-        assert.match(fs.readFileSync(path.join(PROJECT_ROOT, "index.ts"), "utf8").split("\n")[network.source!.line - 1], /new Network\(/);
+        assert.match(
+            fs.readFileSync(path.join(PROJECT_ROOT, "index.ts"), "utf8").split("\n")[network.source!.line - 1],
+            /new Network\(/,
+        );
     });
 
     describe("pack config exactly as pulumi preview --policy-pack --policy-pack-config", () => {
@@ -307,31 +448,72 @@ describe("check (offline preview and policy gate)", function () {
             supportsConfig: true,
             initialConfig,
             policies: [
-                { name: "a", description: "", enforcementLevel: "advisory", policyType: "resource", configSchema: { properties: { limit: { type: "integer", default: 3 }, names: { type: "array", default: ["x"] } }, required: [] } },
+                {
+                    name: "a",
+                    description: "",
+                    enforcementLevel: "advisory",
+                    policyType: "resource",
+                    configSchema: {
+                        properties: {
+                            limit: { type: "integer", default: 3 },
+                            names: { type: "array", default: ["x"] },
+                        },
+                        required: [],
+                    },
+                },
                 { name: "b", description: "", enforcementLevel: "mandatory", policyType: "resource" },
             ],
         });
-        const levels = (r: ReturnType<typeof resolvePackConfig>) => Object.fromEntries(Object.entries(r.resolved).map(([k, v]) => [k, v.enforcementLevel]));
+        const levels = (r: ReturnType<typeof resolvePackConfig>) =>
+            Object.fromEntries(Object.entries(r.resolved).map(([k, v]) => [k, v.enforcementLevel]));
 
         it("applies defaults, then the pack's initialConfig, then the config file; `all` before named entries", () => {
-            const r = resolvePackConfig({ a: { limit: 5 } }, info({ all: { enforcementLevel: "mandatory", props: {} }, b: { enforcementLevel: "remediate", props: {} } }));
+            const r = resolvePackConfig(
+                { a: { limit: 5 } },
+                info({
+                    all: { enforcementLevel: "mandatory", props: {} },
+                    b: { enforcementLevel: "remediate", props: {} },
+                }),
+            );
             assert.deepStrictEqual(r.errors, []);
             assert.deepStrictEqual(levels(r), { a: "mandatory", b: "remediate" });
-            assert.deepStrictEqual(r.resolved.a.props, { limit: 5, names: ["x"] }, "properties merge key by key over the schema defaults");
-            assert.deepStrictEqual(levels(resolvePackConfig({ all: "mandatory", a: "advisory" }, info())), { a: "advisory", b: "mandatory" });
+            assert.deepStrictEqual(
+                r.resolved.a.props,
+                { limit: 5, names: ["x"] },
+                "properties merge key by key over the schema defaults",
+            );
+            assert.deepStrictEqual(levels(resolvePackConfig({ all: "mandatory", a: "advisory" }, info())), {
+                a: "advisory",
+                b: "mandatory",
+            });
         });
 
         it("refuses to lower a level the pack set in code, against the levels after initialConfig", () => {
             const coded = info({ a: { enforcementLevel: "mandatory", props: {} } });
-            assert.deepStrictEqual(resolvePackConfig({ a: "advisory" }, coded).errors, ["a: is mandatory in the pack; a stack may raise a control, never lower it (got advisory)"]);
-            assert.deepStrictEqual(resolvePackConfig({ all: "advisory" }, info()).errors, ["b: is mandatory in the pack; a stack may raise a control, never lower it (got advisory via all)"]);
-            assert.deepStrictEqual(resolvePackConfig({ a: "advisory" }, info()).errors, [], "a was advisory before the stack config");
+            assert.deepStrictEqual(resolvePackConfig({ a: "advisory" }, coded).errors, [
+                "a: is mandatory in the pack; a stack may raise a control, never lower it (got advisory)",
+            ]);
+            assert.deepStrictEqual(resolvePackConfig({ all: "advisory" }, info()).errors, [
+                "b: is mandatory in the pack; a stack may raise a control, never lower it (got advisory via all)",
+            ]);
+            assert.deepStrictEqual(
+                resolvePackConfig({ a: "advisory" }, info()).errors,
+                [],
+                "a was advisory before the stack config",
+            );
             // A pack may lower its own policy in code: then the stack may keep it there.
-            assert.deepStrictEqual(resolvePackConfig({ b: "advisory" }, info({ b: { enforcementLevel: "advisory", props: {} } })).errors, []);
+            assert.deepStrictEqual(
+                resolvePackConfig({ b: "advisory" }, info({ b: { enforcementLevel: "advisory", props: {} } })).errors,
+                [],
+            );
         });
 
         it("grades with the levels a pack sets only in code (initialConfig)", async () => {
-            const { result, out } = await check({ program: "test/fixtures/insecure/index.ts", policyPack: "test/fixtures/code-levels-pack", quiet: true });
+            const { result, out } = await check({
+                program: "test/fixtures/insecure/index.ts",
+                policyPack: "test/fixtures/code-levels-pack",
+                quiet: true,
+            });
             assert.strictEqual(result.exitCode, 1, out);
             assert.deepStrictEqual(
                 result.policies.map((p) => [p.name, p.enforcementLevel]),
@@ -347,15 +529,30 @@ describe("check (offline preview and policy gate)", function () {
                     ["key-rotation-advice", "insecure-key", "advisory"],
                 ],
             );
-            const raised = await check({ program: "test/fixtures/insecure/index.ts", policyPack: "test/fixtures/code-levels-pack", policyConfig: "test/fixtures/code-levels-pack/raise.json", quiet: true });
-            assert.deepStrictEqual(raised.result.violations.map((v) => v.enforcementLevel), ["mandatory", "mandatory"]);
+            const raised = await check({
+                program: "test/fixtures/insecure/index.ts",
+                policyPack: "test/fixtures/code-levels-pack",
+                policyConfig: "test/fixtures/code-levels-pack/raise.json",
+                quiet: true,
+            });
+            assert.deepStrictEqual(
+                raised.result.violations.map((v) => v.enforcementLevel),
+                ["mandatory", "mandatory"],
+            );
         });
 
         it("exits 2 when the config tries to lower a mandatory the pack set in code", async () => {
             for (const file of ["lower.json", "lower-all.json"]) {
-                const { result, err } = await check({ program: "test/fixtures/insecure/index.ts", policyPack: "test/fixtures/code-levels-pack", policyConfig: `test/fixtures/code-levels-pack/${file}` });
+                const { result, err } = await check({
+                    program: "test/fixtures/insecure/index.ts",
+                    policyPack: "test/fixtures/code-levels-pack",
+                    policyConfig: `test/fixtures/code-levels-pack/${file}`,
+                });
                 assert.strictEqual(result.exitCode, 2, err);
-                assert.match(err, /db-not-public: is mandatory in the pack; a stack may raise a control, never lower it \(got advisory/);
+                assert.match(
+                    err,
+                    /db-not-public: is mandatory in the pack; a stack may raise a control, never lower it \(got advisory/,
+                );
             }
         });
     });

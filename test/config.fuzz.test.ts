@@ -33,7 +33,11 @@ function nested(depth: number, leaf: unknown, asArray: boolean): unknown {
     return v;
 }
 
-const text = fc.oneof(fc.string({ unit: "grapheme", maxLength: 40 }), fc.string({ unit: "binary", maxLength: 40 }), fc.string({ maxLength: 40 }));
+const text = fc.oneof(
+    fc.string({ unit: "grapheme", maxLength: 40 }),
+    fc.string({ unit: "binary", maxLength: 40 }),
+    fc.string({ maxLength: 40 }),
+);
 const huge = fc.constantFrom<unknown>(
     1e308,
     -1e308,
@@ -54,9 +58,17 @@ const value: fc.Arbitrary<unknown> = fc.oneof(
     { weight: 2, arbitrary: text },
     { weight: 2, arbitrary: huge },
     { weight: 1, arbitrary: fc.constantFrom<unknown>(null, true, false, "true", "false", "", " ", [], {}) },
-    { weight: 1, arbitrary: fc.tuple(fc.integer({ min: 50, max: 2_000 }), fc.jsonValue({ maxDepth: 1 }), fc.boolean()).map(([d, leaf, arr]) => nested(d, leaf, arr)) },
+    {
+        weight: 1,
+        arbitrary: fc
+            .tuple(fc.integer({ min: 50, max: 2_000 }), fc.jsonValue({ maxDepth: 1 }), fc.boolean())
+            .map(([d, leaf, arr]) => nested(d, leaf, arr)),
+    },
 );
-const key = fc.oneof(text, fc.constantFrom("__proto__", "constructor", "toString", "hasOwnProperty", "", "platform:azCount", "multiAZ"));
+const key = fc.oneof(
+    text,
+    fc.constantFrom("__proto__", "constructor", "toString", "hasOwnProperty", "", "platform:azCount", "multiAZ"),
+);
 
 type Op = "set" | "delete" | "addKey" | "wrap" | "stringify";
 interface Mutation {
@@ -84,7 +96,9 @@ function mutate(base: Record<string, unknown>, ms: Mutation[]): Record<string, u
         for (const step of m.steps.slice(1)) {
             const node: any = parent[at];
             if (node === null || typeof node !== "object") break;
-            const keys: (string | number)[] = Array.isArray(node) ? node.map((_: unknown, i: number) => i) : Object.keys(node);
+            const keys: (string | number)[] = Array.isArray(node)
+                ? node.map((_: unknown, i: number) => i)
+                : Object.keys(node);
             if (keys.length === 0) break;
             parent = node;
             at = keys[step % keys.length];
@@ -98,8 +112,20 @@ function mutate(base: Record<string, unknown>, ms: Mutation[]): Record<string, u
                 else delete parent[at];
                 break;
             case "addKey":
-                if (parent[at] && typeof parent[at] === "object" && !Array.isArray(parent[at])) Object.defineProperty(parent[at], m.key, { value: m.value, enumerable: true, writable: true, configurable: true });
-                else Object.defineProperty(parent, m.key, { value: m.value, enumerable: true, writable: true, configurable: true });
+                if (parent[at] && typeof parent[at] === "object" && !Array.isArray(parent[at]))
+                    Object.defineProperty(parent[at], m.key, {
+                        value: m.value,
+                        enumerable: true,
+                        writable: true,
+                        configurable: true,
+                    });
+                else
+                    Object.defineProperty(parent, m.key, {
+                        value: m.value,
+                        enumerable: true,
+                        writable: true,
+                        configurable: true,
+                    });
                 break;
             case "wrap":
                 parent[at] = Array.isArray(m.value) ? [parent[at]] : { [String(m.key)]: parent[at] };
@@ -118,9 +144,16 @@ function assertConfigOutcome(run: () => unknown, context: () => string) {
         run();
     } catch (e) {
         const err = e as Error;
-        assert.ok(e instanceof ConfigError, `internal ${err?.name ?? typeof e} instead of a config error: ${err?.stack ?? String(e)}\n${context()}`);
+        assert.ok(
+            e instanceof ConfigError,
+            `internal ${err?.name ?? typeof e} instead of a config error: ${err?.stack ?? String(e)}\n${context()}`,
+        );
         // The key path right after the namespace; unusual keys are JSON-quoted, so empty or invisible ones still show.
-        assert.match(err.message, /^Invalid stack config: platform:([A-Za-z0-9_.\-[\]]+|"(?:[^"\\]|\\.)*")+ /, `the error names no key: ${err.message}`);
+        assert.match(
+            err.message,
+            /^Invalid stack config: platform:([A-Za-z0-9_.\-[\]]+|"(?:[^"\\]|\\.)*")+ /,
+            `the error names no key: ${err.message}`,
+        );
         assert.ok(!err.message.includes("\n    at "), "no stack trace in the message");
         assert.ok(err.message.length < 2_000, `one bounded message, got ${err.message.length} characters`);
     }
@@ -129,7 +162,9 @@ function assertConfigOutcome(run: () => unknown, context: () => string) {
 /** What the engine hands the program: every value a string, objects as JSON (as readStackConfig does). */
 function asEngineConfig(raw: Record<string, unknown>): Record<string, string> {
     const out: Record<string, string> = {};
-    for (const [k, v] of Object.entries(raw)) out[`platform:${k}`] = typeof v === "string" ? v : typeof v === "object" && v !== null ? JSON.stringify(v) : String(v);
+    for (const [k, v] of Object.entries(raw))
+        out[`platform:${k}`] =
+            typeof v === "string" ? v : typeof v === "object" && v !== null ? JSON.stringify(v) : String(v);
     return out;
 }
 
@@ -170,9 +205,20 @@ describe("stack config validation under fuzzed input", function () {
 
     // Not a speed test: a pattern that backtracks turns one pasted 50 kB value into a check that hangs for minutes.
     const LONG = 50_000;
-    const PATHOLOGICAL = ["a" + "1".repeat(LONG) + "!", "a" + "-1".repeat(LONG / 2) + "!", "1".repeat(LONG) + "x", "db.a" + "1".repeat(LONG) + "!", "a.".repeat(LONG / 2), "sun:" + "0".repeat(LONG)];
+    const PATHOLOGICAL = [
+        "a" + "1".repeat(LONG) + "!",
+        "a" + "-1".repeat(LONG / 2) + "!",
+        "1".repeat(LONG) + "x",
+        "db.a" + "1".repeat(LONG) + "!",
+        "a.".repeat(LONG / 2),
+        "sun:" + "0".repeat(LONG),
+    ];
     const leaves = (v: unknown, at: (string | number)[] = []): (string | number)[][] =>
-        typeof v === "string" ? [at] : v && typeof v === "object" ? Object.entries(v).flatMap(([k, x]) => leaves(x, [...at, Array.isArray(v) ? Number(k) : k])) : [];
+        typeof v === "string"
+            ? [at]
+            : v && typeof v === "object"
+              ? Object.entries(v).flatMap(([k, x]) => leaves(x, [...at, Array.isArray(v) ? Number(k) : k]))
+              : [];
     const paths = leaves(BASES.prod);
 
     it(`rejects ${PATHOLOGICAL.length} kinds of ${LONG.toLocaleString("en-US")}-character values at each of the ${paths.length} string keys of prod without hanging`, () => {
@@ -188,7 +234,10 @@ describe("stack config validation under fuzzed input", function () {
                     () => `${at.join(".")} = ${evil.slice(0, 12)}…`,
                 );
                 const ms = Date.now() - started;
-                assert.ok(ms < 2_000, `platform:${at.join(".")}: a ${evil.length}-character value took ${ms} ms to validate`);
+                assert.ok(
+                    ms < 2_000,
+                    `platform:${at.join(".")}: a ${evil.length}-character value took ${ms} ms to validate`,
+                );
             }
     });
 

@@ -16,7 +16,10 @@ function devRaw(): Record<string, unknown> {
 function rejects(patch: (raw: any) => void, message: string) {
     const raw: any = devRaw();
     patch(raw);
-    assert.throws(() => parseConfig(raw), (e: Error) => e instanceof ConfigError && e.message === `Invalid stack config: ${message}`);
+    assert.throws(
+        () => parseConfig(raw),
+        (e: Error) => e instanceof ConfigError && e.message === `Invalid stack config: ${message}`,
+    );
 }
 
 describe("stack config", () => {
@@ -28,33 +31,81 @@ describe("stack config", () => {
         assert.equal(cfg.app.readinessPath, "/actuator/health/readiness");
     });
 
-    it("rejects an AZ count other than 2 or 3", () => rejects((r) => (r.azCount = "5"), "platform:azCount must be 2 or 3, got 5"));
-    it("rejects a VPC CIDR too small for three layers", () => rejects((r) => (r.vpcCidr = "10.0.0.0/24"), 'platform:vpcCidr must have a prefix between /16 and /20, got "10.0.0.0/24"'));
-    it("rejects a CIDR with host bits set", () => rejects((r) => (r.vpcCidr = "10.0.0.1/16"), 'platform:vpcCidr must be an IPv4 network in CIDR form such as 10.0.0.0/16, got "10.0.0.1/16"'));
+    it("rejects an AZ count other than 2 or 3", () =>
+        rejects((r) => (r.azCount = "5"), "platform:azCount must be 2 or 3, got 5"));
+    it("rejects a VPC CIDR too small for three layers", () =>
+        rejects(
+            (r) => (r.vpcCidr = "10.0.0.0/24"),
+            'platform:vpcCidr must have a prefix between /16 and /20, got "10.0.0.0/24"',
+        ));
+    it("rejects a CIDR with host bits set", () =>
+        rejects(
+            (r) => (r.vpcCidr = "10.0.0.1/16"),
+            'platform:vpcCidr must be an IPv4 network in CIDR form such as 10.0.0.0/16, got "10.0.0.1/16"',
+        ));
     it("rejects a service CIDR overlapping the VPC", () =>
-        rejects((r) => (r.cluster.serviceCidr = "10.10.128.0/20"), 'platform:cluster.serviceCidr must not overlap vpcCidr 10.10.0.0/16, got "10.10.128.0/20"'));
-    it("rejects a domain that is not a hostname", () => rejects((r) => (r.domain = "shop example"), 'platform:domain must be a DNS hostname such as example.com, got "shop example"'));
-    it("rejects an unknown NAT mode", () => rejects((r) => (r.natMode = "none"), 'platform:natMode must be one of single, perAz, got "none"'));
+        rejects(
+            (r) => (r.cluster.serviceCidr = "10.10.128.0/20"),
+            'platform:cluster.serviceCidr must not overlap vpcCidr 10.10.0.0/16, got "10.10.128.0/20"',
+        ));
+    it("rejects a domain that is not a hostname", () =>
+        rejects(
+            (r) => (r.domain = "shop example"),
+            'platform:domain must be a DNS hostname such as example.com, got "shop example"',
+        ));
+    it("rejects an unknown NAT mode", () =>
+        rejects((r) => (r.natMode = "none"), 'platform:natMode must be one of single, perAz, got "none"'));
     it("rejects a malformed instance type", () =>
-        rejects((r) => (r.cluster.nodeGroups[0].instanceTypes = ["large"]), 'platform:cluster.nodeGroups[0].instanceTypes[0] must be EC2 instance types such as t3.medium or m7g.large, got "large"'));
+        rejects(
+            (r) => (r.cluster.nodeGroups[0].instanceTypes = ["large"]),
+            'platform:cluster.nodeGroups[0].instanceTypes[0] must be EC2 instance types such as t3.medium or m7g.large, got "large"',
+        ));
     it("rejects node group sizes out of order", () =>
-        rejects((r) => (r.cluster.nodeGroups[0].desiredSize = 9), "platform:cluster.nodeGroups[0].desiredSize must satisfy minSize <= desiredSize <= maxSize (1 <= 9 <= 3), got 9"));
-    it("rejects a backup retention under seven days", () => rejects((r) => (r.database.backupRetentionDays = 3), "platform:database.backupRetentionDays must be between 7 and 35, got 3"));
+        rejects(
+            (r) => (r.cluster.nodeGroups[0].desiredSize = 9),
+            "platform:cluster.nodeGroups[0].desiredSize must satisfy minSize <= desiredSize <= maxSize (1 <= 9 <= 3), got 9",
+        ));
+    it("rejects a backup retention under seven days", () =>
+        rejects(
+            (r) => (r.database.backupRetentionDays = 3),
+            "platform:database.backupRetentionDays must be between 7 and 35, got 3",
+        ));
     it("rejects a missing required key", () => rejects((r) => delete r.owner, "platform:owner is required"));
-    it("rejects misspelled keys instead of ignoring them", () => rejects((r) => (r.database.multiAZ = true), "platform:database has unknown key(s) multiAZ: remove them or fix the spelling"));
-    it("rejects an app in a team that does not exist", () => rejects((r) => (r.app.team = "nobody"), 'platform:app.team must be one of the configured teams (payments, catalog), got "nobody"'));
-    it("rejects the latest tag", () => rejects((r) => (r.app.imageTag = "latest"), 'platform:app.imageTag must be a pinned tag, not latest, got "latest"'));
+    it("rejects misspelled keys instead of ignoring them", () =>
+        rejects(
+            (r) => (r.database.multiAZ = true),
+            "platform:database has unknown key(s) multiAZ: remove them or fix the spelling",
+        ));
+    it("rejects an app in a team that does not exist", () =>
+        rejects(
+            (r) => (r.app.team = "nobody"),
+            'platform:app.team must be one of the configured teams (payments, catalog), got "nobody"',
+        ));
+    it("rejects the latest tag", () =>
+        rejects(
+            (r) => (r.app.imageTag = "latest"),
+            'platform:app.imageTag must be a pinned tag, not latest, got "latest"',
+        ));
     it("rejects secrets in the plain-settings ConfigMap", () =>
-        rejects((r) => (r.app.settings.DB_PASSWORD = "hunter2"), 'platform:app.settings.DB_PASSWORD looks sensitive: settings are a plain ConfigMap; store secrets with KMS envelope encryption instead, got "hunter2"'));
+        rejects(
+            (r) => (r.app.settings.DB_PASSWORD = "hunter2"),
+            'platform:app.settings.DB_PASSWORD looks sensitive: settings are a plain ConfigMap; store secrets with KMS envelope encryption instead, got "hunter2"',
+        ));
     it("rejects a public endpoint without allowed CIDRs", () =>
-        rejects((r) => (r.cluster.publicEndpoint = true), "platform:cluster.publicAccessCidrs must list the CIDRs allowed to reach a public endpoint (publicEndpoint is true), got nothing"));
+        rejects(
+            (r) => (r.cluster.publicEndpoint = true),
+            "platform:cluster.publicAccessCidrs must list the CIDRs allowed to reach a public endpoint (publicEndpoint is true), got nothing",
+        ));
 
     it("keeps the prod API endpoint private", () => {
         const raw: any = devRaw();
         raw.environment = "prod";
         raw.cluster.publicEndpoint = true;
         raw.cluster.publicAccessCidrs = ["203.0.113.0/24"];
-        assert.throws(() => parseConfig(raw), /platform:cluster.publicEndpoint must be false for a prod stack \(EKS-01: the API endpoint stays private\), got true/);
+        assert.throws(
+            () => parseConfig(raw),
+            /platform:cluster.publicEndpoint must be false for a prod stack \(EKS-01: the API endpoint stays private\), got true/,
+        );
     });
 
     it("names a team's developers group after the team unless configured", () => {
@@ -80,7 +131,11 @@ describe("stack config", () => {
     it("rejects a misspelled top-level key in the stack file", async () => {
         await assert.rejects(
             runProgram("dev", { overrides: { azcount: "3" } }),
-            (e: Error) => e instanceof ConfigError && e.message.startsWith("Invalid stack config: platform:azcount is not a known key: allowed keys are environment, owner,"),
+            (e: Error) =>
+                e instanceof ConfigError &&
+                e.message.startsWith(
+                    "Invalid stack config: platform:azcount is not a known key: allowed keys are environment, owner,",
+                ),
         );
     });
 
@@ -94,8 +149,21 @@ describe("stack config", () => {
 describe("stack config: deploy semantics (issues 16, 17)", () => {
     it("refuses a team quota that cannot hold maxReplicas x limits plus the rollout surge (prod's old 16 CPU for 12 x 2)", () => {
         const raw: any = devRaw();
-        Object.assign(raw.app, { maxReplicas: 12, minReplicas: 3, replicas: 3, cpuLimit: "2", cpuRequest: "500m", memoryLimit: "1Gi" });
-        Object.assign(raw.teams[0].quota, { requestsCpu: "8", requestsMemory: "16Gi", limitsCpu: "16", limitsMemory: "32Gi", pods: 100 });
+        Object.assign(raw.app, {
+            maxReplicas: 12,
+            minReplicas: 3,
+            replicas: 3,
+            cpuLimit: "2",
+            cpuRequest: "500m",
+            memoryLimit: "1Gi",
+        });
+        Object.assign(raw.teams[0].quota, {
+            requestsCpu: "8",
+            requestsMemory: "16Gi",
+            limitsCpu: "16",
+            limitsMemory: "32Gi",
+            pods: 100,
+        });
         assert.throws(
             () => parseConfig(raw),
             (e: Error) =>
@@ -108,14 +176,28 @@ describe("stack config: deploy semantics (issues 16, 17)", () => {
             (r) => (r.teams[0].quota.pods = 3),
             "platform:teams[0].quota.pods cannot hold platform:app at maxReplicas 3 plus the rollout surge of 1 (25 %): 4 pods; raise it to at least 4 or lower app.maxReplicas, got 3",
         ));
-    it("accepts the quota exactly at maxReplicas plus surge (dev: 4 pods x 1 CPU = 4)", () => assert.equal(parseConfig(devRaw()).teams[0].quota.limitsCpu, "4"));
+    it("accepts the quota exactly at maxReplicas plus surge (dev: 4 pods x 1 CPU = 4)", () =>
+        assert.equal(parseConfig(devRaw()).teams[0].quota.limitsCpu, "4"));
     it("refuses HPA minReplicas above maxReplicas", () =>
-        rejects((r) => Object.assign(r.app, { minReplicas: 4, maxReplicas: 3 }), "platform:app.minReplicas must not exceed maxReplicas (3): the HorizontalPodAutoscaler rejects min > max, got 4"));
-    it("refuses initial replicas outside the HPA range", () => rejects((r) => (r.app.replicas = 5), "platform:app.replicas must be between minReplicas and maxReplicas (1..3), got 5"));
+        rejects(
+            (r) => Object.assign(r.app, { minReplicas: 4, maxReplicas: 3 }),
+            "platform:app.minReplicas must not exceed maxReplicas (3): the HorizontalPodAutoscaler rejects min > max, got 4",
+        ));
+    it("refuses initial replicas outside the HPA range", () =>
+        rejects(
+            (r) => (r.app.replicas = 5),
+            "platform:app.replicas must be between minReplicas and maxReplicas (1..3), got 5",
+        ));
     it("refuses a PodDisruptionBudget that blocks every eviction", () =>
-        rejects((r) => (r.app.maxUnavailable = 0), "platform:app.maxUnavailable must be at least 1: a PodDisruptionBudget with maxUnavailable 0 blocks every eviction, so node drains and upgrades hang, got 0"));
+        rejects(
+            (r) => (r.app.maxUnavailable = 0),
+            "platform:app.maxUnavailable must be at least 1: a PodDisruptionBudget with maxUnavailable 0 blocks every eviction, so node drains and upgrades hang, got 0",
+        ));
     it("keeps image tags strings: an unquoted all-digit tag is refused with the fix", () =>
-        rejects((r) => (r.app.imageTag = 20240101), 'platform:app.imageTag must be a quoted string: YAML read it as the number 20240101; write "20240101" (scripts/release.sh always quotes it), got 20240101'));
+        rejects(
+            (r) => (r.app.imageTag = 20240101),
+            'platform:app.imageTag must be a quoted string: YAML read it as the number 20240101; write "20240101" (scripts/release.sh always quotes it), got 20240101',
+        ));
     it("accepts a quoted all-digit tag and tag@digest", () => {
         for (const tag of ["20240101", `1.4.2@sha256:${"a".repeat(64)}`, `sha256:${"b".repeat(64)}`]) {
             const raw: any = devRaw();
@@ -129,9 +211,17 @@ describe("stack config: deploy semantics (issues 16, 17)", () => {
         assert.equal(parseConfig(raw).app.imageTag, undefined);
     });
     it("refuses creating a zone and naming an existing one", () =>
-        rejects((r) => Object.assign(r, { createZone: "true", hostedZoneId: "Z0123456789ABCDEFGHIJ" }), "platform:createZone must be false when platform:hostedZoneId names an existing zone (choose one), got true"));
-    it("refuses an unknown phase", () => rejects((r) => (r.phase = "network"), 'platform:phase must be one of foundation, full, got "network"'));
-    it("requires a deploy role", () => rejects((r) => (r.pipeline.deployerRoleArns = []), "platform:pipeline.deployerRoleArns must name the role the deploy pipeline assumes, got []"));
+        rejects(
+            (r) => Object.assign(r, { createZone: "true", hostedZoneId: "Z0123456789ABCDEFGHIJ" }),
+            "platform:createZone must be false when platform:hostedZoneId names an existing zone (choose one), got true",
+        ));
+    it("refuses an unknown phase", () =>
+        rejects((r) => (r.phase = "network"), 'platform:phase must be one of foundation, full, got "network"'));
+    it("requires a deploy role", () =>
+        rejects(
+            (r) => (r.pipeline.deployerRoleArns = []),
+            "platform:pipeline.deployerRoleArns must name the role the deploy pipeline assumes, got []",
+        ));
     it("refuses a preview role that is also a deployer", () =>
         rejects(
             (r) => r.pipeline.previewRoleArns.push(r.pipeline.deployerRoleArns[0]),
@@ -149,7 +239,10 @@ describe("stack config: deploy semantics (issues 16, 17)", () => {
     });
     it("summarises the phase and the first deploy's preconditions for check", () => {
         const raw: any = devRaw();
-        assert.match(firstDeploySummary(parseConfig(raw)), /^Phase full \(all tiers\) · first deploy needs: an existing public Route53 zone named dev\.shop\.example\.com in the account;/);
+        assert.match(
+            firstDeploySummary(parseConfig(raw)),
+            /^Phase full \(all tiers\) · first deploy needs: an existing public Route53 zone named dev\.shop\.example\.com in the account;/,
+        );
         raw.phase = "foundation";
         raw.createZone = "true";
         delete raw.app.imageTag;

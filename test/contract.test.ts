@@ -1,13 +1,24 @@
 import { strict as assert } from "assert";
 import * as path from "path";
-import { eksVersionAtLeast, EXEMPTION_PREFIX, EXEMPTIONS, MIN_EKS_VERSION, POLICY_MODULES, TLS_POLICIES } from "../lib/contract";
+import {
+    eksVersionAtLeast,
+    EXEMPTION_PREFIX,
+    EXEMPTIONS,
+    MIN_EKS_VERSION,
+    POLICY_MODULES,
+    TLS_POLICIES,
+} from "../lib/contract";
 import { PROJECT_ROOT, runProgram } from "../lib/engine";
 
 /** The platform contract (lib/contract.ts): the literals program, pack and tools share must agree with each other. */
 
 function packPolicyNames(): string[] {
     // The domain modules only build policy objects; policy/index.ts (which starts the gRPC server) is never loaded.
-    return POLICY_MODULES.flatMap((m) => ((require(path.join(PROJECT_ROOT, "policy", m)) as { policies: { name: string }[] }).policies ?? []).map((p) => p.name));
+    return POLICY_MODULES.flatMap((m) =>
+        ((require(path.join(PROJECT_ROOT, "policy", m)) as { policies: { name: string }[] }).policies ?? []).map(
+            (p) => p.name,
+        ),
+    );
 }
 
 /** Every tag / label / annotation key under the exemption prefix anywhere in `value`. */
@@ -39,13 +50,27 @@ describe("platform contract", () => {
             const { capture } = await runProgram(stack);
             const written = new Set<string>();
             for (const r of capture.resources) exemptionKeysIn(r.inputs, written);
-            assert.ok(written.has(EXEMPTIONS.s3SseKmsRequired), `${stack}: the ALB access log bucket carries its STO-01 exemption`);
-            for (const key of written) assert.ok(known.has(key), `${stack}: ${key} is written by the program but missing from lib/contract.ts EXEMPTIONS`);
+            assert.ok(
+                written.has(EXEMPTIONS.s3SseKmsRequired),
+                `${stack}: the ALB access log bucket carries its STO-01 exemption`,
+            );
+            for (const key of written)
+                assert.ok(
+                    known.has(key),
+                    `${stack}: ${key} is written by the program but missing from lib/contract.ts EXEMPTIONS`,
+                );
         }
     });
 
     it("allows only TLS 1.3 ELB policies, the 1.2-fallback one first", () => {
-        assert.deepEqual([...TLS_POLICIES], ["ELBSecurityPolicy-TLS13-1-2-2021-06", "ELBSecurityPolicy-TLS13-1-2-Res-2021-06", "ELBSecurityPolicy-TLS13-1-3-2021-06"]);
+        assert.deepEqual(
+            [...TLS_POLICIES],
+            [
+                "ELBSecurityPolicy-TLS13-1-2-2021-06",
+                "ELBSecurityPolicy-TLS13-1-2-Res-2021-06",
+                "ELBSecurityPolicy-TLS13-1-3-2021-06",
+            ],
+        );
     });
 
     it("compares EKS versions numerically from the minimum 1.31", () => {

@@ -3,16 +3,29 @@ import * as fs from "fs";
 import * as path from "path";
 import Ajv from "ajv";
 import { ConfigError, STRUCTURED_KEYS, parseConfig } from "../config";
-import { CostResource, costDelta, DEFAULT_ASSUMPTIONS, estimateCost, loadPriceTable, PRICE_TABLE_FILE, renderCostDeltaMarkdown } from "../tools/lib/cost";
+import {
+    CostResource,
+    costDelta,
+    DEFAULT_ASSUMPTIONS,
+    estimateCost,
+    loadPriceTable,
+    PRICE_TABLE_FILE,
+    renderCostDeltaMarkdown,
+} from "../tools/lib/cost";
 import { readStackConfig, runProgram } from "./support/harness";
 
 const table = loadPriceTable();
 const HOURS = table.hoursPerMonth;
 /** The table's price for `key` in us-east-1 (the stacks' eu-west-1 falls back to it where it has no entry). */
-const usd = (key: string, region = "eu-west-1") => (table.regions[region]?.[key] ?? table.regions[table.fallbackRegion][key]).usd as number;
+const usd = (key: string, region = "eu-west-1") =>
+    (table.regions[region]?.[key] ?? table.regions[table.fallbackRegion][key]).usd as number;
 
 const region = (stack: string) => readStackConfig(stack)["aws:region"];
-const close = (actual: number, expected: number, what: string) => assert.ok(Math.abs(actual - expected) < 0.011, `${what}: expected ${expected.toFixed(2)}, got ${actual.toFixed(2)}`);
+const close = (actual: number, expected: number, what: string) =>
+    assert.ok(
+        Math.abs(actual - expected) < 0.011,
+        `${what}: expected ${expected.toFixed(2)}, got ${actual.toFixed(2)}`,
+    );
 
 /** The dev stack's nodes on a priced instance type, so node-count changes move the total. */
 const PRICED_NODES = (desiredSize: number) => {
@@ -23,7 +36,9 @@ const PRICED_NODES = (desiredSize: number) => {
 
 describe("cost estimate", () => {
     it("validates the price table against its schema: every number has a source URL and a read date", () => {
-        const schema = JSON.parse(fs.readFileSync(path.join(path.dirname(PRICE_TABLE_FILE), "aws-prices.schema.json"), "utf8"));
+        const schema = JSON.parse(
+            fs.readFileSync(path.join(path.dirname(PRICE_TABLE_FILE), "aws-prices.schema.json"), "utf8"),
+        );
         const validate = new Ajv({ allErrors: true, strict: false }).compile<any>(schema);
         const raw: any = JSON.parse(fs.readFileSync(PRICE_TABLE_FILE, "utf8"));
         assert.ok(validate(raw), JSON.stringify(validate.errors, null, 2));
@@ -32,7 +47,8 @@ describe("cost estimate", () => {
         delete broken.regions["us-east-1"]["nat.hour"].source;
         assert.equal(validate(broken), false);
         for (const [r, prices] of Object.entries(raw.regions as Record<string, Record<string, { read: string }>>))
-            for (const [k, p] of Object.entries(prices)) assert.ok(p.read <= raw.version, `${r} ${k} read ${p.read} after the table version ${raw.version}`);
+            for (const [k, p] of Object.entries(prices))
+                assert.ok(p.read <= raw.version, `${r} ${k} read ${p.read} after the table version ${raw.version}`);
     });
 
     it("costs more for prod than for dev", async () => {
@@ -41,7 +57,8 @@ describe("cost estimate", () => {
         assert.ok(dev.monthlyUsd > 0);
         assert.ok(prod.monthlyUsd > dev.monthlyUsd, `prod ${prod.monthlyUsd} <= dev ${dev.monthlyUsd}`);
         // Every tier the program builds is priced, and the tiers add up to the total.
-        for (const tier of ["network", "edge", "cluster", "data"]) assert.ok(prod.byTier[tier] > 0, `no ${tier} cost in prod`);
+        for (const tier of ["network", "edge", "cluster", "data"])
+            assert.ok(prod.byTier[tier] > 0, `no ${tier} cost in prod`);
         close(
             Object.values(prod.byTier).reduce((s, v) => s + v, 0),
             prod.monthlyUsd,
@@ -50,28 +67,52 @@ describe("cost estimate", () => {
         // prod's per-AZ NAT gateways and Multi-AZ storage are visible per resource.
         assert.equal(prod.resources.filter((r) => r.type === "aws:ec2/natGateway:NatGateway").length, 3);
         const db = prod.resources.find((r) => r.type === "aws:rds/instance:Instance")!;
-        close(db.lines.find((l) => l.priceKey === "rds.gp3.gbMonth")!.monthlyUsd, 100 * 2 * usd("rds.gp3.gbMonth"), "prod Multi-AZ storage");
+        close(
+            db.lines.find((l) => l.priceKey === "rds.gp3.gbMonth")!.monthlyUsd,
+            100 * 2 * usd("rds.gp3.gbMonth"),
+            "prod Multi-AZ storage",
+        );
     });
 
     it("adds one node's instance hours and root volume per extra node", async () => {
-        const two = estimateCost((await runProgram("dev", { overrides: PRICED_NODES(2) })).capture.resources, "eu-west-1");
-        const three = estimateCost((await runProgram("dev", { overrides: PRICED_NODES(3) })).capture.resources, "eu-west-1");
+        const two = estimateCost(
+            (await runProgram("dev", { overrides: PRICED_NODES(2) })).capture.resources,
+            "eu-west-1",
+        );
+        const three = estimateCost(
+            (await runProgram("dev", { overrides: PRICED_NODES(3) })).capture.resources,
+            "eu-west-1",
+        );
         const perNode = usd("ec2.m6i.large.hour") * HOURS + 30 * usd("ebs.gp3.gbMonth");
         close(three.monthlyUsd - two.monthlyUsd, perNode, "one more m6i.large node");
     });
 
     it("adds a gateway's hours and public IPv4 address when the NAT mode goes per AZ, and keeps the data processed", async () => {
         const single = estimateCost((await runProgram("dev")).capture.resources, "eu-west-1");
-        const perAz = estimateCost((await runProgram("dev", { overrides: { natMode: "perAz" } })).capture.resources, "eu-west-1");
+        const perAz = estimateCost(
+            (await runProgram("dev", { overrides: { natMode: "perAz" } })).capture.resources,
+            "eu-west-1",
+        );
         const gateway = (usd("nat.hour") + usd("ipv4.hour")) * HOURS;
         close(perAz.monthlyUsd - single.monthlyUsd, gateway, "second NAT gateway (dev has 2 AZs)");
-        const processed = (e: typeof single) => e.resources.flatMap((r) => r.lines).filter((l) => l.priceKey === "nat.gbProcessed").reduce((s, l) => s + l.monthlyUsd, 0);
+        const processed = (e: typeof single) =>
+            e.resources
+                .flatMap((r) => r.lines)
+                .filter((l) => l.priceKey === "nat.gbProcessed")
+                .reduce((s, l) => s + l.monthlyUsd, 0);
         close(processed(perAz), processed(single), "NAT data processing");
     });
 
     const nodeGroup = (instanceType: string, desiredSize = 2): CostResource[] => [
         { type: "platform:cluster:Cluster", name: "cluster", urn: "urn:c", parent: "", custom: false, inputs: {} },
-        { type: "aws:eks/nodeGroup:NodeGroup", name: "cluster-general", urn: "urn:ng", parent: "urn:c", custom: true, inputs: { instanceTypes: [instanceType], scalingConfig: { desiredSize } } },
+        {
+            type: "aws:eks/nodeGroup:NodeGroup",
+            name: "cluster-general",
+            urn: "urn:ng",
+            parent: "urn:c",
+            custom: true,
+            inputs: { instanceTypes: [instanceType], scalingConfig: { desiredSize } },
+        },
     ];
 
     it("reports an unknown instance type as unpriced instead of counting it as zero", () => {
@@ -87,9 +128,23 @@ describe("cost estimate", () => {
     it("lists billable resource types with no cost model as unpriced, and skips only types that cost nothing", () => {
         const e = estimateCost(
             [
-                { type: "aws:elasticache/cluster:Cluster", name: "cache", urn: "urn:x", parent: "", custom: true, inputs: {} },
+                {
+                    type: "aws:elasticache/cluster:Cluster",
+                    name: "cache",
+                    urn: "urn:x",
+                    parent: "",
+                    custom: true,
+                    inputs: {},
+                },
                 { type: "aws:iam/role:Role", name: "role", urn: "urn:r", parent: "", custom: true, inputs: {} },
-                { type: "kubernetes:core/v1:Namespace", name: "ns", urn: "urn:n", parent: "", custom: true, inputs: {} },
+                {
+                    type: "kubernetes:core/v1:Namespace",
+                    name: "ns",
+                    urn: "urn:n",
+                    parent: "",
+                    custom: true,
+                    inputs: {},
+                },
             ],
             "us-east-1",
         );
@@ -109,23 +164,52 @@ describe("cost estimate", () => {
 
     it("changes with the usage assumptions, which default in stack config", () => {
         const base = estimateCost([], "us-east-1");
-        const more = estimateCost([], "us-east-1", { dataTransferOutGbPerMonth: DEFAULT_ASSUMPTIONS.dataTransferOutGbPerMonth + 1000 });
-        close(more.monthlyUsd - base.monthlyUsd, 1000 * usd("transfer.out.gb", "us-east-1"), "1,000 GB more data transfer out");
+        const more = estimateCost([], "us-east-1", {
+            dataTransferOutGbPerMonth: DEFAULT_ASSUMPTIONS.dataTransferOutGbPerMonth + 1000,
+        });
+        close(
+            more.monthlyUsd - base.monthlyUsd,
+            1000 * usd("transfer.out.gb", "us-east-1"),
+            "1,000 GB more data transfer out",
+        );
         const cfg = parseConfig({ ...devRaw(), costAssumptions: { natGbProcessedPerMonth: "250" } });
         assert.equal(cfg.costAssumptions.natGbProcessedPerMonth, 250);
         assert.equal(cfg.costAssumptions.albLcuPerHour, DEFAULT_ASSUMPTIONS.albLcuPerHour);
         assert.throws(
             () => parseConfig({ ...devRaw(), costAssumptions: { albLcuPerHour: -1 } }),
-            (e: Error) => e instanceof ConfigError && e.message === "Invalid stack config: platform:costAssumptions.albLcuPerHour must be between 0 and 100000, got -1",
+            (e: Error) =>
+                e instanceof ConfigError &&
+                e.message ===
+                    "Invalid stack config: platform:costAssumptions.albLcuPerHour must be between 0 and 100000, got -1",
         );
-        assert.throws(() => parseConfig({ ...devRaw(), costAssumptions: { natGB: 1 } }), /platform:costAssumptions has unknown key\(s\) natGB/);
+        assert.throws(
+            () => parseConfig({ ...devRaw(), costAssumptions: { natGB: 1 } }),
+            /platform:costAssumptions has unknown key\(s\) natGB/,
+        );
     });
 
     it("summarises a change as the delta and its largest contributors", () => {
         const base = estimateCost(nodeGroup("m6i.large", 2), "us-east-1");
-        const head = estimateCost([...nodeGroup("m6i.large", 4), { type: "aws:elasticache/cluster:Cluster", name: "cache", urn: "urn:x", parent: "", custom: true, inputs: {} }], "us-east-1");
+        const head = estimateCost(
+            [
+                ...nodeGroup("m6i.large", 4),
+                {
+                    type: "aws:elasticache/cluster:Cluster",
+                    name: "cache",
+                    urn: "urn:x",
+                    parent: "",
+                    custom: true,
+                    inputs: {},
+                },
+            ],
+            "us-east-1",
+        );
         const d = costDelta(base, head);
-        close(d.deltaUsd, 2 * (usd("ec2.m6i.large.hour", "us-east-1") * HOURS + 20 * usd("ebs.gp3.gbMonth", "us-east-1")), "two more nodes");
+        close(
+            d.deltaUsd,
+            2 * (usd("ec2.m6i.large.hour", "us-east-1") * HOURS + 20 * usd("ebs.gp3.gbMonth", "us-east-1")),
+            "two more nodes",
+        );
         assert.equal(d.contributors[0].name, "cluster-general");
         assert.deepEqual(
             d.newlyUnpriced.map((u) => u.name),

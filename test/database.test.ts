@@ -19,7 +19,11 @@ function dataTier(c: Capture): CapturedResource[] {
 /** Every key path in `v` whose name mentions a password. */
 function passwordKeys(v: unknown, path = ""): string[] {
     if (Array.isArray(v)) return v.flatMap((x, i) => passwordKeys(x, `${path}[${i}]`));
-    if (v && typeof v === "object") return Object.entries(v).flatMap(([k, x]) => [...(/passw/i.test(k) ? [`${path}.${k}`] : []), ...passwordKeys(x, `${path}.${k}`)]);
+    if (v && typeof v === "object")
+        return Object.entries(v).flatMap(([k, x]) => [
+            ...(/passw/i.test(k) ? [`${path}.${k}`] : []),
+            ...passwordKeys(x, `${path}.${k}`),
+        ]);
     return [];
 }
 
@@ -36,12 +40,18 @@ describe("data tier", () => {
         devDatabaseOutputs = dev.one(DATABASE).outputs;
         prod = (await runProgram("prod")).capture;
         const devDatabase = JSON.parse(readStackConfig("dev")["platform:database"]);
-        mysql = (await runProgram("dev", { overrides: { database: { ...devDatabase, engine: "mysql", engineVersion: "8.0.39" } } })).capture;
+        mysql = (
+            await runProgram("dev", {
+                overrides: { database: { ...devDatabase, engine: "mysql", engineVersion: "8.0.39" } },
+            })
+        ).capture;
     });
 
     it("keeps the database in the isolated subnets only", () => {
         for (const c of [dev, prod]) {
-            const isolated = c.ofType("aws:ec2/subnet:Subnet").filter((s) => s.inputs.tags["subnet-layer"] === "isolated");
+            const isolated = c
+                .ofType("aws:ec2/subnet:Subnet")
+                .filter((s) => s.inputs.tags["subnet-layer"] === "isolated");
             const group = c.one("aws:rds/subnetGroup:SubnetGroup", "subnets");
             assert.deepEqual([...group.inputs.subnetIds].sort(), isolated.map((s) => s.id).sort());
             const db = c.one(INSTANCE);
@@ -57,20 +67,34 @@ describe("data tier", () => {
         assert.equal(db.inputs.publiclyAccessible, false);
         const sg = dev.one(SG, "sg");
         const nodes = dev.one(SG, "nodes");
-        assert.equal(nodes.parent, dev.one("platform:cluster:Cluster").urn, "the node security group the cluster tier creates");
+        assert.equal(
+            nodes.parent,
+            dev.one("platform:cluster:Cluster").urn,
+            "the node security group the cluster tier creates",
+        );
         assert.deepEqual(db.inputs.vpcSecurityGroupIds, [sg.id]);
         assert.equal(sg.inputs.ingress, undefined, "no inline rules");
         assert.equal(sg.inputs.egress, undefined, "no inline rules");
         const job = dev.one(SG, "db-user-security-group");
         const rules = dev.ofType(INGRESS).filter((r) => r.inputs.securityGroupId === sg.id);
         assert.deepEqual(
-            rules.map((r) => [r.inputs.referencedSecurityGroupId, r.inputs.ipProtocol, r.inputs.fromPort, r.inputs.toPort, r.inputs.cidrIpv4, r.inputs.cidrIpv6]),
+            rules.map((r) => [
+                r.inputs.referencedSecurityGroupId,
+                r.inputs.ipProtocol,
+                r.inputs.fromPort,
+                r.inputs.toPort,
+                r.inputs.cidrIpv4,
+                r.inputs.cidrIpv6,
+            ]),
             [
                 [nodes.id, "tcp", 5432, 5432, undefined, undefined],
                 [job.id, "tcp", 5432, 5432, undefined, undefined],
             ],
         );
-        assert.deepEqual(dataTier(dev).filter((r) => r.type === "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule"), []);
+        assert.deepEqual(
+            dataTier(dev).filter((r) => r.type === "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule"),
+            [],
+        );
         assert.deepEqual(dev.ofType("aws:ec2/securityGroupRule:SecurityGroupRule"), []);
     });
 
@@ -79,7 +103,10 @@ describe("data tier", () => {
             const dataKey = c.one("aws:kms/key:Key", "data").state.arn;
             const db = c.one(INSTANCE).inputs;
             assert.equal(db.storageEncrypted, true);
-            assert.deepEqual([db.kmsKeyId, db.performanceInsightsKmsKeyId, db.masterUserSecretKmsKeyId], [dataKey, dataKey, dataKey]);
+            assert.deepEqual(
+                [db.kmsKeyId, db.performanceInsightsKmsKeyId, db.masterUserSecretKmsKeyId],
+                [dataKey, dataKey, dataKey],
+            );
             assert.equal(db.performanceInsightsEnabled, true);
             assert.equal(c.one("aws:backup/vault:Vault").inputs.kmsKeyArn, dataKey);
         }
@@ -91,21 +118,45 @@ describe("data tier", () => {
                 const db = c.one(INSTANCE).inputs;
                 return [db.storageType, db.allocatedStorage, db.maxAllocatedStorage];
             }),
-            [["gp3", 20, 50], ["gp3", 100, 1000]],
+            [
+                ["gp3", 20, 50],
+                ["gp3", 100, 1000],
+            ],
         );
     });
 
     it("is single-AZ and unprotected in dev, multi-AZ, protected and kept 35 days in prod", () => {
         const summary = (c: Capture) => {
             const db = c.one(INSTANCE);
-            return { multiAz: db.inputs.multiAz, retention: db.inputs.backupRetentionPeriod, deletionProtection: db.inputs.deletionProtection, protect: db.protect, vaultProtect: c.one("aws:backup/vault:Vault").protect };
+            return {
+                multiAz: db.inputs.multiAz,
+                retention: db.inputs.backupRetentionPeriod,
+                deletionProtection: db.inputs.deletionProtection,
+                protect: db.protect,
+                vaultProtect: c.one("aws:backup/vault:Vault").protect,
+            };
         };
-        assert.deepEqual(summary(dev), { multiAz: false, retention: 7, deletionProtection: false, protect: false, vaultProtect: false });
-        assert.deepEqual(summary(prod), { multiAz: true, retention: 35, deletionProtection: true, protect: true, vaultProtect: true });
+        assert.deepEqual(summary(dev), {
+            multiAz: false,
+            retention: 7,
+            deletionProtection: false,
+            protect: false,
+            vaultProtect: false,
+        });
+        assert.deepEqual(summary(prod), {
+            multiAz: true,
+            retention: 35,
+            deletionProtection: true,
+            protect: true,
+            vaultProtect: true,
+        });
     });
 
     it("always takes a final snapshot and copies tags to snapshots", () => {
-        for (const [c, stack] of [[dev, "dev"], [prod, "prod"]] as const) {
+        for (const [c, stack] of [
+            [dev, "dev"],
+            [prod, "prod"],
+        ] as const) {
             const db = c.one(INSTANCE).inputs;
             assert.equal(db.skipFinalSnapshot, false);
             assert.equal(db.finalSnapshotIdentifier, `aws-platform-${stack}-database-final`);
@@ -122,7 +173,10 @@ describe("data tier", () => {
         const db = dev.one(INSTANCE).inputs;
         assert.equal(db.parameterGroupName, pg.state.name);
         assert.deepEqual(dev.one(INSTANCE).propertyDependencies.parameterGroupName, [pg.urn]); // the STK-11 join
-        assert.deepEqual([db.engine, db.engineVersion, db.port, db.optionGroupName], ["postgres", "16", 5432, undefined]);
+        assert.deepEqual(
+            [db.engine, db.engineVersion, db.port, db.optionGroupName],
+            ["postgres", "16", 5432, undefined],
+        );
         assert.deepEqual(db.enabledCloudwatchLogsExports, ["postgresql", "upgrade"]);
     });
 
@@ -132,11 +186,22 @@ describe("data tier", () => {
         assert.ok(pg.inputs.parameters.some((p: any) => p.name === "require_secure_transport" && p.value === "ON"));
         assert.ok(!pg.inputs.parameters.some((p: any) => p.name === "rds.force_ssl"));
         const options = mysql.one("aws:rds/optionGroup:OptionGroup");
-        assert.deepEqual([options.inputs.engineName, options.inputs.majorEngineVersion, options.inputs.options[0].optionName], ["mysql", "8.0", "MARIADB_AUDIT_PLUGIN"]);
+        assert.deepEqual(
+            [options.inputs.engineName, options.inputs.majorEngineVersion, options.inputs.options[0].optionName],
+            ["mysql", "8.0", "MARIADB_AUDIT_PLUGIN"],
+        );
         const db = mysql.one(INSTANCE).inputs;
-        assert.deepEqual([db.engine, db.engineVersion, db.port, db.parameterGroupName, db.optionGroupName], ["mysql", "8.0", 3306, pg.state.name, options.state.name]);
+        assert.deepEqual(
+            [db.engine, db.engineVersion, db.port, db.parameterGroupName, db.optionGroupName],
+            ["mysql", "8.0", 3306, pg.state.name, options.state.name],
+        );
         assert.deepEqual(db.enabledCloudwatchLogsExports, ["audit", "error", "general", "slowquery"]);
-        assert.deepEqual(dataTier(mysql).filter((r) => r.type === INGRESS).map((r) => [r.inputs.fromPort, r.inputs.toPort]), [[3306, 3306]]);
+        assert.deepEqual(
+            dataTier(mysql)
+                .filter((r) => r.type === INGRESS)
+                .map((r) => [r.inputs.fromPort, r.inputs.toPort]),
+            [[3306, 3306]],
+        );
     });
 
     it("turns Performance Insights off where RDS for MySQL does not offer it (db.t4g.micro)", () => {
@@ -148,8 +213,15 @@ describe("data tier", () => {
     it("lets RDS own the master password: no password in any input", () => {
         for (const c of [dev, prod, mysql]) {
             const db = c.one(INSTANCE).inputs;
-            assert.deepEqual([db.manageMasterUserPassword, db.username, db.iamDatabaseAuthenticationEnabled], [true, "app_admin", true]);
-            const leaks = c.resources.flatMap((r) => passwordKeys(r.inputs).filter((k) => k !== ".manageMasterUserPassword").map((k) => `${r.name}${k}`));
+            assert.deepEqual(
+                [db.manageMasterUserPassword, db.username, db.iamDatabaseAuthenticationEnabled],
+                [true, "app_admin", true],
+            );
+            const leaks = c.resources.flatMap((r) =>
+                passwordKeys(r.inputs)
+                    .filter((k) => k !== ".manageMasterUserPassword")
+                    .map((k) => `${r.name}${k}`),
+            );
             assert.deepEqual(leaks, []);
         }
     });
@@ -157,7 +229,10 @@ describe("data tier", () => {
     it("pre-creates its log groups under the logs key so exports are encrypted and expire", () => {
         const logsKey = dev.one("aws:kms/key:Key", "logs").state.arn;
         const groups = dev.ofType("aws:cloudwatch/logGroup:LogGroup").filter((g) => g.name.startsWith("database-"));
-        assert.deepEqual(groups.map((g) => g.inputs.name).sort(), ["/aws/rds/instance/aws-platform-dev-database/postgresql", "/aws/rds/instance/aws-platform-dev-database/upgrade"]);
+        assert.deepEqual(groups.map((g) => g.inputs.name).sort(), [
+            "/aws/rds/instance/aws-platform-dev-database/postgresql",
+            "/aws/rds/instance/aws-platform-dev-database/upgrade",
+        ]);
         for (const g of groups) assert.deepEqual([g.inputs.kmsKeyId, g.inputs.retentionInDays], [logsKey, 365]);
         const db = dev.one(INSTANCE);
         assert.equal(db.inputs.identifier, "aws-platform-dev-database");
@@ -166,15 +241,28 @@ describe("data tier", () => {
 
     it("sends OS metrics through an enhanced-monitoring role only RDS monitoring can assume", () => {
         const role = dev.one("aws:iam/role:Role", "monitoring");
-        assert.deepEqual(JSON.parse(role.inputs.assumeRolePolicy).Statement[0].Principal, { Service: "monitoring.rds.amazonaws.com" });
-        const attached = dev.ofType("aws:iam/rolePolicyAttachment:RolePolicyAttachment").filter((a) => a.inputs.role === role.state.name);
-        assert.deepEqual(attached.map((a) => a.inputs.policyArn), ["arn:aws:iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole"]);
+        assert.deepEqual(JSON.parse(role.inputs.assumeRolePolicy).Statement[0].Principal, {
+            Service: "monitoring.rds.amazonaws.com",
+        });
+        const attached = dev
+            .ofType("aws:iam/rolePolicyAttachment:RolePolicyAttachment")
+            .filter((a) => a.inputs.role === role.state.name);
+        assert.deepEqual(
+            attached.map((a) => a.inputs.policyArn),
+            ["arn:aws:iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole"],
+        );
         const db = dev.one(INSTANCE).inputs;
-        assert.deepEqual([db.monitoringInterval, db.monitoringRoleArn, db.autoMinorVersionUpgrade], [60, role.state.arn, true]);
+        assert.deepEqual(
+            [db.monitoringInterval, db.monitoringRoleArn, db.autoMinorVersionUpgrade],
+            [60, role.state.arn, true],
+        );
     });
 
     it("backs the instance up daily into the vault with the stack's retention", () => {
-        for (const [c, days] of [[dev, 7], [prod, 35]] as const) {
+        for (const [c, days] of [
+            [dev, 7],
+            [prod, 35],
+        ] as const) {
             const plan = c.one("aws:backup/plan:Plan");
             const selection = c.one("aws:backup/selection:Selection");
             assert.deepEqual(selection.inputs.resources, [c.one(INSTANCE).state.arn]);
@@ -186,8 +274,13 @@ describe("data tier", () => {
             assert.equal(rule.lifecycle.deleteAfter, days);
             const role = c.referenced(selection.inputs.iamRoleArn);
             assert.equal(role?.type, "aws:iam/role:Role");
-            assert.deepEqual(JSON.parse(role!.inputs.assumeRolePolicy).Statement[0].Principal, { Service: "backup.amazonaws.com" });
-            const policies = c.ofType("aws:iam/rolePolicyAttachment:RolePolicyAttachment").filter((a) => a.inputs.role === role!.state.name).map((a) => a.inputs.policyArn);
+            assert.deepEqual(JSON.parse(role!.inputs.assumeRolePolicy).Statement[0].Principal, {
+                Service: "backup.amazonaws.com",
+            });
+            const policies = c
+                .ofType("aws:iam/rolePolicyAttachment:RolePolicyAttachment")
+                .filter((a) => a.inputs.role === role!.state.name)
+                .map((a) => a.inputs.policyArn);
             assert.deepEqual(policies.sort(), [
                 "arn:aws:iam::aws:policy/service-role/AWSBackupServiceRolePolicyForBackup",
                 "arn:aws:iam::aws:policy/service-role/AWSBackupServiceRolePolicyForRestores",
@@ -198,7 +291,10 @@ describe("data tier", () => {
     it("denies deleting recovery points in a protected stack's vault only", () => {
         assert.deepEqual(dev.ofType("aws:backup/vaultPolicy:VaultPolicy"), []);
         const policy = JSON.parse(prod.one("aws:backup/vaultPolicy:VaultPolicy").inputs.policy);
-        assert.deepEqual(policy.Statement.map((s: any) => [s.Effect, s.Action]), [["Deny", ["backup:DeleteRecoveryPoint", "backup:UpdateRecoveryPointLifecycle"]]]);
+        assert.deepEqual(
+            policy.Statement.map((s: any) => [s.Effect, s.Action]),
+            [["Deny", ["backup:DeleteRecoveryPoint", "backup:UpdateRecoveryPointLifecycle"]]],
+        );
     });
 
     it("hands the app tier the endpoint, port and resource id (for IAM auth), and keeps the RDS-managed secret to operators", () => {
@@ -208,11 +304,20 @@ describe("data tier", () => {
         assert.match(out.masterSecretArn as string, /^arn:aws:secretsmanager:eu-west-1:111122223333:secret:rds!db-/);
         assert.equal(out.securityGroupId, dev.one(SG, "sg").id);
         assert.equal(out.instanceArn, dev.one(INSTANCE).state.arn);
-        assert.deepEqual([devOutputs.databaseEndpoint, devOutputs.databaseSecretArn], [out.endpoint, out.masterSecretArn], "the stack exports the same");
+        assert.deepEqual(
+            [devOutputs.databaseEndpoint, devOutputs.databaseSecretArn],
+            [out.endpoint, out.masterSecretArn],
+            "the stack exports the same",
+        );
         // What the app tier actually receives from the program's wiring.
         const connection = dev.one("kubernetes:core/v1:ConfigMap", "config").inputs.data;
         assert.deepEqual(
-            [connection.DATABASE_HOST, connection.DATABASE_PORT, connection.DATABASE_USER, connection.DATABASE_IAM_AUTH],
+            [
+                connection.DATABASE_HOST,
+                connection.DATABASE_PORT,
+                connection.DATABASE_USER,
+                connection.DATABASE_IAM_AUTH,
+            ],
             [dev.one(INSTANCE).state.address, "5432", "app_iam", "true"],
         );
         assert.equal(out.resourceId, dev.one(INSTANCE).state.resourceId);
@@ -223,7 +328,15 @@ describe("data tier", () => {
     it("parents every data resource to the Database component", () => {
         const component = dev.one("platform:data:Database");
         const children = dev.childrenOf(component.urn).map((r) => r.type);
-        for (const t of [INSTANCE, PARAMS, "aws:rds/subnetGroup:SubnetGroup", "aws:ec2/securityGroup:SecurityGroup", "aws:backup/plan:Plan", "aws:backup/selection:Selection"]) assert.ok(children.includes(t), t);
+        for (const t of [
+            INSTANCE,
+            PARAMS,
+            "aws:rds/subnetGroup:SubnetGroup",
+            "aws:ec2/securityGroup:SecurityGroup",
+            "aws:backup/plan:Plan",
+            "aws:backup/selection:Selection",
+        ])
+            assert.ok(children.includes(t), t);
     });
 });
 

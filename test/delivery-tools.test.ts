@@ -6,7 +6,8 @@ import { ApiResponse, assess, main as environmentsMain } from "../tools/github-e
 import { changes, digest, main as digestMain, markdown } from "../tools/preview-digest";
 import { PROJECT_ROOT } from "./support/harness";
 
-const fixture = (name: string) => JSON.parse(fs.readFileSync(path.join(PROJECT_ROOT, "test/fixtures/github", `${name}.json`), "utf8"));
+const fixture = (name: string) =>
+    JSON.parse(fs.readFileSync(path.join(PROJECT_ROOT, "test/fixtures/github", `${name}.json`), "utf8"));
 
 /** A recorded GitHub API: path → response; anything else 404. Records what was asked. */
 function recordedApi(routes: Record<string, ApiResponse>) {
@@ -43,14 +44,62 @@ describe("github-environments: the repository settings the delivery depends on",
     });
 
     const cases: [string, (r: Record<string, ApiResponse>) => void, RegExp][] = [
-        ["a missing prod environment", (r) => delete r[envPath("prod")], /environment prod: missing; GitHub would create it on first use with no protection/],
-        ["no deployment-branch restriction", (r) => (r[envPath("dev")].body = { ...r[envPath("dev")].body, deployment_branch_policy: null }), /environment dev: deployment branches are "No restriction"/],
-        ["protected branches instead of main", (r) => (r[envPath("prod")].body = { ...r[envPath("prod")].body, deployment_branch_policy: { protected_branches: true, custom_branch_policies: false } }), /environment prod: .*"Protected branches only"/],
-        ["a second branch allowed", (r) => (r[branchPath("prod")].body = { total_count: 2, branch_policies: [{ name: "main", type: "branch" }, { name: "release/*", type: "branch" }] }), /environment prod: deployment branch policies are \[branch:main, branch:release\/\*\], must be exactly \[branch:main\]/],
-        ["no reviewers on prod-approval", (r) => (r[envPath("prod-approval")].body = { ...r[envPath("prod-approval")].body, protection_rules: [] }), /environment prod-approval: no required reviewers/],
-        ["self-review allowed", (r) => (r[envPath("prod-approval")].body.protection_rules[0] = { ...r[envPath("prod-approval")].body.protection_rules[0], prevent_self_review: false }), /"Prevent self-review" is off/],
-        ["admins may bypass", (r) => (r[envPath("prod-approval")].body = { ...r[envPath("prod-approval")].body, can_admins_bypass: true }), /administrators can bypass/],
-        ["a token without actions:read", (r) => (r[envPath("dev")] = { status: 403, body: { message: "Resource not accessible by integration" } }), /environment dev: cannot read it \(HTTP 403\); the token needs actions:read/],
+        [
+            "a missing prod environment",
+            (r) => delete r[envPath("prod")],
+            /environment prod: missing; GitHub would create it on first use with no protection/,
+        ],
+        [
+            "no deployment-branch restriction",
+            (r) => (r[envPath("dev")].body = { ...r[envPath("dev")].body, deployment_branch_policy: null }),
+            /environment dev: deployment branches are "No restriction"/,
+        ],
+        [
+            "protected branches instead of main",
+            (r) =>
+                (r[envPath("prod")].body = {
+                    ...r[envPath("prod")].body,
+                    deployment_branch_policy: { protected_branches: true, custom_branch_policies: false },
+                }),
+            /environment prod: .*"Protected branches only"/,
+        ],
+        [
+            "a second branch allowed",
+            (r) =>
+                (r[branchPath("prod")].body = {
+                    total_count: 2,
+                    branch_policies: [
+                        { name: "main", type: "branch" },
+                        { name: "release/*", type: "branch" },
+                    ],
+                }),
+            /environment prod: deployment branch policies are \[branch:main, branch:release\/\*\], must be exactly \[branch:main\]/,
+        ],
+        [
+            "no reviewers on prod-approval",
+            (r) => (r[envPath("prod-approval")].body = { ...r[envPath("prod-approval")].body, protection_rules: [] }),
+            /environment prod-approval: no required reviewers/,
+        ],
+        [
+            "self-review allowed",
+            (r) =>
+                (r[envPath("prod-approval")].body.protection_rules[0] = {
+                    ...r[envPath("prod-approval")].body.protection_rules[0],
+                    prevent_self_review: false,
+                }),
+            /"Prevent self-review" is off/,
+        ],
+        [
+            "admins may bypass",
+            (r) =>
+                (r[envPath("prod-approval")].body = { ...r[envPath("prod-approval")].body, can_admins_bypass: true }),
+            /administrators can bypass/,
+        ],
+        [
+            "a token without actions:read",
+            (r) => (r[envPath("dev")] = { status: 403, body: { message: "Resource not accessible by integration" } }),
+            /environment dev: cannot read it \(HTTP 403\); the token needs actions:read/,
+        ],
     ];
     for (const [what, mutate, message] of cases)
         it(`reports ${what}`, () => {
@@ -89,14 +138,24 @@ describe("preview-digest: an approval binds to the previewed steps", () => {
     const preview = {
         steps: [
             { op: "same", urn: urn("aws:s3/bucket:Bucket", "logs") },
-            { op: "update", urn: urn("platform:data:Database$aws:rds/instance:Instance", "db"), diffReasons: ["instanceClass", "allocatedStorage"] },
+            {
+                op: "update",
+                urn: urn("platform:data:Database$aws:rds/instance:Instance", "db"),
+                diffReasons: ["instanceClass", "allocatedStorage"],
+            },
             { op: "create", urn: urn("aws:ec2/securityGroup:SecurityGroup", "runner") },
         ],
         changeSummary: { same: 1, update: 1, create: 1 },
     };
 
     it("ignores unchanged resources and the order of steps and diff keys", () => {
-        const shuffled = { steps: [preview.steps[2], { ...preview.steps[1], diffReasons: ["allocatedStorage", "instanceClass"] }, preview.steps[0]] };
+        const shuffled = {
+            steps: [
+                preview.steps[2],
+                { ...preview.steps[1], diffReasons: ["allocatedStorage", "instanceClass"] },
+                preview.steps[0],
+            ],
+        };
         assert.equal(digest(changes(shuffled)), digest(changes(preview)));
         assert.equal(changes(preview).length, 2);
         assert.match(digest(changes(preview)), /^sha256:[0-9a-f]{64}$/);
@@ -162,7 +221,12 @@ describe("pr-comment: one comment per stack, updated in place", () => {
             },
         };
     }
-    const context = { repo: { owner: "acme", repo: "aws-platform" }, issue: { number: 7 }, runId: 1, serverUrl: "https://github.com" };
+    const context = {
+        repo: { owner: "acme", repo: "aws-platform" },
+        issue: { number: 7 },
+        runId: 1,
+        serverUrl: "https://github.com",
+    };
 
     it("updates the stack's own comment and leaves other stacks' comments alone", async () => {
         const { github, calls } = fakeGithub([
@@ -172,7 +236,10 @@ describe("pr-comment: one comment per stack, updated in place", () => {
         const r = await upsertStackComment({ github, context, stack: "dev", title: "preview", outcome: "success" });
         assert.deepEqual(r, { updated: 2 });
         assert.equal(calls.filter((c) => c.op === "create").length, 0);
-        assert.match(calls.find((c) => c.op === "update")!.args.body, /^<!-- platform-pr-comment:dev -->\n### `dev`: preview \(success\)/);
+        assert.match(
+            calls.find((c) => c.op === "update")!.args.body,
+            /^<!-- platform-pr-comment:dev -->\n### `dev`: preview \(success\)/,
+        );
     });
 
     it("creates the comment once when none exists, and keeps the tail of long output", async () => {
@@ -180,7 +247,14 @@ describe("pr-comment: one comment per stack, updated in place", () => {
         const file = path.join(dir, "out.txt");
         fs.writeFileSync(file, "x".repeat(MAX_OUTPUT + 10) + "THE END");
         const { github, calls } = fakeGithub([{ id: 3, body: "a human comment" }]);
-        const r = await upsertStackComment({ github, context, stack: "prod", title: "check", outcome: "failure", file });
+        const r = await upsertStackComment({
+            github,
+            context,
+            stack: "prod",
+            title: "check",
+            outcome: "failure",
+            file,
+        });
         assert.deepEqual(r, { created: 99 });
         const body = calls.find((c) => c.op === "create")!.args.body as string;
         assert.ok(body.length < 65536);

@@ -39,7 +39,10 @@ describe("architecture diagrams", () => {
     });
 
     it("nests the three subnet layers in each AZ inside the VPC: two AZs in dev, three in prod", () => {
-        for (const [stack, azs] of [["dev", 2], ["prod", 3]] as const) {
+        for (const [stack, azs] of [
+            ["dev", 2],
+            ["prod", 3],
+        ] as const) {
             const cs = cells(rendered[stack].drawio);
             const vpc = cs.find((c) => c.value?.startsWith("VPC 10."))!;
             const azCells = cs.filter((c) => /^AZ \d$/.test(c.value ?? ""));
@@ -54,7 +57,8 @@ describe("architecture diagrams", () => {
 
     it("puts NAT gateways in public subnets and RDS in an isolated subnet", () => {
         const cs = cells(rendered.prod.drawio);
-        for (const nat of cs.filter((c) => c.value?.startsWith("NAT gateway"))) assert.match(labelOf(cs, nat.parent)!, /^public /);
+        for (const nat of cs.filter((c) => c.value?.startsWith("NAT gateway")))
+            assert.match(labelOf(cs, nat.parent)!, /^public /);
         assert.equal(cs.filter((c) => c.value?.startsWith("NAT gateway")).length, 3);
         assert.equal(byLabel(cells(rendered.dev.drawio), "NAT gateway 1").length, 1);
         assert.match(labelOf(cs, one(cs, "RDS postgres 16 primary").parent)!, /^isolated /);
@@ -74,7 +78,10 @@ describe("architecture diagrams", () => {
     });
 
     it("draws each managed node group inside the private subnet of every AZ it launches into", () => {
-        for (const [stack, azs] of [["dev", 2], ["prod", 3]] as const) {
+        for (const [stack, azs] of [
+            ["dev", 2],
+            ["prod", 3],
+        ] as const) {
             const cs = cells(rendered[stack].drawio);
             const nodes = cs.filter((c) => c.value?.startsWith("nodes general"));
             assert.equal(nodes.length, azs, stack);
@@ -91,22 +98,40 @@ describe("architecture diagrams", () => {
             const { capture } = await runProgram(stack);
             const layout = await layoutArchitecture(buildArchitecture(capture, stack));
             const entries = [...layout.boxes.values()];
-            const inside = (a: Rect, b: Rect) => a.x >= b.x && a.y >= b.y && a.x + a.w <= b.x + b.w && a.y + a.h <= b.y + b.h;
-            const overlap = (a: Rect, b: Rect) => a.x < b.x + b.w && b.x < a.x + a.w && a.y < b.y + b.h && b.y < a.y + a.h;
+            const inside = (a: Rect, b: Rect) =>
+                a.x >= b.x && a.y >= b.y && a.x + a.w <= b.x + b.w && a.y + a.h <= b.y + b.h;
+            const overlap = (a: Rect, b: Rect) =>
+                a.x < b.x + b.w && b.x < a.x + a.w && a.y < b.y + b.h && b.y < a.y + a.h;
             for (const e of entries) {
-                if (e.parent) assert.ok(inside(e.abs, layout.boxes.get(e.parent)!.abs), `${stack}: ${e.box.label} leaves its container`);
-                assert.ok(e.abs.w >= textWidth(e.box.label) + (e.box.kind === "node" ? 2 * 14 : 24), `${stack}: ${e.box.label} is clipped (${e.abs.w}px)`);
-                if (e.box.detail) assert.ok(e.abs.w >= textWidth(e.box.detail, 10), `${stack}: ${e.box.detail} is clipped`);
+                if (e.parent)
+                    assert.ok(
+                        inside(e.abs, layout.boxes.get(e.parent)!.abs),
+                        `${stack}: ${e.box.label} leaves its container`,
+                    );
+                assert.ok(
+                    e.abs.w >= textWidth(e.box.label) + (e.box.kind === "node" ? 2 * 14 : 24),
+                    `${stack}: ${e.box.label} is clipped (${e.abs.w}px)`,
+                );
+                if (e.box.detail)
+                    assert.ok(e.abs.w >= textWidth(e.box.detail, 10), `${stack}: ${e.box.detail} is clipped`);
                 for (const f of entries) {
-                    if (f !== e && f.parent === e.parent) assert.ok(!overlap(e.abs, f.abs), `${stack}: ${e.box.label} overlaps ${f.box.label}`);
+                    if (f !== e && f.parent === e.parent)
+                        assert.ok(!overlap(e.abs, f.abs), `${stack}: ${e.box.label} overlaps ${f.box.label}`);
                 }
             }
             // Edge labels sit clear of every node (containers may hold them).
             for (const edge of layout.edges) {
                 assert.ok(edge.points.length >= 2, `${stack}: edge ${edge.index} is not routed`);
-                for (const e of entries.filter((x) => x.box.kind === "node")) assert.ok(!edge.label || !overlap(edge.label, e.abs), `${stack}: a traffic label overlaps ${e.box.label}`);
+                for (const e of entries.filter((x) => x.box.kind === "node"))
+                    assert.ok(
+                        !edge.label || !overlap(edge.label, e.abs),
+                        `${stack}: a traffic label overlaps ${e.box.label}`,
+                    );
             }
-            assert.ok(entries.every((e) => e.abs.x + e.abs.w <= layout.width && e.abs.y + e.abs.h <= layout.height), `${stack}: a box leaves the drawing`);
+            assert.ok(
+                entries.every((e) => e.abs.x + e.abs.w <= layout.width && e.abs.y + e.abs.h <= layout.height),
+                `${stack}: a box leaves the drawing`,
+            );
         }
     });
 
@@ -140,17 +165,28 @@ describe("architecture diagrams", () => {
     it("draws the EKS cluster with its namespaces and an encryption edge to each key user", () => {
         const cs = cells(rendered.dev.drawio);
         const eks = one(cs, "EKS 1.31");
-        assert.deepEqual(cs.filter((c) => c.parent === eks.id && c.value?.startsWith("namespace")).map((c) => c.value).sort(), ["namespace catalog", "namespace nginx-gateway", "namespace payments"]);
-        const encryption = cs.filter((c) => c.edge === "1" && c.value === "encrypted by").map((e) => `${labelOf(cs, e.source)} -> ${labelOf(cs, e.target)}`);
+        assert.deepEqual(
+            cs
+                .filter((c) => c.parent === eks.id && c.value?.startsWith("namespace"))
+                .map((c) => c.value)
+                .sort(),
+            ["namespace catalog", "namespace nginx-gateway", "namespace payments"],
+        );
+        const encryption = cs
+            .filter((c) => c.edge === "1" && c.value === "encrypted by")
+            .map((e) => `${labelOf(cs, e.source)} -> ${labelOf(cs, e.target)}`);
         assert.ok(encryption.includes("RDS postgres 16 -> KMS data"), encryption.join("\n"));
         assert.ok(encryption.includes("EKS 1.31 -> KMS eks"), encryption.join("\n"));
         assert.ok(encryption.includes("Logs vpc flow-logs -> KMS logs"), encryption.join("\n"));
-        for (const e of cs.filter((c) => c.edge === "1")) assert.ok(labelOf(cs, e.source) && labelOf(cs, e.target), `edge ${e.id} has both ends`);
+        for (const e of cs.filter((c) => c.edge === "1"))
+            assert.ok(labelOf(cs, e.source) && labelOf(cs, e.target), `edge ${e.id} has both ends`);
     });
 
     it("shows a team added in config without any change to the diagram code", async () => {
         const teams = JSON.parse(readStackConfig("dev")["platform:teams"]);
-        const more = await renderDiagrams("dev", { overrides: { teams: [...teams, { name: "search", developerRoleArns: [] }] } });
+        const more = await renderDiagrams("dev", {
+            overrides: { teams: [...teams, { name: "search", developerRoleArns: [] }] },
+        });
         assert.notEqual(more.drawio, rendered.dev.drawio);
         assert.equal(byLabel(cells(more.drawio), "namespace search").length, 1);
         assert.equal(byLabel(cells(rendered.dev.drawio), "namespace search").length, 0);

@@ -34,13 +34,26 @@ describe("edge tier", () => {
             const http = listenerOn(c, 80);
             assert.equal(http.inputs.protocol, "HTTP");
             assert.deepEqual(
-                http.inputs.defaultActions.map((a: any) => [a.type, a.redirect?.protocol, a.redirect?.port, a.redirect?.statusCode, a.targetGroupArn]),
+                http.inputs.defaultActions.map((a: any) => [
+                    a.type,
+                    a.redirect?.protocol,
+                    a.redirect?.port,
+                    a.redirect?.statusCode,
+                    a.targetGroupArn,
+                ]),
                 [["redirect", "HTTPS", "443", "HTTP_301", undefined]],
             );
-            assert.equal(c.ofType("aws:lb/listenerRule:ListenerRule").length, 0, "no rule can add a forward to port 80");
+            assert.equal(
+                c.ofType("aws:lb/listenerRule:ListenerRule").length,
+                0,
+                "no rule can add a forward to port 80",
+            );
         }
         assert.deepEqual(
-            dev.ofType(LISTENER).map((l) => l.inputs.port).sort(),
+            dev
+                .ofType(LISTENER)
+                .map((l) => l.inputs.port)
+                .sort(),
             [443, 80],
             "no other listener",
         );
@@ -52,19 +65,31 @@ describe("edge tier", () => {
         const cert = prod.one("aws:acm/certificate:Certificate");
         assert.equal(https.inputs.protocol, "HTTPS");
         assert.equal(https.inputs.sslPolicy, "ELBSecurityPolicy-TLS13-1-2-2021-06");
-        assert.ok((TLS_POLICIES as readonly string[]).includes(https.inputs.sslPolicy), "EDGE-02's default allowedTlsPolicies accept the policy");
+        assert.ok(
+            (TLS_POLICIES as readonly string[]).includes(https.inputs.sslPolicy),
+            "EDGE-02's default allowedTlsPolicies accept the policy",
+        );
         assert.equal(https.inputs.certificateArn, cert.state.arn);
         assert.match(https.inputs.certificateArn, /^arn:aws:acm:eu-west-1:444455556666:certificate\//);
-        assert.deepEqual(https.propertyDependencies.certificateArn, [validation.urn], "the ARN comes from the validation, not the bare certificate");
+        assert.deepEqual(
+            https.propertyDependencies.certificateArn,
+            [validation.urn],
+            "the ARN comes from the validation, not the bare certificate",
+        );
         assert.equal(https.inputs.loadBalancerArn, prod.one(ALB).state.arn);
     });
 
     it("forwards 443 to an HTTPS target group on the ingress node port, health-checked on NGINX's readiness node port", () => {
         const tg = prod.one("aws:lb/targetGroup:TargetGroup");
-        assert.deepEqual(listenerOn(prod, 443).inputs.defaultActions, [{ type: "forward", targetGroupArn: tg.state.arn }]);
+        assert.deepEqual(listenerOn(prod, 443).inputs.defaultActions, [
+            { type: "forward", targetGroupArn: tg.state.arn },
+        ]);
         assert.deepEqual([tg.inputs.protocol, tg.inputs.port, tg.inputs.targetType], ["HTTPS", 30443, "instance"]);
         assert.equal(tg.inputs.vpcId, prod.one("aws:ec2/vpc:Vpc").id);
-        assert.deepEqual([tg.inputs.healthCheck.protocol, tg.inputs.healthCheck.path, tg.inputs.healthCheck.port], ["HTTP", "/readyz", "30444"]);
+        assert.deepEqual(
+            [tg.inputs.healthCheck.protocol, tg.inputs.healthCheck.path, tg.inputs.healthCheck.port],
+            ["HTTP", "/readyz", "30444"],
+        );
         assert.equal(INGRESS_HEALTH_PATH, "/readyz");
     });
 
@@ -96,7 +121,9 @@ describe("edge tier", () => {
         assert.deepEqual(prod.one(ALB).inputs.securityGroups, [sg.id]);
         assert.equal(sg.inputs.tags["sg-role"], "alb-public", "NET-04 allows world ingress only on this role");
         assert.deepEqual(
-            sg.inputs.ingress.map((r: any) => [r.protocol, r.fromPort, r.toPort, r.cidrBlocks, r.ipv6CidrBlocks ?? []]).sort(),
+            sg.inputs.ingress
+                .map((r: any) => [r.protocol, r.fromPort, r.toPort, r.cidrBlocks, r.ipv6CidrBlocks ?? []])
+                .sort(),
             [
                 ["tcp", 443, 443, ["0.0.0.0/0"], []],
                 ["tcp", 80, 80, ["0.0.0.0/0"], []],
@@ -113,14 +140,24 @@ describe("edge tier", () => {
     });
 
     it("follows the configured ingress node port on both sides of the hop", async () => {
-        const c = await edgeStack("dev", { cluster: { ...JSON.parse(readStackConfig("dev")["platform:cluster"]), ingressNodePort: 31443 } });
+        const c = await edgeStack("dev", {
+            cluster: { ...JSON.parse(readStackConfig("dev")["platform:cluster"]), ingressNodePort: 31443 },
+        });
         assert.equal(c.one("aws:lb/targetGroup:TargetGroup").inputs.port, 31443);
         const alb = c.one(SG, "alb");
-        assert.deepEqual(alb.inputs.egress.map((r: any) => [r.fromPort, r.toPort]), [[31443, 31444]]);
+        assert.deepEqual(
+            alb.inputs.egress.map((r: any) => [r.fromPort, r.toPort]),
+            [[31443, 31444]],
+        );
         assert.equal(c.one("aws:lb/targetGroup:TargetGroup").inputs.healthCheck.port, "31444");
         // The far side of the hop, as the program wires it: the node SG admits the ALB SG on those ports, and NGINX's Service uses them.
-        const fromAlb = c.ofType("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule").filter((r) => r.inputs.referencedSecurityGroupId === alb.id);
-        assert.deepEqual(fromAlb.map((r) => [r.inputs.securityGroupId, r.inputs.fromPort, r.inputs.toPort]), [[c.one(SG, "nodes").id, 31443, 31444]]);
+        const fromAlb = c
+            .ofType("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule")
+            .filter((r) => r.inputs.referencedSecurityGroupId === alb.id);
+        assert.deepEqual(
+            fromAlb.map((r) => [r.inputs.securityGroupId, r.inputs.fromPort, r.inputs.toPort]),
+            [[c.one(SG, "nodes").id, 31443, 31444]],
+        );
         const proxy = c.one("kubernetes:gateway.nginx.org/v1alpha2:NginxProxy").inputs.spec.kubernetes.service;
         assert.deepEqual(proxy.nodePorts, [
             { port: 31443, listenerPort: 443 },
@@ -129,18 +166,31 @@ describe("edge tier", () => {
     });
 
     it("associates a WAF web ACL with the ALB: rate limit from config, AWS managed rules, metrics on", () => {
-        for (const [c, limit] of [[dev, 1000], [prod, 5000]] as const) {
+        for (const [c, limit] of [
+            [dev, 1000],
+            [prod, 5000],
+        ] as const) {
             const acl = c.one("aws:wafv2/webAcl:WebAcl");
             const assoc = c.one("aws:wafv2/webAclAssociation:WebAclAssociation");
             assert.equal(assoc.inputs.resourceArn, c.one(ALB).state.arn);
             assert.equal(assoc.inputs.webAclArn, acl.state.arn);
             assert.equal(acl.inputs.scope, "REGIONAL");
             assert.equal(acl.inputs.visibilityConfig.cloudwatchMetricsEnabled, true);
-            const groups = acl.inputs.rules.map((r: any) => r.statement.managedRuleGroupStatement?.name).filter(Boolean);
-            for (const g of ["AWSManagedRulesCommonRuleSet", "AWSManagedRulesKnownBadInputsRuleSet", "AWSManagedRulesSQLiRuleSet"]) assert.ok(groups.includes(g), g);
+            const groups = acl.inputs.rules
+                .map((r: any) => r.statement.managedRuleGroupStatement?.name)
+                .filter(Boolean);
+            for (const g of [
+                "AWSManagedRulesCommonRuleSet",
+                "AWSManagedRulesKnownBadInputsRuleSet",
+                "AWSManagedRulesSQLiRuleSet",
+            ])
+                assert.ok(groups.includes(g), g);
             const rate = acl.inputs.rules.filter((r: any) => r.statement.rateBasedStatement);
             assert.equal(rate.length, 1);
-            assert.deepEqual([rate[0].statement.rateBasedStatement.limit, rate[0].statement.rateBasedStatement.aggregateKeyType], [limit, "IP"]);
+            assert.deepEqual(
+                [rate[0].statement.rateBasedStatement.limit, rate[0].statement.rateBasedStatement.aggregateKeyType],
+                [limit, "IP"],
+            );
             assert.ok(rate[0].action.block, "the rate limit blocks");
             for (const r of acl.inputs.rules) assert.equal(r.visibilityConfig.cloudwatchMetricsEnabled, true, r.name);
             const priorities = acl.inputs.rules.map((r: any) => r.priority);
@@ -156,21 +206,33 @@ describe("edge tier", () => {
         assert.match(group.inputs.name, /^aws-waf-logs-/);
         assert.equal(group.inputs.kmsKeyId, prod.one("aws:kms/key:Key", "logs").state.arn);
         assert.equal(group.inputs.retentionInDays, 365);
-        assert.deepEqual(logging.inputs.redactedFields.map((f: any) => f.singleHeader.name).sort(), ["authorization", "cookie"]);
-        const policy = JSON.parse(prod.one("aws:cloudwatch/logResourcePolicy:LogResourcePolicy", "waf-logs").inputs.policyDocument);
-        assert.deepEqual(policy.Statement.map((s: any) => [s.Principal.Service, s.Resource]), [["delivery.logs.amazonaws.com", `${group.state.arn}:*`]]);
+        assert.deepEqual(logging.inputs.redactedFields.map((f: any) => f.singleHeader.name).sort(), [
+            "authorization",
+            "cookie",
+        ]);
+        const policy = JSON.parse(
+            prod.one("aws:cloudwatch/logResourcePolicy:LogResourcePolicy", "waf-logs").inputs.policyDocument,
+        );
+        assert.deepEqual(
+            policy.Statement.map((s: any) => [s.Principal.Service, s.Resource]),
+            [["delivery.logs.amazonaws.com", `${group.state.arn}:*`]],
+        );
     });
 
     it("points A and AAAA alias records for every host at the ALB", () => {
         const alb = prod.one(ALB);
         const aliases = prod.ofType(RECORD).filter((r) => r.inputs.aliases);
-        assert.deepEqual(
-            aliases.map((r) => `${r.inputs.type} ${r.inputs.name}`).sort(),
-            ["A app.shop.example.com", "A www.shop.example.com", "AAAA app.shop.example.com", "AAAA www.shop.example.com"],
-        );
+        assert.deepEqual(aliases.map((r) => `${r.inputs.type} ${r.inputs.name}`).sort(), [
+            "A app.shop.example.com",
+            "A www.shop.example.com",
+            "AAAA app.shop.example.com",
+            "AAAA www.shop.example.com",
+        ]);
         for (const r of aliases) {
             assert.equal(r.inputs.zoneId, LOOKED_UP_ZONE);
-            assert.deepEqual(r.inputs.aliases, [{ name: alb.state.dnsName, zoneId: alb.state.zoneId, evaluateTargetHealth: true }]);
+            assert.deepEqual(r.inputs.aliases, [
+                { name: alb.state.dnsName, zoneId: alb.state.zoneId, evaluateTargetHealth: true },
+            ]);
             assert.equal(r.inputs.records, undefined, "no static IPs");
         }
     });
@@ -184,7 +246,9 @@ describe("edge tier", () => {
         const records = prod.ofType(RECORD).filter((r) => r.name.includes("-validation-"));
         assert.deepEqual(
             records.map((r) => [r.inputs.name, r.inputs.type, r.inputs.records]).sort(),
-            cert.state.domainValidationOptions.map((o: any) => [o.resourceRecordName, o.resourceRecordType, [o.resourceRecordValue]]).sort(),
+            cert.state.domainValidationOptions
+                .map((o: any) => [o.resourceRecordName, o.resourceRecordType, [o.resourceRecordValue]])
+                .sort(),
         );
         for (const r of records) assert.equal(r.inputs.zoneId, LOOKED_UP_ZONE);
         const validation = prod.one("aws:acm/certificateValidation:CertificateValidation");
@@ -207,16 +271,40 @@ describe("edge tier", () => {
         const alb = prod.one(ALB);
         assert.deepEqual(alb.inputs.accessLogs, { bucket: name, prefix: "alb", enabled: true });
         const side = (type: string) => prod.one(`aws:s3/${type}`, "access-logs").inputs;
-        assert.equal(side("bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration").rules[0].applyServerSideEncryptionByDefault.sseAlgorithm, "AES256");
-        assert.match(bucket.inputs.tags["policy.exempt/s3-sse-kms-required"], /^[A-Z0-9-]+: .*SSE-S3/, "documented STO-01 exemption");
+        assert.equal(
+            side("bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration").rules[0]
+                .applyServerSideEncryptionByDefault.sseAlgorithm,
+            "AES256",
+        );
+        assert.match(
+            bucket.inputs.tags["policy.exempt/s3-sse-kms-required"],
+            /^[A-Z0-9-]+: .*SSE-S3/,
+            "documented STO-01 exemption",
+        );
         const pab = side("bucketPublicAccessBlock:BucketPublicAccessBlock");
-        assert.deepEqual([pab.blockPublicAcls, pab.blockPublicPolicy, pab.ignorePublicAcls, pab.restrictPublicBuckets], [true, true, true, true]);
-        assert.equal(side("bucketOwnershipControls:BucketOwnershipControls").rule.objectOwnership, "BucketOwnerEnforced");
+        assert.deepEqual(
+            [pab.blockPublicAcls, pab.blockPublicPolicy, pab.ignorePublicAcls, pab.restrictPublicBuckets],
+            [true, true, true, true],
+        );
+        assert.equal(
+            side("bucketOwnershipControls:BucketOwnershipControls").rule.objectOwnership,
+            "BucketOwnerEnforced",
+        );
         assert.equal(side("bucketVersioning:BucketVersioning").versioningConfiguration.status, "Enabled");
-        const expiry = side("bucketLifecycleConfiguration:BucketLifecycleConfiguration").rules.find((r: any) => r.expiration?.days);
+        const expiry = side("bucketLifecycleConfiguration:BucketLifecycleConfiguration").rules.find(
+            (r: any) => r.expiration?.days,
+        );
         assert.deepEqual([expiry.status, expiry.expiration.days], ["Enabled", 365]);
-        assert.equal(dev.one("aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration", "access-logs").inputs.rules[0].expiration.days, 30);
-        for (const t of ["bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration", "bucketPolicy:BucketPolicy", "bucketPublicAccessBlock:BucketPublicAccessBlock"])
+        assert.equal(
+            dev.one("aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration", "access-logs").inputs.rules[0]
+                .expiration.days,
+            30,
+        );
+        for (const t of [
+            "bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
+            "bucketPolicy:BucketPolicy",
+            "bucketPublicAccessBlock:BucketPublicAccessBlock",
+        ])
             assert.equal(side(t).bucket, name, t);
     });
 
@@ -226,16 +314,26 @@ describe("edge tier", () => {
         const policy = JSON.parse(prod.one("aws:s3/bucketPolicy:BucketPolicy", "access-logs").inputs.policy);
         const tlsDeny = policy.Statement.find((s: any) => s.Condition?.Bool?.["aws:SecureTransport"] === "false");
         assert.ok(tlsDeny, "STO-03 statement");
-        assert.deepEqual([tlsDeny.Effect, tlsDeny.Principal, tlsDeny.Action, [...tlsDeny.Resource].sort()], ["Deny", "*", "s3:*", [arn, `${arn}/*`].sort()]);
+        assert.deepEqual(
+            [tlsDeny.Effect, tlsDeny.Principal, tlsDeny.Action, [...tlsDeny.Resource].sort()],
+            ["Deny", "*", "s3:*", [arn, `${arn}/*`].sort()],
+        );
         const allows = policy.Statement.filter((s: any) => s.Effect === "Allow");
         assert.deepEqual(
             allows.map((s: any) => [s.Principal, s.Action, s.Resource]),
             [
                 [{ AWS: "arn:aws:iam::156460612806:root" }, "s3:PutObject", `${arn}/alb/AWSLogs/444455556666/*`],
-                [{ Service: "logdelivery.elasticloadbalancing.amazonaws.com" }, "s3:PutObject", `${arn}/alb/AWSLogs/444455556666/*`],
+                [
+                    { Service: "logdelivery.elasticloadbalancing.amazonaws.com" },
+                    "s3:PutObject",
+                    `${arn}/alb/AWSLogs/444455556666/*`,
+                ],
             ],
         );
-        assert.ok(prod.one(ALB).dependencies.includes(prod.one("aws:s3/bucketPolicy:BucketPolicy", "access-logs").urn), "the ALB waits for the policy");
+        assert.ok(
+            prod.one(ALB).dependencies.includes(prod.one("aws:s3/bucketPolicy:BucketPolicy", "access-logs").urn),
+            "the ALB waits for the policy",
+        );
     });
 
     it("looks the domain's own public zone up by default and creates none (no delegation can be missing)", async () => {
@@ -266,7 +364,10 @@ describe("edge tier", () => {
     });
 
     it("refuses a looked-up zone that cannot hold the domain's records", async () => {
-        await assert.rejects(edgeStack("dev", { hostedZoneId: "Z0123456789ABCDEFGHIJ", domain: "shop.example.org" }), /hosted zone Z0123456789ABCDEFGHIJ is example\.com, which cannot hold records for shop\.example\.org/);
+        await assert.rejects(
+            edgeStack("dev", { hostedZoneId: "Z0123456789ABCDEFGHIJ", domain: "shop.example.org" }),
+            /hosted zone Z0123456789ABCDEFGHIJ is example\.com, which cannot hold records for shop\.example\.org/,
+        );
     });
 
     it("parents every resource to the edge component", () => {
@@ -274,6 +375,13 @@ describe("edge tier", () => {
         const mine = prod.resources.filter((r) => r.name.startsWith("edge-"));
         assert.ok(mine.length > 20);
         for (const r of mine) assert.equal(r.parent, edge.urn, r.name);
-        assert.deepEqual(prod.childrenOf(edge.urn).map((r) => r.name).sort(), mine.map((r) => r.name).sort(), "and every child carries the edge- prefix");
+        assert.deepEqual(
+            prod
+                .childrenOf(edge.urn)
+                .map((r) => r.name)
+                .sort(),
+            mine.map((r) => r.name).sort(),
+            "and every child carries the edge- prefix",
+        );
     });
 });

@@ -27,10 +27,16 @@ interface Identities {
 function stackIdentities(stack: string): Identities {
     const raw: Record<string, unknown> = {};
     const flat = readStackConfig(stack);
-    for (const [k, v] of Object.entries(flat)) if (k.startsWith("platform:")) raw[k.slice(9)] = STRUCTURED_KEYS.has(k.slice(9)) ? JSON.parse(v) : v;
+    for (const [k, v] of Object.entries(flat))
+        if (k.startsWith("platform:")) raw[k.slice(9)] = STRUCTURED_KEYS.has(k.slice(9)) ? JSON.parse(v) : v;
     const cfg = parseConfig(raw);
     const account = (JSON.parse(flat["aws:allowedAccountIds"]) as string[])[0];
-    return { account, deployers: cfg.pipeline.deployerRoleArns, previews: cfg.pipeline.previewRoleArns, admins: cfg.cluster.adminRoleArns };
+    return {
+        account,
+        deployers: cfg.pipeline.deployerRoleArns,
+        previews: cfg.pipeline.previewRoleArns,
+        admins: cfg.cluster.adminRoleArns,
+    };
 }
 
 /** Every IAM role ARN a text names. */
@@ -42,7 +48,8 @@ function roleArns(text: string): string[] {
 function workflowRoles(): Map<string, string[]> {
     const dir = path.join(PROJECT_ROOT, ".github", "workflows");
     const out = new Map<string, string[]>();
-    for (const f of fs.readdirSync(dir).filter((n) => /\.ya?ml$/.test(n))) out.set(f, roleArns(fs.readFileSync(path.join(dir, f), "utf8")));
+    for (const f of fs.readdirSync(dir).filter((n) => /\.ya?ml$/.test(n)))
+        out.set(f, roleArns(fs.readFileSync(path.join(dir, f), "utf8")));
     return out;
 }
 
@@ -90,47 +97,89 @@ describe("pipeline identities: one source of truth", () => {
 
             it("names the agreed roles in the stack's own account, a preview role never also a deployer", () => {
                 for (const arn of known()) assert.equal(arn.split(":")[4], ids.account, arn);
-                assert.ok(ids.deployers.some((a) => a.endsWith(":role/platform-ci-deployer")), "the GitHub deploy role");
-                assert.ok(ids.previews.some((a) => a.endsWith(":role/platform-ci-preview")), "the GitHub preview role");
-                assert.deepEqual(ids.deployers.filter((a) => ids.previews.includes(a)), []);
+                assert.ok(
+                    ids.deployers.some((a) => a.endsWith(":role/platform-ci-deployer")),
+                    "the GitHub deploy role",
+                );
+                assert.ok(
+                    ids.previews.some((a) => a.endsWith(":role/platform-ci-preview")),
+                    "the GitHub preview role",
+                );
+                assert.deepEqual(
+                    ids.deployers.filter((a) => ids.previews.includes(a)),
+                    [],
+                );
             });
 
             it("every role a workflow assumes in this account is a pipeline role of the stack, previews only from pull requests", () => {
-                const all = [...workflowRoles()].flatMap(([file, arns]) => inAccount(arns).map((arn) => ({ file, arn })));
+                const all = [...workflowRoles()].flatMap(([file, arns]) =>
+                    inAccount(arns).map((arn) => ({ file, arn })),
+                );
                 assert.ok(all.length > 0, "the workflows name this account's roles");
-                for (const { file, arn } of all) assert.ok(known().includes(arn), `${file} assumes ${arn}, which platform:pipeline of ${stack} does not list`);
-                for (const { file, arn } of all.filter((x) => ids.previews.includes(x.arn))) assert.match(file, /pull|preview/, `${file} uses the preview role ${arn}`);
+                for (const { file, arn } of all)
+                    assert.ok(
+                        known().includes(arn),
+                        `${file} assumes ${arn}, which platform:pipeline of ${stack} does not list`,
+                    );
+                for (const { file, arn } of all.filter((x) => ids.previews.includes(x.arn)))
+                    assert.match(file, /pull|preview/, `${file} uses the preview role ${arn}`);
                 const used = new Set(all.map((x) => x.arn));
-                for (const arn of ids.deployers.filter((a) => /:role\/platform-ci-/.test(a))) assert.ok(used.has(arn), `no workflow assumes ${arn}`);
+                for (const arn of ids.deployers.filter((a) => /:role\/platform-ci-/.test(a)))
+                    assert.ok(used.has(arn), `no workflow assumes ${arn}`);
                 // PR code previews a stack only where the preview role may decrypt its secrets (dev); in prod it never runs.
                 for (const arn of ids.previews.filter((a) => /:role\/platform-ci-/.test(a)))
-                    assert.equal(used.has(arn), previewsRun(stack), `${arn}: used by a workflow ${used.has(arn)}, bootstrap previewDecryptsSecrets ${previewsRun(stack)}`);
+                    assert.equal(
+                        used.has(arn),
+                        previewsRun(stack),
+                        `${arn}: used by a workflow ${used.has(arn)}, bootstrap previewDecryptsSecrets ${previewsRun(stack)}`,
+                    );
             });
 
             it("every role the Jenkinsfile assumes in this account is a pipeline role of the stack", () => {
-                for (const arn of inAccount(jenkinsRoles())) assert.ok(known().includes(arn), `the Jenkinsfile assumes ${arn}, which platform:pipeline of ${stack} does not list`);
+                for (const arn of inAccount(jenkinsRoles()))
+                    assert.ok(
+                        known().includes(arn),
+                        `the Jenkinsfile assumes ${arn}, which platform:pipeline of ${stack} does not list`,
+                    );
             });
 
             it("bootstrap/ creates the same roles: deploy keys name deploy roles, preview keys preview roles", () => {
                 const roles = bootstrapRoles(ids.account);
                 for (const { key, arn } of roles) {
                     const expected = isPreviewKey(key) ? ids.previews : ids.deployers;
-                    assert.ok(expected.includes(arn), `bootstrap ${key} is ${arn}, not a ${isPreviewKey(key) ? "preview" : "deploy"} role of the ${stack} stack`);
+                    assert.ok(
+                        expected.includes(arn),
+                        `bootstrap ${key} is ${arn}, not a ${isPreviewKey(key) ? "preview" : "deploy"} role of the ${stack} stack`,
+                    );
                 }
                 // And the other way round: every pipeline role of the stack is one bootstrap creates (an access entry for a missing role fails).
-                for (const arn of known()) assert.ok(roles.some((r) => r.arn === arn), `${arn} is not created by bootstrap/`);
+                for (const arn of known())
+                    assert.ok(
+                        roles.some((r) => r.arn === arn),
+                        `${arn} is not created by bootstrap/`,
+                    );
             });
 
             it("the pack's break-glass principals are exactly the admins and deploy roles, and EKS-12 knows every pipeline role", () => {
                 const pack = JSON.parse(read(`policy/config/${stack}.json`)) as Record<string, any>;
                 const expected = [...new Set([...ids.admins, ...ids.deployers])].sort();
-                for (const policy of ["eks-no-cluster-admin-access-policy", "eks-no-system-masters-mapping", "k8s-no-cluster-admin-to-service-accounts"]) {
+                for (const policy of [
+                    "eks-no-cluster-admin-access-policy",
+                    "eks-no-system-masters-mapping",
+                    "k8s-no-cluster-admin-to-service-accounts",
+                ]) {
                     const listed = pack[policy]?.breakGlassPrincipals;
                     if (listed === undefined) continue;
                     assert.deepEqual([...listed].sort(), expected, `${policy}.breakGlassPrincipals`);
                 }
-                assert.deepEqual([...pack["eks-pipeline-roles-have-access"].deployerPrincipals].sort(), [...ids.deployers].sort());
-                assert.deepEqual([...pack["eks-pipeline-roles-have-access"].previewPrincipals].sort(), [...ids.previews].sort());
+                assert.deepEqual(
+                    [...pack["eks-pipeline-roles-have-access"].deployerPrincipals].sort(),
+                    [...ids.deployers].sort(),
+                );
+                assert.deepEqual(
+                    [...pack["eks-pipeline-roles-have-access"].previewPrincipals].sort(),
+                    [...ids.previews].sort(),
+                );
             });
         });
     }

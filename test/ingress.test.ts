@@ -7,7 +7,14 @@ import { Capture, runUnderMocks } from "./support/harness";
 async function alone(extra: Record<string, unknown> = {}): Promise<Capture> {
     const { capture } = await runUnderMocks("dev", () => {
         const provider = new k8s.Provider("k8s", { kubeconfig: "{}" });
-        new IngressController("ingress", { provider, registry: "111122223333.dkr.ecr.eu-west-1.amazonaws.com/p-ghcr", albSubnetCidrs: ["10.0.64.0/20"], apiServerCidrs: ["172.20.0.0/16"], vpcCidr: "10.0.0.0/16", ...extra });
+        new IngressController("ingress", {
+            provider,
+            registry: "111122223333.dkr.ecr.eu-west-1.amazonaws.com/p-ghcr",
+            albSubnetCidrs: ["10.0.64.0/20"],
+            apiServerCidrs: ["172.20.0.0/16"],
+            vpcCidr: "10.0.0.0/16",
+            ...extra,
+        });
     });
     return capture;
 }
@@ -19,22 +26,38 @@ describe("IngressController component", () => {
         assert.equal(proxy.deployment.replicas, 2);
         assert.deepEqual(proxy.service.nodePorts[0], { port: 30443, listenerPort: 443 });
         const gateway = c.one("kubernetes:gateway.networking.k8s.io/v1:Gateway").inputs.spec;
-        assert.deepEqual(gateway.listeners.map((l: any) => l.allowedRoutes.namespaces.from), ["Same"]);
-        const egress = c.ofType("kubernetes:networking.k8s.io/v1:NetworkPolicy").find((p) => p.inputs.metadata.name === "allow-data-plane-egress")!.inputs.spec.egress;
+        assert.deepEqual(
+            gateway.listeners.map((l: any) => l.allowedRoutes.namespaces.from),
+            ["Same"],
+        );
+        const egress = c
+            .ofType("kubernetes:networking.k8s.io/v1:NetworkPolicy")
+            .find((p) => p.inputs.metadata.name === "allow-data-plane-egress")!.inputs.spec.egress;
         assert.equal(egress.length, 1, "only the control plane's agent port");
         const component = c.one("platform:ingress:IngressController");
         assert.deepEqual(component.inputs.albSubnetCidrs, ["10.0.64.0/20"], "the component registers its args");
     });
 
     it("rejects a node port whose health port would leave the NodePort range", async () => {
-        await assert.rejects(alone({ nodePort: 32767 }), /ingress nodePort 32767 is invalid: it and the health node port after it must lie in 30000-32767/);
+        await assert.rejects(
+            alone({ nodePort: 32767 }),
+            /ingress nodePort 32767 is invalid: it and the health node port after it must lie in 30000-32767/,
+        );
         assert.equal(healthNodePortOf(30443), 30444);
     });
 
     it("gives each team hostname its own HTTPS listener bound to the team's namespace", () => {
-        const listeners = gatewaySpec({ payments: ["a.example.com"], catalog: ["b.example.com", "c.example.com"] }).listeners;
+        const listeners = gatewaySpec({
+            payments: ["a.example.com"],
+            catalog: ["b.example.com", "c.example.com"],
+        }).listeners;
         assert.deepEqual(
-            listeners.map((l: any) => [l.name, l.hostname ?? "*", l.allowedRoutes.namespaces.selector?.matchLabels["kubernetes.io/metadata.name"] ?? l.allowedRoutes.namespaces.from]),
+            listeners.map((l: any) => [
+                l.name,
+                l.hostname ?? "*",
+                l.allowedRoutes.namespaces.selector?.matchLabels["kubernetes.io/metadata.name"] ??
+                    l.allowedRoutes.namespaces.from,
+            ]),
             [
                 ["https", "*", "Same"],
                 ["payments-0", "a.example.com", "payments"],
@@ -52,10 +75,21 @@ describe("IngressController component", () => {
             assert.equal(pod.metadata.labels["api-access"], "true", o.metadata.name);
             for (const ctr of pod.spec.containers) {
                 assert.ok(ctr.resources.requests.cpu && ctr.resources.limits.memory, ctr.name);
-                assert.deepEqual([ctr.securityContext.allowPrivilegeEscalation, ctr.securityContext.readOnlyRootFilesystem, ctr.securityContext.runAsNonRoot], [false, true, true]);
+                assert.deepEqual(
+                    [
+                        ctr.securityContext.allowPrivilegeEscalation,
+                        ctr.securityContext.readOnlyRootFilesystem,
+                        ctr.securityContext.runAsNonRoot,
+                    ],
+                    [false, true, true],
+                );
             }
         }
         assert.equal(objects.find((o) => o.kind === "Job")!.spec.ttlSecondsAfterFinished, undefined);
-        assert.equal(objects.find((o) => o.kind === "Deployment")!.spec.replicas, 2, "leader election: at most one standby");
+        assert.equal(
+            objects.find((o) => o.kind === "Deployment")!.spec.replicas,
+            2,
+            "leader election: at most one standby",
+        );
     });
 });

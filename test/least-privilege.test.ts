@@ -21,7 +21,10 @@ describe("least privilege that works", () => {
     describe("the Auto Scaling service-linked role", () => {
         it("is looked up (never assumed) before the EBS key policy names it", () => {
             const policy = keyPolicy(dev, "ebs");
-            assert.deepEqual(principalsOf(policy).filter((p: string) => p.includes("autoscaling")), [SLR, SLR]);
+            assert.deepEqual(
+                principalsOf(policy).filter((p: string) => p.includes("autoscaling")),
+                [SLR, SLR],
+            );
             assert.equal(dev.ofType("aws:iam/serviceLinkedRole:ServiceLinkedRole").length, 0);
         });
 
@@ -44,11 +47,22 @@ describe("least privilege that works", () => {
                     Effect: "Allow",
                     Principal: { Service: "vpc-flow-logs.amazonaws.com" },
                     Action: "sts:AssumeRole",
-                    Condition: { StringEquals: { "aws:SourceAccount": ACCOUNT }, ArnLike: { "aws:SourceArn": `arn:aws:ec2:eu-west-1:${ACCOUNT}:vpc-flow-log/*` } },
+                    Condition: {
+                        StringEquals: { "aws:SourceAccount": ACCOUNT },
+                        ArnLike: { "aws:SourceArn": `arn:aws:ec2:eu-west-1:${ACCOUNT}:vpc-flow-log/*` },
+                    },
                 },
             ]);
-            const statements = JSON.parse(dev.one("aws:iam/rolePolicy:RolePolicy", "flow-logs").inputs.policy).Statement;
-            assert.deepEqual(statements.flatMap((s: any) => [s.Action].flat()).sort(), ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:DescribeLogGroups", "logs:DescribeLogStreams", "logs:PutLogEvents"]);
+            const statements = JSON.parse(
+                dev.one("aws:iam/rolePolicy:RolePolicy", "flow-logs").inputs.policy,
+            ).Statement;
+            assert.deepEqual(statements.flatMap((s: any) => [s.Action].flat()).sort(), [
+                "logs:CreateLogGroup",
+                "logs:CreateLogStream",
+                "logs:DescribeLogGroups",
+                "logs:DescribeLogStreams",
+                "logs:PutLogEvents",
+            ]);
             assert.deepEqual(statements[0].Resource, [group, `${group}:*`]);
             assert.equal(statements[1].Resource, `arn:aws:logs:eu-west-1:${ACCOUNT}:log-group:*`);
         });
@@ -60,11 +74,21 @@ describe("least privilege that works", () => {
             assert.equal(project.inputs.name, "platform-dev-db-user");
             const secret = dev.one("aws:rds/instance:Instance").state.masterUserSecrets[0].secretArn;
             const spec = JSON.parse(project.inputs.source.buildspec);
-            assert.deepEqual(spec.env["secrets-manager"].PGPASSWORD, `${secret}:password`, "resolved by CodeBuild at run time");
+            assert.deepEqual(
+                spec.env["secrets-manager"].PGPASSWORD,
+                `${secret}:password`,
+                "resolved by CodeBuild at run time",
+            );
             assert.ok(!JSON.stringify(project.inputs).match(/"password"\s*:/), "no password in the project");
             assert.match(spec.env.variables.SQL, /CREATE USER app_iam; END IF; END \$\$; GRANT rds_iam TO app_iam;/);
-            const readers = dev.ofType("aws:iam/rolePolicy:RolePolicy").filter((p) => p.inputs.policy.includes("secretsmanager:GetSecretValue"));
-            assert.deepEqual(readers.map((p) => p.name), ["db-user-role"], "no other role may read the master secret");
+            const readers = dev
+                .ofType("aws:iam/rolePolicy:RolePolicy")
+                .filter((p) => p.inputs.policy.includes("secretsmanager:GetSecretValue"));
+            assert.deepEqual(
+                readers.map((p) => p.name),
+                ["db-user-role"],
+                "no other role may read the master secret",
+            );
         });
 
         it("reaches the database through a security-group rule, and nothing else does but the nodes", () => {
@@ -78,8 +102,14 @@ describe("least privilege that works", () => {
         });
 
         it("writes idempotent SQL for both engines and refuses identifiers it could not quote", () => {
-            assert.match(createUserSql("postgres", "app_iam", "app"), /IF NOT EXISTS \(SELECT FROM pg_roles WHERE rolname = 'app_iam'\)/);
-            assert.match(createUserSql("mysql", "app_iam", "app"), /^CREATE USER IF NOT EXISTS 'app_iam'@'%' IDENTIFIED WITH AWSAuthenticationPlugin AS 'RDS' REQUIRE SSL;/);
+            assert.match(
+                createUserSql("postgres", "app_iam", "app"),
+                /IF NOT EXISTS \(SELECT FROM pg_roles WHERE rolname = 'app_iam'\)/,
+            );
+            assert.match(
+                createUserSql("mysql", "app_iam", "app"),
+                /^CREATE USER IF NOT EXISTS 'app_iam'@'%' IDENTIFIED WITH AWSAuthenticationPlugin AS 'RDS' REQUIRE SSL;/,
+            );
             assert.throws(() => createUserSql("postgres", "x; DROP TABLE y", "app"), /unsafe identifier/);
         });
     });

@@ -28,15 +28,27 @@ describe("namespace guardrails", () => {
         );
         assert.equal(c.one("kubernetes:core/v1:ServiceAccountPatch").inputs.automountServiceAccountToken, false);
         const deny = c.one("kubernetes:networking.k8s.io/v1:NetworkPolicy").inputs;
-        assert.deepEqual([deny.metadata.namespace, deny.spec.podSelector, deny.spec.policyTypes], ["orders", {}, ["Ingress", "Egress"]]);
+        assert.deepEqual(
+            [deny.metadata.namespace, deny.spec.podSelector, deny.spec.policyTypes],
+            ["orders", {}, ["Ingress", "Egress"]],
+        );
         assert.deepEqual(c.one("kubernetes:core/v1:ResourceQuota").inputs.spec.hard, { pods: "10" });
-        assert.deepEqual(c.one("kubernetes:core/v1:LimitRange").inputs.spec.limits, [{ type: "Container", default: { cpu: "500m" }, defaultRequest: { cpu: "100m" } }]);
+        assert.deepEqual(c.one("kubernetes:core/v1:LimitRange").inputs.spec.limits, [
+            { type: "Container", default: { cpu: "500m" }, defaultRequest: { cpu: "100m" } },
+        ]);
     });
 
     it("keeps audit and warn at restricted when enforce is relaxed, and labels every object", async () => {
-        const c = await guarded({ podSecurity: { enforce: "baseline" }, labels: { team: "orders" }, lockDefaultServiceAccount: false });
+        const c = await guarded({
+            podSecurity: { enforce: "baseline" },
+            labels: { team: "orders" },
+            lockDefaultServiceAccount: false,
+        });
         const labels = c.one("kubernetes:core/v1:Namespace").inputs.metadata.labels;
-        assert.deepEqual([labels["pod-security.kubernetes.io/enforce"], labels["pod-security.kubernetes.io/warn"], labels.team], ["baseline", "restricted", "orders"]);
+        assert.deepEqual(
+            [labels["pod-security.kubernetes.io/enforce"], labels["pod-security.kubernetes.io/warn"], labels.team],
+            ["baseline", "restricted", "orders"],
+        );
         assert.equal(c.ofType("kubernetes:core/v1:ServiceAccountPatch").length, 0);
         assert.equal(c.one("kubernetes:core/v1:ResourceQuota").inputs.metadata.labels.team, "orders");
     });

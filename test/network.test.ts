@@ -10,7 +10,9 @@ function layer(c: Capture, name: string) {
 
 /** Route table id → the routes in it. */
 function routesOf(c: Capture, subnetId: string) {
-    const assoc = c.ofType("aws:ec2/routeTableAssociation:RouteTableAssociation").find((a) => a.inputs.subnetId === subnetId);
+    const assoc = c
+        .ofType("aws:ec2/routeTableAssociation:RouteTableAssociation")
+        .find((a) => a.inputs.subnetId === subnetId);
     assert.ok(assoc, `subnet ${subnetId} has a route table association`);
     return c.ofType(ROUTE).filter((r) => r.inputs.routeTableId === assoc.inputs.routeTableId);
 }
@@ -39,7 +41,11 @@ describe("network tier", () => {
 
     it("routes public subnets to the internet gateway and private subnets through a NAT", () => {
         const igw = dev.one("aws:ec2/internetGateway:InternetGateway");
-        for (const s of layer(dev, "public")) assert.deepEqual(routesOf(dev, s.id).map((r) => r.inputs.gatewayId), [igw.id]);
+        for (const s of layer(dev, "public"))
+            assert.deepEqual(
+                routesOf(dev, s.id).map((r) => r.inputs.gatewayId),
+                [igw.id],
+            );
         const natIds = new Set(prod.ofType("aws:ec2/natGateway:NatGateway").map((n) => n.id));
         const used = layer(prod, "private").map((s) => {
             const routes = routesOf(prod, s.id);
@@ -70,14 +76,22 @@ describe("network tier", () => {
     it("admits only the database port from private subnets into the isolated layer", () => {
         const acl = prod.one("aws:ec2/networkAcl:NetworkAcl", "isolated-nacl");
         const privateCidrs = layer(prod, "private").map((s) => s.inputs.cidrBlock);
-        assert.deepEqual(acl.inputs.ingress.map((r: any) => [r.protocol, r.cidrBlock, r.fromPort, r.toPort]), privateCidrs.map((c) => ["tcp", c, 5432, 5432]));
+        assert.deepEqual(
+            acl.inputs.ingress.map((r: any) => [r.protocol, r.cidrBlock, r.fromPort, r.toPort]),
+            privateCidrs.map((c) => ["tcp", c, 5432, 5432]),
+        );
         for (const r of acl.inputs.egress) assert.ok(privateCidrs.includes(r.cidrBlock));
     });
 
     it("opens no world-facing NACL rule over SSH or RDP", () => {
         for (const acl of prod.ofType("aws:ec2/networkAcl:NetworkAcl"))
             for (const r of acl.inputs.ingress)
-                if (r.cidrBlock === "0.0.0.0/0") for (const port of [22, 3389]) assert.ok(r.protocol !== "-1" && !(r.fromPort <= port && port <= r.toPort), `${acl.name} rule ${r.ruleNo} covers ${port}`);
+                if (r.cidrBlock === "0.0.0.0/0")
+                    for (const port of [22, 3389])
+                        assert.ok(
+                            r.protocol !== "-1" && !(r.fromPort <= port && port <= r.toPort),
+                            `${acl.name} rule ${r.ruleNo} covers ${port}`,
+                        );
     });
 
     it("strips the default security group and logs all traffic to a KMS-encrypted log group", () => {
@@ -106,7 +120,13 @@ describe("keys", () => {
 
     it("creates one rotating customer key per purpose with an alias", () => {
         const keys = dev.ofType("aws:kms/key:Key");
-        assert.deepEqual(keys.map((k) => k.name).sort(), ["keys-app", "keys-data", "keys-ebs", "keys-eks", "keys-logs"]);
+        assert.deepEqual(keys.map((k) => k.name).sort(), [
+            "keys-app",
+            "keys-data",
+            "keys-ebs",
+            "keys-eks",
+            "keys-logs",
+        ]);
         for (const k of keys) {
             assert.equal(k.inputs.enableKeyRotation, true, k.name);
             assert.equal(k.inputs.deletionWindowInDays, 30);
@@ -116,7 +136,9 @@ describe("keys", () => {
 
     it("lets CloudWatch Logs use only the logs key", () => {
         const services = (name: string) =>
-            JSON.parse(dev.one("aws:kms/key:Key", name).inputs.policy).Statement.flatMap((s: any) => (s.Principal.Service ? [s.Principal.Service] : []));
+            JSON.parse(dev.one("aws:kms/key:Key", name).inputs.policy).Statement.flatMap((s: any) =>
+                s.Principal.Service ? [s.Principal.Service] : [],
+            );
         assert.deepEqual(services("logs"), ["logs.eu-west-1.amazonaws.com"]);
         for (const k of ["eks", "data", "app", "ebs"]) assert.deepEqual(services(k), [], k);
     });

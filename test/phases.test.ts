@@ -19,11 +19,22 @@ const types = (c: Capture) => new Set(c.resources.map((r) => r.type));
 async function checkMandatory(pack: Pack, overrides: Record<string, unknown>, firstLine?: RegExp): Promise<string[]> {
     const lines: string[] = [];
     const io = { out: (l: string) => lines.push(l), err: () => undefined };
-    const args: CheckOptions = { stack: "dev", verbose: false, quiet: false, help: false, color: false, progress: false, pack, overrides } as CheckOptions;
+    const args: CheckOptions = {
+        stack: "dev",
+        verbose: false,
+        quiet: false,
+        help: false,
+        color: false,
+        progress: false,
+        pack,
+        overrides,
+    } as CheckOptions;
     const result = await runCheck(args, io);
     assert.equal(result.resources.length > 0, true, "the program ran");
     if (firstLine) assert.match(lines[0], firstLine, "check says which phase the stack config is in");
-    return result.violations.filter((v) => v.enforcementLevel === "mandatory" || v.enforcementLevel === "remediate").map((v) => `${v.policyName}: ${v.message}`);
+    return result.violations
+        .filter((v) => v.enforcementLevel === "mandatory" || v.enforcementLevel === "remediate")
+        .map((v) => `${v.policyName}: ${v.message}`);
 }
 
 describe("first deploy in phases", function () {
@@ -42,18 +53,48 @@ describe("first deploy in phases", function () {
     describe("phase foundation", () => {
         it("creates the keys, the network, the CI runner and the app's repository, and nothing that needs them reachable", () => {
             const t = types(foundation.capture);
-            for (const want of ["platform:keys:Keys", "platform:network:Network", "platform:delivery:CiRunner", "platform:app:Repository", "aws:codebuild/project:Project", "aws:ecr/repository:Repository"]) assert.ok(t.has(want), want);
-            for (const never of ["eks:index:Cluster", "pulumi:providers:kubernetes", "aws:lb/loadBalancer:LoadBalancer", "aws:rds/instance:Instance", "aws:acm/certificate:Certificate", "platform:app:App"]) assert.ok(!t.has(never), never);
+            for (const want of [
+                "platform:keys:Keys",
+                "platform:network:Network",
+                "platform:delivery:CiRunner",
+                "platform:app:Repository",
+                "aws:codebuild/project:Project",
+                "aws:ecr/repository:Repository",
+            ])
+                assert.ok(t.has(want), want);
+            for (const never of [
+                "eks:index:Cluster",
+                "pulumi:providers:kubernetes",
+                "aws:lb/loadBalancer:LoadBalancer",
+                "aws:rds/instance:Instance",
+                "aws:acm/certificate:Certificate",
+                "platform:app:App",
+            ])
+                assert.ok(!t.has(never), never);
         });
 
         it("exports the runner the pipelines then run on, and the repository to push the first image to", () => {
             assert.equal(foundation.outputs.phase, "foundation");
             assert.equal(foundation.outputs.runnerProject, "platform-dev-runner");
-            assert.equal(foundation.outputs.runnerLabel, "codebuild-platform-dev-runner-${{ github.run_id }}-${{ github.run_attempt }}");
-            assert.match(String(foundation.outputs.repositoryUrl), /^111122223333\.dkr\.ecr\.eu-west-1\.amazonaws\.com\/shop-api$/);
+            assert.equal(
+                foundation.outputs.runnerLabel,
+                "codebuild-platform-dev-runner-${{ github.run_id }}-${{ github.run_attempt }}",
+            );
+            assert.match(
+                String(foundation.outputs.repositoryUrl),
+                /^111122223333\.dkr\.ecr\.eu-west-1\.amazonaws\.com\/shop-api$/,
+            );
         });
 
-        it("passes the policy pack with no mandatory violation", async () => assert.deepEqual(await checkMandatory(pack, { phase: "foundation" }, /^Phase foundation \(next: set platform:phase to full and deploy from the runner\) · first deploy needs: /), []));
+        it("passes the policy pack with no mandatory violation", async () =>
+            assert.deepEqual(
+                await checkMandatory(
+                    pack,
+                    { phase: "foundation" },
+                    /^Phase foundation \(next: set platform:phase to full and deploy from the runner\) · first deploy needs: /,
+                ),
+                [],
+            ));
     });
 
     describe("a stack without an image tag", () => {
@@ -65,11 +106,22 @@ describe("first deploy in phases", function () {
             const images = c.resources
                 .filter((r) => r.type.startsWith("kubernetes:") && r.inputs?.spec?.template?.spec?.containers)
                 .flatMap((r) => r.inputs.spec.template.spec.containers.map((x: any) => String(x.image)));
-            assert.ok(!images.some((i) => i.includes("/shop-api")), `no container pulls the app image: ${images.join(", ")}`);
+            assert.ok(
+                !images.some((i) => i.includes("/shop-api")),
+                `no container pulls the app image: ${images.join(", ")}`,
+            );
             assert.equal(noImage.outputs.appImage, "none yet: release the first image (docs/first-deploy.md)");
         });
 
-        it("passes the policy pack with no mandatory violation", async () => assert.deepEqual(await checkMandatory(pack, { app: APP_WITHOUT_IMAGE }, /^Phase full \(all tiers\) · .*no app workload until an image is released/), []));
+        it("passes the policy pack with no mandatory violation", async () =>
+            assert.deepEqual(
+                await checkMandatory(
+                    pack,
+                    { app: APP_WITHOUT_IMAGE },
+                    /^Phase full \(all tiers\) · .*no app workload until an image is released/,
+                ),
+                [],
+            ));
     });
 
     describe("a released image", () => {
@@ -77,7 +129,10 @@ describe("first deploy in phases", function () {
             const run = await runProgram("dev", { overrides: { app: { ...DEV_APP, imageTag: `1.4.2@${DIGEST}` } } });
             const repo = run.capture.one("aws:ecr/repository:Repository");
             const deployment = run.capture.one("kubernetes:apps/v1:Deployment", "deployment");
-            assert.equal(deployment.inputs.spec.template.spec.containers[0].image, `${repo.state.repositoryUrl}:1.4.2@${DIGEST}`);
+            assert.equal(
+                deployment.inputs.spec.template.spec.containers[0].image,
+                `${repo.state.repositoryUrl}:1.4.2@${DIGEST}`,
+            );
             assert.equal(run.outputs.appImage, `${repo.state.repositoryUrl}:1.4.2@${DIGEST}`);
         });
     });

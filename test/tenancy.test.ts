@@ -13,7 +13,12 @@ const CLUSTER_ROLE = "kubernetes:rbac.authorization.k8s.io/v1:ClusterRole";
 const CLUSTER_ROLE_BINDING = "kubernetes:rbac.authorization.k8s.io/v1:ClusterRoleBinding";
 
 const TEAMS = [
-    { name: "payments", developersGroup: "payments-developers", quota: { requestsCpu: "2", requestsMemory: "4Gi", limitsCpu: "4", limitsMemory: "8Gi", pods: 20 }, httpsEgressCidrs: ["203.0.113.0/24"] },
+    {
+        name: "payments",
+        developersGroup: "payments-developers",
+        quota: { requestsCpu: "2", requestsMemory: "4Gi", limitsCpu: "4", limitsMemory: "8Gi", pods: 20 },
+        httpsEgressCidrs: ["203.0.113.0/24"],
+    },
     { name: "catalog", developersGroup: "catalog-developers" },
     { name: "batch", developerRoleArns: ["arn:aws:iam::111122223333:role/batch-developer"] }, // no group named: the cluster picks batch-developers
 ];
@@ -31,7 +36,8 @@ async function buildTenancy(): Promise<{ all: Capture; c: Capture; namespaces: R
     return { all, c, namespaces: outputs.teamNamespaces as Record<string, string> };
 }
 
-const inNamespace = (c: Capture, type: string, ns: string) => c.ofType(type).filter((r) => r.inputs.metadata.namespace === ns);
+const inNamespace = (c: Capture, type: string, ns: string) =>
+    c.ofType(type).filter((r) => r.inputs.metadata.namespace === ns);
 const named = (rs: CapturedResource[], name: string) => rs.find((r) => r.inputs.metadata.name === name);
 
 describe("tenancy", () => {
@@ -46,7 +52,8 @@ describe("tenancy", () => {
         assert.deepEqual(namespaces, { payments: "payments", catalog: "catalog", batch: "batch" });
         for (const ns of c.ofType(NAMESPACE)) {
             const labels = ns.inputs.metadata.labels;
-            for (const mode of ["enforce", "audit", "warn"]) assert.equal(labels[`pod-security.kubernetes.io/${mode}`], "restricted", `${ns.name} ${mode}`);
+            for (const mode of ["enforce", "audit", "warn"])
+                assert.equal(labels[`pod-security.kubernetes.io/${mode}`], "restricted", `${ns.name} ${mode}`);
             assert.equal(labels["app.kubernetes.io/managed-by"], "pulumi");
             assert.equal(labels.team, ns.inputs.metadata.name);
         }
@@ -57,12 +64,16 @@ describe("tenancy", () => {
             const quotas = inNamespace(c, QUOTA, team.name);
             assert.equal(quotas.length, 1, team.name);
             const hard = quotas[0].inputs.spec.hard;
-            for (const key of ["requests.cpu", "requests.memory", "limits.memory", "pods"]) assert.ok(hard[key], `${team.name} ${key}`);
+            for (const key of ["requests.cpu", "requests.memory", "limits.memory", "pods"])
+                assert.ok(hard[key], `${team.name} ${key}`);
             assert.equal(hard["services.loadbalancers"], "0");
             assert.equal(hard["services.nodeports"], "0");
         }
         const payments = inNamespace(c, QUOTA, "payments")[0].inputs.spec.hard;
-        assert.deepEqual([payments["requests.cpu"], payments["requests.memory"], payments["limits.memory"], payments.pods], ["2", "4Gi", "8Gi", "20"]);
+        assert.deepEqual(
+            [payments["requests.cpu"], payments["requests.memory"], payments["limits.memory"], payments.pods],
+            ["2", "4Gi", "8Gi", "20"],
+        );
         assert.equal(inNamespace(c, QUOTA, "batch")[0].inputs.spec.hard.pods, "50", "config default");
     });
 
@@ -89,7 +100,13 @@ describe("tenancy", () => {
 
     it("allows only DNS, the ingress controller, the database port and configured HTTPS destinations", () => {
         const policies = inNamespace(c, NETPOL, "payments");
-        assert.deepEqual(policies.map((p) => p.inputs.metadata.name).sort(), ["allow-database", "allow-dns", "allow-from-ingress", "allow-https-egress", "default-deny"]);
+        assert.deepEqual(policies.map((p) => p.inputs.metadata.name).sort(), [
+            "allow-database",
+            "allow-dns",
+            "allow-from-ingress",
+            "allow-https-egress",
+            "default-deny",
+        ]);
 
         const dns = named(policies, "allow-dns")!.inputs.spec.egress;
         assert.deepEqual(dns[0].to[0].namespaceSelector.matchLabels, { "kubernetes.io/metadata.name": "kube-system" });
@@ -97,20 +114,42 @@ describe("tenancy", () => {
 
         const ingress = named(policies, "allow-from-ingress")!.inputs.spec;
         assert.deepEqual(ingress.policyTypes, ["Ingress"]);
-        assert.deepEqual(ingress.ingress[0].from, [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "nginx-gateway" } } }]);
-        assert.equal(all.one(NAMESPACE, "ingress-ns").inputs.metadata.name, "nginx-gateway", "the namespace the cluster tier runs the controller in");
-        assert.deepEqual(ingress.podSelector.matchLabels, { "platform.internal/ingress": "allowed" }, "only pods that opt in");
+        assert.deepEqual(ingress.ingress[0].from, [
+            { namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "nginx-gateway" } } },
+        ]);
+        assert.equal(
+            all.one(NAMESPACE, "ingress-ns").inputs.metadata.name,
+            "nginx-gateway",
+            "the namespace the cluster tier runs the controller in",
+        );
+        assert.deepEqual(
+            ingress.podSelector.matchLabels,
+            { "platform.internal/ingress": "allowed" },
+            "only pods that opt in",
+        );
 
         const db = named(policies, "allow-database")!.inputs.spec.egress;
         assert.deepEqual(db[0].to, [{ ipBlock: { cidr: "10.10.128.0/20" } }, { ipBlock: { cidr: "10.10.144.0/20" } }]);
-        const isolated = all.ofType("aws:ec2/subnet:Subnet").filter((s) => s.inputs.tags["subnet-layer"] === "isolated");
-        assert.deepEqual(db[0].to.map((t: any) => t.ipBlock.cidr), isolated.map((s) => s.inputs.cidrBlock), "exactly the network tier's isolated subnets");
+        const isolated = all
+            .ofType("aws:ec2/subnet:Subnet")
+            .filter((s) => s.inputs.tags["subnet-layer"] === "isolated");
+        assert.deepEqual(
+            db[0].to.map((t: any) => t.ipBlock.cidr),
+            isolated.map((s) => s.inputs.cidrBlock),
+            "exactly the network tier's isolated subnets",
+        );
         assert.equal(all.one("aws:rds/instance:Instance").inputs.port, 5432, "the port the database listens on");
         assert.deepEqual(db[0].ports, [{ protocol: "TCP", port: 5432 }]);
 
         const https = named(policies, "allow-https-egress")!.inputs.spec.egress;
-        assert.deepEqual(https, [{ to: [{ ipBlock: { cidr: "203.0.113.0/24" } }], ports: [{ protocol: "TCP", port: 443 }] }]);
-        assert.equal(named(inNamespace(c, NETPOL, "catalog"), "allow-https-egress"), undefined, "no HTTPS egress unless configured");
+        assert.deepEqual(https, [
+            { to: [{ ipBlock: { cidr: "203.0.113.0/24" } }], ports: [{ protocol: "TCP", port: 443 }] },
+        ]);
+        assert.equal(
+            named(inNamespace(c, NETPOL, "catalog"), "allow-https-egress"),
+            undefined,
+            "no HTTPS egress unless configured",
+        );
     });
 
     it("binds teams with namespaced RoleBindings only: developers view, the CI deployer deploys", () => {
@@ -119,17 +158,32 @@ describe("tenancy", () => {
         assert.deepEqual(
             all
                 .ofType(CLUSTER_ROLE_BINDING)
-                .map((b) => `${b.inputs.subjects.map((s: any) => `${s.kind}:${s.namespace ? `${s.namespace}/` : ""}${s.name}`).join(",")} -> ${b.inputs.roleRef.name}`)
+                .map(
+                    (b) =>
+                        `${b.inputs.subjects.map((s: any) => `${s.kind}:${s.namespace ? `${s.namespace}/` : ""}${s.name}`).join(",")} -> ${b.inputs.roleRef.name}`,
+                )
                 .sort(),
-            ["Group:platform:previewers -> platform:preview-reader", "ServiceAccount:nginx-gateway/nginx-gateway -> nginx-gateway"],
+            [
+                "Group:platform:previewers -> platform:preview-reader",
+                "ServiceAccount:nginx-gateway/nginx-gateway -> nginx-gateway",
+            ],
             "no team or human is bound cluster-wide",
         );
         const subjects = (ns: string) =>
             inNamespace(c, ROLE_BINDING, ns)
-                .map((b) => `${b.inputs.subjects.map((s: any) => `${s.kind}:${s.name}`).join(",")} -> ${b.inputs.roleRef.kind}/${b.inputs.roleRef.name}`)
+                .map(
+                    (b) =>
+                        `${b.inputs.subjects.map((s: any) => `${s.kind}:${s.name}`).join(",")} -> ${b.inputs.roleRef.kind}/${b.inputs.roleRef.name}`,
+                )
                 .sort();
-        assert.deepEqual(subjects("payments"), ["Group:payments-developers -> ClusterRole/app-viewer", "Group:platform:ci-deployers -> ClusterRole/app-deployer"]);
-        assert.deepEqual(subjects("batch"), ["Group:batch-developers -> ClusterRole/app-viewer", "Group:platform:ci-deployers -> ClusterRole/app-deployer"]);
+        assert.deepEqual(subjects("payments"), [
+            "Group:payments-developers -> ClusterRole/app-viewer",
+            "Group:platform:ci-deployers -> ClusterRole/app-deployer",
+        ]);
+        assert.deepEqual(subjects("batch"), [
+            "Group:batch-developers -> ClusterRole/app-viewer",
+            "Group:platform:ci-deployers -> ClusterRole/app-deployer",
+        ]);
         for (const b of all.ofType(ROLE_BINDING)) assert.notEqual(b.inputs.roleRef.name, "cluster-admin");
     });
 
@@ -138,17 +192,28 @@ describe("tenancy", () => {
         for (const team of teams) {
             const [principal] = accessPrincipals({ adminRoleArns: [], viewerRoleArns: [], teams: [team] });
             for (const group of principal.groups) {
-                const bound = inNamespace(c, ROLE_BINDING, team.name).some((b) => b.inputs.subjects.some((s: any) => s.kind === "Group" && s.name === group));
+                const bound = inNamespace(c, ROLE_BINDING, team.name).some((b) =>
+                    b.inputs.subjects.some((s: any) => s.kind === "Group" && s.name === group),
+                );
                 assert.ok(bound, `${group} has no RoleBinding in ${team.name}`);
             }
         }
         // And the entries the cluster tier really declares for these teams' roles.
         const entries = all.ofType("aws:eks/accessEntry:AccessEntry");
-        const teamEntries = TEAMS.flatMap((t) => (t.developerRoleArns ?? []).map((arn) => [t.name, entries.find((e) => e.inputs.principalArn === arn)] as const));
-        assert.deepEqual(teamEntries.map(([team, e]) => [team, e?.inputs.kubernetesGroups]), [["batch", ["batch-developers"]]]);
+        const teamEntries = TEAMS.flatMap((t) =>
+            (t.developerRoleArns ?? []).map(
+                (arn) => [t.name, entries.find((e) => e.inputs.principalArn === arn)] as const,
+            ),
+        );
+        assert.deepEqual(
+            teamEntries.map(([team, e]) => [team, e?.inputs.kubernetesGroups]),
+            [["batch", ["batch-developers"]]],
+        );
         for (const [team, entry] of teamEntries) {
             for (const group of entry!.inputs.kubernetesGroups) {
-                const bound = inNamespace(c, ROLE_BINDING, team).some((b) => b.inputs.subjects.some((s: any) => s.kind === "Group" && s.name === group));
+                const bound = inNamespace(c, ROLE_BINDING, team).some((b) =>
+                    b.inputs.subjects.some((s: any) => s.kind === "Group" && s.name === group),
+                );
                 assert.ok(bound, `${group} has no RoleBinding in ${team}`);
             }
         }
@@ -159,17 +224,32 @@ describe("tenancy", () => {
         assert.deepEqual(roles.map((r) => r.inputs.metadata.name).sort(), ["app-deployer", "app-viewer"]);
         for (const role of roles) {
             for (const rule of role.inputs.rules) {
-                for (const field of ["verbs", "resources", "apiGroups"]) assert.ok(!rule[field].includes("*"), `${role.name} ${field} has a wildcard`);
-                for (const verb of ["bind", "escalate", "impersonate"]) assert.ok(!rule.verbs.includes(verb), `${role.name} grants ${verb}`);
-                for (const resource of ["secrets", "pods/exec", "pods/attach", "pods/portforward", "roles", "rolebindings", "nodes/proxy"]) assert.ok(!rule.resources.includes(resource), `${role.name} reaches ${resource}`);
-                if (rule.resources.includes("pods")) assert.ok(!rule.verbs.includes("create"), `${role.name} creates bare pods`);
+                for (const field of ["verbs", "resources", "apiGroups"])
+                    assert.ok(!rule[field].includes("*"), `${role.name} ${field} has a wildcard`);
+                for (const verb of ["bind", "escalate", "impersonate"])
+                    assert.ok(!rule.verbs.includes(verb), `${role.name} grants ${verb}`);
+                for (const resource of [
+                    "secrets",
+                    "pods/exec",
+                    "pods/attach",
+                    "pods/portforward",
+                    "roles",
+                    "rolebindings",
+                    "nodes/proxy",
+                ])
+                    assert.ok(!rule.resources.includes(resource), `${role.name} reaches ${resource}`);
+                if (rule.resources.includes("pods"))
+                    assert.ok(!rule.verbs.includes("create"), `${role.name} creates bare pods`);
             }
         }
         const viewer = roles.find((r) => r.inputs.metadata.name === "app-viewer")!;
         for (const rule of viewer.inputs.rules) assert.deepEqual(rule.verbs, ["get", "list", "watch"]);
         const deployer = roles.find((r) => r.inputs.metadata.name === "app-deployer")!;
-        const writable = deployer.inputs.rules.filter((r: any) => r.verbs.includes("patch")).flatMap((r: any) => r.resources);
-        for (const guardrail of ["networkpolicies", "resourcequotas", "limitranges"]) assert.ok(!writable.includes(guardrail), `deployer may change ${guardrail}`);
+        const writable = deployer.inputs.rules
+            .filter((r: any) => r.verbs.includes("patch"))
+            .flatMap((r: any) => r.resources);
+        for (const guardrail of ["networkpolicies", "resourcequotas", "limitranges"])
+            assert.ok(!writable.includes(guardrail), `deployer may change ${guardrail}`);
         assert.ok(writable.includes("deployments") && writable.includes("httproutes"));
     });
 
@@ -186,8 +266,15 @@ describe("tenancy", () => {
         for (const r of c.resources.filter((x) => x.type.startsWith("kubernetes:"))) {
             assert.ok(r.inputs.metadata.name, `${r.name} has no metadata.name`);
             const clusterScoped = [NAMESPACE, CLUSTER_ROLE].includes(r.type);
-            if (!clusterScoped) assert.ok(TEAMS.some((t) => t.name === r.inputs.metadata.namespace), `${r.name} namespace`);
-            assert.ok(r.provider.startsWith(`${all.one("pulumi:providers:kubernetes", "k8s").urn}::`), `${r.name} provider`);
+            if (!clusterScoped)
+                assert.ok(
+                    TEAMS.some((t) => t.name === r.inputs.metadata.namespace),
+                    `${r.name} namespace`,
+                );
+            assert.ok(
+                r.provider.startsWith(`${all.one("pulumi:providers:kubernetes", "k8s").urn}::`),
+                `${r.name} provider`,
+            );
         }
     });
 
@@ -210,7 +297,18 @@ describe("tenancy", () => {
 
 describe("labelsFromTags", () => {
     it("maps tags to recommended labels with valid values", () => {
-        const labels = labelsFromTags({ project: "aws-platform", "managed-by": "pulumi", owner: "Platform Team!", "aws:createdBy": "x", Name: "-x-" });
-        assert.deepEqual(labels, { "app.kubernetes.io/part-of": "aws-platform", "app.kubernetes.io/managed-by": "pulumi", owner: "Platform-Team", Name: "x" });
+        const labels = labelsFromTags({
+            project: "aws-platform",
+            "managed-by": "pulumi",
+            owner: "Platform Team!",
+            "aws:createdBy": "x",
+            Name: "-x-",
+        });
+        assert.deepEqual(labels, {
+            "app.kubernetes.io/part-of": "aws-platform",
+            "app.kubernetes.io/managed-by": "pulumi",
+            owner: "Platform-Team",
+            Name: "x",
+        });
     });
 });

@@ -3,7 +3,11 @@ import * as fs from "fs";
 import * as path from "path";
 import * as YAML from "yaml";
 import { RUNNER_BUILD_TIMEOUT_MINUTES } from "../components/runner";
-import { DEPLOY_JOB_MARGIN_MINUTES, MAX_RESOURCE_TIMEOUT_MINUTES, RESOURCE_TIMEOUTS_MINUTES } from "../components/timeouts";
+import {
+    DEPLOY_JOB_MARGIN_MINUTES,
+    MAX_RESOURCE_TIMEOUT_MINUTES,
+    RESOURCE_TIMEOUTS_MINUTES,
+} from "../components/timeouts";
 import { PROJECT_ROOT } from "./support/harness";
 
 /**
@@ -28,13 +32,18 @@ function workflowDeployJobs(): Job[] {
         const doc = YAML.parse(fs.readFileSync(path.join(dir, f), "utf8")) as { jobs?: Record<string, any> };
         for (const [id, job] of Object.entries(doc.jobs ?? {})) {
             const text = ((job.steps ?? []) as { run?: string }[]).map((step) => step.run ?? "").join("\n");
-            if (RUNS_UP.test(text)) jobs.push({ where: `${f} job ${id}`, minutes: job["timeout-minutes"] === undefined ? undefined : Number(job["timeout-minutes"]) });
+            if (RUNS_UP.test(text))
+                jobs.push({
+                    where: `${f} job ${id}`,
+                    minutes: job["timeout-minutes"] === undefined ? undefined : Number(job["timeout-minutes"]),
+                });
         }
     }
     return jobs;
 }
 
-const toMinutes = (time: string, unit: string) => Number(time) * ({ HOURS: 60, MINUTES: 1, SECONDS: 1 / 60 }[unit] ?? NaN);
+const toMinutes = (time: string, unit: string) =>
+    Number(time) * ({ HOURS: 60, MINUTES: 1, SECONDS: 1 / 60 }[unit] ?? NaN);
 
 /** Jenkins: a deploy stage's own `timeout(...)`, else the pipeline's options timeout. */
 function jenkinsDeployStages(): Job[] {
@@ -54,22 +63,43 @@ function jenkinsDeployStages(): Job[] {
 
 describe("timeouts: pipelines outlive every resource", () => {
     it("keeps every resource timeout well under the provider defaults that outlived the job", () => {
-        assert.equal(RESOURCE_TIMEOUTS_MINUTES.certificateValidation.create, 15, "ACM validation gives up long before the 75-minute default");
+        assert.equal(
+            RESOURCE_TIMEOUTS_MINUTES.certificateValidation.create,
+            15,
+            "ACM validation gives up long before the 75-minute default",
+        );
         assert.equal(MAX_RESOURCE_TIMEOUT_MINUTES, 45);
     });
 
     it("wires each timeout into the component that declares the resource", () => {
-        const sources = ["components/edge.ts", "components/database.ts", "components/cluster/control-plane.ts", "components/cluster/nodes.ts"].map(read).join("\n");
-        for (const kind of Object.keys(RESOURCE_TIMEOUTS_MINUTES)) assert.match(sources, new RegExp(`customTimeouts\\("${kind}"\\)`), kind);
+        const sources = [
+            "components/edge.ts",
+            "components/database.ts",
+            "components/cluster/control-plane.ts",
+            "components/cluster/nodes.ts",
+        ]
+            .map(read)
+            .join("\n");
+        for (const kind of Object.keys(RESOURCE_TIMEOUTS_MINUTES))
+            assert.match(sources, new RegExp(`customTimeouts\\("${kind}"\\)`), kind);
     });
 
     it(`gives every GitHub Actions job that runs up at least ${needed} minutes`, () => {
         const jobs = workflowDeployJobs();
         assert.ok(jobs.length > 0, "some workflow job runs up");
         for (const j of jobs) {
-            assert.ok(j.minutes !== undefined, `${j.where} sets timeout-minutes (the default is 360, longer than the runner's build)`);
-            assert.ok(j.minutes! >= needed, `${j.where}: timeout-minutes ${j.minutes} < ${needed} (longest resource ${MAX_RESOURCE_TIMEOUT_MINUTES} + margin ${DEPLOY_JOB_MARGIN_MINUTES})`);
-            assert.ok(j.minutes! < RUNNER_BUILD_TIMEOUT_MINUTES, `${j.where}: the CodeBuild runner (${RUNNER_BUILD_TIMEOUT_MINUTES} min) must outlive the job`);
+            assert.ok(
+                j.minutes !== undefined,
+                `${j.where} sets timeout-minutes (the default is 360, longer than the runner's build)`,
+            );
+            assert.ok(
+                j.minutes! >= needed,
+                `${j.where}: timeout-minutes ${j.minutes} < ${needed} (longest resource ${MAX_RESOURCE_TIMEOUT_MINUTES} + margin ${DEPLOY_JOB_MARGIN_MINUTES})`,
+            );
+            assert.ok(
+                j.minutes! < RUNNER_BUILD_TIMEOUT_MINUTES,
+                `${j.where}: the CodeBuild runner (${RUNNER_BUILD_TIMEOUT_MINUTES} min) must outlive the job`,
+            );
         }
     });
 

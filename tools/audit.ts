@@ -83,12 +83,18 @@ function readJson(file: string, what: string): unknown {
 
 /** `npm audit --json` exits 1 when it finds anything: the gate decides from the JSON, not from npm's exit code. */
 function runNpmAudit(level: Severity): unknown {
-    const r = spawnSync("npm", ["audit", "--json", `--audit-level=${level}`, "--include=prod", "--include=dev"], { cwd: ROOT, encoding: "utf8", maxBuffer: 64 * 1024 * 1024 });
+    const r = spawnSync("npm", ["audit", "--json", `--audit-level=${level}`, "--include=prod", "--include=dev"], {
+        cwd: ROOT,
+        encoding: "utf8",
+        maxBuffer: 64 * 1024 * 1024,
+    });
     if (r.error) throw new AuditInputError(`npm audit could not start: ${r.error.message}`);
     try {
         return JSON.parse(r.stdout);
     } catch {
-        throw new AuditInputError(`npm audit printed no JSON (exit ${r.status}): ${(r.stderr || r.stdout).trim().split("\n").slice(-3).join(" | ")}`);
+        throw new AuditInputError(
+            `npm audit printed no JSON (exit ${r.status}): ${(r.stderr || r.stdout).trim().split("\n").slice(-3).join(" | ")}`,
+        );
     }
 }
 

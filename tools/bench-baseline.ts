@@ -22,7 +22,8 @@ async function main() {
         false,
     );
     const settings = require("@pulumi/pulumi/runtime/settings") as { waitForRPCs(): Promise<void> };
-    for (let i = 0; i < count; i++) new aws.ec2.SecurityGroup(`sg-${i}`, { description: `baseline ${i}`, tags: { index: String(i) } });
+    for (let i = 0; i < count; i++)
+        new aws.ec2.SecurityGroup(`sg-${i}`, { description: `baseline ${i}`, tags: { index: String(i) } });
     await settings.waitForRPCs();
 }
 

@@ -45,10 +45,16 @@ interface Baseline {
 }
 
 function parse(argv: string[]): { teams: number[]; runs: number } {
-    const { values } = parseArgs({ args: argv, options: { teams: { type: "string", default: "100,300" }, runs: { type: "string", default: "3" } }, strict: true, allowPositionals: false });
+    const { values } = parseArgs({
+        args: argv,
+        options: { teams: { type: "string", default: "100,300" }, runs: { type: "string", default: "3" } },
+        strict: true,
+        allowPositionals: false,
+    });
     const teams = values.teams.split(",").map(Number);
     const runs = Number(values.runs);
-    if (teams.some((n) => !Number.isInteger(n) || n <= 0)) throw new Error(`--teams must be positive integers such as 100,300, got ${values.teams}`);
+    if (teams.some((n) => !Number.isInteger(n) || n <= 0))
+        throw new Error(`--teams must be positive integers such as 100,300, got ${values.teams}`);
     if (!Number.isInteger(runs) || runs < 1) throw new Error(`--runs must be a positive integer, got ${values.runs}`);
     return { teams, runs };
 }
@@ -56,11 +62,21 @@ function parse(argv: string[]): { teams: number[]; runs: number } {
 const REGISTER = path.join(ROOT, "lib", "engine", "register.js");
 
 /** Spawns `node -r register.js <args>` and returns wall and summed CPU time of it and its children. */
-function timed(args: string[], label: string): Promise<{ wallMs: number; cpuMs: number; code: number | null; out: string }> {
-    const cpuFile = path.join(os.tmpdir(), `bench-cpu-${process.pid}-${Date.now()}-${Math.random().toString(36).slice(2)}`);
+function timed(
+    args: string[],
+    label: string,
+): Promise<{ wallMs: number; cpuMs: number; code: number | null; out: string }> {
+    const cpuFile = path.join(
+        os.tmpdir(),
+        `bench-cpu-${process.pid}-${Date.now()}-${Math.random().toString(36).slice(2)}`,
+    );
     const start = process.hrtime.bigint();
     return new Promise((resolve, reject) => {
-        const child = spawn(process.execPath, ["-r", REGISTER, ...args], { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, NO_COLOR: "1", PLATFORM_BENCH_CPU_FILE: cpuFile } });
+        const child = spawn(process.execPath, ["-r", REGISTER, ...args], {
+            cwd: ROOT,
+            stdio: ["ignore", "pipe", "pipe"],
+            env: { ...process.env, NO_COLOR: "1", PLATFORM_BENCH_CPU_FILE: cpuFile },
+        });
         let out = "";
         child.stdout.on("data", (d) => (out += d));
         child.stderr.on("data", (d) => (out += d));
@@ -84,7 +100,9 @@ async function runBaseline(count: number): Promise<Baseline> {
 
 /** Pulumi.prod.yaml with `count` teams: the configured ones plus generated ones, each with its own role and quota. */
 function syntheticTeams(count: number, dir: string): string {
-    const doc = YAML.parse(fs.readFileSync(path.join(ROOT, "Pulumi.prod.yaml"), "utf8")) as { config: Record<string, any> };
+    const doc = YAML.parse(fs.readFileSync(path.join(ROOT, "Pulumi.prod.yaml"), "utf8")) as {
+        config: Record<string, any>;
+    };
     const teams = [...(doc.config["platform:teams"] as any[])];
     const account = (doc.config["aws:allowedAccountIds"] as string[])[0];
     for (let i = teams.length; i < count; i++) {
@@ -113,8 +131,10 @@ async function runCheck(s: Scenario, jsonFile: string): Promise<Measurement> {
 }
 
 const sec = (ms: number) => (ms / 1000).toFixed(1);
-const peak = (m: Measurement) => (m.result.memory ? m.result.memory.checkPeakRssMb + (m.result.memory.packPeakRssMb ?? 0) : undefined);
-const rss = (m: Measurement) => (m.result.memory ? `${m.result.memory.checkPeakRssMb} + ${m.result.memory.packPeakRssMb ?? "?"}` : "n/a");
+const peak = (m: Measurement) =>
+    m.result.memory ? m.result.memory.checkPeakRssMb + (m.result.memory.packPeakRssMb ?? 0) : undefined;
+const rss = (m: Measurement) =>
+    m.result.memory ? `${m.result.memory.checkPeakRssMb} + ${m.result.memory.packPeakRssMb ?? "?"}` : "n/a";
 
 function median<T extends { wallMs: number }>(ms: T[]): T {
     const sorted = [...ms].sort((a, b) => a.wallMs - b.wallMs);
@@ -143,7 +163,12 @@ function memoryLine(rows: Measurement[]): string {
     const mb = largest ? peak(largest) : undefined;
     if (!largest || mb === undefined) return "Memory: n/a (no peak RSS reported).";
     const n = largest.result.resources.length;
-    const verdict = n >= MEMORY_TARGET_RESOURCES ? (mb < TARGET_PEAK_RSS_MB ? "met" : "MISSED") : `not reached: add teams until a row has ${MEMORY_TARGET_RESOURCES} resources`;
+    const verdict =
+        n >= MEMORY_TARGET_RESOURCES
+            ? mb < TARGET_PEAK_RSS_MB
+                ? "met"
+                : "MISSED"
+            : `not reached: add teams until a row has ${MEMORY_TARGET_RESOURCES} resources`;
     return `Memory: ${largest.scenario.label} (${n} resources) peaks at ${mb} MiB (check + pack processes; target < ${TARGET_PEAK_RSS_MB} MiB at ${MEMORY_TARGET_RESOURCES.toLocaleString("en-US")} resources: ${verdict}).`;
 }
 
@@ -171,19 +196,27 @@ async function main() {
                 base.push(await runBaseline(runs[i].result.resources.length));
             }
             rows.push(median(runs));
-            baselines.set(s.label, { wallMs: medianOf(base.map((b) => b.wallMs)), cpuMs: medianOf(base.map((b) => b.cpuMs)) });
+            baselines.set(s.label, {
+                wallMs: medianOf(base.map((b) => b.wallMs)),
+                cpuMs: medianOf(base.map((b) => b.cpuMs)),
+            });
             rows[rows.length - 1].cpuMs = medianOf(runs.map((r) => r.cpuMs));
             const m = rows[rows.length - 1];
             const b = baselines.get(s.label)!;
             // Each row as soon as it is measured: a later scenario that fails does not lose the earlier figures.
-            process.stderr.write(`bench: ${s.label}: ${m.result.resources.length} resources, check ${sec(m.wallMs)} s wall / ${sec(m.cpuMs)} s CPU, baseline ${sec(b.wallMs)} s / ${sec(b.cpuMs)} s\n`);
+            process.stderr.write(
+                `bench: ${s.label}: ${m.result.resources.length} resources, check ${sec(m.wallMs)} s wall / ${sec(m.cpuMs)} s CPU, baseline ${sec(b.wallMs)} s / ${sec(b.cpuMs)} s\n`,
+            );
         }
     } finally {
         fs.rmSync(dir, { recursive: true, force: true });
     }
 
     const lines = [
-        `Machine: ${os.cpus().length} × ${os.cpus()[0]?.model.trim() ?? "cpu"}, Node ${process.version}, load average ${os.loadavg().map((l) => l.toFixed(1)).join(" / ")} at the end; ${opts.runs} run(s) per row (median); compile cache warm.`,
+        `Machine: ${os.cpus().length} × ${os.cpus()[0]?.model.trim() ?? "cpu"}, Node ${process.version}, load average ${os
+            .loadavg()
+            .map((l) => l.toFixed(1))
+            .join(" / ")} at the end; ${opts.runs} run(s) per row (median); compile cache warm.`,
         "",
         "| Scenario | Resources | Check wall s | Baseline wall s | Ratio (wall) | Check CPU s | Baseline CPU s | Ratio (CPU) | Program s | Policy s | ms / resource (CPU) | Peak RSS MiB (check + pack) |",
         "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
@@ -197,7 +230,9 @@ async function main() {
         );
     }
     // Marginal cost: CPU per added resource across the prod family (fixed start-up cost cancels out).
-    const prodRows = rows.filter((m) => m.scenario.stack === "prod").sort((a, b) => a.result.resources.length - b.result.resources.length);
+    const prodRows = rows
+        .filter((m) => m.scenario.stack === "prod")
+        .sort((a, b) => a.result.resources.length - b.result.resources.length);
     const marginal: string[] = [];
     let worst = 0;
     for (let i = 1; i < prodRows.length; i++) {
@@ -206,7 +241,9 @@ async function main() {
         if (dn <= 0) continue;
         const ms = (b.cpuMs - a.cpuMs) / dn;
         worst = Math.max(worst, ms);
-        marginal.push(`${a.scenario.label} → ${b.scenario.label}: ${ms.toFixed(2)} ms CPU per added resource (${dn} added)`);
+        marginal.push(
+            `${a.scenario.label} → ${b.scenario.label}: ${ms.toFixed(2)} ms CPU per added resource (${dn} added)`,
+        );
     }
     const fit = leastSquares(prodRows.map((m) => [m.result.resources.length, m.cpuMs]));
     const prod = rows.find((m) => m.scenario.label === "prod")!;

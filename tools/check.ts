@@ -11,7 +11,15 @@ import { buildSarif } from "./lib/check-sarif";
 import { colorEnabled, progress, style, Style } from "./lib/check-term";
 import { buildTree, renderTree } from "./lib/check-tree";
 import { CostEstimate, estimateCost, renderCost } from "./lib/cost";
-import { beforeDeadline, DeadlineExceeded, describePending, PendingOutputs, PendingResource, PROGRAM_HANG_HINT, RegistrationTracker } from "./lib/watchdog";
+import {
+    beforeDeadline,
+    DeadlineExceeded,
+    describePending,
+    PendingOutputs,
+    PendingResource,
+    PROGRAM_HANG_HINT,
+    RegistrationTracker,
+} from "./lib/watchdog";
 
 /**
  * `npm run check -- --stack <name>`: the offline preview and policy gate. Runs the real program
@@ -33,7 +41,19 @@ export interface CheckOptions extends CheckArgs {
 }
 
 /** What the check reports of each captured resource: the engine's view, without mock state or ids. */
-export type CheckedResource = Pick<CapturedResource, "type" | "name" | "urn" | "parent" | "custom" | "remote" | "protect" | "inputs" | "dependencies" | "propertyDependencies"> & {
+export type CheckedResource = Pick<
+    CapturedResource,
+    | "type"
+    | "name"
+    | "urn"
+    | "parent"
+    | "custom"
+    | "remote"
+    | "protect"
+    | "inputs"
+    | "dependencies"
+    | "propertyDependencies"
+> & {
     /** Repository-relative file and line of the registration call (the SDK's sourcePosition). */
     source?: { file: string; line: number };
 };
@@ -76,7 +96,14 @@ export interface CheckResult {
      * (overlapped); packWaitMs: time the finished program still waited for the pack to start;
      * policyMs: from then to the verdict (remaining Analyze calls + AnalyzeStack); totalMs: the whole check.
      */
-    timings: { programMs: number; packStartMs: number; packWaitMs: number; policyMs: number; analyzeStackMs: number; totalMs: number };
+    timings: {
+        programMs: number;
+        packStartMs: number;
+        packWaitMs: number;
+        policyMs: number;
+        analyzeStackMs: number;
+        totalMs: number;
+    };
     error?: { kind: FailureKind; message: string };
     /**
      * Set when the check stopped before its verdict (--timeout, a signal): the violations above are the
@@ -117,7 +144,13 @@ class CheckFailure extends Error {
     }
 }
 
-const CODE = { config: EXIT.config, program: EXIT.program, pack: EXIT.pack, usage: EXIT.usage, interrupted: EXIT.interrupted } as const;
+const CODE = {
+    config: EXIT.config,
+    program: EXIT.program,
+    pack: EXIT.pack,
+    usage: EXIT.usage,
+    interrupted: EXIT.interrupted,
+} as const;
 
 class Interrupted extends Error {
     constructor(readonly signal: NodeJS.Signals) {
@@ -152,7 +185,8 @@ const rel = (p: string) => path.relative(PROJECT_ROOT, path.resolve(PROJECT_ROOT
 /** The Pulumi project in `dir` (relative to the repository root): its name and main program. */
 function readProject(dir: string): { name: string; main: string } {
     const file = path.join(PROJECT_ROOT, dir, "Pulumi.yaml");
-    if (!fs.existsSync(file)) throw new CheckFailure("config", `no Pulumi.yaml in ${rel(path.join(PROJECT_ROOT, dir)) || "."}`);
+    if (!fs.existsSync(file))
+        throw new CheckFailure("config", `no Pulumi.yaml in ${rel(path.join(PROJECT_ROOT, dir)) || "."}`);
     const doc = (YAML.parse(fs.readFileSync(file, "utf8")) ?? {}) as { name?: string; main?: string };
     if (!doc.name) throw new CheckFailure("config", `${rel(file)} has no project name`);
     return { name: doc.name, main: path.join(dir, doc.main ?? "index.ts") };
@@ -162,8 +196,14 @@ function stackConfigFile(args: CheckOptions): string {
     const dir = args.project ?? ".";
     const file = args.configFile ?? path.join(dir, `Pulumi.${args.stack}.yaml`);
     if (!fs.existsSync(path.resolve(PROJECT_ROOT, file))) {
-        const stacks = fs.readdirSync(path.join(PROJECT_ROOT, dir)).filter((f) => /^Pulumi\.[^.]+\.yaml$/.test(f)).map((f) => f.slice(7, -5));
-        throw new CheckFailure("config", `no stack config ${file}${args.configFile ? "" : ` (stacks here: ${stacks.join(", ") || "none"})`}`);
+        const stacks = fs
+            .readdirSync(path.join(PROJECT_ROOT, dir))
+            .filter((f) => /^Pulumi\.[^.]+\.yaml$/.test(f))
+            .map((f) => f.slice(7, -5));
+        throw new CheckFailure(
+            "config",
+            `no stack config ${file}${args.configFile ? "" : ` (stacks here: ${stacks.join(", ") || "none"})`}`,
+        );
     }
     return rel(file);
 }
@@ -178,7 +218,8 @@ function readPolicyConfig(args: CheckOptions): { file: string | null; config: Pa
     }
     try {
         const config = JSON.parse(fs.readFileSync(abs, "utf8")) as unknown;
-        if (!config || typeof config !== "object" || Array.isArray(config)) throw new Error("must be a JSON object of policy name → level or settings");
+        if (!config || typeof config !== "object" || Array.isArray(config))
+            throw new Error("must be a JSON object of policy name → level or settings");
         return { file: rel(file), config: config as PackConfig };
     } catch (e) {
         throw new CheckFailure("config", `invalid policy config ${rel(file)}: ${(e as Error).message}`);
@@ -189,8 +230,14 @@ function readPolicyConfig(args: CheckOptions): { file: string | null; config: Pa
  * Validates the stack's `platform:*` config exactly as the program's first line does, before any
  * process is started: a config error exits 2 in milliseconds.
  */
-function validateStackConfig(stack: string, configFile: string, overrides?: Record<string, unknown>): { region?: string; costAssumptions?: Record<string, number>; firstDeploy?: string } {
-    const { ConfigError, firstDeploySummary, loadConfig } = require(path.join(PROJECT_ROOT, "config.ts")) as typeof import("../config");
+function validateStackConfig(
+    stack: string,
+    configFile: string,
+    overrides?: Record<string, unknown>,
+): { region?: string; costAssumptions?: Record<string, number>; firstDeploy?: string } {
+    const { ConfigError, firstDeploySummary, loadConfig } = require(
+        path.join(PROJECT_ROOT, "config.ts"),
+    ) as typeof import("../config");
     let values: Record<string, string>;
     try {
         values = readStackConfig(stack, path.resolve(PROJECT_ROOT, configFile), overrides);
@@ -200,9 +247,14 @@ function validateStackConfig(stack: string, configFile: string, overrides?: Reco
     pulumi.runtime.setAllConfig(values, []);
     try {
         const config = loadConfig();
-        return { region: values["aws:region"], costAssumptions: config.costAssumptions, firstDeploy: firstDeploySummary(config) };
+        return {
+            region: values["aws:region"],
+            costAssumptions: config.costAssumptions,
+            firstDeploy: firstDeploySummary(config),
+        };
     } catch (e) {
-        if (e instanceof ConfigError || (e as Error).name === "ConfigError") throw new CheckFailure("config", (e as Error).message);
+        if (e instanceof ConfigError || (e as Error).name === "ConfigError")
+            throw new CheckFailure("config", (e as Error).message);
         throw e;
     }
 }
@@ -253,7 +305,14 @@ function locate(urn: string, byUrn: Map<string, CheckedResource>, configFile: st
 }
 
 /** Runs the program, capturing every resource; unhandled rejections during the run count as program errors, never a silent pass. */
-async function collect(args: CheckOptions, projectName: string, program: string, configFile: string, resources: CheckedResource[], onResource: (r: CheckedResource) => void): Promise<CheckedResource[]> {
+async function collect(
+    args: CheckOptions,
+    projectName: string,
+    program: string,
+    configFile: string,
+    resources: CheckedResource[],
+    onResource: (r: CheckedResource) => void,
+): Promise<CheckedResource[]> {
     const stray: unknown[] = [];
     const onStray = (e: unknown) => stray.push(e);
     process.on("unhandledRejection", onStray);
@@ -276,8 +335,18 @@ async function collect(args: CheckOptions, projectName: string, program: string,
     } catch (e) {
         const err = e as Error;
         if (err?.name === "ConfigError") throw new CheckFailure("config", err.message);
-        const where = err?.stack?.split("\n").find((l) => l.includes(PROJECT_ROOT) && !l.includes("node_modules") && !l.includes(`${path.sep}lib${path.sep}engine${path.sep}`));
-        throw new CheckFailure("program", `${program} threw: ${err?.message ?? String(e)}${where ? `\n    ${where.trim()}` : ""}`);
+        const where = err?.stack
+            ?.split("\n")
+            .find(
+                (l) =>
+                    l.includes(PROJECT_ROOT) &&
+                    !l.includes("node_modules") &&
+                    !l.includes(`${path.sep}lib${path.sep}engine${path.sep}`),
+            );
+        throw new CheckFailure(
+            "program",
+            `${program} threw: ${err?.message ?? String(e)}${where ? `\n    ${where.trim()}` : ""}`,
+        );
     } finally {
         process.off("unhandledRejection", onStray);
     }
@@ -305,7 +374,9 @@ export function opaqueResources(resources: CheckedResource[]): CheckResult["opaq
             urn: r.urn,
             type: r.type,
             name: r.name,
-            reason: r.remote ? "remote component: its provider creates the children; the pack judges its inputs only" : "rendered by the provider (no hooks for Chart v4): the pack judges its inputs only",
+            reason: r.remote
+                ? "remote component: its provider creates the children; the pack judges its inputs only"
+                : "rendered by the provider (no hooks for Chart v4): the pack judges its inputs only",
         }));
 }
 
@@ -318,7 +389,8 @@ export const PREVIEW_ALSO = [
 ];
 
 function stripDescription(d: Diagnostic): string {
-    if (d.description && d.message.startsWith(`${d.description}\n`)) return d.message.slice(d.description.length + 1).trim();
+    if (d.description && d.message.startsWith(`${d.description}\n`))
+        return d.message.slice(d.description.length + 1).trim();
     return d.message.trim();
 }
 
@@ -339,7 +411,9 @@ function printReport(io: Io, s: Style, result: CheckResult, verbose: boolean, qu
     }
     const counts = new Map<Level, number>();
     for (const p of result.policies) counts.set(p.enforcementLevel, (counts.get(p.enforcementLevel) ?? 0) + 1);
-    const levelSummary = ORDER.filter((l) => counts.get(l)).map((l) => `${counts.get(l)} ${l}`).join(", ");
+    const levelSummary = ORDER.filter((l) => counts.get(l))
+        .map((l) => `${counts.get(l)} ${l}`)
+        .join(", ");
     io.out(
         `${s.bold("Policy")} ${packName}@${result.policyPack.version}: ${result.policies.length} policies (${levelSummary}) · ${result.resources.length} resources + stack analyzed ${s.dim(`(${result.policyPack.config ?? "no policy config file: pack defaults"})`)}`,
     );
@@ -348,7 +422,9 @@ function printReport(io: Io, s: Style, result: CheckResult, verbose: boolean, qu
         if (vs.length === 0) continue;
         const mark = level === "advisory" ? s.yellow("⚠") : s.red("✖");
         const policies = [...new Set(vs.map((v) => v.policyName))];
-        io.out(`${(level === "advisory" ? s.yellow : s.red)(s.bold(level.toUpperCase()))} ${vs.length} violation${vs.length === 1 ? "" : "s"} of ${policies.length} polic${policies.length === 1 ? "y" : "ies"}`);
+        io.out(
+            `${(level === "advisory" ? s.yellow : s.red)(s.bold(level.toUpperCase()))} ${vs.length} violation${vs.length === 1 ? "" : "s"} of ${policies.length} polic${policies.length === 1 ? "y" : "ies"}`,
+        );
         for (const name of policies) {
             const mine = vs.filter((v) => v.policyName === name);
             io.out(`  ${mark} ${s.bold(name)} ${s.dim(`— ${mine[0].description}`)}`);
@@ -359,24 +435,43 @@ function printReport(io: Io, s: Style, result: CheckResult, verbose: boolean, qu
         }
     }
     if (result.policyErrors.length > 0) {
-        io.out(`${s.red(s.bold("POLICY ERRORS"))} ${result.policyErrors.length} polic${result.policyErrors.length === 1 ? "y" : "ies"} threw instead of judging; each was disabled and every other policy still ran`);
+        io.out(
+            `${s.red(s.bold("POLICY ERRORS"))} ${result.policyErrors.length} polic${result.policyErrors.length === 1 ? "y" : "ies"} threw instead of judging; each was disabled and every other policy still ran`,
+        );
         for (const f of result.policyErrors) {
-            io.out(`  ${s.red("✖")} ${s.bold(f.policyName)} on ${f.urn || "(stack)"} ${s.dim(`[${f.file}:${f.line}]`)}`);
+            io.out(
+                `  ${s.red("✖")} ${s.bold(f.policyName)} on ${f.urn || "(stack)"} ${s.dim(`[${f.file}:${f.line}]`)}`,
+            );
             io.out(`        ${f.message.split("\n").join("\n        ")}`);
         }
     }
     if (result.opaque.length > 0 && !quiet) {
-        io.out(`${s.bold("Not visible offline")} ${result.opaque.length} opaque resource${result.opaque.length === 1 ? "" : "s"}; their inputs were judged, their children were not:`);
+        io.out(
+            `${s.bold("Not visible offline")} ${result.opaque.length} opaque resource${result.opaque.length === 1 ? "" : "s"}; their inputs were judged, their children were not:`,
+        );
         for (const o of result.opaque) io.out(`  ${s.dim("·")} ${o.name} ${s.dim(o.type)} — ${o.reason}`);
         io.out(`  A real \`pulumi preview --policy-pack policy\` also checks: ${PREVIEW_ALSO.join("; ")}.`);
     }
-    const mandatory = result.violations.filter((v) => v.enforcementLevel === "mandatory" || v.enforcementLevel === "remediate").length;
+    const mandatory = result.violations.filter(
+        (v) => v.enforcementLevel === "mandatory" || v.enforcementLevel === "remediate",
+    ).length;
     const advisory = result.violations.length - mandatory;
     const t = result.timings;
-    const timing = s.dim(`(${(t.totalMs / 1000).toFixed(1)} s: program ${(t.programMs / 1000).toFixed(1)} s, policy ${(t.policyMs / 1000).toFixed(1)} s)`);
-    if (result.policyErrors.length > 0) io.out(`${s.red(s.bold("ERROR"))} ${result.policyErrors.length} policy error${result.policyErrors.length === 1 ? "" : "s"}, ${mandatory} mandatory violation${mandatory === 1 ? "" : "s"}${advisory ? `, ${advisory} advisory` : ""} ${timing}`);
-    else if (mandatory > 0) io.out(`${s.red(s.bold("FAIL"))} ${mandatory} mandatory violation${mandatory === 1 ? "" : "s"}${advisory ? `, ${advisory} advisory` : ""} ${timing}`);
-    else io.out(`${s.green(s.bold("PASS"))} no mandatory violations${advisory ? `, ${advisory} advisory` : ""} ${timing}`);
+    const timing = s.dim(
+        `(${(t.totalMs / 1000).toFixed(1)} s: program ${(t.programMs / 1000).toFixed(1)} s, policy ${(t.policyMs / 1000).toFixed(1)} s)`,
+    );
+    if (result.policyErrors.length > 0)
+        io.out(
+            `${s.red(s.bold("ERROR"))} ${result.policyErrors.length} policy error${result.policyErrors.length === 1 ? "" : "s"}, ${mandatory} mandatory violation${mandatory === 1 ? "" : "s"}${advisory ? `, ${advisory} advisory` : ""} ${timing}`,
+        );
+    else if (mandatory > 0)
+        io.out(
+            `${s.red(s.bold("FAIL"))} ${mandatory} mandatory violation${mandatory === 1 ? "" : "s"}${advisory ? `, ${advisory} advisory` : ""} ${timing}`,
+        );
+    else
+        io.out(
+            `${s.green(s.bold("PASS"))} no mandatory violations${advisory ? `, ${advisory} advisory` : ""} ${timing}`,
+        );
 }
 
 /** Writes a report atomically (temp file + rename): a reader, or a Ctrl-C, never sees half a JSON. */
@@ -390,7 +485,8 @@ function writeFile(file: string, text: string) {
 
 function toolVersion(): string {
     try {
-        return (JSON.parse(fs.readFileSync(path.join(PROJECT_ROOT, "package.json"), "utf8")) as { version: string }).version;
+        return (JSON.parse(fs.readFileSync(path.join(PROJECT_ROOT, "package.json"), "utf8")) as { version: string })
+            .version;
     } catch {
         return "0.0.0";
     }
@@ -447,7 +543,12 @@ export async function runCheck(args: CheckOptions, io: Io = stdio): Promise<Chec
                     line: where.line,
                 };
             })
-            .sort((a, b) => ORDER.indexOf(a.enforcementLevel) - ORDER.indexOf(b.enforcementLevel) || a.policyName.localeCompare(b.policyName) || a.urn.localeCompare(b.urn));
+            .sort(
+                (a, b) =>
+                    ORDER.indexOf(a.enforcementLevel) - ORDER.indexOf(b.enforcementLevel) ||
+                    a.policyName.localeCompare(b.policyName) ||
+                    a.urn.localeCompare(b.urn),
+            );
     };
     /** Verdicts the pack reached before the check stopped: reported, marked incomplete. */
     const keepPartialVerdicts = async () => {
@@ -457,47 +558,68 @@ export async function runCheck(args: CheckOptions, io: Io = stdio): Promise<Chec
         if (ready) {
             result.policyPack.name = ready.info.name;
             result.policyPack.version = ready.info.version;
-            result.policies = ready.info.policies.map((p: PolicySummary) => ({ name: p.name, description: p.description, enforcementLevel: ready.levels.get(p.name) ?? p.enforcementLevel, policyType: p.policyType }));
+            result.policies = ready.info.policies.map((p: PolicySummary) => ({
+                name: p.name,
+                description: p.description,
+                enforcementLevel: ready.levels.get(p.name) ?? p.enforcementLevel,
+                policyType: p.policyType,
+            }));
         }
         result.violations = toViolations(partial.diagnostics);
-        if (result.incomplete) result.incomplete.notAnalyzed = result.resources.map((r) => r.urn).filter((u) => !partial.analyzedUrns.has(u));
+        if (result.incomplete)
+            result.incomplete.notAnalyzed = result.resources
+                .map((r) => r.urn)
+                .filter((u) => !partial.analyzedUrns.has(u));
     };
     const interrupted = (e: Interrupted) => {
         result.incomplete = { ...(result.incomplete ?? {}), reason: `interrupted by ${e.signal}` };
-        return new CheckFailure("interrupted", `interrupted by ${e.signal}: the policy pack was stopped; reports are marked incomplete`, e.signal === "SIGINT" ? EXIT.interrupted : EXIT.terminated);
+        return new CheckFailure(
+            "interrupted",
+            `interrupted by ${e.signal}: the policy pack was stopped; reports are marked incomplete`,
+            e.signal === "SIGINT" ? EXIT.interrupted : EXIT.terminated,
+        );
     };
 
     try {
         const project = readProject(args.project ?? ".");
         result.project = project.name;
         result.program = rel(args.program ?? project.main);
-        if (!fs.existsSync(path.resolve(PROJECT_ROOT, result.program))) throw new CheckFailure("usage", `no program file ${result.program}`);
+        if (!fs.existsSync(path.resolve(PROJECT_ROOT, result.program)))
+            throw new CheckFailure("usage", `no program file ${result.program}`);
         result.configFile = stackConfigFile(args);
         const policyConfig = readPolicyConfig(args);
         result.policyPack.config = policyConfig.file;
         // The root program's config is validated before the pack starts; another project (bootstrap/)
         // validates its own config as its program starts, which still exits 2.
-        const stackConfig = project.name === PROJECT_NAME ? validateStackConfig(args.stack, result.configFile, args.overrides) : {};
+        const stackConfig =
+            project.name === PROJECT_NAME ? validateStackConfig(args.stack, result.configFile, args.overrides) : {};
         // Issues 16/17: the deploy phase and the first deploy's preconditions.
         if (stackConfig.firstDeploy && !args.quiet) io.out(stackConfig.firstDeploy);
 
         const packDir = path.resolve(PROJECT_ROOT, result.policyPack.dir);
-        if (!fs.existsSync(packDir)) throw new CheckFailure("pack", `no policy pack directory ${result.policyPack.dir}`);
+        if (!fs.existsSync(packDir))
+            throw new CheckFailure("pack", `no policy pack directory ${result.policyPack.dir}`);
         // The pack compiles (ts-node, type-checked, as under the CLI) while the program runs, and
         // analyzes each resource as the program registers it.
         const tPack = Date.now();
         bar.update("starting policy pack and running the program");
-        packStart = (args.pack ? Promise.resolve(args.pack) : startPack(packDir, { signal: packAbort.signal })).then((p) => {
-            result.timings.packStartMs = Date.now() - tPack;
-            return p;
-        });
+        packStart = (args.pack ? Promise.resolve(args.pack) : startPack(packDir, { signal: packAbort.signal })).then(
+            (p) => {
+                result.timings.packStartMs = Date.now() - tPack;
+                return p;
+            },
+        );
         packStart.catch(() => undefined); // judged by the session after the program; never an unhandled rejection
         let registered = 0;
         let analyzed = 0;
-        const status = () => bar.update(`running ${result.program} under mocks: ${registered} resources declared, ${analyzed} analyzed by the policy pack`);
+        const status = () =>
+            bar.update(
+                `running ${result.program} under mocks: ${registered} resources declared, ${analyzed} analyzed by the policy pack`,
+            );
         const activeSession = new PolicySession(packStart, policyConfig.config, args.stack, project.name, (n) => {
             analyzed = n;
-            if (registered > 0 && result.timings.programMs > 0) bar.update(`policy pack: ${n}/${registered} resources analyzed`);
+            if (registered > 0 && result.timings.programMs > 0)
+                bar.update(`policy pack: ${n}/${registered} resources analyzed`);
             else status();
         });
         session = activeSession;
@@ -521,13 +643,23 @@ export async function runCheck(args: CheckOptions, io: Io = stdio): Promise<Chec
             if (!(e instanceof DeadlineExceeded)) throw e;
             const resources = await tracker.pendingResources();
             const outputs = await tracker.pendingOutputs();
-            result.incomplete = { reason: `the program did not finish within ${timeoutS} s (--timeout)`, pending: { resources, outputs } };
+            result.incomplete = {
+                reason: `the program did not finish within ${timeoutS} s (--timeout)`,
+                pending: { resources, outputs },
+            };
             // Registrations in the last seconds mean a big or slow run, not a stuck one: the advice differs.
             const progressing = tracker.recentCaptures(5_000) >= 20;
             const hint = progressing
                 ? `The program was still registering resources when the time ran out (the last one ${((Date.now() - tracker.lastCaptureAt) / 1000).toFixed(1)} s before): raise --timeout for a stack this size.`
                 : PROGRAM_HANG_HINT;
-            throw new CheckFailure("program", [`${result.program} did not finish within ${timeoutS} s (--timeout); ${captured.length} resources were registered.`, ...describePending(resources, outputs), hint].join("\n"));
+            throw new CheckFailure(
+                "program",
+                [
+                    `${result.program} did not finish within ${timeoutS} s (--timeout); ${captured.length} resources were registered.`,
+                    ...describePending(resources, outputs),
+                    hint,
+                ].join("\n"),
+            );
         } finally {
             uninstall();
             uninstall = undefined;
@@ -535,7 +667,15 @@ export async function runCheck(args: CheckOptions, io: Io = stdio): Promise<Chec
         result.resources = captured;
         result.timings.programMs = Date.now() - tProgram;
         result.opaque = opaqueResources(result.resources);
-        result.cost = estimateCost(result.resources, stackConfig.region ?? readStackConfig(args.stack, path.resolve(PROJECT_ROOT, result.configFile), args.overrides)["aws:region"] ?? "us-east-1", stackConfig.costAssumptions);
+        result.cost = estimateCost(
+            result.resources,
+            stackConfig.region ??
+                readStackConfig(args.stack, path.resolve(PROJECT_ROOT, result.configFile), args.overrides)[
+                    "aws:region"
+                ] ??
+                "us-east-1",
+            stackConfig.costAssumptions,
+        );
 
         bar.update(`policy pack: ${analyzed}/${registered} resources analyzed, then the stack policies`);
         let verdict: Awaited<ReturnType<PolicySession["finish"]>>;
@@ -550,15 +690,25 @@ export async function runCheck(args: CheckOptions, io: Io = stdio): Promise<Chec
             if (!(e instanceof DeadlineExceeded)) throw e;
             const ready = await activeSession.readyState();
             const now = Date.now();
-            const running = (ready?.pack.running() ?? []).map((r) => ({ policy: r.policy, urn: r.urn, type: r.type, seconds: Math.round((now - r.sinceMs) / 1000) }));
+            const running = (ready?.pack.running() ?? []).map((r) => ({
+                policy: r.policy,
+                urn: r.urn,
+                type: r.type,
+                seconds: Math.round((now - r.sinceMs) / 1000),
+            }));
             result.incomplete = { reason: `the policy pack did not return within ${timeoutS} s (--timeout)`, running };
             const stuck = running[0];
             throw new CheckFailure(
                 "pack",
                 stuck
                     ? `policy ${stuck.policy} did not return within ${timeoutS} s (--timeout) while evaluating ${stuck.urn} (${stuck.type}); it has been running ${stuck.seconds} s.` +
-                          (running.length > 1 ? `\nAlso still running: ${running.slice(1).map((r) => `${r.policy} on ${r.urn}`).join("; ")}` : "") +
-                          "\nThe verdicts reached so far are reported, marked incomplete."
+                      (running.length > 1
+                          ? `\nAlso still running: ${running
+                                .slice(1)
+                                .map((r) => `${r.policy} on ${r.urn}`)
+                                .join("; ")}`
+                          : "") +
+                      "\nThe verdicts reached so far are reported, marked incomplete."
                     : `the policy pack did not ${ready ? "finish" : "start"} within ${timeoutS} s (--timeout); no policy call was in progress.`,
             );
         }
@@ -566,42 +716,84 @@ export async function runCheck(args: CheckOptions, io: Io = stdio): Promise<Chec
         Object.assign(result.timings, verdict.timings);
         result.policyPack.name = info.name;
         result.policyPack.version = info.version;
-        result.policies = info.policies.map((p: PolicySummary) => ({ name: p.name, description: p.description, enforcementLevel: levels.get(p.name) ?? p.enforcementLevel, policyType: p.policyType }));
+        result.policies = info.policies.map((p: PolicySummary) => ({
+            name: p.name,
+            description: p.description,
+            enforcementLevel: levels.get(p.name) ?? p.enforcementLevel,
+            policyType: p.policyType,
+        }));
         result.violations = toViolations(diagnostics);
         const byUrn = new Map(result.resources.map((r) => [r.urn, r]));
         result.policyErrors = verdict.failures.map((f) => ({ ...f, ...locate(f.urn, byUrn, result.configFile) }));
-        const mandatory = result.violations.some((v) => v.enforcementLevel === "mandatory" || v.enforcementLevel === "remediate");
+        const mandatory = result.violations.some(
+            (v) => v.enforcementLevel === "mandatory" || v.enforcementLevel === "remediate",
+        );
         // A policy that threw gave no verdict: the check cannot pass, whatever the others found.
         result.exitCode = result.policyErrors.length > 0 ? EXIT.pack : mandatory ? EXIT.violations : EXIT.pass;
     } catch (e) {
-        const failure = e instanceof CheckFailure ? e : e instanceof Interrupted ? interrupted(e) : new CheckFailure("program", `unexpected error: ${(e as Error)?.stack ?? String(e)}`);
+        const failure =
+            e instanceof CheckFailure
+                ? e
+                : e instanceof Interrupted
+                  ? interrupted(e)
+                  : new CheckFailure("program", `unexpected error: ${(e as Error)?.stack ?? String(e)}`);
         result.error = { kind: failure.kind, message: failure.message };
         result.exitCode = failure.code ?? CODE[failure.kind];
         if (result.incomplete) await keepPartialVerdicts().catch(() => undefined);
     } finally {
         uninstall?.();
         bar.done();
-        const packPeak = await (packStart ? Promise.race([packStart.then((p) => p.peakRssMb?.()).catch(() => undefined), Promise.resolve(undefined)]) : undefined);
+        const packPeak = await (packStart
+            ? Promise.race([packStart.then((p) => p.peakRssMb?.()).catch(() => undefined), Promise.resolve(undefined)])
+            : undefined);
         result.memory = { checkPeakRssMb: Math.round(process.resourceUsage().maxRSS / 1024), packPeakRssMb: packPeak };
         // A pack still starting after a failure is stopped (not waited for): no orphaned analyzer process.
         if (result.error) packAbort.abort();
         if (packStart && !args.pack) await packStart.then((p) => p.stop()).catch(() => undefined);
-        else if (packStart && result.incomplete?.running?.length) await packStart.then((p) => p.stop()).catch(() => undefined); // a shared pack stuck in a policy is useless
+        else if (packStart && result.incomplete?.running?.length)
+            await packStart.then((p) => p.stop()).catch(() => undefined); // a shared pack stuck in a policy is useless
     }
     result.timings.totalMs = Date.now() - t0;
 
     if (result.error) {
-        const label = { config: "config error", program: "program error", pack: "policy pack error", usage: "usage error", interrupted: "interrupted" }[result.error.kind];
+        const label = {
+            config: "config error",
+            program: "program error",
+            pack: "policy pack error",
+            usage: "usage error",
+            interrupted: "interrupted",
+        }[result.error.kind];
         io.err(`${s.red(s.bold(`check: ${label}`))} ${result.error.message}`);
         if (result.incomplete && result.violations.length > 0) {
-            io.err(s.yellow(s.bold(`INCOMPLETE: ${result.violations.length} violation${result.violations.length === 1 ? "" : "s"} reached before the check stopped (${result.incomplete.notAnalyzed?.length ?? "?"} resources not analyzed):`)));
-            for (const v of result.violations) io.err(`  ${v.enforcementLevel} ${v.policyName} ${v.urn || "(stack)"}: ${v.message.split("\n")[0]} ${s.dim(`[${v.file}:${v.line}]`)}`);
+            io.err(
+                s.yellow(
+                    s.bold(
+                        `INCOMPLETE: ${result.violations.length} violation${result.violations.length === 1 ? "" : "s"} reached before the check stopped (${result.incomplete.notAnalyzed?.length ?? "?"} resources not analyzed):`,
+                    ),
+                ),
+            );
+            for (const v of result.violations)
+                io.err(
+                    `  ${v.enforcementLevel} ${v.policyName} ${v.urn || "(stack)"}: ${v.message.split("\n")[0]} ${s.dim(`[${v.file}:${v.line}]`)}`,
+                );
         }
-        io.err(s.dim(`exit ${result.exitCode}; ${result.incomplete ? "the check is incomplete" : "no policy verdict was reached"}`));
+        io.err(
+            s.dim(
+                `exit ${result.exitCode}; ${result.incomplete ? "the check is incomplete" : "no policy verdict was reached"}`,
+            ),
+        );
     } else {
         printReport(io, s, result, args.verbose, args.quiet, result.policyPack.name);
     }
-    if (args.json) writeFile(args.json, JSON.stringify({ ...result, resources: result.resources.map((r) => ({ ...r, inputs: redact(r.inputs) })) }, null, 2) + "\n");
+    if (args.json)
+        writeFile(
+            args.json,
+            JSON.stringify(
+                { ...result, resources: result.resources.map((r) => ({ ...r, inputs: redact(r.inputs) })) },
+                null,
+                2,
+            ) + "\n",
+        );
     if (args.sarif) {
         if (result.error) io.err(`check: ${args.sarif} not written: the check did not reach a complete policy verdict`);
         else

@@ -51,13 +51,19 @@ interface CatalogueRow {
 }
 
 function findCatalogue(given: string | undefined): string | undefined {
-    const candidates = [given, path.join(ROOT, "..", "shared", "CONTROLS.md"), path.join(ROOT, "docs", "CONTROLS.md"), path.join(PACK, "CONTROLS.md")];
+    const candidates = [
+        given,
+        path.join(ROOT, "..", "shared", "CONTROLS.md"),
+        path.join(ROOT, "docs", "CONTROLS.md"),
+        path.join(PACK, "CONTROLS.md"),
+    ];
     return candidates.find((c): c is string => !!c && fs.existsSync(c));
 }
 
 /** Headings of policy/README.md whose tables extend the catalogue (new ids continuing each domain). */
 const PACK_CATALOGUE_HEADINGS = ["## New controls", "## Project controls", "## Controls added"];
-const readPackCatalogue = (file: string): CatalogueRow[] => PACK_CATALOGUE_HEADINGS.flatMap((h) => readCatalogue(file, h));
+const readPackCatalogue = (file: string): CatalogueRow[] =>
+    PACK_CATALOGUE_HEADINGS.flatMap((h) => readCatalogue(file, h));
 
 /** Catalogue rows of `file`; with `heading`, only the table under that `## ` heading. */
 function readCatalogue(file: string, heading?: string): CatalogueRow[] {
@@ -95,46 +101,95 @@ function pad(s: string, n: number): string {
 }
 
 function main(argv: string[]): void {
-    const { values: opts } = parseArgs({ args: argv, options: { catalogue: { type: "string" }, json: { type: "boolean" } }, strict: true, allowPositionals: false });
+    const { values: opts } = parseArgs({
+        args: argv,
+        options: { catalogue: { type: "string" }, json: { type: "boolean" } },
+        strict: true,
+        allowPositionals: false,
+    });
     const policies = loadPolicies();
     const tests = testFiles();
     const rows = policies.flatMap(({ module, policy }) => {
         const ids = [...new Set(policy.controls ?? [])];
         const mentioned = tests.filter((t) => t.text.includes(`"${policy.name}"`)).map((t) => t.file);
-        return (ids.length ? ids : ["(none)"]).map((id) => ({ id, policy: policy.name, module, kind: policy.validateStack ? "stack" : "resource", enforcement: policy.enforcementLevel ?? "advisory", tests: mentioned }));
+        return (ids.length ? ids : ["(none)"]).map((id) => ({
+            id,
+            policy: policy.name,
+            module,
+            kind: policy.validateStack ? "stack" : "resource",
+            enforcement: policy.enforcementLevel ?? "advisory",
+            tests: mentioned,
+        }));
     });
     rows.sort((a, b) => a.id.localeCompare(b.id, "en", { numeric: true }) || a.policy.localeCompare(b.policy));
 
     const cataloguePath = findCatalogue(opts.catalogue);
     const packCataloguePath = path.join(PACK, "README.md");
     // Both catalogues: the shared one (read-only) and the pack's own rows in policy/README.md.
-    const catalogue = [...(cataloguePath ? readCatalogue(cataloguePath) : []), ...(fs.existsSync(packCataloguePath) ? readPackCatalogue(packCataloguePath) : [])];
+    const catalogue = [
+        ...(cataloguePath ? readCatalogue(cataloguePath) : []),
+        ...(fs.existsSync(packCataloguePath) ? readPackCatalogue(packCataloguePath) : []),
+    ];
     const packRows = fs.existsSync(packCataloguePath) ? readPackCatalogue(packCataloguePath).length : 0;
     const covered = new Set(rows.map((r) => r.id));
     const missing = catalogue.filter((c) => !covered.has(c.id));
-    const renamed = catalogue.filter((c) => covered.has(c.id) && !rows.some((r) => r.id === c.id && r.policy === c.policy));
+    const renamed = catalogue.filter(
+        (c) => covered.has(c.id) && !rows.some((r) => r.id === c.id && r.policy === c.policy),
+    );
     const untested = rows.filter((r) => r.tests.length === 0);
     const uncatalogued = [...covered].filter((id) => id !== "(none)" && !catalogue.some((c) => c.id === id));
     const reasons = readmeReasons();
 
     if (opts.json) {
-        console.log(JSON.stringify({ controls: rows, missing: missing.map((m) => ({ ...m, reason: reasons.get(m.id) })), renamed, uncatalogued, untested: untested.map((u) => u.policy) }, null, 2));
+        console.log(
+            JSON.stringify(
+                {
+                    controls: rows,
+                    missing: missing.map((m) => ({ ...m, reason: reasons.get(m.id) })),
+                    renamed,
+                    uncatalogued,
+                    untested: untested.map((u) => u.policy),
+                },
+                null,
+                2,
+            ),
+        );
         return;
     }
     const w = { id: 10, policy: 44, kind: 9, enf: 10 };
-    console.log(`${pad("Control", w.id)} ${pad("Policy", w.policy)} ${pad("Kind", w.kind)} ${pad("Level", w.enf)} Tests`);
+    console.log(
+        `${pad("Control", w.id)} ${pad("Policy", w.policy)} ${pad("Kind", w.kind)} ${pad("Level", w.enf)} Tests`,
+    );
     console.log("-".repeat(w.id + w.policy + w.kind + w.enf + 40));
-    for (const r of rows) console.log(`${pad(r.id, w.id)} ${pad(r.policy, w.policy)} ${pad(r.kind, w.kind)} ${pad(r.enforcement, w.enf)} ${r.tests.join(", ") || "NONE"}`);
+    for (const r of rows)
+        console.log(
+            `${pad(r.id, w.id)} ${pad(r.policy, w.policy)} ${pad(r.kind, w.kind)} ${pad(r.enforcement, w.enf)} ${r.tests.join(", ") || "NONE"}`,
+        );
     console.log("");
-    console.log(`${new Set(policies.map((p) => p.policy.name)).size} policies in ${new Set(policies.map((p) => p.module)).size} modules cover ${covered.size} control ids.`);
-    if (!cataloguePath) console.log("Catalogue CONTROLS.md not found (looked in ../shared, docs/, policy/); pass --catalogue <path> to list its uncovered rows.");
+    console.log(
+        `${new Set(policies.map((p) => p.policy.name)).size} policies in ${new Set(policies.map((p) => p.module)).size} modules cover ${covered.size} control ids.`,
+    );
+    if (!cataloguePath)
+        console.log(
+            "Catalogue CONTROLS.md not found (looked in ../shared, docs/, policy/); pass --catalogue <path> to list its uncovered rows.",
+        );
     else console.log(`Catalogue ${path.relative(ROOT, cataloguePath)}: ${catalogue.length - packRows} rows.`);
-    console.log(`Catalogue policy/README.md (${PACK_CATALOGUE_HEADINGS.map((h) => h.slice(3)).join(", ")}): ${packRows} rows.`);
-    console.log(`Both: ${catalogue.length} rows, ${catalogue.length - missing.length} covered, ${missing.length} without a policy.`);
-    for (const m of missing) console.log(`  - ${m.id} ${m.policy} (${m.enforcement}): ${reasons.get(m.id) ?? "no reason recorded in policy/README.md"}`);
-    for (const r of renamed) console.log(`  ~ ${r.id} is covered under a different policy name than the catalogue's ${r.policy}`);
-    if (cataloguePath && uncatalogued.length) console.log(`Control ids in the code but in neither catalogue: ${uncatalogued.join(", ")}`);
-    if (untested.length) console.log(`Policies no test names: ${[...new Set(untested.map((u) => u.policy))].join(", ")}`);
+    console.log(
+        `Catalogue policy/README.md (${PACK_CATALOGUE_HEADINGS.map((h) => h.slice(3)).join(", ")}): ${packRows} rows.`,
+    );
+    console.log(
+        `Both: ${catalogue.length} rows, ${catalogue.length - missing.length} covered, ${missing.length} without a policy.`,
+    );
+    for (const m of missing)
+        console.log(
+            `  - ${m.id} ${m.policy} (${m.enforcement}): ${reasons.get(m.id) ?? "no reason recorded in policy/README.md"}`,
+        );
+    for (const r of renamed)
+        console.log(`  ~ ${r.id} is covered under a different policy name than the catalogue's ${r.policy}`);
+    if (cataloguePath && uncatalogued.length)
+        console.log(`Control ids in the code but in neither catalogue: ${uncatalogued.join(", ")}`);
+    if (untested.length)
+        console.log(`Policies no test names: ${[...new Set(untested.map((u) => u.policy))].join(", ")}`);
 }
 
 main(process.argv.slice(2));

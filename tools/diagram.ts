@@ -36,7 +36,12 @@ async function main(argv: string[]): Promise<number> {
     try {
         ({ values } = parseArgs({
             args: argv,
-            options: { stack: { type: "string" }, out: { type: "string" }, check: { type: "boolean" }, help: { type: "boolean", short: "h" } },
+            options: {
+                stack: { type: "string" },
+                out: { type: "string" },
+                check: { type: "boolean" },
+                help: { type: "boolean", short: "h" },
+            },
             strict: true,
         }));
     } catch (e) {

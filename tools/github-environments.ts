@@ -43,11 +43,15 @@ export function assess(repo: string, api: Api, rules: EnvironmentRule[] = ENVIRO
     for (const rule of rules) {
         const env = api(`repos/${repo}/environments/${encodeURIComponent(rule.name)}`);
         if (env.status === 404) {
-            problems.push(`environment ${rule.name}: missing; GitHub would create it on first use with no protection. Create it in ${settings} as docs/delivery.md describes`);
+            problems.push(
+                `environment ${rule.name}: missing; GitHub would create it on first use with no protection. Create it in ${settings} as docs/delivery.md describes`,
+            );
             continue;
         }
         if (env.status === 401 || env.status === 403) {
-            problems.push(`environment ${rule.name}: cannot read it (HTTP ${env.status}); the token needs actions:read (job permissions) or repo scope`);
+            problems.push(
+                `environment ${rule.name}: cannot read it (HTTP ${env.status}); the token needs actions:read (job permissions) or repo scope`,
+            );
             continue;
         }
         if (env.status !== 200) {
@@ -56,25 +60,44 @@ export function assess(repo: string, api: Api, rules: EnvironmentRule[] = ENVIRO
         }
         const policy = env.body.deployment_branch_policy;
         if (!policy) {
-            problems.push(`environment ${rule.name}: deployment branches are "No restriction"; set "Selected branches and tags" with only ${rule.branches.join(", ")}`);
+            problems.push(
+                `environment ${rule.name}: deployment branches are "No restriction"; set "Selected branches and tags" with only ${rule.branches.join(", ")}`,
+            );
         } else if (policy.protected_branches) {
-            problems.push(`environment ${rule.name}: deployment branches are "Protected branches only"; any protected branch could deploy. Select only ${rule.branches.join(", ")}`);
+            problems.push(
+                `environment ${rule.name}: deployment branches are "Protected branches only"; any protected branch could deploy. Select only ${rule.branches.join(", ")}`,
+            );
         } else if (policy.custom_branch_policies) {
-            const list = api(`repos/${repo}/environments/${encodeURIComponent(rule.name)}/deployment-branch-policies?per_page=100`);
-            const got = ((list.body?.branch_policies ?? []) as { name: string; type?: string }[]).map((p) => `${p.type ?? "branch"}:${p.name}`).sort();
+            const list = api(
+                `repos/${repo}/environments/${encodeURIComponent(rule.name)}/deployment-branch-policies?per_page=100`,
+            );
+            const got = ((list.body?.branch_policies ?? []) as { name: string; type?: string }[])
+                .map((p) => `${p.type ?? "branch"}:${p.name}`)
+                .sort();
             const want = rule.branches.map((b) => `branch:${b}`).sort();
-            if (list.status !== 200) problems.push(`environment ${rule.name}: cannot read its deployment branch policies (HTTP ${list.status})`);
+            if (list.status !== 200)
+                problems.push(
+                    `environment ${rule.name}: cannot read its deployment branch policies (HTTP ${list.status})`,
+                );
             else if (got.join() !== want.join())
-                problems.push(`environment ${rule.name}: deployment branch policies are [${got.join(", ")}], must be exactly [${want.join(", ")}]`);
+                problems.push(
+                    `environment ${rule.name}: deployment branch policies are [${got.join(", ")}], must be exactly [${want.join(", ")}]`,
+                );
         }
         const reviewers = ((env.body.protection_rules ?? []) as any[]).find((r) => r.type === "required_reviewers");
         if (rule.reviewers) {
             if (!reviewers || !(reviewers.reviewers?.length > 0))
-                problems.push(`environment ${rule.name}: no required reviewers; add the prod approvers team (a private repository needs GitHub Enterprise for this)`);
+                problems.push(
+                    `environment ${rule.name}: no required reviewers; add the prod approvers team (a private repository needs GitHub Enterprise for this)`,
+                );
             else if (reviewers.prevent_self_review !== true)
-                problems.push(`environment ${rule.name}: "Prevent self-review" is off; whoever pushed to main could approve their own change`);
+                problems.push(
+                    `environment ${rule.name}: "Prevent self-review" is off; whoever pushed to main could approve their own change`,
+                );
             if (env.body.can_admins_bypass !== false)
-                problems.push(`environment ${rule.name}: administrators can bypass the protection rules; turn "Allow administrators to bypass" off`);
+                problems.push(
+                    `environment ${rule.name}: administrators can bypass the protection rules; turn "Allow administrators to bypass" off`,
+                );
         }
     }
     return problems;
@@ -84,7 +107,10 @@ export function assess(repo: string, api: Api, rules: EnvironmentRule[] = ENVIRO
 export function ghApi(path: string): ApiResponse {
     let out: string;
     try {
-        out = execFileSync("gh", ["api", "--include", "-H", "X-GitHub-Api-Version: 2022-11-28", path], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
+        out = execFileSync("gh", ["api", "--include", "-H", "X-GitHub-Api-Version: 2022-11-28", path], {
+            encoding: "utf8",
+            stdio: ["ignore", "pipe", "pipe"],
+        });
     } catch (e: any) {
         if (e.code === "ENOENT") throw new Error("the GitHub CLI (gh) is not installed");
         out = String(e.stdout ?? "");
@@ -118,7 +144,9 @@ export function main(argv: string[], api: Api = ghApi): number {
     }
     for (const p of problems) console.error(`✗ ${p}`);
     if (problems.length) return 1;
-    console.log(`✓ ${ENVIRONMENTS.map((e) => e.name).join(", ")}: present, main only; prod-approval has required reviewers`);
+    console.log(
+        `✓ ${ENVIRONMENTS.map((e) => e.name).join(", ")}: present, main only; prod-approval has required reviewers`,
+    );
     return 0;
 }
 

@@ -33,7 +33,11 @@ const UNCHANGED = new Set(["same"]);
 
 /** The steps that change something, in a stable order. Throws when the input is not a preview. */
 export function changes(preview: unknown): Change[] {
-    if (typeof preview !== "object" || preview === null || (("steps" in preview) && !Array.isArray((preview as { steps: unknown }).steps)))
+    if (
+        typeof preview !== "object" ||
+        preview === null ||
+        ("steps" in preview && !Array.isArray((preview as { steps: unknown }).steps))
+    )
         throw new Error("not a `pulumi preview --json` document (expected an object with a steps array)");
     const steps = ((preview as { steps?: PreviewStep[] }).steps ?? []).filter((s) => !UNCHANGED.has(s.op));
     return steps
@@ -41,7 +45,13 @@ export function changes(preview: unknown): Change[] {
             // urn:pulumi:<stack>::<project>::<qualified type>::<name>; the type may carry `$` parents.
             const parts = s.urn.split("::");
             const type = (parts[2] ?? "").split("$").pop() ?? "";
-            return { op: s.op, urn: s.urn, type, name: parts.slice(3).join("::"), keys: [...(s.diffReasons ?? [])].sort() };
+            return {
+                op: s.op,
+                urn: s.urn,
+                type,
+                name: parts.slice(3).join("::"),
+                keys: [...(s.diffReasons ?? [])].sort(),
+            };
         })
         .sort((a, b) => (a.urn === b.urn ? a.op.localeCompare(b.op) : a.urn.localeCompare(b.urn)));
 }
@@ -59,9 +69,15 @@ export function markdown(list: Change[], stack = "prod"): string {
         lines.push("No changes: approving deploys nothing new.");
         return lines.join("\n") + "\n";
     }
-    lines.push([...counts].map(([op, n]) => `**${op}** ${n}`).join(" · "), "", "| op | type | name | changed keys |", "| --- | --- | --- | --- |");
+    lines.push(
+        [...counts].map(([op, n]) => `**${op}** ${n}`).join(" · "),
+        "",
+        "| op | type | name | changed keys |",
+        "| --- | --- | --- | --- |",
+    );
     const cell = (s: string) => s.replace(/\|/g, "\\|");
-    for (const c of list) lines.push(`| ${c.op} | \`${cell(c.type)}\` | ${cell(c.name)} | ${cell(c.keys.join(", "))} |`);
+    for (const c of list)
+        lines.push(`| ${c.op} | \`${cell(c.type)}\` | ${cell(c.name)} | ${cell(c.keys.join(", "))} |`);
     return lines.join("\n") + "\n";
 }
 
@@ -69,10 +85,16 @@ export function main(argv: string[]): number {
     const { values, positionals } = parseArgs({
         args: argv,
         allowPositionals: true,
-        options: { markdown: { type: "boolean", default: false }, expect: { type: "string" }, stack: { type: "string", default: "prod" } },
+        options: {
+            markdown: { type: "boolean", default: false },
+            expect: { type: "string" },
+            stack: { type: "string", default: "prod" },
+        },
     });
     if (positionals.length !== 1) {
-        console.error("usage: npm run preview-digest -- <preview.json> [--markdown] [--expect <sha256:...>] [--stack <name>]");
+        console.error(
+            "usage: npm run preview-digest -- <preview.json> [--markdown] [--expect <sha256:...>] [--stack <name>]",
+        );
         return 64;
     }
     let list: Change[];
@@ -85,7 +107,9 @@ export function main(argv: string[]): number {
     const d = digest(list);
     if (values.expect !== undefined) {
         if (values.expect !== d) {
-            console.error(`preview-digest: the ${values.stack} preview changed since it was approved (approved ${values.expect}, now ${d}); run the pipeline again for a fresh preview and approval`);
+            console.error(
+                `preview-digest: the ${values.stack} preview changed since it was approved (approved ${values.expect}, now ${d}); run the pipeline again for a fresh preview and approval`,
+            );
             console.error(markdown(list, values.stack));
             return 1;
         }

@@ -10,7 +10,10 @@ const MAX_OUTPUT = 60000;
 const marker = (stack) => `<!-- platform-pr-comment:${stack} -->`;
 
 function render({ stack, title, outcome, text, note, runUrl }) {
-    const clipped = text.length > MAX_OUTPUT ? `(first ${text.length - MAX_OUTPUT} characters cut)\n${text.slice(-MAX_OUTPUT)}` : text;
+    const clipped =
+        text.length > MAX_OUTPUT
+            ? `(first ${text.length - MAX_OUTPUT} characters cut)\n${text.slice(-MAX_OUTPUT)}`
+            : text;
     const lines = [marker(stack), `### \`${stack}\`: ${title} (${outcome || "unknown"})`];
     if (note) lines.push(`> ${note}`);
     if (runUrl) lines.push(`[Run](${runUrl})`);
@@ -20,10 +23,16 @@ function render({ stack, title, outcome, text, note, runUrl }) {
 
 async function upsertStackComment({ github, context, stack, title, outcome, file, note }) {
     const text = file && fs.existsSync(file) ? fs.readFileSync(file, "utf8") : "(no output)";
-    const runUrl = context.runId ? `${context.serverUrl}/${context.repo.owner}/${context.repo.repo}/actions/runs/${context.runId}` : "";
+    const runUrl = context.runId
+        ? `${context.serverUrl}/${context.repo.owner}/${context.repo.repo}/actions/runs/${context.runId}`
+        : "";
     const body = render({ stack, title, outcome, text, note, runUrl });
     const issue_number = context.issue.number;
-    const comments = await github.paginate(github.rest.issues.listComments, { ...context.repo, issue_number, per_page: 100 });
+    const comments = await github.paginate(github.rest.issues.listComments, {
+        ...context.repo,
+        issue_number,
+        per_page: 100,
+    });
     const mine = comments.find((c) => typeof c.body === "string" && c.body.startsWith(marker(stack)));
     if (mine) {
         await github.rest.issues.updateComment({ ...context.repo, comment_id: mine.id, body });

@@ -34,7 +34,13 @@ const role = (c: Capture, name: string) => c.ofType(ROLE).find((r) => r.inputs.n
 const roleArn = (c: Capture, name: string) => role(c, name).state.arn as string;
 
 /** IAM's ArnLike: `*` matches any run of characters, `?` one; whole-string match. */
-const arnLike = (pattern: string, value: string) => new RegExp(`^${pattern.replace(/[.+^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*").replace(/\?/g, ".")}$`).test(value);
+const arnLike = (pattern: string, value: string) =>
+    new RegExp(
+        `^${pattern
+            .replace(/[.+^${}()|[\]\\]/g, "\\$&")
+            .replace(/\*/g, ".*")
+            .replace(/\?/g, ".")}$`,
+    ).test(value);
 
 /** Is `action` by `principalArn` explicitly denied by one of the bucket policy's ArnNotLike statements? */
 function bucketDenies(statements: Statement[], principalArn: string, action: string): boolean {
@@ -48,7 +54,11 @@ function bucketDenies(statements: Statement[], principalArn: string, action: str
 /** Which principals a key policy lets run `action` without any IAM policy (named principals), and under which conditions. */
 function keyAllows(statements: Statement[], action: string): { principals: string[]; condition?: unknown }[] {
     return statements
-        .filter((s) => s.Effect === "Allow" && list(s.Action).some((a) => a === action || (a.endsWith("*") && action.startsWith(a.slice(0, -1)))))
+        .filter(
+            (s) =>
+                s.Effect === "Allow" &&
+                list(s.Action).some((a) => a === action || (a.endsWith("*") && action.startsWith(a.slice(0, -1)))),
+        )
         .map((s) => ({ principals: list((s.Principal as { AWS: string | string[] }).AWS), condition: s.Condition }));
 }
 
@@ -59,11 +69,25 @@ function assertDormant(c: Capture, names: string[]) {
     for (const name of names) {
         const r = role(c, name);
         assert.ok(r, `${name} exists`);
-        assert.deepEqual(doc(r, "assumeRolePolicy"), [
-            { Sid: "DormantOnlyBreakGlass", Effect: "Allow", Principal: { AWS: `arn:aws:iam::${account}:root` }, Action: "sts:AssumeRole", Condition: { ArnEquals: { "aws:PrincipalArn": breakGlass } } },
-        ], name);
+        assert.deepEqual(
+            doc(r, "assumeRolePolicy"),
+            [
+                {
+                    Sid: "DormantOnlyBreakGlass",
+                    Effect: "Allow",
+                    Principal: { AWS: `arn:aws:iam::${account}:root` },
+                    Action: "sts:AssumeRole",
+                    Condition: { ArnEquals: { "aws:PrincipalArn": breakGlass } },
+                },
+            ],
+            name,
+        );
         assert.equal(r.inputs.tags["platform:pipeline-role"], "dormant");
-        assert.deepEqual(c.ofType(ATTACH).filter((a) => a.inputs.role === name), [], `${name} has no permissions`);
+        assert.deepEqual(
+            c.ofType(ATTACH).filter((a) => a.inputs.role === name),
+            [],
+            `${name} has no permissions`,
+        );
     }
 }
 
@@ -82,7 +106,10 @@ describe("bootstrap: CI identities (GitHub, the pipeline of record)", () => {
         assert.equal(p!.inputs.thumbprintLists, undefined);
     });
 
-    for (const [stack, environment] of [["dev", "dev"], ["prod", "prod"]] as const)
+    for (const [stack, environment] of [
+        ["dev", "dev"],
+        ["prod", "prod"],
+    ] as const)
         it(`trusts exactly repo:${REPO}:environment:${environment} for the ${stack} deployer and pull requests for the preview role`, () => {
             const c = stack === "dev" ? dev : prod;
             const provider = c.one(OIDC).state.arn;
@@ -96,7 +123,16 @@ describe("bootstrap: CI identities (GitHub, the pipeline of record)", () => {
                 assert.equal(s.Effect, "Allow");
                 assert.deepEqual(s.Principal, { Federated: provider });
                 assert.equal(s.Action, "sts:AssumeRoleWithWebIdentity");
-                assert.deepEqual(s.Condition, { StringEquals: { "token.actions.githubusercontent.com:aud": "sts.amazonaws.com", "token.actions.githubusercontent.com:sub": sub } }, name);
+                assert.deepEqual(
+                    s.Condition,
+                    {
+                        StringEquals: {
+                            "token.actions.githubusercontent.com:aud": "sts.amazonaws.com",
+                            "token.actions.githubusercontent.com:sub": sub,
+                        },
+                    },
+                    name,
+                );
             }
             assertDormant(c, [ROLE_NAMES.jenkinsDeployer, ROLE_NAMES.jenkinsPreview]);
         });
@@ -111,7 +147,9 @@ describe("bootstrap: CI identities (GitHub, the pipeline of record)", () => {
             const r = role(c, u.role);
             assert.ok(r, `${u.workflow}/${u.job}: bootstrap creates no role ${u.role} in ${u.account}`);
             assert.equal(r.inputs.name, u.role);
-            const trusted = doc(r, "assumeRolePolicy")[0].Condition!.StringEquals["token.actions.githubusercontent.com:sub"];
+            const trusted = doc(r, "assumeRolePolicy")[0].Condition!.StringEquals[
+                "token.actions.githubusercontent.com:sub"
+            ];
             assert.equal(trusted, subjectOf(REPO, u), `${u.workflow}/${u.job} gets a token the role does not trust`);
         }
     });
@@ -119,15 +157,32 @@ describe("bootstrap: CI identities (GitHub, the pipeline of record)", () => {
     it("keeps the preview role away from prod stack secrets: not named by the key policy, no root delegation, and an IAM deny", () => {
         const secrets = doc(prod.one(KEY, "secrets-key"));
         const decrypters = keyAllows(secrets, "kms:Decrypt");
-        assert.deepEqual(decrypters.flatMap((d) => d.principals).sort(), [roleArn(prod, ROLE_NAMES.breakGlass), roleArn(prod, ROLE_NAMES.githubDeployer)].sort());
+        assert.deepEqual(
+            decrypters.flatMap((d) => d.principals).sort(),
+            [roleArn(prod, ROLE_NAMES.breakGlass), roleArn(prod, ROLE_NAMES.githubDeployer)].sort(),
+        );
         assert.ok(!decrypters.flatMap((d) => d.principals).includes(roleArn(prod, ROLE_NAMES.githubPreview)));
-        assert.ok(!decrypters.some((d) => d.principals.some((p) => p.endsWith(":root"))), "the account root cannot delegate Decrypt through IAM");
-        assert.ok(keyAllows(secrets, "kms:CreateGrant").length === 0, "no principal may create grants on the secrets key");
+        assert.ok(
+            !decrypters.some((d) => d.principals.some((p) => p.endsWith(":root"))),
+            "the account root cannot delegate Decrypt through IAM",
+        );
+        assert.ok(
+            keyAllows(secrets, "kms:CreateGrant").length === 0,
+            "no principal may create grants on the secrets key",
+        );
         const walls = doc(prod.one(IAM_POLICY, "permissions-preview"));
         const deny = walls.find((s) => s.Sid === "DenyStackSecrets")!;
         assert.deepEqual(list(deny.Action).includes("kms:Decrypt"), true);
         assert.equal(deny.Resource, prod.one(KEY, "secrets-key").state.arn);
-        assert.ok(prod.ofType(ATTACH).some((a) => a.inputs.role === ROLE_NAMES.githubPreview && a.inputs.policyArn === prod.one(IAM_POLICY, "permissions-preview").state.arn));
+        assert.ok(
+            prod
+                .ofType(ATTACH)
+                .some(
+                    (a) =>
+                        a.inputs.role === ROLE_NAMES.githubPreview &&
+                        a.inputs.policyArn === prod.one(IAM_POLICY, "permissions-preview").state.arn,
+                ),
+        );
         // dev opts in: its PR previews are real previews.
         const devDecrypters = keyAllows(doc(dev.one(KEY, "secrets-key")), "kms:Decrypt").flatMap((d) => d.principals);
         assert.ok(devDecrypters.includes(roleArn(dev, ROLE_NAMES.githubPreview)));
@@ -138,20 +193,34 @@ describe("bootstrap: CI identities (GitHub, the pipeline of record)", () => {
         const deployer = roleArn(dev, ROLE_NAMES.githubDeployer);
         const breakGlass = roleArn(dev, ROLE_NAMES.breakGlass);
         const preview = roleArn(dev, ROLE_NAMES.githubPreview);
-        const engineer = "arn:aws:iam::111122223333:role/aws-reserved/sso.amazonaws.com/eu-west-1/AWSReservedSSO_PlatformEngineer_abc123";
+        const engineer =
+            "arn:aws:iam::111122223333:role/aws-reserved/sso.amazonaws.com/eu-west-1/AWSReservedSSO_PlatformEngineer_abc123";
         const admin = "arn:aws:iam::111122223333:role/AdministratorAccessRole";
         for (const action of STATE_WRITE_ACTIONS) {
             assert.equal(bucketDenies(bucketPolicy, deployer, action), false, `deployer ${action}`);
             assert.equal(bucketDenies(bucketPolicy, breakGlass, action), false, `break-glass ${action}`);
-            for (const p of [preview, engineer, admin]) assert.equal(bucketDenies(bucketPolicy, p, action), true, `${p} ${action}`);
+            for (const p of [preview, engineer, admin])
+                assert.equal(bucketDenies(bucketPolicy, p, action), true, `${p} ${action}`);
         }
-        for (const p of [deployer, breakGlass, preview, engineer]) assert.equal(bucketDenies(bucketPolicy, p, "s3:GetObject"), false, `${p} reads`);
-        assert.equal(bucketDenies(bucketPolicy, admin, "s3:GetObject"), true, "an account admin without a named role cannot read state");
+        for (const p of [deployer, breakGlass, preview, engineer])
+            assert.equal(bucketDenies(bucketPolicy, p, "s3:GetObject"), false, `${p} reads`);
+        assert.equal(
+            bucketDenies(bucketPolicy, admin, "s3:GetObject"),
+            true,
+            "an account admin without a named role cannot read state",
+        );
         // The state key mirrors it: writers encrypt, readers and people only decrypt (through S3).
         const stateKey = doc(dev.one(KEY, "state-key"));
-        assert.deepEqual(keyAllows(stateKey, "kms:GenerateDataKey").flatMap((d) => d.principals).sort(), [breakGlass, deployer].sort());
+        assert.deepEqual(
+            keyAllows(stateKey, "kms:GenerateDataKey")
+                .flatMap((d) => d.principals)
+                .sort(),
+            [breakGlass, deployer].sort(),
+        );
         const people = keyAllows(stateKey, "kms:Decrypt").find((d) => (d.condition as any)?.ArnLike);
-        assert.deepEqual((people!.condition as any).ArnLike["aws:PrincipalArn"], ["arn:aws:iam::111122223333:role/aws-reserved/sso.amazonaws.com/*/AWSReservedSSO_PlatformEngineer_*"]);
+        assert.deepEqual((people!.condition as any).ArnLike["aws:PrincipalArn"], [
+            "arn:aws:iam::111122223333:role/aws-reserved/sso.amazonaws.com/*/AWSReservedSSO_PlatformEngineer_*",
+        ]);
         assert.equal((people!.condition as any).StringEquals["kms:ViaService"], "s3.eu-west-1.amazonaws.com");
     });
 
@@ -161,7 +230,11 @@ describe("bootstrap: CI identities (GitHub, the pipeline of record)", () => {
             {
                 Sid: "NamedRoles",
                 Effect: "Allow",
-                Principal: { AWS: ["arn:aws:iam::111122223333:role/aws-reserved/sso.amazonaws.com/eu-west-1/AWSReservedSSO_PlatformBreakGlass_0123456789abcdef"] },
+                Principal: {
+                    AWS: [
+                        "arn:aws:iam::111122223333:role/aws-reserved/sso.amazonaws.com/eu-west-1/AWSReservedSSO_PlatformBreakGlass_0123456789abcdef",
+                    ],
+                },
                 Action: "sts:AssumeRole",
             },
         ]);
@@ -170,28 +243,42 @@ describe("bootstrap: CI identities (GitHub, the pipeline of record)", () => {
         assert.deepEqual(JSON.parse(rule.inputs.eventPattern), breakGlassPattern(bg.state.arn));
         const topic = dev.one("aws:sns/topic:Topic");
         const targets = dev.ofType("aws:cloudwatch/eventTarget:EventTarget");
-        assert.deepEqual(targets.map((t) => t.inputs.arn), [topic.state.arn, topic.state.arn]);
+        assert.deepEqual(
+            targets.map((t) => t.inputs.arn),
+            [topic.state.arn, topic.state.arn],
+        );
         const publish = JSON.parse(dev.one("aws:sns/topicPolicy:TopicPolicy").inputs.policy).Statement[0];
         assert.deepEqual(publish.Principal, { Service: "events.amazonaws.com" });
         assert.deepEqual(publish.Condition.ArnEquals["aws:SourceArn"].length, 2);
-        assert.deepEqual(dev.ofType("aws:sns/topicSubscription:TopicSubscription").map((s) => [s.inputs.protocol, s.inputs.endpoint]), [["email", "platform-security@example.com"]]);
+        assert.deepEqual(
+            dev
+                .ofType("aws:sns/topicSubscription:TopicSubscription")
+                .map((s) => [s.inputs.protocol, s.inputs.endpoint]),
+            [["email", "platform-security@example.com"]],
+        );
     });
 
     it("walls the deployer off its own trust, the state guard and the alerts", () => {
         const deploy = doc(dev.one(IAM_POLICY, "permissions-deploy"));
         const sid = (id: string) => deploy.find((s) => s.Sid === id)!;
         const anchors = list(sid("DenyTrustAnchors").Resource);
-        for (const n of Object.values(ROLE_NAMES)) assert.ok(anchors.includes(`arn:aws:iam::111122223333:role/${n}`), n);
+        for (const n of Object.values(ROLE_NAMES))
+            assert.ok(anchors.includes(`arn:aws:iam::111122223333:role/${n}`), n);
         assert.ok(anchors.includes("arn:aws:iam::111122223333:oidc-provider/token.actions.githubusercontent.com"));
         assert.equal(sid("DenyStateBucketConfiguration").Resource, dev.one("aws:s3/bucket:Bucket").state.arn);
         assert.ok(list(sid("DenyStateKeyAdministration").Resource).includes(dev.one(KEY, "secrets-key").state.arn));
         assert.ok(list(sid("DenyStateKeyAdministration").Action).includes("kms:PutKeyPolicy"));
         assert.equal(list(sid("DenyAlertTampering").Resource).length, 3);
         for (const s of deploy.filter((x) => x.Effect === "Allow")) {
-            assert.ok(!list(s.Action).some((a) => a === "*" || a === "iam:*") || !list(s.Resource).includes("*"), `${s.Sid} grants ${s.Action} on *`);
+            assert.ok(
+                !list(s.Action).some((a) => a === "*" || a === "iam:*") || !list(s.Resource).includes("*"),
+                `${s.Sid} grants ${s.Action} on *`,
+            );
             assert.ok(!list(s.Action).includes("kms:Decrypt") || !list(s.Resource).includes("*"), s.Sid);
         }
-        assert.deepEqual(sid("PlatformServicesInRegion").Condition, { StringEquals: { "aws:RequestedRegion": "eu-west-1" } });
+        assert.deepEqual(sid("PlatformServicesInRegion").Condition, {
+            StringEquals: { "aws:RequestedRegion": "eu-west-1" },
+        });
     });
 });
 
@@ -208,11 +295,18 @@ describe("bootstrap: CI identities (Jenkins opt-in)", () => {
             [ROLE_NAMES.jenkinsDeployer, "arn:aws:iam::111122223333:role/jenkins-agent-deploy"],
             [ROLE_NAMES.jenkinsPreview, "arn:aws:iam::111122223333:role/jenkins-agent-pr"],
         ])
-            assert.deepEqual(doc(role(c, name), "assumeRolePolicy"), [{ Sid: "NamedRoles", Effect: "Allow", Principal: { AWS: [agent] }, Action: "sts:AssumeRole" }], name);
+            assert.deepEqual(
+                doc(role(c, name), "assumeRolePolicy"),
+                [{ Sid: "NamedRoles", Effect: "Allow", Principal: { AWS: [agent] }, Action: "sts:AssumeRole" }],
+                name,
+            );
         assert.equal(c.ofType(OIDC).length, 0);
         assertDormant(c, [ROLE_NAMES.githubDeployer, ROLE_NAMES.githubPreview]);
         assert.deepEqual(
-            c.ofType(ATTACH).filter((a) => a.name === "state-ci-deploy").map((a) => a.inputs.role),
+            c
+                .ofType(ATTACH)
+                .filter((a) => a.name === "state-ci-deploy")
+                .map((a) => a.inputs.role),
             [ROLE_NAMES.jenkinsDeployer],
         );
     });
@@ -226,39 +320,94 @@ describe("bootstrap: CI identities (Jenkins opt-in)", () => {
 });
 
 describe("bootstrap: identity config", () => {
-    const base = { bucketName: "aws-platform-pulumi-state-111122223333", owner: "platform-team", costCentre: "CC-PLAT", breakGlassPrincipalArns: ["arn:aws:iam::111122223333:role/admins"] };
-    const rejects = (raw: Record<string, unknown>, message: RegExp) => assert.throws(() => parseBootstrapConfig(raw), (e: Error) => e instanceof ConfigError && message.test(e.message), JSON.stringify(raw));
+    const base = {
+        bucketName: "aws-platform-pulumi-state-111122223333",
+        owner: "platform-team",
+        costCentre: "CC-PLAT",
+        breakGlassPrincipalArns: ["arn:aws:iam::111122223333:role/admins"],
+    };
+    const rejects = (raw: Record<string, unknown>, message: RegExp) =>
+        assert.throws(
+            () => parseBootstrapConfig(raw),
+            (e: Error) => e instanceof ConfigError && message.test(e.message),
+            JSON.stringify(raw),
+        );
 
     it("requires the repository for GitHub and agent roles for Jenkins", () => {
         rejects(base, /bootstrap:githubRepository is required when deployPipeline is github/);
-        rejects({ ...base, githubRepository: "https://github.com/acme/x" }, /bootstrap:githubRepository must be <owner>\/<repo>/);
-        rejects({ ...base, deployPipeline: "jenkins" }, /bootstrap:jenkinsDeployerTrustedArns must name at least one Jenkins agent role/);
+        rejects(
+            { ...base, githubRepository: "https://github.com/acme/x" },
+            /bootstrap:githubRepository must be <owner>\/<repo>/,
+        );
+        rejects(
+            { ...base, deployPipeline: "jenkins" },
+            /bootstrap:jenkinsDeployerTrustedArns must name at least one Jenkins agent role/,
+        );
         rejects({ ...base, deployPipeline: "both" }, /bootstrap:deployPipeline must be github or jenkins, got "both"/);
     });
 
     it("refuses agents that could assume both Jenkins roles, and PR previews that decrypt prod secrets", () => {
         const agent = "arn:aws:iam::111122223333:role/jenkins-agent";
-        rejects({ ...base, deployPipeline: "jenkins", jenkinsDeployerTrustedArns: [agent], jenkinsPreviewTrustedArns: [agent] }, /must not share arn:aws:iam::111122223333:role\/jenkins-agent with jenkinsDeployerTrustedArns/);
-        rejects({ ...base, githubRepository: "acme/x", environment: "prod", previewDecryptsSecrets: "true" }, /bootstrap:previewDecryptsSecrets must be false in prod/);
-        rejects({ ...base, githubRepository: "acme/x", breakGlassPrincipalArns: [] }, /bootstrap:breakGlassPrincipalArns must name at least one role/);
-        rejects({ ...base, githubRepository: "acme/x", stateReaderArns: ["*"] }, /bootstrap:stateReaderArns\[0\] must be IAM role ARNs or ARN patterns/);
+        rejects(
+            {
+                ...base,
+                deployPipeline: "jenkins",
+                jenkinsDeployerTrustedArns: [agent],
+                jenkinsPreviewTrustedArns: [agent],
+            },
+            /must not share arn:aws:iam::111122223333:role\/jenkins-agent with jenkinsDeployerTrustedArns/,
+        );
+        rejects(
+            { ...base, githubRepository: "acme/x", environment: "prod", previewDecryptsSecrets: "true" },
+            /bootstrap:previewDecryptsSecrets must be false in prod/,
+        );
+        rejects(
+            { ...base, githubRepository: "acme/x", breakGlassPrincipalArns: [] },
+            /bootstrap:breakGlassPrincipalArns must name at least one role/,
+        );
+        rejects(
+            { ...base, githubRepository: "acme/x", stateReaderArns: ["*"] },
+            /bootstrap:stateReaderArns\[0\] must be IAM role ARNs or ARN patterns/,
+        );
     });
 });
 
 describe("bootstrap: alert patterns and subjects", () => {
     it("match break-glass AssumeRole and state-guard changes of this bucket and these keys only", () => {
-        assert.deepEqual(breakGlassPattern("arn:aws:iam::1:role/platform-break-glass").detail.requestParameters.roleArn, ["arn:aws:iam::1:role/platform-break-glass"]);
+        assert.deepEqual(
+            breakGlassPattern("arn:aws:iam::1:role/platform-break-glass").detail.requestParameters.roleArn,
+            ["arn:aws:iam::1:role/platform-break-glass"],
+        );
         const guard = stateGuardPattern("b", ["k2", "k1"]);
         assert.deepEqual(guard.$or[0].detail.requestParameters, { bucketName: ["b"] });
         assert.deepEqual(guard.$or[1].detail.resources, { ARN: ["k1", "k2"] });
-        assert.ok(BUCKET_GUARD_EVENTS.includes("PutBucketPolicy") && KEY_GUARD_EVENTS.includes("PutKeyPolicy") && KEY_GUARD_EVENTS.includes("CreateGrant"));
+        assert.ok(
+            BUCKET_GUARD_EVENTS.includes("PutBucketPolicy") &&
+                KEY_GUARD_EVENTS.includes("PutKeyPolicy") &&
+                KEY_GUARD_EVENTS.includes("CreateGrant"),
+        );
         assert.equal(githubSubjects.deploy("o/r", "prod"), "repo:o/r:environment:prod");
         assert.equal(githubSubjects.pullRequest("o/r"), "repo:o/r:pull_request");
     });
 
     it("scopes the deployer's service access to its region and leaves IAM to role/policy/profile/provider ARNs", () => {
-        const s = deployerStatements({ partition: "aws", accountId: "1", region: "eu-west-1", bucketArn: "b", stateKeyArn: "k1", secretsKeyArn: "k2", keyAliases: ["a"], alertTopicArn: "t", alertRuleArns: ["r"] });
+        const s = deployerStatements({
+            partition: "aws",
+            accountId: "1",
+            region: "eu-west-1",
+            bucketArn: "b",
+            stateKeyArn: "k1",
+            secretsKeyArn: "k2",
+            keyAliases: ["a"],
+            alertTopicArn: "t",
+            alertRuleArns: ["r"],
+        });
         const iam = s.find((x) => x.Sid === "PlatformIam")!;
-        assert.deepEqual(list(iam.Resource), ["arn:aws:iam::1:role/*", "arn:aws:iam::1:policy/*", "arn:aws:iam::1:instance-profile/*", "arn:aws:iam::1:oidc-provider/*"]);
+        assert.deepEqual(list(iam.Resource), [
+            "arn:aws:iam::1:role/*",
+            "arn:aws:iam::1:policy/*",
+            "arn:aws:iam::1:instance-profile/*",
+            "arn:aws:iam::1:oidc-provider/*",
+        ]);
     });
 });

@@ -41,7 +41,9 @@ interface Principal {
 }
 
 /** One access entry per IAM role, whatever lists it appears in (a duplicate entry is an API error). */
-export function accessPrincipals(args: Pick<ClusterArgs, "adminRoleArns" | "deployerRoleArns" | "previewRoleArns" | "viewerRoleArns" | "teams">): Principal[] {
+export function accessPrincipals(
+    args: Pick<ClusterArgs, "adminRoleArns" | "deployerRoleArns" | "previewRoleArns" | "viewerRoleArns" | "teams">,
+): Principal[] {
     const byArn = new Map<string, Principal>();
     const add = (arn: string, policy?: string, group?: string) => {
         const p = byArn.get(arn) ?? { arn, policies: new Set<string>(), groups: new Set<string>() };
@@ -53,12 +55,18 @@ export function accessPrincipals(args: Pick<ClusterArgs, "adminRoleArns" | "depl
     for (const arn of args.deployerRoleArns ?? []) add(arn, ADMIN_POLICY, DEPLOYER_GROUP);
     for (const arn of args.previewRoleArns ?? []) add(arn, VIEW_POLICY, PREVIEW_GROUP);
     for (const arn of args.viewerRoleArns) add(arn, VIEW_POLICY);
-    for (const team of args.teams) for (const arn of team.developerRoleArns) add(arn, undefined, developersGroupOf(team));
+    for (const team of args.teams)
+        for (const arn of team.developerRoleArns) add(arn, undefined, developersGroupOf(team));
     return [...byArn.values()];
 }
 
 /** Access entries (EKS-05/06): returns the admin-side resources the Kubernetes provider must wait for. */
-export function accessEntries(name: string, args: ClusterArgs, clusterName: pulumi.Input<string>, parent: pulumi.Resource): pulumi.Resource[] {
+export function accessEntries(
+    name: string,
+    args: ClusterArgs,
+    clusterName: pulumi.Input<string>,
+    parent: pulumi.Resource,
+): pulumi.Resource[] {
     const admins: pulumi.Resource[] = [];
     const used = new Set<string>();
     for (const p of accessPrincipals(args)) {
@@ -94,11 +102,25 @@ export function accessEntries(name: string, args: ClusterArgs, clusterName: pulu
  * back to a client-side diff when it is forbidden (pulumi/pulumi-kubernetes#2419), so previews need no write verb.
  */
 export const PREVIEW_READ_RULES: { apiGroups: string[]; resources: string[] }[] = [
-    { apiGroups: [""], resources: ["namespaces", "serviceaccounts", "resourcequotas", "limitranges", "configmaps", "services"] },
-    { apiGroups: ["rbac.authorization.k8s.io"], resources: ["clusterroles", "clusterrolebindings", "roles", "rolebindings"] },
+    {
+        apiGroups: [""],
+        resources: ["namespaces", "serviceaccounts", "resourcequotas", "limitranges", "configmaps", "services"],
+    },
+    {
+        apiGroups: ["rbac.authorization.k8s.io"],
+        resources: ["clusterroles", "clusterrolebindings", "roles", "rolebindings"],
+    },
     { apiGroups: ["storage.k8s.io"], resources: ["storageclasses"] },
     { apiGroups: ["networking.k8s.io"], resources: ["ingressclasses", "ingresses", "networkpolicies"] },
-    { apiGroups: ["admissionregistration.k8s.io"], resources: ["validatingwebhookconfigurations", "mutatingwebhookconfigurations", "validatingadmissionpolicies", "validatingadmissionpolicybindings"] },
+    {
+        apiGroups: ["admissionregistration.k8s.io"],
+        resources: [
+            "validatingwebhookconfigurations",
+            "mutatingwebhookconfigurations",
+            "validatingadmissionpolicies",
+            "validatingadmissionpolicybindings",
+        ],
+    },
     { apiGroups: ["apiextensions.k8s.io"], resources: ["customresourcedefinitions"] },
     { apiGroups: ["scheduling.k8s.io"], resources: ["priorityclasses"] },
     { apiGroups: ["policy"], resources: ["poddisruptionbudgets"] },
@@ -112,7 +134,10 @@ export function previewReader(name: string, opts: { parent: pulumi.Resource; pro
     const labels = { "app.kubernetes.io/managed-by": "pulumi", "app.kubernetes.io/part-of": "platform" };
     const role = new k8s.rbac.v1.ClusterRole(
         `${name}-preview-reader`,
-        { metadata: { name: PREVIEW_READER_ROLE, labels }, rules: PREVIEW_READ_RULES.map((r) => ({ ...r, verbs: ["get", "list", "watch"] })) },
+        {
+            metadata: { name: PREVIEW_READER_ROLE, labels },
+            rules: PREVIEW_READ_RULES.map((r) => ({ ...r, verbs: ["get", "list", "watch"] })),
+        },
         opts,
     );
     new k8s.rbac.v1.ClusterRoleBinding(
@@ -131,7 +156,13 @@ export function previewReader(name: string, opts: { parent: pulumi.Resource; pro
  * on every node, which reach the API as its members) admits HTTPS from the CI runner's security group, and from
  * nothing else the program adds (EKS-11). The endpoint stays private: no public access is needed.
  */
-export function runnerApiAccess(name: string, clusterSecurityGroupId: pulumi.Input<string>, runnerSecurityGroupId: pulumi.Input<string>, tags: Record<string, string>, parent: pulumi.Resource): aws.vpc.SecurityGroupIngressRule {
+export function runnerApiAccess(
+    name: string,
+    clusterSecurityGroupId: pulumi.Input<string>,
+    runnerSecurityGroupId: pulumi.Input<string>,
+    tags: Record<string, string>,
+    parent: pulumi.Resource,
+): aws.vpc.SecurityGroupIngressRule {
     return new aws.vpc.SecurityGroupIngressRule(
         `${name}-api-from-runner`,
         {

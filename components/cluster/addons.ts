@@ -22,13 +22,29 @@ export interface AddonContext {
 /** An IAM role only `namespace/serviceAccount` of this cluster can assume through the OIDC provider. */
 function irsaRole(ctx: AddonContext, role: string, namespace: string, serviceAccount: string): aws.iam.Role {
     const assumeRolePolicy = irsaTrustPolicy(ctx.oidcProviderArn, ctx.oidcProviderUrl, namespace, serviceAccount);
-    return new aws.iam.Role(`${ctx.name}-${role}`, { assumeRolePolicy, description: `IRSA: ${namespace}/${serviceAccount}`, tags: ctx.tags }, { parent: ctx.parent });
+    return new aws.iam.Role(
+        `${ctx.name}-${role}`,
+        { assumeRolePolicy, description: `IRSA: ${namespace}/${serviceAccount}`, tags: ctx.tags },
+        { parent: ctx.parent },
+    );
 }
 
-function addon(ctx: AddonContext, addonName: string, extra: Partial<aws.eks.AddonArgs>, dependsOn: pulumi.Resource[] = []): aws.eks.Addon {
+function addon(
+    ctx: AddonContext,
+    addonName: string,
+    extra: Partial<aws.eks.AddonArgs>,
+    dependsOn: pulumi.Resource[] = [],
+): aws.eks.Addon {
     return new aws.eks.Addon(
         `${ctx.name}-${addonName}`,
-        { clusterName: ctx.clusterName, addonName, resolveConflictsOnCreate: "OVERWRITE", resolveConflictsOnUpdate: "OVERWRITE", tags: ctx.tags, ...extra },
+        {
+            clusterName: ctx.clusterName,
+            addonName,
+            resolveConflictsOnCreate: "OVERWRITE",
+            resolveConflictsOnUpdate: "OVERWRITE",
+            tags: ctx.tags,
+            ...extra,
+        },
         { parent: ctx.parent, dependsOn },
     );
 }
@@ -36,7 +52,11 @@ function addon(ctx: AddonContext, addonName: string, extra: Partial<aws.eks.Addo
 /** vpc-cni and kube-proxy: the nodes cannot get Ready without them, so they come first. */
 export function networkAddons(ctx: AddonContext): pulumi.Resource[] {
     const cniRole = irsaRole(ctx, "vpc-cni", "kube-system", "aws-node");
-    new aws.iam.RolePolicyAttachment(`${ctx.name}-vpc-cni`, { role: cniRole.name, policyArn: MANAGED_POLICY("AmazonEKS_CNI_Policy") }, { parent: ctx.parent });
+    new aws.iam.RolePolicyAttachment(
+        `${ctx.name}-vpc-cni`,
+        { role: cniRole.name, policyArn: MANAGED_POLICY("AmazonEKS_CNI_Policy") },
+        { parent: ctx.parent },
+    );
     const vpcCni = addon(ctx, "vpc-cni", {
         serviceAccountRoleArn: cniRole.arn, // the CNI's EC2 permissions stay off the node role
         // Enforces NetworkPolicy (the namespaces' default-deny, STK-05); without it they are inert objects.
@@ -47,13 +67,21 @@ export function networkAddons(ctx: AddonContext): pulumi.Resource[] {
 }
 
 /** CoreDNS, metrics-server and the EBS CSI driver: they run as pods, so they wait for the node groups. */
-export function workloadAddons(ctx: AddonContext, args: Pick<ClusterArgs, "ebsKeyArn">, nodeGroups: pulumi.Resource[]): void {
+export function workloadAddons(
+    ctx: AddonContext,
+    args: Pick<ClusterArgs, "ebsKeyArn">,
+    nodeGroups: pulumi.Resource[],
+): void {
     const child = { parent: ctx.parent };
     addon(ctx, "coredns", {}, nodeGroups);
     // The app's HorizontalPodAutoscaler reads CPU from the resource metrics API.
     addon(ctx, "metrics-server", {}, nodeGroups);
     const ebsRole = irsaRole(ctx, "ebs-csi", "kube-system", "ebs-csi-controller-sa");
-    new aws.iam.RolePolicyAttachment(`${ctx.name}-ebs-csi`, { role: ebsRole.name, policyArn: MANAGED_POLICY("AmazonEBSCSIDriverPolicy") }, child);
+    new aws.iam.RolePolicyAttachment(
+        `${ctx.name}-ebs-csi`,
+        { role: ebsRole.name, policyArn: MANAGED_POLICY("AmazonEBSCSIDriverPolicy") },
+        child,
+    );
     new aws.iam.RolePolicy(
         `${ctx.name}-ebs-csi-kms`,
         {
@@ -62,8 +90,25 @@ export function workloadAddons(ctx: AddonContext, args: Pick<ClusterArgs, "ebsKe
                 JSON.stringify({
                     Version: "2012-10-17",
                     Statement: [
-                        { Sid: "UseEbsKey", Effect: "Allow", Action: ["kms:Encrypt", "kms:Decrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:DescribeKey"], Resource: key },
-                        { Sid: "GrantForAttachedVolumes", Effect: "Allow", Action: ["kms:CreateGrant", "kms:ListGrants", "kms:RevokeGrant"], Resource: key, Condition: { Bool: { "kms:GrantIsForAWSResource": "true" } } },
+                        {
+                            Sid: "UseEbsKey",
+                            Effect: "Allow",
+                            Action: [
+                                "kms:Encrypt",
+                                "kms:Decrypt",
+                                "kms:ReEncrypt*",
+                                "kms:GenerateDataKey*",
+                                "kms:DescribeKey",
+                            ],
+                            Resource: key,
+                        },
+                        {
+                            Sid: "GrantForAttachedVolumes",
+                            Effect: "Allow",
+                            Action: ["kms:CreateGrant", "kms:ListGrants", "kms:RevokeGrant"],
+                            Resource: key,
+                            Condition: { Bool: { "kms:GrantIsForAWSResource": "true" } },
+                        },
                     ],
                 }),
             ),
@@ -75,7 +120,11 @@ export function workloadAddons(ctx: AddonContext, args: Pick<ClusterArgs, "ebsKe
 }
 
 /** An encrypted gp3 default StorageClass (K8S-25), and the in-tree gp2 class no longer default. */
-export function storageClasses(name: string, args: Pick<ClusterSettings, "ebsKeyArn" | "protect">, k8sOpts: pulumi.CustomResourceOptions): void {
+export function storageClasses(
+    name: string,
+    args: Pick<ClusterSettings, "ebsKeyArn" | "protect">,
+    k8sOpts: pulumi.CustomResourceOptions,
+): void {
     new k8s.storage.v1.StorageClass(
         `${name}-${STORAGE_CLASS}`,
         {
@@ -90,5 +139,9 @@ export function storageClasses(name: string, args: Pick<ClusterSettings, "ebsKey
         k8sOpts,
     );
     // EKS before 1.30 marks its unencrypted in-tree gp2 class as default; two defaults make the choice arbitrary.
-    new k8s.storage.v1.StorageClassPatch(`${name}-gp2-not-default`, { metadata: { name: "gp2", annotations: { [DEFAULT_CLASS]: "false" } } }, k8sOpts);
+    new k8s.storage.v1.StorageClassPatch(
+        `${name}-gp2-not-default`,
+        { metadata: { name: "gp2", annotations: { [DEFAULT_CLASS]: "false" } } },
+        k8sOpts,
+    );
 }

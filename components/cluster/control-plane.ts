@@ -18,7 +18,10 @@ export const withoutCreatorAdmin: pulumi.ResourceTransform = (args) => {
     if (args.type !== "aws:eks/cluster:Cluster") return undefined;
     const accessConfig = { ...(args.props.accessConfig ?? {}), bootstrapClusterCreatorAdminPermissions: false };
     // The control plane's timeouts, inside the deploy job's (components/timeouts.ts).
-    return { props: { ...args.props, accessConfig }, opts: { ...args.opts, customTimeouts: customTimeouts("cluster") } };
+    return {
+        props: { ...args.props, accessConfig },
+        opts: { ...args.opts, customTimeouts: customTimeouts("cluster") },
+    };
 };
 
 /** The private, encrypted, fully logged EKS control plane and its pre-created log group. */
@@ -29,7 +32,12 @@ export function controlPlane(name: string, args: ClusterSettings, parent: pulumi
     // LOG-04: EKS would create this group itself, unencrypted and never expiring.
     const logGroup = new aws.cloudwatch.LogGroup(
         `${name}-control-plane`,
-        { name: `/aws/eks/${clusterName}/cluster`, kmsKeyId: args.logsKeyArn, retentionInDays: args.logRetentionDays, tags: named(args.tags, `${clusterName}-control-plane`) },
+        {
+            name: `/aws/eks/${clusterName}/cluster`,
+            kmsKeyId: args.logsKeyArn,
+            retentionInDays: args.logRetentionDays,
+            tags: named(args.tags, `${clusterName}-control-plane`),
+        },
         { ...child, protect: args.protect },
     );
 

@@ -8,7 +8,16 @@ import { networkAddons, storageClasses, workloadAddons } from "./addons";
 import { controlPlane } from "./control-plane";
 import { nodes } from "./nodes";
 
-export { ADMIN_POLICY, DEPLOYER_GROUP, PREVIEW_GROUP, PREVIEW_READER_ROLE, PREVIEW_READ_RULES, VIEW_POLICY, accessPrincipals, developersGroupOf } from "./access";
+export {
+    ADMIN_POLICY,
+    DEPLOYER_GROUP,
+    PREVIEW_GROUP,
+    PREVIEW_READER_ROLE,
+    PREVIEW_READ_RULES,
+    VIEW_POLICY,
+    accessPrincipals,
+    developersGroupOf,
+} from "./access";
 export { STORAGE_CLASS } from "./addons";
 export { CONTROL_PLANE_LOG_TYPES, withoutCreatorAdmin } from "./control-plane";
 export { amiTypeFor } from "./nodes";
@@ -72,7 +81,14 @@ export interface ClusterArgs {
 }
 
 /** Secure defaults of the optional ClusterArgs: private endpoint, protection on. */
-export const CLUSTER_DEFAULTS = { publicEndpoint: false, publicAccessCidrs: [] as string[], serviceCidr: "172.20.0.0/16", ingressNodePort: 30443, ingressReplicas: 2, protect: true };
+export const CLUSTER_DEFAULTS = {
+    publicEndpoint: false,
+    publicAccessCidrs: [] as string[],
+    serviceCidr: "172.20.0.0/16",
+    ingressNodePort: 30443,
+    ingressReplicas: 2,
+    protect: true,
+};
 
 /** ClusterArgs with the defaults applied: what the cluster's modules read. */
 export type ClusterSettings = ClusterArgs & typeof CLUSTER_DEFAULTS;
@@ -108,15 +124,35 @@ export class Cluster extends pulumi.ComponentResource {
 
         const admins = accessEntries(name, args, this.clusterName, this);
         // The deploy job reaches the private endpoint from the runner: the rule must exist before the provider's first call.
-        if (args.runnerSecurityGroupId) admins.push(runnerApiAccess(name, cluster.eksCluster.vpcConfig.clusterSecurityGroupId, args.runnerSecurityGroupId, args.tags, this));
+        if (args.runnerSecurityGroupId)
+            admins.push(
+                runnerApiAccess(
+                    name,
+                    cluster.eksCluster.vpcConfig.clusterSecurityGroupId,
+                    args.runnerSecurityGroupId,
+                    args.tags,
+                    this,
+                ),
+            );
 
-        const ctx = { name, clusterName: this.clusterName, oidcProviderArn: this.oidcProviderArn, oidcProviderUrl: this.oidcProviderUrl, tags: args.tags, parent: this };
+        const ctx = {
+            name,
+            clusterName: this.clusterName,
+            oidcProviderArn: this.oidcProviderArn,
+            oidcProviderUrl: this.oidcProviderUrl,
+            tags: args.tags,
+            parent: this,
+        };
         const { nodeSecurityGroup, nodeGroups, registry } = nodes(name, args, cluster, networkAddons(ctx), this);
         this.nodeSecurityGroupId = nodeSecurityGroup.id;
         workloadAddons(ctx, args, nodeGroups);
 
         // ---- Kubernetes: only after the access entries of the admins and the deployer exist, or the first `up` gets 401s.
-        this.provider = new k8s.Provider(`${name}-k8s`, { kubeconfig: cluster.kubeconfigJson, enableServerSideApply: true }, { parent: this, dependsOn: admins });
+        this.provider = new k8s.Provider(
+            `${name}-k8s`,
+            { kubeconfig: cluster.kubeconfigJson, enableServerSideApply: true },
+            { parent: this, dependsOn: admins },
+        );
         storageClasses(name, args, { parent: this, provider: this.provider });
         if ((args.previewRoleArns ?? []).length > 0) previewReader(name, { parent: this, provider: this.provider });
 

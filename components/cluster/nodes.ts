@@ -13,19 +13,33 @@ import type { ClusterSettings } from "./index";
 /** Graviton families (m7g, c6gn, t4g ...) need the ARM AMI; a node group cannot mix architectures. */
 export function amiTypeFor(group: Pick<NodeGroupConfig, "name" | "instanceTypes">): string {
     const arm = group.instanceTypes.map((t) => /^[a-z]+\d+g[a-z]*\./.test(t));
-    if (arm.some((a) => a !== arm[0])) throw new Error(`node group ${group.name} mixes ARM and x86 instance types (${group.instanceTypes.join(", ")}): split it in two`);
+    if (arm.some((a) => a !== arm[0]))
+        throw new Error(
+            `node group ${group.name} mixes ARM and x86 instance types (${group.instanceTypes.join(", ")}): split it in two`,
+        );
     return arm[0] ? "AL2023_ARM_64_STANDARD" : "AL2023_x86_64_STANDARD";
 }
 
 /** Node SG, node role, the pull-through cache and the managed node groups, registered with the ALB target group. */
-export function nodes(name: string, args: ClusterSettings, cluster: eks.Cluster, addons: pulumi.Resource[], parent: pulumi.Resource) {
+export function nodes(
+    name: string,
+    args: ClusterSettings,
+    cluster: eks.Cluster,
+    addons: pulumi.Resource[],
+    parent: pulumi.Resource,
+) {
     const child = { parent };
 
     // Our own node SG (next to the EKS-managed cluster SG, which carries node <-> control plane traffic):
     // the one place the ALB is let in, and the SG the database admits.
     const nodeSecurityGroup = new aws.ec2.SecurityGroup(
         `${name}-nodes`,
-        { vpcId: args.vpcId, description: "EKS nodes and pods: ingress node port from the ALB only", revokeRulesOnDelete: true, tags: { ...named(args.tags, `${name}-nodes`), [SG_ROLE_TAG]: SG_ROLES.eksNodes } },
+        {
+            vpcId: args.vpcId,
+            description: "EKS nodes and pods: ingress node port from the ALB only",
+            revokeRulesOnDelete: true,
+            tags: { ...named(args.tags, `${name}-nodes`), [SG_ROLE_TAG]: SG_ROLES.eksNodes },
+        },
         child,
     );
     new aws.vpc.SecurityGroupIngressRule(
@@ -43,7 +57,13 @@ export function nodes(name: string, args: ClusterSettings, cluster: eks.Cluster,
     );
     new aws.vpc.SecurityGroupEgressRule(
         `${name}-nodes-egress`,
-        { securityGroupId: nodeSecurityGroup.id, description: "Images, AWS APIs and the database", ipProtocol: "-1", cidrIpv4: "0.0.0.0/0", tags: args.tags },
+        {
+            securityGroupId: nodeSecurityGroup.id,
+            description: "Images, AWS APIs and the database",
+            ipProtocol: "-1",
+            cidrIpv4: "0.0.0.0/0",
+            tags: args.tags,
+        },
         child,
     );
 
@@ -57,8 +77,17 @@ export function nodes(name: string, args: ClusterSettings, cluster: eks.Cluster,
         child,
     );
     // SSM Session Manager instead of SSH keys (EKS-09); the CNI policy lives on the vpc-cni IRSA role instead.
-    const attachments: pulumi.Resource[] = ["AmazonEKSWorkerNodePolicy", "AmazonEC2ContainerRegistryReadOnly", "AmazonSSMManagedInstanceCore"].map(
-        (policy) => new aws.iam.RolePolicyAttachment(`${name}-node-${policy}`, { role: role.name, policyArn: MANAGED_POLICY(policy) }, child),
+    const attachments: pulumi.Resource[] = [
+        "AmazonEKSWorkerNodePolicy",
+        "AmazonEC2ContainerRegistryReadOnly",
+        "AmazonSSMManagedInstanceCore",
+    ].map(
+        (policy) =>
+            new aws.iam.RolePolicyAttachment(
+                `${name}-node-${policy}`,
+                { role: role.name, policyArn: MANAGED_POLICY(policy) },
+                child,
+            ),
     );
     const cache = pullThroughCache(name, args, role, parent);
     attachments.push(cache.policy);
@@ -72,10 +101,24 @@ export function nodes(name: string, args: ClusterSettings, cluster: eks.Cluster,
                 updateDefaultVersion: true,
                 // NET-08: IMDSv2 only; hop limit 1 keeps pods (one hop further) away from the node role's credentials.
                 // aws-node and kube-proxy use the host network, the EBS CSI driver falls back to the Kubernetes API.
-                metadataOptions: { httpEndpoint: "enabled", httpTokens: "required", httpPutResponseHopLimit: 1, instanceMetadataTags: "disabled" },
+                metadataOptions: {
+                    httpEndpoint: "enabled",
+                    httpTokens: "required",
+                    httpPutResponseHopLimit: 1,
+                    instanceMetadataTags: "disabled",
+                },
                 // EKS-10: the root volume is gp3 and encrypted with the platform's EBS key. No keyName: no SSH (EKS-09).
                 blockDeviceMappings: [
-                    { deviceName: "/dev/xvda", ebs: { volumeSize: group.diskSizeGb, volumeType: "gp3", encrypted: "true", kmsKeyId: args.ebsKeyArn, deleteOnTermination: "true" } },
+                    {
+                        deviceName: "/dev/xvda",
+                        ebs: {
+                            volumeSize: group.diskSizeGb,
+                            volumeType: "gp3",
+                            encrypted: "true",
+                            kmsKeyId: args.ebsKeyArn,
+                            deleteOnTermination: "true",
+                        },
+                    },
                 ],
                 // With SGs in the launch template EKS no longer adds the cluster SG itself: both are listed.
                 // No networkInterfaces block, so no public IP can be associated (NET-07).
@@ -114,7 +157,10 @@ export function nodes(name: string, args: ClusterSettings, cluster: eks.Cluster,
         (group, i) =>
             new aws.autoscaling.Attachment(
                 `${name}-${args.nodeGroups[i].name}-ingress`,
-                { autoscalingGroupName: group.resources.apply((r) => r[0].autoscalingGroups[0].name), lbTargetGroupArn: args.targetGroupArn },
+                {
+                    autoscalingGroupName: group.resources.apply((r) => r[0].autoscalingGroups[0].name),
+                    lbTargetGroupArn: args.targetGroupArn,
+                },
                 child,
             ),
     );
@@ -129,21 +175,39 @@ export function nodes(name: string, args: ClusterSettings, cluster: eks.Cluster,
  * required `ecr-pullthroughcache/` prefix, and an operator stores a GitHub token with `read:packages` in it
  * once (docs/ingress.md). The node role may create cache repositories under these prefixes on first pull, nothing else.
  */
-function pullThroughCache(name: string, args: ClusterSettings, nodeRole: aws.iam.Role, parent: pulumi.Resource): { policy: pulumi.Resource; registry: pulumi.Output<string> } {
-    const base = `${pulumi.getProject()}-${pulumi.getStack()}`.toLowerCase().replace(/[^a-z0-9-]/g, "-").slice(0, 25).replace(/-+$/, "");
+function pullThroughCache(
+    name: string,
+    args: ClusterSettings,
+    nodeRole: aws.iam.Role,
+    parent: pulumi.Resource,
+): { policy: pulumi.Resource; registry: pulumi.Output<string> } {
+    const base = `${pulumi.getProject()}-${pulumi.getStack()}`
+        .toLowerCase()
+        .replace(/[^a-z0-9-]/g, "-")
+        .slice(0, 25)
+        .replace(/-+$/, "");
     const prefix = `${base}-k8s`;
     const ghcrPrefix = `${base}-ghcr`; // ECR allows at most 30 characters
-    const rule = new aws.ecr.PullThroughCacheRule(`${name}-registry-k8s-io`, { ecrRepositoryPrefix: prefix, upstreamRegistryUrl: "registry.k8s.io" }, { parent });
+    const rule = new aws.ecr.PullThroughCacheRule(
+        `${name}-registry-k8s-io`,
+        { ecrRepositoryPrefix: prefix, upstreamRegistryUrl: "registry.k8s.io" },
+        { parent },
+    );
     const credentials = new aws.secretsmanager.Secret(
         `${name}-ghcr-credentials`,
         {
             name: `ecr-pullthroughcache/${ghcrPrefix}`,
-            description: "GitHub user name and token (read:packages) the ECR pull-through cache uses for ghcr.io; set once by an operator",
+            description:
+                "GitHub user name and token (read:packages) the ECR pull-through cache uses for ghcr.io; set once by an operator",
             tags: args.tags,
         },
         { parent },
     );
-    const ghcr = new aws.ecr.PullThroughCacheRule(`${name}-ghcr-io`, { ecrRepositoryPrefix: ghcrPrefix, upstreamRegistryUrl: "ghcr.io", credentialArn: credentials.arn }, { parent });
+    const ghcr = new aws.ecr.PullThroughCacheRule(
+        `${name}-ghcr-io`,
+        { ecrRepositoryPrefix: ghcrPrefix, upstreamRegistryUrl: "ghcr.io", credentialArn: credentials.arn },
+        { parent },
+    );
     const registry = pulumi.interpolate`${args.accountId}.dkr.ecr.${args.region}.amazonaws.com/${ghcr.ecrRepositoryPrefix}`;
     const policy = new aws.iam.RolePolicy(
         `${name}-node-pull-through`,
@@ -157,7 +221,9 @@ function pullThroughCache(name: string, args: ClusterSettings, nodeRole: aws.iam
                             Sid: "FillPullThroughCache",
                             Effect: "Allow",
                             Action: ["ecr:BatchImportUpstreamImage", "ecr:CreateRepository"],
-                            Resource: [prefix, ghcrPrefix].map((p) => `arn:aws:ecr:${region}:${account}:repository/${p}/*`),
+                            Resource: [prefix, ghcrPrefix].map(
+                                (p) => `arn:aws:ecr:${region}:${account}:repository/${p}/*`,
+                            ),
                         },
                     ],
                 }),

@@ -45,10 +45,17 @@ export class Capture {
 
     /** The one resource of `type` whose logical name is `name` (or ends with `-name`). */
     one(type: string, name?: string): CapturedResource {
-        const hits = this.ofType(type).filter((r) => name === undefined || r.name === name || r.name.endsWith(`-${name}`));
+        const hits = this.ofType(type).filter(
+            (r) => name === undefined || r.name === name || r.name.endsWith(`-${name}`),
+        );
         if (hits.length !== 1) {
-            const names = this.ofType(type).map((r) => r.name).join(", ") || "none";
-            throw new Error(`expected one ${type}${name ? ` named ${name}` : ""}, found ${hits.length} (have: ${names})`);
+            const names =
+                this.ofType(type)
+                    .map((r) => r.name)
+                    .join(", ") || "none";
+            throw new Error(
+                `expected one ${type}${name ? ` named ${name}` : ""}, found ${hits.length} (have: ${names})`,
+            );
         }
         return hits[0];
     }

@@ -51,20 +51,24 @@ function mockId(type: string, name: string): string {
 function hash(s: string): string {
     let h = 2166136261;
     for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 16777619) >>> 0;
-    return h.toString(16).padStart(8, "0") + (s.length * 2654435761 >>> 0).toString(16).padStart(8, "0").slice(0, 9);
+    return h.toString(16).padStart(8, "0") + ((s.length * 2654435761) >>> 0).toString(16).padStart(8, "0").slice(0, 9);
 }
 
 function arnFor(world: MockWorld, type: string, name: string, id: string): string {
     const { service, kind } = awsParts(type);
     const region = ["iam", "route53"].includes(service) ? "" : world.region; // global services
     const account = service === "route53" ? "" : world.accountId;
-    const svc = { lb: "elasticloadbalancing", alb: "elasticloadbalancing", cloudwatch: "logs", rds: "rds" }[service] ?? service;
+    const svc =
+        { lb: "elasticloadbalancing", alb: "elasticloadbalancing", cloudwatch: "logs", rds: "rds" }[service] ?? service;
     if (service === "kms" && kind === "key") return `arn:aws:kms:${world.region}:${world.accountId}:key/${id}`;
     if (service === "iam" && kind === "role") return `arn:aws:iam::${world.accountId}:role/${name}`;
     if (service === "iam" && kind === "policy") return `arn:aws:iam::${world.accountId}:policy/${name}`;
-    if (service === "cloudwatch" && kind === "logGroup") return `arn:aws:logs:${world.region}:${world.accountId}:log-group:${name}`;
-    if ((service === "lb" || service === "alb") && kind === "loadBalancer") return `arn:aws:elasticloadbalancing:${world.region}:${world.accountId}:loadbalancer/app/${name.slice(0, 32)}/${hash(name).slice(0, 16)}`;
-    if ((service === "lb" || service === "alb") && kind === "targetGroup") return `arn:aws:elasticloadbalancing:${world.region}:${world.accountId}:targetgroup/${name.slice(0, 32)}/${hash(name).slice(0, 16)}`;
+    if (service === "cloudwatch" && kind === "logGroup")
+        return `arn:aws:logs:${world.region}:${world.accountId}:log-group:${name}`;
+    if ((service === "lb" || service === "alb") && kind === "loadBalancer")
+        return `arn:aws:elasticloadbalancing:${world.region}:${world.accountId}:loadbalancer/app/${name.slice(0, 32)}/${hash(name).slice(0, 16)}`;
+    if ((service === "lb" || service === "alb") && kind === "targetGroup")
+        return `arn:aws:elasticloadbalancing:${world.region}:${world.accountId}:targetgroup/${name.slice(0, 32)}/${hash(name).slice(0, 16)}`;
     if (service === "acm") return `arn:aws:acm:${world.region}:${world.accountId}:certificate/${hash(name)}`;
     return `arn:aws:${svc}:${region}:${account}:${kind}/${id}`;
 }
@@ -73,10 +77,29 @@ function kubeconfig(name: string, world: MockWorld): State {
     return {
         apiVersion: "v1",
         kind: "Config",
-        clusters: [{ name, cluster: { server: `https://${hash(name).toUpperCase()}.gr7.${world.region}.eks.amazonaws.com`, "certificate-authority-data": "bW9jaw==" } }],
+        clusters: [
+            {
+                name,
+                cluster: {
+                    server: `https://${hash(name).toUpperCase()}.gr7.${world.region}.eks.amazonaws.com`,
+                    "certificate-authority-data": "bW9jaw==",
+                },
+            },
+        ],
         contexts: [{ name: "aws", context: { cluster: name, user: "aws" } }],
         "current-context": "aws",
-        users: [{ name: "aws", user: { exec: { apiVersion: "client.authentication.k8s.io/v1beta1", command: "aws", args: ["eks", "get-token", "--cluster-name", name] } } }],
+        users: [
+            {
+                name: "aws",
+                user: {
+                    exec: {
+                        apiVersion: "client.authentication.k8s.io/v1beta1",
+                        command: "aws",
+                        args: ["eks", "get-token", "--cluster-name", name],
+                    },
+                },
+            },
+        ],
     };
 }
 
@@ -86,28 +109,48 @@ function outputsFor(world: MockWorld, type: string, name: string, id: string, in
     const common: State = { arn, id };
     switch (type) {
         case "aws:ec2/vpc:Vpc":
-            return { ...common, defaultSecurityGroupId: `sg-default-${hash(name)}`, mainRouteTableId: `rtb-main-${hash(name)}`, defaultNetworkAclId: `acl-default-${hash(name)}` };
+            return {
+                ...common,
+                defaultSecurityGroupId: `sg-default-${hash(name)}`,
+                mainRouteTableId: `rtb-main-${hash(name)}`,
+                defaultNetworkAclId: `acl-default-${hash(name)}`,
+            };
         case "aws:kms/key:Key":
             return { ...common, keyId: id };
         case "aws:kms/alias:Alias":
-            return { ...common, arn: `arn:aws:kms:${world.region}:${world.accountId}:${inputs.name ?? `alias/${name}`}` };
+            return {
+                ...common,
+                arn: `arn:aws:kms:${world.region}:${world.accountId}:${inputs.name ?? `alias/${name}`}`,
+            };
         case "aws:iam/role:Role":
             return { ...common, name: inputs.name ?? name, uniqueId: `AROA${hash(name).toUpperCase()}` };
         case "aws:s3/bucket:Bucket":
         case "aws:s3/bucketV2:BucketV2": {
             const bucket = (inputs.bucket as string) ?? `${suffix(name)}-${hash(name).slice(0, 7)}`;
-            return { ...common, bucket, arn: `arn:aws:s3:::${bucket}`, bucketRegionalDomainName: `${bucket}.s3.${world.region}.amazonaws.com` };
+            return {
+                ...common,
+                bucket,
+                arn: `arn:aws:s3:::${bucket}`,
+                bucketRegionalDomainName: `${bucket}.s3.${world.region}.amazonaws.com`,
+            };
         }
         case "aws:lb/loadBalancer:LoadBalancer":
         case "aws:alb/loadBalancer:LoadBalancer":
-            return { ...common, dnsName: `${suffix(name).slice(0, 20)}-${hash(name).slice(0, 10)}.${world.region}.elb.amazonaws.com`, zoneId: "Z32O12XQLNTSW2", arnSuffix: `app/${name.slice(0, 32)}/${hash(name).slice(0, 16)}` };
+            return {
+                ...common,
+                dnsName: `${suffix(name).slice(0, 20)}-${hash(name).slice(0, 10)}.${world.region}.elb.amazonaws.com`,
+                zoneId: "Z32O12XQLNTSW2",
+                arnSuffix: `app/${name.slice(0, 32)}/${hash(name).slice(0, 16)}`,
+            };
         case "aws:lb/targetGroup:TargetGroup":
         case "aws:alb/targetGroup:TargetGroup":
             return { ...common, arnSuffix: `targetgroup/${name.slice(0, 32)}/${hash(name).slice(0, 16)}` };
         case "aws:route53/zone:Zone":
             return { ...common, zoneId: id, nameServers: ["ns-1.awsdns-01.org", "ns-2.awsdns-02.co.uk"] };
         case "aws:acm/certificate:Certificate": {
-            const names = [inputs.domainName, ...((inputs.subjectAlternativeNames as string[]) ?? [])].filter(Boolean) as string[];
+            const names = [inputs.domainName, ...((inputs.subjectAlternativeNames as string[]) ?? [])].filter(
+                Boolean,
+            ) as string[];
             return {
                 ...common,
                 domainValidationOptions: names.map((d) => ({
@@ -128,13 +171,27 @@ function outputsFor(world: MockWorld, type: string, name: string, id: string, in
                 endpoint: `${address}:${port}`,
                 port,
                 resourceId: `db-${hash(name).toUpperCase()}`,
-                masterUserSecrets: [{ secretArn: `arn:aws:secretsmanager:${world.region}:${world.accountId}:secret:rds!db-${hash(name)}`, secretStatus: "active", kmsKeyId: inputs.masterUserSecretKmsKeyId }],
+                masterUserSecrets: [
+                    {
+                        secretArn: `arn:aws:secretsmanager:${world.region}:${world.accountId}:secret:rds!db-${hash(name)}`,
+                        secretStatus: "active",
+                        kmsKeyId: inputs.masterUserSecretKmsKeyId,
+                    },
+                ],
             };
         }
         case "aws:ecr/repository:Repository":
-            return { ...common, repositoryUrl: `${world.accountId}.dkr.ecr.${world.region}.amazonaws.com/${inputs.name ?? suffix(name)}`, registryId: world.accountId };
+            return {
+                ...common,
+                repositoryUrl: `${world.accountId}.dkr.ecr.${world.region}.amazonaws.com/${inputs.name ?? suffix(name)}`,
+                registryId: world.accountId,
+            };
         case "aws:eks/cluster:Cluster":
-            return { ...common, name: inputs.name ?? name, endpoint: `https://${hash(name).toUpperCase()}.gr7.${world.region}.eks.amazonaws.com` };
+            return {
+                ...common,
+                name: inputs.name ?? name,
+                endpoint: `https://${hash(name).toUpperCase()}.gr7.${world.region}.eks.amazonaws.com`,
+            };
         case "aws:iam/openIdConnectProvider:OpenIdConnectProvider":
             return { ...common, url: inputs.url };
         case "eks:index:Cluster": {
@@ -168,7 +225,13 @@ function outputsFor(world: MockWorld, type: string, name: string, id: string, in
             };
         }
         case "eks:index:ManagedNodeGroup":
-            return { nodeGroup: { nodeGroupName: inputs.nodeGroupName ?? name, arn: `arn:aws:eks:${world.region}:${world.accountId}:nodegroup/${name}`, status: "ACTIVE" } };
+            return {
+                nodeGroup: {
+                    nodeGroupName: inputs.nodeGroupName ?? name,
+                    arn: `arn:aws:eks:${world.region}:${world.accountId}:nodegroup/${name}`,
+                    status: "ACTIVE",
+                },
+            };
         case "aws:rds/subnetGroup:SubnetGroup":
         case "aws:rds/parameterGroup:ParameterGroup":
         case "aws:rds/optionGroup:OptionGroup":
@@ -181,7 +244,17 @@ function outputsFor(world: MockWorld, type: string, name: string, id: string, in
         case "aws:eks/nodeGroup:NodeGroup": {
             // EKS names the node group's Auto Scaling group eks-<node group>-<uuid>; the cluster tier attaches it to the ALB target group.
             const nodeGroupName = (inputs.nodeGroupName as string) ?? `${suffix(name)}-${hash(name).slice(0, 7)}`;
-            return { ...common, nodeGroupName, status: "ACTIVE", resources: [{ autoscalingGroups: [{ name: `eks-${nodeGroupName}-${hash(name + "asg")}` }], remoteAccessSecurityGroupId: "" }] };
+            return {
+                ...common,
+                nodeGroupName,
+                status: "ACTIVE",
+                resources: [
+                    {
+                        autoscalingGroups: [{ name: `eks-${nodeGroupName}-${hash(name + "asg")}` }],
+                        remoteAccessSecurityGroupId: "",
+                    },
+                ],
+            };
         }
         case "aws:ec2/launchTemplate:LaunchTemplate":
             return { ...common, latestVersion: 1, defaultVersion: 1 };
@@ -199,7 +272,12 @@ function outputsFor(world: MockWorld, type: string, name: string, id: string, in
 function callResult(world: MockWorld, token: string, args: State): State {
     switch (token) {
         case "aws:index/getCallerIdentity:getCallerIdentity":
-            return { accountId: world.accountId, arn: `arn:aws:iam::${world.accountId}:user/mock`, userId: "AIDAMOCK", id: world.accountId };
+            return {
+                accountId: world.accountId,
+                arn: `arn:aws:iam::${world.accountId}:user/mock`,
+                userId: "AIDAMOCK",
+                id: world.accountId,
+            };
         case "aws:index/getRegion:getRegion":
             return { name: world.region, region: world.region, id: world.region, description: world.region };
         case "aws:index/getPartition:getPartition":
@@ -209,10 +287,20 @@ function callResult(world: MockWorld, token: string, args: State): State {
             return { names, zoneIds: names.map((_, i) => `euw1-az${i + 1}`), id: world.region };
         }
         case "aws:route53/getZone:getZone":
-            return { zoneId: args.zoneId ?? "ZMOCKZONE", name: args.name ?? "example.com", id: args.zoneId ?? "ZMOCKZONE" };
+            return {
+                zoneId: args.zoneId ?? "ZMOCKZONE",
+                name: args.name ?? "example.com",
+                id: args.zoneId ?? "ZMOCKZONE",
+            };
         case "aws:iam/getRoles:getRoles":
             // Every account that has run an Auto Scaling group has its service-linked role.
-            return { arns: [`arn:aws:iam::${world.accountId}:role${args.pathPrefix ?? "/"}${String(args.nameRegex ?? "").replace(/^\^|\$$/g, "")}`], names: [String(args.nameRegex ?? "").replace(/^\^|\$$/g, "")], id: "roles" };
+            return {
+                arns: [
+                    `arn:aws:iam::${world.accountId}:role${args.pathPrefix ?? "/"}${String(args.nameRegex ?? "").replace(/^\^|\$$/g, "")}`,
+                ],
+                names: [String(args.nameRegex ?? "").replace(/^\^|\$$/g, "")],
+                id: "roles",
+            };
         case "aws:elb/getServiceAccount:getServiceAccount":
             return { arn: "arn:aws:iam::156460612806:root", id: "156460612806" };
         default:
@@ -220,7 +308,10 @@ function callResult(world: MockWorld, token: string, args: State): State {
     }
 }
 
-export function createMocks(world: MockWorld, onResource?: (args: pulumi.runtime.MockResourceArgs, id: string, state: State) => void): pulumi.runtime.Mocks {
+export function createMocks(
+    world: MockWorld,
+    onResource?: (args: pulumi.runtime.MockResourceArgs, id: string, state: State) => void,
+): pulumi.runtime.Mocks {
     return {
         newResource(args: pulumi.runtime.MockResourceArgs): { id: string | undefined; state: State } {
             const id = args.id || mockId(args.type, args.name);

@@ -15,7 +15,10 @@ import { CapturedResource, SourcePosition } from "./capture";
  */
 
 /** Registration details, keyed to the `newResource` call the base class makes for that request. */
-export type RegistrationMeta = Pick<CapturedResource, "urn" | "parent" | "remote" | "dependencies" | "propertyDependencies" | "protect" | "source">;
+export type RegistrationMeta = Pick<
+    CapturedResource,
+    "urn" | "parent" | "remote" | "dependencies" | "propertyDependencies" | "protect" | "source"
+>;
 
 function toPlain(v: any): any {
     return v && typeof v.toJavaScript === "function" ? v.toJavaScript() : v;

@@ -20,4 +20,11 @@ process.on("unhandledRejection", fail);
 process.chdir(dir);
 const run = require(require.resolve("@pulumi/pulumi/cmd/run-policy-pack/run.js", { paths: [dir, __dirname] }));
 // typeScript: false — run.ts would otherwise register ts-node with typeCheck: true.
-Promise.resolve(run.run({ argv: { _: [dir] }, programStarted: () => undefined, reportLoggedError: () => undefined, typeScript: false })).catch(fail);
+Promise.resolve(
+    run.run({
+        argv: { _: [dir] },
+        programStarted: () => undefined,
+        reportLoggedError: () => undefined,
+        typeScript: false,
+    }),
+).catch(fail);

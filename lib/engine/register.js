@@ -17,14 +17,24 @@ const path = require("path");
 
 const ROOT = path.resolve(__dirname, "..", "..");
 const CACHE = process.env.PLATFORM_TS_CACHE || path.join(ROOT, "node_modules", ".cache", "platform-ts");
-const COMPILER_OPTIONS = { module: "commonjs", target: "es2022", esModuleInterop: true, sourceMap: false, inlineSourceMap: true, inlineSources: false, resolveJsonModule: true };
+const COMPILER_OPTIONS = {
+    module: "commonjs",
+    target: "es2022",
+    esModuleInterop: true,
+    sourceMap: false,
+    inlineSourceMap: true,
+    inlineSources: false,
+    resolveJsonModule: true,
+};
 
 let ts;
 let salt;
 function compilerSalt() {
     if (salt === undefined) {
         // The TypeScript version from its package.json: reading it does not load the compiler.
-        const tsVersion = JSON.parse(fs.readFileSync(require.resolve("typescript/package.json", { paths: [ROOT] }), "utf8")).version;
+        const tsVersion = JSON.parse(
+            fs.readFileSync(require.resolve("typescript/package.json", { paths: [ROOT] }), "utf8"),
+        ).version;
         salt = `${tsVersion}\0${JSON.stringify(COMPILER_OPTIONS)}\0v1`;
     }
     return salt;
@@ -33,7 +43,14 @@ function compilerSalt() {
 const stats = { hits: 0, misses: 0 };
 
 function compile(source, filename) {
-    const key = crypto.createHash("sha256").update(compilerSalt()).update("\0").update(filename).update("\0").update(source).digest("hex");
+    const key = crypto
+        .createHash("sha256")
+        .update(compilerSalt())
+        .update("\0")
+        .update(filename)
+        .update("\0")
+        .update(source)
+        .digest("hex");
     const file = path.join(CACHE, key.slice(0, 2), `${key}.js`);
     try {
         const js = fs.readFileSync(file, "utf8");
@@ -43,7 +60,11 @@ function compile(source, filename) {
         // not cached yet
     }
     ts ??= require(require.resolve("typescript", { paths: [ROOT] }));
-    const out = ts.transpileModule(source, { fileName: filename, compilerOptions: COMPILER_OPTIONS, reportDiagnostics: false }).outputText;
+    const out = ts.transpileModule(source, {
+        fileName: filename,
+        compilerOptions: COMPILER_OPTIONS,
+        reportDiagnostics: false,
+    }).outputText;
     stats.misses++;
     try {
         fs.mkdirSync(path.dirname(file), { recursive: true });
@@ -71,7 +92,10 @@ if (process.env.PLATFORM_BENCH_CPU_FILE) {
     process.on("exit", () => {
         const u = process.cpuUsage();
         try {
-            fs.appendFileSync(process.env.PLATFORM_BENCH_CPU_FILE, `${process.pid} ${((u.user + u.system) / 1000).toFixed(1)}\n`);
+            fs.appendFileSync(
+                process.env.PLATFORM_BENCH_CPU_FILE,
+                `${process.pid} ${((u.user + u.system) / 1000).toFixed(1)}\n`,
+            );
         } catch {
             // measuring must never break the run
         }

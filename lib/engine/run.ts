@@ -33,7 +33,11 @@ export interface RunOptions {
  * Runs `body` under mocks for `stack` (config from Pulumi.<stack>.yaml plus overrides) and
  * returns every resource it registered, after all registrations have settled.
  */
-export async function runUnderMocks(stack: string, body: () => unknown, options: RunOptions = {}): Promise<{ capture: Capture; outputs: unknown }> {
+export async function runUnderMocks(
+    stack: string,
+    body: () => unknown,
+    options: RunOptions = {},
+): Promise<{ capture: Capture; outputs: unknown }> {
     const config = readStackConfig(stack, options.configFile, options.overrides, options.project);
     const region = config["aws:region"] ?? "eu-west-1";
     const capture = new Capture();
@@ -117,7 +121,9 @@ const plainRuns = new Map<string, Promise<ProgramRun>>();
  * options is made once per stack and shared, so treat its capture as read-only.
  */
 export function runProgram(stack: string, options: RunOptions = {}): Promise<ProgramRun> {
-    const plain = Object.values(options).every((v) => v === undefined || (typeof v === "object" && Object.keys(v).length === 0));
+    const plain = Object.values(options).every(
+        (v) => v === undefined || (typeof v === "object" && Object.keys(v).length === 0),
+    );
     if (!plain) return executeProgram(stack, options);
     let run = plainRuns.get(stack);
     if (!run) {

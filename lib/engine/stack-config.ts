@@ -7,7 +7,12 @@ export const PROJECT_ROOT = path.resolve(__dirname, "..", "..");
 export const PROJECT_NAME = "aws-platform";
 
 /** Flattens a Pulumi.<stack>.yaml into the key → string map the engine hands to a program. */
-export function readStackConfig(stack: string, file?: string, overrides: Record<string, unknown> = {}, project = PROJECT_NAME): Record<string, string> {
+export function readStackConfig(
+    stack: string,
+    file?: string,
+    overrides: Record<string, unknown> = {},
+    project = PROJECT_NAME,
+): Record<string, string> {
     const configPath = file ?? path.join(PROJECT_ROOT, `Pulumi.${stack}.yaml`);
     if (!fs.existsSync(configPath)) throw new Error(`no stack config file ${configPath}`);
     const doc = (YAML.parse(fs.readFileSync(configPath, "utf8")) ?? {}) as { config?: Record<string, unknown> };

@@ -13,14 +13,70 @@ import { absent } from "../lib/values";
 const CONFIG_MAP = "kubernetes:core/v1:ConfigMap";
 
 /** A key's words: `dbPassword`, `DB_PASSWORD`, `db-password` and `db.password` all give ["db", "password"]. */
-const words = (key: string) => key.replace(/([a-z0-9])([A-Z])/g, "$1_$2").toLowerCase().split(/[^a-z0-9]+/).filter((w) => w !== "");
+const words = (key: string) =>
+    key
+        .replace(/([a-z0-9])([A-Z])/g, "$1_$2")
+        .toLowerCase()
+        .split(/[^a-z0-9]+/)
+        .filter((w) => w !== "");
 
 /** Words that announce a credential, and pairs that do (`api key`, `private key`, `client secret`). */
-const SECRET_WORDS = new Set(["password", "passwd", "passphrase", "pwd", "secret", "token", "credential", "credentials", "apikey", "bearer", "privatekey", "accesskey", "secretkey"]);
-const SECRET_PAIRS = new Set(["api key", "private key", "access key", "secret key", "client secret", "auth key", "signing key", "session key", "encryption key", "master key"]);
+const SECRET_WORDS = new Set([
+    "password",
+    "passwd",
+    "passphrase",
+    "pwd",
+    "secret",
+    "token",
+    "credential",
+    "credentials",
+    "apikey",
+    "bearer",
+    "privatekey",
+    "accesskey",
+    "secretkey",
+]);
+const SECRET_PAIRS = new Set([
+    "api key",
+    "private key",
+    "access key",
+    "secret key",
+    "client secret",
+    "auth key",
+    "signing key",
+    "session key",
+    "encryption key",
+    "master key",
+]);
 
 /** A last word that makes the key point at or describe a credential (`DB_PASSWORD_SECRET_ARN`, `TOKEN_TTL`, `PASSWORD_FILE`). */
-const REFERENCE_WORDS = new Set(["arn", "name", "id", "path", "file", "ref", "url", "uri", "endpoint", "ttl", "length", "min", "max", "policy", "rotation", "expiry", "expires", "header", "issuer", "audience", "type", "enabled", "mode", "env", "var"]);
+const REFERENCE_WORDS = new Set([
+    "arn",
+    "name",
+    "id",
+    "path",
+    "file",
+    "ref",
+    "url",
+    "uri",
+    "endpoint",
+    "ttl",
+    "length",
+    "min",
+    "max",
+    "policy",
+    "rotation",
+    "expiry",
+    "expires",
+    "header",
+    "issuer",
+    "audience",
+    "type",
+    "enabled",
+    "mode",
+    "env",
+    "var",
+]);
 
 function secretKey(key: string): boolean {
     const w = words(key);
@@ -87,9 +143,15 @@ const configMapNoCredentials = resourcePolicy({
                 for (const [key, value] of Object.entries(entries as Record<string, unknown>)) {
                     const where = pathIn(obj.at, `${field}["${key}"]`);
                     if (u.is(value, where)) continue;
-                    const text = field === "binaryData" && typeof value === "string" ? Buffer.from(value, "base64").toString("utf8") : value;
+                    const text =
+                        field === "binaryData" && typeof value === "string"
+                            ? Buffer.from(value, "base64").toString("utf8")
+                            : value;
                     const what = credentialIn(key, text);
-                    if (what) report(`${where} holds ${what} (${redact(String(text))}): move it to AWS Secrets Manager and read it through IRSA, never a ConfigMap.`);
+                    if (what)
+                        report(
+                            `${where} holds ${what} (${redact(String(text))}): move it to AWS Secrets Manager and read it through IRSA, never a ConfigMap.`,
+                        );
                 }
             }
         }

@@ -27,12 +27,20 @@ const ingressTls = resourcePolicyOf({
         const tls = get(a.props, "spec.tls");
         if (u.is(cls, "spec.ingressClassName") || u.is(tls, "spec.tls")) return;
         const entries = asArray(tls);
-        const tlsHosts = entries.flatMap((e: any, i: number) => (u.is(e?.hosts, `spec.tls[${i}].hosts`) ? [] : asArray(e?.hosts).filter((h) => !u.is(h, `spec.tls[${i}].hosts`)).map(String)));
+        const tlsHosts = entries.flatMap((e: any, i: number) =>
+            u.is(e?.hosts, `spec.tls[${i}].hosts`)
+                ? []
+                : asArray(e?.hosts)
+                      .filter((h) => !u.is(h, `spec.tls[${i}].hosts`))
+                      .map(String),
+        );
         if (cls === ALB) {
             const cert = annotation(a.props, "alb.ingress.kubernetes.io/certificate-arn");
             if (u.is(cert, "metadata.annotations")) return;
             if (absent(cert) && tlsHosts.length === 0) {
-                report("this ALB ingress has no certificate: set the alb.ingress.kubernetes.io/certificate-arn annotation or spec.tls hosts for ACM discovery.");
+                report(
+                    "this ALB ingress has no certificate: set the alb.ingress.kubernetes.io/certificate-arn annotation or spec.tls hosts for ACM discovery.",
+                );
             }
             return;
         }
@@ -45,13 +53,15 @@ const ingressTls = resourcePolicyOf({
             asArray(rules).forEach((r: any, i: number) => {
                 const host = r?.host;
                 if (u.is(host, `spec.rules[${i}].host`) || typeof host !== "string" || absent(host)) return;
-                if (!hostCovered(host, tlsHosts)) report(`host ${quote(host)} is not covered by spec.tls: add it to a spec.tls[].hosts list.`);
+                if (!hostCovered(host, tlsHosts))
+                    report(`host ${quote(host)} is not covered by spec.tls: add it to a spec.tls[].hosts list.`);
             });
         }
         if (cls === NGINX) {
             entries.forEach((e: any, i: number) => {
                 if (u.is(e?.secretName, `spec.tls[${i}].secretName`)) return;
-                if (!e?.secretName) report(`spec.tls[${i}] has no secretName: name the TLS Secret ingress-nginx should serve.`);
+                if (!e?.secretName)
+                    report(`spec.tls[${i}] has no secretName: name the TLS Secret ingress-nginx should serve.`);
             });
         }
     },
@@ -69,7 +79,8 @@ const listensOnHttps443 = (raw: unknown): boolean => {
 
 const ingressSslRedirect = resourcePolicyOf({
     name: "k8s-ingress-ssl-redirect",
-    description: "K8S-22: ingresses have a known class and redirect HTTP to HTTPS (ingress-nginx ssl-redirect; ALB ssl-redirect 443 with an approved TLS policy) (ELB.1 equivalent; NSA).",
+    description:
+        "K8S-22: ingresses have a known class and redirect HTTP to HTTPS (ingress-nginx ssl-redirect; ALB ssl-redirect 443 with an approved TLS policy) (ELB.1 equivalent; NSA).",
     controls: ["K8S-22"],
     enforcementLevel: "mandatory",
     of: Ingress,
@@ -84,13 +95,33 @@ const ingressSslRedirect = resourcePolicyOf({
             if (!u.is(v, `metadata.annotations["${key}"]`) && fail(v)) report(message);
         };
         if (cls === NGINX) {
-            check("nginx.ingress.kubernetes.io/ssl-redirect", (v) => v !== "true", 'set annotation nginx.ingress.kubernetes.io/ssl-redirect: "true" so plain HTTP is redirected to HTTPS.');
-            check("nginx.ingress.kubernetes.io/force-ssl-redirect", (v) => present(v) && v !== "true", 'nginx.ingress.kubernetes.io/force-ssl-redirect must be "true" when set: fix it or remove it.');
+            check(
+                "nginx.ingress.kubernetes.io/ssl-redirect",
+                (v) => v !== "true",
+                'set annotation nginx.ingress.kubernetes.io/ssl-redirect: "true" so plain HTTP is redirected to HTTPS.',
+            );
+            check(
+                "nginx.ingress.kubernetes.io/force-ssl-redirect",
+                (v) => present(v) && v !== "true",
+                'nginx.ingress.kubernetes.io/force-ssl-redirect must be "true" when set: fix it or remove it.',
+            );
         } else if (cls === ALB) {
             const allowed: string[] = a.config.allowedTlsPolicies;
-            check("alb.ingress.kubernetes.io/ssl-redirect", (v) => v !== "443", 'set annotation alb.ingress.kubernetes.io/ssl-redirect: "443".');
-            check("alb.ingress.kubernetes.io/listen-ports", (v) => !listensOnHttps443(v), 'set annotation alb.ingress.kubernetes.io/listen-ports to include {"HTTPS": 443}.');
-            check("alb.ingress.kubernetes.io/ssl-policy", (v) => !allowed.includes(String(v)), `set annotation alb.ingress.kubernetes.io/ssl-policy to one of ${allowed.join(", ")}.`);
+            check(
+                "alb.ingress.kubernetes.io/ssl-redirect",
+                (v) => v !== "443",
+                'set annotation alb.ingress.kubernetes.io/ssl-redirect: "443".',
+            );
+            check(
+                "alb.ingress.kubernetes.io/listen-ports",
+                (v) => !listensOnHttps443(v),
+                'set annotation alb.ingress.kubernetes.io/listen-ports to include {"HTTPS": 443}.',
+            );
+            check(
+                "alb.ingress.kubernetes.io/ssl-policy",
+                (v) => !allowed.includes(String(v)),
+                `set annotation alb.ingress.kubernetes.io/ssl-policy to one of ${allowed.join(", ")}.`,
+            );
         } else if (absent(cls)) {
             report('the ingress has no class: set spec.ingressClassName to "nginx" (or "alb").');
         } else {
@@ -110,15 +141,25 @@ const publicIngressWaf = resourcePolicyOf({
         const cls = ingressClass(a.props);
         const scheme = annotation(a.props, "alb.ingress.kubernetes.io/scheme");
         const waf = annotation(a.props, "alb.ingress.kubernetes.io/wafv2-acl-arn");
-        if (u.is(cls, "spec.ingressClassName") || u.is(scheme, "metadata.annotations") || cls !== ALB || scheme !== "internet-facing") return;
+        if (
+            u.is(cls, "spec.ingressClassName") ||
+            u.is(scheme, "metadata.annotations") ||
+            cls !== ALB ||
+            scheme !== "internet-facing"
+        )
+            return;
         if (u.is(waf, "metadata.annotations")) return;
-        if (!waf) report("this internet-facing ALB ingress has no web ACL: set annotation alb.ingress.kubernetes.io/wafv2-acl-arn.");
+        if (!waf)
+            report(
+                "this internet-facing ALB ingress has no web ACL: set annotation alb.ingress.kubernetes.io/wafv2-acl-arn.",
+            );
     },
 });
 
 const serviceNotExposed = resourcePolicyOf({
     name: "k8s-service-not-externally-exposed",
-    description: "K8S-24: services are not exposed on node ports or public load balancers; public traffic enters only through the ALB and the ingress controller, whose namespace may use NodePort (NSA network separation; EC2 exposure).",
+    description:
+        "K8S-24: services are not exposed on node ports or public load balancers; public traffic enters only through the ALB and the ingress controller, whose namespace may use NodePort (NSA network separation; EC2 exposure).",
     controls: ["K8S-24"],
     enforcementLevel: "mandatory",
     of: Service,
@@ -132,14 +173,18 @@ const serviceNotExposed = resourcePolicyOf({
             if (u.is(ns, "metadata.namespace")) return;
             const allowed: string[] = a.config.ingressControllerNamespaces;
             if (!allowed.includes(String(ns))) {
-                report(`NodePort Services are allowed only in the ingress controller namespace (${allowed.join(", ")}): use type ClusterIP and route through the Ingress.`);
+                report(
+                    `NodePort Services are allowed only in the ingress controller namespace (${allowed.join(", ")}): use type ClusterIP and route through the Ingress.`,
+                );
             }
         } else if (type === "LoadBalancer") {
             const scheme = annotation(a.props, "service.beta.kubernetes.io/aws-load-balancer-scheme");
             const legacy = annotation(a.props, "service.beta.kubernetes.io/aws-load-balancer-internal");
             if (u.is(scheme, "metadata.annotations") || u.is(legacy, "metadata.annotations")) return;
             if (scheme !== "internal" && legacy !== "true") {
-                report('this LoadBalancer Service would be internet-facing: use ClusterIP behind the Ingress, or annotate service.beta.kubernetes.io/aws-load-balancer-scheme: "internal".');
+                report(
+                    'this LoadBalancer Service would be internet-facing: use ClusterIP behind the Ingress, or annotate service.beta.kubernetes.io/aws-load-balancer-scheme: "internal".',
+                );
             }
         }
     },

@@ -21,7 +21,8 @@ const trimSlash = (s: string) => s.replace(/\/+$/, "");
 
 const helmReleaseAllowlisted = resourcePolicyOf({
     name: "k8s-helm-release-allowlisted",
-    description: "K8S-HELM: a helm.sh/v3 Release renders in-cluster where no row can see its objects, so only allowlisted charts may use it; prefer helm.sh/v4 Chart (catalogue section 0, Helm/YAML).",
+    description:
+        "K8S-HELM: a helm.sh/v3 Release renders in-cluster where no row can see its objects, so only allowlisted charts may use it; prefer helm.sh/v4 Chart (catalogue section 0, Helm/YAML).",
     controls: ["K8S-HELM"],
     enforcementLevel: "mandatory",
     of: HelmRelease,
@@ -42,9 +43,12 @@ const helmReleaseAllowlisted = resourcePolicyOf({
             return chartOk && repoOk && nsOk;
         });
         if (!hit) {
-            report(`Helm Release of chart ${quote(chart)} is opaque to the policy pack: deploy it as a kubernetes.helm.v4.Chart, or add it to allowedHelmReleases after review.`);
+            report(
+                `Helm Release of chart ${quote(chart)} is opaque to the policy pack: deploy it as a kubernetes.helm.v4.Chart, or add it to allowedHelmReleases after review.`,
+            );
         }
-        if (absent(a.props.version)) report.advisory("pin the chart version so the reviewed release is the one installed.");
+        if (absent(a.props.version))
+            report.advisory("pin the chart version so the reviewed release is the one installed.");
     },
 });
 
@@ -66,14 +70,16 @@ function scanValues(v: unknown, path: string, u: Reads, found: string[]): void {
     for (const [k, x] of Object.entries(v as Record<string, unknown>)) {
         const here = `${path}.${k}`;
         if (k in DANGEROUS_VALUES && x === true) found.push(`${here} (${DANGEROUS_VALUES[k]})`);
-        else if (k === "hostPort" && x && typeof x === "object" && (x as any).enabled === true) found.push(`${here}.enabled (K8S-09)`);
+        else if (k === "hostPort" && x && typeof x === "object" && (x as any).enabled === true)
+            found.push(`${here}.enabled (K8S-09)`);
         else scanValues(x, here, u, found);
     }
 }
 
 const helmChartHardened = resourcePolicyOf({
     name: "k8s-helm-chart-values-hardened",
-    description: "K8S-01, K8S-02, K8S-07, K8S-09: helm.sh/v4 Chart values do not turn on privileged, host-namespace or host-port settings; the rendered objects are checked again by the workload rows.",
+    description:
+        "K8S-01, K8S-02, K8S-07, K8S-09: helm.sh/v4 Chart values do not turn on privileged, host-namespace or host-port settings; the rendered objects are checked again by the workload rows.",
     controls: ["K8S-01", "K8S-02", "K8S-07", "K8S-09"],
     enforcementLevel: "mandatory",
     of: HelmChartV4,
@@ -81,7 +87,8 @@ const helmChartHardened = resourcePolicyOf({
         const u = a.reads;
         const found: string[] = [];
         scanValues(a.props.values, "values", u, found);
-        for (const f of found) report(`chart value ${f} is true: set it to false so the rendered pods keep their isolation.`);
+        for (const f of found)
+            report(`chart value ${f} is true: set it to false so the rendered pods keep their isolation.`);
         const version = a.props.version;
         if (!u.is(version, "version") && absent(version)) {
             report.advisory("pin the chart version so preview and up render the same reviewed manifests.");

@@ -14,4 +14,13 @@ import { policies as storage } from "./storage";
  * `kubernetes:*` resources, so every row also covers what charts render.
  */
 
-export const policies: Policy[] = [...pods, ...namespaces, ...rbac, ...exposure, ...storage, ...helm, ...network, ...config];
+export const policies: Policy[] = [
+    ...pods,
+    ...namespaces,
+    ...rbac,
+    ...exposure,
+    ...storage,
+    ...helm,
+    ...network,
+    ...config,
+];

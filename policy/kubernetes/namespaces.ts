@@ -4,7 +4,18 @@ import { each, Policy, Props, resourcePolicyOf, safe, stackPolicy } from "../lib
 import { get, Reads, SKIP } from "../lib/read";
 import { containsUnknown, isUnknown, raw } from "../lib/unknowns";
 import { absent, asArray, quote } from "../lib/values";
-import { displayName, HELM_CHART_V4, HELM_RELEASE, k8sType, metadataName, NAMESPACE, namespaceOf, scopeOf, SYSTEM_NAMESPACES, WORKLOADS } from "../lib/k8s";
+import {
+    displayName,
+    HELM_CHART_V4,
+    HELM_RELEASE,
+    k8sType,
+    metadataName,
+    NAMESPACE,
+    namespaceOf,
+    scopeOf,
+    SYSTEM_NAMESPACES,
+    WORKLOADS,
+} from "../lib/k8s";
 import { kubernetesConfig, LIMIT_RANGE, NETWORK_POLICY, RESOURCE_QUOTA } from "./shared";
 
 /** Catalogue K8S-14, K8S-15 (namespace placement and Pod Security Standards) and the stack rows STK-05, STK-16 (namespace guardrails). */
@@ -28,7 +39,8 @@ function kubeSystemAllowed(kind: string, name: string | undefined, allowlist: re
  */
 const noDefaultNamespace: Policy = {
     name: "k8s-no-default-namespace",
-    description: "K8S-14: namespaced objects (and Helm charts) name a namespace other than default, and only allowlisted platform objects go into kube-system (CIS-K8s 5.7.4, 5.7.1).",
+    description:
+        "K8S-14: namespaced objects (and Helm charts) name a namespace other than default, and only allowlisted platform objects go into kube-system (CIS-K8s 5.7.4, 5.7.1).",
     controls: ["K8S-14"],
     enforcementLevel: "mandatory",
     configSchema: namespaceSchema,
@@ -46,14 +58,22 @@ const noDefaultNamespace: Policy = {
         // A custom resource may be cluster-scoped (its CRD is invisible here): only an explicit bad value counts.
         if (scope === "custom" && ns === undefined) return;
         if (absent(ns) || ns === "default") {
-            reportViolation(`${t.kind} lands in the "default" namespace: set ${path} to the team's or the platform component's namespace.`);
+            reportViolation(
+                `${t.kind} lands in the "default" namespace: set ${path} to the team's or the platform component's namespace.`,
+            );
             return;
         }
         if (ns === "kube-system") {
             const config = configOf<{ kubeSystemAllowlist: string[] }>(args, namespaceSchema);
-            const name = helm ? (typeof props.name === "string" ? props.name : args.name) : (metadataName(props) ?? args.name);
+            const name = helm
+                ? typeof props.name === "string"
+                    ? props.name
+                    : args.name
+                : (metadataName(props) ?? args.name);
             if (!kubeSystemAllowed(t.kind, name, config.kubeSystemAllowlist)) {
-                reportViolation(`${t.kind} "${name}" is placed in kube-system: move it to its own namespace or add "${t.kind}/${name}" to kubeSystemAllowlist.`);
+                reportViolation(
+                    `${t.kind} "${name}" is placed in kube-system: move it to its own namespace or add "${t.kind}/${name}" to kubeSystemAllowlist.`,
+                );
             }
         }
     }),
@@ -63,7 +83,8 @@ const PSS_ENFORCE = "pod-security.kubernetes.io/enforce";
 
 const namespacePssRestricted = resourcePolicyOf({
     name: "k8s-namespace-pss-restricted",
-    description: "K8S-15: namespaces enforce the restricted Pod Security Standard; platform namespaces at least baseline (PSS admission; CIS-K8s 5.2.1).",
+    description:
+        "K8S-15: namespaces enforce the restricted Pod Security Standard; platform namespaces at least baseline (PSS admission; CIS-K8s 5.2.1).",
     controls: ["K8S-15"],
     enforcementLevel: "mandatory",
     of: Namespace,
@@ -78,7 +99,9 @@ const namespacePssRestricted = resourcePolicyOf({
         const ok = platform ? enforce === "restricted" || enforce === "baseline" : enforce === "restricted";
         if (!ok) {
             const want = platform ? '"baseline" (or "restricted")' : '"restricted"';
-            report(`namespace ${name === undefined ? a.name : quote(name)} enforces ${enforce === undefined ? "no Pod Security Standard" : quote(enforce)}: set label ${PSS_ENFORCE} to ${want}.`);
+            report(
+                `namespace ${name === undefined ? a.name : quote(name)} enforces ${enforce === undefined ? "no Pod Security Standard" : quote(enforce)}: set label ${PSS_ENFORCE} to ${want}.`,
+            );
         }
     },
 });
@@ -111,7 +134,8 @@ function denies(p: Props): Guard[] {
     const egress = asArray(get(p, "spec.egress"));
     const explicit = get(p, "spec.policyTypes");
     // Kubernetes defaults policyTypes to Ingress (+ Egress when egress rules exist).
-    const types: string[] = explicit === undefined ? ["Ingress", ...(egress.length > 0 ? ["Egress"] : [])] : asArray(explicit).map(String);
+    const types: string[] =
+        explicit === undefined ? ["Ingress", ...(egress.length > 0 ? ["Egress"] : [])] : asArray(explicit).map(String);
     const out: Guard[] = [];
     if (types.includes("Ingress") && ingress.length === 0) out.push("networkPolicyIngress");
     if (types.includes("Egress") && egress.length === 0) out.push("networkPolicyEgress");
@@ -121,11 +145,14 @@ function denies(p: Props): Guard[] {
 const hasEntries = (v: unknown) => v !== null && typeof v === "object" && Object.keys(v as object).length > 0;
 
 function limitRangeComplete(p: Props): boolean {
-    return asArray(get(p, "spec.limits")).some((l: any) => l?.type === "Container" && hasEntries(l?.default) && hasEntries(l?.defaultRequest));
+    return asArray(get(p, "spec.limits")).some(
+        (l: any) => l?.type === "Container" && hasEntries(l?.default) && hasEntries(l?.defaultRequest),
+    );
 }
 
 const GUARD_TEXT: Record<Guard, string> = {
-    networkPolicyIngress: "a default-deny ingress NetworkPolicy (podSelector {}, policyTypes Ingress, no ingress rules)",
+    networkPolicyIngress:
+        "a default-deny ingress NetworkPolicy (podSelector {}, policyTypes Ingress, no ingress rules)",
     networkPolicyEgress: "a default-deny egress NetworkPolicy (podSelector {}, policyTypes Egress, no egress rules)",
     resourceQuota: "a ResourceQuota",
     limitRange: 'a LimitRange with a type "Container" entry setting default and defaultRequest',
@@ -133,7 +160,8 @@ const GUARD_TEXT: Record<Guard, string> = {
 
 const namespaceBaseline = stackPolicy({
     name: "namespace-baseline-guardrails",
-    description: "STK-05: every non-system Namespace ships with a default-deny NetworkPolicy, a ResourceQuota (requests.cpu, requests.memory, limits.memory, pods) and a Container LimitRange (CIS-K8s 5.3.2; NSA network separation, resource policies).",
+    description:
+        "STK-05: every non-system Namespace ships with a default-deny NetworkPolicy, a ResourceQuota (requests.cpu, requests.memory, limits.memory, pods) and a Container LimitRange (CIS-K8s 5.3.2; NSA network separation, resource policies).",
     controls: ["STK-05"],
     enforcementLevel: "mandatory",
     validate: ({ resources }, report) => {
@@ -142,7 +170,11 @@ const namespaceBaseline = stackPolicy({
         const quotaKeys = new Map<string, Set<string>>(); // namespace URN → hard keys across quotas
         const unresolved = new Set<Guard>();
         const guardsOf = (type: string): Guard[] =>
-            type === NETWORK_POLICY ? ["networkPolicyIngress", "networkPolicyEgress"] : type === RESOURCE_QUOTA ? ["resourceQuota"] : ["limitRange"];
+            type === NETWORK_POLICY
+                ? ["networkPolicyIngress", "networkPolicyEgress"]
+                : type === RESOURCE_QUOTA
+                  ? ["resourceQuota"]
+                  : ["limitRange"];
         for (const r of resources.filter((x) => [NETWORK_POLICY, RESOURCE_QUOTA, LIMIT_RANGE].includes(x.type))) {
             each(r, report, (p) => {
                 const ref = namespaceOf(r, namespaces);
@@ -173,13 +205,23 @@ const namespaceBaseline = stackPolicy({
                 const label = `Namespace ${quote(displayName(ns))}`;
                 for (const g of Object.keys(GUARD_TEXT) as Guard[]) {
                     if (have.has(g)) continue;
-                    if (unresolved.has(g)) report.advisory(`${label} may lack ${GUARD_TEXT[g]}: it cannot be verified during preview and is checked again at up.`, ns.urn);
+                    if (unresolved.has(g))
+                        report.advisory(
+                            `${label} may lack ${GUARD_TEXT[g]}: it cannot be verified during preview and is checked again at up.`,
+                            ns.urn,
+                        );
                     else report(`${label} lacks ${GUARD_TEXT[g]}: declare it next to the namespace.`, ns.urn);
                 }
                 if (have.has("resourceQuota")) {
                     const keys = quotaKeys.get(ns.urn) ?? new Set<string>();
-                    const missing = Object.entries(QUOTA_KEYS).filter(([, aliases]) => !aliases.some((k) => keys.has(k))).map(([k]) => k);
-                    if (missing.length > 0) report(`${label} ResourceQuota does not limit ${missing.join(", ")}: add them to spec.hard.`, ns.urn);
+                    const missing = Object.entries(QUOTA_KEYS)
+                        .filter(([, aliases]) => !aliases.some((k) => keys.has(k)))
+                        .map(([k]) => k);
+                    if (missing.length > 0)
+                        report(
+                            `${label} ResourceQuota does not limit ${missing.join(", ")}: add them to spec.hard.`,
+                            ns.urn,
+                        );
                 }
             });
         }
@@ -188,7 +230,8 @@ const namespaceBaseline = stackPolicy({
 
 const workloadsInGuardedNamespace = stackPolicy({
     name: "k8s-workloads-in-guarded-namespace",
-    description: "STK-16: workloads run in a Namespace declared in this stack (so STK-05 and K8S-15 apply) or in a platform namespace (CIS-K8s 5.7.1).",
+    description:
+        "STK-16: workloads run in a Namespace declared in this stack (so STK-05 and K8S-15 apply) or in a platform namespace (CIS-K8s 5.7.1).",
     controls: ["STK-16", "STK-05", "K8S-15"],
     enforcementLevel: "advisory",
     configSchema: schemaOf(["platformNamespaces"]),
@@ -200,10 +243,18 @@ const workloadsInGuardedNamespace = stackPolicy({
                 const ref = namespaceOf(w, namespaces);
                 if (ref.kind !== "name" || platform.includes(ref.name)) return;
                 const kind = k8sType(w.type)?.kind ?? w.type;
-                report(`${kind} ${quote(displayName(w))} runs in namespace ${quote(ref.name)}, which this stack does not declare: declare the Namespace with its guardrails here or use a platform namespace.`, w.urn);
+                report(
+                    `${kind} ${quote(displayName(w))} runs in namespace ${quote(ref.name)}, which this stack does not declare: declare the Namespace with its guardrails here or use a platform namespace.`,
+                    w.urn,
+                );
             });
         }
     },
 });
 
-export const policies: Policy[] = [noDefaultNamespace, namespacePssRestricted, namespaceBaseline, workloadsInGuardedNamespace];
+export const policies: Policy[] = [
+    noDefaultNamespace,
+    namespacePssRestricted,
+    namespaceBaseline,
+    workloadsInGuardedNamespace,
+];

@@ -71,7 +71,10 @@ const MUST_EXCEPT_V6 = ["fc00::/7", "fe80::/10"].map((c) => parseCidr(c)!);
 /** The instance metadata service: IPv4 and the Nitro IPv6 endpoint. */
 const IMDS = ["169.254.169.254/32", "fd00:ec2::254/128"].map((c) => parseCidr(c)!);
 
-const exceptsOf = (ipBlock: Props) => asArray(ipBlock.except).map((e) => parseCidr(String(e))).filter((c) => c !== undefined);
+const exceptsOf = (ipBlock: Props) =>
+    asArray(ipBlock.except)
+        .map((e) => parseCidr(String(e)))
+        .filter((c) => c !== undefined);
 
 const broadAllow = resourcePolicy({
     name: "k8s-network-policy-no-broad-allow",
@@ -84,31 +87,55 @@ const broadAllow = resourcePolicy({
         const u = a.reads;
         for (const obj of objectsOf(a.type, a.props, u)) {
             for (const rule of rulesOf(obj, u)) {
-                const everything = rule.dir === "ingress" ? "every source in and outside the cluster" : "every destination (all egress)";
+                const everything =
+                    rule.dir === "ingress"
+                        ? "every source in and outside the cluster"
+                        : "every destination (all egress)";
                 if (rule.peers === undefined) {
-                    report(`${rule.where} has no ${PEERS[rule.dir]}, so it allows ${everything}: name the pods, namespaces or CIDRs it needs.`);
+                    report(
+                        `${rule.where} has no ${PEERS[rule.dir]}, so it allows ${everything}: name the pods, namespaces or CIDRs it needs.`,
+                    );
                     continue;
                 }
                 for (const { where, peer } of rule.peers) {
                     const keys = Object.keys(peer).filter((k) => peer[k] !== undefined && peer[k] !== null);
                     if (keys.length === 0) {
-                        report(`${where} is an empty peer, which matches ${everything}: name the pods, namespaces or CIDRs it needs.`);
+                        report(
+                            `${where} is an empty peer, which matches ${everything}: name the pods, namespaces or CIDRs it needs.`,
+                        );
                         continue;
                     }
-                    if ("namespaceSelector" in peer && !isUnknown(peer.namespaceSelector) && emptySelector(peer.namespaceSelector)) {
-                        report(`${where}.namespaceSelector is {}, which selects every namespace: match the namespaces by label (kubernetes.io/metadata.name).`);
+                    if (
+                        "namespaceSelector" in peer &&
+                        !isUnknown(peer.namespaceSelector) &&
+                        emptySelector(peer.namespaceSelector)
+                    ) {
+                        report(
+                            `${where}.namespaceSelector is {}, which selects every namespace: match the namespaces by label (kubernetes.io/metadata.name).`,
+                        );
                     }
                     if (u.is(peer.ipBlock, `${where}.ipBlock`)) continue;
                     const ipBlock = peer.ipBlock;
-                    if (!ipBlock || typeof ipBlock !== "object" || u.is(ipBlock.cidr, `${where}.ipBlock.cidr`) || u.is(ipBlock.except, `${where}.ipBlock.except`)) continue;
+                    if (
+                        !ipBlock ||
+                        typeof ipBlock !== "object" ||
+                        u.is(ipBlock.cidr, `${where}.ipBlock.cidr`) ||
+                        u.is(ipBlock.except, `${where}.ipBlock.except`)
+                    )
+                        continue;
                     const cidr = parseCidr(String(ipBlock.cidr ?? ""));
-                    if (cidr === undefined) throw new Error(`${where}.ipBlock.cidr ${quote(ipBlock.cidr)} is not a CIDR`);
+                    if (cidr === undefined)
+                        throw new Error(`${where}.ipBlock.cidr ${quote(ipBlock.cidr)} is not a CIDR`);
                     if (!isEverywhere(cidr)) continue;
                     const excepts = exceptsOf(ipBlock);
-                    const carved = (cidr.v6 ? MUST_EXCEPT_V6 : MUST_EXCEPT_V4).every((m) => excepts.some((e) => cidrContains(e, m)));
+                    const carved = (cidr.v6 ? MUST_EXCEPT_V6 : MUST_EXCEPT_V4).every((m) =>
+                        excepts.some((e) => cidrContains(e, m)),
+                    );
                     const namedPorts = rule.ports.length > 0;
                     if (rule.dir === "ingress") {
-                        report(`${where}.ipBlock ${ipBlock.cidr} admits the whole internet: traffic enters through the ALB and the ingress controller; name the VPC CIDR or pods instead.`);
+                        report(
+                            `${where}.ipBlock ${ipBlock.cidr} admits the whole internet: traffic enters through the ALB and the ingress controller; name the VPC CIDR or pods instead.`,
+                        );
                     } else if (!namedPorts || !carved) {
                         report(
                             `${where}.ipBlock ${ipBlock.cidr} opens egress to everywhere${namedPorts ? "" : " on every port"}: name the destination CIDRs, or limit it to named ports and list ${(cidr.v6 ? ["fc00::/7", "fe80::/10"] : ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "169.254.0.0/16"]).join(", ")} in except.`,
@@ -135,13 +162,24 @@ const noMetadataEgress = resourcePolicy({
                 for (const { where, peer } of rule.peers) {
                     if (u.is(peer.ipBlock, `${where}.ipBlock`)) continue;
                     const ipBlock = peer.ipBlock;
-                    if (!ipBlock || typeof ipBlock !== "object" || u.is(ipBlock.cidr, `${where}.ipBlock.cidr`) || u.is(ipBlock.except, `${where}.ipBlock.except`)) continue;
+                    if (
+                        !ipBlock ||
+                        typeof ipBlock !== "object" ||
+                        u.is(ipBlock.cidr, `${where}.ipBlock.cidr`) ||
+                        u.is(ipBlock.except, `${where}.ipBlock.except`)
+                    )
+                        continue;
                     const cidr = parseCidr(String(ipBlock.cidr ?? ""));
-                    if (cidr === undefined) throw new Error(`${where}.ipBlock.cidr ${quote(ipBlock.cidr)} is not a CIDR`);
+                    if (cidr === undefined)
+                        throw new Error(`${where}.ipBlock.cidr ${quote(ipBlock.cidr)} is not a CIDR`);
                     const excepts = exceptsOf(ipBlock);
-                    const reached = IMDS.filter((m) => cidrContains(cidr, m) && !excepts.some((e) => cidrContains(e, m)));
+                    const reached = IMDS.filter(
+                        (m) => cidrContains(cidr, m) && !excepts.some((e) => cidrContains(e, m)),
+                    );
                     if (reached.length > 0) {
-                        report(`${where}.ipBlock ${ipBlock.cidr} reaches the instance metadata service: add ${reached[0].v6 ? "fd00:ec2::254/128" : "169.254.0.0/16"} to except (pods get AWS credentials through IRSA).`);
+                        report(
+                            `${where}.ipBlock ${ipBlock.cidr} reaches the instance metadata service: add ${reached[0].v6 ? "fd00:ec2::254/128" : "169.254.0.0/16"} to except (pods get AWS credentials through IRSA).`,
+                        );
                     }
                 }
             }
@@ -179,7 +217,8 @@ function enforces(type: string, p: Props, u: Reads): boolean | undefined {
         const values = u.read(p, "configurationValues");
         if (values === SKIP) return undefined;
         const verdict = cniConfigEnables(values);
-        if (verdict === "malformed") throw new Error("configurationValues is neither JSON nor YAML with enableNetworkPolicy");
+        if (verdict === "malformed")
+            throw new Error("configurationValues is neither JSON nor YAML with enableNetworkPolicy");
         return verdict;
     }
     if (type === VPC_CNI_ADDON_COMPONENT) {
@@ -199,15 +238,21 @@ function enforces(type: string, p: Props, u: Reads): boolean | undefined {
 const cniEnforces = resourcePolicy({
     name: "k8s-vpc-cni-enforces-network-policy",
     description:
-        "K8S-31: the VPC CNI runs its network policy agent (vpc-cni add-on configurationValues enableNetworkPolicy: \"true\"; eks.Cluster vpcCniOptions.enableNetworkPolicy when it manages the CNI; eks.VpcCniAddon enableNetworkPolicy), so NetworkPolicies are enforced, not inert (EKS network policies; NSA network separation).",
+        'K8S-31: the VPC CNI runs its network policy agent (vpc-cni add-on configurationValues enableNetworkPolicy: "true"; eks.Cluster vpcCniOptions.enableNetworkPolicy when it manages the CNI; eks.VpcCniAddon enableNetworkPolicy), so NetworkPolicies are enforced, not inert (EKS network policies; NSA network separation).',
     controls: ["K8S-31"],
     enforcementLevel: "mandatory",
     types: [ADDON, VPC_CNI_ADDON_COMPONENT, EKS_CLUSTER],
     validate: (a, report) => {
         if (enforces(a.type, a.props, a.reads) !== false) return;
-        if (a.type === ADDON) report('the vpc-cni add-on does not enforce NetworkPolicies: set configurationValues to JSON.stringify({ enableNetworkPolicy: "true" }).');
+        if (a.type === ADDON)
+            report(
+                'the vpc-cni add-on does not enforce NetworkPolicies: set configurationValues to JSON.stringify({ enableNetworkPolicy: "true" }).',
+            );
         else if (a.type === VPC_CNI_ADDON_COMPONENT) report("set enableNetworkPolicy to true on the VpcCniAddon.");
-        else report("this cluster manages its own VPC CNI (useDefaultVpcCni: false) without vpcCniOptions.enableNetworkPolicy: set it to true.");
+        else
+            report(
+                "this cluster manages its own VPC CNI (useDefaultVpcCni: false) without vpcCniOptions.enableNetworkPolicy: set it to true.",
+            );
     },
 });
 
@@ -233,8 +278,16 @@ const cniDeclared = stackPolicy({
         for (const c of clusters) {
             each(c, report, () => {
                 const text = `${policies.length} NetworkPolicy object(s) are declared but nothing makes the VPC CNI enforce them`;
-                if (undecided) report.advisory(`${text} yet (an add-on's settings are unknown during preview; checked again at up).`, c.urn);
-                else report(`${text}: add the vpc-cni add-on with configurationValues { enableNetworkPolicy: "true" } for cluster ${label(c)}.`, c.urn);
+                if (undecided)
+                    report.advisory(
+                        `${text} yet (an add-on's settings are unknown during preview; checked again at up).`,
+                        c.urn,
+                    );
+                else
+                    report(
+                        `${text}: add the vpc-cni add-on with configurationValues { enableNetworkPolicy: "true" } for cluster ${label(c)}.`,
+                        c.urn,
+                    );
             });
         }
     },

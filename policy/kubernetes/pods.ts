@@ -4,7 +4,17 @@ import { Policy, ResourceCheckArgs, ResourcePolicySpec, resourcePolicy } from ".
 import { get, Reads, SKIP } from "../lib/read";
 import { Reporter } from "../lib/reporter";
 import { absent, asArray, quote } from "../lib/values";
-import { Container, ContainerList, effectiveSecurityContext, parseImage, Pod, podOf, registryApproved, workloadLabel, WORKLOADS } from "../lib/k8s";
+import {
+    Container,
+    ContainerList,
+    effectiveSecurityContext,
+    parseImage,
+    Pod,
+    podOf,
+    registryApproved,
+    workloadLabel,
+    WORKLOADS,
+} from "../lib/k8s";
 import { SERVICE_ACCOUNT, SERVICE_ACCOUNT_PATCH } from "./shared";
 
 /** Catalogue K8S-01 … K8S-13: pod security and workload hygiene, for every workload kind (and what charts render). */
@@ -49,13 +59,15 @@ const noPrivileged = workloadPolicy({
     controls: ["K8S-01"],
     enforcementLevel: "mandatory",
     container: (_pod, c, u, report) => {
-        if (ownSecurityContext(c, "privileged", u) === true) report(`${c.label} runs privileged: remove securityContext.privileged or set it to false.`);
+        if (ownSecurityContext(c, "privileged", u) === true)
+            report(`${c.label} runs privileged: remove securityContext.privileged or set it to false.`);
     },
 });
 
 const noPrivilegeEscalation = workloadPolicy({
     name: "k8s-no-privilege-escalation",
-    description: "K8S-02: every container sets allowPrivilegeEscalation: false explicitly (PSS-restricted Privilege Escalation; CIS-K8s 5.2.6).",
+    description:
+        "K8S-02: every container sets allowPrivilegeEscalation: false explicitly (PSS-restricted Privilege Escalation; CIS-K8s 5.2.6).",
     controls: ["K8S-02"],
     enforcementLevel: "mandatory",
     container: (_pod, c, u, report) => {
@@ -67,7 +79,8 @@ const noPrivilegeEscalation = workloadPolicy({
 
 const runAsNonRoot = workloadPolicy({
     name: "k8s-run-as-non-root",
-    description: "K8S-03: containers run as a non-root user (PSS-restricted Running as Non-root / Non-root user; CIS-K8s 5.2.7; NSA).",
+    description:
+        "K8S-03: containers run as a non-root user (PSS-restricted Running as Non-root / Non-root user; CIS-K8s 5.2.7; NSA).",
     controls: ["K8S-03"],
     enforcementLevel: "mandatory",
     pod: (pod, u, report) => {
@@ -77,23 +90,29 @@ const runAsNonRoot = workloadPolicy({
         }
     },
     container: (pod, c, u, report) => {
-        if (ownSecurityContext(c, "runAsUser", u) === 0) report(`${c.label} runs as UID 0: set securityContext.runAsUser to a non-zero UID.`);
+        if (ownSecurityContext(c, "runAsUser", u) === 0)
+            report(`${c.label} runs as UID 0: set securityContext.runAsUser to a non-zero UID.`);
         const nonRoot = effectiveSecurityContext(pod, c, "runAsNonRoot");
         if (u.is(nonRoot, `${c.path}.securityContext.runAsNonRoot`)) return;
-        if (nonRoot !== true) report(`${c.label}: set securityContext.runAsNonRoot to true on the container or the pod.`);
+        if (nonRoot !== true)
+            report(`${c.label}: set securityContext.runAsNonRoot to true on the container or the pod.`);
     },
 });
 
 const readOnlyRootFs = workloadPolicy({
     name: "k8s-read-only-root-filesystem",
-    description: "K8S-04: container root filesystems are read-only; writable paths are emptyDir volumes (NSA immutable container file systems; CIS-K8s 5.7.3). Exemptable.",
+    description:
+        "K8S-04: container root filesystems are read-only; writable paths are emptyDir volumes (NSA immutable container file systems; CIS-K8s 5.7.3). Exemptable.",
     controls: ["K8S-04"],
     enforcementLevel: "mandatory",
     exemptable: true,
     container: (_pod, c, u, report) => {
         const v = get(c.spec, "securityContext.readOnlyRootFilesystem");
         if (u.is(v, `${c.path}.securityContext.readOnlyRootFilesystem`)) return;
-        if (v !== true) report(`${c.label}: set securityContext.readOnlyRootFilesystem to true and mount writable paths as emptyDir volumes.`);
+        if (v !== true)
+            report(
+                `${c.label}: set securityContext.readOnlyRootFilesystem to true and mount writable paths as emptyDir volumes.`,
+            );
     },
 });
 
@@ -101,20 +120,30 @@ const ALLOWED_ADDED_CAPABILITIES = ["NET_BIND_SERVICE"];
 
 const dropAllCapabilities = workloadPolicy({
     name: "k8s-drop-all-capabilities",
-    description: "K8S-05: containers drop ALL capabilities and add back at most NET_BIND_SERVICE (PSS-restricted Capabilities; CIS-K8s 5.2.8, 5.2.9, 5.2.10).",
+    description:
+        "K8S-05: containers drop ALL capabilities and add back at most NET_BIND_SERVICE (PSS-restricted Capabilities; CIS-K8s 5.2.8, 5.2.9, 5.2.10).",
     controls: ["K8S-05"],
     enforcementLevel: "mandatory",
     container: (_pod, c, u, report) => {
         const where = `${c.path}.securityContext.capabilities`;
         const drop = get(c.spec, "securityContext.capabilities.drop");
-        if (!u.is(drop, `${where}.drop`) && !asArray(drop).includes("ALL") && !asArray(drop).some((d) => u.is(d, `${where}.drop`))) {
+        if (
+            !u.is(drop, `${where}.drop`) &&
+            !asArray(drop).includes("ALL") &&
+            !asArray(drop).some((d) => u.is(d, `${where}.drop`))
+        ) {
             report(`${c.label}: set securityContext.capabilities.drop to ["ALL"].`);
         }
         const add = get(c.spec, "securityContext.capabilities.add");
         const extra = u.is(add, `${where}.add`)
             ? []
-            : asArray(add).filter((cap) => !u.is(cap, `${where}.add`) && !ALLOWED_ADDED_CAPABILITIES.includes(String(cap).replace(/^CAP_/, "")));
-        if (extra.length > 0) report(`${c.label} adds capabilities ${extra.map(String).join(", ")}: add back only NET_BIND_SERVICE.`);
+            : asArray(add).filter(
+                  (cap) =>
+                      !u.is(cap, `${where}.add`) &&
+                      !ALLOWED_ADDED_CAPABILITIES.includes(String(cap).replace(/^CAP_/, "")),
+              );
+        if (extra.length > 0)
+            report(`${c.label} adds capabilities ${extra.map(String).join(", ")}: add back only NET_BIND_SERVICE.`);
     },
 });
 
@@ -122,7 +151,8 @@ const ALLOWED_SECCOMP = ["RuntimeDefault", "Localhost"];
 
 const seccomp = workloadPolicy({
     name: "k8s-seccomp-runtime-default",
-    description: "K8S-06: pods and containers use the RuntimeDefault (or a Localhost) seccomp profile, never Unconfined (PSS-restricted Seccomp; CIS-K8s 5.7.2).",
+    description:
+        "K8S-06: pods and containers use the RuntimeDefault (or a Localhost) seccomp profile, never Unconfined (PSS-restricted Seccomp; CIS-K8s 5.7.2).",
     controls: ["K8S-06"],
     enforcementLevel: "mandatory",
     pod: (pod, u, report) => {
@@ -135,30 +165,44 @@ const seccomp = workloadPolicy({
         const t = effectiveSecurityContext(pod, c, "seccompProfile.type");
         if (u.is(t, `${c.path}.securityContext.seccompProfile.type`)) return;
         if (typeof t !== "string" || !ALLOWED_SECCOMP.includes(t)) {
-            report(`${c.label} has seccomp profile ${t === undefined ? "unset" : quote(t)}: set securityContext.seccompProfile.type to RuntimeDefault on the pod or the container.`);
+            report(
+                `${c.label} has seccomp profile ${t === undefined ? "unset" : quote(t)}: set securityContext.seccompProfile.type to RuntimeDefault on the pod or the container.`,
+            );
         }
     },
 });
 
 const noHostNamespaces = workloadPolicy({
     name: "k8s-no-host-namespaces",
-    description: "K8S-07: pods do not share the node's network, PID or IPC namespace (PSS-baseline Host Namespaces; CIS-K8s 5.2.3, 5.2.4, 5.2.5; NSA).",
+    description:
+        "K8S-07: pods do not share the node's network, PID or IPC namespace (PSS-baseline Host Namespaces; CIS-K8s 5.2.3, 5.2.4, 5.2.5; NSA).",
     controls: ["K8S-07"],
     enforcementLevel: "mandatory",
     lists: [],
     pod: (pod, u, report) => {
         for (const field of ["hostNetwork", "hostPID", "hostIPC"]) {
             const v = pod.spec[field];
-            if (!u.is(v, `${pod.path}.${field}`) && v === true) report(`the pod sets ${field}: remove it (or set it to false).`);
+            if (!u.is(v, `${pod.path}.${field}`) && v === true)
+                report(`the pod sets ${field}: remove it (or set it to false).`);
         }
     },
 });
 
-const ALLOWED_VOLUME_SOURCES = ["configMap", "csi", "downwardAPI", "emptyDir", "ephemeral", "persistentVolumeClaim", "projected", "secret"];
+const ALLOWED_VOLUME_SOURCES = [
+    "configMap",
+    "csi",
+    "downwardAPI",
+    "emptyDir",
+    "ephemeral",
+    "persistentVolumeClaim",
+    "projected",
+    "secret",
+];
 
 const restrictedVolumes = workloadPolicy({
     name: "k8s-restricted-volume-types",
-    description: "K8S-08: pods mount only the PSS-restricted volume types, never hostPath (PSS-restricted Volume Types; PSS-baseline HostPath Volumes; CIS-K8s 5.2.12).",
+    description:
+        "K8S-08: pods mount only the PSS-restricted volume types, never hostPath (PSS-restricted Volume Types; PSS-baseline HostPath Volumes; CIS-K8s 5.2.12).",
     controls: ["K8S-08"],
     enforcementLevel: "mandatory",
     lists: [],
@@ -171,8 +215,14 @@ const restrictedVolumes = workloadPolicy({
             const name = typeof v.name === "string" ? v.name : `#${i}`;
             const sources = Object.keys(v).filter((k) => k !== "name" && v[k] !== undefined && v[k] !== null);
             const bad = sources.filter((s) => !ALLOWED_VOLUME_SOURCES.includes(s));
-            if (bad.includes("hostPath")) report(`volume "${name}" mounts a hostPath: use an emptyDir, configMap, secret or persistentVolumeClaim instead.`);
-            else if (bad.length > 0) report(`volume "${name}" uses ${bad.join(", ")}: use only ${ALLOWED_VOLUME_SOURCES.join(", ")} volumes.`);
+            if (bad.includes("hostPath"))
+                report(
+                    `volume "${name}" mounts a hostPath: use an emptyDir, configMap, secret or persistentVolumeClaim instead.`,
+                );
+            else if (bad.length > 0)
+                report(
+                    `volume "${name}" uses ${bad.join(", ")}: use only ${ALLOWED_VOLUME_SOURCES.join(", ")} volumes.`,
+                );
         });
     },
 });
@@ -188,14 +238,16 @@ const noHostPorts = workloadPolicy({
         asArray(ports).forEach((p: any, i: number) => {
             const hp = p?.hostPort;
             if (u.is(hp, `${c.path}.ports[${i}].hostPort`)) return;
-            if (hp !== undefined && hp !== null && Number(hp) !== 0) report(`${c.label} binds hostPort ${hp}: remove hostPort and expose the port through a Service.`);
+            if (hp !== undefined && hp !== null && Number(hp) !== 0)
+                report(`${c.label} binds hostPort ${hp}: remove hostPort and expose the port through a Service.`);
         });
     },
 });
 
 const resourcesSet = workloadPolicy({
     name: "k8s-resources-requests-and-limits",
-    description: "K8S-10: containers declare CPU/memory requests and a memory limit (NSA resource policies; CIS-K8s 5.7 general). A missing CPU limit is advisory.",
+    description:
+        "K8S-10: containers declare CPU/memory requests and a memory limit (NSA resource policies; CIS-K8s 5.7 general). A missing CPU limit is advisory.",
     controls: ["K8S-10"],
     enforcementLevel: "mandatory",
     lists: ["containers", "initContainers"],
@@ -209,14 +261,17 @@ const resourcesSet = workloadPolicy({
         if (missing.length > 0) report(`${c.label}: set ${missing.join(", ")}.`);
         const cpuLimit = get(c.spec, "resources.limits.cpu");
         if (!u.is(cpuLimit, `${c.path}.resources.limits.cpu`) && absent(cpuLimit)) {
-            report.advisory(`${c.label}: consider setting resources.limits.cpu so one pod cannot starve its neighbours.`);
+            report.advisory(
+                `${c.label}: consider setting resources.limits.cpu so one pod cannot starve its neighbours.`,
+            );
         }
     },
 });
 
 const imageApproved = workloadPolicy({
     name: "k8s-image-approved-and-pinned",
-    description: "K8S-11: images come from an approved registry and are pinned to a version tag or digest, never latest (CIS-EKS 5.1.x; NSA image scanning). A missing digest is advisory.",
+    description:
+        "K8S-11: images come from an approved registry and are pinned to a version tag or digest, never latest (CIS-EKS 5.1.x; NSA image scanning). A missing digest is advisory.",
     controls: ["K8S-11"],
     enforcementLevel: "mandatory",
     configSchema: schemaOf(["approvedRegistries"]),
@@ -229,21 +284,29 @@ const imageApproved = workloadPolicy({
         }
         const approved: string[] = a.config.approvedRegistries ?? [];
         if (!registryApproved(image, approved)) {
-            const where = approved.length > 0 ? approved.join(", ") : "a private ECR registry (<account>.dkr.ecr.<region>.amazonaws.com/)";
+            const where =
+                approved.length > 0
+                    ? approved.join(", ")
+                    : "a private ECR registry (<account>.dkr.ecr.<region>.amazonaws.com/)";
             report(`${c.label} image ${quote(image)} is not from an approved registry: mirror it to ${where}.`);
         }
         const ref = parseImage(image);
         if (!ref.digest && (absent(ref.tag) || ref.tag === "latest")) {
-            report(`${c.label} image ${quote(image)} is not pinned: use a version tag or an @sha256 digest, never latest.`);
+            report(
+                `${c.label} image ${quote(image)} is not pinned: use a version tag or an @sha256 digest, never latest.`,
+            );
         } else if (!ref.digest) {
-            report.advisory(`${c.label} image ${quote(image)} is pinned by tag only: add its @sha256 digest so the running image cannot change under the tag.`);
+            report.advisory(
+                `${c.label} image ${quote(image)} is pinned by tag only: add its @sha256 digest so the running image cannot change under the tag.`,
+            );
         }
     },
 });
 
 const noDefaultServiceAccount = resourcePolicy({
     name: "k8s-no-default-service-account",
-    description: "K8S-12: workloads run under a dedicated ServiceAccount, and the namespace's default ServiceAccount does not mount API tokens (CIS-K8s 5.1.5).",
+    description:
+        "K8S-12: workloads run under a dedicated ServiceAccount, and the namespace's default ServiceAccount does not mount API tokens (CIS-K8s 5.1.5).",
     controls: ["K8S-12"],
     enforcementLevel: "mandatory",
     types: [...WORKLOADS, SERVICE_ACCOUNT, SERVICE_ACCOUNT_PATCH],
@@ -254,7 +317,9 @@ const noDefaultServiceAccount = resourcePolicy({
             if (u.is(name, "metadata.name") || name !== "default") return;
             const automount = a.props.automountServiceAccountToken;
             if (!u.is(automount, "automountServiceAccountToken") && automount !== false) {
-                report('the "default" ServiceAccount mounts API tokens: set automountServiceAccountToken to false on it.');
+                report(
+                    'the "default" ServiceAccount mounts API tokens: set automountServiceAccountToken to false on it.',
+                );
             }
             return;
         }
@@ -262,7 +327,9 @@ const noDefaultServiceAccount = resourcePolicy({
         if (pod) {
             const sa = pod.spec.serviceAccountName ?? pod.spec.serviceAccount;
             if (!u.is(sa, `${pod.path}.serviceAccountName`) && (absent(sa) || sa === "default")) {
-                report(`the pod runs as the "default" ServiceAccount: set ${pod.path}.serviceAccountName to a dedicated ServiceAccount.`);
+                report(
+                    `the pod runs as the "default" ServiceAccount: set ${pod.path}.serviceAccountName to a dedicated ServiceAccount.`,
+                );
             }
         }
     },
@@ -281,7 +348,9 @@ const tokenAutomountOff = resourcePolicy({
         if (a.type === SERVICE_ACCOUNT) {
             const automount = a.props.automountServiceAccountToken;
             if (!u.is(automount, "automountServiceAccountToken") && automount !== false) {
-                report(`set automountServiceAccountToken to false on this ServiceAccount (or label it ${API_ACCESS_LABEL}: "true" if its pods call the API).`);
+                report(
+                    `set automountServiceAccountToken to false on this ServiceAccount (or label it ${API_ACCESS_LABEL}: "true" if its pods call the API).`,
+                );
             }
             return;
         }
@@ -289,10 +358,26 @@ const tokenAutomountOff = resourcePolicy({
         if (pod) {
             const automount = pod.spec.automountServiceAccountToken;
             if (!u.is(automount, `${pod.path}.automountServiceAccountToken`) && automount !== false) {
-                report(`set ${pod.path}.automountServiceAccountToken to false (or label the workload ${API_ACCESS_LABEL}: "true" if it calls the Kubernetes API).`);
+                report(
+                    `set ${pod.path}.automountServiceAccountToken to false (or label the workload ${API_ACCESS_LABEL}: "true" if it calls the Kubernetes API).`,
+                );
             }
         }
     },
 });
 
-export const policies: Policy[] = [noPrivileged, noPrivilegeEscalation, runAsNonRoot, readOnlyRootFs, dropAllCapabilities, seccomp, noHostNamespaces, restrictedVolumes, noHostPorts, resourcesSet, imageApproved, noDefaultServiceAccount, tokenAutomountOff];
+export const policies: Policy[] = [
+    noPrivileged,
+    noPrivilegeEscalation,
+    runAsNonRoot,
+    readOnlyRootFs,
+    dropAllCapabilities,
+    seccomp,
+    noHostNamespaces,
+    restrictedVolumes,
+    noHostPorts,
+    resourcesSet,
+    imageApproved,
+    noDefaultServiceAccount,
+    tokenAutomountOff,
+];

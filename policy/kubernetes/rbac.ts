@@ -24,17 +24,25 @@ function subjectsOf(props: Props, u: Reads): Subject[] {
     const list = props.subjects;
     if (u.is(list, "subjects")) return [];
     return asArray(list).filter((s: any, i: number) => {
-        if (u.is(s, `subjects[${i}]`) || u.is(s?.name, `subjects[${i}].name`) || u.is(s?.kind, `subjects[${i}].kind`) || u.is(s?.namespace, `subjects[${i}].namespace`)) return false;
+        if (
+            u.is(s, `subjects[${i}]`) ||
+            u.is(s?.name, `subjects[${i}].name`) ||
+            u.is(s?.kind, `subjects[${i}].kind`) ||
+            u.is(s?.namespace, `subjects[${i}].namespace`)
+        )
+            return false;
         if (!s || typeof s !== "object") throw new Error(`subjects[${i}] is not an object`);
         return true;
     });
 }
 
-const subjectText = (s: Subject) => `${s.kind ?? "subject"} ${quote(s.namespace ? `${s.namespace}/${s.name}` : s.name)}`;
+const subjectText = (s: Subject) =>
+    `${s.kind ?? "subject"} ${quote(s.namespace ? `${s.namespace}/${s.name}` : s.name)}`;
 
 const noClusterAdminToServiceAccounts = resourcePolicy({
     name: "k8s-no-cluster-admin-to-service-accounts",
-    description: "K8S-16: cluster-admin is bound only to break-glass users/groups, never to service accounts (CIS-K8s 5.1.1; NSA RBAC).",
+    description:
+        "K8S-16: cluster-admin is bound only to break-glass users/groups, never to service accounts (CIS-K8s 5.1.1; NSA RBAC).",
     controls: ["K8S-16"],
     enforcementLevel: "mandatory",
     types: BINDINGS,
@@ -43,19 +51,34 @@ const noClusterAdminToServiceAccounts = resourcePolicy({
         const u = a.reads;
         const kind = get(a.props, "roleRef.kind");
         const name = get(a.props, "roleRef.name");
-        if (u.is(kind, "roleRef.kind") || u.is(name, "roleRef.name") || kind !== "ClusterRole" || name !== "cluster-admin") return;
+        if (
+            u.is(kind, "roleRef.kind") ||
+            u.is(name, "roleRef.name") ||
+            kind !== "ClusterRole" ||
+            name !== "cluster-admin"
+        )
+            return;
         const breakGlass: string[] = a.config.breakGlassPrincipals ?? [];
         for (const s of subjectsOf(a.props, u)) {
-            const serviceAccount = s.kind === "ServiceAccount" || (s.kind === "Group" && String(s.name).startsWith("system:serviceaccounts"));
-            if (serviceAccount) report(`${subjectText(s)} is bound to cluster-admin: bind a namespaced Role with only the verbs it needs instead.`);
-            else if (!breakGlass.includes(String(s.name))) report(`${subjectText(s)} is bound to cluster-admin but is not a break-glass principal: bind a narrower ClusterRole or add it to breakGlassPrincipals.`);
+            const serviceAccount =
+                s.kind === "ServiceAccount" ||
+                (s.kind === "Group" && String(s.name).startsWith("system:serviceaccounts"));
+            if (serviceAccount)
+                report(
+                    `${subjectText(s)} is bound to cluster-admin: bind a namespaced Role with only the verbs it needs instead.`,
+                );
+            else if (!breakGlass.includes(String(s.name)))
+                report(
+                    `${subjectText(s)} is bound to cluster-admin but is not a break-glass principal: bind a narrower ClusterRole or add it to breakGlassPrincipals.`,
+                );
         }
     },
 });
 
 const namespacedRbacForWorkloads = resourcePolicyOf({
     name: "k8s-namespaced-rbac-for-workloads",
-    description: "K8S-17: only platform service accounts get ClusterRoleBindings; application service accounts get RoleBindings (CIS-K8s 5.1; NSA RBAC).",
+    description:
+        "K8S-17: only platform service accounts get ClusterRoleBindings; application service accounts get RoleBindings (CIS-K8s 5.1; NSA RBAC).",
     controls: ["K8S-17"],
     enforcementLevel: "mandatory",
     of: ClusterRoleBinding,
@@ -65,10 +88,19 @@ const namespacedRbacForWorkloads = resourcePolicyOf({
         const platform: string[] = a.config.platformNamespaces;
         for (const s of subjectsOf(a.props, u)) {
             if (s.kind === "ServiceAccount" && !platform.includes(String(s.namespace))) {
-                report(`${subjectText(s)} gets a ClusterRoleBinding: give application service accounts a RoleBinding in their own namespace.`);
-            } else if (s.kind === "Group" && typeof s.name === "string" && s.name.startsWith("system:serviceaccounts")) {
+                report(
+                    `${subjectText(s)} gets a ClusterRoleBinding: give application service accounts a RoleBinding in their own namespace.`,
+                );
+            } else if (
+                s.kind === "Group" &&
+                typeof s.name === "string" &&
+                s.name.startsWith("system:serviceaccounts")
+            ) {
                 const ns = s.name.split(":")[2];
-                if (ns === undefined || !platform.includes(ns)) report(`${subjectText(s)} grants cluster-wide rights to application service accounts: use RoleBindings in their namespaces.`);
+                if (ns === undefined || !platform.includes(ns))
+                    report(
+                        `${subjectText(s)} grants cluster-wide rights to application service accounts: use RoleBindings in their namespaces.`,
+                    );
             }
         }
     },
@@ -78,14 +110,16 @@ const ANONYMOUS = ["system:anonymous", "system:unauthenticated", "system:authent
 
 const noAnonymousBindings = resourcePolicy({
     name: "k8s-no-anonymous-bindings",
-    description: "K8S-18: no RBAC binding grants rights to anonymous, unauthenticated or all authenticated users (CIS-K8s 5.1).",
+    description:
+        "K8S-18: no RBAC binding grants rights to anonymous, unauthenticated or all authenticated users (CIS-K8s 5.1).",
     controls: ["K8S-18"],
     enforcementLevel: "mandatory",
     types: BINDINGS,
     validate: (a, report) => {
         const u = a.reads;
         for (const s of subjectsOf(a.props, u)) {
-            if (ANONYMOUS.includes(String(s.name))) report(`${subjectText(s)} is a subject: bind named users, groups or service accounts instead.`);
+            if (ANONYMOUS.includes(String(s.name)))
+                report(`${subjectText(s)} is a subject: bind named users, groups or service accounts instead.`);
         }
     },
 });
@@ -105,7 +139,12 @@ function rulesOf(props: Props, u: Reads): Rule[] {
     asArray(list).forEach((r: any, i: number) => {
         if (u.is(r, `rules[${i}]`)) return;
         if (!r || typeof r !== "object") throw new Error(`rules[${i}] is not an object`);
-        const field = (k: string) => (u.is(r[k], `rules[${i}].${k}`) ? [] : asArray(r[k]).filter((x) => !u.is(x, `rules[${i}].${k}`)).map(String));
+        const field = (k: string) =>
+            u.is(r[k], `rules[${i}].${k}`)
+                ? []
+                : asArray(r[k])
+                      .filter((x) => !u.is(x, `rules[${i}].${k}`))
+                      .map(String);
         out.push({ index: i, verbs: field("verbs"), resources: field("resources"), apiGroups: field("apiGroups") });
     });
     return out;
@@ -113,7 +152,8 @@ function rulesOf(props: Props, u: Reads): Rule[] {
 
 const rbacNoWildcards = resourcePolicy({
     name: "k8s-rbac-no-wildcards",
-    description: "K8S-19: roles and ClusterRoles list verbs, resources and API groups explicitly, no \"*\" (CIS-K8s 5.1.3). Exemptable for Roles in platform namespaces.",
+    description:
+        'K8S-19: roles and ClusterRoles list verbs, resources and API groups explicitly, no "*" (CIS-K8s 5.1.3). Exemptable for Roles in platform namespaces.',
     controls: ["K8S-19"],
     enforcementLevel: "mandatory",
     types: ROLES,
@@ -121,11 +161,20 @@ const rbacNoWildcards = resourcePolicy({
     validate: (a, report) => {
         const u = a.reads;
         const ns = get(a.props, "metadata.namespace");
-        const inPlatform = a.type === ROLE && typeof ns === "string" && (a.config.platformNamespaces as string[]).includes(ns);
-        const r = conditionalExemption(report, "k8s-rbac-no-wildcards", [a.props], inPlatform ? undefined : "only Roles in platform namespaces are exemptable");
+        const inPlatform =
+            a.type === ROLE && typeof ns === "string" && (a.config.platformNamespaces as string[]).includes(ns);
+        const r = conditionalExemption(
+            report,
+            "k8s-rbac-no-wildcards",
+            [a.props],
+            inPlatform ? undefined : "only Roles in platform namespaces are exemptable",
+        );
         for (const rule of rulesOf(a.props, u)) {
             const wild = (["verbs", "resources", "apiGroups"] as const).filter((k) => rule[k].includes("*"));
-            if (wild.length > 0) r(`rules[${rule.index}] uses "*" in ${wild.join(", ")}: list the verbs, resources and API groups it needs.`);
+            if (wild.length > 0)
+                r(
+                    `rules[${rule.index}] uses "*" in ${wild.join(", ")}: list the verbs, resources and API groups it needs.`,
+                );
         }
     },
 });
@@ -134,7 +183,8 @@ const ESCALATION_VERBS = ["bind", "escalate", "impersonate"];
 
 const rbacNoEscalation = resourcePolicy({
     name: "k8s-rbac-no-escalation-verbs",
-    description: "K8S-20: roles grant no bind/escalate/impersonate verbs and no nodes/proxy access; reading secrets or creating pods is flagged (CIS-K8s 5.1.8; 5.1.2, 5.1.4 advisory).",
+    description:
+        "K8S-20: roles grant no bind/escalate/impersonate verbs and no nodes/proxy access; reading secrets or creating pods is flagged (CIS-K8s 5.1.8; 5.1.2, 5.1.4 advisory).",
     controls: ["K8S-20"],
     enforcementLevel: "mandatory",
     types: ROLES,
@@ -142,14 +192,20 @@ const rbacNoEscalation = resourcePolicy({
         const u = a.reads;
         for (const rule of rulesOf(a.props, u)) {
             const verbs = rule.verbs.filter((v) => ESCALATION_VERBS.includes(v));
-            if (verbs.length > 0) report(`rules[${rule.index}] grants ${verbs.join(", ")}: remove these privilege-escalation verbs.`);
-            if (rule.resources.includes("nodes/proxy")) report(`rules[${rule.index}] grants nodes/proxy: remove it (it reaches the kubelet API directly).`);
+            if (verbs.length > 0)
+                report(`rules[${rule.index}] grants ${verbs.join(", ")}: remove these privilege-escalation verbs.`);
+            if (rule.resources.includes("nodes/proxy"))
+                report(`rules[${rule.index}] grants nodes/proxy: remove it (it reaches the kubelet API directly).`);
             const readSecrets = rule.verbs.filter((v) => ["get", "list", "watch"].includes(v));
             if (rule.resources.includes("secrets") && readSecrets.length > 0) {
-                report.advisory(`rules[${rule.index}] can ${readSecrets.join("/")} secrets: limit it with resourceNames or move the secret out of reach.`);
+                report.advisory(
+                    `rules[${rule.index}] can ${readSecrets.join("/")} secrets: limit it with resourceNames or move the secret out of reach.`,
+                );
             }
             if (rule.resources.includes("pods") && rule.verbs.includes("create")) {
-                report.advisory(`rules[${rule.index}] can create pods, which can mount any secret in the namespace: grant it only to deployers.`);
+                report.advisory(
+                    `rules[${rule.index}] can create pods, which can mount any secret in the namespace: grant it only to deployers.`,
+                );
             }
         }
     },
@@ -172,7 +228,12 @@ function rulesAt(obj: K8sObject, u: Reads): Rule[] {
         const where = pathIn(obj.at, `rules[${i}]`);
         if (u.is(r, where)) return;
         if (!r || typeof r !== "object") throw new Error(`${where} is not an object`);
-        const field = (k: string) => (u.is(r[k], `${where}.${k}`) ? [] : asArray(r[k]).filter((x) => !u.is(x, `${where}.${k}`)).map(String));
+        const field = (k: string) =>
+            u.is(r[k], `${where}.${k}`)
+                ? []
+                : asArray(r[k])
+                      .filter((x) => !u.is(x, `${where}.${k}`))
+                      .map(String);
         out.push({ index: i, verbs: field("verbs"), resources: field("resources"), apiGroups: field("apiGroups") });
     });
     return out;
@@ -191,17 +252,28 @@ function roleId(obj: K8sObject, u: Reads, platformNamespaces: readonly string[])
     const name = u.read(obj.props, "metadata.name", obj.at);
     const ns = u.read(obj.props, "metadata.namespace", obj.at);
     if (name === SKIP || ns === SKIP) return undefined;
-    if (obj.kind === "ClusterRole") return { obj, ref: `ClusterRole/${name ?? "?"}`, platform: typeof name === "string" && name.startsWith("system:") };
-    return { obj, ref: `Role/${absent(ns) ? "default" : ns}/${name ?? "?"}`, platform: typeof ns === "string" && platformNamespaces.includes(ns) };
+    if (obj.kind === "ClusterRole")
+        return {
+            obj,
+            ref: `ClusterRole/${name ?? "?"}`,
+            platform: typeof name === "string" && name.startsWith("system:"),
+        };
+    return {
+        obj,
+        ref: `Role/${absent(ns) ? "default" : ns}/${name ?? "?"}`,
+        platform: typeof ns === "string" && platformNamespaces.includes(ns),
+    };
 }
 
 const objectText = (id: RoleId) => `${id.ref}${id.obj.at === "" ? "" : ` (${id.obj.at})`}`;
 
-const coreGroup = (rule: Rule) => rule.apiGroups.length === 0 || rule.apiGroups.includes("") || rule.apiGroups.includes("*");
+const coreGroup = (rule: Rule) =>
+    rule.apiGroups.length === 0 || rule.apiGroups.includes("") || rule.apiGroups.includes("*");
 
 const humanGroupsNamespaced = resourcePolicy({
     name: "k8s-team-groups-namespaced-bindings",
-    description: "K8S-26: team, developer and CI groups and users get rights only through namespaced RoleBindings, never a ClusterRoleBinding; only break-glass principals and system: identities may be bound cluster-wide (CIS-K8s 5.1; NSA RBAC least privilege).",
+    description:
+        "K8S-26: team, developer and CI groups and users get rights only through namespaced RoleBindings, never a ClusterRoleBinding; only break-glass principals and system: identities may be bound cluster-wide (CIS-K8s 5.1; NSA RBAC least privilege).",
     controls: ["K8S-26"],
     enforcementLevel: "mandatory",
     types: CLUSTER_BINDING_TYPES,
@@ -226,7 +298,9 @@ const humanGroupsNamespaced = resourcePolicy({
                 const name = String(s.name ?? "");
                 if (name.startsWith("system:") || breakGlass.includes(name)) continue;
                 if (typeof roleName === "string" && readOnly.includes(`${s.kind}/${name}=${roleName}`)) continue;
-                report(`${subjectText(s)} is bound cluster-wide${obj.at === "" ? "" : ` by ${obj.at}`}: bind it with a RoleBinding in each team namespace it needs (or list it in breakGlassPrincipals).`);
+                report(
+                    `${subjectText(s)} is bound cluster-wide${obj.at === "" ? "" : ` by ${obj.at}`}: bind it with a RoleBinding in each team namespace it needs (or list it in breakGlassPrincipals).`,
+                );
             }
         }
     },
@@ -236,7 +310,8 @@ const SECRET_VERBS = ["get", "list", "watch", "create", "update", "patch", "dele
 
 const noSecretAccess = resourcePolicy({
     name: "k8s-rbac-no-secret-access",
-    description: "K8S-27: deployer and viewer roles cannot get/list/watch/create/update Secrets (listing is reading); a team that needs it declares the role in secretAccessRoles (CIS-K8s 5.1.2; NSA).",
+    description:
+        "K8S-27: deployer and viewer roles cannot get/list/watch/create/update Secrets (listing is reading); a team that needs it declares the role in secretAccessRoles (CIS-K8s 5.1.2; NSA).",
     controls: ["K8S-27"],
     enforcementLevel: "mandatory",
     types: ROLE_TYPES,
@@ -245,7 +320,8 @@ const noSecretAccess = resourcePolicy({
             type: "array",
             items: { type: "string", pattern: "^(ClusterRole/[^/]+|Role/[^/]+/[^/]+)$" },
             uniqueItems: true,
-            description: "Roles a team has declared as needing Secret access, as 'Role/<namespace>/<name>' or 'ClusterRole/<name>' (K8S-27).",
+            description:
+                "Roles a team has declared as needing Secret access, as 'Role/<namespace>/<name>' or 'ClusterRole/<name>' (K8S-27).",
             default: [],
         },
     }),
@@ -259,7 +335,9 @@ const noSecretAccess = resourcePolicy({
                 if (!coreGroup(rule) || !rule.resources.some((r) => r === "secrets" || r === "*")) continue;
                 const verbs = rule.verbs.filter((v) => SECRET_VERBS.includes(v));
                 if (verbs.length > 0) {
-                    report(`${objectText(id)} rules[${rule.index}] can ${verbs.join("/")} secrets: remove it (apps read credentials through IRSA and Secrets Manager), or declare "${id.ref}" in secretAccessRoles for the team that needs it.`);
+                    report(
+                        `${objectText(id)} rules[${rule.index}] can ${verbs.join("/")} secrets: remove it (apps read credentials through IRSA and Secrets Manager), or declare "${id.ref}" in secretAccessRoles for the team that needs it.`,
+                    );
                 }
             }
         }
@@ -270,7 +348,8 @@ const INTERACTIVE = ["pods/exec", "pods/attach", "pods/portforward"];
 
 const noInteractivePodAccess = resourcePolicy({
     name: "k8s-rbac-no-exec-attach-portforward",
-    description: "K8S-28: roles grant no pods/exec, pods/attach or pods/portforward (a shell in a pod is every credential it holds), and no bind/escalate/impersonate in any Role/ClusterRole shape, patches and lists included (CIS-K8s 5.1.8; NSA).",
+    description:
+        "K8S-28: roles grant no pods/exec, pods/attach or pods/portforward (a shell in a pod is every credential it holds), and no bind/escalate/impersonate in any Role/ClusterRole shape, patches and lists included (CIS-K8s 5.1.8; NSA).",
     controls: ["K8S-28"],
     enforcementLevel: "mandatory",
     types: ROLE_TYPES,
@@ -282,13 +361,30 @@ const noInteractivePodAccess = resourcePolicy({
             const id = roleId(obj, u, a.config.platformNamespaces);
             if (id === undefined || id.platform) continue;
             for (const rule of rulesAt(obj, u)) {
-                const hits = coreGroup(rule) ? rule.resources.filter((r) => INTERACTIVE.includes(r) || r === "pods/*" || r === "*") : [];
-                if (hits.length > 0 && rule.verbs.length > 0) report(`${objectText(id)} rules[${rule.index}] grants ${hits.join(", ")}: remove it; debug through logs, metrics and ephemeral environments, never a shell in a running pod.`);
+                const hits = coreGroup(rule)
+                    ? rule.resources.filter((r) => INTERACTIVE.includes(r) || r === "pods/*" || r === "*")
+                    : [];
+                if (hits.length > 0 && rule.verbs.length > 0)
+                    report(
+                        `${objectText(id)} rules[${rule.index}] grants ${hits.join(", ")}: remove it; debug through logs, metrics and ephemeral environments, never a shell in a running pod.`,
+                    );
                 const escalation = plain ? [] : rule.verbs.filter((v) => ESCALATION_VERBS.includes(v));
-                if (escalation.length > 0) report(`${objectText(id)} rules[${rule.index}] grants ${escalation.join(", ")}: remove these privilege-escalation verbs.`);
+                if (escalation.length > 0)
+                    report(
+                        `${objectText(id)} rules[${rule.index}] grants ${escalation.join(", ")}: remove these privilege-escalation verbs.`,
+                    );
             }
         }
     },
 });
 
-export const policies: Policy[] = [noClusterAdminToServiceAccounts, namespacedRbacForWorkloads, noAnonymousBindings, rbacNoWildcards, rbacNoEscalation, humanGroupsNamespaced, noSecretAccess, noInteractivePodAccess];
+export const policies: Policy[] = [
+    noClusterAdminToServiceAccounts,
+    namespacedRbacForWorkloads,
+    noAnonymousBindings,
+    rbacNoWildcards,
+    rbacNoEscalation,
+    humanGroupsNamespaced,
+    noSecretAccess,
+    noInteractivePodAccess,
+];

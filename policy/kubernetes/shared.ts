@@ -24,14 +24,16 @@ export const kubernetesConfig = {
         type: "array",
         items: { type: "string", minLength: 1 },
         uniqueItems: true,
-        description: "Namespaces of the ingress controller, the only place a NodePort Service may live (K8S-24): the ALB reaches the NGINX data plane through it.",
+        description:
+            "Namespaces of the ingress controller, the only place a NodePort Service may live (K8S-24): the ALB reaches the NGINX data plane through it.",
         default: ["nginx-gateway"],
     },
     kubeSystemAllowlist: {
         type: "array",
         items: { type: "string", pattern: "^[A-Za-z]+/[^/]+$" },
         uniqueItems: true,
-        description: "Objects the platform may manage in kube-system (K8S-14), as '<Kind>/<name>' ('<Kind>/*' for every object of a kind).",
+        description:
+            "Objects the platform may manage in kube-system (K8S-14), as '<Kind>/<name>' ('<Kind>/*' for every object of a kind).",
         default: ["ConfigMap/aws-auth"],
     },
     allowedHelmReleases: {
@@ -46,7 +48,8 @@ export const kubernetesConfig = {
             required: ["chart"],
             additionalProperties: false,
         },
-        description: "Charts that may be installed as an opaque helm.sh/v3 Release (their manifests are invisible to the pack); repo/namespace pin them further when set.",
+        description:
+            "Charts that may be installed as an opaque helm.sh/v3 Release (their manifests are invisible to the pack); repo/namespace pin them further when set.",
         default: [],
     },
 } satisfies Record<string, PolicyConfigJSONSchema>;

@@ -27,7 +27,8 @@ import { isUnknownError, raw } from "./unknowns";
  */
 
 /** A catalogue id: `K8S-01`, `EDGE-12`; `K8S-HELM` for the section-0 Helm rule. */
-export type ControlId = `${"IAM" | "NET" | "EDGE" | "EKS" | "K8S" | "RDS" | "STO" | "KMS" | "LOG" | "STK" | "BAK"}-${string}`;
+export type ControlId =
+    `${"IAM" | "NET" | "EDGE" | "EKS" | "K8S" | "RDS" | "STO" | "KMS" | "LOG" | "STK" | "BAK"}-${string}`;
 
 export interface PolicyMeta {
     /** Catalogue rows this policy implements (CONTROLS.md, policy/README.md). */
@@ -90,11 +91,17 @@ async function safeRun(name: string, fn: () => unknown, report: ReportViolation,
         await fn();
     } catch (e) {
         if (isUnknownError(e)) throw e;
-        report(`malformed property: policy '${name}' could not evaluate this resource (${(e as Error)?.message ?? String(e)}); fix the property or report a pack bug.`, urn);
+        report(
+            `malformed property: policy '${name}' could not evaluate this resource (${(e as Error)?.message ?? String(e)}); fix the property or report a pack bug.`,
+            urn,
+        );
     }
 }
 
-function runner<C>(spec: PolicyBase<C>, validate: (a: ResourceCheckArgs<C, any>, report: Reporter) => void | Promise<void>) {
+function runner<C>(
+    spec: PolicyBase<C>,
+    validate: (a: ResourceCheckArgs<C, any>, report: Reporter) => void | Promise<void>,
+) {
     return async (args: ResourceValidationArgs, reportViolation: ReportViolation): Promise<void> => {
         const props = raw(args.props) ?? {};
         let exempt: Exemption | undefined;
@@ -103,7 +110,13 @@ function runner<C>(spec: PolicyBase<C>, validate: (a: ResourceCheckArgs<C, any>,
             if (ex && "error" in ex) reportViolation(ex.error);
             else exempt = ex;
         }
-        const report = makeReporter(reportViolation, spec.name, spec.description, exempt ? exemptionSuffix(exempt) : "", exempt !== undefined);
+        const report = makeReporter(
+            reportViolation,
+            spec.name,
+            spec.description,
+            exempt ? exemptionSuffix(exempt) : "",
+            exempt !== undefined,
+        );
         const config = configOf<C>(args, spec.configSchema);
         const reads = new Reads();
         await safeRun(
@@ -118,14 +131,22 @@ function runner<C>(spec: PolicyBase<C>, validate: (a: ResourceCheckArgs<C, any>,
 }
 
 function policyOf<C>(spec: PolicyBase<C>, validateResource: ResourceValidation): ResourceValidationPolicy & PolicyMeta {
-    return { name: spec.name, description: spec.description, controls: spec.controls, enforcementLevel: spec.enforcementLevel, configSchema: spec.configSchema, validateResource };
+    return {
+        name: spec.name,
+        description: spec.description,
+        controls: spec.controls,
+        enforcementLevel: spec.enforcementLevel,
+        configSchema: spec.configSchema,
+        validateResource,
+    };
 }
 
 /** A resource policy over one or more type tokens (aliases such as `aws:lb/…` and `aws:alb/…` together). */
 export function resourcePolicy<C = NoConfig>(spec: ResourcePolicySpec<C>): ResourceValidationPolicy & PolicyMeta {
     const types = new Set(spec.types);
     const run = runner(spec, spec.validate);
-    const validateResource: ResourceValidation & { __pulumiType?: string } = (args, reportViolation) => (types.has(args.type) ? run(args, reportViolation) : undefined);
+    const validateResource: ResourceValidation & { __pulumiType?: string } = (args, reportViolation) =>
+        types.has(args.type) ? run(args, reportViolation) : undefined;
     // @pulumi/policy skips a validator tagged with a single type for every other type before it
     // deserializes the resource (validateResourceOfType sets the same tag): most of the pack's cost.
     if (types.size === 1) validateResource.__pulumiType = spec.types[0];
@@ -133,7 +154,9 @@ export function resourcePolicy<C = NoConfig>(spec: ResourcePolicySpec<C>): Resou
 }
 
 /** A resource policy over exactly one provider class, as pulumi-policy-aws writes them: `resourcePolicyOf({ of: aws.kms.Key, ... })`. */
-export function resourcePolicyOf<TArgs, C = NoConfig>(spec: TypedResourcePolicySpec<TArgs, C>): ResourceValidationPolicy & PolicyMeta {
+export function resourcePolicyOf<TArgs, C = NoConfig>(
+    spec: TypedResourcePolicySpec<TArgs, C>,
+): ResourceValidationPolicy & PolicyMeta {
     const run = runner(spec, spec.validate);
     return policyOf(
         spec,
@@ -170,7 +193,11 @@ export function stackPolicy<C = NoConfig>(spec: StackPolicySpec<C>): StackValida
         validateStack: async (args, reportViolation) => {
             const report = makeReporter(reportViolation, spec.name, spec.description);
             const config = configOf<C>(args, spec.configSchema);
-            await safeRun(spec.name, () => spec.validate({ resources: args.resources, config, args }, report), reportViolation);
+            await safeRun(
+                spec.name,
+                () => spec.validate({ resources: args.resources, config, args }, report),
+                reportViolation,
+            );
         },
     };
 }

@@ -18,12 +18,18 @@ export const ROLE_POLICY_ATTACHMENT = "aws:iam/rolePolicyAttachment:RolePolicyAt
 export const USER_POLICY_ATTACHMENT = "aws:iam/userPolicyAttachment:UserPolicyAttachment";
 export const GROUP_POLICY_ATTACHMENT = "aws:iam/groupPolicyAttachment:GroupPolicyAttachment";
 export const POLICY_ATTACHMENT = "aws:iam/policyAttachment:PolicyAttachment";
-export const ROLE_POLICY_ATTACHMENTS_EXCLUSIVE = "aws:iam/rolePolicyAttachmentsExclusive:RolePolicyAttachmentsExclusive";
+export const ROLE_POLICY_ATTACHMENTS_EXCLUSIVE =
+    "aws:iam/rolePolicyAttachmentsExclusive:RolePolicyAttachmentsExclusive";
 
 /** Types that carry an identity-policy document: the standalone policies and the role's inline policies. */
 export const IDENTITY_POLICY_TYPES = [IAM_POLICY, ROLE_POLICY, USER_POLICY, GROUP_POLICY, ROLE];
 /** Types that attach a managed policy (by ARN) to a principal. */
-export const ATTACHMENT_TYPES = [ROLE_POLICY_ATTACHMENT, USER_POLICY_ATTACHMENT, GROUP_POLICY_ATTACHMENT, POLICY_ATTACHMENT];
+export const ATTACHMENT_TYPES = [
+    ROLE_POLICY_ATTACHMENT,
+    USER_POLICY_ATTACHMENT,
+    GROUP_POLICY_ATTACHMENT,
+    POLICY_ATTACHMENT,
+];
 
 export interface Document {
     /** Display path of the document (`policy`, `inlinePolicies[0].policy`). */
@@ -66,7 +72,10 @@ function containsSentinel(v: unknown): boolean {
 
 /** IAM's glob: `*` any run, `?` one character; actions compare case-insensitively. */
 export function globMatch(pattern: string, value: string, caseInsensitive = true): boolean {
-    const esc = pattern.replace(/[.+^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*").replace(/\?/g, ".");
+    const esc = pattern
+        .replace(/[.+^${}()|[\]\\]/g, "\\$&")
+        .replace(/\*/g, ".*")
+        .replace(/\?/g, ".");
     return new RegExp(`^${esc}$`, caseInsensitive ? "i" : "").test(value);
 }
 
@@ -116,9 +125,11 @@ export function awsPrincipals(principal: unknown): string[] {
 export function conditionValues(s: Statement, key: string, operators?: string[]): string[] {
     const out: string[] = [];
     for (const [op, block] of Object.entries(s.Condition ?? {})) {
-        if (operators && !operators.some((o) => o.toLowerCase() === op.toLowerCase().replace(/ifexists$/, ""))) continue;
+        if (operators && !operators.some((o) => o.toLowerCase() === op.toLowerCase().replace(/ifexists$/, "")))
+            continue;
         if (!block || typeof block !== "object") continue;
-        for (const [k, v] of Object.entries(block)) if (k.toLowerCase() === key.toLowerCase()) out.push(...asArray(v).map(String));
+        for (const [k, v] of Object.entries(block))
+            if (k.toLowerCase() === key.toLowerCase()) out.push(...asArray(v).map(String));
     }
     return out;
 }

@@ -51,7 +51,12 @@ export function reporterFor(report: Reporter, r: PolicyResource, policyName: str
  * condition for an exemption is not met, the violation stays at the policy's level and says why.
  * (EKS-01 bootstrap CIDRs, K8S-19 platform roles.)
  */
-export function conditionalExemption(report: Reporter, policyName: string, sources: unknown[], refusal: string | undefined): Reporter {
+export function conditionalExemption(
+    report: Reporter,
+    policyName: string,
+    sources: unknown[],
+    refusal: string | undefined,
+): Reporter {
     for (const source of sources) {
         const ex = exemption(source, policyName);
         if (!ex) continue;
@@ -61,7 +66,8 @@ export function conditionalExemption(report: Reporter, policyName: string, sourc
             return r;
         }
         if (refusal !== undefined) {
-            const r = ((m: string, urn?: string) => report(`${m} (exemption ${ex.ticket} not honoured: ${refusal})`, urn)) as Reporter;
+            const r = ((m: string, urn?: string) =>
+                report(`${m} (exemption ${ex.ticket} not honoured: ${refusal})`, urn)) as Reporter;
             r.advisory = report.advisory;
             return r;
         }
@@ -76,7 +82,13 @@ export function conditionalExemption(report: Reporter, policyName: string, sourc
  * For stack policies: reports `message` against `urn`, downgraded to advisory (with the ticket) when one of `tagged`
  * carries a valid `policy.exempt/<policyName>` tag. A malformed exemption is reported as well, at the policy's level.
  */
-export function reportUnlessExempt(report: Reporter, policyName: string, tagged: PolicyResource[], message: string, urn: string): void {
+export function reportUnlessExempt(
+    report: Reporter,
+    policyName: string,
+    tagged: PolicyResource[],
+    message: string,
+    urn: string,
+): void {
     for (const r of tagged) {
         const ex = exemption(r.props, policyName);
         if (ex === undefined) continue;

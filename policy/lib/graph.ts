@@ -10,7 +10,11 @@ import { asArray } from "./values";
  * candidate resources.
  */
 
-export type Resolution = { kind: "resolved"; targets: PolicyResource[] } | { kind: "unknown" } | { kind: "absent" } | { kind: "unresolved"; value: unknown };
+export type Resolution =
+    | { kind: "resolved"; targets: PolicyResource[] }
+    | { kind: "unknown" }
+    | { kind: "absent" }
+    | { kind: "unresolved"; value: unknown };
 
 export function props(r: PolicyResource): Record<string, any> {
     return raw(r.props) ?? {};
@@ -36,7 +40,12 @@ function topLevel(path: string): string {
  * Resolves the reference at `path` of `r` to resources of `types`. For list inputs (`subnetIds`) every
  * element is resolved: `targets` holds what was found, and `unresolved` values are returned separately.
  */
-export function resolveAll(r: PolicyResource, path: string, types: readonly string[], all: PolicyResource[]): { targets: PolicyResource[]; unresolved: unknown[]; unknown: boolean; absent: boolean } {
+export function resolveAll(
+    r: PolicyResource,
+    path: string,
+    types: readonly string[],
+    all: PolicyResource[],
+): { targets: PolicyResource[]; unresolved: unknown[]; unknown: boolean; absent: boolean } {
     const value = get(props(r), path);
     const viaGraph = (r.propertyDependencies?.[topLevel(path)] ?? []).filter((d) => types.includes(d.type));
     const candidates = ofTypes(all, types);
@@ -60,10 +69,20 @@ export function resolveAll(r: PolicyResource, path: string, types: readonly stri
     // Graph edges are authoritative when ids are unknown (first deploy) or not unique to one type.
     for (const d of viaGraph) if (!targets.includes(d)) targets.push(d);
     if (viaGraph.length > 0 && unknown) unknown = false;
-    return { targets, unresolved, unknown, absent: value === undefined || value === null || (Array.isArray(value) && value.length === 0) };
+    return {
+        targets,
+        unresolved,
+        unknown,
+        absent: value === undefined || value === null || (Array.isArray(value) && value.length === 0),
+    };
 }
 
-export function resolveOne(r: PolicyResource, path: string, types: readonly string[], all: PolicyResource[]): Resolution {
+export function resolveOne(
+    r: PolicyResource,
+    path: string,
+    types: readonly string[],
+    all: PolicyResource[],
+): Resolution {
     const res = resolveAll(r, path, types, all);
     if (res.targets.length > 0) return { kind: "resolved", targets: res.targets };
     if (res.unknown) return { kind: "unknown" };
@@ -72,7 +91,12 @@ export function resolveOne(r: PolicyResource, path: string, types: readonly stri
 }
 
 /** Resources of `types` whose `path` input refers to `target` (graph edge or matching known value). */
-export function referrers(target: PolicyResource, path: string, types: readonly string[], all: PolicyResource[]): PolicyResource[] {
+export function referrers(
+    target: PolicyResource,
+    path: string,
+    types: readonly string[],
+    all: PolicyResource[],
+): PolicyResource[] {
     const ids = identities(target);
     return ofTypes(all, types).filter((r) => {
         if ((r.propertyDependencies?.[topLevel(path)] ?? []).includes(target)) return true;

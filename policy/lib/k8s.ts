@@ -62,7 +62,12 @@ function describe(list: ContainerList, c: Props, index: number): string {
  * not ask ephemeral containers for resources). An unknown spec or container list is recorded in `u`;
  * a container that is not an object throws, which `resourcePolicy` reports as a malformed property.
  */
-export function podOf(type: string, props: Props, u: Reads, lists: readonly ContainerList[] = CONTAINER_LISTS): Pod | undefined {
+export function podOf(
+    type: string,
+    props: Props,
+    u: Reads,
+    lists: readonly ContainerList[] = CONTAINER_LISTS,
+): Pod | undefined {
     const path = POD_SPEC_PATH[type];
     if (path === undefined) return undefined;
     const spec = get(props, path);
@@ -96,7 +101,10 @@ export function effectiveSecurityContext(pod: Pod, c: Container, field: string):
 /** A label of the workload's pod template, else of the workload object (either may carry an opt-in label). */
 export function workloadLabel(type: string, props: Props, key: string): unknown {
     const podPath = POD_SPEC_PATH[type];
-    const paths = podPath && podPath !== "spec" ? [podPath.replace(/\.spec$/, ".metadata.labels"), "metadata.labels"] : ["metadata.labels"];
+    const paths =
+        podPath && podPath !== "spec"
+            ? [podPath.replace(/\.spec$/, ".metadata.labels"), "metadata.labels"]
+            : ["metadata.labels"];
     for (const path of paths) {
         const labels = get(props, path);
         const value = isUnknown(labels) ? labels : labels?.[key];
@@ -125,29 +133,67 @@ export function k8sType(type: string): { group: string; version: string; kind: s
  * listed: their scope comes from a CRD the pack cannot see, so K8S-14 only rejects an explicit bad namespace there.
  */
 const NAMESPACED_BUILTINS = new Set([
-    "core/Pod", "core/Service", "core/ServiceAccount", "core/ConfigMap", "core/Secret", "core/PersistentVolumeClaim",
-    "core/Endpoints", "core/LimitRange", "core/ResourceQuota", "core/ReplicationController", "core/PodTemplate",
-    "apps/Deployment", "apps/StatefulSet", "apps/DaemonSet", "apps/ReplicaSet", "apps/ControllerRevision",
-    "batch/Job", "batch/CronJob",
-    "networking.k8s.io/NetworkPolicy", "networking.k8s.io/Ingress",
-    "rbac.authorization.k8s.io/Role", "rbac.authorization.k8s.io/RoleBinding",
-    "policy/PodDisruptionBudget", "autoscaling/HorizontalPodAutoscaler", "coordination.k8s.io/Lease",
-    "discovery.k8s.io/EndpointSlice", "storage.k8s.io/CSIStorageCapacity",
+    "core/Pod",
+    "core/Service",
+    "core/ServiceAccount",
+    "core/ConfigMap",
+    "core/Secret",
+    "core/PersistentVolumeClaim",
+    "core/Endpoints",
+    "core/LimitRange",
+    "core/ResourceQuota",
+    "core/ReplicationController",
+    "core/PodTemplate",
+    "apps/Deployment",
+    "apps/StatefulSet",
+    "apps/DaemonSet",
+    "apps/ReplicaSet",
+    "apps/ControllerRevision",
+    "batch/Job",
+    "batch/CronJob",
+    "networking.k8s.io/NetworkPolicy",
+    "networking.k8s.io/Ingress",
+    "rbac.authorization.k8s.io/Role",
+    "rbac.authorization.k8s.io/RoleBinding",
+    "policy/PodDisruptionBudget",
+    "autoscaling/HorizontalPodAutoscaler",
+    "coordination.k8s.io/Lease",
+    "discovery.k8s.io/EndpointSlice",
+    "storage.k8s.io/CSIStorageCapacity",
 ]);
 
 /** Built-in cluster-scoped kinds; together with the non-object types below, never checked for a namespace. */
 const CLUSTER_SCOPED_BUILTINS = new Set([
-    "core/Namespace", "core/Node", "core/PersistentVolume", "core/ComponentStatus",
-    "rbac.authorization.k8s.io/ClusterRole", "rbac.authorization.k8s.io/ClusterRoleBinding",
-    "storage.k8s.io/StorageClass", "storage.k8s.io/CSIDriver", "storage.k8s.io/CSINode", "storage.k8s.io/VolumeAttachment",
-    "storage.k8s.io/VolumeAttributesClass", "apiextensions.k8s.io/CustomResourceDefinition", "apiregistration.k8s.io/APIService",
-    "admissionregistration.k8s.io/MutatingWebhookConfiguration", "admissionregistration.k8s.io/ValidatingWebhookConfiguration",
-    "admissionregistration.k8s.io/ValidatingAdmissionPolicy", "admissionregistration.k8s.io/ValidatingAdmissionPolicyBinding",
-    "admissionregistration.k8s.io/MutatingAdmissionPolicy", "admissionregistration.k8s.io/MutatingAdmissionPolicyBinding",
-    "scheduling.k8s.io/PriorityClass", "node.k8s.io/RuntimeClass", "networking.k8s.io/IngressClass",
-    "networking.k8s.io/IPAddress", "networking.k8s.io/ServiceCIDR", "certificates.k8s.io/CertificateSigningRequest",
-    "certificates.k8s.io/ClusterTrustBundle", "flowcontrol.apiserver.k8s.io/FlowSchema",
-    "flowcontrol.apiserver.k8s.io/PriorityLevelConfiguration", "resource.k8s.io/DeviceClass", "resource.k8s.io/ResourceSlice",
+    "core/Namespace",
+    "core/Node",
+    "core/PersistentVolume",
+    "core/ComponentStatus",
+    "rbac.authorization.k8s.io/ClusterRole",
+    "rbac.authorization.k8s.io/ClusterRoleBinding",
+    "storage.k8s.io/StorageClass",
+    "storage.k8s.io/CSIDriver",
+    "storage.k8s.io/CSINode",
+    "storage.k8s.io/VolumeAttachment",
+    "storage.k8s.io/VolumeAttributesClass",
+    "apiextensions.k8s.io/CustomResourceDefinition",
+    "apiregistration.k8s.io/APIService",
+    "admissionregistration.k8s.io/MutatingWebhookConfiguration",
+    "admissionregistration.k8s.io/ValidatingWebhookConfiguration",
+    "admissionregistration.k8s.io/ValidatingAdmissionPolicy",
+    "admissionregistration.k8s.io/ValidatingAdmissionPolicyBinding",
+    "admissionregistration.k8s.io/MutatingAdmissionPolicy",
+    "admissionregistration.k8s.io/MutatingAdmissionPolicyBinding",
+    "scheduling.k8s.io/PriorityClass",
+    "node.k8s.io/RuntimeClass",
+    "networking.k8s.io/IngressClass",
+    "networking.k8s.io/IPAddress",
+    "networking.k8s.io/ServiceCIDR",
+    "certificates.k8s.io/CertificateSigningRequest",
+    "certificates.k8s.io/ClusterTrustBundle",
+    "flowcontrol.apiserver.k8s.io/FlowSchema",
+    "flowcontrol.apiserver.k8s.io/PriorityLevelConfiguration",
+    "resource.k8s.io/DeviceClass",
+    "resource.k8s.io/ResourceSlice",
     "policy/PodSecurityPolicy",
 ]);
 
@@ -199,7 +245,9 @@ export function parseImage(image: string): ImageRef {
     const name = at >= 0 ? image.slice(0, at) : image;
     const lastSlash = name.lastIndexOf("/");
     const colon = name.indexOf(":", lastSlash + 1);
-    return colon >= 0 ? { repository: name.slice(0, colon), tag: name.slice(colon + 1), digest } : { repository: name, digest };
+    return colon >= 0
+        ? { repository: name.slice(0, colon), tag: name.slice(colon + 1), digest }
+        : { repository: name, digest };
 }
 
 /** Any private ECR registry: the catalogue's `<account>.dkr.ecr.<region>.amazonaws.com/` default when none are configured. */
@@ -263,7 +311,10 @@ export function parseAuthMappings(text: string): AuthMapping[] {
 // Stack-policy joins (STK-05, STK-16): which namespace an object lives in.
 // ---------------------------------------------------------------------------------------------
 
-export type NamespaceRef = { kind: "namespace"; ns: PolicyResource } | { kind: "name"; name: string } | { kind: "unknown" };
+export type NamespaceRef =
+    | { kind: "namespace"; ns: PolicyResource }
+    | { kind: "name"; name: string }
+    | { kind: "unknown" };
 
 /**
  * The namespace of a namespaced stack object: the Namespace resource its `metadata` input depends on

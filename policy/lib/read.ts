@@ -34,7 +34,8 @@ function steps(path: string): string[] {
     return path.split(/\.|\[(\d+)\]|\["([^"]+)"\]/).filter((s) => s !== undefined && s !== "");
 }
 
-const join = (at: string | undefined, path: string) => (at === undefined || at === "" ? path : path === "" ? at : path.startsWith("[") ? `${at}${path}` : `${at}.${path}`);
+const join = (at: string | undefined, path: string) =>
+    at === undefined || at === "" ? path : path === "" ? at : path.startsWith("[") ? `${at}${path}` : `${at}.${path}`;
 
 /** The value at `path` under `from`; a preview unknown in it stops the check, naming `at` + `path`. `need(v, "", at)` checks a value already held. */
 export function need<T = any>(from: unknown, path: string, at?: string): T {

@@ -48,9 +48,17 @@ function routeTablesOf(subnet: PolicyResource, all: PolicyResource[], verdict: S
     }
     const main = vpc.targets.flatMap((v) => [
         ...referrers(v, "vpcId", [MAIN_RTA], all).flatMap((m) => resolveAll(m, "routeTableId", TABLES, all).targets),
-        ...ofTypes(all, [DEFAULT_ROUTE_TABLE]).filter((d) => (d.propertyDependencies?.defaultRouteTableId ?? []).includes(v) || (props(d).defaultRouteTableId !== undefined && props(d).defaultRouteTableId === props(v).defaultRouteTableId)),
+        ...ofTypes(all, [DEFAULT_ROUTE_TABLE]).filter(
+            (d) =>
+                (d.propertyDependencies?.defaultRouteTableId ?? []).includes(v) ||
+                (props(d).defaultRouteTableId !== undefined &&
+                    props(d).defaultRouteTableId === props(v).defaultRouteTableId),
+        ),
     ]);
-    if (main.length === 0) verdict.notes.push("uses the VPC's implicit main route table, which the stack does not manage (adopt it with aws.ec2.DefaultRouteTable)");
+    if (main.length === 0)
+        verdict.notes.push(
+            "uses the VPC's implicit main route table, which the stack does not manage (adopt it with aws.ec2.DefaultRouteTable)",
+        );
     return main;
 }
 
@@ -67,7 +75,9 @@ export function subnetIsolation(subnet: PolicyResource, all: PolicyResource[]): 
         }
         for (const route of referrers(table, "routeTableId", [ROUTE], all)) {
             if (isIgwRef(props(route).gatewayId, route.propertyDependencies?.gatewayId ?? [], all)) {
-                verdict.problems.push(`is routed through an internet gateway by route ${route.name} (${props(route).destinationCidrBlock ?? props(route).destinationIpv6CidrBlock ?? "any destination"}) in ${table.name}`);
+                verdict.problems.push(
+                    `is routed through an internet gateway by route ${route.name} (${props(route).destinationCidrBlock ?? props(route).destinationIpv6CidrBlock ?? "any destination"}) in ${table.name}`,
+                );
             }
         }
     }

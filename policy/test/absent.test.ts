@@ -24,7 +24,11 @@ const trail = {
 };
 const pod = (over: Record<string, unknown>) => ({
     metadata: { namespace: "shop" },
-    spec: { serviceAccountName: "shop-api", automountServiceAccountToken: false, containers: [{ name: "app", image: `${ECR}/shop-api:1.0.0`, ...over }] },
+    spec: {
+        serviceAccountName: "shop-api",
+        automountServiceAccountToken: false,
+        containers: [{ name: "app", image: `${ECR}/shop-api:1.0.0`, ...over }],
+    },
 });
 
 const BLANKS: Array<[string, unknown]> = [
@@ -35,42 +39,87 @@ const BLANKS: Array<[string, unknown]> = [
 const table: Array<{ policy: string; cases: Case[] }> = [
     {
         policy: "rds-uses-explicit-subnet-group",
-        cases: BLANKS.map(([what, v]) => ({ it: `rejects ${what} as dbSubnetGroupName`, type: "aws:rds/instance:Instance", props: { engine: "postgres", dbSubnetGroupName: v }, rejects: /Set dbSubnetGroupName/ })),
+        cases: BLANKS.map(([what, v]) => ({
+            it: `rejects ${what} as dbSubnetGroupName`,
+            type: "aws:rds/instance:Instance",
+            props: { engine: "postgres", dbSubnetGroupName: v },
+            rejects: /Set dbSubnetGroupName/,
+        })),
     },
     {
         policy: "rds-backup-retention",
         // A blank replicateSourceDb is not a replica: the instance keeps its own backups and is held to RDS-06.
-        cases: BLANKS.map(([what, v]) => ({ it: `does not treat ${what} replicateSourceDb as a replica`, type: "aws:rds/instance:Instance", props: { engine: "postgres", replicateSourceDb: v, backupRetentionPeriod: 1 }, rejects: /backupRetentionPeriod is 1/ })),
+        cases: BLANKS.map(([what, v]) => ({
+            it: `does not treat ${what} replicateSourceDb as a replica`,
+            type: "aws:rds/instance:Instance",
+            props: { engine: "postgres", replicateSourceDb: v, backupRetentionPeriod: 1 },
+            rejects: /backupRetentionPeriod is 1/,
+        })),
     },
     {
         policy: "cloudtrail-baseline",
         cases: [
-            ...BLANKS.map(([what, v]) => ({ it: `rejects ${what} as kmsKeyId`, type: "aws:cloudtrail/trail:Trail", props: { ...trail, kmsKeyId: v }, rejects: /kmsKeyId: <customer key ARN>/ })),
+            ...BLANKS.map(([what, v]) => ({
+                it: `rejects ${what} as kmsKeyId`,
+                type: "aws:cloudtrail/trail:Trail",
+                props: { ...trail, kmsKeyId: v },
+                rejects: /kmsKeyId: <customer key ARN>/,
+            })),
             { it: "passes the complete trail", type: "aws:cloudtrail/trail:Trail", props: trail },
         ],
     },
     {
         policy: "waf-logging-destination",
         cases: [
-            { it: "rejects an empty destination list", type: "aws:wafv2/webAclLoggingConfiguration:WebAclLoggingConfiguration", props: { logDestinationConfigs: [], redactedFields: [] }, rejects: /Set logDestinationConfigs/ },
-            { it: "rejects a list of blank destinations", type: "aws:wafv2/webAclLoggingConfiguration:WebAclLoggingConfiguration", props: { logDestinationConfigs: [" "], redactedFields: [] }, rejects: /Set logDestinationConfigs/ },
+            {
+                it: "rejects an empty destination list",
+                type: "aws:wafv2/webAclLoggingConfiguration:WebAclLoggingConfiguration",
+                props: { logDestinationConfigs: [], redactedFields: [] },
+                rejects: /Set logDestinationConfigs/,
+            },
+            {
+                it: "rejects a list of blank destinations",
+                type: "aws:wafv2/webAclLoggingConfiguration:WebAclLoggingConfiguration",
+                props: { logDestinationConfigs: [" "], redactedFields: [] },
+                rejects: /Set logDestinationConfigs/,
+            },
         ],
     },
     {
         policy: "k8s-image-approved-and-pinned",
-        cases: BLANKS.map(([what, v]) => ({ it: `rejects ${what} as the image`, type: "kubernetes:core/v1:Pod", props: pod({ image: v }), rejects: /has no image/ })),
+        cases: BLANKS.map(([what, v]) => ({
+            it: `rejects ${what} as the image`,
+            type: "kubernetes:core/v1:Pod",
+            props: pod({ image: v }),
+            rejects: /has no image/,
+        })),
     },
     {
         policy: "k8s-no-default-service-account",
-        cases: BLANKS.map(([what, v]) => ({ it: `rejects ${what} as serviceAccountName`, type: "kubernetes:core/v1:Pod", props: { ...pod({}), spec: { ...pod({}).spec, serviceAccountName: v } }, rejects: /"default" ServiceAccount/ })),
+        cases: BLANKS.map(([what, v]) => ({
+            it: `rejects ${what} as serviceAccountName`,
+            type: "kubernetes:core/v1:Pod",
+            props: { ...pod({}), spec: { ...pod({}).spec, serviceAccountName: v } },
+            rejects: /"default" ServiceAccount/,
+        })),
     },
     {
         policy: "k8s-no-default-namespace",
-        cases: BLANKS.map(([what, v]) => ({ it: `rejects ${what} as the namespace`, type: "kubernetes:core/v1:ConfigMap", props: { metadata: { name: "x", namespace: v } }, rejects: /lands in the "default" namespace/ })),
+        cases: BLANKS.map(([what, v]) => ({
+            it: `rejects ${what} as the namespace`,
+            type: "kubernetes:core/v1:ConfigMap",
+            props: { metadata: { name: "x", namespace: v } },
+            rejects: /lands in the "default" namespace/,
+        })),
     },
     {
         policy: "k8s-ingress-ssl-redirect",
-        cases: BLANKS.map(([what, v]) => ({ it: `rejects ${what} as the ingress class`, type: "kubernetes:networking.k8s.io/v1:Ingress", props: { spec: { ingressClassName: v } }, rejects: /the ingress has no class/ })),
+        cases: BLANKS.map(([what, v]) => ({
+            it: `rejects ${what} as the ingress class`,
+            type: "kubernetes:networking.k8s.io/v1:Ingress",
+            props: { spec: { ingressClassName: v } },
+            rejects: /the ingress has no class/,
+        })),
     },
 ];
 

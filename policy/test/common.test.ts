@@ -15,18 +15,30 @@ describe("policy pack: shared helpers", () => {
         assert.ok(!isKmsReference("alias/aws/s3"));
         assert.ok(!isKmsReference("arn:aws:kms:eu-west-1:111122223333:alias/aws/rds"));
         assert.ok(!isKmsReference(undefined));
-        assert.ok(isKmsReference("arn:aws:kms:us-east-1:999999999999:key/ext", ["arn:aws:kms:us-east-1:999999999999:key/ext"]));
+        assert.ok(
+            isKmsReference("arn:aws:kms:us-east-1:999999999999:key/ext", [
+                "arn:aws:kms:us-east-1:999999999999:key/ext",
+            ]),
+        );
     });
 
     it("reads exemptions only in the '<TICKET>: <reason>' form", () => {
-        assert.deepStrictEqual(exemption({ tags: { "policy.exempt/x": "SEC-42: ALB logs need SSE-S3" } }, "x"), { ticket: "SEC-42", reason: "ALB logs need SSE-S3" });
-        assert.deepStrictEqual(exemption({ metadata: { annotations: { "policy.exempt/x": "OPS-7: bootstrap" } } }, "x"), { ticket: "OPS-7", reason: "bootstrap" });
+        assert.deepStrictEqual(exemption({ tags: { "policy.exempt/x": "SEC-42: ALB logs need SSE-S3" } }, "x"), {
+            ticket: "SEC-42",
+            reason: "ALB logs need SSE-S3",
+        });
+        assert.deepStrictEqual(
+            exemption({ metadata: { annotations: { "policy.exempt/x": "OPS-7: bootstrap" } } }, "x"),
+            { ticket: "OPS-7", reason: "bootstrap" },
+        );
         assert.ok("error" in (exemption({ tags: { "policy.exempt/x": "because" } }, "x") ?? {}));
         assert.strictEqual(exemption({ tags: {} }, "x"), undefined);
     });
 
     it("parses policy documents tolerantly", () => {
-        assert.deepStrictEqual(parsePolicyDocument('{"Statement":{"Effect":"Deny"}}'), { statements: [{ Effect: "Deny" }] });
+        assert.deepStrictEqual(parsePolicyDocument('{"Statement":{"Effect":"Deny"}}'), {
+            statements: [{ Effect: "Deny" }],
+        });
         assert.match((parsePolicyDocument("nope") as { error: string }).error, /not valid JSON/);
         assert.match((parsePolicyDocument("[1]") as { error: string }).error, /not a JSON object/);
     });
@@ -38,14 +50,34 @@ describe("policy pack: shared helpers", () => {
     });
 
     it("turns an exception into a malformed-property violation instead of crashing the pack", async () => {
-        const policy = resourcePolicy({ name: "boom", description: "test.", controls: [], enforcementLevel: "mandatory", types: ["t"], validate: () => { throw new TypeError("x is not iterable"); } });
+        const policy = resourcePolicy({
+            name: "boom",
+            description: "test.",
+            controls: [],
+            enforcementLevel: "mandatory",
+            types: ["t"],
+            validate: () => {
+                throw new TypeError("x is not iterable");
+            },
+        });
         const run = await runResourcePolicy(policy, "t", {});
         assert.strictEqual(run.violations[0].policy, "boom");
-        assert.match(run.mandatory[0], /malformed property: policy 'boom' could not evaluate this resource \(x is not iterable\)/);
+        assert.match(
+            run.mandatory[0],
+            /malformed property: policy 'boom' could not evaluate this resource \(x is not iterable\)/,
+        );
     });
 
     it("downgrades an exemptable row to advisory and prints the ticket", async () => {
-        const policy = resourcePolicy({ name: "ex", description: "test.", controls: [], enforcementLevel: "mandatory", types: ["t"], exemptable: true, validate: (_a, report) => report("bad") });
+        const policy = resourcePolicy({
+            name: "ex",
+            description: "test.",
+            controls: [],
+            enforcementLevel: "mandatory",
+            types: ["t"],
+            exemptable: true,
+            validate: (_a, report) => report("bad"),
+        });
         const run = await runResourcePolicy(policy, "t", { tags: { "policy.exempt/ex": "SEC-1: accepted risk" } });
         assert.deepStrictEqual(run.mandatory, []);
         assert.match(run.advisory[0], /bad \[exempted by SEC-1: accepted risk\]/);

@@ -13,112 +13,337 @@ const CLUSTER = "aws:rds/cluster:Cluster";
 const MEMBER = "aws:rds/clusterInstance:ClusterInstance";
 const KEY = "arn:aws:kms:eu-west-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab";
 const ROLE = "arn:aws:iam::111122223333:role/rds-monitoring";
-const aurora = { engine: "aurora-postgresql", storageEncrypted: true, kmsKeyId: KEY, dbSubnetGroupName: "db", backupRetentionPeriod: 7, copyTagsToSnapshot: true, enabledCloudwatchLogsExports: ["postgresql"] };
-const replica = { replicateSourceDb: "primary-db", instanceClass: "db.m6g.large", monitoringInterval: 60, monitoringRoleArn: ROLE, copyTagsToSnapshot: true, multiAz: true };
+const aurora = {
+    engine: "aurora-postgresql",
+    storageEncrypted: true,
+    kmsKeyId: KEY,
+    dbSubnetGroupName: "db",
+    backupRetentionPeriod: 7,
+    copyTagsToSnapshot: true,
+    enabledCloudwatchLogsExports: ["postgresql"],
+};
+const replica = {
+    replicateSourceDb: "primary-db",
+    instanceClass: "db.m6g.large",
+    monitoringInterval: 60,
+    monitoringRoleArn: ROLE,
+    copyTagsToSnapshot: true,
+    multiAz: true,
+};
 
 const table: Record<string, Case[]> = {
     "rds-storage-encrypted-with-cmk": [
         { it: "passes a same-Region read replica (inherits the source's encryption)", type: DB, props: replica },
-        { it: "passes an Aurora cross-Region replica cluster", type: CLUSTER, props: { replicationSourceIdentifier: "arn:aws:rds:eu-central-1:111122223333:cluster:src", engine: "aurora-postgresql" } },
-        { it: "still rejects a replica pinned to the AWS-managed key", type: DB, props: { ...replica, kmsKeyId: "alias/aws/rds" }, rejects: /alias\/aws\/rds/ },
-        { it: "rejects an unencrypted Aurora cluster", type: CLUSTER, props: { ...aurora, storageEncrypted: false }, rejects: /storageEncrypted/ },
+        {
+            it: "passes an Aurora cross-Region replica cluster",
+            type: CLUSTER,
+            props: {
+                replicationSourceIdentifier: "arn:aws:rds:eu-central-1:111122223333:cluster:src",
+                engine: "aurora-postgresql",
+            },
+        },
+        {
+            it: "still rejects a replica pinned to the AWS-managed key",
+            type: DB,
+            props: { ...replica, kmsKeyId: "alias/aws/rds" },
+            rejects: /alias\/aws\/rds/,
+        },
+        {
+            it: "rejects an unencrypted Aurora cluster",
+            type: CLUSTER,
+            props: { ...aurora, storageEncrypted: false },
+            rejects: /storageEncrypted/,
+        },
     ],
     "rds-tls-enforced": [
-        { it: "rejects a MariaDB group without require_secure_transport", type: "aws:rds/parameterGroup:ParameterGroup", props: { family: "mariadb10.11", parameters: [] }, rejects: /require_secure_transport/ },
-        { it: "rejects a SQL Server group without rds.force_ssl", type: "aws:rds/parameterGroup:ParameterGroup", props: { family: "sqlserver-se-16.0", parameters: [] }, rejects: /rds\.force_ssl/ },
-        { it: "rejects an aurora-postgresql cluster group without rds.force_ssl", type: "aws:rds/clusterParameterGroup:ClusterParameterGroup", props: { family: "aurora-postgresql16", parameters: [{ name: "rds.force_ssl", value: "0" }] }, rejects: /rds\.force_ssl/ },
-        { it: "passes MariaDB forcing TLS", type: "aws:rds/parameterGroup:ParameterGroup", props: { family: "mariadb10.11", parameters: [{ name: "require_secure_transport", value: "ON" }] } },
+        {
+            it: "rejects a MariaDB group without require_secure_transport",
+            type: "aws:rds/parameterGroup:ParameterGroup",
+            props: { family: "mariadb10.11", parameters: [] },
+            rejects: /require_secure_transport/,
+        },
+        {
+            it: "rejects a SQL Server group without rds.force_ssl",
+            type: "aws:rds/parameterGroup:ParameterGroup",
+            props: { family: "sqlserver-se-16.0", parameters: [] },
+            rejects: /rds\.force_ssl/,
+        },
+        {
+            it: "rejects an aurora-postgresql cluster group without rds.force_ssl",
+            type: "aws:rds/clusterParameterGroup:ClusterParameterGroup",
+            props: { family: "aurora-postgresql16", parameters: [{ name: "rds.force_ssl", value: "0" }] },
+            rejects: /rds\.force_ssl/,
+        },
+        {
+            it: "passes MariaDB forcing TLS",
+            type: "aws:rds/parameterGroup:ParameterGroup",
+            props: { family: "mariadb10.11", parameters: [{ name: "require_secure_transport", value: "ON" }] },
+        },
     ],
     "rds-enhanced-monitoring": [
-        { it: "rejects an instance without Enhanced Monitoring", type: DB, props: { engine: "postgres" }, rejects: /monitoringInterval is absent/ },
-        { it: "rejects an Aurora member without Enhanced Monitoring", type: MEMBER, props: { clusterIdentifier: "c", monitoringInterval: 0 }, rejects: /monitoringInterval is 0/ },
-        { it: "rejects monitoring without a role", type: DB, props: { monitoringInterval: 60 }, rejects: /monitoringRoleArn is absent/ },
-        { it: "passes 60-second monitoring with a role", type: DB, props: { monitoringInterval: 60, monitoringRoleArn: ROLE } },
+        {
+            it: "rejects an instance without Enhanced Monitoring",
+            type: DB,
+            props: { engine: "postgres" },
+            rejects: /monitoringInterval is absent/,
+        },
+        {
+            it: "rejects an Aurora member without Enhanced Monitoring",
+            type: MEMBER,
+            props: { clusterIdentifier: "c", monitoringInterval: 0 },
+            rejects: /monitoringInterval is 0/,
+        },
+        {
+            it: "rejects monitoring without a role",
+            type: DB,
+            props: { monitoringInterval: 60 },
+            rejects: /monitoringRoleArn is absent/,
+        },
+        {
+            it: "passes 60-second monitoring with a role",
+            type: DB,
+            props: { monitoringInterval: 60, monitoringRoleArn: ROLE },
+        },
         { it: "ignores an Aurora cluster (monitoring is per member)", type: CLUSTER, props: aurora },
     ],
     "rds-auto-minor-version-upgrade": [
-        { it: "rejects an instance that skips minor upgrades", type: DB, props: { autoMinorVersionUpgrade: false }, rejects: /autoMinorVersionUpgrade/ },
-        { it: "rejects an Aurora member that skips minor upgrades", type: MEMBER, props: { autoMinorVersionUpgrade: false }, rejects: /autoMinorVersionUpgrade/ },
+        {
+            it: "rejects an instance that skips minor upgrades",
+            type: DB,
+            props: { autoMinorVersionUpgrade: false },
+            rejects: /autoMinorVersionUpgrade/,
+        },
+        {
+            it: "rejects an Aurora member that skips minor upgrades",
+            type: MEMBER,
+            props: { autoMinorVersionUpgrade: false },
+            rejects: /autoMinorVersionUpgrade/,
+        },
         { it: "passes the default (true)", type: DB, props: { engine: "postgres" } },
     ],
     "rds-copy-tags-to-snapshot": [
-        { it: "rejects an instance without copyTagsToSnapshot (default false)", type: DB, props: { engine: "postgres" }, rejects: /copyTagsToSnapshot/ },
-        { it: "rejects a cluster without copyTagsToSnapshot", type: CLUSTER, props: { ...aurora, copyTagsToSnapshot: false }, rejects: /copyTagsToSnapshot/ },
+        {
+            it: "rejects an instance without copyTagsToSnapshot (default false)",
+            type: DB,
+            props: { engine: "postgres" },
+            rejects: /copyTagsToSnapshot/,
+        },
+        {
+            it: "rejects a cluster without copyTagsToSnapshot",
+            type: CLUSTER,
+            props: { ...aurora, copyTagsToSnapshot: false },
+            rejects: /copyTagsToSnapshot/,
+        },
         { it: "passes a cluster copying tags", type: CLUSTER, props: aurora },
     ],
-    "rds-uses-explicit-subnet-group": [{ it: "passes a read replica without a subnet group", type: DB, props: replica }],
+    "rds-uses-explicit-subnet-group": [
+        { it: "passes a read replica without a subnet group", type: DB, props: replica },
+    ],
     "rds-backup-retention": [{ it: "passes a read replica (backups come from the source)", type: DB, props: replica }],
 };
 
 const loggingTable: Record<string, Case[]> = {
     "rds-logs-exported": [
-        { it: "rejects Postgres without the upgrade log (FSBP RDS.9)", type: DB, props: { engine: "postgres", enabledCloudwatchLogsExports: ["postgresql"] }, rejects: /lacks "upgrade"/ },
-        { it: "rejects MariaDB without general and slowquery logs", type: DB, props: { engine: "mariadb", enabledCloudwatchLogsExports: ["audit", "error"] }, rejects: /"general", "slowquery"/ },
-        { it: "rejects an Aurora MySQL cluster without audit logs (RDS.34)", type: CLUSTER, props: { engine: "aurora-mysql", enabledCloudwatchLogsExports: ["error", "general", "slowquery"] }, rejects: /"audit"/ },
+        {
+            it: "rejects Postgres without the upgrade log (FSBP RDS.9)",
+            type: DB,
+            props: { engine: "postgres", enabledCloudwatchLogsExports: ["postgresql"] },
+            rejects: /lacks "upgrade"/,
+        },
+        {
+            it: "rejects MariaDB without general and slowquery logs",
+            type: DB,
+            props: { engine: "mariadb", enabledCloudwatchLogsExports: ["audit", "error"] },
+            rejects: /"general", "slowquery"/,
+        },
+        {
+            it: "rejects an Aurora MySQL cluster without audit logs (RDS.34)",
+            type: CLUSTER,
+            props: { engine: "aurora-mysql", enabledCloudwatchLogsExports: ["error", "general", "slowquery"] },
+            rejects: /"audit"/,
+        },
         { it: "passes aurora-postgresql exporting postgresql", type: CLUSTER, props: aurora },
-        { it: "passes Postgres exporting postgresql and upgrade", type: DB, props: { engine: "postgres", enabledCloudwatchLogsExports: ["postgresql", "upgrade"] } },
+        {
+            it: "passes Postgres exporting postgresql and upgrade",
+            type: DB,
+            props: { engine: "postgres", enabledCloudwatchLogsExports: ["postgresql", "upgrade"] },
+        },
     ],
 };
 
 describe("policy pack: data (issue #19 class 6)", () => {
-    for (const [mod, t] of [[policies, table], [logging, loggingTable]] as const) {
+    for (const [mod, t] of [
+        [policies, table],
+        [logging, loggingTable],
+    ] as const) {
         for (const [name, cases] of Object.entries(t)) {
             describe(name, () => {
                 for (const c of cases) it(c.it, () => checkCase(policyNamed<ResourceValidationPolicy>(mod, name), c));
-                for (const c of cases.filter((x) => !x.rejects)) it(`does not block when any input of "${c.it}" is unknown in preview`, () => checkUnknownsNeverBlock(policyNamed<ResourceValidationPolicy>(mod, name), c));
+                for (const c of cases.filter((x) => !x.rejects))
+                    it(`does not block when any input of "${c.it}" is unknown in preview`, () =>
+                        checkUnknownsNeverBlock(policyNamed<ResourceValidationPolicy>(mod, name), c));
             });
         }
     }
 
     describe("rds-multi-az covers clusters", () => {
         const policy = policyNamed<StackValidationPolicy>(policies, "rds-multi-az");
-        const member = (name: string, az?: string): StackFixture => ({ type: MEMBER, name, props: { clusterIdentifier: "c", ...(az ? { availabilityZone: az } : {}) }, deps: { clusterIdentifier: ["c"] } });
+        const member = (name: string, az?: string): StackFixture => ({
+            type: MEMBER,
+            name,
+            props: { clusterIdentifier: "c", ...(az ? { availabilityZone: az } : {}) },
+            deps: { clusterIdentifier: ["c"] },
+        });
         it("flags an Aurora cluster with one instance", async () => {
-            const run = await runStackPolicy(policy, [{ type: CLUSTER, name: "c", props: aurora }, member("m1")], { enforcementLevel: "mandatory" });
-            assert.ok(run.mandatory.some((m) => m.includes("Cluster 'c' has 1 instance")), JSON.stringify(run.violations));
+            const run = await runStackPolicy(policy, [{ type: CLUSTER, name: "c", props: aurora }, member("m1")], {
+                enforcementLevel: "mandatory",
+            });
+            assert.ok(
+                run.mandatory.some((m) => m.includes("Cluster 'c' has 1 instance")),
+                JSON.stringify(run.violations),
+            );
         });
         it("flags two members pinned to one AZ", async () => {
-            const run = await runStackPolicy(policy, [{ type: CLUSTER, name: "c", props: aurora }, member("m1", "eu-west-1a"), member("m2", "eu-west-1a")], { enforcementLevel: "mandatory" });
-            assert.ok(run.mandatory.some((m) => m.includes("one Availability Zone")), JSON.stringify(run.violations));
+            const run = await runStackPolicy(
+                policy,
+                [{ type: CLUSTER, name: "c", props: aurora }, member("m1", "eu-west-1a"), member("m2", "eu-west-1a")],
+                { enforcementLevel: "mandatory" },
+            );
+            assert.ok(
+                run.mandatory.some((m) => m.includes("one Availability Zone")),
+                JSON.stringify(run.violations),
+            );
         });
         it("flags a single-AZ instance", async () => {
-            const run = await runStackPolicy(policy, [{ type: DB, name: "db", props: { engine: "postgres", multiAz: false } }], { enforcementLevel: "mandatory" });
-            assert.ok(run.mandatory.some((m) => m.includes("Set multiAz to true")), JSON.stringify(run.violations));
+            const run = await runStackPolicy(
+                policy,
+                [{ type: DB, name: "db", props: { engine: "postgres", multiAz: false } }],
+                { enforcementLevel: "mandatory" },
+            );
+            assert.ok(
+                run.mandatory.some((m) => m.includes("Set multiAz to true")),
+                JSON.stringify(run.violations),
+            );
         });
-        it("passes a writer and a reader", async () => assert.deepEqual((await runStackPolicy(policy, [{ type: CLUSTER, name: "c", props: aurora }, member("m1"), member("m2")])).violations, []));
-        it("passes a Multi-AZ DB cluster (dbClusterInstanceClass)", async () => assert.deepEqual((await runStackPolicy(policy, [{ type: CLUSTER, name: "c", props: { engine: "postgres", dbClusterInstanceClass: "db.m6gd.large" } }])).violations, []));
-        it("passes a Multi-AZ instance", async () => assert.deepEqual((await runStackPolicy(policy, [{ type: DB, name: "db", props: { multiAz: true } }])).violations, []));
-        it("does not judge an instance whose multiAz is unknown", async () => assert.deepEqual((await runStackPolicy(policy, [{ type: DB, name: "db", props: { multiAz: UNKNOWN } }], { enforcementLevel: "mandatory" })).mandatory, []));
+        it("passes a writer and a reader", async () =>
+            assert.deepEqual(
+                (
+                    await runStackPolicy(policy, [
+                        { type: CLUSTER, name: "c", props: aurora },
+                        member("m1"),
+                        member("m2"),
+                    ])
+                ).violations,
+                [],
+            ));
+        it("passes a Multi-AZ DB cluster (dbClusterInstanceClass)", async () =>
+            assert.deepEqual(
+                (
+                    await runStackPolicy(policy, [
+                        {
+                            type: CLUSTER,
+                            name: "c",
+                            props: { engine: "postgres", dbClusterInstanceClass: "db.m6gd.large" },
+                        },
+                    ])
+                ).violations,
+                [],
+            ));
+        it("passes a Multi-AZ instance", async () =>
+            assert.deepEqual(
+                (await runStackPolicy(policy, [{ type: DB, name: "db", props: { multiAz: true } }])).violations,
+                [],
+            ));
+        it("does not judge an instance whose multiAz is unknown", async () =>
+            assert.deepEqual(
+                (
+                    await runStackPolicy(policy, [{ type: DB, name: "db", props: { multiAz: UNKNOWN } }], {
+                        enforcementLevel: "mandatory",
+                    })
+                ).mandatory,
+                [],
+            ));
     });
 
     describe("backup-vault-deny-delete", () => {
         const policy = policyNamed<StackValidationPolicy>(policies, "backup-vault-deny-delete");
         const vault: StackFixture = { type: "aws:backup/vault:Vault", name: "v", props: { kmsKeyArn: KEY } };
-        const vaultPolicy = (statement: object): StackFixture => ({ type: "aws:backup/vaultPolicy:VaultPolicy", name: "vp", props: { backupVaultName: "v-1", policy: JSON.stringify({ Version: "2012-10-17", Statement: [statement] }) }, deps: { backupVaultName: ["v"] } });
-        const deny = { Effect: "Deny", Principal: { AWS: "*" }, Action: ["backup:DeleteRecoveryPoint", "backup:UpdateRecoveryPointLifecycle"], Resource: "*" };
+        const vaultPolicy = (statement: object): StackFixture => ({
+            type: "aws:backup/vaultPolicy:VaultPolicy",
+            name: "vp",
+            props: {
+                backupVaultName: "v-1",
+                policy: JSON.stringify({ Version: "2012-10-17", Statement: [statement] }),
+            },
+            deps: { backupVaultName: ["v"] },
+        });
+        const deny = {
+            Effect: "Deny",
+            Principal: { AWS: "*" },
+            Action: ["backup:DeleteRecoveryPoint", "backup:UpdateRecoveryPointLifecycle"],
+            Resource: "*",
+        };
         it("rejects a vault without a policy or lock (prod)", async () => {
             const run = await runStackPolicy(policy, [vault], { enforcementLevel: "mandatory" });
-            assert.ok(run.mandatory.some((m) => m.includes("lets administrators delete recovery points")), JSON.stringify(run.violations));
+            assert.ok(
+                run.mandatory.some((m) => m.includes("lets administrators delete recovery points")),
+                JSON.stringify(run.violations),
+            );
         });
         it("rejects a vault policy that does not deny deletion", async () => {
-            const run = await runStackPolicy(policy, [vault, vaultPolicy({ ...deny, Action: "backup:UpdateRecoveryPointLifecycle" })], { enforcementLevel: "mandatory" });
+            const run = await runStackPolicy(
+                policy,
+                [vault, vaultPolicy({ ...deny, Action: "backup:UpdateRecoveryPointLifecycle" })],
+                { enforcementLevel: "mandatory" },
+            );
             assert.equal(run.mandatory.length, 1);
         });
-        it("passes the platform's deny-delete policy", async () => assert.deepEqual((await runStackPolicy(policy, [vault, vaultPolicy(deny)], { enforcementLevel: "mandatory" })).violations, []));
-        it("passes a backup:* deny", async () => assert.deepEqual((await runStackPolicy(policy, [vault, vaultPolicy({ ...deny, Action: "backup:*" })], { enforcementLevel: "mandatory" })).violations, []));
+        it("passes the platform's deny-delete policy", async () =>
+            assert.deepEqual(
+                (await runStackPolicy(policy, [vault, vaultPolicy(deny)], { enforcementLevel: "mandatory" }))
+                    .violations,
+                [],
+            ));
+        it("passes a backup:* deny", async () =>
+            assert.deepEqual(
+                (
+                    await runStackPolicy(policy, [vault, vaultPolicy({ ...deny, Action: "backup:*" })], {
+                        enforcementLevel: "mandatory",
+                    })
+                ).violations,
+                [],
+            ));
         it("passes a vault lock", async () => {
-            const lock: StackFixture = { type: "aws:backup/vaultLockConfiguration:VaultLockConfiguration", name: "lock", props: { backupVaultName: "v-1", minRetentionDays: 7 }, deps: { backupVaultName: ["v"] } };
-            assert.deepEqual((await runStackPolicy(policy, [vault, lock], { enforcementLevel: "mandatory" })).violations, []);
+            const lock: StackFixture = {
+                type: "aws:backup/vaultLockConfiguration:VaultLockConfiguration",
+                name: "lock",
+                props: { backupVaultName: "v-1", minRetentionDays: 7 },
+                deps: { backupVaultName: ["v"] },
+            };
+            assert.deepEqual(
+                (await runStackPolicy(policy, [vault, lock], { enforcementLevel: "mandatory" })).violations,
+                [],
+            );
         });
         it("does not fail while the vault policy is unknown", async () => {
-            const run = await runStackPolicy(policy, [vault, { ...vaultPolicy(deny), props: { backupVaultName: "v-1", policy: UNKNOWN } }], { enforcementLevel: "mandatory" });
+            const run = await runStackPolicy(
+                policy,
+                [vault, { ...vaultPolicy(deny), props: { backupVaultName: "v-1", policy: UNKNOWN } }],
+                { enforcementLevel: "mandatory" },
+            );
             assert.deepEqual(run.mandatory, []);
         });
     });
 
     describe("rds-uses-tls-parameter-group skips same-Region replicas", () => {
         const policy = policyNamed<StackValidationPolicy>(stack, "rds-uses-tls-parameter-group");
-        it("passes a replica without its own parameter group", async () => assert.deepEqual((await runStackPolicy(policy, [{ type: DB, name: "r", props: replica }])).violations, []));
-        it("still rejects a primary without one", async () => assert.equal((await runStackPolicy(policy, [{ type: DB, name: "p", props: { engine: "postgres" } }])).mandatory.length, 1));
+        it("passes a replica without its own parameter group", async () =>
+            assert.deepEqual((await runStackPolicy(policy, [{ type: DB, name: "r", props: replica }])).violations, []));
+        it("still rejects a primary without one", async () =>
+            assert.equal(
+                (await runStackPolicy(policy, [{ type: DB, name: "p", props: { engine: "postgres" } }])).mandatory
+                    .length,
+                1,
+            ));
     });
 });

@@ -14,28 +14,116 @@ const certArn = "arn:aws:acm:eu-west-1:111122223333:certificate/abc";
 const goodAcl = {
     scope: "REGIONAL",
     visibilityConfig: { cloudwatchMetricsEnabled: true, metricName: "acl", sampledRequestsEnabled: true },
-    rules: [{ name: "common", statement: { managedRuleGroupStatement: { name: "AWSManagedRulesCommonRuleSet", vendorName: "AWS" } }, visibilityConfig: { cloudwatchMetricsEnabled: true } }],
+    rules: [
+        {
+            name: "common",
+            statement: { managedRuleGroupStatement: { name: "AWSManagedRulesCommonRuleSet", vendorName: "AWS" } },
+            visibilityConfig: { cloudwatchMetricsEnabled: true },
+        },
+    ],
 };
 
 const table: Record<string, Case[]> = {
     "alb-http-redirects-to-https": [
-        { it: "rejects an HTTP listener that forwards", type: L, props: { port: 80, protocol: "HTTP", defaultActions: [{ type: "forward", targetGroupArn: "tg" }] }, rejects: /forwards plain HTTP/ },
-        { it: "rejects a redirect that keeps the port (#{port})", type: ALB_L, props: { port: 80, protocol: "HTTP", defaultActions: [{ type: "redirect", redirect: { protocol: "HTTPS", port: "#{port}", statusCode: "HTTP_301" } }] }, rejects: /port "443"/ },
-        { it: "rejects a listener on port 80 without a protocol (HTTP by default)", type: L, props: { port: 80, defaultActions: [{ type: "fixed-response" }] }, rejects: /fixed-response/ },
-        { it: "passes a permanent redirect to HTTPS:443", type: L, props: { port: 80, protocol: "HTTP", defaultActions: REDIRECT } },
-        { it: "ignores HTTPS listeners", type: L, props: { port: 443, protocol: "HTTPS", defaultActions: [{ type: "forward" }] } },
-        { it: "does not fail while actions are unknown", type: L, props: { port: 80, protocol: "HTTP", defaultActions: UNKNOWN } },
+        {
+            it: "rejects an HTTP listener that forwards",
+            type: L,
+            props: { port: 80, protocol: "HTTP", defaultActions: [{ type: "forward", targetGroupArn: "tg" }] },
+            rejects: /forwards plain HTTP/,
+        },
+        {
+            it: "rejects a redirect that keeps the port (#{port})",
+            type: ALB_L,
+            props: {
+                port: 80,
+                protocol: "HTTP",
+                defaultActions: [
+                    { type: "redirect", redirect: { protocol: "HTTPS", port: "#{port}", statusCode: "HTTP_301" } },
+                ],
+            },
+            rejects: /port "443"/,
+        },
+        {
+            it: "rejects a listener on port 80 without a protocol (HTTP by default)",
+            type: L,
+            props: { port: 80, defaultActions: [{ type: "fixed-response" }] },
+            rejects: /fixed-response/,
+        },
+        {
+            it: "passes a permanent redirect to HTTPS:443",
+            type: L,
+            props: { port: 80, protocol: "HTTP", defaultActions: REDIRECT },
+        },
+        {
+            it: "ignores HTTPS listeners",
+            type: L,
+            props: { port: 443, protocol: "HTTPS", defaultActions: [{ type: "forward" }] },
+        },
+        {
+            it: "does not fail while actions are unknown",
+            type: L,
+            props: { port: 80, protocol: "HTTP", defaultActions: UNKNOWN },
+        },
     ],
     "alb-https-listener-tls-policy": [
-        { it: "rejects an HTTPS listener without an SSL policy", type: L, props: { port: 443, protocol: "HTTPS", certificateArn: certArn }, rejects: /sslPolicy is absent/ },
-        { it: "rejects an outdated TLS policy on the alb alias", type: ALB_L, props: { port: 443, protocol: "HTTPS", sslPolicy: "ELBSecurityPolicy-2016-08", certificateArn: certArn }, rejects: /ELBSecurityPolicy-2016-08/ },
-        { it: "rejects a non-ACM certificate", type: L, props: { port: 443, protocol: "HTTPS", sslPolicy: "ELBSecurityPolicy-TLS13-1-2-2021-06", certificateArn: "arn:aws:iam::111122223333:server-certificate/x" }, rejects: /ACM certificate/ },
-        { it: "passes a TLS 1.3 policy with an ACM certificate", type: L, props: { port: 443, protocol: "HTTPS", sslPolicy: "ELBSecurityPolicy-TLS13-1-2-2021-06", certificateArn: certArn } },
-        { it: "honours allowedTlsPolicies from config", type: L, props: { port: 443, protocol: "HTTPS", sslPolicy: "ELBSecurityPolicy-TLS13-1-2-2021-06", certificateArn: certArn }, config: { allowedTlsPolicies: ["ELBSecurityPolicy-TLS13-1-3-2021-06"] }, rejects: /use one of ELBSecurityPolicy-TLS13-1-3-2021-06/ },
+        {
+            it: "rejects an HTTPS listener without an SSL policy",
+            type: L,
+            props: { port: 443, protocol: "HTTPS", certificateArn: certArn },
+            rejects: /sslPolicy is absent/,
+        },
+        {
+            it: "rejects an outdated TLS policy on the alb alias",
+            type: ALB_L,
+            props: { port: 443, protocol: "HTTPS", sslPolicy: "ELBSecurityPolicy-2016-08", certificateArn: certArn },
+            rejects: /ELBSecurityPolicy-2016-08/,
+        },
+        {
+            it: "rejects a non-ACM certificate",
+            type: L,
+            props: {
+                port: 443,
+                protocol: "HTTPS",
+                sslPolicy: "ELBSecurityPolicy-TLS13-1-2-2021-06",
+                certificateArn: "arn:aws:iam::111122223333:server-certificate/x",
+            },
+            rejects: /ACM certificate/,
+        },
+        {
+            it: "passes a TLS 1.3 policy with an ACM certificate",
+            type: L,
+            props: {
+                port: 443,
+                protocol: "HTTPS",
+                sslPolicy: "ELBSecurityPolicy-TLS13-1-2-2021-06",
+                certificateArn: certArn,
+            },
+        },
+        {
+            it: "honours allowedTlsPolicies from config",
+            type: L,
+            props: {
+                port: 443,
+                protocol: "HTTPS",
+                sslPolicy: "ELBSecurityPolicy-TLS13-1-2-2021-06",
+                certificateArn: certArn,
+            },
+            config: { allowedTlsPolicies: ["ELBSecurityPolicy-TLS13-1-3-2021-06"] },
+            rejects: /use one of ELBSecurityPolicy-TLS13-1-3-2021-06/,
+        },
     ],
     "alb-drop-invalid-headers": [
-        { it: "rejects an ALB that forwards invalid headers (default false)", type: LB, props: {}, rejects: /dropInvalidHeaderFields/ },
-        { it: "passes an ALB that drops them", type: ALB, props: { loadBalancerType: "application", dropInvalidHeaderFields: true } },
+        {
+            it: "rejects an ALB that forwards invalid headers (default false)",
+            type: LB,
+            props: {},
+            rejects: /dropInvalidHeaderFields/,
+        },
+        {
+            it: "passes an ALB that drops them",
+            type: ALB,
+            props: { loadBalancerType: "application", dropInvalidHeaderFields: true },
+        },
         { it: "ignores network load balancers", type: LB, props: { loadBalancerType: "network" } },
     ],
     "alb-desync-mitigation": [
@@ -43,36 +131,122 @@ const table: Record<string, Case[]> = {
         { it: "passes the defensive default", type: LB, props: {} },
     ],
     "alb-deletion-protection": [
-        { it: "flags a load balancer without deletion protection", type: LB, props: {}, rejects: /enableDeletionProtection/ },
-        { it: "blocks it when prod config raises the level", type: ALB, props: { enableDeletionProtection: false }, config: { enforcementLevel: "mandatory" }, rejects: /enableDeletionProtection/ },
+        {
+            it: "flags a load balancer without deletion protection",
+            type: LB,
+            props: {},
+            rejects: /enableDeletionProtection/,
+        },
+        {
+            it: "blocks it when prod config raises the level",
+            type: ALB,
+            props: { enableDeletionProtection: false },
+            config: { enforcementLevel: "mandatory" },
+            rejects: /enableDeletionProtection/,
+        },
         { it: "passes a protected load balancer", type: LB, props: { enableDeletionProtection: true } },
     ],
     "alb-internet-facing-is-declared": [
-        { it: "rejects an undeclared internet-facing ALB", type: LB, props: { subnets: ["a", "b"] }, rejects: /lacks the tag exposure=public/ },
-        { it: "rejects an internet-facing NLB", type: LB, props: { loadBalancerType: "network", subnets: ["a", "b"], tags: { exposure: "public" } }, rejects: /Network load balancers must be internal/ },
-        { it: "rejects a single-subnet load balancer", type: ALB, props: { internal: true, subnets: ["a"] }, rejects: /spans 1 subnet/ },
-        { it: "passes a declared public ALB in two subnets", type: LB, props: { tags: { exposure: "public" }, subnets: ["a", "b"] } },
+        {
+            it: "rejects an undeclared internet-facing ALB",
+            type: LB,
+            props: { subnets: ["a", "b"] },
+            rejects: /lacks the tag exposure=public/,
+        },
+        {
+            it: "rejects an internet-facing NLB",
+            type: LB,
+            props: { loadBalancerType: "network", subnets: ["a", "b"], tags: { exposure: "public" } },
+            rejects: /Network load balancers must be internal/,
+        },
+        {
+            it: "rejects a single-subnet load balancer",
+            type: ALB,
+            props: { internal: true, subnets: ["a"] },
+            rejects: /spans 1 subnet/,
+        },
+        {
+            it: "passes a declared public ALB in two subnets",
+            type: LB,
+            props: { tags: { exposure: "public" }, subnets: ["a", "b"] },
+        },
         { it: "does not fail while subnets are unknown", type: LB, props: { internal: true, subnets: UNKNOWN } },
     ],
     "acm-certificate-managed-dns": [
-        { it: "rejects e-mail validation", type: CERT, props: { domainName: "x", validationMethod: "EMAIL" }, rejects: /use "DNS"/ },
-        { it: "rejects an imported certificate", type: CERT, props: { privateKey: "k", certificateBody: "b" }, rejects: /imported/ },
-        { it: "rejects RSA_1024", type: CERT, props: { validationMethod: "DNS", keyAlgorithm: "RSA_1024" }, rejects: /too weak/ },
-        { it: "passes a DNS-validated certificate", type: CERT, props: { domainName: "x", validationMethod: "DNS", keyAlgorithm: "EC_prime256v1" } },
+        {
+            it: "rejects e-mail validation",
+            type: CERT,
+            props: { domainName: "x", validationMethod: "EMAIL" },
+            rejects: /use "DNS"/,
+        },
+        {
+            it: "rejects an imported certificate",
+            type: CERT,
+            props: { privateKey: "k", certificateBody: "b" },
+            rejects: /imported/,
+        },
+        {
+            it: "rejects RSA_1024",
+            type: CERT,
+            props: { validationMethod: "DNS", keyAlgorithm: "RSA_1024" },
+            rejects: /too weak/,
+        },
+        {
+            it: "passes a DNS-validated certificate",
+            type: CERT,
+            props: { domainName: "x", validationMethod: "DNS", keyAlgorithm: "EC_prime256v1" },
+        },
     ],
     "acm-certificate-transparency": [
-        { it: "flags disabled CT logging", type: CERT, props: { options: { certificateTransparencyLoggingPreference: "DISABLED" } }, rejects: /CT logs/ },
+        {
+            it: "flags disabled CT logging",
+            type: CERT,
+            props: { options: { certificateTransparencyLoggingPreference: "DISABLED" } },
+            rejects: /CT logs/,
+        },
         { it: "passes the default", type: CERT, props: { validationMethod: "DNS" } },
     ],
     "route53-alias-records-for-alb": [
-        { it: "flags a static public A record", type: "aws:route53/record:Record", props: { type: "A", records: ["52.1.2.3"] }, rejects: /static addresses/ },
-        { it: "flags a CNAME to an ELB name", type: "aws:route53/record:Record", props: { type: "CNAME", records: ["x-1.eu-west-1.elb.amazonaws.com"] }, rejects: /alias record/ },
-        { it: "flags an alias without target health", type: "aws:route53/record:Record", props: { type: "A", aliases: [{ name: "x", zoneId: "Z", evaluateTargetHealth: false }] }, rejects: /evaluateTargetHealth/ },
-        { it: "passes a health-evaluated alias", type: "aws:route53/record:Record", props: { type: "A", aliases: [{ name: "x", zoneId: "Z", evaluateTargetHealth: true }] } },
+        {
+            it: "flags a static public A record",
+            type: "aws:route53/record:Record",
+            props: { type: "A", records: ["52.1.2.3"] },
+            rejects: /static addresses/,
+        },
+        {
+            it: "flags a CNAME to an ELB name",
+            type: "aws:route53/record:Record",
+            props: { type: "CNAME", records: ["x-1.eu-west-1.elb.amazonaws.com"] },
+            rejects: /alias record/,
+        },
+        {
+            it: "flags an alias without target health",
+            type: "aws:route53/record:Record",
+            props: { type: "A", aliases: [{ name: "x", zoneId: "Z", evaluateTargetHealth: false }] },
+            rejects: /evaluateTargetHealth/,
+        },
+        {
+            it: "passes a health-evaluated alias",
+            type: "aws:route53/record:Record",
+            props: { type: "A", aliases: [{ name: "x", zoneId: "Z", evaluateTargetHealth: true }] },
+        },
     ],
     "waf-web-acl-baseline": [
-        { it: "rejects a regional Web ACL without the managed baseline", type: "aws:wafv2/webAcl:WebAcl", props: { ...goodAcl, rules: [] }, rejects: /has no rules/ },
-        { it: "rejects a rule with metrics off", type: "aws:wafv2/webAcl:WebAcl", props: { ...goodAcl, rules: [{ ...goodAcl.rules[0], visibilityConfig: { cloudwatchMetricsEnabled: false } }] }, rejects: /cloudwatchMetricsEnabled off/ },
+        {
+            it: "rejects a regional Web ACL without the managed baseline",
+            type: "aws:wafv2/webAcl:WebAcl",
+            props: { ...goodAcl, rules: [] },
+            rejects: /has no rules/,
+        },
+        {
+            it: "rejects a rule with metrics off",
+            type: "aws:wafv2/webAcl:WebAcl",
+            props: {
+                ...goodAcl,
+                rules: [{ ...goodAcl.rules[0], visibilityConfig: { cloudwatchMetricsEnabled: false } }],
+            },
+            rejects: /cloudwatchMetricsEnabled off/,
+        },
         { it: "passes the managed common rule set with metrics", type: "aws:wafv2/webAcl:WebAcl", props: goodAcl },
     ],
 };
@@ -81,7 +255,9 @@ describe("policy pack: edge (EDGE)", () => {
     for (const [name, cases] of Object.entries(table)) {
         describe(name, () => {
             for (const c of cases) it(c.it, () => checkCase(policyNamed<ResourceValidationPolicy>(policies, name), c));
-            for (const c of cases.filter((x) => !x.rejects)) it(`does not block when any input of "${c.it}" is unknown in preview`, () => checkUnknownsNeverBlock(policyNamed<ResourceValidationPolicy>(policies, name), c));
+            for (const c of cases.filter((x) => !x.rejects))
+                it(`does not block when any input of "${c.it}" is unknown in preview`, () =>
+                    checkUnknownsNeverBlock(policyNamed<ResourceValidationPolicy>(policies, name), c));
         });
     }
 
@@ -89,12 +265,28 @@ describe("policy pack: edge (EDGE)", () => {
         const policy = policyNamed<StackValidationPolicy>(policies, "alb-listener-rule-no-plain-http-forward");
         const http = { type: L, name: "http", props: { port: 80, protocol: "HTTP", defaultActions: REDIRECT } };
         it("rejects a forward rule on the HTTP listener, found through the graph", async () => {
-            const run = await runStackPolicy(policy, [http, { type: "aws:lb/listenerRule:ListenerRule", name: "rule", props: { listenerArn: UNKNOWN, actions: [{ type: "forward" }] }, deps: { listenerArn: ["http"] } }]);
+            const run = await runStackPolicy(policy, [
+                http,
+                {
+                    type: "aws:lb/listenerRule:ListenerRule",
+                    name: "rule",
+                    props: { listenerArn: UNKNOWN, actions: [{ type: "forward" }] },
+                    deps: { listenerArn: ["http"] },
+                },
+            ]);
             assert.strictEqual(run.violations[0].policy, "alb-listener-rule-no-plain-http-forward");
             assert.match(run.mandatory[0], /ListenerRule 'rule' has action "forward" on a plain-HTTP listener/);
         });
         it("passes a forward rule on the HTTPS listener", async () => {
-            const run = await runStackPolicy(policy, [{ type: L, name: "https", props: { port: 443, protocol: "HTTPS" } }, { type: "aws:alb/listenerRule:ListenerRule", name: "rule", props: { actions: [{ type: "forward" }] }, deps: { listenerArn: ["https"] } }]);
+            const run = await runStackPolicy(policy, [
+                { type: L, name: "https", props: { port: 443, protocol: "HTTPS" } },
+                {
+                    type: "aws:alb/listenerRule:ListenerRule",
+                    name: "rule",
+                    props: { actions: [{ type: "forward" }] },
+                    deps: { listenerArn: ["https"] },
+                },
+            ]);
             assert.deepStrictEqual(run.messages, []);
         });
     });
@@ -102,14 +294,33 @@ describe("policy pack: edge (EDGE)", () => {
     describe("waf-association-targets-alb", () => {
         const policy = policyNamed<StackValidationPolicy>(policies, "waf-association-targets-alb");
         it("flags an association to something outside the stack", async () => {
-            const run = await runStackPolicy(policy, [{ type: "aws:wafv2/webAclAssociation:WebAclAssociation", name: "assoc", props: { resourceArn: "arn:aws:apigateway:eu-west-1::/restapis/x" } }]);
+            const run = await runStackPolicy(policy, [
+                {
+                    type: "aws:wafv2/webAclAssociation:WebAclAssociation",
+                    name: "assoc",
+                    props: { resourceArn: "arn:aws:apigateway:eu-west-1::/restapis/x" },
+                },
+            ]);
             assert.match(run.messages[0], /no load balancer of this stack/);
         });
         it("passes an association to the stack's ALB or a configured ARN", async () => {
             const arn = "arn:aws:elasticloadbalancing:eu-west-1:111122223333:loadbalancer/app/x/1";
-            const run = await runStackPolicy(policy, [{ type: LB, name: "alb", props: { arn } }, { type: "aws:wafv2/webAclAssociation:WebAclAssociation", name: "assoc", props: { resourceArn: arn } }]);
+            const run = await runStackPolicy(policy, [
+                { type: LB, name: "alb", props: { arn } },
+                { type: "aws:wafv2/webAclAssociation:WebAclAssociation", name: "assoc", props: { resourceArn: arn } },
+            ]);
             assert.deepStrictEqual(run.messages, []);
-            const ext = await runStackPolicy(policy, [{ type: "aws:wafv2/webAclAssociation:WebAclAssociation", name: "assoc", props: { resourceArn: "arn:aws:elasticloadbalancing:eu-west-1:1:loadbalancer/app/y/2" } }], { externalLoadBalancerArns: ["arn:aws:elasticloadbalancing:eu-west-1:1:loadbalancer/app/y/2"] });
+            const ext = await runStackPolicy(
+                policy,
+                [
+                    {
+                        type: "aws:wafv2/webAclAssociation:WebAclAssociation",
+                        name: "assoc",
+                        props: { resourceArn: "arn:aws:elasticloadbalancing:eu-west-1:1:loadbalancer/app/y/2" },
+                    },
+                ],
+                { externalLoadBalancerArns: ["arn:aws:elasticloadbalancing:eu-west-1:1:loadbalancer/app/y/2"] },
+            );
             assert.deepStrictEqual(ext.messages, []);
         });
     });

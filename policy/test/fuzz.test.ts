@@ -23,7 +23,9 @@ const STACK_RUNS = 40;
 function packPolicies(): (ResourceValidationPolicy | StackValidationPolicy)[] {
     const found = new Map<string, ResourceValidationPolicy | StackValidationPolicy>();
     for (const m of POLICY_MODULES) {
-        const { policies } = require(path.join(POLICY_DIR, m)) as { policies: (ResourceValidationPolicy | StackValidationPolicy)[] };
+        const { policies } = require(path.join(POLICY_DIR, m)) as {
+            policies: (ResourceValidationPolicy | StackValidationPolicy)[];
+        };
         for (const p of policies) found.set(p.name, p);
     }
     return [...found.values()];
@@ -39,17 +41,45 @@ function packSources(dir = POLICY_DIR): string[] {
 }
 
 const policies = packPolicies();
-const resourcePolicies = policies.filter((p): p is ResourceValidationPolicy => "validateResource" in p && p.validateResource !== undefined);
+const resourcePolicies = policies.filter(
+    (p): p is ResourceValidationPolicy => "validateResource" in p && p.validateResource !== undefined,
+);
 const stackPolicies = policies.filter((p): p is StackValidationPolicy => "validateStack" in p);
 const sources = packSources().join("\n");
 const contract = path.resolve(POLICY_DIR, "..", "lib", "contract.ts");
 const allText = sources + (fs.existsSync(contract) ? fs.readFileSync(contract, "utf8") : "");
-const TYPES = [...new Set([...allText.matchAll(/"((?:aws|kubernetes|eks|platform):[A-Za-z0-9/._-]+:[A-Za-z0-9]+)"/g)].map((m) => m[1]))].sort();
+const TYPES = [
+    ...new Set(
+        [...allText.matchAll(/"((?:aws|kubernetes|eks|platform):[A-Za-z0-9/._-]+:[A-Za-z0-9]+)"/g)].map((m) => m[1]),
+    ),
+].sort();
 const KEYS = [...new Set([...allText.matchAll(/["'`.]([a-zA-Z][a-zA-Z0-9]{1,40})\b/g)].map((m) => m[1]))].sort();
 
 const sentinel = fc.constantFrom(...UNKNOWN_SENTINELS);
 const scalar: fc.Arbitrary<unknown> = fc.oneof(
-    fc.constantFrom<unknown>(null, true, false, 0, -1, 1e308, -0, "", " ", "*", "0.0.0.0/0", "::/0", "true", "false", "22", "arn:aws:iam::*:root", "{", "[]", "\u0000", "😀".repeat(200), "a1".repeat(5_000)),
+    fc.constantFrom<unknown>(
+        null,
+        true,
+        false,
+        0,
+        -1,
+        1e308,
+        -0,
+        "",
+        " ",
+        "*",
+        "0.0.0.0/0",
+        "::/0",
+        "true",
+        "false",
+        "22",
+        "arn:aws:iam::*:root",
+        "{",
+        "[]",
+        "\u0000",
+        "😀".repeat(200),
+        "a1".repeat(5_000),
+    ),
     fc.string({ unit: "grapheme", maxLength: 30 }),
     fc.double(),
     fc.integer(),
@@ -60,21 +90,41 @@ const { tree } = fc.letrec<{ tree: unknown }>((tie) => ({
         { depthSize: "small", withCrossShrink: true },
         { weight: 4, arbitrary: scalar },
         { weight: 2, arbitrary: fc.array(tie("tree"), { maxLength: 4 }) },
-        { weight: 3, arbitrary: fc.dictionary(fc.oneof(fc.constantFrom(...KEYS), fc.string({ maxLength: 8 }), fc.constantFrom("__proto__", "constructor")), tie("tree"), { maxKeys: 6 }) },
+        {
+            weight: 3,
+            arbitrary: fc.dictionary(
+                fc.oneof(
+                    fc.constantFrom(...KEYS),
+                    fc.string({ maxLength: 8 }),
+                    fc.constantFrom("__proto__", "constructor"),
+                ),
+                tie("tree"),
+                { maxKeys: 6 },
+            ),
+        },
     ),
 }));
-const deep = fc.tuple(fc.integer({ min: 50, max: 400 }), fc.constantFrom(...KEYS), fc.boolean()).map(([depth, key, arr]) => {
-    let v: unknown = "x";
-    for (let i = 0; i < depth; i++) v = arr ? [v] : { [key]: v };
-    return v;
-});
+const deep = fc
+    .tuple(fc.integer({ min: 50, max: 400 }), fc.constantFrom(...KEYS), fc.boolean())
+    .map(([depth, key, arr]) => {
+        let v: unknown = "x";
+        for (let i = 0; i < depth; i++) v = arr ? [v] : { [key]: v };
+        return v;
+    });
 /** Props: known property names (as the pack reads them) with malformed values, plus noise. */
-const props = fc.dictionary(fc.constantFrom(...KEYS), fc.oneof({ weight: 5, arbitrary: tree }, { weight: 1, arbitrary: deep }), { minKeys: 1, maxKeys: 10 });
+const props = fc.dictionary(
+    fc.constantFrom(...KEYS),
+    fc.oneof({ weight: 5, arbitrary: tree }, { weight: 1, arbitrary: deep }),
+    { minKeys: 1, maxKeys: 10 },
+);
 
 function checkRun(run: Awaited<ReturnType<typeof runResourcePolicy>>, policy: string) {
     for (const v of run.violations) {
         assert.ok(typeof v.message === "string" && v.message.trim().length > 0, `${policy}: empty violation message`);
-        assert.ok(["mandatory", "advisory", "remediate", "disabled"].includes(v.enforcementLevel), `${policy}: level ${v.enforcementLevel}`);
+        assert.ok(
+            ["mandatory", "advisory", "remediate", "disabled"].includes(v.enforcementLevel),
+            `${policy}: level ${v.enforcementLevel}`,
+        );
     }
 }
 
@@ -82,9 +132,17 @@ describe("policy pack under fuzzed resource inputs", function () {
     this.timeout(120_000);
 
     it("finds the assembled policies and the types they cover", () => {
-        assert.ok(resourcePolicies.length >= 30, `only ${resourcePolicies.length} resource policies found through POLICY_MODULES`);
+        assert.ok(
+            resourcePolicies.length >= 30,
+            `only ${resourcePolicies.length} resource policies found through POLICY_MODULES`,
+        );
         assert.ok(stackPolicies.length >= 1, "no stack policy found");
-        for (const t of ["aws:ec2/securityGroup:SecurityGroup", "aws:rds/instance:Instance", "kubernetes:apps/v1:Deployment"]) assert.ok(TYPES.includes(t), `type ${t} not found in the pack sources`);
+        for (const t of [
+            "aws:ec2/securityGroup:SecurityGroup",
+            "aws:rds/instance:Instance",
+            "kubernetes:apps/v1:Deployment",
+        ])
+            assert.ok(TYPES.includes(t), `type ${t} not found in the pack sources`);
     });
 
     it(`runs every resource policy on ${RESOURCE_RUNS} malformed resources without an exception escaping`, async () => {
@@ -110,7 +168,12 @@ describe("policy pack under fuzzed resource inputs", function () {
     });
 
     it(`runs every stack policy on ${STACK_RUNS} malformed stacks of up to 8 resources without an exception escaping`, async () => {
-        const fixture = fc.record({ type: fc.constantFrom(...TYPES), props, deps: fc.array(fc.nat(), { maxLength: 3 }), parent: fc.option(fc.nat(), { nil: undefined }) });
+        const fixture = fc.record({
+            type: fc.constantFrom(...TYPES),
+            props,
+            deps: fc.array(fc.nat(), { maxLength: 3 }),
+            parent: fc.option(fc.nat(), { nil: undefined }),
+        });
         await fc.assert(
             fc.asyncProperty(fc.array(fixture, { minLength: 1, maxLength: 8 }), async (drafts) => {
                 const names = drafts.map((_, i) => `r${i}`);
@@ -118,7 +181,10 @@ describe("policy pack under fuzzed resource inputs", function () {
                     type: d.type,
                     name: names[i],
                     props: d.props,
-                    deps: d.deps.length > 0 ? { [KEYS[d.deps[0] % KEYS.length]]: d.deps.map((n) => names[n % names.length]) } : undefined,
+                    deps:
+                        d.deps.length > 0
+                            ? { [KEYS[d.deps[0] % KEYS.length]]: d.deps.map((n) => names[n % names.length]) }
+                            : undefined,
                     parent: d.parent === undefined ? undefined : names[d.parent % names.length],
                 }));
                 for (const policy of stackPolicies) {

@@ -17,65 +17,178 @@ const imds = { httpTokens: "required", httpPutResponseHopLimit: 1 };
 
 const table: Record<string, Case[]> = {
     "ec2-imdsv2-required": [
-        { it: "rejects hop limit 2 on a launch template", type: LT, props: { metadataOptions: { httpTokens: "required", httpPutResponseHopLimit: 2 } }, rejects: /httpPutResponseHopLimit is 2; set it to 1/ },
-        { it: "rejects a launch template that leaves the hop limit to the AMI", type: LT, props: { metadataOptions: { httpTokens: "required" } }, rejects: /httpPutResponseHopLimit is absent/ },
-        { it: "rejects IMDSv1 on a launch configuration", type: LC, props: { metadataOptions: { httpTokens: "optional", httpPutResponseHopLimit: 1 } }, rejects: /httpTokens is "optional"/ },
+        {
+            it: "rejects hop limit 2 on a launch template",
+            type: LT,
+            props: { metadataOptions: { httpTokens: "required", httpPutResponseHopLimit: 2 } },
+            rejects: /httpPutResponseHopLimit is 2; set it to 1/,
+        },
+        {
+            it: "rejects a launch template that leaves the hop limit to the AMI",
+            type: LT,
+            props: { metadataOptions: { httpTokens: "required" } },
+            rejects: /httpPutResponseHopLimit is absent/,
+        },
+        {
+            it: "rejects IMDSv1 on a launch configuration",
+            type: LC,
+            props: { metadataOptions: { httpTokens: "optional", httpPutResponseHopLimit: 1 } },
+            rejects: /httpTokens is "optional"/,
+        },
         { it: "passes IMDSv2 with hop limit 1", type: LT, props: { metadataOptions: imds } },
         { it: "passes an instance with IMDSv2 and hop limit 1", type: INSTANCE, props: { metadataOptions: imds } },
     ],
     "ec2-no-ssh-key-pair": [
-        { it: "rejects keyName on a launch template", type: LT, props: { keyName: "ops", metadataOptions: imds }, rejects: /keyName "ops"/ },
+        {
+            it: "rejects keyName on a launch template",
+            type: LT,
+            props: { keyName: "ops", metadataOptions: imds },
+            rejects: /keyName "ops"/,
+        },
         { it: "rejects keyName on an instance", type: INSTANCE, props: { keyName: "ops" }, rejects: /keyName/ },
         { it: "rejects keyName on a launch configuration", type: LC, props: { keyName: "ops" }, rejects: /keyName/ },
         { it: "passes no key (SSM Session Manager)", type: LT, props: { metadataOptions: imds } },
         { it: "treats an empty keyName as absent", type: LT, props: { keyName: "" } },
     ],
     "nacl-no-public-admin-ports": [
-        { it: "rejects the adopted default NACL allowing everything", type: "aws:ec2/defaultNetworkAcl:DefaultNetworkAcl", props: { ingress: [{ ruleNo: 100, action: "allow", cidrBlock: "0.0.0.0/0", protocol: "-1", fromPort: 0, toPort: 0 }] }, rejects: /all traffic/ },
-        { it: "passes a default NACL without rules", type: "aws:ec2/defaultNetworkAcl:DefaultNetworkAcl", props: { ingress: [] } },
+        {
+            it: "rejects the adopted default NACL allowing everything",
+            type: "aws:ec2/defaultNetworkAcl:DefaultNetworkAcl",
+            props: {
+                ingress: [
+                    { ruleNo: 100, action: "allow", cidrBlock: "0.0.0.0/0", protocol: "-1", fromPort: 0, toPort: 0 },
+                ],
+            },
+            rejects: /all traffic/,
+        },
+        {
+            it: "passes a default NACL without rules",
+            type: "aws:ec2/defaultNetworkAcl:DefaultNetworkAcl",
+            props: { ingress: [] },
+        },
     ],
 };
 
 const clusterTable: Record<string, Case[]> = {
     "eks-nodegroup-imds-hop-limit": [
-        { it: "rejects a managed node group without a launch template", type: NODE_GROUP, props: { clusterName: "c", subnetIds: ["s"] }, rejects: /set launchTemplate/ },
-        { it: "rejects a launch template reference without id or name", type: "eks:index:ManagedNodeGroup", props: { launchTemplate: { version: "1" } }, rejects: /set launchTemplate/ },
-        { it: "passes a node group with a launch template", type: NODE_GROUP, props: { launchTemplate: { id: "lt-1", version: "1" } } },
+        {
+            it: "rejects a managed node group without a launch template",
+            type: NODE_GROUP,
+            props: { clusterName: "c", subnetIds: ["s"] },
+            rejects: /set launchTemplate/,
+        },
+        {
+            it: "rejects a launch template reference without id or name",
+            type: "eks:index:ManagedNodeGroup",
+            props: { launchTemplate: { version: "1" } },
+            rejects: /set launchTemplate/,
+        },
+        {
+            it: "passes a node group with a launch template",
+            type: NODE_GROUP,
+            props: { launchTemplate: { id: "lt-1", version: "1" } },
+        },
     ],
     "eks-deletion-protection": [
-        { it: "flags a cluster without deletion protection", type: "aws:eks/cluster:Cluster", props: {}, rejects: /deletionProtection to true/ },
-        { it: "blocks it in prod", type: "eks:index:Cluster", props: { deletionProtection: false }, config: { enforcementLevel: "mandatory" }, rejects: /deletionProtection/ },
+        {
+            it: "flags a cluster without deletion protection",
+            type: "aws:eks/cluster:Cluster",
+            props: {},
+            rejects: /deletionProtection to true/,
+        },
+        {
+            it: "blocks it in prod",
+            type: "eks:index:Cluster",
+            props: { deletionProtection: false },
+            config: { enforcementLevel: "mandatory" },
+            rejects: /deletionProtection/,
+        },
         { it: "passes a protected cluster", type: "eks:index:Cluster", props: { deletionProtection: true } },
     ],
 };
 
 describe("policy pack: nodes and network hygiene (issue #19 classes 5, 9)", () => {
-    for (const [mod, t] of [[policies, table], [cluster, clusterTable]] as const) {
+    for (const [mod, t] of [
+        [policies, table],
+        [cluster, clusterTable],
+    ] as const) {
         for (const [name, cases] of Object.entries(t)) {
             describe(name, () => {
                 for (const c of cases) it(c.it, () => checkCase(policyNamed<ResourceValidationPolicy>(mod, name), c));
-                for (const c of cases.filter((x) => !x.rejects)) it(`does not block when any input of "${c.it}" is unknown in preview`, () => checkUnknownsNeverBlock(policyNamed<ResourceValidationPolicy>(mod, name), c));
+                for (const c of cases.filter((x) => !x.rejects))
+                    it(`does not block when any input of "${c.it}" is unknown in preview`, () =>
+                        checkUnknownsNeverBlock(policyNamed<ResourceValidationPolicy>(mod, name), c));
             });
         }
     }
 
     describe("sg-rules-not-mixed", () => {
         const policy = policyNamed<StackValidationPolicy>(policies, "sg-rules-not-mixed");
-        const rule: StackFixture = { type: "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule", name: "r", props: { securityGroupId: "sg-1", ipProtocol: "tcp", fromPort: 443, toPort: 443, referencedSecurityGroupId: "sg-2" }, deps: { securityGroupId: ["g"] } };
+        const rule: StackFixture = {
+            type: "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule",
+            name: "r",
+            props: {
+                securityGroupId: "sg-1",
+                ipProtocol: "tcp",
+                fromPort: 443,
+                toPort: 443,
+                referencedSecurityGroupId: "sg-2",
+            },
+            deps: { securityGroupId: ["g"] },
+        };
         it("rejects inline egress beside a standalone ingress rule", async () => {
-            const run = await runStackPolicy(policy, [{ type: SG, name: "g", props: { egress: [{ protocol: "tcp", fromPort: 443, toPort: 443, cidrBlocks: ["10.0.0.0/8"] }] } }, rule]);
-            assert.ok(run.mandatory.some((m) => m.includes("declares egress inline and is also the target of SecurityGroupIngressRule 'r'")), JSON.stringify(run.violations));
+            const run = await runStackPolicy(policy, [
+                {
+                    type: SG,
+                    name: "g",
+                    props: { egress: [{ protocol: "tcp", fromPort: 443, toPort: 443, cidrBlocks: ["10.0.0.0/8"] }] },
+                },
+                rule,
+            ]);
+            assert.ok(
+                run.mandatory.some((m) =>
+                    m.includes("declares egress inline and is also the target of SecurityGroupIngressRule 'r'"),
+                ),
+                JSON.stringify(run.violations),
+            );
         });
         it("rejects an explicit empty inline list beside a SecurityGroupRule (it would delete the rule)", async () => {
             const run = await runStackPolicy(policy, [
                 { type: SG, name: "g", props: { ingress: [] } },
-                { type: "aws:ec2/securityGroupRule:SecurityGroupRule", name: "r", props: { type: "ingress", securityGroupId: "sg-1" }, deps: { securityGroupId: ["g"] } },
+                {
+                    type: "aws:ec2/securityGroupRule:SecurityGroupRule",
+                    name: "r",
+                    props: { type: "ingress", securityGroupId: "sg-1" },
+                    deps: { securityGroupId: ["g"] },
+                },
             ]);
             assert.equal(run.mandatory.length, 1);
         });
-        it("passes standalone rules only", async () => assert.deepEqual((await runStackPolicy(policy, [{ type: SG, name: "g", props: { description: "x" } }, rule])).violations, []));
-        it("passes inline rules only", async () => assert.deepEqual((await runStackPolicy(policy, [{ type: SG, name: "g", props: { ingress: [{ protocol: "tcp", fromPort: 443, toPort: 443, cidrBlocks: ["0.0.0.0/0"] }] } }])).violations, []));
-        it("skips a group whose inline rules are unknown", async () => assert.deepEqual((await runStackPolicy(policy, [{ type: SG, name: "g", props: { ingress: UNKNOWN } }, rule])).mandatory, []));
+        it("passes standalone rules only", async () =>
+            assert.deepEqual(
+                (await runStackPolicy(policy, [{ type: SG, name: "g", props: { description: "x" } }, rule])).violations,
+                [],
+            ));
+        it("passes inline rules only", async () =>
+            assert.deepEqual(
+                (
+                    await runStackPolicy(policy, [
+                        {
+                            type: SG,
+                            name: "g",
+                            props: {
+                                ingress: [{ protocol: "tcp", fromPort: 443, toPort: 443, cidrBlocks: ["0.0.0.0/0"] }],
+                            },
+                        },
+                    ])
+                ).violations,
+                [],
+            ));
+        it("skips a group whose inline rules are unknown", async () =>
+            assert.deepEqual(
+                (await runStackPolicy(policy, [{ type: SG, name: "g", props: { ingress: UNKNOWN } }, rule])).mandatory,
+                [],
+            ));
     });
 
     describe("default-sg-no-standalone-rules", () => {
@@ -83,14 +196,31 @@ describe("policy pack: nodes and network hygiene (issue #19 classes 5, 9)", () =
         it("rejects a rule on vpc.defaultSecurityGroupId", async () => {
             const run = await runStackPolicy(policy, [
                 { type: "aws:ec2/vpc:Vpc", name: "vpc", props: { cidrBlock: "10.0.0.0/16" } },
-                { type: "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule", name: "open", props: { securityGroupId: UNKNOWN, ipProtocol: "-1", cidrIpv4: "10.0.0.0/8" }, deps: { securityGroupId: ["vpc"] } },
+                {
+                    type: "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule",
+                    name: "open",
+                    props: { securityGroupId: UNKNOWN, ipProtocol: "-1", cidrIpv4: "10.0.0.0/8" },
+                    deps: { securityGroupId: ["vpc"] },
+                },
             ]);
-            assert.ok(run.mandatory.some((m) => m.includes("adds a rule to the default security group of Vpc 'vpc'")), JSON.stringify(run.violations));
+            assert.ok(
+                run.mandatory.some((m) => m.includes("adds a rule to the default security group of Vpc 'vpc'")),
+                JSON.stringify(run.violations),
+            );
         });
         it("rejects a rule on the adopted DefaultSecurityGroup", async () => {
             const run = await runStackPolicy(policy, [
-                { type: "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup", name: "default", props: { vpcId: "vpc-1", ingress: [], egress: [] } },
-                { type: "aws:ec2/securityGroupRule:SecurityGroupRule", name: "open", props: { type: "egress", securityGroupId: "sg-default", protocol: "-1", cidrBlocks: ["0.0.0.0/0"] }, deps: { securityGroupId: ["default"] } },
+                {
+                    type: "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup",
+                    name: "default",
+                    props: { vpcId: "vpc-1", ingress: [], egress: [] },
+                },
+                {
+                    type: "aws:ec2/securityGroupRule:SecurityGroupRule",
+                    name: "open",
+                    props: { type: "egress", securityGroupId: "sg-default", protocol: "-1", cidrBlocks: ["0.0.0.0/0"] },
+                    deps: { securityGroupId: ["default"] },
+                },
             ]);
             assert.equal(run.mandatory.length, 1);
         });
@@ -98,7 +228,12 @@ describe("policy pack: nodes and network hygiene (issue #19 classes 5, 9)", () =
             const run = await runStackPolicy(policy, [
                 { type: "aws:ec2/vpc:Vpc", name: "vpc", props: {} },
                 { type: SG, name: "g", props: { vpcId: "vpc-1" }, deps: { vpcId: ["vpc"] } },
-                { type: "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule", name: "out", props: { securityGroupId: "sg-1", ipProtocol: "tcp" }, deps: { securityGroupId: ["g"] } },
+                {
+                    type: "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule",
+                    name: "out",
+                    props: { securityGroupId: "sg-1", ipProtocol: "tcp" },
+                    deps: { securityGroupId: ["g"] },
+                },
             ]);
             assert.deepEqual(run.violations, []);
         });
@@ -107,13 +242,23 @@ describe("policy pack: nodes and network hygiene (issue #19 classes 5, 9)", () =
     describe("vpc-flow-logs-enabled covers the default VPC", () => {
         const policy = policyNamed<StackValidationPolicy>(stack, "vpc-flow-logs-enabled");
         it("rejects an adopted default VPC without flow logs", async () => {
-            const run = await runStackPolicy(policy, [{ type: "aws:ec2/defaultVpc:DefaultVpc", name: "default", props: {} }]);
-            assert.ok(run.mandatory.some((m) => m.includes("DefaultVpc 'default' has no flow log")), JSON.stringify(run.violations));
+            const run = await runStackPolicy(policy, [
+                { type: "aws:ec2/defaultVpc:DefaultVpc", name: "default", props: {} },
+            ]);
+            assert.ok(
+                run.mandatory.some((m) => m.includes("DefaultVpc 'default' has no flow log")),
+                JSON.stringify(run.violations),
+            );
         });
         it("passes a default VPC with a flow log", async () => {
             const run = await runStackPolicy(policy, [
                 { type: "aws:ec2/defaultVpc:DefaultVpc", name: "default", props: {} },
-                { type: "aws:ec2/flowLog:FlowLog", name: "fl", props: { vpcId: "vpc-d", trafficType: "ALL" }, deps: { vpcId: ["default"] } },
+                {
+                    type: "aws:ec2/flowLog:FlowLog",
+                    name: "fl",
+                    props: { vpcId: "vpc-d", trafficType: "ALL" },
+                    deps: { vpcId: ["default"] },
+                },
             ]);
             assert.deepEqual(run.violations, []);
         });

@@ -11,50 +11,144 @@ const KEY_ARN = "arn:aws:kms:eu-west-1:111122223333:key/data-key";
 function network(): StackFixture[] {
     return [
         { type: "aws:ec2/vpc:Vpc", name: "vpc", props: { cidrBlock: "10.0.0.0/16", id: UNKNOWN } },
-        { type: "aws:ec2/internetGateway:InternetGateway", name: "igw", props: { vpcId: UNKNOWN }, deps: { vpcId: ["vpc"] } },
-        { type: "aws:ec2/subnet:Subnet", name: "isolated-0", props: { vpcId: UNKNOWN, mapPublicIpOnLaunch: false }, deps: { vpcId: ["vpc"] } },
-        { type: "aws:ec2/subnet:Subnet", name: "public-0", props: { vpcId: UNKNOWN, mapPublicIpOnLaunch: false }, deps: { vpcId: ["vpc"] } },
-        { type: "aws:ec2/routeTable:RouteTable", name: "isolated-rt", props: { vpcId: UNKNOWN }, deps: { vpcId: ["vpc"] } },
-        { type: "aws:ec2/routeTable:RouteTable", name: "public-rt", props: { vpcId: UNKNOWN }, deps: { vpcId: ["vpc"] } },
-        { type: "aws:ec2/route:Route", name: "public-default", props: { routeTableId: UNKNOWN, destinationCidrBlock: "0.0.0.0/0", gatewayId: UNKNOWN }, deps: { routeTableId: ["public-rt"], gatewayId: ["igw"] } },
-        { type: "aws:ec2/routeTableAssociation:RouteTableAssociation", name: "isolated-0-rta", props: { subnetId: UNKNOWN, routeTableId: UNKNOWN }, deps: { subnetId: ["isolated-0"], routeTableId: ["isolated-rt"] } },
-        { type: "aws:ec2/routeTableAssociation:RouteTableAssociation", name: "public-0-rta", props: { subnetId: UNKNOWN, routeTableId: UNKNOWN }, deps: { subnetId: ["public-0"], routeTableId: ["public-rt"] } },
-        { type: "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup", name: "default-sg", props: { vpcId: UNKNOWN, ingress: [], egress: [] }, deps: { vpcId: ["vpc"] } },
-        { type: "aws:ec2/flowLog:FlowLog", name: "flow", props: { vpcId: UNKNOWN, trafficType: "ALL" }, deps: { vpcId: ["vpc"] } },
+        {
+            type: "aws:ec2/internetGateway:InternetGateway",
+            name: "igw",
+            props: { vpcId: UNKNOWN },
+            deps: { vpcId: ["vpc"] },
+        },
+        {
+            type: "aws:ec2/subnet:Subnet",
+            name: "isolated-0",
+            props: { vpcId: UNKNOWN, mapPublicIpOnLaunch: false },
+            deps: { vpcId: ["vpc"] },
+        },
+        {
+            type: "aws:ec2/subnet:Subnet",
+            name: "public-0",
+            props: { vpcId: UNKNOWN, mapPublicIpOnLaunch: false },
+            deps: { vpcId: ["vpc"] },
+        },
+        {
+            type: "aws:ec2/routeTable:RouteTable",
+            name: "isolated-rt",
+            props: { vpcId: UNKNOWN },
+            deps: { vpcId: ["vpc"] },
+        },
+        {
+            type: "aws:ec2/routeTable:RouteTable",
+            name: "public-rt",
+            props: { vpcId: UNKNOWN },
+            deps: { vpcId: ["vpc"] },
+        },
+        {
+            type: "aws:ec2/route:Route",
+            name: "public-default",
+            props: { routeTableId: UNKNOWN, destinationCidrBlock: "0.0.0.0/0", gatewayId: UNKNOWN },
+            deps: { routeTableId: ["public-rt"], gatewayId: ["igw"] },
+        },
+        {
+            type: "aws:ec2/routeTableAssociation:RouteTableAssociation",
+            name: "isolated-0-rta",
+            props: { subnetId: UNKNOWN, routeTableId: UNKNOWN },
+            deps: { subnetId: ["isolated-0"], routeTableId: ["isolated-rt"] },
+        },
+        {
+            type: "aws:ec2/routeTableAssociation:RouteTableAssociation",
+            name: "public-0-rta",
+            props: { subnetId: UNKNOWN, routeTableId: UNKNOWN },
+            deps: { subnetId: ["public-0"], routeTableId: ["public-rt"] },
+        },
+        {
+            type: "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup",
+            name: "default-sg",
+            props: { vpcId: UNKNOWN, ingress: [], egress: [] },
+            deps: { vpcId: ["vpc"] },
+        },
+        {
+            type: "aws:ec2/flowLog:FlowLog",
+            name: "flow",
+            props: { vpcId: UNKNOWN, trafficType: "ALL" },
+            deps: { vpcId: ["vpc"] },
+        },
     ];
 }
 
 function database(subnets: string[]): StackFixture[] {
     return [
-        { type: "aws:rds/subnetGroup:SubnetGroup", name: "db-subnets", props: { name: "db-subnets", subnetIds: subnets.map(() => UNKNOWN) }, deps: { subnetIds: subnets } },
-        { type: "aws:rds/parameterGroup:ParameterGroup", name: "db-params", props: { name: "db-params", family: "postgres16", parameters: [{ name: "rds.force_ssl", value: "1" }] } },
-        { type: "aws:rds/instance:Instance", name: "db", props: { engine: "postgres", dbSubnetGroupName: "db-subnets", parameterGroupName: "db-params", kmsKeyId: UNKNOWN }, deps: { dbSubnetGroupName: ["db-subnets"], parameterGroupName: ["db-params"] } },
+        {
+            type: "aws:rds/subnetGroup:SubnetGroup",
+            name: "db-subnets",
+            props: { name: "db-subnets", subnetIds: subnets.map(() => UNKNOWN) },
+            deps: { subnetIds: subnets },
+        },
+        {
+            type: "aws:rds/parameterGroup:ParameterGroup",
+            name: "db-params",
+            props: { name: "db-params", family: "postgres16", parameters: [{ name: "rds.force_ssl", value: "1" }] },
+        },
+        {
+            type: "aws:rds/instance:Instance",
+            name: "db",
+            props: {
+                engine: "postgres",
+                dbSubnetGroupName: "db-subnets",
+                parameterGroupName: "db-params",
+                kmsKeyId: UNKNOWN,
+            },
+            deps: { dbSubnetGroupName: ["db-subnets"], parameterGroupName: ["db-params"] },
+        },
     ];
 }
 
 describe("policy pack: stack policies (STK)", () => {
     describe("rds-private-subnets-only", () => {
         it("passes a database in isolated subnets, resolved through the graph while ids are unknown", async () => {
-            const run = await runStackPolicy(p("rds-private-subnets-only"), [...network(), ...database(["isolated-0"])]);
+            const run = await runStackPolicy(p("rds-private-subnets-only"), [
+                ...network(),
+                ...database(["isolated-0"]),
+            ]);
             assert.deepStrictEqual(run.messages, []);
         });
         it("rejects a subnet whose route table reaches an internet gateway", async () => {
-            const run = await runStackPolicy(p("rds-private-subnets-only"), [...network(), ...database(["isolated-0", "public-0"])]);
+            const run = await runStackPolicy(p("rds-private-subnets-only"), [
+                ...network(),
+                ...database(["isolated-0", "public-0"]),
+            ]);
             assert.strictEqual(run.violations[0].policy, "rds-private-subnets-only");
-            assert.match(run.mandatory[0], /subnet public-0 of SubnetGroup 'db-subnets' is routed through an internet gateway by route public-default \(0\.0\.0\.0\/0\)/);
+            assert.match(
+                run.mandatory[0],
+                /subnet public-0 of SubnetGroup 'db-subnets' is routed through an internet gateway by route public-default \(0\.0\.0\.0\/0\)/,
+            );
         });
         it("rejects an inline IGW route matched by known ids, whatever the destination", async () => {
-            const fx = network().map((f) => (f.name === "isolated-rt" ? { ...f, props: { vpcId: "vpc-1", routes: [{ cidrBlock: "192.0.2.0/24", gatewayId: "igw-0abc" }] } } : f));
+            const fx = network().map((f) =>
+                f.name === "isolated-rt"
+                    ? {
+                          ...f,
+                          props: { vpcId: "vpc-1", routes: [{ cidrBlock: "192.0.2.0/24", gatewayId: "igw-0abc" }] },
+                      }
+                    : f,
+            );
             const run = await runStackPolicy(p("rds-private-subnets-only"), [...fx, ...database(["isolated-0"])]);
             assert.match(run.mandatory[0], /isolated-rt's inline routes/);
         });
         it("rejects a subnet that maps public IPs", async () => {
-            const fx = network().map((f) => (f.name === "isolated-0" ? { ...f, props: { ...f.props, mapPublicIpOnLaunch: true } } : f));
+            const fx = network().map((f) =>
+                f.name === "isolated-0" ? { ...f, props: { ...f.props, mapPublicIpOnLaunch: true } } : f,
+            );
             const run = await runStackPolicy(p("rds-private-subnets-only"), [...fx, ...database(["isolated-0"])]);
             assert.match(run.mandatory[0], /maps public IPs on launch/);
         });
         it("cannot verify a subnet the stack does not declare unless config lists it", async () => {
-            const fx = [{ type: "aws:rds/subnetGroup:SubnetGroup", name: "g", props: { name: "g", subnetIds: ["subnet-0ext"] } }, { type: "aws:rds/instance:Instance", name: "db", props: { dbSubnetGroupName: "g" } }];
+            const fx = [
+                {
+                    type: "aws:rds/subnetGroup:SubnetGroup",
+                    name: "g",
+                    props: { name: "g", subnetIds: ["subnet-0ext"] },
+                },
+                { type: "aws:rds/instance:Instance", name: "db", props: { dbSubnetGroupName: "g" } },
+            ];
             const run = await runStackPolicy(p("rds-private-subnets-only"), fx);
             assert.match(run.mandatory[0], /cannot verify subnet "subnet-0ext"/);
             const ok = await runStackPolicy(p("rds-private-subnets-only"), fx, { externalSubnetIds: ["subnet-0ext"] });
@@ -63,113 +157,300 @@ describe("policy pack: stack policies (STK)", () => {
     });
 
     describe("alb-port80-listeners-redirect", () => {
-        const lb: StackFixture = { type: "aws:lb/loadBalancer:LoadBalancer", name: "alb", props: { loadBalancerType: "application" } };
+        const lb: StackFixture = {
+            type: "aws:lb/loadBalancer:LoadBalancer",
+            name: "alb",
+            props: { loadBalancerType: "application" },
+        };
         const redirect = [{ type: "redirect", redirect: { protocol: "HTTPS", port: "443", statusCode: "HTTP_301" } }];
-        const http = (actions: object[]): StackFixture => ({ type: "aws:lb/listener:Listener", name: "http", props: { port: 80, protocol: "HTTP", defaultActions: actions }, deps: { loadBalancerArn: ["alb"] } });
-        const https: StackFixture = { type: "aws:alb/listener:Listener", name: "https", props: { port: 443, protocol: "HTTPS" }, deps: { loadBalancerArn: ["alb"] } };
+        const http = (actions: object[]): StackFixture => ({
+            type: "aws:lb/listener:Listener",
+            name: "http",
+            props: { port: 80, protocol: "HTTP", defaultActions: actions },
+            deps: { loadBalancerArn: ["alb"] },
+        });
+        const https: StackFixture = {
+            type: "aws:alb/listener:Listener",
+            name: "https",
+            props: { port: 443, protocol: "HTTPS" },
+            deps: { loadBalancerArn: ["alb"] },
+        };
         it("passes a redirecting port-80 listener beside HTTPS:443", async () => {
-            assert.deepStrictEqual((await runStackPolicy(p("alb-port80-listeners-redirect"), [lb, http(redirect), https])).messages, []);
+            assert.deepStrictEqual(
+                (await runStackPolicy(p("alb-port80-listeners-redirect"), [lb, http(redirect), https])).messages,
+                [],
+            );
         });
         it("rejects a port-80 listener without an HTTPS listener to redirect to", async () => {
             const run = await runStackPolicy(p("alb-port80-listeners-redirect"), [lb, http(redirect)]);
             assert.match(run.mandatory[0], /LoadBalancer 'alb' has a plain-HTTP listener but no HTTPS listener on 443/);
         });
         it("does not demand an HTTPS listener while listener ports are unknown", async () => {
-            const run = await runStackPolicy(p("alb-port80-listeners-redirect"), [lb, http(redirect), { ...https, props: { port: UNKNOWN, protocol: "HTTPS" } }]);
+            const run = await runStackPolicy(p("alb-port80-listeners-redirect"), [
+                lb,
+                http(redirect),
+                { ...https, props: { port: UNKNOWN, protocol: "HTTPS" } },
+            ]);
             assert.deepStrictEqual(run.mandatory, []);
         });
         it("rejects a forwarding port-80 listener and a forwarding rule on it", async () => {
-            const run = await runStackPolicy(p("alb-port80-listeners-redirect"), [lb, http([{ type: "forward" }]), https, { type: "aws:alb/listenerRule:ListenerRule", name: "r", props: { actions: [{ type: "forward" }] }, deps: { listenerArn: ["http"] } }]);
+            const run = await runStackPolicy(p("alb-port80-listeners-redirect"), [
+                lb,
+                http([{ type: "forward" }]),
+                https,
+                {
+                    type: "aws:alb/listenerRule:ListenerRule",
+                    name: "r",
+                    props: { actions: [{ type: "forward" }] },
+                    deps: { listenerArn: ["http"] },
+                },
+            ]);
             assert.match(run.mandatory.join("\n"), /Listener 'http' forwards plain HTTP/);
             assert.match(run.mandatory.join("\n"), /ListenerRule 'r' on Listener 'http' has action "forward"/);
         });
     });
 
     describe("kms-referenced-keys-rotate", () => {
-        const key = (rotate: boolean): StackFixture => ({ type: "aws:kms/key:Key", name: "data", props: { arn: KEY_ARN, keyId: "data-key", enableKeyRotation: rotate } });
+        const key = (rotate: boolean): StackFixture => ({
+            type: "aws:kms/key:Key",
+            name: "data",
+            props: { arn: KEY_ARN, keyId: "data-key", enableKeyRotation: rotate },
+        });
         it("passes a log group whose key (found by ARN) rotates", async () => {
-            const run = await runStackPolicy(p("kms-referenced-keys-rotate"), [key(true), { type: "aws:cloudwatch/logGroup:LogGroup", name: "lg", props: { kmsKeyId: KEY_ARN } }]);
+            const run = await runStackPolicy(p("kms-referenced-keys-rotate"), [
+                key(true),
+                { type: "aws:cloudwatch/logGroup:LogGroup", name: "lg", props: { kmsKeyId: KEY_ARN } },
+            ]);
             assert.deepStrictEqual(run.messages, []);
         });
         it("rejects a bucket whose key (found through the graph) does not rotate", async () => {
-            const run = await runStackPolicy(p("kms-referenced-keys-rotate"), [key(false), { type: "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration", name: "sse", props: { rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms", kmsMasterKeyId: UNKNOWN } }] }, deps: { rules: ["data"] } }]);
-            assert.match(run.mandatory[0], /rules\[0\]\.applyServerSideEncryptionByDefault\.kmsMasterKeyId uses Key 'data', which has enableKeyRotation off/);
+            const run = await runStackPolicy(p("kms-referenced-keys-rotate"), [
+                key(false),
+                {
+                    type: "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
+                    name: "sse",
+                    props: {
+                        rules: [
+                            {
+                                applyServerSideEncryptionByDefault: {
+                                    sseAlgorithm: "aws:kms",
+                                    kmsMasterKeyId: UNKNOWN,
+                                },
+                            },
+                        ],
+                    },
+                    deps: { rules: ["data"] },
+                },
+            ]);
+            assert.match(
+                run.mandatory[0],
+                /rules\[0\]\.applyServerSideEncryptionByDefault\.kmsMasterKeyId uses Key 'data', which has enableKeyRotation off/,
+            );
         });
         it("resolves an alias to its key", async () => {
-            const run = await runStackPolicy(p("kms-referenced-keys-rotate"), [key(false), { type: "aws:kms/alias:Alias", name: "alias", props: { name: "alias/platform-data", targetKeyId: "data-key" } }, { type: "aws:ebs/volume:Volume", name: "v", props: { kmsKeyId: "alias/platform-data" } }]);
+            const run = await runStackPolicy(p("kms-referenced-keys-rotate"), [
+                key(false),
+                {
+                    type: "aws:kms/alias:Alias",
+                    name: "alias",
+                    props: { name: "alias/platform-data", targetKeyId: "data-key" },
+                },
+                { type: "aws:ebs/volume:Volume", name: "v", props: { kmsKeyId: "alias/platform-data" } },
+            ]);
             assert.match(run.mandatory[0], /uses Key 'data'/);
         });
         it("rejects AWS-managed aliases and keys it cannot find, unless configured as external", async () => {
-            const run = await runStackPolicy(p("kms-referenced-keys-rotate"), [{ type: "aws:rds/instance:Instance", name: "db", props: { kmsKeyId: "alias/aws/rds", performanceInsightsKmsKeyId: "arn:aws:kms:eu-west-1:1:key/other" } }]);
+            const run = await runStackPolicy(p("kms-referenced-keys-rotate"), [
+                {
+                    type: "aws:rds/instance:Instance",
+                    name: "db",
+                    props: {
+                        kmsKeyId: "alias/aws/rds",
+                        performanceInsightsKmsKeyId: "arn:aws:kms:eu-west-1:1:key/other",
+                    },
+                },
+            ]);
             assert.match(run.mandatory[0], /AWS-managed key alias\/aws\/rds/);
             assert.match(run.mandatory[1], /cannot verify performanceInsightsKmsKeyId/);
-            const ok = await runStackPolicy(p("kms-referenced-keys-rotate"), [{ type: "aws:rds/instance:Instance", name: "db", props: { kmsKeyId: "arn:aws:kms:eu-west-1:1:key/other" } }], { externalKmsKeyArns: ["arn:aws:kms:eu-west-1:1:key/other"] });
+            const ok = await runStackPolicy(
+                p("kms-referenced-keys-rotate"),
+                [
+                    {
+                        type: "aws:rds/instance:Instance",
+                        name: "db",
+                        props: { kmsKeyId: "arn:aws:kms:eu-west-1:1:key/other" },
+                    },
+                ],
+                { externalKmsKeyArns: ["arn:aws:kms:eu-west-1:1:key/other"] },
+            );
             assert.deepStrictEqual(ok.messages, []);
         });
     });
 
     describe("s3-bucket-guardrails-complete", () => {
-        const bucket = (tags: Record<string, string> = {}): StackFixture => ({ type: "aws:s3/bucket:Bucket", name: "logs", props: { bucket: "logs-123", arn: "arn:aws:s3:::logs-123", tags } });
+        const bucket = (tags: Record<string, string> = {}): StackFixture => ({
+            type: "aws:s3/bucket:Bucket",
+            name: "logs",
+            props: { bucket: "logs-123", arn: "arn:aws:s3:::logs-123", tags },
+        });
         const side = (alg: string): StackFixture[] => [
-            { type: "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration", name: "sse", props: { bucket: "logs-123", rules: [{ applyServerSideEncryptionByDefault: alg === "AES256" ? { sseAlgorithm: alg } : { sseAlgorithm: alg, kmsMasterKeyId: KEY_ARN }, bucketKeyEnabled: true }] } },
-            { type: "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock", name: "pab", props: { bucket: "logs-123", blockPublicAcls: true, blockPublicPolicy: true, ignorePublicAcls: true, restrictPublicBuckets: true } },
-            { type: "aws:s3/bucketOwnershipControls:BucketOwnershipControls", name: "own", props: { bucket: "logs-123", rule: { objectOwnership: "BucketOwnerEnforced" } } },
-            { type: "aws:s3/bucketPolicy:BucketPolicy", name: "pol", props: { bucket: "logs-123", policy: JSON.stringify({ Statement: [{ Effect: "Deny", Principal: "*", Action: "s3:*", Resource: ["arn:aws:s3:::logs-123", "arn:aws:s3:::logs-123/*"], Condition: { Bool: { "aws:SecureTransport": "false" } } }] }) } },
+            {
+                type: "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
+                name: "sse",
+                props: {
+                    bucket: "logs-123",
+                    rules: [
+                        {
+                            applyServerSideEncryptionByDefault:
+                                alg === "AES256"
+                                    ? { sseAlgorithm: alg }
+                                    : { sseAlgorithm: alg, kmsMasterKeyId: KEY_ARN },
+                            bucketKeyEnabled: true,
+                        },
+                    ],
+                },
+            },
+            {
+                type: "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock",
+                name: "pab",
+                props: {
+                    bucket: "logs-123",
+                    blockPublicAcls: true,
+                    blockPublicPolicy: true,
+                    ignorePublicAcls: true,
+                    restrictPublicBuckets: true,
+                },
+            },
+            {
+                type: "aws:s3/bucketOwnershipControls:BucketOwnershipControls",
+                name: "own",
+                props: { bucket: "logs-123", rule: { objectOwnership: "BucketOwnerEnforced" } },
+            },
+            {
+                type: "aws:s3/bucketPolicy:BucketPolicy",
+                name: "pol",
+                props: {
+                    bucket: "logs-123",
+                    policy: JSON.stringify({
+                        Statement: [
+                            {
+                                Effect: "Deny",
+                                Principal: "*",
+                                Action: "s3:*",
+                                Resource: ["arn:aws:s3:::logs-123", "arn:aws:s3:::logs-123/*"],
+                                Condition: { Bool: { "aws:SecureTransport": "false" } },
+                            },
+                        ],
+                    }),
+                },
+            },
         ];
         it("passes a bucket with all four guardrails", async () => {
-            assert.deepStrictEqual((await runStackPolicy(p("s3-bucket-guardrails-complete"), [bucket(), ...side("aws:kms")])).messages, []);
+            assert.deepStrictEqual(
+                (await runStackPolicy(p("s3-bucket-guardrails-complete"), [bucket(), ...side("aws:kms")])).messages,
+                [],
+            );
         });
         it("rejects a bare bucket, naming each missing guardrail", async () => {
             const run = await runStackPolicy(p("s3-bucket-guardrails-complete"), [bucket()]);
             assert.strictEqual(run.mandatory.length, 4);
-            assert.match(run.mandatory.join("\n"), /no default-encryption configuration \(STO-01\)[\s\S]*no public access block \(STO-02\)[\s\S]*TLS[\s\S]*ownership controls \(STO-05\)/);
+            assert.match(
+                run.mandatory.join("\n"),
+                /no default-encryption configuration \(STO-01\)[\s\S]*no public access block \(STO-02\)[\s\S]*TLS[\s\S]*ownership controls \(STO-05\)/,
+            );
         });
         it("rejects SSE-S3 unless the bucket carries a ticketed exemption", async () => {
             const run = await runStackPolicy(p("s3-bucket-guardrails-complete"), [bucket(), ...side("AES256")]);
             assert.match(run.mandatory[0], /"AES256".*policy\.exempt\/s3-sse-kms-required/);
-            const exempt = await runStackPolicy(p("s3-bucket-guardrails-complete"), [bucket({ "policy.exempt/s3-sse-kms-required": "SEC-42: ALB access logs require SSE-S3" }), ...side("AES256")]);
+            const exempt = await runStackPolicy(p("s3-bucket-guardrails-complete"), [
+                bucket({ "policy.exempt/s3-sse-kms-required": "SEC-42: ALB access logs require SSE-S3" }),
+                ...side("AES256"),
+            ]);
             assert.deepStrictEqual(exempt.mandatory, []);
             assert.match(exempt.advisory[0], /exempted by SEC-42: ALB access logs require SSE-S3/);
         });
     });
 
     describe("public-alb-has-waf", () => {
-        const acl: StackFixture = { type: "aws:wafv2/webAcl:WebAcl", name: "acl", props: { scope: "REGIONAL", visibilityConfig: { cloudwatchMetricsEnabled: true }, rules: [{ name: "c", statement: { managedRuleGroupStatement: { name: "AWSManagedRulesCommonRuleSet" } }, visibilityConfig: { cloudwatchMetricsEnabled: true } }] } };
+        const acl: StackFixture = {
+            type: "aws:wafv2/webAcl:WebAcl",
+            name: "acl",
+            props: {
+                scope: "REGIONAL",
+                visibilityConfig: { cloudwatchMetricsEnabled: true },
+                rules: [
+                    {
+                        name: "c",
+                        statement: { managedRuleGroupStatement: { name: "AWSManagedRulesCommonRuleSet" } },
+                        visibilityConfig: { cloudwatchMetricsEnabled: true },
+                    },
+                ],
+            },
+        };
         const lb: StackFixture = { type: "aws:lb/loadBalancer:LoadBalancer", name: "alb", props: { internal: false } };
         it("rejects a public ALB without a Web ACL", async () => {
-            assert.match((await runStackPolicy(p("public-alb-has-waf"), [lb])).mandatory[0], /internet-facing without a WAF Web ACL/);
+            assert.match(
+                (await runStackPolicy(p("public-alb-has-waf"), [lb])).mandatory[0],
+                /internet-facing without a WAF Web ACL/,
+            );
         });
         it("passes a public ALB associated with a baseline Web ACL", async () => {
-            const run = await runStackPolicy(p("public-alb-has-waf"), [lb, acl, { type: "aws:wafv2/webAclAssociation:WebAclAssociation", name: "a", props: { resourceArn: UNKNOWN, webAclArn: UNKNOWN }, deps: { resourceArn: ["alb"], webAclArn: ["acl"] } }]);
+            const run = await runStackPolicy(p("public-alb-has-waf"), [
+                lb,
+                acl,
+                {
+                    type: "aws:wafv2/webAclAssociation:WebAclAssociation",
+                    name: "a",
+                    props: { resourceArn: UNKNOWN, webAclArn: UNKNOWN },
+                    deps: { resourceArn: ["alb"], webAclArn: ["acl"] },
+                },
+            ]);
             assert.deepStrictEqual(run.messages, []);
         });
     });
 
     describe("vpc-level guardrails", () => {
         it("passes a VPC with a flow log and an adopted default SG", async () => {
-            for (const name of ["vpc-flow-logs-enabled", "vpc-default-sg-adopted"]) assert.deepStrictEqual((await runStackPolicy(p(name), network())).messages, [], name);
+            for (const name of ["vpc-flow-logs-enabled", "vpc-default-sg-adopted"])
+                assert.deepStrictEqual((await runStackPolicy(p(name), network())).messages, [], name);
         });
         it("rejects a VPC without a flow log (vpc-flow-logs-enabled)", async () => {
-            const run = await runStackPolicy(p("vpc-flow-logs-enabled"), network().filter((f) => f.name !== "flow"));
+            const run = await runStackPolicy(
+                p("vpc-flow-logs-enabled"),
+                network().filter((f) => f.name !== "flow"),
+            );
             assert.match(run.mandatory[0], /Vpc 'vpc' has no flow log with trafficType ALL/);
         });
         it("rejects a VPC whose default SG is not adopted (vpc-default-sg-adopted)", async () => {
-            const run = await runStackPolicy(p("vpc-default-sg-adopted"), network().filter((f) => f.name !== "default-sg"));
+            const run = await runStackPolicy(
+                p("vpc-default-sg-adopted"),
+                network().filter((f) => f.name !== "default-sg"),
+            );
             assert.match(run.mandatory[0], /keeps the allow-all rules/);
         });
     });
 
     describe("rds-uses-tls-parameter-group", () => {
         it("passes a database on a TLS-forcing group", async () => {
-            assert.deepStrictEqual((await runStackPolicy(p("rds-uses-tls-parameter-group"), database([]))).messages, []);
+            assert.deepStrictEqual(
+                (await runStackPolicy(p("rds-uses-tls-parameter-group"), database([]))).messages,
+                [],
+            );
         });
         it("rejects the engine default group", async () => {
-            const run = await runStackPolicy(p("rds-uses-tls-parameter-group"), [{ type: "aws:rds/instance:Instance", name: "db", props: { parameterGroupName: "default.postgres16" } }]);
+            const run = await runStackPolicy(p("rds-uses-tls-parameter-group"), [
+                { type: "aws:rds/instance:Instance", name: "db", props: { parameterGroupName: "default.postgres16" } },
+            ]);
             assert.match(run.mandatory[0], /default parameter group, which does not force TLS/);
         });
         it("rejects a group without rds.force_ssl", async () => {
-            const fx = database([]).map((f) => (f.name === "db-params" ? { ...f, props: { ...f.props, parameters: [] } } : f));
-            assert.match((await runStackPolicy(p("rds-uses-tls-parameter-group"), fx)).mandatory[0], /parameter group db-params family postgres16 lacks/);
+            const fx = database([]).map((f) =>
+                f.name === "db-params" ? { ...f, props: { ...f.props, parameters: [] } } : f,
+            );
+            assert.match(
+                (await runStackPolicy(p("rds-uses-tls-parameter-group"), fx)).mandatory[0],
+                /parameter group db-params family postgres16 lacks/,
+            );
         });
     });
 
@@ -181,24 +462,50 @@ describe("policy pack: stack policies (STK)", () => {
                 { type: "aws:route53/zone:Zone", name: "zone", props: { name: "example.com" } },
                 { type: "aws:s3/bucket:Bucket", name: "data", props: { bucket: "data-1" } },
             ];
-            assert.match((await runStackPolicy(p("waf-logging-enabled"), fx)).mandatory[0], /WebAcl 'acl' has no logging configuration/);
-            assert.match((await runStackPolicy(p("ecr-lifecycle-policy-present"), fx)).mandatory[0], /Repository 'repo' has no lifecycle policy/);
-            assert.match((await runStackPolicy(p("public-zone-query-logging"), fx)).advisory[0], /Zone 'zone' is public and has no query log/);
-            assert.match((await runStackPolicy(p("s3-access-logging"), fx)).advisory[0], /Bucket 'data' has no access logging/);
+            assert.match(
+                (await runStackPolicy(p("waf-logging-enabled"), fx)).mandatory[0],
+                /WebAcl 'acl' has no logging configuration/,
+            );
+            assert.match(
+                (await runStackPolicy(p("ecr-lifecycle-policy-present"), fx)).mandatory[0],
+                /Repository 'repo' has no lifecycle policy/,
+            );
+            assert.match(
+                (await runStackPolicy(p("public-zone-query-logging"), fx)).advisory[0],
+                /Zone 'zone' is public and has no query log/,
+            );
+            assert.match(
+                (await runStackPolicy(p("s3-access-logging"), fx)).advisory[0],
+                /Bucket 'data' has no access logging/,
+            );
         });
         it("passes when each companion is present", async () => {
             const fx: StackFixture[] = [
                 { type: "aws:wafv2/webAcl:WebAcl", name: "acl", props: { arn: "arn:acl" } },
-                { type: "aws:wafv2/webAclLoggingConfiguration:WebAclLoggingConfiguration", name: "acl-log", props: { resourceArn: "arn:acl" } },
+                {
+                    type: "aws:wafv2/webAclLoggingConfiguration:WebAclLoggingConfiguration",
+                    name: "acl-log",
+                    props: { resourceArn: "arn:acl" },
+                },
                 { type: "aws:ecr/repository:Repository", name: "repo", props: { name: "shop-api" } },
                 { type: "aws:ecr/lifecyclePolicy:LifecyclePolicy", name: "repo-lc", props: { repository: "shop-api" } },
                 { type: "aws:route53/zone:Zone", name: "zone", props: { zoneId: "Z1" } },
                 { type: "aws:route53/queryLog:QueryLog", name: "zone-ql", props: { zoneId: "Z1" } },
                 { type: "aws:s3/bucket:Bucket", name: "data", props: { bucket: "data-1" } },
                 { type: "aws:s3/bucket:Bucket", name: "logs", props: { bucket: "logs-1" } },
-                { type: "aws:s3/bucketLogging:BucketLogging", name: "data-log", props: { bucket: "data-1", targetBucket: "logs-1" } },
+                {
+                    type: "aws:s3/bucketLogging:BucketLogging",
+                    name: "data-log",
+                    props: { bucket: "data-1", targetBucket: "logs-1" },
+                },
             ];
-            for (const name of ["waf-logging-enabled", "ecr-lifecycle-policy-present", "public-zone-query-logging", "s3-access-logging"]) assert.deepStrictEqual((await runStackPolicy(p(name), fx)).messages, [], name);
+            for (const name of [
+                "waf-logging-enabled",
+                "ecr-lifecycle-policy-present",
+                "public-zone-query-logging",
+                "s3-access-logging",
+            ])
+                assert.deepStrictEqual((await runStackPolicy(p(name), fx)).messages, [], name);
         });
     });
 
@@ -207,11 +514,24 @@ describe("policy pack: stack policies (STK)", () => {
             assert.deepStrictEqual((await runStackPolicy(p("account-ebs-default-encryption"), [])).messages, []);
         });
         it("rejects an account-baseline stack without EBS default encryption", async () => {
-            const run = await runStackPolicy(p("account-ebs-default-encryption"), [], { stackRole: "account-baseline" });
+            const run = await runStackPolicy(p("account-ebs-default-encryption"), [], {
+                stackRole: "account-baseline",
+            });
             assert.match(run.mandatory[0], /no aws\.ec2\.EbsEncryptionByDefault/);
         });
         it("passes an account-baseline stack with both settings", async () => {
-            const run = await runStackPolicy(p("account-ebs-default-encryption"), [{ type: "aws:ec2/ebsEncryptionByDefault:EbsEncryptionByDefault", name: "e", props: { enabled: true } }, { type: "aws:ebs/defaultKmsKey:DefaultKmsKey", name: "k", props: { keyArn: KEY_ARN } }], { stackRole: "account-baseline" });
+            const run = await runStackPolicy(
+                p("account-ebs-default-encryption"),
+                [
+                    {
+                        type: "aws:ec2/ebsEncryptionByDefault:EbsEncryptionByDefault",
+                        name: "e",
+                        props: { enabled: true },
+                    },
+                    { type: "aws:ebs/defaultKmsKey:DefaultKmsKey", name: "k", props: { keyArn: KEY_ARN } },
+                ],
+                { stackRole: "account-baseline" },
+            );
             assert.deepStrictEqual(run.messages, []);
         });
     });
@@ -219,12 +539,24 @@ describe("policy pack: stack policies (STK)", () => {
     it("skips only the resource whose value is unknown and still reports the others", async () => {
         const fx: StackFixture[] = [
             { type: "aws:ec2/vpc:Vpc", name: "a", props: {} },
-            { type: "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup", name: "sg-a", props: { ingress: UNKNOWN, egress: [] }, deps: { vpcId: ["a"] } },
+            {
+                type: "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup",
+                name: "sg-a",
+                props: { ingress: UNKNOWN, egress: [] },
+                deps: { vpcId: ["a"] },
+            },
             { type: "aws:ec2/vpc:Vpc", name: "b", props: {} },
-            { type: "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup", name: "sg-b", props: { ingress: [{ protocol: "-1" }], egress: [] }, deps: { vpcId: ["b"] } },
+            {
+                type: "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup",
+                name: "sg-b",
+                props: { ingress: [{ protocol: "-1" }], egress: [] },
+                deps: { vpcId: ["b"] },
+            },
         ];
         const run = await runStackPolicy(p("vpc-default-sg-adopted"), fx);
-        assert.deepStrictEqual(run.mandatory, ["Vpc 'b': the adopted default security group sg-b still has rules (NET-02)."]);
+        assert.deepStrictEqual(run.mandatory, [
+            "Vpc 'b': the adopted default security group sg-b still has rules (NET-02).",
+        ]);
         assert.strictEqual(run.violations[0].urn, "urn:pulumi:test::aws-platform::aws:ec2/vpc:Vpc::b");
     });
 });

@@ -1,5 +1,14 @@
 import { strict as assert } from "assert";
-import { PolicyResource, ReportViolation, ResourceValidationArgs, ResourceValidationPolicy, StackValidationArgs, StackValidationPolicy, UnknownValueError, unknownCheckingProxy } from "@pulumi/policy";
+import {
+    PolicyResource,
+    ReportViolation,
+    ResourceValidationArgs,
+    ResourceValidationPolicy,
+    StackValidationArgs,
+    StackValidationPolicy,
+    UnknownValueError,
+    unknownCheckingProxy,
+} from "@pulumi/policy";
 
 /**
  * Calls a policy's validate function directly, the way @pulumi/policy's analyzer server does: props go
@@ -33,8 +42,15 @@ function collector(policy: AnyPolicy, level: string): { report: ReportViolation;
     const report = ((message: string | Record<string, any>, urn?: string) => {
         if (typeof message === "object") {
             const text = String(message.message ?? "");
-            const stripped = text.startsWith(`${policy.description}\n`) ? text.slice(policy.description.length + 1) : text;
-            violations.push({ policy: message.name ?? policy.name, message: stripped, urn: message.urn, enforcementLevel: message.enforcementLevel ?? level });
+            const stripped = text.startsWith(`${policy.description}\n`)
+                ? text.slice(policy.description.length + 1)
+                : text;
+            violations.push({
+                policy: message.name ?? policy.name,
+                message: stripped,
+                urn: message.urn,
+                enforcementLevel: message.enforcementLevel ?? level,
+            });
         } else {
             violations.push({ policy: policy.name, message: message ?? "", urn, enforcementLevel: level });
         }
@@ -67,7 +83,13 @@ const isOfType = (cls: unknown, type: string): boolean => (cls as { __pulumiType
 const urnOf = (type: string, name: string) => `urn:pulumi:test::aws-platform::${type}::${name}`;
 
 /** Runs a resource policy against one resource; returns the violations. */
-export async function runResourcePolicy(policy: ResourceValidationPolicy, type: string, props: Record<string, any>, config: Record<string, any> = {}, name = "subject"): Promise<PolicyRun> {
+export async function runResourcePolicy(
+    policy: ResourceValidationPolicy,
+    type: string,
+    props: Record<string, any>,
+    config: Record<string, any> = {},
+    name = "subject",
+): Promise<PolicyRun> {
     const level = levelOf(policy, config);
     const { report, violations } = collector(policy, level);
     const proxied = unknownCheckingProxy(JSON.parse(JSON.stringify(props)));
@@ -76,7 +98,13 @@ export async function runResourcePolicy(policy: ResourceValidationPolicy, type: 
         props: proxied,
         urn: urnOf(type, name),
         name,
-        opts: { protect: false, ignoreChanges: [], aliases: [], customTimeouts: { createSeconds: 0, updateSeconds: 0, deleteSeconds: 0 }, additionalSecretOutputs: [] },
+        opts: {
+            protect: false,
+            ignoreChanges: [],
+            aliases: [],
+            customTimeouts: { createSeconds: 0, updateSeconds: 0, deleteSeconds: 0 },
+            additionalSecretOutputs: [],
+        },
         stackTags: new Map(),
         // As @pulumi/policy's server does (isTypeOf): a provider class matches by its `__pulumiType`.
         isType: (cls) => isOfType(cls, type),
@@ -87,7 +115,11 @@ export async function runResourcePolicy(policy: ResourceValidationPolicy, type: 
         },
     };
     let unknown = false;
-    const validations = Array.isArray(policy.validateResource) ? policy.validateResource : policy.validateResource ? [policy.validateResource] : [];
+    const validations = Array.isArray(policy.validateResource)
+        ? policy.validateResource
+        : policy.validateResource
+          ? [policy.validateResource]
+          : [];
     for (const v of validations) {
         try {
             await v(args, report);
@@ -117,7 +149,13 @@ export function stackResources(fixtures: StackFixture[]): PolicyResource[] {
             name: f.name,
             urn: urnOf(f.type, f.name),
             props: unknownCheckingProxy(JSON.parse(JSON.stringify(f.props))),
-            opts: { protect: false, ignoreChanges: [], aliases: [], customTimeouts: { createSeconds: 0, updateSeconds: 0, deleteSeconds: 0 }, additionalSecretOutputs: [] },
+            opts: {
+                protect: false,
+                ignoreChanges: [],
+                aliases: [],
+                customTimeouts: { createSeconds: 0, updateSeconds: 0, deleteSeconds: 0 },
+                additionalSecretOutputs: [],
+            },
             dependencies: [],
             propertyDependencies: {},
             isType: (cls) => isOfType(cls, f.type),
@@ -144,10 +182,17 @@ export function stackResources(fixtures: StackFixture[]): PolicyResource[] {
 }
 
 /** Runs a stack policy over fixtures (or ready PolicyResources); returns the violations. */
-export async function runStackPolicy(policy: StackValidationPolicy, resources: StackFixture[] | PolicyResource[], config: Record<string, any> = {}): Promise<PolicyRun> {
+export async function runStackPolicy(
+    policy: StackValidationPolicy,
+    resources: StackFixture[] | PolicyResource[],
+    config: Record<string, any> = {},
+): Promise<PolicyRun> {
     const level = levelOf(policy, config);
     const { report, violations } = collector(policy, level);
-    const list = resources.length > 0 && "urn" in resources[0] ? (resources as PolicyResource[]) : stackResources(resources as StackFixture[]);
+    const list =
+        resources.length > 0 && "urn" in resources[0]
+            ? (resources as PolicyResource[])
+            : stackResources(resources as StackFixture[]);
     const args: StackValidationArgs = {
         resources: list,
         stackTags: new Map(),
@@ -191,15 +236,21 @@ export interface Case {
  */
 export async function checkCase(policy: ResourceValidationPolicy, c: Case): Promise<PolicyRun> {
     const run = await runResourcePolicy(policy, c.type, c.props, c.config);
-    const blocking = run.violations.filter((v) => v.enforcementLevel === (c.config?.enforcementLevel ?? policy.enforcementLevel));
+    const blocking = run.violations.filter(
+        (v) => v.enforcementLevel === (c.config?.enforcementLevel ?? policy.enforcementLevel),
+    );
     const show = () => JSON.stringify(run.violations, null, 1);
     if (c.rejects) {
-        if (!blocking.some((v) => v.policy === policy.name && c.rejects!.test(v.message))) throw new Error(`${policy.name}: expected a ${policy.enforcementLevel} violation matching ${c.rejects}, got ${show()}`);
+        if (!blocking.some((v) => v.policy === policy.name && c.rejects!.test(v.message)))
+            throw new Error(
+                `${policy.name}: expected a ${policy.enforcementLevel} violation matching ${c.rejects}, got ${show()}`,
+            );
     } else if (blocking.length > 0) {
         throw new Error(`${policy.name}: expected no ${policy.enforcementLevel} violation, got ${show()}`);
     }
     if (c.warns) {
-        if (!run.violations.some((v) => v.enforcementLevel === "advisory" && c.warns!.test(v.message))) throw new Error(`${policy.name}: expected an advisory matching ${c.warns}, got ${show()}`);
+        if (!run.violations.some((v) => v.enforcementLevel === "advisory" && c.warns!.test(v.message)))
+            throw new Error(`${policy.name}: expected an advisory matching ${c.warns}, got ${show()}`);
     } else if (!c.rejects && policy.enforcementLevel === "mandatory" && run.advisory.length > 0 && !run.unknown) {
         throw new Error(`${policy.name}: expected no advisory, got ${show()}`);
     }
@@ -216,14 +267,18 @@ export async function checkUnknownsNeverBlock(policy: ResourceValidationPolicy, 
     const variants: Array<[string, Record<string, any>]> = [];
     for (const [k, v] of Object.entries(c.props)) {
         variants.push([k, { ...c.props, [k]: UNKNOWN_STRING }]);
-        if (v && typeof v === "object" && !Array.isArray(v)) for (const k2 of Object.keys(v)) variants.push([`${k}.${k2}`, { ...c.props, [k]: { ...v, [k2]: UNKNOWN_STRING } }]);
-        if (Array.isArray(v) && v.length > 0) variants.push([`${k}[0]`, { ...c.props, [k]: [UNKNOWN_STRING, ...v.slice(1)] }]);
+        if (v && typeof v === "object" && !Array.isArray(v))
+            for (const k2 of Object.keys(v))
+                variants.push([`${k}.${k2}`, { ...c.props, [k]: { ...v, [k2]: UNKNOWN_STRING } }]);
+        if (Array.isArray(v) && v.length > 0)
+            variants.push([`${k}[0]`, { ...c.props, [k]: [UNKNOWN_STRING, ...v.slice(1)] }]);
     }
     const level = c.config?.enforcementLevel ?? policy.enforcementLevel;
     for (const [path, props] of variants) {
         const run = await runResourcePolicy(policy, c.type, props, c.config);
         const blocking = run.violations.filter((v) => v.enforcementLevel === level);
-        if (blocking.length > 0) throw new Error(`${policy.name}: unknown ${path} caused ${JSON.stringify(blocking.map((b) => b.message))}`);
+        if (blocking.length > 0)
+            throw new Error(`${policy.name}: unknown ${path} caused ${JSON.stringify(blocking.map((b) => b.message))}`);
     }
 }
 

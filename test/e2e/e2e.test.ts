@@ -4,7 +4,17 @@ import * as path from "path";
 import { parse } from "yaml";
 import { parseConfig } from "../../config";
 import { PROJECT_ROOT } from "../support/harness";
-import { E2eDeps, E2eOptions, Probe, StackLike, parseE2eArgs, rbacExpectations, runE2e, smoke, throwAwayConfig } from "./e2e";
+import {
+    E2eDeps,
+    E2eOptions,
+    Probe,
+    StackLike,
+    parseE2eArgs,
+    rbacExpectations,
+    runE2e,
+    smoke,
+    throwAwayConfig,
+} from "./e2e";
 
 /**
  * The e2e run's logic with the Automation API and the network STUBBED. These tests prove the
@@ -12,7 +22,14 @@ import { E2eDeps, E2eOptions, Probe, StackLike, parseE2eArgs, rbacExpectations, 
  */
 
 const BASE = fs.readFileSync(path.join(PROJECT_ROOT, "Pulumi.dev.yaml"), "utf8");
-const OPTIONS: E2eOptions = { stack: "e2e-pr42", account: "999988887777", domain: "e2e.sandbox.example.org", region: "eu-west-1", set: {}, baseConfig: "Pulumi.dev.yaml" };
+const OPTIONS: E2eOptions = {
+    stack: "e2e-pr42",
+    account: "999988887777",
+    domain: "e2e.sandbox.example.org",
+    region: "eu-west-1",
+    set: {},
+    baseConfig: "Pulumi.dev.yaml",
+};
 const TEAMS = [
     { name: "payments", developersGroup: "payments-developers" },
     { name: "catalog", developersGroup: "catalog-developers" },
@@ -25,7 +42,12 @@ const OUTPUTS = {
 
 /** A platform that behaves: the probe answers like the edge and cluster are meant to. */
 function healthyProbe(overrides: Partial<Probe> = {}): Probe {
-    const expected = new Map(rbacExpectations(TEAMS, OUTPUTS.teamNamespaces.value).map((r) => [`${r.verb} ${r.resource} ${r.namespace} ${r.group}`, r.expect]));
+    const expected = new Map(
+        rbacExpectations(TEAMS, OUTPUTS.teamNamespaces.value).map((r) => [
+            `${r.verb} ${r.resource} ${r.namespace} ${r.group}`,
+            r.expect,
+        ]),
+    );
     return {
         request: async (url) =>
             url.startsWith("http:")
@@ -75,7 +97,13 @@ describe("e2e (Automation API stubbed): throw-away stack lifecycle", () => {
         const { stack, calls } = stubStack();
         const r = await runE2e(OPTIONS, BASE, deps(stack, healthyProbe(), calls));
         assert.equal(r.exitCode, 0, JSON.stringify(r.checks.filter((c) => !c.ok)));
-        assert.deepEqual(calls, ["create e2e-pr42 999988887777", "up /repo/policy /repo/policy/config/dev.json", "destroy", "remove", "cleanup e2e-pr42"]);
+        assert.deepEqual(calls, [
+            "create e2e-pr42 999988887777",
+            "up /repo/policy /repo/policy/config/dev.json",
+            "destroy",
+            "remove",
+            "cleanup e2e-pr42",
+        ]);
         assert.ok(r.checks.length >= 5 + rbacExpectations(TEAMS, OUTPUTS.teamNamespaces.value).length);
     });
 
@@ -91,7 +119,10 @@ describe("e2e (Automation API stubbed): throw-away stack lifecycle", () => {
         const { stack, calls } = stubStack();
         const r = await runE2e(OPTIONS, BASE, deps(stack, healthyProbe({ tcpOpen: async () => true }), calls));
         assert.equal(r.exitCode, 1);
-        assert.deepEqual(r.checks.filter((c) => !c.ok).map((c) => c.name), ["database port unreachable from outside"]);
+        assert.deepEqual(
+            r.checks.filter((c) => !c.ok).map((c) => c.name),
+            ["database port unreachable from outside"],
+        );
         assert.ok(calls.includes("destroy"));
     });
 
@@ -107,18 +138,56 @@ describe("e2e (Automation API stubbed): throw-away stack lifecycle", () => {
 
 describe("e2e (network stubbed): smoke checks fail on the insecure variants", () => {
     const outputs = Object.fromEntries(Object.entries(OUTPUTS).map(([k, v]) => [k, v.value])) as any;
-    const failing = async (probe: Probe) => (await smoke(outputs, TEAMS, probe)).filter((c) => !c.ok).map((c) => c.name);
+    const failing = async (probe: Probe) =>
+        (await smoke(outputs, TEAMS, probe)).filter((c) => !c.ok).map((c) => c.name);
 
     it("flags a 302, TLS 1.0, a short HSTS, an unhealthy app and an RBAC leak", async () => {
-        assert.deepEqual(await failing(healthyProbe({ request: async (u) => (u.startsWith("http:") ? { status: 302, headers: { location: u.replace("http:", "https:") } } : { status: 200, headers: { "strict-transport-security": "max-age=63072000" } }) })), ["HTTP answers 301 to the same URL over HTTPS"]);
-        assert.deepEqual(await failing(healthyProbe({ tlsHandshake: async () => true })), ["TLS 1.2+ only (1.0/1.1 refused, 1.2 accepted)"]);
-        assert.deepEqual(await failing(healthyProbe({ request: async (u) => (u.startsWith("http:") ? { status: 301, headers: { location: u.replace("http:", "https:") } } : { status: 200, headers: { "strict-transport-security": "max-age=300" } }) })), ["HSTS for at least a year"]);
         assert.deepEqual(
-            await failing(healthyProbe({ request: async (u) => (u.startsWith("http:") ? { status: 301, headers: { location: u.replace("http:", "https:") } } : { status: u.endsWith("/readiness") ? 503 : 200, headers: { "strict-transport-security": "max-age=31536000" } }) })),
+            await failing(
+                healthyProbe({
+                    request: async (u) =>
+                        u.startsWith("http:")
+                            ? { status: 302, headers: { location: u.replace("http:", "https:") } }
+                            : { status: 200, headers: { "strict-transport-security": "max-age=63072000" } },
+                }),
+            ),
+            ["HTTP answers 301 to the same URL over HTTPS"],
+        );
+        assert.deepEqual(await failing(healthyProbe({ tlsHandshake: async () => true })), [
+            "TLS 1.2+ only (1.0/1.1 refused, 1.2 accepted)",
+        ]);
+        assert.deepEqual(
+            await failing(
+                healthyProbe({
+                    request: async (u) =>
+                        u.startsWith("http:")
+                            ? { status: 301, headers: { location: u.replace("http:", "https:") } }
+                            : { status: 200, headers: { "strict-transport-security": "max-age=300" } },
+                }),
+            ),
+            ["HSTS for at least a year"],
+        );
+        assert.deepEqual(
+            await failing(
+                healthyProbe({
+                    request: async (u) =>
+                        u.startsWith("http:")
+                            ? { status: 301, headers: { location: u.replace("http:", "https:") } }
+                            : {
+                                  status: u.endsWith("/readiness") ? 503 : 200,
+                                  headers: { "strict-transport-security": "max-age=31536000" },
+                              },
+                }),
+            ),
             ["app health through the ALB"],
         );
-        const leak = await failing(healthyProbe({ canI: async (verb, resource) => verb === "get" && resource === "secrets" }));
-        assert.ok(leak.some((n) => /can-i get secrets -n payments as payments-developers: no/.test(n)), leak.join("\n"));
+        const leak = await failing(
+            healthyProbe({ canI: async (verb, resource) => verb === "get" && resource === "secrets" }),
+        );
+        assert.ok(
+            leak.some((n) => /can-i get secrets -n payments as payments-developers: no/.test(n)),
+            leak.join("\n"),
+        );
     });
 
     it("turns a probe error into a failed check instead of crashing the run", async () => {
@@ -129,14 +198,30 @@ describe("e2e (network stubbed): smoke checks fail on the insecure variants", ()
 
 describe("e2e: arguments and throw-away config", () => {
     it("accepts only e2e-* stacks in a 12-digit account", () => {
-        assert.deepEqual(parseE2eArgs(["--stack", "e2e-pr42", "--account", "999988887777", "--domain", "e2e.sandbox.example.org", "--set", "natMode=single"]).set, { natMode: "single" });
+        assert.deepEqual(
+            parseE2eArgs([
+                "--stack",
+                "e2e-pr42",
+                "--account",
+                "999988887777",
+                "--domain",
+                "e2e.sandbox.example.org",
+                "--set",
+                "natMode=single",
+            ]).set,
+            { natMode: "single" },
+        );
         for (const argv of [
             ["--stack", "dev", "--account", "999988887777", "--domain", "x.example.org"],
             ["--stack", "prod", "--account", "999988887777", "--domain", "x.example.org"],
             ["--stack", "e2e-x1y", "--account", "123", "--domain", "x.example.org"],
             ["--stack", "e2e-x1y", "--account", "999988887777"],
         ])
-            assert.throws(() => parseE2eArgs(argv), /--stack must be e2e-|--account must be|--domain must be/, argv.join(" "));
+            assert.throws(
+                () => parseE2eArgs(argv),
+                /--stack must be e2e-|--account must be|--domain must be/,
+                argv.join(" "),
+            );
     });
 
     it("derives a valid, disposable, sandbox-only config from dev", () => {

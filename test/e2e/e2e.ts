@@ -42,16 +42,26 @@ export function parseE2eArgs(argv: string[]): E2eOptions {
         throw new Error(`${m}\n${USAGE}`);
     };
     // e2e- keeps throw-away stacks apart from dev/prod in every listing, state file and resource name.
-    if (!values.stack || !/^e2e-[a-z0-9][a-z0-9-]{2,30}$/.test(values.stack)) fail(`--stack must be e2e-<id> (lowercase letters, digits, dashes), got ${JSON.stringify(values.stack ?? "")}`);
-    if (!values.account || !/^\d{12}$/.test(values.account)) fail(`--account must be the 12-digit sandbox account id, got ${JSON.stringify(values.account ?? "")}`);
-    if (!values.domain || !/^([a-z0-9-]+\.)+[a-z]{2,}$/.test(values.domain)) fail(`--domain must be a DNS zone the sandbox owns, got ${JSON.stringify(values.domain ?? "")}`);
+    if (!values.stack || !/^e2e-[a-z0-9][a-z0-9-]{2,30}$/.test(values.stack))
+        fail(`--stack must be e2e-<id> (lowercase letters, digits, dashes), got ${JSON.stringify(values.stack ?? "")}`);
+    if (!values.account || !/^\d{12}$/.test(values.account))
+        fail(`--account must be the 12-digit sandbox account id, got ${JSON.stringify(values.account ?? "")}`);
+    if (!values.domain || !/^([a-z0-9-]+\.)+[a-z]{2,}$/.test(values.domain))
+        fail(`--domain must be a DNS zone the sandbox owns, got ${JSON.stringify(values.domain ?? "")}`);
     const set: Record<string, string> = {};
     for (const kv of values.set ?? []) {
         const i = kv.indexOf("=");
         if (i <= 0) fail(`--set must be key=value, got ${JSON.stringify(kv)}`);
         set[kv.slice(0, i)] = kv.slice(i + 1);
     }
-    return { stack: values.stack!, account: values.account!, domain: values.domain!, region: values.region!, set, baseConfig: values.base! };
+    return {
+        stack: values.stack!,
+        account: values.account!,
+        domain: values.domain!,
+        region: values.region!,
+        set,
+        baseConfig: values.base!,
+    };
 }
 
 /**
@@ -73,9 +83,22 @@ export function throwAwayConfig(baseYaml: string, o: E2eOptions): string {
     config[c("natMode")] = "single";
     // Role ARNs of the base account mean nothing in the sandbox: rewrite the account id in every ARN.
     const rewrite = (v: unknown): unknown =>
-        typeof v === "string" ? v.replace(/^(arn:aws[\w-]*:iam::)\d{12}(:)/, `$1${o.account}$2`) : Array.isArray(v) ? v.map(rewrite) : v && typeof v === "object" ? Object.fromEntries(Object.entries(v).map(([k, x]) => [k, rewrite(x)])) : v;
+        typeof v === "string"
+            ? v.replace(/^(arn:aws[\w-]*:iam::)\d{12}(:)/, `$1${o.account}$2`)
+            : Array.isArray(v)
+              ? v.map(rewrite)
+              : v && typeof v === "object"
+                ? Object.fromEntries(Object.entries(v).map(([k, x]) => [k, rewrite(x)]))
+                : v;
     for (const k of Object.keys(config)) config[k] = rewrite(config[k]);
-    if (config[c("database")]) config[c("database")] = { ...config[c("database")], multiAz: false, instanceClass: "db.t4g.micro", allocatedStorageGb: 20, maxAllocatedStorageGb: 20 };
+    if (config[c("database")])
+        config[c("database")] = {
+            ...config[c("database")],
+            multiAz: false,
+            instanceClass: "db.t4g.micro",
+            allocatedStorageGb: 20,
+            maxAllocatedStorageGb: 20,
+        };
     for (const [k, v] of Object.entries(o.set)) config[k.includes(":") ? k : c(k)] = v;
     return `# Throw-away config of ${o.stack}, written by test/e2e (deleted after the run). Do not commit.\n${stringify({ config })}`;
 }
@@ -86,7 +109,11 @@ export interface Probe {
     /** One HTTP(S) request without following redirects. */
     request(url: string): Promise<{ status: number; headers: Record<string, string | string[] | undefined> }>;
     /** Does a TLS handshake succeed when the client offers only [min, max]? */
-    tlsHandshake(host: string, min: "TLSv1" | "TLSv1.1" | "TLSv1.2" | "TLSv1.3", max: "TLSv1" | "TLSv1.1" | "TLSv1.2" | "TLSv1.3"): Promise<boolean>;
+    tlsHandshake(
+        host: string,
+        min: "TLSv1" | "TLSv1.1" | "TLSv1.2" | "TLSv1.3",
+        max: "TLSv1" | "TLSv1.1" | "TLSv1.2" | "TLSv1.3",
+    ): Promise<boolean>;
     /** Does a TCP connection open within the timeout? */
     tcpOpen(host: string, port: number, timeoutMs: number): Promise<boolean>;
     /** `kubectl auth can-i <verb> <resource> -n <ns> --as <user> --as-group <group>` → yes/no. */
@@ -106,17 +133,40 @@ export interface Team {
 
 /** What each team's developers may and may not do (components/tenancy.ts RBAC). */
 export function rbacExpectations(teams: Team[], namespaces: Record<string, string>) {
-    const rows: { team: string; verb: string; resource: string; namespace: string; group: string; expect: boolean }[] = [];
+    const rows: { team: string; verb: string; resource: string; namespace: string; group: string; expect: boolean }[] =
+        [];
     for (const t of teams) {
         const own = namespaces[t.name];
         const other = Object.entries(namespaces).find(([n]) => n !== t.name)?.[1];
         const g = t.developersGroup;
-        rows.push({ team: t.name, verb: "create", resource: "deployments.apps", namespace: own, group: g, expect: true });
+        rows.push({
+            team: t.name,
+            verb: "create",
+            resource: "deployments.apps",
+            namespace: own,
+            group: g,
+            expect: true,
+        });
         rows.push({ team: t.name, verb: "delete", resource: "pods", namespace: own, group: g, expect: true });
         rows.push({ team: t.name, verb: "get", resource: "secrets", namespace: own, group: g, expect: false });
         rows.push({ team: t.name, verb: "get", resource: "pods", namespace: "kube-system", group: g, expect: false });
-        rows.push({ team: t.name, verb: "create", resource: "clusterrolebindings.rbac.authorization.k8s.io", namespace: own, group: g, expect: false });
-        if (other) rows.push({ team: t.name, verb: "create", resource: "deployments.apps", namespace: other, group: g, expect: false });
+        rows.push({
+            team: t.name,
+            verb: "create",
+            resource: "clusterrolebindings.rbac.authorization.k8s.io",
+            namespace: own,
+            group: g,
+            expect: false,
+        });
+        if (other)
+            rows.push({
+                team: t.name,
+                verb: "create",
+                resource: "deployments.apps",
+                namespace: other,
+                group: g,
+                expect: false,
+            });
     }
     return rows;
 }
@@ -127,7 +177,12 @@ const header = (h: Record<string, string | string[] | undefined>, name: string) 
 };
 
 /** The smoke checks, from outside the VPC. Each returns a result; none throws. */
-export async function smoke(out: StackOutputs, teams: Team[], probe: Probe, healthPath = "/actuator/health/readiness"): Promise<Check[]> {
+export async function smoke(
+    out: StackOutputs,
+    teams: Team[],
+    probe: Probe,
+    healthPath = "/actuator/health/readiness",
+): Promise<Check[]> {
     const host = new URL(out.appUrl).host;
     const checks: Check[] = [];
     const attempt = async (name: string, fn: () => Promise<[boolean, string]>) => {
@@ -144,9 +199,14 @@ export async function smoke(out: StackOutputs, teams: Team[], probe: Probe, heal
         return [r.status === 301 && location === `https://${host}/`, `${r.status} → ${location ?? "(no Location)"}`];
     });
     await attempt("TLS 1.2+ only (1.0/1.1 refused, 1.2 accepted)", async () => {
-        const old = (await probe.tlsHandshake(host, "TLSv1", "TLSv1")) || (await probe.tlsHandshake(host, "TLSv1.1", "TLSv1.1"));
+        const old =
+            (await probe.tlsHandshake(host, "TLSv1", "TLSv1")) ||
+            (await probe.tlsHandshake(host, "TLSv1.1", "TLSv1.1"));
         const modern = await probe.tlsHandshake(host, "TLSv1.2", "TLSv1.2");
-        return [!old && modern, `TLS 1.0/1.1 ${old ? "ACCEPTED" : "refused"}, TLS 1.2 ${modern ? "accepted" : "REFUSED"}`];
+        return [
+            !old && modern,
+            `TLS 1.0/1.1 ${old ? "ACCEPTED" : "refused"}, TLS 1.2 ${modern ? "accepted" : "REFUSED"}`,
+        ];
     });
     await attempt("HSTS for at least a year", async () => {
         const r = await probe.request(`https://${host}/`);
@@ -161,19 +221,29 @@ export async function smoke(out: StackOutputs, teams: Team[], probe: Probe, heal
     await attempt("database port unreachable from outside", async () => {
         const [dbHost, port] = out.databaseEndpoint.split(":");
         const open = await probe.tcpOpen(dbHost, Number(port || 5432), 5000);
-        return [!open, open ? `${out.databaseEndpoint} ACCEPTED a connection` : `${out.databaseEndpoint} did not answer`];
+        return [
+            !open,
+            open ? `${out.databaseEndpoint} ACCEPTED a connection` : `${out.databaseEndpoint} did not answer`,
+        ];
     });
     for (const row of rbacExpectations(teams, out.teamNamespaces))
-        await attempt(`kubectl auth can-i ${row.verb} ${row.resource} -n ${row.namespace} as ${row.group}: ${row.expect ? "yes" : "no"}`, async () => {
-            const got = await probe.canI(row.verb, row.resource, row.namespace, row.group);
-            return [got === row.expect, `got ${got ? "yes" : "no"}`];
-        });
+        await attempt(
+            `kubectl auth can-i ${row.verb} ${row.resource} -n ${row.namespace} as ${row.group}: ${row.expect ? "yes" : "no"}`,
+            async () => {
+                const got = await probe.canI(row.verb, row.resource, row.namespace, row.group);
+                return [got === row.expect, `got ${got ? "yes" : "no"}`];
+            },
+        );
     return checks;
 }
 
 /** The slice of an Automation API Stack the run uses (so tests can stub it). */
 export interface StackLike {
-    up(opts: { policyPacks: string[]; policyPackConfigs: string[]; onOutput: (s: string) => void }): Promise<{ outputs: Record<string, { value: unknown }> }>;
+    up(opts: {
+        policyPacks: string[];
+        policyPackConfigs: string[];
+        onOutput: (s: string) => void;
+    }): Promise<{ outputs: Record<string, { value: unknown }> }>;
     destroy(opts: { onOutput: (s: string) => void }): Promise<unknown>;
     remove(): Promise<void>;
 }
@@ -206,9 +276,15 @@ export async function runE2e(o: E2eOptions, baseYaml: string, deps: E2eDeps): Pr
     try {
         stack = await deps.createStack(o.stack, config);
         deps.log(`deploying ${o.stack} into ${o.account} with the policy pack`);
-        const up = await stack.up({ policyPacks: [deps.policyPack], policyPackConfigs: [deps.policyPackConfig], onOutput: deps.log });
+        const up = await stack.up({
+            policyPacks: [deps.policyPack],
+            policyPackConfigs: [deps.policyPackConfig],
+            onOutput: deps.log,
+        });
         result.deployed = true;
-        const outputs = Object.fromEntries(Object.entries(up.outputs).map(([k, v]) => [k, v.value])) as unknown as StackOutputs;
+        const outputs = Object.fromEntries(
+            Object.entries(up.outputs).map(([k, v]) => [k, v.value]),
+        ) as unknown as StackOutputs;
         result.checks = await smoke(outputs, deps.teams, deps.probe);
         for (const c of result.checks) deps.log(`${c.ok ? "✓" : "✗"} ${c.name}: ${c.detail}`);
     } catch (e) {
@@ -222,7 +298,9 @@ export async function runE2e(o: E2eOptions, baseYaml: string, deps: E2eDeps): Pr
                 await stack.remove();
                 result.destroyed = true;
             } catch (e) {
-                deps.log(`✗ DESTROY FAILED for ${o.stack}: ${(e as Error).message}\n  Resources may be left in ${o.account}: run 'pulumi destroy --stack ${o.stack}' with the same backend, then 'pulumi stack rm ${o.stack}'.`);
+                deps.log(
+                    `✗ DESTROY FAILED for ${o.stack}: ${(e as Error).message}\n  Resources may be left in ${o.account}: run 'pulumi destroy --stack ${o.stack}' with the same backend, then 'pulumi stack rm ${o.stack}'.`,
+                );
             }
         }
         deps.cleanupConfig(o.stack);

@@ -30,10 +30,13 @@ const probe: Probe = {
         }),
     tlsHandshake: (host, minVersion, maxVersion) =>
         new Promise((resolve) => {
-            const socket = tls.connect({ host, port: 443, servername: host, minVersion, maxVersion, timeout: 10_000 }, () => {
-                socket.end();
-                resolve(true);
-            });
+            const socket = tls.connect(
+                { host, port: 443, servername: host, minVersion, maxVersion, timeout: 10_000 },
+                () => {
+                    socket.end();
+                    resolve(true);
+                },
+            );
             socket.on("error", () => resolve(false));
             socket.on("timeout", () => {
                 socket.destroy();
@@ -54,12 +57,16 @@ const probe: Probe = {
     canI: (verb, resource, namespace, group) =>
         new Promise((resolve, reject) => {
             // Impersonation needs a kubeconfig of an admin of the throw-away cluster (aws eks update-kubeconfig).
-            execFile("kubectl", ["auth", "can-i", verb, resource, "-n", namespace, "--as", `e2e-${group}`, "--as-group", group], (err, stdout) => {
-                const answer = String(stdout).trim();
-                if (answer === "yes") resolve(true);
-                else if (answer === "no") resolve(false);
-                else reject(err ?? new Error(`kubectl auth can-i: ${answer}`));
-            });
+            execFile(
+                "kubectl",
+                ["auth", "can-i", verb, resource, "-n", namespace, "--as", `e2e-${group}`, "--as-group", group],
+                (err, stdout) => {
+                    const answer = String(stdout).trim();
+                    if (answer === "yes") resolve(true);
+                    else if (answer === "no") resolve(false);
+                    else reject(err ?? new Error(`kubectl auth can-i: ${answer}`));
+                },
+            );
         }),
 };
 
@@ -67,7 +74,9 @@ async function main(): Promise<number> {
     const options = parseE2eArgs(process.argv.slice(2));
     const { LocalWorkspace } = await import("@pulumi/pulumi/automation");
     const baseYaml = fs.readFileSync(path.join(ROOT, options.baseConfig), "utf8");
-    const teams: Team[] = ((parse(baseYaml)?.config?.["platform:teams"] ?? []) as { name: string; developersGroup?: string }[]).map((t) => ({
+    const teams: Team[] = (
+        (parse(baseYaml)?.config?.["platform:teams"] ?? []) as { name: string; developersGroup?: string }[]
+    ).map((t) => ({
         name: t.name,
         developersGroup: t.developersGroup ?? `${t.name}-developers`,
     }));
@@ -78,7 +87,12 @@ async function main(): Promise<number> {
             // A throw-away passphrase per run: the stack's secrets die with it.
             const stack = await LocalWorkspace.createOrSelectStack(
                 { stackName: name, workDir: ROOT },
-                { envVars: { PULUMI_CONFIG_PASSPHRASE: process.env.PULUMI_CONFIG_PASSPHRASE ?? crypto.randomBytes(24).toString("hex") } },
+                {
+                    envVars: {
+                        PULUMI_CONFIG_PASSPHRASE:
+                            process.env.PULUMI_CONFIG_PASSPHRASE ?? crypto.randomBytes(24).toString("hex"),
+                    },
+                },
             );
             const like: StackLike = {
                 up: (o) => stack.up(o),
@@ -95,7 +109,9 @@ async function main(): Promise<number> {
         log: (line) => process.stdout.write(line.endsWith("\n") ? line : `${line}\n`),
     };
     const result = await runE2e(options, baseYaml, deps);
-    console.log(`e2e ${options.stack}: deployed=${result.deployed} destroyed=${result.destroyed} checks=${result.checks.filter((c) => c.ok).length}/${result.checks.length}`);
+    console.log(
+        `e2e ${options.stack}: deployed=${result.deployed} destroyed=${result.destroyed} checks=${result.checks.filter((c) => c.ok).length}/${result.checks.length}`,
+    );
     return result.exitCode;
 }
 

@@ -21,7 +21,9 @@ const SECRET_SIG = { key: "4dabf18193072939515e22adb298388d", value: "1b47061264
 
 /** A plain-JSON copy of the inputs: omitted optionals dropped, secret values unwrapped to what the API server receives. */
 function plain(inputs: unknown): any {
-    return JSON.parse(JSON.stringify(inputs), (_k, v) => (v && typeof v === "object" && v[SECRET_SIG.key] === SECRET_SIG.value ? v.value : v));
+    return JSON.parse(JSON.stringify(inputs), (_k, v) =>
+        v && typeof v === "object" && v[SECRET_SIG.key] === SECRET_SIG.value ? v.value : v,
+    );
 }
 
 /** The schema errors of one resource ("" when valid). Throws if no model exists for the type. */
@@ -45,11 +47,24 @@ export function schemaErrors(resource: CapturedResource): string {
  * types (a server-side-apply patch carries only the fields it changes, so required fields are absent
  * by design) and Helm charts/releases (not Kubernetes objects; their rendered objects are).
  */
-export function invalidKubernetesObjects(resources: CapturedResource[]): Array<{ name: string; type: string; errors: string }> {
+export function invalidKubernetesObjects(
+    resources: CapturedResource[],
+): Array<{ name: string; type: string; errors: string }> {
     const custom = customResourceValidators(resources);
     return resources
-        .filter((r) => r.type.startsWith("kubernetes:") && r.custom && !r.type.endsWith("Patch") && !r.type.startsWith("kubernetes:helm.sh/") && !r.type.startsWith("pulumi:providers:"))
-        .map((r) => ({ name: r.name, type: r.type, errors: custom.has(r.type) ? custom.get(r.type)!(r) : schemaErrors(r) }))
+        .filter(
+            (r) =>
+                r.type.startsWith("kubernetes:") &&
+                r.custom &&
+                !r.type.endsWith("Patch") &&
+                !r.type.startsWith("kubernetes:helm.sh/") &&
+                !r.type.startsWith("pulumi:providers:"),
+        )
+        .map((r) => ({
+            name: r.name,
+            type: r.type,
+            errors: custom.has(r.type) ? custom.get(r.type)!(r) : schemaErrors(r),
+        }))
         .filter((r) => r.errors !== "");
 }
 
@@ -62,7 +77,9 @@ export function customResourceValidators(resources: CapturedResource[]): Map<str
     const Ajv = require("ajv");
     const ajv = new Ajv({ strict: false, allErrors: true, validateFormats: false });
     const validators = new Map<string, (r: CapturedResource) => string>();
-    for (const crd of resources.filter((r) => r.type === "kubernetes:apiextensions.k8s.io/v1:CustomResourceDefinition")) {
+    for (const crd of resources.filter(
+        (r) => r.type === "kubernetes:apiextensions.k8s.io/v1:CustomResourceDefinition",
+    )) {
         const { group, names, versions } = crd.inputs.spec;
         for (const v of versions ?? []) {
             const schema = v.schema?.openAPIV3Schema;

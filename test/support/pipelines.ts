@@ -18,7 +18,11 @@ export interface WorkflowJob {
 
 export function workflows(): Record<string, any> {
     const out: Record<string, any> = {};
-    for (const f of fs.readdirSync(WORKFLOW_DIR).filter((f) => f.endsWith(".yml")).sort()) out[f] = parse(fs.readFileSync(path.join(WORKFLOW_DIR, f), "utf8"));
+    for (const f of fs
+        .readdirSync(WORKFLOW_DIR)
+        .filter((f) => f.endsWith(".yml"))
+        .sort())
+        out[f] = parse(fs.readFileSync(path.join(WORKFLOW_DIR, f), "utf8"));
     return out;
 }
 
@@ -51,9 +55,19 @@ export function assumedRoles(): AssumedRole[] {
             // The sandbox of the e2e run is the user's own account: its role comes from a repository variable.
             if (j.workflow === "e2e.yml" && target === "${{ vars.E2E_ROLE_ARN }}") continue;
             const m = /^arn:aws:iam::(\d{12}):role\/([\w+=,.@-]+)$/.exec(target);
-            if (!m) throw new Error(`${j.workflow}/${j.id}: role-to-assume must be a literal role ARN, got ${step.with?.["role-to-assume"]}`);
+            if (!m)
+                throw new Error(
+                    `${j.workflow}/${j.id}: role-to-assume must be a literal role ARN, got ${step.with?.["role-to-assume"]}`,
+                );
             const env = j.job.environment;
-            out.push({ workflow: j.workflow, job: j.id, account: m[1], role: m[2], environment: typeof env === "object" ? env?.name : env, events: j.events });
+            out.push({
+                workflow: j.workflow,
+                job: j.id,
+                account: m[1],
+                role: m[2],
+                environment: typeof env === "object" ? env?.name : env,
+                events: j.events,
+            });
         }
     return out;
 }

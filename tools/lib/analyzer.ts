@@ -132,7 +132,10 @@ export function defaultUrn(type: string, name: string, stack = "check", project 
  * host "cached" (default): lib/engine/pack-host.js, run-policy-pack's loader with the content-hash compile
  * cache; "cli": the CLI's own host, which type-checks the pack with ts-node on every start.
  */
-export async function startPack(packDir = path.join(REPO_ROOT, "policy"), opts: { timeoutMs?: number; env?: NodeJS.ProcessEnv; host?: "cached" | "cli"; signal?: AbortSignal } = {}): Promise<Pack> {
+export async function startPack(
+    packDir = path.join(REPO_ROOT, "policy"),
+    opts: { timeoutMs?: number; env?: NodeJS.ProcessEnv; host?: "cached" | "cli"; signal?: AbortSignal } = {},
+): Promise<Pack> {
     const dir = path.resolve(packDir);
     const argv = opts.host === "cli" ? [RUN_POLICY_PACK, "127.0.0.1:0", dir] : [PACK_HOST, dir];
     // tools/lib/pack-probe.js is preloaded: fd 3 carries its start/end line for each policy call.
@@ -153,7 +156,13 @@ export async function startPack(packDir = path.join(REPO_ROOT, "policy"), opts: 
             probeBuffer = probeBuffer.slice(nl + 1);
             try {
                 const ev = JSON.parse(line) as { e: string; id: number; policy?: string; urn?: string; type?: string };
-                if (ev.e === "start") running.set(ev.id, { policy: ev.policy ?? "", urn: ev.urn ?? "", type: ev.type ?? "", sinceMs: Date.now() });
+                if (ev.e === "start")
+                    running.set(ev.id, {
+                        policy: ev.policy ?? "",
+                        urn: ev.urn ?? "",
+                        type: ev.type ?? "",
+                        sinceMs: Date.now(),
+                    });
                 else running.delete(ev.id);
             } catch {
                 // a partial or foreign line: ignore
@@ -188,10 +197,19 @@ export async function startPack(packDir = path.join(REPO_ROOT, "policy"), opts: 
         else opts.signal?.addEventListener("abort", abort, { once: true });
     });
     const client = new AnalyzerClient(`127.0.0.1:${port}`, grpc.credentials.createInsecure());
-    return makePack(client, port, child, () => err, () => [...running.values()].sort((a, b) => a.sinceMs - b.sinceMs));
+    return makePack(
+        client,
+        port,
+        child,
+        () => err,
+        () => [...running.values()].sort((a, b) => a.sinceMs - b.sinceMs),
+    );
 }
 
-function call<Req, Res>(fn: (req: Req, cb: (e: grpc.ServiceError | null, res: Res) => void) => unknown, req: Req): Promise<Res> {
+function call<Req, Res>(
+    fn: (req: Req, cb: (e: grpc.ServiceError | null, res: Res) => void) => unknown,
+    req: Req,
+): Promise<Res> {
     return new Promise((resolve, reject) => fn(req, (e, res) => (e ? reject(e) : resolve(res))));
 }
 
@@ -222,7 +240,12 @@ function levelName(l: number): Level {
 }
 
 function levelEnum(l: Level): pb.EnforcementLevel {
-    return { advisory: pb.EnforcementLevel.ADVISORY, mandatory: pb.EnforcementLevel.MANDATORY, disabled: pb.EnforcementLevel.DISABLED, remediate: pb.EnforcementLevel.REMEDIATE }[l];
+    return {
+        advisory: pb.EnforcementLevel.ADVISORY,
+        mandatory: pb.EnforcementLevel.MANDATORY,
+        disabled: pb.EnforcementLevel.DISABLED,
+        remediate: pb.EnforcementLevel.REMEDIATE,
+    }[l];
 }
 
 function result(res: pb.AnalyzeResponse): AnalyzeResult {
@@ -236,7 +259,9 @@ function result(res: pb.AnalyzeResponse): AnalyzeResult {
             enforcementLevel: levelName(d.getEnforcementlevel()),
             urn: d.getUrn(),
         })),
-        notApplicable: res.getNotApplicableList().map((n) => ({ policyName: n.getPolicyName(), reason: n.getReason() })),
+        notApplicable: res
+            .getNotApplicableList()
+            .map((n) => ({ policyName: n.getPolicyName(), reason: n.getReason() })),
     };
 }
 
@@ -248,17 +273,22 @@ function configWithDefaults(info: AnalyzerInfoSummary): ResolvedConfig {
     const out: ResolvedConfig = {};
     for (const p of info.policies) {
         const props: Record<string, unknown> = {};
-        for (const [k, v] of Object.entries(p.configSchema?.properties ?? {})) if (v && typeof v === "object" && "default" in v) props[k] = v.default;
+        for (const [k, v] of Object.entries(p.configSchema?.properties ?? {}))
+            if (v && typeof v === "object" && "default" in v) props[k] = v.default;
         out[p.name] = { enforcementLevel: p.enforcementLevel, props };
     }
     return out;
 }
 
 /** The CLI's applyConfig: `all` sets every level first, then each entry sets its level and merges its properties key by key. */
-function applyConfig(result: ResolvedConfig, config: Record<string, { enforcementLevel?: Level; props: Record<string, unknown> }>): ResolvedConfig {
+function applyConfig(
+    result: ResolvedConfig,
+    config: Record<string, { enforcementLevel?: Level; props: Record<string, unknown> }>,
+): ResolvedConfig {
     const out: ResolvedConfig = {};
     const all = config.all?.enforcementLevel;
-    for (const [k, v] of Object.entries(result)) out[k] = { enforcementLevel: all ?? v.enforcementLevel, props: { ...v.props } };
+    for (const [k, v] of Object.entries(result))
+        out[k] = { enforcementLevel: all ?? v.enforcementLevel, props: { ...v.props } };
     for (const [name, given] of Object.entries(config)) {
         if (name === "all" || !out[name]) continue; // the CLI keeps unknown names (the pack ignores them); check reports them as errors
         if (given.enforcementLevel) out[name].enforcementLevel = given.enforcementLevel;
@@ -278,7 +308,10 @@ function applyConfig(result: ResolvedConfig, config: Record<string, { enforcemen
  * pack makes mandatory (its level after defaults and initialConfig: the base), unknown policy names and
  * properties a schema does not declare (the CLI would silently ignore a typo).
  */
-export function resolvePackConfig(config: PackConfig, info: AnalyzerInfoSummary): { resolved: ResolvedConfig; base: ResolvedConfig; errors: string[] } {
+export function resolvePackConfig(
+    config: PackConfig,
+    info: AnalyzerInfoSummary,
+): { resolved: ResolvedConfig; base: ResolvedConfig; errors: string[] } {
     const errors: string[] = [];
     const byName = new Map(info.policies.map((p) => [p.name, p]));
     const given: Record<string, { enforcementLevel?: Level; props: Record<string, unknown> }> = {};
@@ -289,11 +322,20 @@ export function resolvePackConfig(config: PackConfig, info: AnalyzerInfoSummary)
         }
         if (typeof entry === "string") {
             if (isLevel(entry)) given[name] = { enforcementLevel: entry, props: {} };
-            else errors.push(`${name}: enforcement level must be one of ${LEVELS.join(", ")}, got ${JSON.stringify(entry)}`);
+            else
+                errors.push(
+                    `${name}: enforcement level must be one of ${LEVELS.join(", ")}, got ${JSON.stringify(entry)}`,
+                );
         } else if (entry && typeof entry === "object" && !Array.isArray(entry)) {
             const { enforcementLevel, ...props } = entry;
-            if (enforcementLevel !== undefined && !isLevel(enforcementLevel)) errors.push(`${name}: enforcementLevel must be one of ${LEVELS.join(", ")}, got ${JSON.stringify(enforcementLevel)}`);
-            given[name] = { enforcementLevel: isLevel(enforcementLevel) ? enforcementLevel : undefined, props: name === "all" ? {} : props };
+            if (enforcementLevel !== undefined && !isLevel(enforcementLevel))
+                errors.push(
+                    `${name}: enforcementLevel must be one of ${LEVELS.join(", ")}, got ${JSON.stringify(enforcementLevel)}`,
+                );
+            given[name] = {
+                enforcementLevel: isLevel(enforcementLevel) ? enforcementLevel : undefined,
+                props: name === "all" ? {} : props,
+            };
         } else errors.push(`${name}: expected an enforcement level or an object, got ${JSON.stringify(entry)}`);
     }
     const base = applyConfig(configWithDefaults(info), info.initialConfig ?? {});
@@ -304,18 +346,34 @@ export function resolvePackConfig(config: PackConfig, info: AnalyzerInfoSummary)
         const after = resolved[p.name].enforcementLevel;
         if (blocks(before) && !blocks(after)) {
             const via = config[p.name] !== undefined ? "" : " via all";
-            errors.push(`${p.name}: is ${before} in the pack; a stack may raise a control, never lower it (got ${after}${via})`);
+            errors.push(
+                `${p.name}: is ${before} in the pack; a stack may raise a control, never lower it (got ${after}${via})`,
+            );
         }
-        const schema = { type: "object", properties: p.configSchema?.properties ?? {}, required: p.configSchema?.required ?? [], additionalProperties: false };
+        const schema = {
+            type: "object",
+            properties: p.configSchema?.properties ?? {},
+            required: p.configSchema?.required ?? [],
+            additionalProperties: false,
+        };
         const validate = ajv.compile(schema);
         if (!validate(resolved[p.name].props)) {
-            for (const e of validate.errors ?? []) errors.push(`${p.name}${e.instancePath.replace(/\//g, ".")}: ${e.message}${e.params && "additionalProperty" in e.params ? ` (${(e.params as any).additionalProperty})` : ""}`);
+            for (const e of validate.errors ?? [])
+                errors.push(
+                    `${p.name}${e.instancePath.replace(/\//g, ".")}: ${e.message}${e.params && "additionalProperty" in e.params ? ` (${(e.params as any).additionalProperty})` : ""}`,
+                );
         }
     }
     return { resolved, base, errors };
 }
 
-function makePack(client: AnalyzerClient, port: number, child: ChildProcess, stderr: () => string, running: () => RunningPolicy[]): Pack {
+function makePack(
+    client: AnalyzerClient,
+    port: number,
+    child: ChildProcess,
+    stderr: () => string,
+    running: () => RunningPolicy[],
+): Pack {
     let info: AnalyzerInfoSummary | undefined;
     const pack: Pack = {
         client,
@@ -335,7 +393,10 @@ function makePack(client: AnalyzerClient, port: number, child: ChildProcess, std
             const res = await call<Empty, pb.AnalyzerInfo>(client.getAnalyzerInfo.bind(client), new Empty());
             const initialConfig: Record<string, PolicyConfigEntry> = {};
             res.getInitialconfigMap().forEach((pc, key) => {
-                initialConfig[key] = { enforcementLevel: levelName(pc.getEnforcementlevel()), props: (pc.getProperties()?.toJavaScript() as Record<string, unknown>) ?? {} };
+                initialConfig[key] = {
+                    enforcementLevel: levelName(pc.getEnforcementlevel()),
+                    props: (pc.getProperties()?.toJavaScript() as Record<string, unknown>) ?? {},
+                };
             });
             info = {
                 initialConfig,
@@ -348,7 +409,9 @@ function makePack(client: AnalyzerClient, port: number, child: ChildProcess, std
                         name: p.getName(),
                         description: p.getDescription(),
                         enforcementLevel: levelName(p.getEnforcementlevel()),
-                        configSchema: s ? { properties: s.getProperties()?.toJavaScript() ?? {}, required: s.getRequiredList() } : undefined,
+                        configSchema: s
+                            ? { properties: s.getProperties()?.toJavaScript() ?? {}, required: s.getRequiredList() }
+                            : undefined,
                         policyType: (["unknown", "resource", "stack"] as const)[p.getPolicyType()] ?? "unknown",
                     };
                 }),
@@ -407,7 +470,9 @@ function makePack(client: AnalyzerClient, port: number, child: ChildProcess, std
                     return ar;
                 }),
             );
-            return result(await call<pb.AnalyzeStackRequest, pb.AnalyzeResponse>(client.analyzeStack.bind(client), req));
+            return result(
+                await call<pb.AnalyzeStackRequest, pb.AnalyzeResponse>(client.analyzeStack.bind(client), req),
+            );
         },
         async stop() {
             client.close();

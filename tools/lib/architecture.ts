@@ -11,7 +11,19 @@ export interface Box {
     label: string;
     kind: "container" | "node";
     /** A style family the renderers map to colours/icons. */
-    style: "vpc" | "az" | "public" | "private" | "isolated" | "edge" | "cluster" | "namespace" | "keys" | "state" | "external" | "resource";
+    style:
+        | "vpc"
+        | "az"
+        | "public"
+        | "private"
+        | "isolated"
+        | "edge"
+        | "cluster"
+        | "namespace"
+        | "keys"
+        | "state"
+        | "external"
+        | "resource";
     children: Box[];
     /** A second, smaller line under a node's label (the KMS keys that encrypt it). */
     detail?: string;
@@ -57,10 +69,30 @@ const T = {
 };
 
 /** Inputs that hold a KMS key reference, by resource type family. */
-const KEY_INPUTS = ["kmsKeyId", "kmsKeyArn", "kmsMasterKeyId", "encryptionConfigKeyArn", "masterUserSecretKmsKeyId", "performanceInsightsKmsKeyId", "kmsKey"];
+const KEY_INPUTS = [
+    "kmsKeyId",
+    "kmsKeyArn",
+    "kmsMasterKeyId",
+    "encryptionConfigKeyArn",
+    "masterUserSecretKmsKeyId",
+    "performanceInsightsKmsKeyId",
+    "kmsKey",
+];
 
-const node = (id: string, label: string, style: Box["style"] = "resource"): Box => ({ id, label, kind: "node", style, children: [] });
-const container = (id: string, label: string, style: Box["style"], children: Box[]): Box => ({ id, label, kind: "container", style, children });
+const node = (id: string, label: string, style: Box["style"] = "resource"): Box => ({
+    id,
+    label,
+    kind: "node",
+    style,
+    children: [],
+});
+const container = (id: string, label: string, style: Box["style"], children: Box[]): Box => ({
+    id,
+    label,
+    kind: "container",
+    style,
+    children,
+});
 
 function short(r: CapturedResource): string {
     return r.name;
@@ -95,17 +127,23 @@ export function buildArchitecture(capture: Capture, stack: string): Architecture
         placed.set(s.urn, [...(placed.get(s.urn) ?? []), box]);
         return true;
     };
-    for (const nat of capture.ofType(T.nat)) place(nat.inputs.subnetId, node(idOf(nat), `NAT gateway ${azIndex(nat) + 1}`));
+    for (const nat of capture.ofType(T.nat))
+        place(nat.inputs.subnetId, node(idOf(nat), `NAT gateway ${azIndex(nat) + 1}`));
 
     // Data tier: RDS in the isolated subnet of its primary AZ (the first subnet of its subnet group); a multi-AZ
     // instance's synchronous standby in the next AZ's isolated subnet (AWS picks the AZ among the group's subnets).
     for (const db of capture.ofType(T.rds)) {
-        const group = capture.ofType("aws:rds/subnetGroup:SubnetGroup").find((g) => g.inputs.name === db.inputs.dbSubnetGroupName || g.id === db.inputs.dbSubnetGroupName);
+        const group = capture
+            .ofType("aws:rds/subnetGroup:SubnetGroup")
+            .find((g) => g.inputs.name === db.inputs.dbSubnetGroupName || g.id === db.inputs.dbSubnetGroupName);
         const isolated = subnets.filter((s) => layerOf(s) === "isolated").sort((a, b) => azIndex(a) - azIndex(b));
-        const groupSubnets: string[] = group?.inputs.subnetIds?.length ? group.inputs.subnetIds : isolated.map((s) => s.id);
+        const groupSubnets: string[] = group?.inputs.subnetIds?.length
+            ? group.inputs.subnetIds
+            : isolated.map((s) => s.id);
         const base = `RDS ${db.inputs.engine} ${db.inputs.engineVersion ?? ""}`.trim();
         place(groupSubnets[0], node(idOf(db), db.inputs.multiAz ? `${base} primary` : base));
-        if (db.inputs.multiAz && groupSubnets.length > 1) place(groupSubnets[1], node(`${idOf(db)}#standby`, `${base} standby (multi-AZ)`));
+        if (db.inputs.multiAz && groupSubnets.length > 1)
+            place(groupSubnets[1], node(`${idOf(db)}#standby`, `${base} standby (multi-AZ)`));
     }
     // Managed node groups: one box per private subnet they launch into, so each AZ shows its nodes.
     const nodeGroups = [...capture.ofType(T.nodeGroup), ...capture.ofType(T.managedNodeGroup)];
@@ -123,7 +161,14 @@ export function buildArchitecture(capture: Capture, stack: string): Architecture
             const layers = ["public", "private", "isolated"].flatMap((layer) =>
                 subnets
                     .filter((s) => azIndex(s) === i && layerOf(s) === layer)
-                    .map((s) => container(idOf(s), `${layer} ${s.inputs.cidrBlock}`, layer as Box["style"], placed.get(s.urn) ?? [])),
+                    .map((s) =>
+                        container(
+                            idOf(s),
+                            `${layer} ${s.inputs.cidrBlock}`,
+                            layer as Box["style"],
+                            placed.get(s.urn) ?? [],
+                        ),
+                    ),
             );
             return container(`${idOf(vpc)}/az-${i}`, `AZ ${i + 1}`, "az", layers);
         });
@@ -138,14 +183,17 @@ export function buildArchitecture(capture: Capture, stack: string): Architecture
     const records = capture.ofType(T.record).filter((r) => ["A", "AAAA"].includes(r.inputs.type));
     const dns = zone ?? records[0];
     // A looked-up zone (the default) has no resource: name it after the domain its records live in.
-    const zoneName = zone?.inputs.name ?? (typeof records[0]?.inputs.name === "string" ? records[0].inputs.name.split(".").slice(1).join(".") : "");
+    const zoneName =
+        zone?.inputs.name ??
+        (typeof records[0]?.inputs.name === "string" ? records[0].inputs.name.split(".").slice(1).join(".") : "");
     if (dns) edgeBoxes.push(node(idOf(dns), `Route53 ${zoneName}`.trim()));
     const webAcl = first(T.webAcl);
     if (webAcl) edgeBoxes.push(node(idOf(webAcl), "WAFv2 web ACL"));
     const cert = first(T.cert);
     if (cert) edgeBoxes.push(node(idOf(cert), `ACM ${cert.inputs.domainName}`));
     const lbs = capture.ofType(T.lb);
-    for (const lb of lbs) edgeBoxes.push(node(idOf(lb), `ALB (${lb.inputs.internal ? "internal" : "internet-facing"})`));
+    for (const lb of lbs)
+        edgeBoxes.push(node(idOf(lb), `ALB (${lb.inputs.internal ? "internal" : "internet-facing"})`));
 
     // Cluster: the EKS component with node groups and namespaces (with their workloads).
     const eks = first(T.eks) ?? capture.ofType("aws:eks/cluster:Cluster")[0];
@@ -154,8 +202,17 @@ export function buildArchitecture(capture: Capture, stack: string): Architecture
         const namespaces = capture.ofType(T.namespace).map((ns) => {
             const name = ns.inputs.metadata?.name ?? short(ns);
             const label = (w: CapturedResource) =>
-                w.type === T.deployment ? `Deployment ${w.inputs.metadata?.name ?? short(w)}` : w.type === T.gateway ? `Gateway ${w.inputs.metadata?.name ?? short(w)} (NGINX)` : `chart ${w.inputs.chart ?? short(w)}`;
-            const workloads = [...capture.ofType(T.gateway), ...capture.ofType(T.deployment), ...capture.ofType(T.chart), ...capture.ofType(T.release)]
+                w.type === T.deployment
+                    ? `Deployment ${w.inputs.metadata?.name ?? short(w)}`
+                    : w.type === T.gateway
+                      ? `Gateway ${w.inputs.metadata?.name ?? short(w)} (NGINX)`
+                      : `chart ${w.inputs.chart ?? short(w)}`;
+            const workloads = [
+                ...capture.ofType(T.gateway),
+                ...capture.ofType(T.deployment),
+                ...capture.ofType(T.chart),
+                ...capture.ofType(T.release),
+            ]
                 .filter((w) => nsName(w) === name)
                 .map((w) => node(idOf(w), label(w)));
             return container(idOf(ns), `namespace ${name}`, "namespace", workloads);
@@ -181,7 +238,10 @@ export function buildArchitecture(capture: Capture, stack: string): Architecture
         ...vpcs.map((v) => v.box),
         container("regional", "Regional services", "state", services),
         container("keys", "KMS keys", "keys", keyBoxes),
-        container("state", "State backend (bootstrap/)", "state", [node("state-bucket", "S3 state bucket (SSE-KMS)"), node("secrets-key", "KMS secrets provider key")]),
+        container("state", "State backend (bootstrap/)", "state", [
+            node("state-bucket", "S3 state bucket (SSE-KMS)"),
+            node("secrets-key", "KMS secrets provider key"),
+        ]),
     ];
 
     // Traffic: user → Route53 → WAF → ALB → Gateway (NGINX) → app → RDS.
@@ -219,7 +279,11 @@ export function buildArchitecture(capture: Capture, stack: string): Architecture
     // The keys also show on each node's second line, so the drawing needs no line per key use.
     const keyName = new Map(keys.map((k) => [idOf(k), short(k).replace(/^keys-/, "")]));
     for (const box of flatten(root)) {
-        const used = [...new Set(edges.filter((e) => e.kind === "encryption" && e.from === box.id).map((e) => keyName.get(e.to)!))].sort();
+        const used = [
+            ...new Set(
+                edges.filter((e) => e.kind === "encryption" && e.from === box.id).map((e) => keyName.get(e.to)!),
+            ),
+        ].sort();
         if (used.length && box.kind === "node") box.detail = `KMS: ${used.join(", ")}`;
     }
     return { stack, root, edges };

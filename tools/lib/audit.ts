@@ -74,13 +74,20 @@ export function isSeverity(value: unknown): value is Severity {
 
 /** The advisories in an `npm audit --json` report; throws AuditInputError when it is not a v2 report. */
 export function parseReport(report: unknown): Finding[] {
-    const r = report as { auditReportVersion?: unknown; vulnerabilities?: unknown; error?: { summary?: string }; message?: string };
+    const r = report as {
+        auditReportVersion?: unknown;
+        vulnerabilities?: unknown;
+        error?: { summary?: string };
+        message?: string;
+    };
     if (!r || typeof r !== "object") throw new AuditInputError("the audit report is not a JSON object");
     if (r.auditReportVersion !== 2 || typeof r.vulnerabilities !== "object" || r.vulnerabilities === null) {
         // `npm audit --json` prints `{ message, error, ... }` when the registry's audit endpoint fails: fail closed.
         const why = r.message ?? r.error?.summary;
         throw new AuditInputError(
-            why ? `npm audit could not run: ${why}` : "the audit report is not npm's v2 format (auditReportVersion 2 with a vulnerabilities object)",
+            why
+                ? `npm audit could not run: ${why}`
+                : "the audit report is not npm's v2 format (auditReportVersion 2 with a vulnerabilities object)",
         );
     }
     const findings = new Map<string, Finding>();
@@ -89,7 +96,10 @@ export function parseReport(report: unknown): Finding[] {
         for (const a of via) {
             if (typeof a === "string") continue; // "depends on vulnerable versions of <a>": reported under <a>
             const adv = a as Record<string, any>;
-            if (!isSeverity(adv.severity)) throw new AuditInputError(`advisory ${JSON.stringify(adv.url ?? adv.source)} on ${name} has severity ${JSON.stringify(adv.severity)}`);
+            if (!isSeverity(adv.severity))
+                throw new AuditInputError(
+                    `advisory ${JSON.stringify(adv.url ?? adv.source)} on ${name} has severity ${JSON.stringify(adv.severity)}`,
+                );
             const url = typeof adv.url === "string" ? adv.url : "";
             const ghsa = /\/(GHSA(?:-[a-z0-9]{4}){3})$/i.exec(url)?.[1];
             const id = ghsa ?? (adv.source !== undefined ? String(adv.source) : "");
@@ -114,7 +124,9 @@ export function parseReport(report: unknown): Finding[] {
             });
         }
     }
-    return [...findings.values()].sort((a, b) => rank(b.severity) - rank(a.severity) || a.package.localeCompare(b.package) || a.id.localeCompare(b.id));
+    return [...findings.values()].sort(
+        (a, b) => rank(b.severity) - rank(a.severity) || a.package.localeCompare(b.package) || a.id.localeCompare(b.id),
+    );
 }
 
 function describeFix(fix: unknown): string {
@@ -147,7 +159,8 @@ export function parseAllowlist(doc: unknown, now: Date): AllowlistEntry[] {
         throw new AuditInputError('the allowlist must be an object with an "entries" array');
     }
     const unknownTop = Object.keys(d).filter((k) => k !== "entries" && k !== "$comment");
-    if (unknownTop.length) problems.push(`unknown top-level key(s) ${unknownTop.join(", ")}: allowed are entries, $comment`);
+    if (unknownTop.length)
+        problems.push(`unknown top-level key(s) ${unknownTop.join(", ")}: allowed are entries, $comment`);
     const seen = new Set<string>();
     const out: AllowlistEntry[] = [];
     d.entries.forEach((raw, i) => {
@@ -157,24 +170,38 @@ export function parseAllowlist(doc: unknown, now: Date): AllowlistEntry[] {
             return;
         }
         const e = raw as Record<string, unknown>;
-        for (const k of Object.keys(e)) if (!(ENTRY_KEYS as readonly string[]).includes(k)) problems.push(`${at}.${k} is not a known field: allowed are ${ENTRY_KEYS.join(", ")}`);
+        for (const k of Object.keys(e))
+            if (!(ENTRY_KEYS as readonly string[]).includes(k))
+                problems.push(`${at}.${k} is not a known field: allowed are ${ENTRY_KEYS.join(", ")}`);
         for (const k of ENTRY_KEYS) {
-            if (typeof e[k] !== "string" || !(e[k] as string).trim()) problems.push(`${at}.${k} = ${JSON.stringify(e[k])}: a non-empty string is required`);
+            if (typeof e[k] !== "string" || !(e[k] as string).trim())
+                problems.push(`${at}.${k} = ${JSON.stringify(e[k])}: a non-empty string is required`);
         }
         if (typeof e.id === "string" && e.id.trim() && !GHSA.test(e.id) && !NPM_ID.test(e.id)) {
-            problems.push(`${at}.id = ${JSON.stringify(e.id)}: a GHSA id (GHSA-xxxx-xxxx-xxxx) or npm's numeric advisory id is required`);
+            problems.push(
+                `${at}.id = ${JSON.stringify(e.id)}: a GHSA id (GHSA-xxxx-xxxx-xxxx) or npm's numeric advisory id is required`,
+            );
         }
         if (typeof e.expires === "string" && e.expires.trim()) {
             const date = parseDate(e.expires);
-            if (!date) problems.push(`${at}.expires = ${JSON.stringify(e.expires)}: a calendar date YYYY-MM-DD is required`);
+            if (!date)
+                problems.push(`${at}.expires = ${JSON.stringify(e.expires)}: a calendar date YYYY-MM-DD is required`);
             else if (date.getTime() - today(now) > MAX_EXPIRY_DAYS * DAY) {
-                problems.push(`${at}.expires = ${JSON.stringify(e.expires)}: at most ${MAX_EXPIRY_DAYS} days ahead; review it again then`);
+                problems.push(
+                    `${at}.expires = ${JSON.stringify(e.expires)}: at most ${MAX_EXPIRY_DAYS} days ahead; review it again then`,
+                );
             }
         }
         const key = `${e.id} ${e.package}`;
         if (seen.has(key)) problems.push(`${at}: ${e.id} on ${e.package} is listed twice`);
         seen.add(key);
-        out.push({ id: String(e.id), package: String(e.package), reason: String(e.reason), reviewer: String(e.reviewer), expires: String(e.expires) });
+        out.push({
+            id: String(e.id),
+            package: String(e.package),
+            reason: String(e.reason),
+            reviewer: String(e.reviewer),
+            expires: String(e.expires),
+        });
     });
     if (problems.length) throw new AuditInputError(`audit-allowlist.json is invalid:\n  ${problems.join("\n  ")}`);
     return out;
@@ -209,12 +236,21 @@ export function evaluate(findings: Finding[], allowlist: AllowlistEntry[], level
 /** The gate's report, one line per decision; the caller prints it. */
 export function format(result: GateResult, level: Severity): string[] {
     const lines: string[] = [];
-    const show = (f: Finding) => `${f.severity.toUpperCase()} ${f.package} ${f.range} ${f.id} ${f.title} (${f.url || "no url"}); ${f.fix}; in ${f.nodes.join(", ") || "?"}`;
+    const show = (f: Finding) =>
+        `${f.severity.toUpperCase()} ${f.package} ${f.range} ${f.id} ${f.title} (${f.url || "no url"}); ${f.fix}; in ${f.nodes.join(", ") || "?"}`;
     for (const f of result.blocking) lines.push(`BLOCKING  ${show(f)}`);
-    for (const e of result.expired) lines.push(`EXPIRED   allowlist entry ${e.id} on ${e.package} expired ${e.expires} (reviewer ${e.reviewer}): renew it after a new review, or remove it`);
-    for (const { finding, entry } of result.allowed) lines.push(`ALLOWED   ${show(finding)}; until ${entry.expires} by ${entry.reviewer}: ${entry.reason}`);
-    for (const e of result.unused) lines.push(`UNUSED    allowlist entry ${e.id} on ${e.package} matches no finding: remove it`);
-    if (result.below.length) lines.push(`below ${level}: ${result.below.length} advisories (${result.below.map((f) => `${f.package} ${f.id} ${f.severity}`).join(", ")})`);
+    for (const e of result.expired)
+        lines.push(
+            `EXPIRED   allowlist entry ${e.id} on ${e.package} expired ${e.expires} (reviewer ${e.reviewer}): renew it after a new review, or remove it`,
+        );
+    for (const { finding, entry } of result.allowed)
+        lines.push(`ALLOWED   ${show(finding)}; until ${entry.expires} by ${entry.reviewer}: ${entry.reason}`);
+    for (const e of result.unused)
+        lines.push(`UNUSED    allowlist entry ${e.id} on ${e.package} matches no finding: remove it`);
+    if (result.below.length)
+        lines.push(
+            `below ${level}: ${result.below.length} advisories (${result.below.map((f) => `${f.package} ${f.id} ${f.severity}`).join(", ")})`,
+        );
     lines.push(
         result.passed
             ? `audit gate: passed (${result.blocking.length} blocking, ${result.allowed.length} allowed, level ${level})`

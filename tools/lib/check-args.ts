@@ -107,7 +107,13 @@ export function parseArgs(argv: string[]): CheckArgs {
         const err = e as Error & { code?: string };
         // "Option '--stack <value>' argument missing" → "--stack needs a value"; the rest as node words it.
         const missing = /Option '(-\w, )?(--[\w-]+) <value>' argument missing/.exec(err.message);
-        throw new UsageError(missing ? `${missing[2]} needs a value` : err.code === "ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL" ? `unknown argument: ${err.message}` : err.message);
+        throw new UsageError(
+            missing
+                ? `${missing[2]} needs a value`
+                : err.code === "ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL"
+                  ? `unknown argument: ${err.message}`
+                  : err.message,
+        );
     }
     const str = (k: keyof typeof OPTIONS) => {
         const v = values[k] as string | undefined;
@@ -132,10 +138,14 @@ export function parseArgs(argv: string[]): CheckArgs {
     const timeout = str("timeout");
     if (timeout !== undefined) {
         const seconds = Number(timeout);
-        if (!Number.isFinite(seconds) || seconds <= 0 || seconds > 86_400) throw new UsageError(`--timeout must be a number of seconds between 0 and 86400, got ${JSON.stringify(timeout)}`);
+        if (!Number.isFinite(seconds) || seconds <= 0 || seconds > 86_400)
+            throw new UsageError(
+                `--timeout must be a number of seconds between 0 and 86400, got ${JSON.stringify(timeout)}`,
+            );
         args.timeout = seconds;
     }
     // Stack names become file names (Pulumi.<stack>.yaml, policy/config/<stack>.json): no paths.
-    if (!/^[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(args.stack)) throw new UsageError(`--stack must be a stack name such as dev or prod, got ${JSON.stringify(args.stack)}`);
+    if (!/^[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(args.stack))
+        throw new UsageError(`--stack must be a stack name such as dev or prod, got ${JSON.stringify(args.stack)}`);
     return args;
 }

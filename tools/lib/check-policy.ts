@@ -113,12 +113,15 @@ export class PolicySession {
                 try {
                     resolved = await pack.configure(config);
                 } catch (e) {
-                    if (/invalid policy pack config/.test((e as Error).message)) throw new PolicyError("config", (e as Error).message);
+                    if (/invalid policy pack config/.test((e as Error).message))
+                        throw new PolicyError("config", (e as Error).message);
                     throw packFailure(e, pack);
                 }
                 await configureStack(pack, stack, project);
                 // The levels the pack now applies: defaults, then the pack's initialConfig, then the stack's config (as the CLI).
-                const levels = new Map<string, Level>(info.policies.map((p) => [p.name, resolved[p.name]?.enforcementLevel ?? p.enforcementLevel]));
+                const levels = new Map<string, Level>(
+                    info.policies.map((p) => [p.name, resolved[p.name]?.enforcementLevel ?? p.enforcementLevel]),
+                );
                 return { pack, info, levels, resolved };
             },
             (e) => {
@@ -167,7 +170,10 @@ export class PolicySession {
 
     /** Levels and pack info, when the pack got as far as being configured. */
     async readyState(): Promise<Ready | undefined> {
-        return Promise.race([this.ready.catch(() => undefined), new Promise<undefined>((r) => setImmediate(() => r(undefined)))]);
+        return Promise.race([
+            this.ready.catch(() => undefined),
+            new Promise<undefined>((r) => setImmediate(() => r(undefined))),
+        ]);
     }
 
     private async analyzeOne(pack: Pack, resource: ResourceInput) {
@@ -187,7 +193,8 @@ export class PolicySession {
     private async disableThrowers(pack: Pack, resolved: ResolvedConfig) {
         const off: ResolvedConfig = {};
         const thrown = new Set(this.failures.map((f) => f.policyName));
-        for (const [name, c] of Object.entries(resolved)) off[name] = thrown.has(name) ? { ...c, enforcementLevel: "disabled" } : c;
+        for (const [name, c] of Object.entries(resolved))
+            off[name] = thrown.has(name) ? { ...c, enforcementLevel: "disabled" } : c;
         try {
             await pack.configureResolved(off);
         } catch (e) {
@@ -218,12 +225,19 @@ export class PolicySession {
                 break;
             } catch (e) {
                 const thrown = thrownPolicy(e);
-                if (!thrown || this.failures.some((f) => f.policyName === thrown.policyName && f.urn === "")) throw packFailure(e, pack);
+                if (!thrown || this.failures.some((f) => f.policyName === thrown.policyName && f.urn === ""))
+                    throw packFailure(e, pack);
                 this.failures.push({ ...thrown, urn: "" });
                 await this.disableThrowers(pack, resolved);
             }
         }
         const end = Date.now();
-        return { info, diagnostics: this.diagnostics, failures: this.failures, levels, timings: { packWaitMs: tReady - t0, policyMs: end - tReady, analyzeStackMs: end - tStack } };
+        return {
+            info,
+            diagnostics: this.diagnostics,
+            failures: this.failures,
+            levels,
+            timings: { packWaitMs: tReady - t0, policyMs: end - tReady, analyzeStackMs: end - tStack },
+        };
     }
 }

@@ -55,14 +55,17 @@ export function buildSarif(input: SarifInput): Record<string, unknown> {
     const policies = [...input.policies];
     // A diagnostic can name a policy the pack info did not list (a policy reporting under another name): give it a rule too.
     for (const v of input.violations) {
-        if (!policies.some((p) => p.name === v.policyName)) policies.push({ name: v.policyName, description: v.policyName, enforcementLevel: v.enforcementLevel });
+        if (!policies.some((p) => p.name === v.policyName))
+            policies.push({ name: v.policyName, description: v.policyName, enforcementLevel: v.enforcementLevel });
     }
     const index = new Map(policies.map((p, i) => [p.name, i]));
     const rules = policies.map((p) => ({
         id: p.name,
         shortDescription: { text: firstSentence(p.description) },
         fullDescription: { text: p.description || p.name },
-        help: { text: `${p.description || p.name}\nEnforcement for stack ${input.stack}: ${p.enforcementLevel}. Policy pack ${input.packName}@${input.packVersion}.` },
+        help: {
+            text: `${p.description || p.name}\nEnforcement for stack ${input.stack}: ${p.enforcementLevel}. Policy pack ${input.packName}@${input.packVersion}.`,
+        },
         defaultConfiguration: { level: sarifLevel(p.enforcementLevel), enabled: p.enforcementLevel !== "disabled" },
         properties: {
             tags: ["security", "pulumi-policy", p.enforcementLevel],
@@ -83,7 +86,13 @@ export function buildSarif(input: SarifInput): Record<string, unknown> {
             },
         ],
         // Stable across runs and line moves: the same policy on the same resource is the same alert.
-        partialFingerprints: { "policyResource/v1": crypto.createHash("sha256").update(`${v.policyName}\u0000${v.urn}`).digest("hex").slice(0, 32) },
+        partialFingerprints: {
+            "policyResource/v1": crypto
+                .createHash("sha256")
+                .update(`${v.policyName}\u0000${v.urn}`)
+                .digest("hex")
+                .slice(0, 32),
+        },
         properties: { enforcementLevel: v.enforcementLevel },
     }));
     return {
@@ -109,7 +118,14 @@ export function buildSarif(input: SarifInput): Record<string, unknown> {
                             level: "error",
                             message: { text: `policy ${f.policyName} threw on ${f.urn || "the stack"}: ${f.message}` },
                             descriptor: { id: f.policyName },
-                            locations: [{ physicalLocation: { artifactLocation: { uri: f.file }, region: { startLine: Math.max(1, f.line) } } }],
+                            locations: [
+                                {
+                                    physicalLocation: {
+                                        artifactLocation: { uri: f.file },
+                                        region: { startLine: Math.max(1, f.line) },
+                                    },
+                                },
+                            ],
                         })),
                     },
                 ],

@@ -17,11 +17,22 @@ type Format = Parameters<typeof styleText>[0];
 const sgr = (on: boolean, format: Format) => (s: string) => (on ? styleText(format, s, { validateStream: false }) : s);
 
 export function style(enabled: boolean): Style {
-    return { bold: sgr(enabled, "bold"), dim: sgr(enabled, "dim"), red: sgr(enabled, "red"), yellow: sgr(enabled, "yellow"), green: sgr(enabled, "green"), cyan: sgr(enabled, "cyan") };
+    return {
+        bold: sgr(enabled, "bold"),
+        dim: sgr(enabled, "dim"),
+        red: sgr(enabled, "red"),
+        yellow: sgr(enabled, "yellow"),
+        green: sgr(enabled, "green"),
+        cyan: sgr(enabled, "cyan"),
+    };
 }
 
 /** Colour when asked, else when stdout is a terminal and NO_COLOR is unset (https://no-color.org). */
-export function colorEnabled(explicit: boolean | undefined, stream: NodeJS.WriteStream = process.stdout, env: NodeJS.ProcessEnv = process.env): boolean {
+export function colorEnabled(
+    explicit: boolean | undefined,
+    stream: NodeJS.WriteStream = process.stdout,
+    env: NodeJS.ProcessEnv = process.env,
+): boolean {
     if (explicit !== undefined) return explicit;
     return Boolean(stream.isTTY) && !env.NO_COLOR && env.TERM !== "dumb";
 }

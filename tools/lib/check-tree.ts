@@ -35,7 +35,8 @@ export interface TreeNode {
 
 export function buildTree(resources: TreeResource[]): Tree {
     const nodes = new Map<string, TreeNode>();
-    for (const r of resources) if (isGroup(r)) nodes.set(r.urn, { component: r, resources: [], children: [], total: 0 });
+    for (const r of resources)
+        if (isGroup(r)) nodes.set(r.urn, { component: r, resources: [], children: [], total: 0 });
     const loose: TreeNode = { resources: [], children: [], total: 0 };
     const roots: TreeNode[] = [];
     for (const r of resources) {
@@ -76,13 +77,23 @@ export function renderTree(tree: Tree, s: Style, opts: { verbose?: boolean; widt
     const out: string[] = [];
     const visit = (n: TreeNode, depth: number) => {
         const pad = "  ".repeat(depth + 1);
-        const label = n.component ? `${s.bold(n.component.name)} ${s.dim(n.component.type)}` : s.bold("(declared in the program)");
+        const label = n.component
+            ? `${s.bold(n.component.name)} ${s.dim(n.component.type)}`
+            : s.bold("(declared in the program)");
         out.push(`${pad}${label} ${s.cyan(String(n.total))}`);
         if (opts.verbose) {
-            const byType = [...n.resources].sort((a, b) => a.type.localeCompare(b.type) || a.name.localeCompare(b.name));
+            const byType = [...n.resources].sort(
+                (a, b) => a.type.localeCompare(b.type) || a.name.localeCompare(b.name),
+            );
             for (const r of byType) out.push(`${pad}  ${s.dim(shortType(r.type))} ${r.name}`);
         } else if (n.resources.length > 0) {
-            out.push(...wrap(typeCounts(n.resources).map(([t, c]) => (c > 1 ? `${t} ×${c}` : t)), `${pad}  `, width));
+            out.push(
+                ...wrap(
+                    typeCounts(n.resources).map(([t, c]) => (c > 1 ? `${t} ×${c}` : t)),
+                    `${pad}  `,
+                    width,
+                ),
+            );
         }
         n.children.forEach((c) => visit(c, depth + 1));
     };

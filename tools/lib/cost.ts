@@ -146,7 +146,12 @@ function tierOf(r: CostResource, byUrn: Map<string, CostResource>): string {
     return "stack";
 }
 
-const num = (v: unknown): number | undefined => (typeof v === "number" && Number.isFinite(v) ? v : typeof v === "string" && v.trim() !== "" && Number.isFinite(Number(v)) ? Number(v) : undefined);
+const num = (v: unknown): number | undefined =>
+    typeof v === "number" && Number.isFinite(v)
+        ? v
+        : typeof v === "string" && v.trim() !== "" && Number.isFinite(Number(v))
+          ? Number(v)
+          : undefined;
 const str = (v: unknown): string | undefined => (typeof v === "string" && v.trim() !== "" ? v : undefined);
 
 // ---------------------------------------------------------------- the estimate
@@ -164,7 +169,8 @@ class Pricer {
         const fallback = this.table.regions[this.table.fallbackRegion]?.[key];
         const entry = own ?? fallback;
         if (!entry) return { missing: `no price "${key}" in the price table` };
-        if (entry.usd === null || typeof entry.usd !== "number") return { missing: `price "${key}" is not sourced${entry.note ? `: ${entry.note}` : ""}` };
+        if (entry.usd === null || typeof entry.usd !== "number")
+            return { missing: `price "${key}" is not sourced${entry.note ? `: ${entry.note}` : ""}` };
         if (!own) this.fallbackUsed.add(key);
         return { usd: entry.usd, region: own ? this.region : this.table.fallbackRegion };
     }
@@ -181,7 +187,15 @@ function line(p: Pricer, d: Draft, key: string, what: string, quantity: number, 
         d.missing.push(price.missing);
         return;
     }
-    d.lines.push({ what, quantity, unit, unitUsd: price.usd, monthlyUsd: quantity * price.usd, priceKey: key, priceRegion: price.region });
+    d.lines.push({
+        what,
+        quantity,
+        unit,
+        unitUsd: price.usd,
+        monthlyUsd: quantity * price.usd,
+        priceKey: key,
+        priceRegion: price.region,
+    });
 }
 
 /** The monthly cost lines of one resource, or undefined when its type has no cost model. */
@@ -194,7 +208,9 @@ function price(r: CostResource, all: CostResource[], p: Pricer, a: CostAssumptio
             line(p, d, "eks.cluster.hour", "control plane hours", hours, "h");
             return d;
         case "aws:eks/nodeGroup:NodeGroup": {
-            const types = Array.isArray(i.instanceTypes) ? i.instanceTypes.filter((t): t is string => typeof t === "string") : [];
+            const types = Array.isArray(i.instanceTypes)
+                ? i.instanceTypes.filter((t): t is string => typeof t === "string")
+                : [];
             const scaling = (i.scalingConfig ?? {}) as Record<string, unknown>;
             const desired = num(scaling.desiredSize);
             if (types.length === 0 || desired === undefined) {
@@ -203,20 +219,37 @@ function price(r: CostResource, all: CostResource[], p: Pricer, a: CostAssumptio
             }
             // EKS launches the first listed type while capacity allows; the estimate prices it at desired size.
             const type = types[0];
-            if (i.capacityType === "SPOT") d.missing.push(`spot capacity (${type}) has no list price; the estimate uses on-demand only`);
+            if (i.capacityType === "SPOT")
+                d.missing.push(`spot capacity (${type}) has no list price; the estimate uses on-demand only`);
             else line(p, d, `ec2.${type}.hour`, `instance hours (${type} × ${desired})`, desired * hours, "h");
             // The root volume: the launch template of the same name (components/cluster.ts), else the group's diskSize, else EKS's 20 GiB.
             const template = all.find((t) => t.type === "aws:ec2/launchTemplate:LaunchTemplate" && t.name === r.name);
-            const mappings = Array.isArray(template?.inputs.blockDeviceMappings) ? (template.inputs.blockDeviceMappings as Record<string, any>[]) : [];
+            const mappings = Array.isArray(template?.inputs.blockDeviceMappings)
+                ? (template.inputs.blockDeviceMappings as Record<string, any>[])
+                : [];
             const disk = num(mappings[0]?.ebs?.volumeSize) ?? num(i.diskSize) ?? 20;
-            line(p, d, "ebs.gp3.gbMonth", `node root volumes (${disk} GB gp3 × ${desired})`, disk * desired, "GB-month");
+            line(
+                p,
+                d,
+                "ebs.gp3.gbMonth",
+                `node root volumes (${disk} GB gp3 × ${desired})`,
+                disk * desired,
+                "GB-month",
+            );
             return d;
         }
         case "aws:ec2/natGateway:NatGateway": {
             line(p, d, "nat.hour", "gateway hours", hours, "h");
             // The stack's data-processing assumption is spread over its gateways, so the NAT mode changes only the hours.
             const gateways = all.filter((x) => x.type === r.type).length;
-            line(p, d, "nat.gbProcessed", `data processed (${a.natGbProcessedPerMonth} GB / ${gateways} gateways)`, a.natGbProcessedPerMonth / gateways, "GB");
+            line(
+                p,
+                d,
+                "nat.gbProcessed",
+                `data processed (${a.natGbProcessedPerMonth} GB / ${gateways} gateways)`,
+                a.natGbProcessedPerMonth / gateways,
+                "GB",
+            );
             return d;
         }
         case "aws:ec2/eip:Eip":
@@ -234,18 +267,42 @@ function price(r: CostResource, all: CostResource[], p: Pricer, a: CostAssumptio
             const multiAz = i.multiAz === true || i.multiAz === "true";
             const copies = multiAz ? 2 : 1; // Multi-AZ bills the standby's hours and storage too (RDS User Guide, "Multi-AZ DB instances")
             if (!cls || !engine) d.missing.push("instance class or engine not known");
-            else line(p, d, `rds.${cls}.${engine}.hour`, `instance hours (${cls}${multiAz ? ", Multi-AZ × 2" : ""})`, copies * hours, "h");
+            else
+                line(
+                    p,
+                    d,
+                    `rds.${cls}.${engine}.hour`,
+                    `instance hours (${cls}${multiAz ? ", Multi-AZ × 2" : ""})`,
+                    copies * hours,
+                    "h",
+                );
             const storage = num(i.allocatedStorage);
             if (storage === undefined) {
                 d.missing.push("allocated storage not known");
                 return d;
             }
-            if ((i.storageType ?? "gp3") !== "gp3") d.missing.push(`storage type ${String(i.storageType)} is not in the price table`);
-            else line(p, d, "rds.gp3.gbMonth", `gp3 storage (${storage} GB${multiAz ? " × 2" : ""})`, storage * copies, "GB-month");
+            if ((i.storageType ?? "gp3") !== "gp3")
+                d.missing.push(`storage type ${String(i.storageType)} is not in the price table`);
+            else
+                line(
+                    p,
+                    d,
+                    "rds.gp3.gbMonth",
+                    `gp3 storage (${storage} GB${multiAz ? " × 2" : ""})`,
+                    storage * copies,
+                    "GB-month",
+                );
             // Backups up to 100% of provisioned storage are free; beyond it, the daily change for each retained day.
             const days = num(i.backupRetentionPeriod) ?? 0;
             const billable = (storage * a.rdsDailyChangePercent * days) / 100;
-            line(p, d, "rds.backup.gbMonth", `backup beyond the free allowance (${a.rdsDailyChangePercent}%/day × ${days} days)`, billable, "GB-month");
+            line(
+                p,
+                d,
+                "rds.backup.gbMonth",
+                `backup beyond the free allowance (${a.rdsDailyChangePercent}%/day × ${days} days)`,
+                billable,
+                "GB-month",
+            );
             return d;
         }
         case "aws:kms/key:Key":
@@ -255,19 +312,40 @@ function price(r: CostResource, all: CostResource[], p: Pricer, a: CostAssumptio
             const rules = Array.isArray(i.rules) ? i.rules.length : 0;
             line(p, d, "waf.acl.month", "web ACL", 1, "ACL-month");
             line(p, d, "waf.rule.month", `rules (${rules})`, rules, "rule-month");
-            line(p, d, "waf.requests.million", `requests (${a.wafMillionRequestsPerMonth} M)`, a.wafMillionRequestsPerMonth, "M requests");
+            line(
+                p,
+                d,
+                "waf.requests.million",
+                `requests (${a.wafMillionRequestsPerMonth} M)`,
+                a.wafMillionRequestsPerMonth,
+                "M requests",
+            );
             return d;
         }
         case "aws:route53/zone:Zone":
             line(p, d, "route53.zone.month", "hosted zone", 1, "zone-month");
-            line(p, d, "route53.queries.million", `queries (${a.route53MillionQueriesPerMonth} M)`, a.route53MillionQueriesPerMonth, "M queries");
+            line(
+                p,
+                d,
+                "route53.queries.million",
+                `queries (${a.route53MillionQueriesPerMonth} M)`,
+                a.route53MillionQueriesPerMonth,
+                "M queries",
+            );
             return d;
         case "aws:cloudwatch/logGroup:LogGroup": {
             // Steady state: a group keeps min(retention, forever) days of what it ingests; 0 (never expire) is priced as ten years.
             const retention = num(i.retentionInDays) || 3653;
             line(p, d, "logs.ingest.gb", `ingestion (${a.logGbPerGroupPerMonth} GB)`, a.logGbPerGroupPerMonth, "GB");
             const stored = (a.logGbPerGroupPerMonth * retention) / 30;
-            line(p, d, "logs.storage.gbMonth", `storage at ${retention}-day retention (${Math.round(stored)} GB)`, stored, "GB-month");
+            line(
+                p,
+                d,
+                "logs.storage.gbMonth",
+                `storage at ${retention}-day retention (${Math.round(stored)} GB)`,
+                stored,
+                "GB-month",
+            );
             return d;
         }
         case "aws:s3/bucket:Bucket":
@@ -276,7 +354,14 @@ function price(r: CostResource, all: CostResource[], p: Pricer, a: CostAssumptio
             return d;
         case "aws:ecr/repository:Repository":
         case "aws:ecr/pullThroughCacheRule:PullThroughCacheRule":
-            line(p, d, "ecr.storage.gbMonth", `image storage (${a.ecrGbPerRepository} GB)`, a.ecrGbPerRepository, "GB-month");
+            line(
+                p,
+                d,
+                "ecr.storage.gbMonth",
+                `image storage (${a.ecrGbPerRepository} GB)`,
+                a.ecrGbPerRepository,
+                "GB-month",
+            );
             return d;
         case "aws:ec2/vpcEndpoint:VpcEndpoint":
             // Gateway endpoints (S3, DynamoDB) have no charge; interface endpoints do and are not modelled.
@@ -288,7 +373,13 @@ function price(r: CostResource, all: CostResource[], p: Pricer, a: CostAssumptio
 
 const round2 = (n: number) => Math.round(n * 100) / 100;
 
-export function estimateCost(resources: CostResource[], region: string, assumptions: Partial<CostAssumptions> = {}, table: PriceTable = loadPriceTable(), tableFile = PRICE_TABLE_FILE): CostEstimate {
+export function estimateCost(
+    resources: CostResource[],
+    region: string,
+    assumptions: Partial<CostAssumptions> = {},
+    table: PriceTable = loadPriceTable(),
+    tableFile = PRICE_TABLE_FILE,
+): CostEstimate {
     const a: CostAssumptions = { ...DEFAULT_ASSUMPTIONS, ...assumptions };
     const p = new Pricer(table, region);
     const hours = table.hoursPerMonth;
@@ -296,7 +387,14 @@ export function estimateCost(resources: CostResource[], region: string, assumpti
     const estimate: CostEstimate = {
         currency: "USD",
         region,
-        priceTable: { version: table.version, file: path.relative(path.resolve(__dirname, "..", ".."), tableFile).split(path.sep).join("/"), fallbackRegion: table.fallbackRegion },
+        priceTable: {
+            version: table.version,
+            file: path
+                .relative(path.resolve(__dirname, "..", ".."), tableFile)
+                .split(path.sep)
+                .join("/"),
+            fallbackRegion: table.fallbackRegion,
+        },
         monthlyUsd: 0,
         byTier: {},
         resources: [],
@@ -305,10 +403,18 @@ export function estimateCost(resources: CostResource[], region: string, assumpti
         fallbackPrices: [],
     };
     const add = (r: Pick<CostResource, "urn" | "type" | "name">, tier: string, d: Draft) => {
-        if (d.missing.length > 0) estimate.unpriced.push({ urn: r.urn, type: r.type, name: r.name, tier, reason: d.missing.join("; ") });
+        if (d.missing.length > 0)
+            estimate.unpriced.push({ urn: r.urn, type: r.type, name: r.name, tier, reason: d.missing.join("; ") });
         if (d.lines.length === 0) return;
         const monthly = d.lines.reduce((s, l) => s + l.monthlyUsd, 0);
-        estimate.resources.push({ urn: r.urn, type: r.type, name: r.name, tier, monthlyUsd: round2(monthly), lines: d.lines.map((l) => ({ ...l, monthlyUsd: round2(l.monthlyUsd) })) });
+        estimate.resources.push({
+            urn: r.urn,
+            type: r.type,
+            name: r.name,
+            tier,
+            monthlyUsd: round2(monthly),
+            lines: d.lines.map((l) => ({ ...l, monthlyUsd: round2(l.monthlyUsd) })),
+        });
         estimate.byTier[tier] = (estimate.byTier[tier] ?? 0) + monthly;
         estimate.monthlyUsd += monthly;
     };
@@ -318,7 +424,14 @@ export function estimateCost(resources: CostResource[], region: string, assumpti
         const tier = tierOf(r, byUrn);
         const d = price(r, resources, p, a, hours);
         if (d) add(r, tier, d);
-        else if (!isFree(r.type)) estimate.unpriced.push({ urn: r.urn, type: r.type, name: r.name, tier, reason: "no cost model for this resource type" });
+        else if (!isFree(r.type))
+            estimate.unpriced.push({
+                urn: r.urn,
+                type: r.type,
+                name: r.name,
+                tier,
+                reason: "no cost model for this resource type",
+            });
     }
 
     // Data transfer out belongs to the stack, not one resource: what the edge serves to the internet.
@@ -326,7 +439,14 @@ export function estimateCost(resources: CostResource[], region: string, assumpti
     const free = p.lookup("transfer.out.freeGb");
     const allowance = "missing" in free ? 0 : free.usd;
     const billable = Math.max(0, a.dataTransferOutGbPerMonth - allowance);
-    line(p, transfer, "transfer.out.gb", `data transfer out (${a.dataTransferOutGbPerMonth} GB − ${allowance} GB free)`, billable, "GB");
+    line(
+        p,
+        transfer,
+        "transfer.out.gb",
+        `data transfer out (${a.dataTransferOutGbPerMonth} GB − ${allowance} GB free)`,
+        billable,
+        "GB",
+    );
     add({ urn: "", type: "aws:dataTransfer", name: "data-transfer-out" }, "edge", transfer);
 
     estimate.monthlyUsd = round2(estimate.monthlyUsd);
@@ -357,7 +477,14 @@ export function costDelta(base: CostEstimate, head: CostEstimate, top = 5): Cost
             const x = b.get(k);
             const y = h.get(k);
             const r = (y ?? x)!;
-            return { urn: r.urn, name: r.name, type: r.type, baseUsd: x?.monthlyUsd ?? 0, headUsd: y?.monthlyUsd ?? 0, deltaUsd: round2((y?.monthlyUsd ?? 0) - (x?.monthlyUsd ?? 0)) };
+            return {
+                urn: r.urn,
+                name: r.name,
+                type: r.type,
+                baseUsd: x?.monthlyUsd ?? 0,
+                headUsd: y?.monthlyUsd ?? 0,
+                deltaUsd: round2((y?.monthlyUsd ?? 0) - (x?.monthlyUsd ?? 0)),
+            };
         })
         .filter((c) => c.deltaUsd !== 0)
         .sort((x, y) => Math.abs(y.deltaUsd) - Math.abs(x.deltaUsd) || x.urn.localeCompare(y.urn))
@@ -404,12 +531,28 @@ export function renderCost(e: CostEstimate, s: Paint, { top = 10, verbose = fals
     );
     out.push(`  by tier: ${tiers.map(([t, v]) => `${t} ${usd(v)}`).join(" · ")}`);
     const shown = verbose ? e.resources : e.resources.slice(0, top);
-    for (const r of shown) out.push(`  ${usd(r.monthlyUsd).padStart(11)}  ${r.name} ${s.dim(`${r.type} — ${r.lines.map((l) => l.what).join(", ")}`)}`);
-    if (shown.length < e.resources.length) out.push(s.dim(`  … ${e.resources.length - shown.length} more priced resources (--verbose or the JSON report lists them)`));
+    for (const r of shown)
+        out.push(
+            `  ${usd(r.monthlyUsd).padStart(11)}  ${r.name} ${s.dim(`${r.type} — ${r.lines.map((l) => l.what).join(", ")}`)}`,
+        );
+    if (shown.length < e.resources.length)
+        out.push(
+            s.dim(
+                `  … ${e.resources.length - shown.length} more priced resources (--verbose or the JSON report lists them)`,
+            ),
+        );
     const a = e.assumptions;
-    out.push(s.dim(`  assumptions (platform:costAssumptions): ${(Object.keys(ASSUMPTION_LABELS) as (keyof CostAssumptions)[]).map((k) => `${ASSUMPTION_LABELS[k]} ${a[k]}`).join("; ")}`));
+    out.push(
+        s.dim(
+            `  assumptions (platform:costAssumptions): ${(Object.keys(ASSUMPTION_LABELS) as (keyof CostAssumptions)[]).map((k) => `${ASSUMPTION_LABELS[k]} ${a[k]}`).join("; ")}`,
+        ),
+    );
     if (e.fallbackPrices.length > 0)
-        out.push(s.yellow(`  ${e.fallbackPrices.length} prices use ${e.priceTable.fallbackRegion} list prices: the table has no ${e.region} entry for ${e.fallbackPrices.join(", ")}`));
+        out.push(
+            s.yellow(
+                `  ${e.fallbackPrices.length} prices use ${e.priceTable.fallbackRegion} list prices: the table has no ${e.region} entry for ${e.fallbackPrices.join(", ")}`,
+            ),
+        );
     if (e.unpriced.length > 0) {
         out.push(s.yellow(`  unpriced (not in the total): ${e.unpriced.length}`));
         for (const u of e.unpriced) out.push(s.yellow(`    ${u.name} ${s.dim(u.type)}: ${u.reason}`));
@@ -422,8 +565,15 @@ export function renderCostDeltaMarkdown(d: CostDelta): string[] {
     const out = [`**Estimated monthly cost:** ${usd(d.baseUsd)} → ${usd(d.headUsd)} (**${signed(d.deltaUsd)}**)`];
     if (d.contributors.length > 0) {
         out.push("", "| Resource | Type | Base | Head | Change |", "|---|---|---:|---:|---:|");
-        for (const c of d.contributors) out.push(`| \`${c.name}\` | \`${c.type}\` | ${usd(c.baseUsd)} | ${usd(c.headUsd)} | ${signed(c.deltaUsd)} |`);
+        for (const c of d.contributors)
+            out.push(
+                `| \`${c.name}\` | \`${c.type}\` | ${usd(c.baseUsd)} | ${usd(c.headUsd)} | ${signed(c.deltaUsd)} |`,
+            );
     }
-    if (d.newlyUnpriced.length > 0) out.push("", `Not in the estimate (unpriced): ${d.newlyUnpriced.map((u) => `\`${u.name}\` (${u.reason})`).join(", ")}`);
+    if (d.newlyUnpriced.length > 0)
+        out.push(
+            "",
+            `Not in the estimate (unpriced): ${d.newlyUnpriced.map((u) => `\`${u.name}\` (${u.reason})`).join(", ")}`,
+        );
     return out;
 }

@@ -46,7 +46,9 @@ if (Number.isInteger(fd) && fd > 2) {
         const out = Object.assign(Object.create(Object.getPrototypeOf(p)), p);
         if (p.validateResource !== undefined) {
             const urn = (a) => (a && a.urn) || "";
-            out.validateResource = Array.isArray(p.validateResource) ? p.validateResource.map((f) => wrap(p.name, f, urn)) : wrap(p.name, p.validateResource, urn);
+            out.validateResource = Array.isArray(p.validateResource)
+                ? p.validateResource.map((f) => wrap(p.name, f, urn))
+                : wrap(p.name, p.validateResource, urn);
         }
         if (typeof p.validateStack === "function") out.validateStack = wrap(p.name, p.validateStack, () => "(stack)");
         return out;
@@ -59,10 +61,19 @@ if (Number.isInteger(fd) && fd > 2) {
         if (!patched.has(exported)) {
             class ProbedPolicyPack extends exported.PolicyPack {
                 constructor(name, args, ...rest) {
-                    super(name, args && Array.isArray(args.policies) ? { ...args, policies: args.policies.map(probePolicy) } : args, ...rest);
+                    super(
+                        name,
+                        args && Array.isArray(args.policies)
+                            ? { ...args, policies: args.policies.map(probePolicy) }
+                            : args,
+                        ...rest,
+                    );
                 }
             }
-            patched.set(exported, Object.create(exported, { PolicyPack: { value: ProbedPolicyPack, enumerable: true } }));
+            patched.set(
+                exported,
+                Object.create(exported, { PolicyPack: { value: ProbedPolicyPack, enumerable: true } }),
+            );
         }
         return patched.get(exported);
     };

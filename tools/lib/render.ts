@@ -48,7 +48,8 @@ const DETAIL_FONT = 10;
  */
 export function textWidth(text: string, size = FONT): number {
     let em = 0;
-    for (const ch of text) em += /[MW@%]/.test(ch) ? 0.95 : /[A-Z0-9#&]/.test(ch) ? 0.72 : /[il.,:;'|!() -]/.test(ch) ? 0.34 : 0.6;
+    for (const ch of text)
+        em += /[MW@%]/.test(ch) ? 0.95 : /[A-Z0-9#&]/.test(ch) ? 0.72 : /[il.,:;'|!() -]/.test(ch) ? 0.34 : 0.6;
     return Math.ceil(em * size);
 }
 
@@ -73,7 +74,11 @@ export interface Layout {
 }
 
 const nodeSize = (box: Box) => ({
-    width: Math.max(150, textWidth(box.label) + 2 * NODE_PAD_X, box.detail ? textWidth(box.detail, DETAIL_FONT) + 2 * NODE_PAD_X : 0),
+    width: Math.max(
+        150,
+        textWidth(box.label) + 2 * NODE_PAD_X,
+        box.detail ? textWidth(box.detail, DETAIL_FONT) + 2 * NODE_PAD_X : 0,
+    ),
     height: box.detail ? NODE_H_DETAIL : NODE_H,
 });
 
@@ -104,13 +109,24 @@ function structureEdges(boxes: Box[], arch: Architecture): ElkExtendedEdge[] {
     const out: ElkExtendedEdge[] = [];
     const azs = flatten(boxes).filter((b) => b.style === "az");
     for (const az of azs) {
-        az.children.slice(1).forEach((layer, i) => out.push({ id: `s-${az.id}-${i}`, sources: [az.children[i].id], targets: [layer.id] }));
+        az.children
+            .slice(1)
+            .forEach((layer, i) =>
+                out.push({ id: `s-${az.id}-${i}`, sources: [az.children[i].id], targets: [layer.id] }),
+            );
     }
     // The hop into the data tier leads into every AZ's last layer: each AZ is laid out as one block, and the AZ
     // blocks share the layer after the cluster (the AZ holding the primary still sits one step further right).
     const dataIds = new Set(flatten(azs.flatMap((az) => az.children.slice(-1))).map((b) => b.id));
     const data = arch.edges.find((e) => e.kind === "traffic" && dataIds.has(e.to) && !dataIds.has(e.from));
-    if (data) for (const az of azs) if (az.children.length) out.push({ id: `s-data-${az.id}`, sources: [data.from], targets: [az.children[az.children.length - 1].id] });
+    if (data)
+        for (const az of azs)
+            if (az.children.length)
+                out.push({
+                    id: `s-data-${az.id}`,
+                    sources: [data.from],
+                    targets: [az.children[az.children.length - 1].id],
+                });
     return out;
 }
 
@@ -158,8 +174,24 @@ export async function layoutArchitecture(arch: Architecture): Promise<Layout> {
         panels.map((p) =>
             elk!.layout({
                 id: `panel-${p.id}`,
-                layoutOptions: { "elk.algorithm": "rectpacking", "elk.padding": "[top=0,left=0,bottom=0,right=0]", "elk.spacing.nodeNode": "0", "elk.json.shapeCoords": "PARENT", "elk.aspectRatio": "2.4" },
-                children: [{ ...elkNode(p), layoutOptions: { ...elkNode(p).layoutOptions, "elk.algorithm": "rectpacking", "elk.aspectRatio": "2.4", "elk.spacing.nodeNode": "14" } }],
+                layoutOptions: {
+                    "elk.algorithm": "rectpacking",
+                    "elk.padding": "[top=0,left=0,bottom=0,right=0]",
+                    "elk.spacing.nodeNode": "0",
+                    "elk.json.shapeCoords": "PARENT",
+                    "elk.aspectRatio": "2.4",
+                },
+                children: [
+                    {
+                        ...elkNode(p),
+                        layoutOptions: {
+                            ...elkNode(p).layoutOptions,
+                            "elk.algorithm": "rectpacking",
+                            "elk.aspectRatio": "2.4",
+                            "elk.spacing.nodeNode": "14",
+                        },
+                    },
+                ],
             }),
         ),
     );
@@ -178,7 +210,12 @@ export async function layoutArchitecture(arch: Architecture): Promise<Layout> {
     const byId = new Map(flatten(arch.root).map((b) => [b.id, b]));
     const walk = (n: ElkNode, ox: number, oy: number, parent?: string) => {
         for (const c of n.children ?? []) {
-            const rel = { x: Math.round(c.x ?? 0), y: Math.round(c.y ?? 0), w: Math.round(c.width ?? 0), h: Math.round(c.height ?? 0) };
+            const rel = {
+                x: Math.round(c.x ?? 0),
+                y: Math.round(c.y ?? 0),
+                w: Math.round(c.width ?? 0),
+                h: Math.round(c.height ?? 0),
+            };
             const abs = { ...rel, x: ox + rel.x, y: oy + rel.y };
             boxes.set(c.id, { box: byId.get(c.id)!, abs, rel, parent });
             walk(c, abs.x, abs.y, c.id);
@@ -191,15 +228,33 @@ export async function layoutArchitecture(arch: Architecture): Promise<Layout> {
         .filter((e) => /^e\d+$/.test(e.id))
         .map((e) => {
             const s = e.sections?.[0];
-            const points = s ? ([s.startPoint, ...(s.bendPoints ?? []), s.endPoint].map((p) => [Math.round(p.x), Math.round(p.y)]) as [number, number][]) : [];
+            const points = s
+                ? ([s.startPoint, ...(s.bendPoints ?? []), s.endPoint].map((p) => [
+                      Math.round(p.x),
+                      Math.round(p.y),
+                  ]) as [number, number][])
+                : [];
             const l = e.labels?.[0];
-            const label = l ? { x: Math.round(l.x ?? 0), y: Math.round(l.y ?? 0), w: Math.round(l.width ?? 0), h: Math.round(l.height ?? 0) } : undefined;
+            const label = l
+                ? {
+                      x: Math.round(l.x ?? 0),
+                      y: Math.round(l.y ?? 0),
+                      w: Math.round(l.width ?? 0),
+                      h: Math.round(l.height ?? 0),
+                  }
+                : undefined;
             return { index: Number(e.id.slice(1)), points, label };
         });
     return { width: Math.max(Math.ceil(laid.width ?? 0), px), height: py + panelH + 20, boxes: ordered, edges };
 }
 
-const builder = new XMLBuilder({ ignoreAttributes: false, attributeNamePrefix: "@_", format: true, indentBy: "  ", suppressEmptyNode: true });
+const builder = new XMLBuilder({
+    ignoreAttributes: false,
+    attributeNamePrefix: "@_",
+    format: true,
+    indentBy: "  ",
+    suppressEmptyNode: true,
+});
 
 /** Stable short ids: draw.io keeps them, so a regenerated file diffs only where the system changed. */
 function idMap(arch: Architecture): Map<string, string> {
@@ -240,39 +295,43 @@ export function toDrawio(arch: Architecture, layout: Layout): string {
             "@_parent": "1",
             "@_source": ids.get(e.from),
             "@_target": ids.get(e.to),
-            mxGeometry: { "@_relative": "1", "@_as": "geometry", ...(inner.length ? { Array: { "@_as": "points", mxPoint: inner.map(([x, y]) => ({ "@_x": x, "@_y": y })) } } : {}) },
+            mxGeometry: {
+                "@_relative": "1",
+                "@_as": "geometry",
+                ...(inner.length
+                    ? { Array: { "@_as": "points", mxPoint: inner.map(([x, y]) => ({ "@_x": x, "@_y": y })) } }
+                    : {}),
+            },
         });
     });
-    return (
-        builder.build({
-            "?xml": { "@_version": "1.0", "@_encoding": "UTF-8" },
-            mxfile: {
-                "@_host": "aws-platform",
-                "@_agent": "tools/diagram.ts",
-                "@_type": "device",
-                diagram: {
-                    "@_id": `architecture-${arch.stack}`,
-                    "@_name": arch.stack,
-                    mxGraphModel: {
-                        "@_dx": layout.width,
-                        "@_dy": layout.height,
-                        "@_grid": "1",
-                        "@_gridSize": "10",
-                        "@_guides": "1",
-                        "@_tooltips": "1",
-                        "@_connect": "1",
-                        "@_arrows": "1",
-                        "@_fold": "1",
-                        "@_page": "0",
-                        "@_pageScale": "1",
-                        "@_math": "0",
-                        "@_shadow": "0",
-                        root: { mxCell: cells },
-                    },
+    return builder.build({
+        "?xml": { "@_version": "1.0", "@_encoding": "UTF-8" },
+        mxfile: {
+            "@_host": "aws-platform",
+            "@_agent": "tools/diagram.ts",
+            "@_type": "device",
+            diagram: {
+                "@_id": `architecture-${arch.stack}`,
+                "@_name": arch.stack,
+                mxGraphModel: {
+                    "@_dx": layout.width,
+                    "@_dy": layout.height,
+                    "@_grid": "1",
+                    "@_gridSize": "10",
+                    "@_guides": "1",
+                    "@_tooltips": "1",
+                    "@_connect": "1",
+                    "@_arrows": "1",
+                    "@_fold": "1",
+                    "@_page": "0",
+                    "@_pageScale": "1",
+                    "@_math": "0",
+                    "@_shadow": "0",
+                    root: { mxCell: cells },
                 },
             },
-        }) as string
-    );
+        },
+    }) as string;
 }
 
 /** The same layout as the draw.io file, as a standalone SVG for readers on the web. */
@@ -296,7 +355,15 @@ export function toSvg(arch: Architecture, layout: Layout): string {
             const cx = abs.x + abs.w / 2;
             const y = box.detail ? abs.y + abs.h / 2 - 3 : abs.y + abs.h / 2 + 4;
             texts.push({ "@_x": cx, "@_y": y, "@_text-anchor": "middle", "#text": box.label });
-            if (box.detail) texts.push({ "@_x": cx, "@_y": y + 15, "@_text-anchor": "middle", "@_font-size": DETAIL_FONT, "@_fill": "#C7131F", "#text": box.detail });
+            if (box.detail)
+                texts.push({
+                    "@_x": cx,
+                    "@_y": y + 15,
+                    "@_text-anchor": "middle",
+                    "@_font-size": DETAIL_FONT,
+                    "@_fill": "#C7131F",
+                    "#text": box.detail,
+                });
         } else {
             texts.push({ "@_x": abs.x + 8, "@_y": abs.y + 19, "@_font-weight": "bold", "#text": box.label });
         }
@@ -315,42 +382,58 @@ export function toSvg(arch: Architecture, layout: Layout): string {
             title: arch.edges[e.index].label,
         });
         if (e.label) {
-            labelBoxes.push({ "@_x": e.label.x, "@_y": e.label.y, "@_width": e.label.w, "@_height": e.label.h, "@_fill": "#FFFFFF", "@_opacity": 0.9 });
-            labels.push({ "@_x": e.label.x + e.label.w / 2, "@_y": e.label.y + 12, "@_text-anchor": "middle", "@_font-size": 11, "@_fill": "#1A73E8", "#text": arch.edges[e.index].label });
+            labelBoxes.push({
+                "@_x": e.label.x,
+                "@_y": e.label.y,
+                "@_width": e.label.w,
+                "@_height": e.label.h,
+                "@_fill": "#FFFFFF",
+                "@_opacity": 0.9,
+            });
+            labels.push({
+                "@_x": e.label.x + e.label.w / 2,
+                "@_y": e.label.y + 12,
+                "@_text-anchor": "middle",
+                "@_font-size": 11,
+                "@_fill": "#1A73E8",
+                "#text": arch.edges[e.index].label,
+            });
         }
     }
     const title = `aws-platform: ${arch.stack} (generated by npm run diagram; blue: traffic; red: the KMS keys that encrypt each resource)`;
     const width = Math.max(layout.width, textWidth(title, 16) + 40);
-    return (
-        builder.build({
-            svg: {
-                "@_xmlns": "http://www.w3.org/2000/svg",
-                "@_width": width,
-                "@_height": layout.height,
-                "@_viewBox": `0 0 ${width} ${layout.height}`,
-                "@_font-family": "Helvetica, Arial, sans-serif",
-                "@_font-size": FONT,
-                defs: {
-                    marker: {
-                        "@_id": "arrow",
-                        "@_viewBox": "0 0 10 10",
-                        "@_refX": 9,
-                        "@_refY": 5,
-                        "@_markerWidth": 7,
-                        "@_markerHeight": 7,
-                        "@_orient": "auto-start-reverse",
-                        path: { "@_d": "M 0 0 L 10 5 L 0 10 z", "@_fill": "#1A73E8" },
-                    },
+    return builder.build({
+        svg: {
+            "@_xmlns": "http://www.w3.org/2000/svg",
+            "@_width": width,
+            "@_height": layout.height,
+            "@_viewBox": `0 0 ${width} ${layout.height}`,
+            "@_font-family": "Helvetica, Arial, sans-serif",
+            "@_font-size": FONT,
+            defs: {
+                marker: {
+                    "@_id": "arrow",
+                    "@_viewBox": "0 0 10 10",
+                    "@_refX": 9,
+                    "@_refY": 5,
+                    "@_markerWidth": 7,
+                    "@_markerHeight": 7,
+                    "@_orient": "auto-start-reverse",
+                    path: { "@_d": "M 0 0 L 10 5 L 0 10 z", "@_fill": "#1A73E8" },
                 },
-                g: [
-                    { "@_id": "background", rect: { "@_width": "100%", "@_height": "100%", "@_fill": "#FFFFFF" }, text: { "@_x": 20, "@_y": 28, "@_font-size": 16, "@_font-weight": "bold", "#text": title } },
-                    { "@_id": "boxes", rect: rects },
-                    { "@_id": "edges", path: paths },
-                    { "@_id": "labels", rect: [...labelBoxes], text: [...texts, ...labels] },
-                ],
             },
-        }) as string
-    );
+            g: [
+                {
+                    "@_id": "background",
+                    rect: { "@_width": "100%", "@_height": "100%", "@_fill": "#FFFFFF" },
+                    text: { "@_x": 20, "@_y": 28, "@_font-size": 16, "@_font-weight": "bold", "#text": title },
+                },
+                { "@_id": "boxes", rect: rects },
+                { "@_id": "edges", path: paths },
+                { "@_id": "labels", rect: [...labelBoxes], text: [...texts, ...labels] },
+            ],
+        },
+    }) as string;
 }
 
 export function toMermaid(arch: Architecture): string {
@@ -364,12 +447,18 @@ export function toMermaid(arch: Architecture): string {
             box.children.forEach((c) => emit(c, `${indent}  `));
             lines.push(`${indent}end`);
         } else {
-            lines.push(`${indent}${id}${box.style === "external" ? `((${quote(box.label)}))` : `[${quote(box.label)}]`}`);
+            lines.push(
+                `${indent}${id}${box.style === "external" ? `((${quote(box.label)}))` : `[${quote(box.label)}]`}`,
+            );
         }
     };
     arch.root.forEach((b) => emit(b, "  "));
     for (const e of arch.edges) {
-        lines.push(e.kind === "traffic" ? `  ${ids.get(e.from)} -->|${e.label}| ${ids.get(e.to)}` : `  ${ids.get(e.from)} -.-> ${ids.get(e.to)}`);
+        lines.push(
+            e.kind === "traffic"
+                ? `  ${ids.get(e.from)} -->|${e.label}| ${ids.get(e.to)}`
+                : `  ${ids.get(e.from)} -.-> ${ids.get(e.to)}`,
+        );
     }
     return lines.join("\n") + "\n";
 }

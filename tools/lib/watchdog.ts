@@ -61,7 +61,13 @@ function declaringLine(root: string): { file: string; line: number } {
         const m = /\(?((?:[A-Za-z]:)?[^():]+):(\d+):\d+\)?\s*$/.exec(f);
         if (!m) continue;
         const file = m[1];
-        if (!file.startsWith(root) || file.includes(`${path.sep}node_modules${path.sep}`) || file.includes(path.join(root, "lib", "engine")) || file.includes(path.join(root, "tools", "lib"))) continue;
+        if (
+            !file.startsWith(root) ||
+            file.includes(`${path.sep}node_modules${path.sep}`) ||
+            file.includes(path.join(root, "lib", "engine")) ||
+            file.includes(path.join(root, "tools", "lib"))
+        )
+            continue;
         return { file: path.relative(root, file).split(path.sep).join("/"), line: Number(m[2]) };
     }
     return { file: "(unknown)", line: 0 };
@@ -101,7 +107,13 @@ export class RegistrationTracker {
         const originalOutputs = runtimeResource.registerResourceOutputs;
         // eslint-disable-next-line @typescript-eslint/no-this-alias
         const tracker = this;
-        runtimeResource.registerResource = function (res: object, parent: object | undefined, t: string, name: string, ...rest: unknown[]) {
+        runtimeResource.registerResource = function (
+            res: object,
+            parent: object | undefined,
+            t: string,
+            name: string,
+            ...rest: unknown[]
+        ) {
             try {
                 tracker.record(res, parent, t, name, (rest[3] ?? {}) as Record<string, unknown>);
             } catch {
@@ -120,12 +132,27 @@ export class RegistrationTracker {
         };
     }
 
-    private record(res: object, parent: object | undefined, type: string, name: string, props: Record<string, unknown>) {
+    private record(
+        res: object,
+        parent: object | undefined,
+        type: string,
+        name: string,
+        props: Record<string, unknown>,
+    ) {
         const parentChain = parent ? this.chains.get(parent) : undefined;
         const chain = parentChain ? `${parentChain}$${type}` : type;
         this.chains.set(res, chain);
         const where = declaringLine(this.root);
-        const d: Declared & { res?: object } = { type, name, urn: `urn:pulumi:${this.stack}::${this.project}::${chain}::${name}`, file: where.file, line: where.line, props, captured: false, res };
+        const d: Declared & { res?: object } = {
+            type,
+            name,
+            urn: `urn:pulumi:${this.stack}::${this.project}::${chain}::${name}`,
+            file: where.file,
+            line: where.line,
+            props,
+            captured: false,
+            res,
+        };
         this.declared.push(d);
         const key = `${type}::${name}`;
         this.byKey.set(key, [...(this.byKey.get(key) ?? []), d]);
@@ -200,17 +227,27 @@ const SHOWN = 20;
 /** Human lines for a program that did not finish: each pending resource or output with its declaring line. */
 export function describePending(resources: PendingResource[], outputs: PendingOutputs[]): string[] {
     const lines: string[] = [];
-    const more = (n: number) => (n > SHOWN ? [`  … and ${n - SHOWN} more (all listed in the --json report under incomplete.pending)`] : []);
+    const more = (n: number) =>
+        n > SHOWN ? [`  … and ${n - SHOWN} more (all listed in the --json report under incomplete.pending)`] : [];
     if (resources.length > 0) {
-        lines.push(`${resources.length} resource${resources.length === 1 ? "" : "s"} declared but never registered (inputs still unresolved):`);
-        for (const r of resources.slice(0, SHOWN)) lines.push(`  ${r.type} ${r.name} ${r.urn} [${r.file}:${r.line}]${r.waitingFor.length ? ` waiting for: ${r.waitingFor.join(", ")}` : ""}`);
+        lines.push(
+            `${resources.length} resource${resources.length === 1 ? "" : "s"} declared but never registered (inputs still unresolved):`,
+        );
+        for (const r of resources.slice(0, SHOWN))
+            lines.push(
+                `  ${r.type} ${r.name} ${r.urn} [${r.file}:${r.line}]${r.waitingFor.length ? ` waiting for: ${r.waitingFor.join(", ")}` : ""}`,
+            );
         lines.push(...more(resources.length));
     }
     if (outputs.length > 0) {
         lines.push(`${outputs.length} component${outputs.length === 1 ? "" : "s"} with outputs still pending:`);
-        for (const o of outputs.slice(0, SHOWN)) lines.push(`  ${o.type} ${o.name} ${o.urn} [${o.file}:${o.line}] outputs: ${o.keys.join(", ")}`);
+        for (const o of outputs.slice(0, SHOWN))
+            lines.push(`  ${o.type} ${o.name} ${o.urn} [${o.file}:${o.line}] outputs: ${o.keys.join(", ")}`);
         lines.push(...more(outputs.length));
     }
-    if (lines.length === 0) lines.push("every declared resource was registered: the program itself (or its stack outputs) awaits a value that never resolves.");
+    if (lines.length === 0)
+        lines.push(
+            "every declared resource was registered: the program itself (or its stack outputs) awaits a value that never resolves.",
+        );
     return lines;
 }
