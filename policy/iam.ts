@@ -237,7 +237,12 @@ export const STATE_BACKEND_COMPONENT = "platform:bootstrap:StateBackend";
 /** Buckets of the Pulumi state backend: children of the bootstrap StateBackend component. */
 export function stateBuckets(resources: PolicyResource[], bucketTypes: readonly string[]): PolicyResource[] {
     return ofTypes(resources, bucketTypes).filter((b) => {
-        for (let p = b.parent; p; p = p.parent) if (p.type === STATE_BACKEND_COMPONENT) return true;
+        // The engine never sends a parent cycle, but a malformed stack may: visit each ancestor once.
+        const seen = new Set<PolicyResource>();
+        for (let p = b.parent; p && !seen.has(p); p = p.parent) {
+            if (p.type === STATE_BACKEND_COMPONENT) return true;
+            seen.add(p);
+        }
         return false;
     });
 }
