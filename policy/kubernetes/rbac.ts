@@ -292,12 +292,20 @@ const humanGroupsNamespaced = resourcePolicy({
         const breakGlass: string[] = a.config.breakGlassPrincipals ?? [];
         const readOnly = (a.config.readOnlyClusterBindings ?? []) as string[];
         for (const obj of objectsOf(a.type, a.props, u)) {
-            const roleName = (obj.props as { roleRef?: { name?: unknown } })?.roleRef?.name;
+            // Only a subject declared in readOnlyClusterBindings needs the role's name; unknown at preview → advisory.
+            const declared = (kind: string, name: string) => readOnly.some((e) => e.startsWith(`${kind}/${name}=`));
             for (const s of subjectsOf(obj.props, u)) {
                 if (s.kind !== "Group" && s.kind !== "User") continue;
                 const name = String(s.name ?? "");
                 if (name.startsWith("system:") || breakGlass.includes(name)) continue;
-                if (typeof roleName === "string" && readOnly.includes(`${s.kind}/${name}=${roleName}`)) continue;
+                if (declared(s.kind, name)) {
+                    const roleName = u.read(obj.props, "roleRef.name", obj.at);
+                    if (
+                        roleName === SKIP ||
+                        (typeof roleName === "string" && readOnly.includes(`${s.kind}/${name}=${roleName}`))
+                    )
+                        continue;
+                }
                 report(
                     `${subjectText(s)} is bound cluster-wide${obj.at === "" ? "" : ` by ${obj.at}`}: bind it with a RoleBinding in each team namespace it needs (or list it in breakGlassPrincipals).`,
                 );
