@@ -14,6 +14,26 @@ import { NETWORK_POLICY } from "./shared";
  * https://docs.aws.amazon.com/eks/latest/userguide/cni-network-policy-configure.html, `enableNetworkPolicy`).
  */
 
+/** A peer's ipBlock with its parsed CIDR; undefined when absent or unknown at preview (recorded in `u`). Throws on a malformed CIDR. */
+function ipBlockOf(
+    peer: Props,
+    where: string,
+    u: Reads,
+): { ipBlock: Props; cidr: NonNullable<ReturnType<typeof parseCidr>> } | undefined {
+    if (u.is(peer.ipBlock, `${where}.ipBlock`)) return undefined;
+    const ipBlock = peer.ipBlock;
+    if (
+        !ipBlock ||
+        typeof ipBlock !== "object" ||
+        u.is(ipBlock.cidr, `${where}.ipBlock.cidr`) ||
+        u.is(ipBlock.except, `${where}.ipBlock.except`)
+    )
+        return undefined;
+    const cidr = parseCidr(String(ipBlock.cidr ?? ""));
+    if (cidr === undefined) throw new Error(`${where}.ipBlock.cidr ${quote(ipBlock.cidr)} is not a CIDR`);
+    return { ipBlock, cidr };
+}
+
 const NETWORK_POLICY_TYPES = withVariants(NETWORK_POLICY);
 
 type Direction = "ingress" | "egress";
@@ -114,18 +134,9 @@ const broadAllow = resourcePolicy({
                             `${where}.namespaceSelector is {}, which selects every namespace: match the namespaces by label (kubernetes.io/metadata.name).`,
                         );
                     }
-                    if (u.is(peer.ipBlock, `${where}.ipBlock`)) continue;
-                    const ipBlock = peer.ipBlock;
-                    if (
-                        !ipBlock ||
-                        typeof ipBlock !== "object" ||
-                        u.is(ipBlock.cidr, `${where}.ipBlock.cidr`) ||
-                        u.is(ipBlock.except, `${where}.ipBlock.except`)
-                    )
-                        continue;
-                    const cidr = parseCidr(String(ipBlock.cidr ?? ""));
-                    if (cidr === undefined)
-                        throw new Error(`${where}.ipBlock.cidr ${quote(ipBlock.cidr)} is not a CIDR`);
+                    const block = ipBlockOf(peer, where, u);
+                    if (block === undefined) continue;
+                    const { ipBlock, cidr } = block;
                     if (!isEverywhere(cidr)) continue;
                     const excepts = exceptsOf(ipBlock);
                     const carved = (cidr.v6 ? MUST_EXCEPT_V6 : MUST_EXCEPT_V4).every((m) =>
@@ -160,18 +171,9 @@ const noMetadataEgress = resourcePolicy({
             for (const rule of rulesOf(obj, u)) {
                 if (rule.dir !== "egress" || rule.peers === undefined) continue;
                 for (const { where, peer } of rule.peers) {
-                    if (u.is(peer.ipBlock, `${where}.ipBlock`)) continue;
-                    const ipBlock = peer.ipBlock;
-                    if (
-                        !ipBlock ||
-                        typeof ipBlock !== "object" ||
-                        u.is(ipBlock.cidr, `${where}.ipBlock.cidr`) ||
-                        u.is(ipBlock.except, `${where}.ipBlock.except`)
-                    )
-                        continue;
-                    const cidr = parseCidr(String(ipBlock.cidr ?? ""));
-                    if (cidr === undefined)
-                        throw new Error(`${where}.ipBlock.cidr ${quote(ipBlock.cidr)} is not a CIDR`);
+                    const block = ipBlockOf(peer, where, u);
+                    if (block === undefined) continue;
+                    const { ipBlock, cidr } = block;
                     const excepts = exceptsOf(ipBlock);
                     const reached = IMDS.filter(
                         (m) => cidrContains(cidr, m) && !excepts.some((e) => cidrContains(e, m)),
