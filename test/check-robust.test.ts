@@ -118,6 +118,23 @@ describe("check under faults (time limits, signals)", function () {
         );
     });
 
+    it("exits 4 when a policy blocks the pack's process in a loop, naming the policy and resource, and stops the pack", async () => {
+        const { result, err } = await check({
+            program: "test/fixtures/small/index.ts",
+            policyPack: "test/fixtures/spinning-pack",
+            timeout: 20,
+        });
+        assert.equal(result.exitCode, 4);
+        assert.match(
+            err,
+            /policy spins-on-buckets did not return within 20 s \(--timeout\) while evaluating urn:pulumi:dev::aws-platform::aws:s3\/bucket:Bucket::small-bucket \(aws:s3\/bucket:Bucket\)/,
+        );
+        assert.deepEqual(
+            result.incomplete?.running?.map((r) => [r.policy, r.type]),
+            [["spins-on-buckets", "aws:s3/bucket:Bucket"]],
+        );
+    });
+
     it("stops the policy pack on SIGTERM and writes a complete JSON marked incomplete", async () => {
         const json = path.join(tmp, "signal.json");
         fs.writeFileSync(json, "{ stale"); // a previous run's file is replaced whole, never appended to

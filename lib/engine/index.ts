@@ -10,3 +10,4 @@ export { CapturingMonitor } from "./monitor";
 export { outputValue, runProgram, runUnderMocks } from "./run";
 export type { ProgramRun, RunOptions } from "./run";
 export { PROJECT_NAME, PROJECT_ROOT, readStackConfig } from "./stack-config";
+export { originalPosition, stackFrame } from "./positions";

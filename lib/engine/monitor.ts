@@ -2,6 +2,7 @@ import * as path from "path";
 import { fileURLToPath } from "url";
 import { MockMonitor, Mocks } from "@pulumi/pulumi/runtime/mocks";
 import { CapturedResource, SourcePosition } from "./capture";
+import { originalPosition } from "./positions";
 
 /**
  * The mock resource monitor, extended to keep what the engine receives with each registration and
@@ -29,7 +30,8 @@ const NODE_MODULES = `${path.sep}node_modules${path.sep}`;
 function position(pb: any): SourcePosition | undefined {
     const uri: string | undefined = pb?.getUri?.();
     if (!uri) return undefined;
-    return { file: uri.startsWith("file:") ? fileURLToPath(uri) : uri, line: pb.getLine(), column: pb.getColumn() };
+    // A line of the compiled JavaScript (register.js keeps Node's source maps off): mapped to the .ts line.
+    return originalPosition(uri.startsWith("file:") ? fileURLToPath(uri) : uri, pb.getLine(), pb.getColumn());
 }
 
 /**

@@ -8,8 +8,16 @@
  * A file is transpiled (TypeScript's transpileModule: no type-check; `npm run typecheck` does that for the
  * whole tree) only when no cached output exists for its exact content, the compiler options and the
  * TypeScript version. The compiler itself is loaded only on a miss. The cache lives outside git, in
- * node_modules/.cache/platform-ts/ (PLATFORM_TS_CACHE overrides it). Stack traces, and with them the SDK's
- * resource source positions, are mapped back to the .ts lines through inline source maps.
+ * node_modules/.cache/platform-ts/ (PLATFORM_TS_CACHE overrides it).
+ *
+ * Positions are mapped back to the .ts lines on demand (`originalPosition`, through each file's inline source
+ * map), not by Node's global source-map support: with that on, every `new Error().stack` (the Pulumi SDK takes
+ * one per promise and per resource) is rewritten through the maps, and every library's .map file is read and
+ * parsed at load. Measured: about 15 % of a prod check's CPU. PLATFORM_SOURCE_MAPS=1 turns the global support
+ * back on, for debugging a crash with .ts lines in every frame.
+ *
+ * The cache key names the file by its base name only (the inline map records only that), so a checkout of the
+ * same code elsewhere (check --base's temporary worktree) reuses the compiled output.
  */
 const crypto = require("crypto");
 const fs = require("fs");
@@ -42,12 +50,46 @@ function compilerSalt() {
 
 const stats = { hits: 0, misses: 0 };
 
+/** filename → where its compiled output is (cache file, or the text when the cache could not be read). */
+const compiled = new Map();
+const globalMaps = process.env.PLATFORM_SOURCE_MAPS === "1";
+const maps = new Map();
+
+function sourceMapOf(filename) {
+    if (maps.has(filename)) return maps.get(filename);
+    let map = null;
+    const entry = compiled.get(filename);
+    if (entry) {
+        try {
+            const js = entry.js ?? fs.readFileSync(entry.file, "utf8");
+            const m = /\/\/# sourceMappingURL=data:application\/json;base64,([A-Za-z0-9+/=]+)\s*$/.exec(js);
+            if (m) map = new (require("module").SourceMap)(JSON.parse(Buffer.from(m[1], "base64").toString("utf8")));
+        } catch {
+            map = null; // unmapped positions are still positions
+        }
+    }
+    maps.set(filename, map);
+    return map;
+}
+
+/**
+ * The .ts position of a 1-based `line`/`column` in the JavaScript this hook compiled for `filename`; the
+ * position unchanged for any file it did not compile (already a source line, or compiled by ts-node).
+ */
+function originalPosition(filename, line, column) {
+    const map = globalMaps ? null : sourceMapOf(filename);
+    if (!map) return { file: filename, line, column };
+    const e = map.findEntry(line - 1, Math.max(0, column - 1));
+    if (!e || e.originalLine === undefined) return { file: filename, line, column };
+    return { file: filename, line: e.originalLine + 1, column: e.originalColumn + 1 };
+}
+
 function compile(source, filename) {
     const key = crypto
         .createHash("sha256")
         .update(compilerSalt())
         .update("\0")
-        .update(filename)
+        .update(path.basename(filename))
         .update("\0")
         .update(source)
         .digest("hex");
@@ -55,6 +97,7 @@ function compile(source, filename) {
     try {
         const js = fs.readFileSync(file, "utf8");
         stats.hits++;
+        compiled.set(filename, { file });
         return js;
     } catch {
         // not cached yet
@@ -66,6 +109,7 @@ function compile(source, filename) {
         reportDiagnostics: false,
     }).outputText;
     stats.misses++;
+    compiled.set(filename, { js: out });
     try {
         fs.mkdirSync(path.dirname(file), { recursive: true });
         // Write then rename: concurrent processes (check and its pack) never read a half-written file.
@@ -79,13 +123,13 @@ function compile(source, filename) {
 }
 
 if (!require.extensions[".ts"]) {
-    process.setSourceMapsEnabled(true);
+    if (globalMaps) process.setSourceMapsEnabled(true);
     require.extensions[".ts"] = function (module, filename) {
         module._compile(compile(fs.readFileSync(filename, "utf8"), filename), filename);
     };
 }
 
-module.exports = { compile, stats, CACHE };
+module.exports = { compile, stats, CACHE, originalPosition };
 
 // `npm run bench` measures CPU time of each process it starts (check, its policy pack, the bare baseline).
 if (process.env.PLATFORM_BENCH_CPU_FILE) {

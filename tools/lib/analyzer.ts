@@ -155,13 +155,21 @@ export async function startPack(
             const line = probeBuffer.slice(0, nl);
             probeBuffer = probeBuffer.slice(nl + 1);
             try {
-                const ev = JSON.parse(line) as { e: string; id: number; policy?: string; urn?: string; type?: string };
+                const ev = JSON.parse(line) as {
+                    e: string;
+                    id: number;
+                    policy?: string;
+                    urn?: string;
+                    type?: string;
+                    ms?: number;
+                };
+                // The probe reports a call once it has run for a moment (ms: how long so far).
                 if (ev.e === "start")
                     running.set(ev.id, {
                         policy: ev.policy ?? "",
                         urn: ev.urn ?? "",
                         type: ev.type ?? "",
-                        sinceMs: Date.now(),
+                        sinceMs: Date.now() - (ev.ms ?? 0),
                     });
                 else running.delete(ev.id);
             } catch {

@@ -1,5 +1,6 @@
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
+import { stackFrame } from "../../lib/engine";
 
 /**
  * Time limits for `check`: what the program is still waiting for when it does not finish, and a
@@ -42,8 +43,8 @@ interface Declared {
     type: string;
     name: string;
     urn: string;
-    file: string;
-    line: number;
+    /** Where the registration was made; resolved to file:line only when reported. */
+    site: Error;
     props: Record<string, unknown>;
     captured: boolean;
     outputs?: Record<string, unknown>;
@@ -54,13 +55,17 @@ const runtimeResource = require("@pulumi/pulumi/runtime/resource") as {
     registerResourceOutputs: (res: any, outputs: unknown) => unknown;
 };
 
-/** The declaring line: the first stack frame in the repository outside node_modules, lib/engine and tools/lib. */
-function declaringLine(root: string): { file: string; line: number } {
-    const frames = (new Error().stack ?? "").split("\n").slice(1);
+/**
+ * The declaring line: the first stack frame in the repository outside node_modules, lib/engine and tools/lib.
+ * `site` is an Error created at the registration: V8 records its frames then, but the text (the costly part)
+ * is only formatted here, for the few resources a report names.
+ */
+function declaringLine(root: string, site: Error): { file: string; line: number } {
+    const frames = (site.stack ?? "").split("\n").slice(1);
     for (const f of frames) {
-        const m = /\(?((?:[A-Za-z]:)?[^():]+):(\d+):\d+\)?\s*$/.exec(f);
-        if (!m) continue;
-        const file = m[1];
+        const p = stackFrame(f);
+        if (!p) continue;
+        const file = p.file;
         if (
             !file.startsWith(root) ||
             file.includes(`${path.sep}node_modules${path.sep}`) ||
@@ -68,7 +73,7 @@ function declaringLine(root: string): { file: string; line: number } {
             file.includes(path.join(root, "tools", "lib"))
         )
             continue;
-        return { file: path.relative(root, file).split(path.sep).join("/"), line: Number(m[2]) };
+        return { file: path.relative(root, file).split(path.sep).join("/"), line: p.line };
     }
     return { file: "(unknown)", line: 0 };
 }
@@ -95,6 +100,7 @@ export class RegistrationTracker {
     private readonly declared: Declared[] = [];
     private readonly chains = new WeakMap<object, string>();
     private readonly byKey = new Map<string, Declared[]>();
+    private readonly byResource = new WeakMap<object, Declared>();
 
     constructor(
         private readonly root: string,
@@ -122,7 +128,7 @@ export class RegistrationTracker {
             return originalRegister.call(this, res, parent, t, name, ...rest);
         };
         runtimeResource.registerResourceOutputs = function (res: object, outputs: unknown) {
-            const d = tracker.declared.find((x) => (x as unknown as { res?: object }).res === res);
+            const d = tracker.byResource.get(res);
             if (d) d.outputs = (outputs ?? {}) as Record<string, unknown>;
             return originalOutputs.call(this, res, outputs);
         };
@@ -142,18 +148,16 @@ export class RegistrationTracker {
         const parentChain = parent ? this.chains.get(parent) : undefined;
         const chain = parentChain ? `${parentChain}$${type}` : type;
         this.chains.set(res, chain);
-        const where = declaringLine(this.root);
-        const d: Declared & { res?: object } = {
+        const d: Declared = {
             type,
             name,
             urn: `urn:pulumi:${this.stack}::${this.project}::${chain}::${name}`,
-            file: where.file,
-            line: where.line,
+            site: new Error(),
             props,
             captured: false,
-            res,
         };
         this.declared.push(d);
+        this.byResource.set(res, d);
         const key = `${type}::${name}`;
         this.byKey.set(key, [...(this.byKey.get(key) ?? []), d]);
     }
@@ -187,7 +191,7 @@ export class RegistrationTracker {
         for (const d of this.declared.filter((x) => !x.captured)) {
             const waitingFor: string[] = [];
             for (const [k, v] of Object.entries(d.props ?? {})) if (!(await settles(v))) waitingFor.push(k);
-            out.push({ type: d.type, name: d.name, urn: d.urn, file: d.file, line: d.line, waitingFor });
+            out.push({ type: d.type, name: d.name, urn: d.urn, ...declaringLine(this.root, d.site), waitingFor });
         }
         return out;
     }
@@ -198,7 +202,8 @@ export class RegistrationTracker {
         for (const d of this.declared.filter((x) => x.outputs)) {
             const keys: string[] = [];
             for (const [k, v] of Object.entries(d.outputs ?? {})) if (!(await settles(v))) keys.push(k);
-            if (keys.length > 0) out.push({ type: d.type, name: d.name, urn: d.urn, file: d.file, line: d.line, keys });
+            if (keys.length > 0)
+                out.push({ type: d.type, name: d.name, urn: d.urn, ...declaringLine(this.root, d.site), keys });
         }
         return out;
     }
