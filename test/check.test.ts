@@ -52,9 +52,12 @@ async function check(
 }
 
 /** Runs the CLI as a user would (own process, own pack), returning exit code and output. */
-function cli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+function cli(
+    args: string[],
+    loader = "ts-node/register/transpile-only",
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
     return new Promise((resolve) => {
-        const child = spawn(process.execPath, ["-r", "ts-node/register/transpile-only", "tools/check.ts", ...args], {
+        const child = spawn(process.execPath, ["-r", loader, "tools/check.ts", ...args], {
             cwd: PROJECT_ROOT,
             env: { ...process.env, NO_COLOR: "1" },
         });
@@ -253,6 +256,25 @@ describe("check (offline preview and policy gate)", function () {
         assert.strictEqual(result.exitCode, 3);
         assert.match(err, /program error test\/fixtures\/throws\/index\.ts threw: fixture: no subnet plan for 7 AZs/);
         assert.doesNotMatch(out, /PASS/);
+    });
+
+    it("reports .ts lines as `npm run check` runs it (compile cache, no global source maps)", async () => {
+        const json = path.join(tmp, "throws.json");
+        const run = await cli(
+            ["--stack", "dev", "--program", "test/fixtures/throws/index.ts", "--json", json],
+            "./lib/engine/register.js",
+        );
+        assert.strictEqual(run.code, 3, run.stderr);
+        // The throw is on line 6 and the bucket on line 5 of the fixture: TypeScript lines, not compiled ones.
+        assert.match(
+            run.stderr,
+            /threw: fixture: no subnet plan for 7 AZs\n\s+at test\/fixtures\/throws\/index\.ts:6:\d+/,
+        );
+        const report = JSON.parse(fs.readFileSync(json, "utf8")) as CheckResult;
+        assert.deepStrictEqual(
+            report.resources.filter((r) => r.type === "aws:s3/bucket:Bucket").map((r) => r.source),
+            [{ file: "test/fixtures/throws/index.ts", line: 5 }],
+        );
     });
 
     it("exits 4 when the policy pack fails to start, with the pack's own error", async () => {

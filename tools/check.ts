@@ -2,11 +2,13 @@ import * as fs from "fs";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import * as YAML from "yaml";
-import { CapturedResource, PROJECT_NAME, PROJECT_ROOT, readStackConfig, runProgram } from "../lib/engine";
+import { CapturedResource, PROJECT_NAME, PROJECT_ROOT, readStackConfig, runProgram, stackFrame } from "../lib/engine";
 import { OPAQUE_TYPE_PATTERNS } from "../lib/contract";
 import { Diagnostic, Level, Pack, PackConfig, PolicySummary, ResourceInput, startPack } from "./lib/analyzer";
 import { PolicyError, PolicyFailure, PolicySession } from "./lib/check-policy";
 import { CheckArgs, DEFAULT_TIMEOUT_S, EXIT, ExitCode, parseArgs, USAGE, UsageError } from "./lib/check-args";
+import { BaseRefError, resolveBase, withBaseWorktree } from "./lib/base-worktree";
+import { CheckDiff, diffResults, newBlocking, redact, renderDiff, renderDiffMarkdown } from "./lib/check-diff";
 import { buildSarif } from "./lib/check-sarif";
 import { colorEnabled, progress, style, Style } from "./lib/check-term";
 import { buildTree, renderTree } from "./lib/check-tree";
@@ -38,6 +40,11 @@ export interface CheckOptions extends CheckArgs {
     pack?: Pack;
     /** Stop cleanly on SIGINT/SIGTERM (the CLI; in-process callers keep their own handlers). */
     handleSignals?: boolean;
+    /**
+     * The checkout whose program and stack config are checked (default: this repository). --base points it at
+     * a temporary worktree of the base commit; the policy pack and its config are always this repository's.
+     */
+    root?: string;
 }
 
 /** What the check reports of each captured resource: the engine's view, without mock state or ids. */
@@ -122,6 +129,8 @@ export interface CheckResult {
     memory?: { checkPeakRssMb: number; packPeakRssMb?: number };
     /** Estimated monthly cost of what the program declared (tools/lib/cost.ts); absent when the program did not finish. */
     cost?: CostEstimate;
+    /** With --base: what this change does against the base commit (tools/lib/check-diff.ts). */
+    diff?: CheckDiff;
 }
 
 interface Io {
@@ -180,24 +189,26 @@ function interruption(enabled: boolean): { promise: Promise<never>; dispose(): v
     };
 }
 
-const rel = (p: string) => path.relative(PROJECT_ROOT, path.resolve(PROJECT_ROOT, p)).split(path.sep).join("/");
+/** `p` relative to `root` (the repository, or the base commit's worktree for --base), with forward slashes. */
+const relTo = (root: string, p: string) => path.relative(root, path.resolve(root, p)).split(path.sep).join("/");
+const rel = (p: string) => relTo(PROJECT_ROOT, p);
 
 /** The Pulumi project in `dir` (relative to the repository root): its name and main program. */
-function readProject(dir: string): { name: string; main: string } {
-    const file = path.join(PROJECT_ROOT, dir, "Pulumi.yaml");
+function readProject(root: string, dir: string): { name: string; main: string } {
+    const file = path.join(root, dir, "Pulumi.yaml");
     if (!fs.existsSync(file))
-        throw new CheckFailure("config", `no Pulumi.yaml in ${rel(path.join(PROJECT_ROOT, dir)) || "."}`);
+        throw new CheckFailure("config", `no Pulumi.yaml in ${relTo(root, path.join(root, dir)) || "."}`);
     const doc = (YAML.parse(fs.readFileSync(file, "utf8")) ?? {}) as { name?: string; main?: string };
-    if (!doc.name) throw new CheckFailure("config", `${rel(file)} has no project name`);
+    if (!doc.name) throw new CheckFailure("config", `${relTo(root, file)} has no project name`);
     return { name: doc.name, main: path.join(dir, doc.main ?? "index.ts") };
 }
 
-function stackConfigFile(args: CheckOptions): string {
+function stackConfigFile(root: string, args: CheckOptions): string {
     const dir = args.project ?? ".";
     const file = args.configFile ?? path.join(dir, `Pulumi.${args.stack}.yaml`);
-    if (!fs.existsSync(path.resolve(PROJECT_ROOT, file))) {
+    if (!fs.existsSync(path.resolve(root, file))) {
         const stacks = fs
-            .readdirSync(path.join(PROJECT_ROOT, dir))
+            .readdirSync(path.join(root, dir))
             .filter((f) => /^Pulumi\.[^.]+\.yaml$/.test(f))
             .map((f) => f.slice(7, -5));
         throw new CheckFailure(
@@ -205,7 +216,7 @@ function stackConfigFile(args: CheckOptions): string {
             `no stack config ${file}${args.configFile ? "" : ` (stacks here: ${stacks.join(", ") || "none"})`}`,
         );
     }
-    return rel(file);
+    return relTo(root, file);
 }
 
 function readPolicyConfig(args: CheckOptions): { file: string | null; config: PackConfig } {
@@ -231,16 +242,17 @@ function readPolicyConfig(args: CheckOptions): { file: string | null; config: Pa
  * process is started: a config error exits 2 in milliseconds.
  */
 function validateStackConfig(
+    root: string,
     stack: string,
     configFile: string,
     overrides?: Record<string, unknown>,
 ): { region?: string; costAssumptions?: Record<string, number>; firstDeploy?: string } {
     const { ConfigError, firstDeploySummary, loadConfig } = require(
-        path.join(PROJECT_ROOT, "config.ts"),
+        path.join(root, "config.ts"),
     ) as typeof import("../config");
     let values: Record<string, string>;
     try {
-        values = readStackConfig(stack, path.resolve(PROJECT_ROOT, configFile), overrides);
+        values = readStackConfig(stack, path.resolve(root, configFile), overrides);
     } catch (e) {
         throw new CheckFailure("config", `cannot read ${configFile}: ${(e as Error).message}`);
     }
@@ -269,17 +281,7 @@ function plain(v: unknown): unknown {
     return out;
 }
 
-// Mock inputs arrive with secrets unwrapped; keep likely secret values out of JSON artifacts.
-const SECRET_KEY = /(password|passphrase|privatekey|secretstring|apikey|authtoken|^token)$/i;
-
-function redact(v: unknown, key = ""): unknown {
-    if (typeof v === "string" && SECRET_KEY.test(key)) return "[secret]";
-    if (Array.isArray(v)) return v.map((x) => redact(x, key));
-    if (v && typeof v === "object") return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, redact(x, k)]));
-    return v;
-}
-
-function toChecked(r: CapturedResource): CheckedResource {
+function toChecked(root: string, r: CapturedResource): CheckedResource {
     return {
         type: r.type,
         name: r.name,
@@ -291,7 +293,7 @@ function toChecked(r: CapturedResource): CheckedResource {
         inputs: plain(r.inputs) as Record<string, unknown>,
         dependencies: r.dependencies,
         propertyDependencies: r.propertyDependencies,
-        source: r.source ? { file: rel(r.source.file), line: r.source.line } : undefined,
+        source: r.source ? { file: relTo(root, r.source.file), line: r.source.line } : undefined,
     };
 }
 
@@ -306,6 +308,7 @@ function locate(urn: string, byUrn: Map<string, CheckedResource>, configFile: st
 
 /** Runs the program, capturing every resource; unhandled rejections during the run count as program errors, never a silent pass. */
 async function collect(
+    root: string,
     args: CheckOptions,
     projectName: string,
     program: string,
@@ -319,11 +322,11 @@ async function collect(
     try {
         await runProgram(args.stack, {
             project: projectName,
-            program,
-            configFile: path.resolve(PROJECT_ROOT, configFile),
+            program: path.resolve(root, program),
+            configFile: path.resolve(root, configFile),
             overrides: args.overrides,
             onResource: (captured) => {
-                const r = toChecked(captured);
+                const r = toChecked(root, captured);
                 resources.push(r);
                 onResource(r);
             },
@@ -335,17 +338,19 @@ async function collect(
     } catch (e) {
         const err = e as Error;
         if (err?.name === "ConfigError") throw new CheckFailure("config", err.message);
-        const where = err?.stack
+        const frame = err?.stack
             ?.split("\n")
             .find(
                 (l) =>
-                    l.includes(PROJECT_ROOT) &&
+                    l.includes(root) &&
                     !l.includes("node_modules") &&
                     !l.includes(`${path.sep}lib${path.sep}engine${path.sep}`),
             );
+        const at = frame ? stackFrame(frame) : undefined;
+        const where = at ? `at ${relTo(root, at.file)}:${at.line}:${at.column}` : frame?.trim();
         throw new CheckFailure(
             "program",
-            `${program} threw: ${err?.message ?? String(e)}${where ? `\n    ${where.trim()}` : ""}`,
+            `${program} threw: ${err?.message ?? String(e)}${where ? `\n    ${where}` : ""}`,
         );
     } finally {
         process.off("unhandledRejection", onStray);
@@ -495,6 +500,7 @@ function toolVersion(): string {
 /** The whole check; never throws: every failure becomes an exit code and one message on stderr. */
 export async function runCheck(args: CheckOptions, io: Io = stdio): Promise<CheckResult> {
     const t0 = Date.now();
+    const root = args.root ?? PROJECT_ROOT;
     const s = style(colorEnabled(args.color));
     // Progress only on a terminal and never in a --quiet run (scripts read that output).
     const bar = args.progress === false || args.quiet ? progress({ isTTY: false } as NodeJS.WriteStream) : progress();
@@ -581,18 +587,22 @@ export async function runCheck(args: CheckOptions, io: Io = stdio): Promise<Chec
     };
 
     try {
-        const project = readProject(args.project ?? ".");
+        const project = readProject(root, args.project ?? ".");
         result.project = project.name;
-        result.program = rel(args.program ?? project.main);
-        if (!fs.existsSync(path.resolve(PROJECT_ROOT, result.program)))
+        result.program = relTo(root, args.program ?? project.main);
+        if (!fs.existsSync(path.resolve(root, result.program)))
             throw new CheckFailure("usage", `no program file ${result.program}`);
-        result.configFile = stackConfigFile(args);
+        result.configFile = stackConfigFile(root, args);
+        // A --base that names no commit here is a usage error before anything runs.
+        const baseCommit = args.base ? resolveBaseCommit(args.base) : undefined;
         const policyConfig = readPolicyConfig(args);
         result.policyPack.config = policyConfig.file;
         // The root program's config is validated before the pack starts; another project (bootstrap/)
         // validates its own config as its program starts, which still exits 2.
         const stackConfig =
-            project.name === PROJECT_NAME ? validateStackConfig(args.stack, result.configFile, args.overrides) : {};
+            project.name === PROJECT_NAME
+                ? validateStackConfig(root, args.stack, result.configFile, args.overrides)
+                : {};
         // Issues 16/17: the deploy phase and the first deploy's preconditions.
         if (stackConfig.firstDeploy && !args.quiet) io.out(stackConfig.firstDeploy);
 
@@ -625,12 +635,12 @@ export async function runCheck(args: CheckOptions, io: Io = stdio): Promise<Chec
         session = activeSession;
 
         const tProgram = Date.now();
-        const tracker = new RegistrationTracker(PROJECT_ROOT, args.stack, result.project);
+        const tracker = new RegistrationTracker(root, args.stack, result.project);
         uninstall = tracker.install();
         const captured: CheckedResource[] = [];
         try {
             await guard(
-                collect(args, result.project, result.program, result.configFile, captured, (r) => {
+                collect(root, args, result.project, result.program, result.configFile, captured, (r) => {
                     registered++;
                     tracker.captured(r.type, r.name);
                     status();
@@ -670,9 +680,7 @@ export async function runCheck(args: CheckOptions, io: Io = stdio): Promise<Chec
         result.cost = estimateCost(
             result.resources,
             stackConfig.region ??
-                readStackConfig(args.stack, path.resolve(PROJECT_ROOT, result.configFile), args.overrides)[
-                    "aws:region"
-                ] ??
+                readStackConfig(args.stack, path.resolve(root, result.configFile), args.overrides)["aws:region"] ??
                 "us-east-1",
             stackConfig.costAssumptions,
         );
@@ -730,6 +738,15 @@ export async function runCheck(args: CheckOptions, io: Io = stdio): Promise<Chec
         );
         // A policy that threw gave no verdict: the check cannot pass, whatever the others found.
         result.exitCode = result.policyErrors.length > 0 ? EXIT.pack : mandatory ? EXIT.violations : EXIT.pass;
+
+        if (args.base) {
+            bar.update(`checking ${args.base}: the same stack at the base commit`);
+            const pack = await packStart;
+            result.diff = await Promise.race([checkBase(args, baseCommit!, result, pack), signals.promise]);
+            // --new-only: what the base already has is not this change's to fix.
+            if (args.newOnly && result.exitCode === EXIT.violations && newBlocking(result.diff).length === 0)
+                result.exitCode = EXIT.pass;
+        }
     } catch (e) {
         const failure =
             e instanceof CheckFailure
@@ -784,6 +801,19 @@ export async function runCheck(args: CheckOptions, io: Io = stdio): Promise<Chec
         );
     } else {
         printReport(io, s, result, args.verbose, args.quiet, result.policyPack.name);
+        if (result.diff) {
+            io.out("");
+            const lines = renderDiff(result.diff, s, { verbose: args.verbose });
+            for (const line of args.quiet ? lines.filter((l) => !l.startsWith(" ")) : lines) io.out(line);
+            if (args.newOnly)
+                io.out(
+                    result.exitCode === EXIT.pass
+                        ? s.green(s.bold("PASS (--new-only): no new mandatory violations"))
+                        : s.red(
+                              s.bold(`FAIL (--new-only): ${newBlocking(result.diff).length} new mandatory violations`),
+                          ),
+                );
+        }
     }
     if (args.json)
         writeFile(
@@ -806,7 +836,8 @@ export async function runCheck(args: CheckOptions, io: Io = stdio): Promise<Chec
                         packName: result.policyPack.name,
                         packVersion: result.policyPack.version,
                         policies: result.policies,
-                        violations: result.violations,
+                        // With --base the SARIF carries what this change introduced: code scanning shows it on the PR.
+                        violations: result.diff ? result.diff.violations.new : result.violations,
                         policyErrors: result.policyErrors,
                     }),
                     null,
@@ -814,8 +845,66 @@ export async function runCheck(args: CheckOptions, io: Io = stdio): Promise<Chec
                 ) + "\n",
             );
     }
+    if (args.markdown) {
+        if (result.diff) writeFile(args.markdown, renderDiffMarkdown(result.diff, result));
+        else
+            io.err(
+                `check: ${args.markdown} not written: the check did not reach a verdict to compare with ${args.base}`,
+            );
+    }
     signals.dispose();
     return result;
+}
+
+/** A path given for the working tree, as the base worktree has it when the repository tracks it there. */
+function inBase(baseRoot: string, p: string | undefined): string | undefined {
+    if (p === undefined) return undefined;
+    const abs = path.resolve(PROJECT_ROOT, p);
+    const inside = path.relative(PROJECT_ROOT, abs);
+    if (inside.startsWith("..") || path.isAbsolute(inside)) return abs; // outside the repository: the same file
+    return fs.existsSync(path.join(baseRoot, inside)) ? inside : abs;
+}
+
+/**
+ * The same check on the base commit: its program and stack config from a temporary worktree, this
+ * checkout's pack (already running) and pack config, no reports of its own. A base that fails (a config
+ * error, a program error) still gives a diff: everything in the working tree then counts as new.
+ */
+function resolveBaseCommit(ref: string): string {
+    try {
+        return resolveBase(PROJECT_ROOT, ref);
+    } catch (e) {
+        if (e instanceof BaseRefError) throw new CheckFailure("usage", e.message);
+        throw e;
+    }
+}
+
+async function checkBase(args: CheckOptions, commit: string, head: CheckResult, pack: Pack): Promise<CheckDiff> {
+    const silent: Io = { out: () => undefined, err: () => undefined };
+    const base = await withBaseWorktree(PROJECT_ROOT, commit, (baseRoot) =>
+        runCheck(
+            {
+                ...args,
+                root: baseRoot,
+                program: inBase(baseRoot, args.program),
+                configFile: inBase(baseRoot, args.configFile),
+                base: undefined,
+                newOnly: false,
+                json: undefined,
+                sarif: undefined,
+                markdown: undefined,
+                quiet: true,
+                progress: false,
+                handleSignals: false,
+                pack,
+            },
+            silent,
+        ),
+    ).catch((e) => {
+        if (e instanceof BaseRefError) throw new CheckFailure("usage", e.message);
+        throw e;
+    });
+    return diffResults(base, head, { ref: args.base!, commit });
 }
 
 export async function main(argv: string[], io: Io = stdio): Promise<number> {

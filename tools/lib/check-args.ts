@@ -40,6 +40,12 @@ export interface CheckArgs {
     help: boolean;
     /** Seconds the whole check may take (program, then policies) before it stops and says what was pending. */
     timeout?: number;
+    /** A git ref: also check that commit's program (same pack) and report what this change does. */
+    base?: string;
+    /** With base: exit 1 only for mandatory violations the base does not have. */
+    newOnly?: boolean;
+    /** With base: write the change summary as Markdown (the PR comment). */
+    markdown?: string;
 }
 
 export const USAGE = `Usage: npm run check -- [--stack <name>] [options]
@@ -56,7 +62,12 @@ Options
   --policy-pack <dir>      policy pack directory (default: policy)
   --policy-config <file>   policy pack config (default: <pack>/config/<name>.json if present)
   --json <file>            write the full result (resources, violations, policies, timings) as JSON
-  --sarif <file>           write violations as SARIF 2.1.0 (GitHub code scanning)
+  --sarif <file>           write violations as SARIF 2.1.0 (GitHub code scanning); with --base, the new ones only
+  --base <git-ref>         also check the program at <git-ref> (a temporary worktree; same pack and pack config)
+                           and report what this change does: resources added, changed (with the input paths,
+                           secrets masked) and removed, violations new and fixed, and the monthly cost delta
+  --new-only               with --base: exit 1 only for new mandatory violations, not ones the base already has
+  --markdown <file>        with --base: write that report as Markdown, for a pull-request comment
   --verbose, -v            list every resource, not only the counts per type
   --quiet, -q              print only the policy verdict, not the resource tree
   --timeout <seconds>      stop after this long and report what was still pending (default: ${DEFAULT_TIMEOUT_S})
@@ -65,7 +76,7 @@ Options
 
 Exit codes
   0   pass: no mandatory violation (advisory ones are printed)
-  1   at least one mandatory policy violation
+  1   at least one mandatory policy violation (with --new-only: one the base does not have)
   2   config error: invalid stack config or policy pack config (the message names the key)
   3   program error: the program threw, or did not finish within --timeout (pending resources are listed)
   4   policy pack failed to start, crashed or errored, or a policy did not return within --timeout
@@ -95,6 +106,9 @@ const OPTIONS = {
     color: { type: "boolean" },
     "no-color": { type: "boolean" },
     timeout: { type: "string" },
+    base: { type: "string" },
+    "new-only": { type: "boolean" },
+    markdown: { type: "string" },
     help: { type: "boolean", short: "h" },
 } as const;
 
@@ -134,7 +148,12 @@ export function parseArgs(argv: string[]): CheckArgs {
         quiet: values.quiet === true,
         color: values["no-color"] ? false : values.color === true ? true : undefined,
         help: values.help === true,
+        base: str("base"),
+        newOnly: values["new-only"] === true,
+        markdown: str("markdown"),
     };
+    if (args.newOnly && !args.base) throw new UsageError("--new-only needs --base <git-ref>");
+    if (args.markdown && !args.base) throw new UsageError("--markdown needs --base <git-ref>");
     const timeout = str("timeout");
     if (timeout !== undefined) {
         const seconds = Number(timeout);
