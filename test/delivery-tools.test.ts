@@ -261,4 +261,30 @@ describe("pr-comment: one comment per stack, updated in place", () => {
         assert.match(body, /THE END\n```/);
         assert.match(body, /characters cut/);
     });
+
+    it("shows the check's Markdown change summary above the output, within GitHub's comment limit", async () => {
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "comment-"));
+        const file = path.join(dir, "out.txt");
+        const summaryFile = path.join(dir, "check-dev.md");
+        fs.writeFileSync(file, "y".repeat(MAX_OUTPUT) + "LAST LINE");
+        fs.writeFileSync(
+            summaryFile,
+            "### Offline check · `dev` · ❌ 1 new mandatory violation\n\n| ❌ new | mandatory |\n",
+        );
+        const { github, calls } = fakeGithub([]);
+        await upsertStackComment({
+            github,
+            context,
+            stack: "dev-check",
+            title: "check",
+            outcome: "failure",
+            file,
+            summaryFile,
+        });
+        const body = calls.find((c) => c.op === "create")!.args.body as string;
+        assert.ok(body.startsWith(`${marker("dev-check")}\n`));
+        assert.ok(body.indexOf("❌ 1 new mandatory violation") < body.indexOf("<details><summary>Output"));
+        assert.match(body, /LAST LINE\n```/);
+        assert.ok(body.length < 65536, `body is ${body.length} characters`);
+    });
 });

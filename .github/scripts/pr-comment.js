@@ -9,24 +9,37 @@ const MAX_OUTPUT = 60000;
 
 const marker = (stack) => `<!-- platform-pr-comment:${stack} -->`;
 
-function render({ stack, title, outcome, text, note, runUrl }) {
+/** A Markdown summary (check --base --markdown) is shown as it is, above the raw output; capped the same way. */
+function render({ stack, title, outcome, text, note, runUrl, summary, maxOutput = MAX_OUTPUT }) {
     const clipped =
-        text.length > MAX_OUTPUT
-            ? `(first ${text.length - MAX_OUTPUT} characters cut)\n${text.slice(-MAX_OUTPUT)}`
-            : text;
+        text.length > maxOutput ? `(first ${text.length - maxOutput} characters cut)\n${text.slice(-maxOutput)}` : text;
     const lines = [marker(stack), `### \`${stack}\`: ${title} (${outcome || "unknown"})`];
     if (note) lines.push(`> ${note}`);
     if (runUrl) lines.push(`[Run](${runUrl})`);
+    if (summary)
+        lines.push("", summary.length > MAX_OUTPUT ? `${summary.slice(0, MAX_OUTPUT)}\n\n(summary cut)` : summary);
     lines.push("<details><summary>Output</summary>", "", "```", clipped.replace(/```/g, "'''"), "```", "</details>");
     return lines.join("\n");
 }
 
-async function upsertStackComment({ github, context, stack, title, outcome, file, note }) {
+async function upsertStackComment({ github, context, stack, title, outcome, file, note, summaryFile }) {
     const text = file && fs.existsSync(file) ? fs.readFileSync(file, "utf8") : "(no output)";
+    const summary = summaryFile && fs.existsSync(summaryFile) ? fs.readFileSync(summaryFile, "utf8") : "";
     const runUrl = context.runId
         ? `${context.serverUrl}/${context.repo.owner}/${context.repo.repo}/actions/runs/${context.runId}`
         : "";
-    const body = render({ stack, title, outcome, text, note, runUrl });
+    // The raw output is cut further when a summary shares the comment: the body must stay under 65536.
+    const room = summary ? Math.max(1000, MAX_OUTPUT - Math.min(summary.length, MAX_OUTPUT)) : MAX_OUTPUT;
+    const body = render({
+        stack,
+        title,
+        outcome,
+        text,
+        maxOutput: room,
+        note,
+        runUrl,
+        summary,
+    });
     const issue_number = context.issue.number;
     const comments = await github.paginate(github.rest.issues.listComments, {
         ...context.repo,
