@@ -163,6 +163,9 @@ function memoryLine(rows: Measurement[]): string {
     const mb = largest ? peak(largest) : undefined;
     if (!largest || mb === undefined) return "Memory: n/a (no peak RSS reported).";
     const n = largest.result.resources.length;
+    // Both processes count: a sum without the pack's figure would understate the peak.
+    if (largest.result.memory?.packPeakRssMb === undefined)
+        return `Memory: ${largest.scenario.label} (${n} resources): check process ${mb} MiB; the policy pack's peak was not reported, so the target is not judged.`;
     const verdict =
         n >= MEMORY_TARGET_RESOURCES
             ? mb < TARGET_PEAK_RSS_MB

@@ -524,6 +524,7 @@ export async function runCheck(args: CheckOptions, io: Io = stdio): Promise<Chec
     /** A phase of the check, bounded by the deadline and by Ctrl-C/SIGTERM. */
     const guard = <T>(work: Promise<T>) => Promise.race([beforeDeadline(work, deadline, timeoutS), signals.promise]);
     let packStart: Promise<Pack> | undefined;
+    let startedPack: Pack | undefined;
     const packAbort = new AbortController();
     let uninstall: (() => void) | undefined;
     let session: PolicySession | undefined;
@@ -616,6 +617,7 @@ export async function runCheck(args: CheckOptions, io: Io = stdio): Promise<Chec
         packStart = (args.pack ? Promise.resolve(args.pack) : startPack(packDir, { signal: packAbort.signal })).then(
             (p) => {
                 result.timings.packStartMs = Date.now() - tPack;
+                startedPack = p;
                 return p;
             },
         );
@@ -760,9 +762,8 @@ export async function runCheck(args: CheckOptions, io: Io = stdio): Promise<Chec
     } finally {
         uninstall?.();
         bar.done();
-        const packPeak = await (packStart
-            ? Promise.race([packStart.then((p) => p.peakRssMb?.()).catch(() => undefined), Promise.resolve(undefined)])
-            : undefined);
+        // Read before the pack stops; a pack that never started has no figure (not waited for).
+        const packPeak = startedPack?.peakRssMb();
         result.memory = { checkPeakRssMb: Math.round(process.resourceUsage().maxRSS / 1024), packPeakRssMb: packPeak };
         // A pack still starting after a failure is stopped (not waited for): no orphaned analyzer process.
         if (result.error) packAbort.abort();
