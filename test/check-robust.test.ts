@@ -135,6 +135,33 @@ describe("check under faults (time limits, signals)", function () {
         );
     });
 
+    it("decodes a request's properties once in the pack process and hands every policy the same frozen value", () => {
+        const script = `
+            const { Struct } = require("google-protobuf/google/protobuf/struct_pb");
+            const d = require("@pulumi/policy/deserialize");
+            const s = Struct.fromJavaScript({ tags: { team: "a" }, ports: [443] });
+            const a = d.deserializeProperties(s, false), b = d.deserializeProperties(s, false);
+            const other = d.deserializeProperties(Struct.fromJavaScript({ tags: { team: "a" } }), false);
+            const secretsPath = d.deserializeProperties(s, true);
+            console.log(JSON.stringify({ same: a === b, frozen: Object.isFrozen(a.tags) && Object.isFrozen(a.ports),
+                fresh: other !== a, remediation: secretsPath !== a && !Object.isFrozen(secretsPath), value: a }));`;
+        const out = execFileSync(
+            process.execPath,
+            ["-r", path.join(PROJECT_ROOT, "tools/lib/pack-probe.js"), "-e", script],
+            {
+                cwd: path.join(PROJECT_ROOT, "policy"),
+                encoding: "utf8",
+            },
+        );
+        assert.deepEqual(JSON.parse(out), {
+            same: true,
+            frozen: true,
+            fresh: true,
+            remediation: true,
+            value: { tags: { team: "a" }, ports: [443] },
+        });
+    });
+
     it("stops the policy pack on SIGTERM and writes a complete JSON marked incomplete", async () => {
         const json = path.join(tmp, "signal.json");
         fs.writeFileSync(json, "{ stale"); // a previous run's file is replaced whole, never appended to

@@ -117,6 +117,10 @@ describe("check (offline preview and policy gate)", function () {
             assert.match(out, /^ {2}network platform:network:Network \d+$/m);
             assert.match(out, /ec2:Subnet ×\d/);
             assert.match(out, /^PASS no mandatory violations/m);
+            // Both processes are measured; a pack past 1 GiB on this stack is a leak (a probe worker that
+            // spawned workers once took it to 1.4 GiB at 250 resources).
+            assert.ok(result.memory?.packPeakRssMb !== undefined, "the pack's peak RSS is reported");
+            assert.ok(result.memory.packPeakRssMb < 1024, `pack peak ${result.memory.packPeakRssMb} MiB`);
         });
     }
 

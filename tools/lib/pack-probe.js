@@ -109,13 +109,18 @@ function memoizeDeserialize(deserialize) {
     deserialize.__memoized = true;
 }
 
-const POLICY_SDK = `${path.sep}@pulumi${path.sep}policy${path.sep}`;
-{
+const POLICY_DESERIALIZE = `${path.sep}@pulumi${path.sep}policy${path.sep}deserialize.js`;
+if (isMainThread) {
     const load = Module._load;
     Module._load = function (request, parent) {
         const exported = load.apply(this, arguments);
-        if (request === "./deserialize" && parent && parent.filename && parent.filename.includes(POLICY_SDK))
-            memoizeDeserialize(exported);
+        if (typeof request === "string" && request.endsWith("deserialize") && exported && !exported.__memoized) {
+            try {
+                if (Module._resolveFilename(request, parent).endsWith(POLICY_DESERIALIZE)) memoizeDeserialize(exported);
+            } catch {
+                // not @pulumi/policy's module
+            }
+        }
         return exported;
     };
 }
