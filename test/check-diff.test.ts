@@ -293,6 +293,10 @@ describe("check --base against a base commit", function () {
             d.violations.fixed.length > 0 && d.violations.fixed.every((v) => v.resourceName === "insecure-base-only"),
         );
         assert.ok(d.violations.unchanged > 0, "the other insecure resources were insecure on the base too");
+        // The base's extra bucket was priced (S3 storage): removing it lowers the estimate by exactly its cost.
+        const removed = d.cost?.contributors.find((c) => c.name === "insecure-base-only");
+        assert.ok(removed && removed.baseUsd > 0 && removed.headUsd === 0, JSON.stringify(d.cost));
+        assert.equal(d.cost!.deltaUsd, -removed.baseUsd);
         assert.equal(result.exitCode, 1, "a new mandatory violation fails --new-only");
         assert.match(out, /FAIL \(--new-only\): \d+ new mandatory violations/);
 
@@ -301,6 +305,7 @@ describe("check --base against a base commit", function () {
         for (const text of [report, comment, out]) assert.doesNotMatch(text, /base-only-s3cret/);
         assert.match(comment, /\| ❌ new \| mandatory \| `rds-not-publicly-accessible` \| `insecure-db` \|/);
         assert.match(comment, /\| ✅ fixed \| .* \| `insecure-base-only` \|/);
+        assert.match(comment, /\*\*Estimated monthly cost:\*\* \$[\d,.]+ → \$[\d,.]+ \(\*\*−\$[\d,.]+\*\*\)/);
         const results = (JSON.parse(fs.readFileSync(sarif, "utf8")) as { runs: { results: { ruleId: string }[] }[] })
             .runs[0].results;
         assert.deepEqual(
