@@ -373,6 +373,9 @@ export function resolvePackConfig(
                 `${p.name}: is ${before} in the pack; a stack may raise a control, never lower it (got ${after}${via})`,
             );
         }
+        const props = resolved[p.name].props;
+        // No properties and nothing required is valid against any schema here: skip compiling one (most policies).
+        if (Object.keys(props ?? {}).length === 0 && (p.configSchema?.required ?? []).length === 0) continue;
         const schema = {
             type: "object",
             properties: p.configSchema?.properties ?? {},
