@@ -139,7 +139,8 @@ export async function startPack(
     const dir = path.resolve(packDir);
     const argv = opts.host === "cli" ? [RUN_POLICY_PACK, "127.0.0.1:0", dir] : [PACK_HOST, dir];
     // tools/lib/pack-probe.js is preloaded: fd 3 carries its start/end line for each policy call.
-    const child = spawn(process.execPath, ["--require", PACK_PROBE, ...argv], {
+    // --heap-growing-percent: as in tools/check.ts, RSS that follows the live heap rather than garbage.
+    const child = spawn(process.execPath, ["--heap-growing-percent=50", "--require", PACK_PROBE, ...argv], {
         cwd: dir,
         env: { ...process.env, ...opts.env, CHECK_PACK_PROBE_FD: "3" },
         stdio: ["ignore", "pipe", "pipe", "pipe"],
