@@ -316,7 +316,7 @@ export const policies: Policy[] = [
     resourcePolicyOf({
         name: "backup-vault-encrypted-with-cmk",
         description:
-            "BAK-01 (issue minimum; not a catalogue row): AWS Backup vaults encrypt recovery points with a customer-managed KMS key (AWS FSBP Backup.1).",
+            "BAK-01 (the issue minimum; a row of the pack catalogue, not of CONTROLS.md): AWS Backup vaults encrypt recovery points with a customer-managed KMS key (AWS FSBP Backup.1).",
         controls: ["BAK-01"],
         enforcementLevel: "mandatory",
         of: BackupVault,
