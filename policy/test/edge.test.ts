@@ -332,5 +332,38 @@ describe("policy pack: edge (EDGE)", () => {
             );
             assert.deepStrictEqual(ext.messages, []);
         });
+        it("defers an association whose target is unknown at preview and still reports a foreign target", async () => {
+            const run = await runStackPolicy(policy, [
+                { type: TYPES.loadBalancer, name: "alb", props: { arn: UNKNOWN } },
+                // First deploy: the ALB's ARN is unknown, the graph edge names it.
+                {
+                    type: TYPES.webAclAssociation,
+                    name: "linked",
+                    props: { resourceArn: UNKNOWN },
+                    deps: { resourceArn: ["alb"] },
+                },
+                // Unknown and unlinked (an output of something outside the pack's view): judged at up.
+                { type: TYPES.webAclAssociation, name: "pending", props: { resourceArn: UNKNOWN } },
+                {
+                    type: TYPES.webAclAssociation,
+                    name: "foreign",
+                    props: { resourceArn: "arn:aws:apigateway:eu-west-1::/restapis/x" },
+                },
+            ]);
+            assert.deepStrictEqual(
+                run.violations.map((v) => [v.policy, v.enforcementLevel, v.urn]),
+                [
+                    [
+                        "waf-association-targets-alb",
+                        "mandatory",
+                        "urn:pulumi:test::aws-platform::aws:wafv2/webAclAssociation:WebAclAssociation::foreign",
+                    ],
+                ],
+            );
+            assert.match(
+                run.messages[0],
+                /^WebAclAssociation 'foreign' targets "arn:aws:apigateway:[^"]+", which is no load balancer of this stack/,
+            );
+        });
     });
 });

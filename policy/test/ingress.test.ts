@@ -386,6 +386,31 @@ describe("ingress policies (K8S-33 … K8S-37)", () => {
                 spec: { template: { spec: { containers: [{ name: "c", args: UNKNOWN }] } } },
             }),
         );
+        assertDeferred(
+            await runResourcePolicy(
+                rp("ingress-data-plane-no-host-access"),
+                TYPES.nginxProxy,
+                proxy({ deployment: { container: { hostPorts: UNKNOWN } } }),
+            ),
+        );
+        assertDeferred(
+            await runResourcePolicy(
+                rp("ingress-data-plane-no-host-access"),
+                TYPES.nginxProxyV1alpha1,
+                proxy({ deployment: { pod: { volumes: [{ name: "v", hostPath: UNKNOWN }] } } }),
+            ),
+        );
+        assertRejected(
+            await runResourcePolicy(
+                rp("ingress-data-plane-no-host-access"),
+                TYPES.nginxProxy,
+                proxy({
+                    deployment: { container: { hostPorts: UNKNOWN }, pod: { volumes: [{ hostPath: { path: "/" } }] } },
+                }),
+            ),
+            "ingress-data-plane-no-host-access",
+            "spec.kubernetes.deployment.pod.volumes[0] mounts a hostPath: use an emptyDir, ConfigMap or Secret volume.",
+        );
         // A known violation is still reported when another field is unknown.
         assertRejected(
             await runResourcePolicy(

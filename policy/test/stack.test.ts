@@ -370,6 +370,35 @@ describe("policy pack: stack policies (STK)", () => {
             assert.deepStrictEqual(exempt.mandatory, []);
             assert.match(exempt.advisory[0], /exempted by SEC-42: ALB access logs require SSE-S3/);
         });
+        it("finds the guardrails through the graph while the bucket name is unknown (first deploy)", async () => {
+            const firstDeploy = side("aws:kms").map((f) => ({
+                ...f,
+                props: { ...f.props, bucket: UNKNOWN },
+                deps: { bucket: ["logs"] },
+            }));
+            const run = await runStackPolicy(p("s3-bucket-guardrails-complete"), [
+                { ...bucket(), props: { bucket: UNKNOWN, arn: UNKNOWN, tags: {} } },
+                ...firstDeploy,
+            ]);
+            assert.deepStrictEqual(run.violations, []);
+        });
+        it("defers a bucket whose encryption rules are unknown and still reports a bare bucket", async () => {
+            const unknownRules = side("aws:kms").map((f) =>
+                f.name === "sse" ? { ...f, props: { ...f.props, rules: UNKNOWN } } : f,
+            );
+            const bare: StackFixture = { type: TYPES.bucket, name: "data", props: { bucket: "data-123" } };
+            const run = await runStackPolicy(p("s3-bucket-guardrails-complete"), [bucket(), ...unknownRules, bare]);
+            assert.strictEqual(run.mandatory.length, 4, JSON.stringify(run.violations));
+            assert.ok(
+                run.violations.every(
+                    (v) => v.policy === "s3-bucket-guardrails-complete" && v.message.startsWith("Bucket 'data' has no"),
+                ),
+                JSON.stringify(run.violations),
+            );
+            assert.ok(
+                run.violations.every((v) => v.urn === "urn:pulumi:test::aws-platform::aws:s3/bucket:Bucket::data"),
+            );
+        });
     });
 
     describe("public-alb-has-waf", () => {
@@ -429,6 +458,19 @@ describe("policy pack: stack policies (STK)", () => {
             );
             assert.match(run.mandatory[0], /keeps the allow-all rules/);
         });
+        it("counts a flow log whose trafficType is unknown at preview and still reports a VPC without one", async () => {
+            const fx: StackFixture[] = [
+                ...network().map((f) =>
+                    f.name === "flow" ? { ...f, props: { vpcId: UNKNOWN, trafficType: UNKNOWN } } : f,
+                ),
+                { type: TYPES.vpc, name: "other", props: { cidrBlock: "10.1.0.0/16", id: UNKNOWN } },
+            ];
+            const run = await runStackPolicy(p("vpc-flow-logs-enabled"), fx);
+            assert.deepStrictEqual(run.mandatory, [
+                "Vpc 'other' has no flow log with trafficType ALL; add an aws.ec2.FlowLog.",
+            ]);
+            assert.strictEqual(run.violations[0].policy, "vpc-flow-logs-enabled");
+        });
     });
 
     describe("rds-uses-tls-parameter-group", () => {
@@ -452,6 +494,29 @@ describe("policy pack: stack policies (STK)", () => {
                 (await runStackPolicy(p("rds-uses-tls-parameter-group"), fx)).mandatory[0],
                 /parameter group db-params family postgres16 lacks/,
             );
+        });
+        it("defers a database whose parameter group is unknown at preview and still reports the engine default", async () => {
+            const run = await runStackPolicy(p("rds-uses-tls-parameter-group"), [
+                { type: TYPES.rdsInstance, name: "db", props: { engine: "postgres", parameterGroupName: UNKNOWN } },
+                {
+                    type: TYPES.rdsInstance,
+                    name: "legacy",
+                    props: { engine: "postgres", parameterGroupName: "default.postgres16" },
+                },
+            ]);
+            assert.strictEqual(run.mandatory.length, 1, JSON.stringify(run.violations));
+            assert.strictEqual(run.violations[0].policy, "rds-uses-tls-parameter-group");
+            assert.match(run.mandatory[0], /^Instance 'legacy' uses the engine's default parameter group/);
+        });
+        it("defers a linked parameter group whose parameters are unknown at preview", async () => {
+            const fx = database([]).map((f) =>
+                f.name === "db-params"
+                    ? { ...f, props: { ...f.props, parameters: UNKNOWN } }
+                    : f.name === "db"
+                      ? { ...f, props: { ...f.props, parameterGroupName: UNKNOWN } }
+                      : f,
+            );
+            assert.deepStrictEqual((await runStackPolicy(p("rds-uses-tls-parameter-group"), fx)).violations, []);
         });
     });
 
@@ -508,6 +573,61 @@ describe("policy pack: stack policies (STK)", () => {
             ])
                 assert.deepStrictEqual((await runStackPolicy(p(name), fx)).messages, [], name);
         });
+        it("finds each companion through the graph while ids are unknown, and reports the one without", async () => {
+            const fx: StackFixture[] = [
+                { type: TYPES.webAcl, name: "acl", props: { arn: UNKNOWN } },
+                {
+                    type: TYPES.webAclLogging,
+                    name: "acl-log",
+                    props: { resourceArn: UNKNOWN },
+                    deps: { resourceArn: ["acl"] },
+                },
+                { type: TYPES.webAcl, name: "acl-2", props: { arn: UNKNOWN } },
+                { type: TYPES.ecrRepository, name: "repo", props: { name: UNKNOWN } },
+                {
+                    type: TYPES.ecrLifecyclePolicy,
+                    name: "repo-lc",
+                    props: { repository: UNKNOWN },
+                    deps: { repository: ["repo"] },
+                },
+                { type: TYPES.ecrRepository, name: "repo-2", props: { name: UNKNOWN } },
+                { type: TYPES.zone, name: "zone", props: { zoneId: UNKNOWN } },
+                {
+                    type: TYPES.route53QueryLog,
+                    name: "zone-ql",
+                    props: { zoneId: UNKNOWN },
+                    deps: { zoneId: ["zone"] },
+                },
+                { type: TYPES.zone, name: "zone-2", props: { zoneId: UNKNOWN } },
+                { type: TYPES.bucket, name: "data", props: { bucket: UNKNOWN } },
+                { type: TYPES.bucket, name: "logs", props: { bucket: UNKNOWN } },
+                {
+                    type: TYPES.bucketLogging,
+                    name: "data-log",
+                    props: { bucket: UNKNOWN, targetBucket: UNKNOWN },
+                    deps: { bucket: ["data"], targetBucket: ["logs"] },
+                },
+                { type: TYPES.bucket, name: "data-2", props: { bucket: UNKNOWN } },
+            ];
+            const expected: Record<string, string> = {
+                "waf-logging-enabled":
+                    "WebAcl 'acl-2' has no logging configuration; add an aws.wafv2.WebAclLoggingConfiguration.",
+                "ecr-lifecycle-policy-present":
+                    "Repository 'repo-2' has no lifecycle policy; add one so untagged and old images expire.",
+                "public-zone-query-logging":
+                    "Zone 'zone-2' is public and has no query log; add an aws.route53.QueryLog (log group in us-east-1).",
+                "s3-access-logging":
+                    "Bucket 'data-2' has no access logging; add an aws.s3.BucketLogging to the log bucket.",
+            };
+            for (const [name, message] of Object.entries(expected)) {
+                const run = await runStackPolicy(p(name), fx);
+                assert.deepStrictEqual(
+                    run.violations.map((v) => [v.policy, v.message]),
+                    [[name, message]],
+                    name,
+                );
+            }
+        });
     });
 
     describe("account-ebs-default-encryption", () => {
@@ -534,6 +654,37 @@ describe("policy pack: stack policies (STK)", () => {
                 { stackRole: "account-baseline" },
             );
             assert.deepStrictEqual(run.messages, []);
+        });
+        it("accepts a setting and a key that are unknown at preview (judged at up)", async () => {
+            const run = await runStackPolicy(
+                p("account-ebs-default-encryption"),
+                [
+                    { type: TYPES.ebsEncryptionByDefault, name: "e", props: { enabled: UNKNOWN } },
+                    { type: TYPES.ebsDefaultKmsKey, name: "k", props: { keyArn: UNKNOWN } },
+                ],
+                { stackRole: "account-baseline" },
+            );
+            assert.deepStrictEqual(run.violations, []);
+        });
+        it("still rejects an AWS-managed default key while the setting is unknown", async () => {
+            const run = await runStackPolicy(
+                p("account-ebs-default-encryption"),
+                [
+                    { type: TYPES.ebsEncryptionByDefault, name: "e", props: { enabled: UNKNOWN } },
+                    { type: TYPES.ebsDefaultKmsKey, name: "k", props: { keyArn: "alias/aws/ebs" } },
+                ],
+                { stackRole: "account-baseline" },
+            );
+            assert.deepStrictEqual(
+                run.violations.map((v) => [v.policy, v.message, v.enforcementLevel]),
+                [
+                    [
+                        "account-ebs-default-encryption",
+                        "The account-baseline stack has no aws.ebs.DefaultKmsKey pointing at a customer-managed key.",
+                        "mandatory",
+                    ],
+                ],
+            );
         });
     });
 
