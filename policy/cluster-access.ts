@@ -6,21 +6,13 @@ import { get } from "./lib/read";
 import { isUnknown } from "./lib/unknowns";
 import { asArray } from "./lib/values";
 import { label, ofTypes, props, resolveAll } from "./lib/graph";
-import { SG_ROLES } from "../lib/contract";
+import { SG_ROLES, TYPES } from "../lib/contract";
 
 /**
  * How the pipelines reach and use the cluster (issue 16): the API's security group admits HTTPS only from
  * declared sources (the CI runner and the nodes), and every pipeline role the stack knows has an access
  * entry, the preview roles without any admin or write access.
  */
-
-const SECURITY_GROUP = "aws:ec2/securityGroup:SecurityGroup";
-const INGRESS_RULE = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule";
-const SG_RULE = "aws:ec2/securityGroupRule:SecurityGroupRule";
-const AWS_CLUSTER = "aws:eks/cluster:Cluster";
-const EKS_CLUSTER = "eks:index:Cluster";
-const ACCESS_ENTRY = "aws:eks/accessEntry:AccessEntry";
-const ACCESS_POLICY_ASSOCIATION = "aws:eks/accessPolicyAssociation:AccessPolicyAssociation";
 
 /** The `sg-role` tag of a security group the program puts on the EKS control plane. */
 export const API_SG_ROLE = "eks-api";
@@ -45,16 +37,16 @@ const tagOf = (p: Props, key: string): unknown => get(p, `tags.${key}`);
 
 /** Security groups that guard the cluster API: tagged `sg-role: eks-api`, or listed in an aws:eks/cluster's vpcConfig. */
 function apiSecurityGroups(resources: PolicyResource[]): PolicyResource[] {
-    const tagged = ofTypes(resources, [SECURITY_GROUP]).filter((sg) => tagOf(props(sg), SG_ROLE) === API_SG_ROLE);
-    const listed = ofTypes(resources, [AWS_CLUSTER]).flatMap(
-        (c) => resolveAll(c, "vpcConfig.securityGroupIds", [SECURITY_GROUP], resources).targets,
+    const tagged = ofTypes(resources, [TYPES.securityGroup]).filter((sg) => tagOf(props(sg), SG_ROLE) === API_SG_ROLE);
+    const listed = ofTypes(resources, [TYPES.awsEksCluster]).flatMap(
+        (c) => resolveAll(c, "vpcConfig.securityGroupIds", [TYPES.securityGroup], resources).targets,
     );
     return [...new Set([...tagged, ...listed])];
 }
 
 /** A rule attached to the cluster's own (EKS-managed) security group, which the program names through the eks component's output. */
 function onEksManagedGroup(rule: PolicyResource): boolean {
-    return (rule.propertyDependencies?.securityGroupId ?? []).some((d) => d.type === EKS_CLUSTER);
+    return (rule.propertyDependencies?.securityGroupId ?? []).some((d) => d.type === TYPES.eksCluster);
 }
 
 interface Ingress {
@@ -89,14 +81,16 @@ function ingressOf(sg: PolicyResource, _resources: PolicyResource[]): Ingress[] 
 }
 
 function standaloneIngress(resources: PolicyResource[], guarded: PolicyResource[]): Ingress[] {
-    const rules = ofTypes(resources, [INGRESS_RULE, SG_RULE]).filter((r) => {
-        if (r.type === SG_RULE && get(props(r), "type") !== "ingress") return false;
+    const rules = ofTypes(resources, [TYPES.securityGroupIngressRule, TYPES.securityGroupRule]).filter((r) => {
+        if (r.type === TYPES.securityGroupRule && get(props(r), "type") !== "ingress") return false;
         if (onEksManagedGroup(r)) return true;
-        return resolveAll(r, "securityGroupId", [SECURITY_GROUP], resources).targets.some((t) => guarded.includes(t));
+        return resolveAll(r, "securityGroupId", [TYPES.securityGroup], resources).targets.some((t) =>
+            guarded.includes(t),
+        );
     });
     return rules.map((r) => {
         const p = props(r);
-        const modern = r.type === INGRESS_RULE;
+        const modern = r.type === TYPES.securityGroupIngressRule;
         return {
             where: label(r),
             urn: r.urn,
@@ -162,7 +156,7 @@ const apiIngress = stackPolicy({
                     );
                     return;
                 }
-                const src = resolveAll(rule.owner, rule.sourcePath, [SECURITY_GROUP], resources);
+                const src = resolveAll(rule.owner, rule.sourcePath, [TYPES.securityGroup], resources);
                 if (src.unknown && src.targets.length === 0) return;
                 for (const t of src.targets) {
                     const role = tagOf(props(t), SG_ROLE);
@@ -190,9 +184,11 @@ interface Access {
 }
 
 function accessOf(principal: string, resources: PolicyResource[]): Access {
-    const entries = ofTypes(resources, [ACCESS_ENTRY]).filter((e) => get(props(e), "principalArn") === principal);
+    const entries = ofTypes(resources, [TYPES.awsEksAccessEntry]).filter(
+        (e) => get(props(e), "principalArn") === principal,
+    );
     const groups = entries.flatMap((e) => asArray(get(props(e), "kubernetesGroups")).map(String));
-    const policies = ofTypes(resources, [ACCESS_POLICY_ASSOCIATION])
+    const policies = ofTypes(resources, [TYPES.awsEksAccessPolicyAssociation])
         .filter((a) => get(props(a), "principalArn") === principal)
         .map(
             (a) =>
@@ -214,12 +210,13 @@ const pipelineAccess = stackPolicy({
         previewPrincipals: stringList("IAM role ARNs of the pull-request previews: read-only.", []),
     }),
     validate: ({ resources, config }, report) => {
-        const clusters = ofTypes(resources, [AWS_CLUSTER, EKS_CLUSTER]);
+        const clusters = ofTypes(resources, [TYPES.awsEksCluster, TYPES.eksCluster]);
         if (clusters.length === 0) return; // foundation phase: no cluster yet
         const where = clusters[0].urn;
-        const unknownPrincipal = ofTypes(resources, [ACCESS_ENTRY, ACCESS_POLICY_ASSOCIATION]).some((r) =>
-            isUnknown(get(props(r), "principalArn")),
-        );
+        const unknownPrincipal = ofTypes(resources, [
+            TYPES.awsEksAccessEntry,
+            TYPES.awsEksAccessPolicyAssociation,
+        ]).some((r) => isUnknown(get(props(r), "principalArn")));
         for (const arn of config.deployerPrincipals ?? []) {
             const a = accessOf(arn, resources);
             if (a.entries.length === 0 && !unknownPrincipal)

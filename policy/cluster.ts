@@ -7,12 +7,12 @@ import { get, need, SKIP } from "./lib/read";
 import { Reporter } from "./lib/reporter";
 import { isUnknown } from "./lib/unknowns";
 import { absent, asArray, isTrue } from "./lib/values";
-import { eksMajorMinor, MIN_EKS_VERSION } from "../lib/contract";
+import { eksMajorMinor, MIN_EKS_VERSION, TYPES } from "../lib/contract";
 import { resolveAll } from "./lib/graph";
 import { parseAuthMappings } from "./lib/k8s";
 import { conditionalExemption } from "./lib/exemptions";
 import { quote } from "./lib/values";
-import { SUBNET, subnetIsolation } from "./lib/subnets";
+import { subnetIsolation } from "./lib/subnets";
 
 /**
  * Catalogue section 3 (EKS control plane and node groups) and STK-02. Each row checks both the
@@ -20,22 +20,12 @@ import { SUBNET, subnetIsolation } from "./lib/subnets";
  * the `aws:*` resources the component creates in a real preview (the backstop).
  */
 
-const AWS_CLUSTER = "aws:eks/cluster:Cluster";
-const EKS_CLUSTER = "eks:index:Cluster";
-const EKS_NODE_GROUP = "eks:index:NodeGroup";
-const EKS_NODE_GROUP_V2 = "eks:index:NodeGroupV2";
-const EKS_MANAGED_NODE_GROUP = "eks:index:ManagedNodeGroup";
-const AWS_NODE_GROUP = "aws:eks/nodeGroup:NodeGroup";
-const LAUNCH_TEMPLATE = "aws:ec2/launchTemplate:LaunchTemplate";
-const ACCESS_POLICY_ASSOCIATION = "aws:eks/accessPolicyAssociation:AccessPolicyAssociation";
-const CONFIG_MAP = "kubernetes:core/v1:ConfigMap";
-const CONFIG_MAP_PATCH = "kubernetes:core/v1:ConfigMapPatch";
-const CLUSTERS = [AWS_CLUSTER, EKS_CLUSTER];
+const CLUSTERS = [TYPES.awsEksCluster, TYPES.eksCluster];
 
 const WORLD = ["0.0.0.0/0", "::/0"];
 
 /** Where the control-plane settings live: under `vpcConfig` on the AWS resource, top-level on the component. */
-const endpointPath = (type: string, field: string) => (type === AWS_CLUSTER ? `vpcConfig.${field}` : field);
+const endpointPath = (type: string, field: string) => (type === TYPES.awsEksCluster ? `vpcConfig.${field}` : field);
 
 // ---------------------------------------------------------------------------------------------
 // EKS-01 … EKS-05: control plane.
@@ -91,7 +81,7 @@ const secretsEncrypted = resourcePolicy({
     validate: (a, report) => {
         const u = a.reads;
         const external: string[] = a.config.externalKmsKeyArns ?? [];
-        if (a.type === EKS_CLUSTER) {
+        if (a.type === TYPES.eksCluster) {
             const key = a.props.encryptionConfigKeyArn;
             if (u.is(key, "encryptionConfigKeyArn")) return;
             if (absent(key))
@@ -182,7 +172,7 @@ const accessEntriesAuth = resourcePolicy({
     types: CLUSTERS,
     validate: (a, report) => {
         const u = a.reads;
-        const path = a.type === AWS_CLUSTER ? "accessConfig.authenticationMode" : "authenticationMode";
+        const path = a.type === TYPES.awsEksCluster ? "accessConfig.authenticationMode" : "authenticationMode";
         const mode = get(a.props, path);
         if (u.is(mode, path)) return;
         if (absent(mode) || mode === "CONFIG_MAP")
@@ -207,7 +197,7 @@ interface Association {
 }
 
 function associationsOf(type: string, props: Props): Association[] {
-    if (type === ACCESS_POLICY_ASSOCIATION) {
+    if (type === TYPES.awsEksAccessPolicyAssociation) {
         return [
             {
                 where: "",
@@ -246,7 +236,7 @@ const noClusterAdminPolicy = resourcePolicy({
     description:
         "EKS-06: only break-glass principals get AmazonEKSClusterAdminPolicy or cluster-scoped AmazonEKSAdminPolicy; other access is namespace-scoped (CIS-K8s 5.1.1; CIS-EKS 4.1.1).",
     enforcementLevel: "mandatory",
-    types: [ACCESS_POLICY_ASSOCIATION, EKS_CLUSTER],
+    types: [TYPES.awsEksAccessPolicyAssociation, TYPES.eksCluster],
     configSchema: schemaOf(["breakGlassPrincipals"]),
     validate: (a, report) => {
         const u = a.reads;
@@ -285,7 +275,7 @@ const noSystemMasters = resourcePolicy({
         "EKS-07: no IAM role or user is mapped to system:masters except break-glass principals (CIS-K8s 5.1.7; CIS-EKS 4.1.7).",
     controls: ["EKS-07"],
     enforcementLevel: "mandatory",
-    types: [EKS_CLUSTER, CONFIG_MAP, CONFIG_MAP_PATCH],
+    types: [TYPES.eksCluster, TYPES.k8sConfigMap, TYPES.k8sConfigMapPatch],
     configSchema: schemaOf(["breakGlassPrincipals"]),
     validate: (a, report) => {
         const u = a.reads;
@@ -296,7 +286,7 @@ const noSystemMasters = resourcePolicy({
                     `${where} maps ${quote(arn)} to system:masters: grant it a narrower group or an access entry, or list it in breakGlassPrincipals.`,
                 );
         };
-        if (a.type === EKS_CLUSTER) {
+        if (a.type === TYPES.eksCluster) {
             for (const [input, arnKey] of [
                 ["roleMappings", "roleArn"],
                 ["userMappings", "userArn"],
@@ -334,21 +324,22 @@ const noSystemMasters = resourcePolicy({
 // ---------------------------------------------------------------------------------------------
 
 /** The component creates no default node group, so its node-level inputs configure nothing. */
-const noDefaultNodeGroup = (type: string, props: Props) => type === EKS_CLUSTER && props.skipDefaultNodeGroup === true;
+const noDefaultNodeGroup = (type: string, props: Props) =>
+    type === TYPES.eksCluster && props.skipDefaultNodeGroup === true;
 
 const nodesNoPublicIp = resourcePolicy({
     name: "eks-nodes-no-public-ip",
     description: "EKS-08: self-managed EKS nodes get no public IP address (EC2.9; CIS-EKS 5.4.3).",
     controls: ["EKS-08"],
     enforcementLevel: "mandatory",
-    types: [EKS_CLUSTER, EKS_NODE_GROUP_V2, EKS_NODE_GROUP],
+    types: [TYPES.eksCluster, TYPES.eksNodeGroupV2, TYPES.eksNodeGroup],
     validate: (a, report) => {
         if (noDefaultNodeGroup(a.type, a.props)) return;
         const u = a.reads;
         const v = a.props.nodeAssociatePublicIpAddress;
         if (!u.is(v, "nodeAssociatePublicIpAddress") && v !== false) {
             report(
-                `nodeAssociatePublicIpAddress is ${v === undefined ? "unset" : quote(v)}: set it to false (nodes live in private subnets)${a.type === EKS_CLUSTER ? ", or set skipDefaultNodeGroup and use managed node groups" : ""}.`,
+                `nodeAssociatePublicIpAddress is ${v === undefined ? "unset" : quote(v)}: set it to false (nodes live in private subnets)${a.type === TYPES.eksCluster ? ", or set skipDefaultNodeGroup and use managed node groups" : ""}.`,
             );
         }
     },
@@ -360,13 +351,19 @@ const nodegroupNoSsh = resourcePolicy({
         "EKS-09: node groups have no SSH key or remote access; use SSM Session Manager (NSA minimise node access).",
     controls: ["EKS-09"],
     enforcementLevel: "mandatory",
-    types: [AWS_NODE_GROUP, EKS_MANAGED_NODE_GROUP, EKS_CLUSTER, EKS_NODE_GROUP_V2, EKS_NODE_GROUP],
+    types: [
+        TYPES.awsEksNodeGroup,
+        TYPES.eksManagedNodeGroup,
+        TYPES.eksCluster,
+        TYPES.eksNodeGroupV2,
+        TYPES.eksNodeGroup,
+    ],
     validate: (a, report) => {
         const u = a.reads;
         const paths =
-            a.type === AWS_NODE_GROUP || a.type === EKS_MANAGED_NODE_GROUP
+            a.type === TYPES.awsEksNodeGroup || a.type === TYPES.eksManagedNodeGroup
                 ? ["remoteAccess"]
-                : a.type === EKS_CLUSTER
+                : a.type === TYPES.eksCluster
                   ? ["nodePublicKey", "nodeGroupOptions.nodePublicKey", "nodeGroupOptions.keyName"]
                   : ["keyName", "nodePublicKey"];
         for (const path of paths) {
@@ -382,10 +379,10 @@ const nodeVolumesEncrypted = resourcePolicy({
     description: "EKS-10: node volumes are encrypted with a customer-managed KMS key (EC2.3, EC2.7).",
     controls: ["EKS-10"],
     enforcementLevel: "mandatory",
-    types: [LAUNCH_TEMPLATE, EKS_CLUSTER, EKS_NODE_GROUP, EKS_NODE_GROUP_V2],
+    types: [TYPES.launchTemplate, TYPES.eksCluster, TYPES.eksNodeGroup, TYPES.eksNodeGroupV2],
     validate: (a, report) => {
         const u = a.reads;
-        if (a.type === LAUNCH_TEMPLATE) {
+        if (a.type === TYPES.launchTemplate) {
             const mappings = a.props.blockDeviceMappings;
             if (u.is(mappings, "blockDeviceMappings")) return;
             const ebs = asArray(mappings)
@@ -406,9 +403,9 @@ const nodeVolumesEncrypted = resourcePolicy({
         }
         if (noDefaultNodeGroup(a.type, a.props)) return;
         const inputs =
-            a.type === EKS_CLUSTER
+            a.type === TYPES.eksCluster
                 ? ["nodeRootVolumeEncrypted"]
-                : a.type === EKS_NODE_GROUP_V2
+                : a.type === TYPES.eksNodeGroupV2
                   ? ["nodeRootVolumeEncrypted", "encryptRootBlockDevice"]
                   : ["encryptRootBlockDevice"];
         const values = inputs.map((i) => a.props[i]);
@@ -423,10 +420,10 @@ const nodeVolumesEncrypted = resourcePolicy({
 
 /** Subnet inputs to verify per type, with what they place there. */
 const SUBNET_INPUTS: Record<string, { path: string; what: string }[]> = {
-    [AWS_NODE_GROUP]: [{ path: "subnetIds", what: "nodes" }],
-    [EKS_MANAGED_NODE_GROUP]: [{ path: "subnetIds", what: "nodes" }],
-    [AWS_CLUSTER]: [{ path: "vpcConfig.subnetIds", what: "control-plane ENIs" }],
-    [EKS_CLUSTER]: [
+    [TYPES.awsEksNodeGroup]: [{ path: "subnetIds", what: "nodes" }],
+    [TYPES.eksManagedNodeGroup]: [{ path: "subnetIds", what: "nodes" }],
+    [TYPES.awsEksCluster]: [{ path: "vpcConfig.subnetIds", what: "control-plane ENIs" }],
+    [TYPES.eksCluster]: [
         { path: "privateSubnetIds", what: "nodes and control-plane ENIs" },
         { path: "nodeSubnetIds", what: "nodes" },
         { path: "subnetIds", what: "nodes and control-plane ENIs" },
@@ -441,7 +438,7 @@ function checkSubnets(
     external: readonly string[],
     report: Reporter,
 ): void {
-    const res = resolveAll(r, path, [SUBNET], all);
+    const res = resolveAll(r, path, [TYPES.subnet], all);
     for (const subnet of res.targets) {
         const verdict = subnetIsolation(subnet, all);
         if (verdict.problems.length > 0) {
@@ -477,7 +474,7 @@ const eksPrivateSubnets = stackPolicy({
         const external: string[] = config.externalSubnetIds ?? [];
         for (const r of resources.filter((x) => x.type in SUBNET_INPUTS)) {
             each(r, report, (p) => {
-                if (r.type === EKS_CLUSTER) {
+                if (r.type === TYPES.eksCluster) {
                     const publicIds = p.publicSubnetIds;
                     const privateIds = p.privateSubnetIds;
                     if (
@@ -506,7 +503,7 @@ const nodegroupLaunchTemplate = resourcePolicy({
         "EKS-13: managed node groups launch from a launch template (which NET-08 holds to IMDSv2 with hop limit 1); without one EKS applies its own metadata defaults (hop limit 2 on AL2023 AMIs) (AWS FSBP EC2.8, EC2.170; EKS best practices: restrict IMDS).",
     controls: ["EKS-13"],
     enforcementLevel: "mandatory",
-    types: [AWS_NODE_GROUP, EKS_MANAGED_NODE_GROUP],
+    types: [TYPES.awsEksNodeGroup, TYPES.eksManagedNodeGroup],
     validate: (a, report) => {
         const lt = a.reads.read(a.props, "launchTemplate");
         if (lt === SKIP) return;

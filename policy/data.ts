@@ -8,17 +8,12 @@ import { isAwsManagedAlias, isKmsReference } from "./lib/kms";
 import { need, SKIP } from "./lib/read";
 import { isUnknown } from "./lib/unknowns";
 import { absent, asArray, asNumber, present, quote } from "./lib/values";
+import { TYPES } from "../lib/contract";
 
 /** Catalogue section 5: RDS (plus AWS Backup vaults, which hold the database's recovery points). */
 
-export const DB_INSTANCE = "aws:rds/instance:Instance";
-export const DB_CLUSTER = "aws:rds/cluster:Cluster";
-export const DB_CLUSTER_INSTANCE = "aws:rds/clusterInstance:ClusterInstance";
-export const DB_TYPES = [DB_INSTANCE, DB_CLUSTER];
-export const PARAMETER_GROUP_TYPES = [
-    "aws:rds/parameterGroup:ParameterGroup",
-    "aws:rds/clusterParameterGroup:ClusterParameterGroup",
-];
+export const DB_TYPES = [TYPES.rdsInstance, TYPES.rdsCluster];
+export const PARAMETER_GROUP_TYPES = [TYPES.rdsParameterGroup, TYPES.rdsClusterParameterGroup];
 
 /** Why a parameter group does not force TLS (RDS-04), or undefined when it does (or the family is not one we know). */
 export function tlsParameterProblem(p: Props): string | undefined {
@@ -45,10 +40,10 @@ const enhancedMonitoring = resourcePolicy({
         "RDS-10: database instances publish Enhanced Monitoring (monitoringInterval > 0 with a monitoring role) (AWS FSBP RDS.6).",
     controls: ["RDS-10"],
     enforcementLevel: "mandatory",
-    types: [DB_INSTANCE, DB_CLUSTER_INSTANCE, DB_CLUSTER],
+    types: [TYPES.rdsInstance, TYPES.rdsClusterInstance, TYPES.rdsCluster],
     validate: ({ type, props, reads }, report) => {
         // Aurora sets monitoring per member instance; only Multi-AZ DB clusters (dbClusterInstanceClass) take it on the cluster.
-        if (type === DB_CLUSTER && absent(reads.read(props, "dbClusterInstanceClass"))) return;
+        if (type === TYPES.rdsCluster && absent(reads.read(props, "dbClusterInstanceClass"))) return;
         const interval = reads.read(props, "monitoringInterval");
         if (interval === SKIP) return;
         const seconds = asNumber(interval) ?? 0;
@@ -67,7 +62,7 @@ const autoMinorVersionUpgrade = resourcePolicy({
         "RDS-11: databases take automatic minor version upgrades (security patches) (AWS FSBP RDS.13, RDS.35).",
     controls: ["RDS-11"],
     enforcementLevel: "mandatory",
-    types: [DB_INSTANCE, DB_CLUSTER_INSTANCE, DB_CLUSTER],
+    types: [TYPES.rdsInstance, TYPES.rdsClusterInstance, TYPES.rdsCluster],
     validate: ({ props }, report) => {
         if (need(props, "autoMinorVersionUpgrade") === false)
             report(
@@ -99,10 +94,6 @@ export function deniesRecoveryPointDeletion(statements: Statement[]): boolean {
     );
 }
 
-const VAULT = "aws:backup/vault:Vault";
-const VAULT_POLICY = "aws:backup/vaultPolicy:VaultPolicy";
-const VAULT_LOCK = "aws:backup/vaultLockConfiguration:VaultLockConfiguration";
-
 const vaultDenyDelete = stackPolicy({
     name: "backup-vault-deny-delete",
     description:
@@ -110,10 +101,10 @@ const vaultDenyDelete = stackPolicy({
     controls: ["BAK-02"],
     enforcementLevel: "advisory",
     validate: ({ resources }, report) => {
-        for (const vault of ofTypes(resources, [VAULT])) {
+        for (const vault of ofTypes(resources, [TYPES.backupVault])) {
             each(vault, report, () => {
-                if (referrers(vault, "backupVaultName", [VAULT_LOCK], resources).length > 0) return;
-                const policies = referrers(vault, "backupVaultName", [VAULT_POLICY], resources);
+                if (referrers(vault, "backupVaultName", [TYPES.backupVaultLock], resources).length > 0) return;
+                const policies = referrers(vault, "backupVaultName", [TYPES.backupVaultPolicy], resources);
                 const denying = policies.filter((vp) => {
                     const doc = propsOf(vp).policy;
                     if (isUnknown(doc)) return true; // judged at up
@@ -139,7 +130,7 @@ const multiAz = stackPolicy({
     controls: ["RDS-09"],
     enforcementLevel: "advisory",
     validate: ({ resources }, report) => {
-        for (const db of ofTypes(resources, [DB_INSTANCE])) {
+        for (const db of ofTypes(resources, [TYPES.rdsInstance])) {
             each(db, report, (p) => {
                 if (need(p, "multiAz") !== true)
                     report(
@@ -148,11 +139,11 @@ const multiAz = stackPolicy({
                     );
             });
         }
-        for (const cluster of ofTypes(resources, [DB_CLUSTER])) {
+        for (const cluster of ofTypes(resources, [TYPES.rdsCluster])) {
             each(cluster, report, (p) => {
                 if (!absent(need(p, "dbClusterInstanceClass"))) return; // a Multi-AZ DB cluster: three AZs by construction
                 if (need(p, "engineMode") === "serverless") return; // Aurora Serverless v1 runs across AZs by design
-                const members = referrers(cluster, "clusterIdentifier", [DB_CLUSTER_INSTANCE], resources);
+                const members = referrers(cluster, "clusterIdentifier", [TYPES.rdsClusterInstance], resources);
                 if (members.length < 2) {
                     report(
                         `${label(cluster)} has ${members.length} instance${members.length === 1 ? "" : "s"}: add a reader in another Availability Zone so a failover has somewhere to go.`,
@@ -179,7 +170,7 @@ export const policies: Policy[] = [
         description: "RDS-01: databases are never publicly accessible (AWS FSBP RDS.2; CIS-AWS 2.3.3).",
         controls: ["RDS-01"],
         enforcementLevel: "mandatory",
-        types: [DB_INSTANCE, DB_CLUSTER_INSTANCE],
+        types: [TYPES.rdsInstance, TYPES.rdsClusterInstance],
         validate: ({ props }, report) => {
             if (need(props, "publiclyAccessible") === true)
                 report("Set publiclyAccessible to false; the database is reached only from the private subnets.");
@@ -267,7 +258,7 @@ export const policies: Policy[] = [
         validate: ({ type, props, config }, report) => {
             if (isReplica(props)) return; // replicas inherit the source's backups
             const given = asNumber(need(props, "backupRetentionPeriod"));
-            const days = given ?? (type === DB_CLUSTER ? 1 : 0);
+            const days = given ?? (type === TYPES.rdsCluster ? 1 : 0);
             if (days < config.minBackupRetentionDays)
                 report(
                     `backupRetentionPeriod is ${given === undefined ? `absent (${days})` : days}; keep automated backups for at least ${config.minBackupRetentionDays} days.`,
@@ -297,7 +288,7 @@ export const policies: Policy[] = [
         configSchema: schemaOf(["externalKmsKeyArns"]),
         validate: ({ type, props, config }, report) => {
             if (isReplica(props)) return;
-            const literal = type === DB_CLUSTER ? "masterPassword" : "password";
+            const literal = type === TYPES.rdsCluster ? "masterPassword" : "password";
             if (present(props[literal]))
                 report(
                     `Remove ${literal}: a literal password lives in state and config; set manageMasterUserPassword: true instead.`,
@@ -316,7 +307,7 @@ export const policies: Policy[] = [
     resourcePolicyOf({
         name: "backup-vault-encrypted-with-cmk",
         description:
-            "BAK-01 (issue minimum; not a catalogue row): AWS Backup vaults encrypt recovery points with a customer-managed KMS key (AWS FSBP Backup.1).",
+            "BAK-01 (the issue minimum; a row of the pack catalogue, not of CONTROLS.md): AWS Backup vaults encrypt recovery points with a customer-managed KMS key (AWS FSBP Backup.1).",
         controls: ["BAK-01"],
         enforcementLevel: "mandatory",
         of: BackupVault,

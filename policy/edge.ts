@@ -6,16 +6,15 @@ import { get, need, Reads, SKIP } from "./lib/read";
 import { isUnknown } from "./lib/unknowns";
 import { absent, asArray, asNumber, isTrue, present, quote } from "./lib/values";
 import { label, ofTypes, props as propsOf, resolveAll } from "./lib/graph";
-import { SUBNET, subnetIsolation } from "./lib/subnets";
-import { allPorts, egressOf, SG } from "./network";
+import { subnetIsolation } from "./lib/subnets";
+import { allPorts, egressOf } from "./network";
+import { TYPES } from "../lib/contract";
 
 /** Catalogue section 2: ALB listeners and load balancers, ACM, Route 53, WAF. */
 
-export const LISTENER_TYPES = ["aws:lb/listener:Listener", "aws:alb/listener:Listener"];
-export const LISTENER_RULE_TYPES = ["aws:lb/listenerRule:ListenerRule", "aws:alb/listenerRule:ListenerRule"];
-export const LB_TYPES = ["aws:lb/loadBalancer:LoadBalancer", "aws:alb/loadBalancer:LoadBalancer"];
-export const WEB_ACL = "aws:wafv2/webAcl:WebAcl";
-export const WEB_ACL_ASSOCIATION = "aws:wafv2/webAclAssociation:WebAclAssociation";
+export const LISTENER_TYPES = [TYPES.listener, TYPES.albListener];
+export const LISTENER_RULE_TYPES = [TYPES.listenerRule, TYPES.albListenerRule];
+export const LB_TYPES = [TYPES.loadBalancer, TYPES.albLoadBalancer];
 
 /** HTTP is the provider default for an ALB listener without a protocol. */
 export function isPlainHttpListener(p: Props): boolean {
@@ -47,8 +46,6 @@ export function ruleProblem(actions: unknown): string | undefined {
 }
 
 export const MANAGED_BASELINE = ["AWSManagedRulesCommonRuleSet", "AWSManagedRulesKnownBadInputsRuleSet"];
-
-export const RULE_GROUP = "aws:wafv2/ruleGroup:RuleGroup";
 
 /**
  * Problems of a Web ACL (or, with `ruleGroup`, a rule group) against EDGE-11 (empty when compliant). WAF.10 and
@@ -88,10 +85,7 @@ const PUBLIC_IP = (ip: string) =>
 // Issue #19 class 4: managed rules block, WAF fails closed, TLS to the targets, ALB egress, HSTS; classic ELB.
 // ---------------------------------------------------------------------------------------------
 
-export const WEB_ACL_RULE = "aws:wafv2/webAclRule:WebAclRule";
-export const WEB_ACL_RULE_GROUP_ASSOCIATION = "aws:wafv2/webAclRuleGroupAssociation:WebAclRuleGroupAssociation";
-export const TARGET_GROUP_TYPES = ["aws:lb/targetGroup:TargetGroup", "aws:alb/targetGroup:TargetGroup"];
-export const CLASSIC_LB = "aws:elb/loadBalancer:LoadBalancer";
+export const TARGET_GROUP_TYPES = [TYPES.targetGroup, TYPES.albTargetGroup];
 
 /** One rule of a web ACL, whichever way it was declared (inline `rules`, `ruleJson`, a WebAclRule, a rule-group association). */
 interface WafRule {
@@ -135,7 +129,7 @@ function wafRule(where: string, r: any): WafRule {
 }
 
 export function wafRulesOf(type: string, props: Props, reads: Reads): WafRule[] {
-    if (type === WEB_ACL) {
+    if (type === TYPES.webAcl) {
         const rules = reads.read(props, "rules");
         const json = reads.read(props, "ruleJson");
         const out = rules === SKIP ? [] : asArray(rules).map((r: any, i: number) => wafRule(`rules[${i}]`, r));
@@ -145,7 +139,7 @@ export function wafRulesOf(type: string, props: Props, reads: Reads): WafRule[] 
         }
         return out;
     }
-    if (type === WEB_ACL_RULE_GROUP_ASSOCIATION) {
+    if (type === TYPES.webAclRuleGroupAssociation) {
         const group = reads.read(props, "managedRuleGroup");
         const reference = reads.read(props, "ruleGroupReference");
         const override = reads.read(props, "overrideAction");
@@ -175,7 +169,7 @@ const wafManagedRulesBlock = resourcePolicy({
         "EDGE-13: AWS managed rule groups in a web ACL block: no overrideAction count, and no rule of the baseline groups overridden to count (AWS FSBP WAF.10 intent; AWS WAF managed rule groups guide).",
     controls: ["EDGE-13"],
     enforcementLevel: "mandatory",
-    types: [WEB_ACL, WEB_ACL_RULE, WEB_ACL_RULE_GROUP_ASSOCIATION],
+    types: [TYPES.webAcl, TYPES.webAclRule, TYPES.webAclRuleGroupAssociation],
     validate: ({ type, props, reads }, report) => {
         for (const r of wafRulesOf(type, props, reads)) {
             const at = r.where ? `${r.where} (${quote(r.name)})` : `rule ${quote(r.name)}`;
@@ -342,11 +336,11 @@ export function cidrWithin(inner: string, outer: string): boolean {
 /** Security groups of internet-facing load balancers, plus any group tagged sg-role=alb-public. */
 function publicAlbGroups(resources: PolicyResource[]): PolicyResource[] {
     const groups = new Set<PolicyResource>(
-        ofTypes(resources, [SG]).filter((sg) => propsOf(sg).tags?.["sg-role"] === ALB_ROLE),
+        ofTypes(resources, [TYPES.securityGroup]).filter((sg) => propsOf(sg).tags?.["sg-role"] === ALB_ROLE),
     );
     for (const lb of ofTypes(resources, LB_TYPES)) {
         if (propsOf(lb).internal === true) continue;
-        for (const sg of resolveAll(lb, "securityGroups", [SG], resources).targets) groups.add(sg);
+        for (const sg of resolveAll(lb, "securityGroups", [TYPES.securityGroup], resources).targets) groups.add(sg);
     }
     return [...groups];
 }
@@ -366,7 +360,7 @@ const albEgressToTargets = stackPolicy({
         );
         const privateCidrs: string[] = [];
         let cidrsUnknown = false;
-        for (const s of ofTypes(resources, [SUBNET])) {
+        for (const s of ofTypes(resources, [TYPES.subnet])) {
             const c = propsOf(s).cidrBlock;
             if (isUnknown(c)) cidrsUnknown = true;
             else if (typeof c === "string" && subnetIsolation(s, resources).problems.length === 0) privateCidrs.push(c);
@@ -588,9 +582,9 @@ export const policies: Policy[] = [
             "EDGE-11: Web ACLs (every scope) run the AWS managed baseline rule groups with metrics on, and rule groups publish metrics for themselves and every rule (AWS FSBP WAF.10, WAF.12).",
         controls: ["EDGE-11"],
         enforcementLevel: "mandatory",
-        types: [WEB_ACL, RULE_GROUP],
+        types: [TYPES.webAcl, TYPES.wafRuleGroup],
         validate: ({ type, props }, report) => {
-            const group = type === RULE_GROUP;
+            const group = type === TYPES.wafRuleGroup;
             for (const problem of webAclProblems(props, group))
                 report(
                     group
@@ -625,7 +619,7 @@ export const policies: Policy[] = [
         enforcementLevel: "mandatory",
         configSchema: schemaOf(["externalLoadBalancerArns"]),
         validate: ({ resources, config }, report) => {
-            for (const assoc of ofTypes(resources, [WEB_ACL_ASSOCIATION])) {
+            for (const assoc of ofTypes(resources, [TYPES.webAclAssociation])) {
                 each(assoc, report, (p) => {
                     const res = resolveAll(assoc, "resourceArn", LB_TYPES, resources);
                     if (res.targets.length > 0 || res.unknown) return;

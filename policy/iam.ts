@@ -8,17 +8,11 @@ import {
     grantsEverything,
     globMatch,
     grants,
-    IAM_POLICY,
     IDENTITY_POLICY_TYPES,
     identityDocuments,
     isAllow,
     label,
     onAllResources,
-    POLICY_ATTACHMENT,
-    ROLE,
-    ROLE_POLICY,
-    ROLE_POLICY_ATTACHMENT,
-    ROLE_POLICY_ATTACHMENTS_EXCLUSIVE,
     serviceWildcards,
     statementsOf,
 } from "./lib/documents";
@@ -27,6 +21,7 @@ import { Statement } from "./lib/iam";
 import { reportUnlessExempt } from "./lib/exemptions";
 import { need, Reads, SKIP } from "./lib/read";
 import { absent, asArray, quote } from "./lib/values";
+import { TYPES } from "../lib/contract";
 
 /**
  * IAM content (issue #19 class 1, and the managed/inline exclusivity of class 9): what a principal may do, who may
@@ -91,12 +86,12 @@ const wildcardStatements = resourcePolicy({
 
 /** Managed-policy ARNs a resource attaches, with where. */
 function attachedArns(type: string, props: Props, reads: Reads): Array<{ at: string; arn: unknown }> {
-    if (type === ROLE) {
+    if (type === TYPES.iamRole) {
         const list = reads.read(props, "managedPolicyArns");
         if (list === SKIP) return [];
         return asArray(list).map((arn, i) => ({ at: `managedPolicyArns[${i}]`, arn }));
     }
-    if (type === ROLE_POLICY_ATTACHMENTS_EXCLUSIVE) {
+    if (type === TYPES.iamRolePolicyAttachmentsExclusive) {
         const list = reads.read(props, "policyArns");
         if (list === SKIP) return [];
         return asArray(list).map((arn, i) => ({ at: `policyArns[${i}]`, arn }));
@@ -105,7 +100,7 @@ function attachedArns(type: string, props: Props, reads: Reads): Array<{ at: str
     return arn === SKIP ? [] : [{ at: "policyArn", arn }];
 }
 
-const ATTACHING_TYPES = [...ATTACHMENT_TYPES, ROLE, ROLE_POLICY_ATTACHMENTS_EXCLUSIVE];
+const ATTACHING_TYPES = [...ATTACHMENT_TYPES, TYPES.iamRole, TYPES.iamRolePolicyAttachmentsExclusive];
 
 const noAdminPolicy = stackPolicy({
     name: "iam-no-admin-policy-attached",
@@ -115,9 +110,11 @@ const noAdminPolicy = stackPolicy({
     enforcementLevel: "mandatory",
     validate: ({ resources }, report) => {
         const adminPolicies = new Set<PolicyResource>();
-        for (const p of ofTypes(resources, [IAM_POLICY])) {
+        for (const p of ofTypes(resources, [TYPES.iamPolicy])) {
             each(p, report, (props, reads) => {
-                if (documentProblems(IAM_POLICY, props, reads).some((x) => / allows ("\*"|everything but)/.test(x)))
+                if (
+                    documentProblems(TYPES.iamPolicy, props, reads).some((x) => / allows ("\*"|everything but)/.test(x))
+                )
                     adminPolicies.add(p);
             });
         }
@@ -126,7 +123,7 @@ const noAdminPolicy = stackPolicy({
                 for (const { at, arn } of attachedArns(r.type, props, reads)) {
                     const m = typeof arn === "string" ? ADMIN_ARN.exec(arn) : null;
                     // A documented break-glass role carries `policy.exempt/iam-no-admin-policy-attached` (ticket + reason).
-                    const holders = [r, ...resolveAll(r, "role", [ROLE], resources).targets];
+                    const holders = [r, ...resolveAll(r, "role", [TYPES.iamRole], resources).targets];
                     if (m)
                         reportUnlessExempt(
                             report,
@@ -137,12 +134,12 @@ const noAdminPolicy = stackPolicy({
                         );
                 }
                 const path =
-                    r.type === ROLE
+                    r.type === TYPES.iamRole
                         ? "managedPolicyArns"
-                        : r.type === ROLE_POLICY_ATTACHMENTS_EXCLUSIVE
+                        : r.type === TYPES.iamRolePolicyAttachmentsExclusive
                           ? "policyArns"
                           : "policyArn";
-                for (const p of resolveAll(r, path, [IAM_POLICY], resources).targets) {
+                for (const p of resolveAll(r, path, [TYPES.iamPolicy], resources).targets) {
                     if (adminPolicies.has(p))
                         report(
                             `${resourceLabel(r)} attaches ${resourceLabel(p)}, which grants full admin: scope that policy's actions and resources.`,
@@ -232,7 +229,6 @@ export const STATE_BACKEND_ACTIONS = [
     "kms:DescribeKey",
 ];
 export const STATE_PREFIX = ".pulumi/";
-export const STATE_BACKEND_COMPONENT = "platform:bootstrap:StateBackend";
 
 /** Buckets of the Pulumi state backend: children of the bootstrap StateBackend component. */
 export function stateBuckets(resources: PolicyResource[], bucketTypes: readonly string[]): PolicyResource[] {
@@ -240,7 +236,7 @@ export function stateBuckets(resources: PolicyResource[], bucketTypes: readonly 
         // The engine never sends a parent cycle, but a malformed stack may: visit each ancestor once.
         const seen = new Set<PolicyResource>();
         for (let p = b.parent; p && !seen.has(p); p = p.parent) {
-            if (p.type === STATE_BACKEND_COMPONENT) return true;
+            if (p.type === TYPES.stateBackend) return true;
             seen.add(p);
         }
         return false;
@@ -249,7 +245,7 @@ export function stateBuckets(resources: PolicyResource[], bucketTypes: readonly 
 
 /** S3 actions whose grant on the state bucket makes a document a state-backend policy. */
 const S3_PROBES = ["s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:ListBucket", "s3:PutBucketPolicy"];
-const BUCKET_TYPES = ["aws:s3/bucket:Bucket", "aws:s3/bucketV2:BucketV2"];
+const BUCKET_TYPES = [TYPES.bucket, TYPES.bucketV2];
 
 const stateBackendScoped = stackPolicy({
     name: "iam-state-backend-policy-scoped",
@@ -260,13 +256,13 @@ const stateBackendScoped = stackPolicy({
     validate: ({ resources }, report) => {
         const buckets = stateBuckets(resources, BUCKET_TYPES);
         if (buckets.length === 0) return;
-        const keys = ofTypes(resources, ["aws:kms/key:Key"]);
+        const keys = ofTypes(resources, [TYPES.kmsKey]);
         for (const r of ofTypes(resources, [
-            IAM_POLICY,
-            ROLE_POLICY,
-            "aws:iam/userPolicy:UserPolicy",
-            "aws:iam/groupPolicy:GroupPolicy",
-            ROLE,
+            TYPES.iamPolicy,
+            TYPES.iamRolePolicy,
+            TYPES.iamUserPolicy,
+            TYPES.iamGroupPolicy,
+            TYPES.iamRole,
         ])) {
             each(r, report, (props, reads) => {
                 const bucketArns = buckets
@@ -278,7 +274,7 @@ const stateBackendScoped = stackPolicy({
                     [
                         ...(r.propertyDependencies?.policy ?? []),
                         ...(r.propertyDependencies?.inlinePolicies ?? []),
-                    ].filter((d) => d.type === "aws:kms/key:Key"),
+                    ].filter((d) => d.type === TYPES.kmsKey),
                 );
                 for (const doc of identityDocuments(r.type, props, reads)) {
                     const statements = statementsOf(doc, reads);
@@ -355,13 +351,13 @@ const exclusiveManagement = stackPolicy({
     controls: ["IAM-05"],
     enforcementLevel: "mandatory",
     validate: ({ resources }, report) => {
-        for (const role of ofTypes(resources, [ROLE])) {
+        for (const role of ofTypes(resources, [TYPES.iamRole])) {
             each(role, report, (props, reads) => {
                 const managed = reads.read(props, "managedPolicyArns");
                 if (managed !== SKIP && managed !== undefined && managed !== null) {
                     const attachments = [
-                        ...referrers(role, "role", [ROLE_POLICY_ATTACHMENT], resources),
-                        ...referrers(role, "roles", [POLICY_ATTACHMENT], resources),
+                        ...referrers(role, "role", [TYPES.iamRolePolicyAttachment], resources),
+                        ...referrers(role, "roles", [TYPES.iamPolicyAttachment], resources),
                     ];
                     if (attachments.length > 0)
                         report(
@@ -371,7 +367,7 @@ const exclusiveManagement = stackPolicy({
                 }
                 const inline = reads.read(props, "inlinePolicies");
                 if (inline !== SKIP && asArray(inline).some((p: any) => !absent(p?.policy) || !absent(p?.name))) {
-                    const rolePolicies = referrers(role, "role", [ROLE_POLICY], resources);
+                    const rolePolicies = referrers(role, "role", [TYPES.iamRolePolicy], resources);
                     if (rolePolicies.length > 0)
                         report(
                             `${resourceLabel(role)} sets inlinePolicies and is also the target of ${rolePolicies.map(resourceLabel).join(", ")}: declare inline policies one way only.`,

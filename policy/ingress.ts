@@ -3,6 +3,7 @@ import { Policy, Props, resourcePolicy, stackPolicy, each } from "./lib/builders
 import { Reads, SKIP, get } from "./lib/read";
 import { asArray, quote } from "./lib/values";
 import { kubernetesConfig } from "./kubernetes/shared";
+import { TYPES } from "../lib/contract";
 
 /**
  * Ingress controller and Gateway API rows (K8S-33 … K8S-37, policy/README.md). The platform runs NGINX Gateway
@@ -10,23 +11,10 @@ import { kubernetesConfig } from "./kubernetes/shared";
  * so those two objects are what these rows judge; ingress-nginx objects are covered too, for stacks still on it.
  */
 
-export const GATEWAY = "kubernetes:gateway.networking.k8s.io/v1:Gateway";
-export const HTTP_ROUTE = "kubernetes:gateway.networking.k8s.io/v1:HTTPRoute";
 /** Both served versions of NginxProxy (v1alpha1 is deprecated upstream but still served). */
-export const NGINX_PROXY = [
-    "kubernetes:gateway.nginx.org/v1alpha2:NginxProxy",
-    "kubernetes:gateway.nginx.org/v1alpha1:NginxProxy",
-];
-export const SNIPPETS = [
-    "kubernetes:gateway.nginx.org/v1alpha1:SnippetsFilter",
-    "kubernetes:gateway.nginx.org/v1alpha1:SnippetsPolicy",
-];
-const WORKLOADS = ["kubernetes:apps/v1:Deployment", "kubernetes:apps/v1:DaemonSet", "kubernetes:apps/v1:StatefulSet"];
-const CONFIG_MAP = "kubernetes:core/v1:ConfigMap";
-const INGRESS = "kubernetes:networking.k8s.io/v1:Ingress";
-const SERVICE = "kubernetes:core/v1:Service";
-const CHART = "kubernetes:helm.sh/v4:Chart";
-const RELEASE = "kubernetes:helm.sh/v3:Release";
+export const NGINX_PROXY: readonly string[] = [TYPES.nginxProxy, TYPES.nginxProxyV1alpha1];
+export const SNIPPETS: readonly string[] = [TYPES.nginxSnippetsFilter, TYPES.nginxSnippetsPolicy];
+const WORKLOADS: readonly string[] = [TYPES.k8sDeployment, TYPES.k8sDaemonSet, TYPES.k8sStatefulSet];
 
 /** The label the API server sets on every namespace from its name: the only selector a team cannot satisfy for another namespace. */
 export const NAMESPACE_NAME_LABEL = "kubernetes.io/metadata.name";
@@ -65,7 +53,15 @@ const noConfigInjection = resourcePolicy({
         "K8S-33: the ingress controller accepts no raw NGINX configuration from route owners: no snippets flag or snippet objects, no NginxProxy patches or debug, no ingress-nginx snippet annotations or ConfigMap keys (CVE-2021-25742, CVE-2025-1974 class).",
     controls: ["K8S-33"],
     enforcementLevel: "mandatory",
-    types: [...WORKLOADS, ...SNIPPETS, ...NGINX_PROXY, INGRESS, CONFIG_MAP, CHART, RELEASE],
+    types: [
+        ...WORKLOADS,
+        ...SNIPPETS,
+        ...NGINX_PROXY,
+        TYPES.k8sIngress,
+        TYPES.k8sConfigMap,
+        TYPES.helmChartV4,
+        TYPES.helmReleaseV3,
+    ],
     validate: (a, report) => {
         const r = a.reads;
         if (SNIPPETS.includes(a.type)) {
@@ -97,7 +93,7 @@ const noConfigInjection = resourcePolicy({
                         `spec.kubernetes.${kind}.container.debug runs the NGINX agent in debug mode: remove it outside a lab.`,
                     );
             }
-        } else if (a.type === INGRESS) {
+        } else if (a.type === TYPES.k8sIngress) {
             const annotations = r.read(a.props, "metadata.annotations");
             if (annotations !== SKIP && annotations) {
                 for (const key of Object.keys(annotations))
@@ -106,7 +102,7 @@ const noConfigInjection = resourcePolicy({
                             `annotation ${quote(key)} injects raw NGINX configuration: remove it (docs/ingress.md lists the typed replacements).`,
                         );
             }
-        } else if (a.type === CONFIG_MAP) {
+        } else if (a.type === TYPES.k8sConfigMap) {
             const data = r.read(a.props, "data");
             if (data === SKIP || !data) return;
             for (const key of SNIPPET_CONFIG_KEYS) {
@@ -213,7 +209,7 @@ const httpsListenersOnly = resourcePolicy({
         "K8S-36: Gateway listeners are HTTPS only and terminate TLS with a certificate on every listener, so every host is served over TLS (ELB.1 equivalent for the ALB → Gateway hop).",
     controls: ["K8S-36"],
     enforcementLevel: "mandatory",
-    types: [GATEWAY],
+    types: [TYPES.gateway],
     validate: (a, report) => {
         const r = a.reads;
         const listeners = r.read(a.props, "spec.listeners");
@@ -254,13 +250,13 @@ const routesFromAllowedNamespaces = resourcePolicy({
         "K8S-37: a Gateway admits routes only from named namespaces: allowedRoutes is Same or a Selector on kubernetes.io/metadata.name, never All; and no platform namespace hosts a team's HTTPRoute.",
     controls: ["K8S-37"],
     enforcementLevel: "mandatory",
-    types: [GATEWAY, HTTP_ROUTE],
+    types: [TYPES.gateway, TYPES.httpRoute],
     configSchema: schemaOf(["platformNamespaces"], {
         ingressControllerNamespaces: kubernetesConfig.ingressControllerNamespaces,
     }),
     validate: (a, report) => {
         const r = a.reads;
-        if (a.type === HTTP_ROUTE) {
+        if (a.type === TYPES.httpRoute) {
             const ns = r.read(a.props, "metadata.namespace");
             const platform = [...a.config.platformNamespaces, ...a.config.ingressControllerNamespaces].filter(
                 (n) => n !== undefined,
@@ -310,7 +306,7 @@ const oneDataPlaneEntry = stackPolicy({
                     const type = reads.read(props, "spec.kubernetes.service.type");
                     if (type === "NodePort") entries.push(res.urn);
                 });
-            } else if (res.type === SERVICE) {
+            } else if (res.type === TYPES.k8sService) {
                 each(res, report, (props, reads) => {
                     const type = reads.read(props, "spec.type");
                     const ns = reads.read(props, "metadata.namespace");

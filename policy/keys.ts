@@ -14,11 +14,9 @@ import {
 import { conditionKeys, isWildcardPrincipal, parsePolicyDocument, Statement } from "./lib/iam";
 import { need, Reads, SKIP } from "./lib/read";
 import { absent, asArray, asNumber } from "./lib/values";
+import { TYPES } from "../lib/contract";
 
 /** Catalogue section 7: KMS keys and who may use them. */
-
-export const KMS_KEY = "aws:kms/key:Key";
-export const KMS_ALIAS = "aws:kms/alias:Alias";
 
 /** Asymmetric and HMAC keys cannot rotate automatically; only symmetric keys are held to KMS-01. */
 export function isSymmetric(p: Props): boolean {
@@ -103,7 +101,7 @@ export const policies: Policy[] = [
             "KMS-02: key policies never allow everyone without an account/org condition, and keep the lockout safety check (AWS FSBP KMS.5).",
         controls: ["KMS-02"],
         enforcementLevel: "mandatory",
-        types: [KMS_KEY, "aws:kms/keyPolicy:KeyPolicy"],
+        types: [TYPES.kmsKey, TYPES.kmsKeyPolicy],
         validate: ({ props }, report) => {
             if (need(props, "bypassPolicyLockoutSafetyCheck") === true)
                 report("Remove bypassPolicyLockoutSafetyCheck: a bad policy could make the key unmanageable.");
@@ -157,7 +155,7 @@ export const policies: Policy[] = [
             "KMS-05: a key policy lets CloudWatch Logs use the key only for this account's log groups (ArnLike kms:EncryptionContext:aws:logs:arn on arn:aws:logs:<region>:<account>:log-group:…) (AWS CloudWatch Logs encrypt-log-data guide; confused-deputy prevention).",
         controls: ["KMS-05"],
         enforcementLevel: "mandatory",
-        types: [KMS_KEY, "aws:kms/keyPolicy:KeyPolicy"],
+        types: [TYPES.kmsKey, TYPES.kmsKeyPolicy],
         configSchema: schemaOf(["accountIds"]),
         validate: ({ props, config, reads }, report) => {
             const doc = reads.read(props, "policy");

@@ -5,7 +5,8 @@ import { isKmsReference } from "./lib/kms";
 import { get, need } from "./lib/read";
 import { absent, asArray, asNumber, presentItems } from "./lib/values";
 import { DB_TYPES } from "./data";
-import { CLASSIC_LB, LB_TYPES } from "./edge";
+import { LB_TYPES } from "./edge";
+import { TYPES } from "../lib/contract";
 
 /** Catalogue section 8: access, audit and flow logs. */
 
@@ -27,12 +28,15 @@ export const policies: Policy[] = [
         description: "LOG-01: load balancers, classic ones included, write access logs to S3 (AWS FSBP ELB.5).",
         controls: ["LOG-01"],
         enforcementLevel: "mandatory",
-        types: [...LB_TYPES, CLASSIC_LB],
+        types: [...LB_TYPES, TYPES.classicLoadBalancer],
         validate: ({ type, props }, report) => {
             const enabled = need(props, "accessLogs.enabled");
             const bucket = need(props, "accessLogs.bucket");
             // A classic ELB's accessLogs block is enabled unless it says otherwise.
-            const on = type === CLASSIC_LB ? enabled !== false && !absent(bucket) : enabled === true && !absent(bucket);
+            const on =
+                type === TYPES.classicLoadBalancer
+                    ? enabled !== false && !absent(bucket)
+                    : enabled === true && !absent(bucket);
             if (!on)
                 report(
                     "Set accessLogs: { enabled: true, bucket: <log bucket> } (the bucket uses SSE-S3: ELB log delivery cannot use SSE-KMS).",

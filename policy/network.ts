@@ -6,19 +6,12 @@ import { schemaOf } from "./lib/config";
 import { label, ofTypes, props as propsOf, referrers } from "./lib/graph";
 import { get, need, Reads, SKIP } from "./lib/read";
 import { Reporter } from "./lib/reporter";
-import { DEFAULT_VPC, VPC } from "./lib/subnets";
 import { isUnknown, stopOnUnknown } from "./lib/unknowns";
 import { absent, asArray, asNumber, isTrue, present, quote } from "./lib/values";
 
 /** Catalogue section 1: VPC, subnets, security groups, NACLs, instances. */
 
-export const SG = TYPES.securityGroup;
-export const SG_RULE = "aws:ec2/securityGroupRule:SecurityGroupRule";
-const INSTANCE = "aws:ec2/instance:Instance";
-const LAUNCH_TEMPLATE = "aws:ec2/launchTemplate:LaunchTemplate";
-const LAUNCH_CONFIGURATION = "aws:ec2/launchConfiguration:LaunchConfiguration";
-export const SG_INGRESS_RULE = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule";
-const SG_TYPES = [SG, SG_RULE, SG_INGRESS_RULE];
+const SG_TYPES = [TYPES.securityGroup, TYPES.securityGroupRule, TYPES.securityGroupIngressRule];
 const ADMIN_PORTS = PORTS.admin;
 const WORLD4 = "0.0.0.0/0";
 const WORLD6 = "::/0";
@@ -37,7 +30,7 @@ interface Ingress {
 }
 
 function ingressOf(type: string, p: Props): Ingress[] {
-    if (type === SG) {
+    if (type === TYPES.securityGroup) {
         const list = get(p, "ingress");
         if (isUnknown(list)) return [{ where: "ingress", protocol: "", cidrs: [], sgSource: false, unknown: true }];
         return asArray(list).map((e: any, i: number) => ({
@@ -50,7 +43,7 @@ function ingressOf(type: string, p: Props): Ingress[] {
             unknown: [e?.cidrBlocks, e?.ipv6CidrBlocks, e?.fromPort, e?.toPort, e?.protocol].some(isUnknown),
         }));
     }
-    if (type === SG_RULE) {
+    if (type === TYPES.securityGroupRule) {
         if (p.type !== "ingress") return [];
         return [
             {
@@ -91,16 +84,18 @@ function portText(e: Ingress): string {
 
 /** The security group a rule belongs to is tagged on the group, so rules see the tag only through the stack; rules inherit nothing here. */
 function sgRole(type: string, p: Props): string | undefined {
-    return type === SG ? need(p, `tags.${SG_ROLE_TAG}`) : undefined;
+    return type === TYPES.securityGroup ? need(p, `tags.${SG_ROLE_TAG}`) : undefined;
 }
 
 // ---------------------------------------------------------------------------------------------
 // Issue #19 class 9: one owner per security group's rules; the default security group stays empty.
 // ---------------------------------------------------------------------------------------------
 
-export const SG_EGRESS_RULE = "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule";
-export const STANDALONE_RULE_TYPES = [SG_RULE, SG_INGRESS_RULE, SG_EGRESS_RULE];
-export const DEFAULT_SG = "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup";
+export const STANDALONE_RULE_TYPES = [
+    TYPES.securityGroupRule,
+    TYPES.securityGroupIngressRule,
+    TYPES.securityGroupEgressRule,
+];
 
 /** One egress permission of a group, from its inline `egress` or a standalone rule resource. */
 export interface Egress {
@@ -128,9 +123,14 @@ export function egressOf(sg: PolicyResource, resources: PolicyResource[], reads:
                 unknown: [e?.cidrBlocks, e?.ipv6CidrBlocks, e?.fromPort, e?.toPort, e?.protocol].some(isUnknown),
             }),
         );
-    for (const r of referrers(sg, "securityGroupId", [SG_RULE, SG_EGRESS_RULE], resources)) {
+    for (const r of referrers(
+        sg,
+        "securityGroupId",
+        [TYPES.securityGroupRule, TYPES.securityGroupEgressRule],
+        resources,
+    )) {
         const p = propsOf(r);
-        if (r.type === SG_RULE) {
+        if (r.type === TYPES.securityGroupRule) {
             if (p.type !== "egress") continue;
             out.push({
                 where: `rule ${r.name}`,
@@ -161,7 +161,7 @@ const sgRulesNotMixed = stackPolicy({
     controls: ["NET-09"],
     enforcementLevel: "mandatory",
     validate: ({ resources }, report) => {
-        for (const sg of ofTypes(resources, [SG])) {
+        for (const sg of ofTypes(resources, [TYPES.securityGroup])) {
             each(sg, report, (p, reads) => {
                 const inline = ["ingress", "egress"].filter((dir) => {
                     const v = reads.read(p, dir);
@@ -186,16 +186,16 @@ const defaultSgNoRules = stackPolicy({
     controls: ["NET-10"],
     enforcementLevel: "mandatory",
     validate: ({ resources }, report) => {
-        const defaults = ofTypes(resources, [DEFAULT_SG]);
-        const vpcs = ofTypes(resources, [VPC, DEFAULT_VPC]);
+        const defaults = ofTypes(resources, [TYPES.defaultSecurityGroup]);
+        const vpcs = ofTypes(resources, [TYPES.vpc, TYPES.defaultVpc]);
         const defaultIds = new Set<string>();
         for (const r of [...defaults.map((d) => propsOf(d).id), ...vpcs.map((v) => propsOf(v).defaultSecurityGroupId)])
             if (typeof r === "string" && !isUnknown(r)) defaultIds.add(r);
         for (const rule of ofTypes(resources, STANDALONE_RULE_TYPES)) {
             const deps = rule.propertyDependencies?.securityGroupId ?? [];
             const value = propsOf(rule).securityGroupId;
-            const viaVpc = deps.find((d) => d.type === VPC || d.type === DEFAULT_VPC); // `vpc.defaultSecurityGroupId`
-            const viaDefault = deps.find((d) => d.type === DEFAULT_SG);
+            const viaVpc = deps.find((d) => d.type === TYPES.vpc || d.type === TYPES.defaultVpc); // `vpc.defaultSecurityGroupId`
+            const viaDefault = deps.find((d) => d.type === TYPES.defaultSecurityGroup);
             if (viaVpc || viaDefault || (typeof value === "string" && defaultIds.has(value))) {
                 report(
                     `${label(rule)} adds a rule to the default security group${viaVpc ? ` of ${label(viaVpc)}` : ""}: keep the default group empty and attach a purpose-built group instead.`,
@@ -212,7 +212,7 @@ const noSshKeyPair = resourcePolicy({
         "NET-11: launch templates, launch configurations and instances carry no SSH key pair; operators use SSM Session Manager (NSA minimise node access; CIS-EKS 5.4 node access).",
     controls: ["NET-11"],
     enforcementLevel: "mandatory",
-    types: [LAUNCH_TEMPLATE, LAUNCH_CONFIGURATION, INSTANCE, "aws:ec2/spotInstanceRequest:SpotInstanceRequest"],
+    types: [TYPES.launchTemplate, TYPES.launchConfiguration, TYPES.ec2Instance, TYPES.spotInstanceRequest],
     validate: ({ props }, report) => {
         const key = need(props, "keyName");
         if (!absent(key))
@@ -298,11 +298,11 @@ export const policies: Policy[] = [
                     report(
                         `${e.where}: internet ingress on ${portText(e)}; the internet may only reach ports 80 and 443 of the public ALB.`,
                     );
-                else if (type === SG && sgRole(type, props) !== SG_ROLES.albPublic) {
+                else if (type === TYPES.securityGroup && sgRole(type, props) !== SG_ROLES.albPublic) {
                     report(
                         `${e.where}: internet ingress on a security group not tagged sg-role=alb-public; only the internet-facing ALB may be reachable from the internet.`,
                     );
-                } else if (type !== SG) {
+                } else if (type !== TYPES.securityGroup) {
                     // Standalone rules cannot carry the group's tag: the group itself must be the ALB's.
                     report.advisory(
                         `${e.where}: internet ingress as a standalone rule; declare it inline on the ALB security group (tag sg-role=alb-public) so the exposure is reviewable.`,
@@ -337,14 +337,10 @@ export const policies: Policy[] = [
             "NET-06: network ACLs (the adopted default one too) do not admit SSH/RDP or all traffic from the internet (AWS FSBP EC2.21; CIS-AWS 5.1).",
         controls: ["NET-06"],
         enforcementLevel: "mandatory",
-        types: [
-            "aws:ec2/networkAcl:NetworkAcl",
-            "aws:ec2/defaultNetworkAcl:DefaultNetworkAcl",
-            "aws:ec2/networkAclRule:NetworkAclRule",
-        ],
+        types: [TYPES.networkAcl, TYPES.defaultNetworkAcl, TYPES.networkAclRule],
         validate: ({ type, props }, report) => {
             const rules =
-                type !== "aws:ec2/networkAclRule:NetworkAclRule"
+                type !== TYPES.networkAclRule
                     ? asArray(need(props, "ingress")).map((r: any, i: number) => ({
                           where: `ingress[${i}] (rule ${r?.ruleNo})`,
                           action: r?.action,
@@ -386,9 +382,9 @@ export const policies: Policy[] = [
             "NET-07: instances, launch templates and launch configurations never request a public IP (AWS FSBP EC2.9, EC2.25, AutoScaling.5).",
         controls: ["NET-07"],
         enforcementLevel: "mandatory",
-        types: [INSTANCE, LAUNCH_TEMPLATE, LAUNCH_CONFIGURATION],
+        types: [TYPES.ec2Instance, TYPES.launchTemplate, TYPES.launchConfiguration],
         validate: ({ type, props }, report) => {
-            if (type === INSTANCE || type === LAUNCH_CONFIGURATION) {
+            if (type === TYPES.ec2Instance || type === TYPES.launchConfiguration) {
                 if (need(props, "associatePublicIpAddress") === true)
                     report("Set associatePublicIpAddress to false; reach instances through the ALB or SSM.");
                 return;
@@ -407,7 +403,7 @@ export const policies: Policy[] = [
             "NET-08: instances, launch templates and launch configurations require IMDSv2 with hop limit 1, so pods cannot reach the node's credentials (AWS FSBP EC2.8, EC2.170, AutoScaling.3; CIS-AWS 5.6; EKS best practices: restrict IMDS).",
         controls: ["NET-08"],
         enforcementLevel: "mandatory",
-        types: [LAUNCH_TEMPLATE, INSTANCE, LAUNCH_CONFIGURATION],
+        types: [TYPES.launchTemplate, TYPES.ec2Instance, TYPES.launchConfiguration],
         validate: ({ props }, report: Reporter) => {
             const tokens = need(props, "metadataOptions.httpTokens");
             if (tokens !== "required")

@@ -1,6 +1,6 @@
 import { PolicyResource } from "@pulumi/policy";
-import { KMS_REFERENCE_PATHS } from "../lib/contract";
-import { DB_CLUSTER, DB_TYPES, isReplica, PARAMETER_GROUP_TYPES, tlsParameterProblem } from "./data";
+import { KMS_REFERENCE_PATHS, TYPES } from "../lib/contract";
+import { DB_TYPES, isReplica, PARAMETER_GROUP_TYPES, tlsParameterProblem } from "./data";
 import { stateBuckets } from "./iam";
 import {
     applicationLbs,
@@ -10,11 +10,9 @@ import {
     LISTENER_TYPES,
     redirectProblem,
     ruleProblem,
-    WEB_ACL,
-    WEB_ACL_ASSOCIATION,
     webAclProblems,
 } from "./edge";
-import { KMS_ALIAS, KMS_KEY, rotationProblem } from "./keys";
+import { rotationProblem } from "./keys";
 import { each, Policy, stackPolicy } from "./lib/builders";
 import { schemaOf } from "./lib/config";
 import { exemption } from "./lib/exemptions";
@@ -25,18 +23,14 @@ import { Reporter } from "./lib/reporter";
 import { isUnknown } from "./lib/unknowns";
 import { absent, asArray, isTrue, present, presentItems } from "./lib/values";
 import { identities, label, ofTypes, props as propsOf, referrers, resolveAll, resolveOne } from "./lib/graph";
-import { DEFAULT_VPC, SUBNET, subnetIsolation, VPC } from "./lib/subnets";
+import { subnetIsolation } from "./lib/subnets";
 import {
     ACL_TYPES,
-    BUCKET_POLICY,
     BUCKET_TYPES,
     VERSIONING_TYPES,
     configExemption,
-    ECR_REPOSITORY,
     hasTlsOnlyDeny,
     LOGGING_TYPES,
-    OWNERSHIP,
-    PAB_TYPE,
     publicAccessBlockMissing,
     SSE_TYPES,
     sseFindings,
@@ -46,8 +40,6 @@ import {
  * Catalogue section 9: facts that join several resources. References are resolved through the
  * resource graph (lib/graph.ts). STK-02, STK-05 and STK-16 live in cluster.ts / kubernetes.ts.
  */
-
-const SUBNET_GROUP = "aws:rds/subnetGroup:SubnetGroup";
 
 /** Inputs that name a KMS key (STK-04). `[]` = every element. Types limit paths whose name is generic. */
 export { KMS_REFERENCE_PATHS };
@@ -83,21 +75,21 @@ function keysFor(
     all: PolicyResource[],
 ): { keys: PolicyResource[]; viaAlias?: PolicyResource } | undefined {
     const top = path.split(/\.|\[/)[0];
-    const keys = ofTypes(all, [KMS_KEY]);
-    const aliases = ofTypes(all, [KMS_ALIAS]);
+    const keys = ofTypes(all, [TYPES.kmsKey]);
+    const aliases = ofTypes(all, [TYPES.kmsAlias]);
     if (typeof value === "string" && !isUnknown(value)) {
         const key = keys.find((k) => identities(k).includes(value));
         if (key) return { keys: [key] };
         const alias = aliases.find(
             (a) => identities(a).includes(value) || (propsOf(a).name && value.endsWith(`:${propsOf(a).name}`)),
         );
-        if (alias) return { keys: resolveAll(alias, "targetKeyId", [KMS_KEY], all).targets, viaAlias: alias };
+        if (alias) return { keys: resolveAll(alias, "targetKeyId", [TYPES.kmsKey], all).targets, viaAlias: alias };
     }
     const deps = ref.propertyDependencies?.[top] ?? [];
-    const direct = deps.filter((d) => d.type === KMS_KEY);
+    const direct = deps.filter((d) => d.type === TYPES.kmsKey);
     if (direct.length > 0) return { keys: direct };
-    const viaAlias = deps.find((d) => d.type === KMS_ALIAS);
-    if (viaAlias) return { keys: resolveAll(viaAlias, "targetKeyId", [KMS_KEY], all).targets, viaAlias };
+    const viaAlias = deps.find((d) => d.type === TYPES.kmsAlias);
+    if (viaAlias) return { keys: resolveAll(viaAlias, "targetKeyId", [TYPES.kmsKey], all).targets, viaAlias };
     return undefined;
 }
 
@@ -114,9 +106,9 @@ function bucketGuardrails(
     const ticket =
         tag && !("error" in tag) ? `${tag.ticket}: ${tag.reason}` : configExemption(p.bucket, config.exemptBuckets);
     const sse = referrers(bucket, "bucket", SSE_TYPES, all);
-    const pab = referrers(bucket, "bucket", [PAB_TYPE], all);
-    const policies = referrers(bucket, "bucket", [BUCKET_POLICY], all);
-    const ownership = referrers(bucket, "bucket", [OWNERSHIP], all);
+    const pab = referrers(bucket, "bucket", [TYPES.bucketPublicAccessBlock], all);
+    const policies = referrers(bucket, "bucket", [TYPES.bucketPolicy], all);
+    const ownership = referrers(bucket, "bucket", [TYPES.bucketOwnershipControls], all);
     const inlineSse =
         get(p, "serverSideEncryptionConfiguration.rule") ?? get(p, "serverSideEncryptionConfigurations[0].rules");
     const inlinePolicy = p.policy;
@@ -277,7 +269,7 @@ export const policies: Policy[] = [
             for (const db of ofTypes(resources, DB_TYPES)) {
                 each(db, report, (p) => {
                     if (present(p.replicateSourceDb) && absent(p.dbSubnetGroupName)) return;
-                    const group = resolveOne(db, "dbSubnetGroupName", [SUBNET_GROUP], resources);
+                    const group = resolveOne(db, "dbSubnetGroupName", [TYPES.rdsSubnetGroup], resources);
                     if (group.kind === "unknown" || group.kind === "absent") return; // absent: rds-uses-explicit-subnet-group
                     if (group.kind === "unresolved") {
                         report(
@@ -287,7 +279,7 @@ export const policies: Policy[] = [
                         return;
                     }
                     for (const sg of group.targets) {
-                        const subnets = resolveAll(sg, "subnetIds", [SUBNET], resources);
+                        const subnets = resolveAll(sg, "subnetIds", [TYPES.subnet], resources);
                         const external: string[] = config.externalSubnetIds;
                         for (const v of subnets.unresolved) {
                             if (!external.includes(String(v)))
@@ -417,7 +409,7 @@ export const policies: Policy[] = [
             for (const lb of applicationLbs(resources)) {
                 each(lb, report, (p) => {
                     if (need(p, "internal") === true) return;
-                    const unique = referrers(lb, "resourceArn", [WEB_ACL_ASSOCIATION], resources);
+                    const unique = referrers(lb, "resourceArn", [TYPES.webAclAssociation], resources);
                     if (unique.length === 0) {
                         report(
                             `${label(lb)} is internet-facing without a WAF Web ACL; add an aws.wafv2.WebAclAssociation.`,
@@ -426,7 +418,7 @@ export const policies: Policy[] = [
                         return;
                     }
                     for (const a of unique) {
-                        for (const acl of resolveAll(a, "webAclArn", [WEB_ACL], resources).targets) {
+                        for (const acl of resolveAll(a, "webAclArn", [TYPES.webAcl], resources).targets) {
                             each(acl, report, (ap) => {
                                 for (const problem of webAclProblems(ap))
                                     report(`${label(lb)}: its Web ACL ${acl.name} ${problem} (EDGE-11).`, lb.urn);
@@ -444,8 +436,8 @@ export const policies: Policy[] = [
         controls: ["STK-08"],
         enforcementLevel: "mandatory",
         validate: ({ resources }, report) => {
-            for (const vpc of ofTypes(resources, [VPC, DEFAULT_VPC])) {
-                const logs = referrers(vpc, "vpcId", ["aws:ec2/flowLog:FlowLog"], resources).filter((f) => {
+            for (const vpc of ofTypes(resources, [TYPES.vpc, TYPES.defaultVpc])) {
+                const logs = referrers(vpc, "vpcId", [TYPES.flowLog], resources).filter((f) => {
                     const t = propsOf(f).trafficType;
                     return t === "ALL" || isUnknown(t);
                 });
@@ -460,8 +452,8 @@ export const policies: Policy[] = [
         controls: ["STK-09"],
         enforcementLevel: "mandatory",
         validate: ({ resources }, report) => {
-            for (const vpc of ofTypes(resources, [VPC])) {
-                const sgs = referrers(vpc, "vpcId", ["aws:ec2/defaultSecurityGroup:DefaultSecurityGroup"], resources);
+            for (const vpc of ofTypes(resources, [TYPES.vpc])) {
+                const sgs = referrers(vpc, "vpcId", [TYPES.defaultSecurityGroup], resources);
                 if (sgs.length === 0)
                     report(
                         `${label(vpc)}: its default security group keeps the allow-all rules; adopt it with aws.ec2.DefaultSecurityGroup and no ingress/egress.`,
@@ -485,15 +477,8 @@ export const policies: Policy[] = [
         controls: ["STK-10"],
         enforcementLevel: "mandatory",
         validate: ({ resources }, report) => {
-            for (const acl of ofTypes(resources, [WEB_ACL])) {
-                if (
-                    referrers(
-                        acl,
-                        "resourceArn",
-                        ["aws:wafv2/webAclLoggingConfiguration:WebAclLoggingConfiguration"],
-                        resources,
-                    ).length === 0
-                )
+            for (const acl of ofTypes(resources, [TYPES.webAcl])) {
+                if (referrers(acl, "resourceArn", [TYPES.webAclLogging], resources).length === 0)
                     report(
                         `${label(acl)} has no logging configuration; add an aws.wafv2.WebAclLoggingConfiguration.`,
                         acl.urn,
@@ -510,7 +495,7 @@ export const policies: Policy[] = [
         validate: ({ resources }, report) => {
             for (const db of ofTypes(resources, DB_TYPES)) {
                 each(db, report, (p) => {
-                    const path = db.type === DB_CLUSTER ? "dbClusterParameterGroupName" : "parameterGroupName";
+                    const path = db.type === TYPES.rdsCluster ? "dbClusterParameterGroupName" : "parameterGroupName";
                     // RDS gives a same-Region replica its source's parameter group; a cross-Region one (source named by ARN) gets the default.
                     const source = need(p, "replicateSourceDb");
                     if (
@@ -555,8 +540,8 @@ export const policies: Policy[] = [
         controls: ["STK-12"],
         enforcementLevel: "mandatory",
         validate: ({ resources }, report) => {
-            for (const repo of ofTypes(resources, [ECR_REPOSITORY])) {
-                if (referrers(repo, "repository", ["aws:ecr/lifecyclePolicy:LifecyclePolicy"], resources).length === 0)
+            for (const repo of ofTypes(resources, [TYPES.ecrRepository])) {
+                if (referrers(repo, "repository", [TYPES.ecrLifecyclePolicy], resources).length === 0)
                     report(
                         `${label(repo)} has no lifecycle policy; add one so untagged and old images expire.`,
                         repo.urn,
@@ -570,9 +555,9 @@ export const policies: Policy[] = [
         controls: ["STK-13"],
         enforcementLevel: "advisory",
         validate: ({ resources }, report) => {
-            for (const zone of ofTypes(resources, ["aws:route53/zone:Zone"])) {
+            for (const zone of ofTypes(resources, [TYPES.zone])) {
                 if (asArray(propsOf(zone).vpcs).length > 0) continue;
-                if (referrers(zone, "zoneId", ["aws:route53/queryLog:QueryLog"], resources).length === 0)
+                if (referrers(zone, "zoneId", [TYPES.route53QueryLog], resources).length === 0)
                     report(
                         `${label(zone)} is public and has no query log; add an aws.route53.QueryLog (log group in us-east-1).`,
                         zone.urn,
@@ -608,15 +593,13 @@ export const policies: Policy[] = [
         configSchema: schemaOf(["stackRole", "externalKmsKeyArns"]),
         validate: ({ resources, config }, report) => {
             if (config.stackRole !== "account-baseline") return;
-            const on = ofTypes(resources, ["aws:ec2/ebsEncryptionByDefault:EbsEncryptionByDefault"]).some(
-                (r) => propsOf(r).enabled !== false,
-            );
+            const on = ofTypes(resources, [TYPES.ebsEncryptionByDefault]).some((r) => propsOf(r).enabled !== false);
             if (!on) report("The account-baseline stack has no aws.ec2.EbsEncryptionByDefault with enabled true.");
-            const keyed = ofTypes(resources, ["aws:ebs/defaultKmsKey:DefaultKmsKey"]).some(
+            const keyed = ofTypes(resources, [TYPES.ebsDefaultKmsKey]).some(
                 (r) =>
                     isUnknown(propsOf(r).keyArn) ||
                     isKmsReference(propsOf(r).keyArn, config.externalKmsKeyArns) ||
-                    (r.propertyDependencies?.keyArn ?? []).some((d) => d.type === KMS_KEY),
+                    (r.propertyDependencies?.keyArn ?? []).some((d) => d.type === TYPES.kmsKey),
             );
             if (!keyed)
                 report("The account-baseline stack has no aws.ebs.DefaultKmsKey pointing at a customer-managed key.");

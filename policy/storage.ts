@@ -8,25 +8,15 @@ import { Reporter } from "./lib/reporter";
 import { absent, asArray, isTrue, present, quote } from "./lib/values";
 import { accountOf, awsPrincipals, grantedActions, grants, isAllow, label as docLabel } from "./lib/documents";
 import { SKIP } from "./lib/read";
+import { TYPES } from "../lib/contract";
 
 /** Catalogue section 6: S3, EBS, ECR. S3 rows match the un-suffixed and the V2 tokens (aws 7.x keeps both). */
 
-export const BUCKET_TYPES = ["aws:s3/bucket:Bucket", "aws:s3/bucketV2:BucketV2"];
-export const SSE_TYPES = [
-    "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
-    "aws:s3/bucketServerSideEncryptionConfigurationV2:BucketServerSideEncryptionConfigurationV2",
-];
-export const PAB_TYPE = "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock";
-export const BUCKET_POLICY = "aws:s3/bucketPolicy:BucketPolicy";
-export const OWNERSHIP = "aws:s3/bucketOwnershipControls:BucketOwnershipControls";
-export const ACL_TYPES = ["aws:s3/bucketAcl:BucketAcl", "aws:s3/bucketAclV2:BucketAclV2"];
-export const VERSIONING_TYPES = [
-    "aws:s3/bucketVersioning:BucketVersioning",
-    "aws:s3/bucketVersioningV2:BucketVersioningV2",
-];
-export const LOGGING_TYPES = ["aws:s3/bucketLogging:BucketLogging", "aws:s3/bucketLoggingV2:BucketLoggingV2"];
-export const ECR_REPOSITORY = "aws:ecr/repository:Repository";
-export const REGISTRY_SCANNING = "aws:ecr/registryScanningConfiguration:RegistryScanningConfiguration";
+export const BUCKET_TYPES = [TYPES.bucket, TYPES.bucketV2];
+export const SSE_TYPES = [TYPES.bucketSse, TYPES.bucketSseV2];
+export const ACL_TYPES = [TYPES.bucketAcl, TYPES.bucketAclV2];
+export const VERSIONING_TYPES = [TYPES.bucketVersioning, TYPES.bucketVersioningV2];
+export const LOGGING_TYPES = [TYPES.bucketLogging, TYPES.bucketLoggingV2];
 
 export interface SseFinding {
     message: string;
@@ -232,7 +222,7 @@ const noCrossAccountWrite = resourcePolicy({
         "STO-13: bucket policies grant writes, deletes and policy/ACL changes only to this stack's accounts (config accountIds) and AWS log delivery (AWS FSBP S3.6, S3.3).",
     controls: ["STO-13"],
     enforcementLevel: "mandatory",
-    types: [BUCKET_POLICY, ...BUCKET_TYPES],
+    types: [TYPES.bucketPolicy, ...BUCKET_TYPES],
     configSchema: schemaOf(["accountIds"]),
     validate: ({ props, config, reads }, report) => {
         const doc = reads.read(props, "policy");
@@ -276,7 +266,7 @@ export const policies: Policy[] = [
         description: "STO-02: every S3 public access block sets all four flags (AWS FSBP S3.8, S3.1; CIS-AWS 2.1.4).",
         controls: ["STO-02"],
         enforcementLevel: "mandatory",
-        types: [PAB_TYPE, "aws:s3/accountPublicAccessBlock:AccountPublicAccessBlock"],
+        types: [TYPES.bucketPublicAccessBlock, TYPES.accountPublicAccessBlock],
         validate: ({ props }, report) => {
             const missing = publicAccessBlockMissing(props);
             if (missing.length > 0) report(`Set ${missing.join(", ")} to true.`);
@@ -319,9 +309,9 @@ export const policies: Policy[] = [
             "STO-05: bucket ACLs are disabled (ObjectOwnership BucketOwnerEnforced) and no ACL grants access (AWS FSBP S3.12, S3.2, S3.3).",
         controls: ["STO-05"],
         enforcementLevel: "mandatory",
-        types: [OWNERSHIP, ...ACL_TYPES],
+        types: [TYPES.bucketOwnershipControls, ...ACL_TYPES],
         validate: ({ type, props }, report) => {
-            if (type === OWNERSHIP) {
+            if (type === TYPES.bucketOwnershipControls) {
                 const o = need(props, "rule.objectOwnership");
                 if (o !== "BucketOwnerEnforced")
                     report(
@@ -357,10 +347,10 @@ export const policies: Policy[] = [
             "STO-07: EBS volumes and instance block devices are encrypted, volumes with a customer-managed KMS key (AWS FSBP EC2.3).",
         controls: ["STO-07"],
         enforcementLevel: "mandatory",
-        types: ["aws:ebs/volume:Volume", "aws:ec2/instance:Instance"],
+        types: [TYPES.ebsVolume, TYPES.ec2Instance],
         configSchema: schemaOf(["externalKmsKeyArns"]),
         validate: ({ type, props, config }, report) => {
-            if (type === "aws:ebs/volume:Volume") {
+            if (type === TYPES.ebsVolume) {
                 if (!isTrue(need(props, "encrypted"))) report("Set encrypted to true.");
                 const key = need(props, "kmsKeyId");
                 if (!isKmsReference(key, config.externalKmsKeyArns))
@@ -382,10 +372,10 @@ export const policies: Policy[] = [
             "STO-08: account EBS encryption by default stays on, with a customer-managed default key (AWS FSBP EC2.7; CIS-AWS 2.2.1).",
         controls: ["STO-08"],
         enforcementLevel: "mandatory",
-        types: ["aws:ec2/ebsEncryptionByDefault:EbsEncryptionByDefault", "aws:ebs/defaultKmsKey:DefaultKmsKey"],
+        types: [TYPES.ebsEncryptionByDefault, TYPES.ebsDefaultKmsKey],
         configSchema: schemaOf(["externalKmsKeyArns"]),
         validate: ({ type, props, config }, report) => {
-            if (type === "aws:ec2/ebsEncryptionByDefault:EbsEncryptionByDefault") {
+            if (type === TYPES.ebsEncryptionByDefault) {
                 if (need(props, "enabled") === false)
                     report("Do not disable EBS encryption by default (enabled: false).");
                 return;
@@ -401,9 +391,9 @@ export const policies: Policy[] = [
             "STO-09: images are scanned on push, per repository or by a registry-wide rule (AWS FSBP ECR.1; CIS-EKS 5.1.1).",
         controls: ["STO-09"],
         enforcementLevel: "mandatory",
-        types: [ECR_REPOSITORY, REGISTRY_SCANNING],
+        types: [TYPES.ecrRepository, TYPES.ecrRegistryScanning],
         validate: ({ type, props }, report) => {
-            if (type === REGISTRY_SCANNING) {
+            if (type === TYPES.ecrRegistryScanning) {
                 const ok = asArray(need(props, "rules")).some(
                     (r: any) =>
                         ["SCAN_ON_PUSH", "CONTINUOUS_SCAN"].includes(r?.scanFrequency) &&
@@ -465,9 +455,9 @@ export const policies: Policy[] = [
         description: "STO-12: ECR repositories are never public (exposure; no FSBP id).",
         controls: ["STO-12"],
         enforcementLevel: "mandatory",
-        types: ["aws:ecr/repositoryPolicy:RepositoryPolicy", "aws:ecrpublic/repository:Repository"],
+        types: [TYPES.ecrRepositoryPolicy, TYPES.ecrPublicRepository],
         validate: ({ type, props }, report) => {
-            if (type === "aws:ecrpublic/repository:Repository") {
+            if (type === TYPES.ecrPublicRepository) {
                 report("Public ECR repositories are not allowed; use a private repository.");
                 return;
             }

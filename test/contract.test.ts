@@ -7,6 +7,7 @@ import {
     MIN_EKS_VERSION,
     POLICY_MODULES,
     TLS_POLICIES,
+    TYPES,
 } from "../lib/contract";
 import { PROJECT_ROOT, runProgram } from "../lib/engine";
 
@@ -86,6 +87,15 @@ describe("platform contract", () => {
             ["", false],
         ];
         for (const [v, ok] of table) assert.equal(eksVersionAtLeast(v), ok, `eksVersionAtLeast(${JSON.stringify(v)})`);
+    });
+
+    it("names each resource type token once, in the <package>:<module>:<Type> form", () => {
+        const seen = new Map<string, string>();
+        for (const [key, token] of Object.entries(TYPES)) {
+            assert.match(token, /^(aws|eks|kubernetes|platform):[A-Za-z0-9./-]+:[A-Z][A-Za-z0-9]*$/, `TYPES.${key}`);
+            assert.ok(!seen.has(token), `TYPES.${key} repeats TYPES.${seen.get(token)} (${token})`);
+            seen.set(token, key);
+        }
     });
 
     it("assembles the pack from the contract's module list", () => {

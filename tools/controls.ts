@@ -46,7 +46,8 @@ function testFiles(): { file: string; text: string }[] {
 
 interface CatalogueRow {
     id: string;
-    policy: string;
+    /** Every policy the row names, in the row's order (K8S-31 and K8S-34 name two). */
+    policies: string[];
     enforcement: string;
 }
 
@@ -76,10 +77,14 @@ function readCatalogue(file: string, heading?: string): CatalogueRow[] {
         lines = lines.slice(start + 1, end < 0 ? undefined : end);
     }
     for (const line of lines) {
-        const m = /^\|\s*([A-Z0-9]+-\d{2})\s*\|\s*`([a-z0-9-]+)`(?:,\s*`[a-z0-9-]+`)*\s*\|(.*)$/.exec(line);
+        // | ID | `policy`[, `policy`…] | …: ids are NET-01 style, or K8S-HELM for the section-0 Helm rule.
+        const m = /^\|\s*([A-Z0-9]+-(?:\d{2}|[A-Z]+))\s*\|\s*(`[a-z0-9-]+`(?:\s*,\s*`[a-z0-9-]+`)*)\s*\|(.*)$/.exec(
+            line,
+        );
         if (!m) continue;
+        const policies = [...m[2].matchAll(/`([a-z0-9-]+)`/g)].map((p) => p[1]);
         const cells = m[3].split("|").map((c) => c.trim());
-        rows.push({ id: m[1], policy: m[2], enforcement: cells[cells.length - 3] ?? "" });
+        rows.push({ id: m[1], policies, enforcement: cells[cells.length - 3] ?? "" });
     }
     return rows;
 }
@@ -90,7 +95,7 @@ function readmeReasons(): Map<string, string> {
     const out = new Map<string, string>();
     if (!fs.existsSync(file)) return out;
     for (const line of fs.readFileSync(file, "utf8").split("\n")) {
-        const m = /^\|\s*([A-Z0-9]+-\d{2})\s*\|\s*`?([^|`]*)`?\s*\|\s*(.+?)\s*\|\s*$/.exec(line);
+        const m = /^\|\s*([A-Z0-9]+-(?:\d{2}|[A-Z]+))\s*\|\s*`?([^|`]*)`?\s*\|\s*(.+?)\s*\|\s*$/.exec(line);
         if (m && /not implemented|partial|deviat/i.test(m[3] + m[2])) out.set(m[1], m[3]);
     }
     return out;
@@ -133,8 +138,11 @@ function main(argv: string[]): void {
     const packRows = fs.existsSync(packCataloguePath) ? readPackCatalogue(packCataloguePath).length : 0;
     const covered = new Set(rows.map((r) => r.id));
     const missing = catalogue.filter((c) => !covered.has(c.id));
-    const renamed = catalogue.filter(
-        (c) => covered.has(c.id) && !rows.some((r) => r.id === c.id && r.policy === c.policy),
+    // A row naming several policies expects each of them to carry its id.
+    const renamed = catalogue.flatMap((c) =>
+        c.policies
+            .filter((p) => covered.has(c.id) && !rows.some((r) => r.id === c.id && r.policy === p))
+            .map((policy) => ({ id: c.id, policy })),
     );
     const untested = rows.filter((r) => r.tests.length === 0);
     const uncatalogued = [...covered].filter((id) => id !== "(none)" && !catalogue.some((c) => c.id === id));
@@ -182,7 +190,7 @@ function main(argv: string[]): void {
     );
     for (const m of missing)
         console.log(
-            `  - ${m.id} ${m.policy} (${m.enforcement}): ${reasons.get(m.id) ?? "no reason recorded in policy/README.md"}`,
+            `  - ${m.id} ${m.policies.join(", ")} (${m.enforcement}): ${reasons.get(m.id) ?? "no reason recorded in policy/README.md"}`,
         );
     for (const r of renamed)
         console.log(`  ~ ${r.id} is covered under a different policy name than the catalogue's ${r.policy}`);

@@ -2,6 +2,7 @@ import { Policy, resourcePolicy } from "../lib/builders";
 import { objectsOf, pathIn, withVariants } from "../lib/k8s";
 import { SKIP } from "../lib/read";
 import { absent } from "../lib/values";
+import { TYPES } from "../../lib/contract";
 
 /**
  * Catalogue K8S-32 (issue #19 class 8): credentials never sit in plain configuration. A ConfigMap is readable by
@@ -9,8 +10,6 @@ import { absent } from "../lib/values";
  * not rotated: passwords, tokens, private keys and URLs with credentials belong in Secrets Manager (read through
  * IRSA). Messages carry only a redacted excerpt of the value.
  */
-
-const CONFIG_MAP = "kubernetes:core/v1:ConfigMap";
 
 /** A key's words: `dbPassword`, `DB_PASSWORD`, `db-password` and `db.password` all give ["db", "password"]. */
 const words = (key: string) =>
@@ -133,7 +132,7 @@ const configMapNoCredentials = resourcePolicy({
         "K8S-32: ConfigMaps hold no credentials: no key or value that looks like a password, token, private key, access key or URL with credentials (ConfigMap, ConfigMapPatch, ConfigMapList, rendered YAML/Helm alike); messages show only a redacted excerpt (CIS-K8s 5.4.1; NSA secrets).",
     controls: ["K8S-32"],
     enforcementLevel: "mandatory",
-    types: withVariants(CONFIG_MAP),
+    types: withVariants(TYPES.k8sConfigMap),
     validate: (a, report) => {
         const u = a.reads;
         for (const obj of objectsOf(a.type, a.props, u)) {

@@ -4,19 +4,9 @@ import { each, Policy, Props, resourcePolicyOf, safe, stackPolicy } from "../lib
 import { get, Reads, SKIP } from "../lib/read";
 import { containsUnknown, isUnknown, raw } from "../lib/unknowns";
 import { absent, asArray, quote } from "../lib/values";
-import {
-    displayName,
-    HELM_CHART_V4,
-    HELM_RELEASE,
-    k8sType,
-    metadataName,
-    NAMESPACE,
-    namespaceOf,
-    scopeOf,
-    SYSTEM_NAMESPACES,
-    WORKLOADS,
-} from "../lib/k8s";
-import { kubernetesConfig, LIMIT_RANGE, NETWORK_POLICY, RESOURCE_QUOTA } from "./shared";
+import { displayName, k8sType, metadataName, namespaceOf, scopeOf, SYSTEM_NAMESPACES, WORKLOADS } from "../lib/k8s";
+import { kubernetesConfig } from "./shared";
+import { TYPES } from "../../lib/contract";
 
 /** Catalogue K8S-14, K8S-15 (namespace placement and Pod Security Standards) and the stack rows STK-05, STK-16 (namespace guardrails). */
 
@@ -48,7 +38,7 @@ const noDefaultNamespace: Policy = {
         const t = k8sType(args.type);
         if (!t) return;
         const props: Props = raw(args.props) ?? {};
-        const helm = args.type === HELM_CHART_V4 || args.type === HELM_RELEASE;
+        const helm = args.type === TYPES.helmChartV4 || args.type === TYPES.helmReleaseV3;
         const scope = scopeOf(args.type);
         if (!helm && scope !== "namespaced" && scope !== "custom") return;
         const path = helm ? "namespace" : "metadata.namespace";
@@ -111,6 +101,8 @@ const namespacePssRestricted = resourcePolicyOf({
 // ---------------------------------------------------------------------------------------------
 
 type Guard = "networkPolicyIngress" | "networkPolicyEgress" | "resourceQuota" | "limitRange";
+/** The objects that guard a namespace (STK-05). */
+const GUARD_TYPES: readonly string[] = [TYPES.k8sNetworkPolicy, TYPES.k8sResourceQuota, TYPES.k8sLimitRange];
 
 const QUOTA_KEYS: Record<string, string[]> = {
     "requests.cpu": ["requests.cpu", "cpu"],
@@ -165,17 +157,17 @@ const namespaceBaseline = stackPolicy({
     controls: ["STK-05"],
     enforcementLevel: "mandatory",
     validate: ({ resources }, report) => {
-        const namespaces = resources.filter((r) => r.type === NAMESPACE);
+        const namespaces = resources.filter((r) => r.type === TYPES.k8sNamespace);
         const found = new Map<string, Set<Guard>>(); // namespace URN → guards present
         const quotaKeys = new Map<string, Set<string>>(); // namespace URN → hard keys across quotas
         const unresolved = new Set<Guard>();
         const guardsOf = (type: string): Guard[] =>
-            type === NETWORK_POLICY
+            type === TYPES.k8sNetworkPolicy
                 ? ["networkPolicyIngress", "networkPolicyEgress"]
-                : type === RESOURCE_QUOTA
+                : type === TYPES.k8sResourceQuota
                   ? ["resourceQuota"]
                   : ["limitRange"];
-        for (const r of resources.filter((x) => [NETWORK_POLICY, RESOURCE_QUOTA, LIMIT_RANGE].includes(x.type))) {
+        for (const r of resources.filter((x) => GUARD_TYPES.includes(x.type))) {
             each(r, report, (p) => {
                 const ref = namespaceOf(r, namespaces);
                 // A guard whose namespace or content is unknown may belong to any namespace: those report "cannot verify".
@@ -186,9 +178,9 @@ const namespaceBaseline = stackPolicy({
                 if (ref.kind !== "namespace") return;
                 const have = found.get(ref.ns.urn) ?? new Set<Guard>();
                 found.set(ref.ns.urn, have);
-                if (r.type === NETWORK_POLICY) denies(p).forEach((g) => have.add(g));
-                else if (r.type === LIMIT_RANGE && limitRangeComplete(p)) have.add("limitRange");
-                else if (r.type === RESOURCE_QUOTA) {
+                if (r.type === TYPES.k8sNetworkPolicy) denies(p).forEach((g) => have.add(g));
+                else if (r.type === TYPES.k8sLimitRange && limitRangeComplete(p)) have.add("limitRange");
+                else if (r.type === TYPES.k8sResourceQuota) {
                     const keys = quotaKeys.get(ref.ns.urn) ?? new Set<string>();
                     quotaKeys.set(ref.ns.urn, keys);
                     const hard = get(p, "spec.hard");
@@ -236,7 +228,7 @@ const workloadsInGuardedNamespace = stackPolicy({
     enforcementLevel: "advisory",
     configSchema: schemaOf(["platformNamespaces"]),
     validate: ({ resources, config }, report) => {
-        const namespaces = resources.filter((r) => r.type === NAMESPACE);
+        const namespaces = resources.filter((r) => r.type === TYPES.k8sNamespace);
         const platform: string[] = config.platformNamespaces;
         for (const w of resources.filter((r) => WORKLOADS.includes(r.type))) {
             each(w, report, () => {

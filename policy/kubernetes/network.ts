@@ -5,7 +5,7 @@ import { K8sObject, objectsOf, pathIn, withVariants } from "../lib/k8s";
 import { Reads, SKIP } from "../lib/read";
 import { isUnknown, raw } from "../lib/unknowns";
 import { absent, asArray, isTrue, quote } from "../lib/values";
-import { NETWORK_POLICY } from "./shared";
+import { TYPES } from "../../lib/contract";
 
 /**
  * Catalogue K8S-29 … K8S-31 (issue #19 class 3): NetworkPolicy breadth. STK-05 gives every namespace a default deny;
@@ -34,7 +34,7 @@ function ipBlockOf(
     return { ipBlock, cidr };
 }
 
-const NETWORK_POLICY_TYPES = withVariants(NETWORK_POLICY);
+const NETWORK_POLICY_TYPES = withVariants(TYPES.k8sNetworkPolicy);
 
 type Direction = "ingress" | "egress";
 const PEERS: Record<Direction, "from" | "to"> = { ingress: "from", egress: "to" };
@@ -193,10 +193,8 @@ const noMetadataEgress = resourcePolicy({
 // K8S-31: the VPC CNI enforces NetworkPolicies.
 // ---------------------------------------------------------------------------------------------
 
-const ADDON = "aws:eks/addon:Addon";
-const VPC_CNI_ADDON_COMPONENT = "eks:index:VpcCniAddon";
-const EKS_CLUSTER = "eks:index:Cluster";
-const AWS_CLUSTER = "aws:eks/cluster:Cluster";
+/** Resources that can say whether the VPC CNI enforces NetworkPolicies. */
+const CNI_TYPES: readonly string[] = [TYPES.awsEksAddon, TYPES.eksVpcCniAddon, TYPES.eksCluster];
 
 /** `configurationValues` of the vpc-cni add-on: JSON (the EKS API also accepts YAML, read here for its one flat key). */
 function cniConfigEnables(values: unknown): boolean | "malformed" {
@@ -213,7 +211,7 @@ function cniConfigEnables(values: unknown): boolean | "malformed" {
 
 /** Whether a resource declares an enforcing CNI: `true`, `false`, or `undefined` when it says nothing about the CNI. */
 function enforces(type: string, p: Props, u: Reads): boolean | undefined {
-    if (type === ADDON) {
+    if (type === TYPES.awsEksAddon) {
         const name = u.read(p, "addonName");
         if (name === SKIP || name !== "vpc-cni") return undefined;
         const values = u.read(p, "configurationValues");
@@ -223,11 +221,11 @@ function enforces(type: string, p: Props, u: Reads): boolean | undefined {
             throw new Error("configurationValues is neither JSON nor YAML with enableNetworkPolicy");
         return verdict;
     }
-    if (type === VPC_CNI_ADDON_COMPONENT) {
+    if (type === TYPES.eksVpcCniAddon) {
         const v = u.read(p, "enableNetworkPolicy");
         return v === SKIP ? undefined : isTrue(v);
     }
-    if (type === EKS_CLUSTER) {
+    if (type === TYPES.eksCluster) {
         const useDefault = u.read(p, "useDefaultVpcCni");
         // @pulumi/eks 4.x: useDefaultVpcCni defaults to true (the CNI EKS installs, network policy off); a vpc-cni add-on must then enforce.
         if (useDefault === SKIP || useDefault !== false) return undefined;
@@ -243,14 +241,14 @@ const cniEnforces = resourcePolicy({
         'K8S-31: the VPC CNI runs its network policy agent (vpc-cni add-on configurationValues enableNetworkPolicy: "true"; eks.Cluster vpcCniOptions.enableNetworkPolicy when it manages the CNI; eks.VpcCniAddon enableNetworkPolicy), so NetworkPolicies are enforced, not inert (EKS network policies; NSA network separation).',
     controls: ["K8S-31"],
     enforcementLevel: "mandatory",
-    types: [ADDON, VPC_CNI_ADDON_COMPONENT, EKS_CLUSTER],
+    types: CNI_TYPES,
     validate: (a, report) => {
         if (enforces(a.type, a.props, a.reads) !== false) return;
-        if (a.type === ADDON)
+        if (a.type === TYPES.awsEksAddon)
             report(
                 'the vpc-cni add-on does not enforce NetworkPolicies: set configurationValues to JSON.stringify({ enableNetworkPolicy: "true" }).',
             );
-        else if (a.type === VPC_CNI_ADDON_COMPONENT) report("set enableNetworkPolicy to true on the VpcCniAddon.");
+        else if (a.type === TYPES.eksVpcCniAddon) report("set enableNetworkPolicy to true on the VpcCniAddon.");
         else
             report(
                 "this cluster manages its own VPC CNI (useDefaultVpcCni: false) without vpcCniOptions.enableNetworkPolicy: set it to true.",
@@ -266,11 +264,11 @@ const cniDeclared = stackPolicy({
     enforcementLevel: "mandatory",
     validate: ({ resources }, report) => {
         const policies = resources.filter((r) => NETWORK_POLICY_TYPES.includes(r.type));
-        const clusters = resources.filter((r) => r.type === EKS_CLUSTER || r.type === AWS_CLUSTER);
+        const clusters = resources.filter((r) => r.type === TYPES.eksCluster || r.type === TYPES.awsEksCluster);
         if (policies.length === 0 || clusters.length === 0) return;
         let enforced = false;
         let undecided = false;
-        for (const r of resources.filter((x) => [ADDON, VPC_CNI_ADDON_COMPONENT, EKS_CLUSTER].includes(x.type))) {
+        for (const r of resources.filter((x) => CNI_TYPES.includes(x.type))) {
             const u = new Reads();
             const verdict = enforces(r.type, raw(r.props) ?? {}, u);
             if (verdict === true) enforced = true;

@@ -1,4 +1,4 @@
-import { API_ACCESS_LABEL } from "../../lib/contract";
+import { API_ACCESS_LABEL, TYPES } from "../../lib/contract";
 import { NoConfig, schemaOf } from "../lib/config";
 import { Policy, ResourceCheckArgs, ResourcePolicySpec, resourcePolicy } from "../lib/builders";
 import { get, Reads, SKIP } from "../lib/read";
@@ -15,7 +15,6 @@ import {
     workloadLabel,
     WORKLOADS,
 } from "../lib/k8s";
-import { SERVICE_ACCOUNT, SERVICE_ACCOUNT_PATCH } from "./shared";
 
 /** Catalogue K8S-01 … K8S-13: pod security and workload hygiene, for every workload kind (and what charts render). */
 
@@ -309,10 +308,10 @@ const noDefaultServiceAccount = resourcePolicy({
         "K8S-12: workloads run under a dedicated ServiceAccount, and the namespace's default ServiceAccount does not mount API tokens (CIS-K8s 5.1.5).",
     controls: ["K8S-12"],
     enforcementLevel: "mandatory",
-    types: [...WORKLOADS, SERVICE_ACCOUNT, SERVICE_ACCOUNT_PATCH],
+    types: [...WORKLOADS, TYPES.k8sServiceAccount, TYPES.k8sServiceAccountPatch],
     validate: (a, report) => {
         const u = a.reads;
-        if (a.type === SERVICE_ACCOUNT || a.type === SERVICE_ACCOUNT_PATCH) {
+        if (a.type === TYPES.k8sServiceAccount || a.type === TYPES.k8sServiceAccountPatch) {
             const name = get(a.props, "metadata.name");
             if (u.is(name, "metadata.name") || name !== "default") return;
             const automount = a.props.automountServiceAccountToken;
@@ -340,12 +339,12 @@ const tokenAutomountOff = resourcePolicy({
     description: `K8S-13: pods and ServiceAccounts do not mount Kubernetes API tokens unless labelled ${API_ACCESS_LABEL}: "true" (CIS-K8s 5.1.6).`,
     controls: ["K8S-13"],
     enforcementLevel: "advisory",
-    types: [...WORKLOADS, SERVICE_ACCOUNT],
+    types: [...WORKLOADS, TYPES.k8sServiceAccount],
     validate: (a, report) => {
         const u = a.reads;
         const optIn = workloadLabel(a.type, a.props, API_ACCESS_LABEL);
         if (u.is(optIn, `metadata.labels.${API_ACCESS_LABEL}`) || optIn === "true") return;
-        if (a.type === SERVICE_ACCOUNT) {
+        if (a.type === TYPES.k8sServiceAccount) {
             const automount = a.props.automountServiceAccountToken;
             if (!u.is(automount, "automountServiceAccountToken") && automount !== false) {
                 report(

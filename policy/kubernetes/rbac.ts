@@ -5,7 +5,8 @@ import { conditionalExemption } from "../lib/exemptions";
 import { get, Reads, SKIP } from "../lib/read";
 import { absent, asArray, quote } from "../lib/values";
 import { K8sObject, objectsOf, pathIn, withVariants } from "../lib/k8s";
-import { BINDINGS, CLUSTER_ROLE, CLUSTER_ROLE_BINDING, ROLE, ROLES } from "./shared";
+import { BINDINGS, ROLES } from "./shared";
+import { TYPES } from "../../lib/contract";
 
 /** Catalogue K8S-16 … K8S-20 and K8S-26 … K8S-28: RBAC bindings and roles. */
 
@@ -162,7 +163,9 @@ const rbacNoWildcards = resourcePolicy({
         const u = a.reads;
         const ns = get(a.props, "metadata.namespace");
         const inPlatform =
-            a.type === ROLE && typeof ns === "string" && (a.config.platformNamespaces as string[]).includes(ns);
+            a.type === TYPES.k8sRole &&
+            typeof ns === "string" &&
+            (a.config.platformNamespaces as string[]).includes(ns);
         const r = conditionalExemption(
             report,
             "k8s-rbac-no-wildcards",
@@ -216,8 +219,8 @@ const rbacNoEscalation = resourcePolicy({
 // Every shape counts: the object, its server-side-apply `…Patch`, and a `…List` of them (YAML/Helm render these too).
 // ---------------------------------------------------------------------------------------------
 
-const ROLE_TYPES = withVariants(ROLE, CLUSTER_ROLE);
-const CLUSTER_BINDING_TYPES = withVariants(CLUSTER_ROLE_BINDING);
+const ROLE_TYPES = withVariants(TYPES.k8sRole, TYPES.k8sClusterRole);
+const CLUSTER_BINDING_TYPES = withVariants(TYPES.k8sClusterRoleBinding);
 
 /** The known rules of one Role/ClusterRole object; unknown rules or fields are recorded. */
 function rulesAt(obj: K8sObject, u: Reads): Rule[] {
@@ -364,7 +367,7 @@ const noInteractivePodAccess = resourcePolicy({
     configSchema: schemaOf(["platformNamespaces"]),
     validate: (a, report) => {
         const u = a.reads;
-        const plain = a.type === ROLE || a.type === CLUSTER_ROLE; // K8S-20 already reports escalation verbs on these
+        const plain = a.type === TYPES.k8sRole || a.type === TYPES.k8sClusterRole; // K8S-20 already reports escalation verbs on these
         for (const obj of objectsOf(a.type, a.props, u)) {
             const id = roleId(obj, u, a.config.platformNamespaces);
             if (id === undefined || id.platform) continue;

@@ -1,22 +1,10 @@
 import { PolicyConfigJSONSchema } from "@pulumi/policy/schema";
+import { TYPES } from "../../lib/contract";
 
-/** Type tokens and pack config shared by the Kubernetes policy modules (documented in policy/README.md). */
+/** Type-token groups and pack config shared by the Kubernetes policy modules (documented in policy/README.md). */
 
-export const SERVICE_ACCOUNT = "kubernetes:core/v1:ServiceAccount";
-export const SERVICE_ACCOUNT_PATCH = "kubernetes:core/v1:ServiceAccountPatch";
-export const SERVICE = "kubernetes:core/v1:Service";
-export const INGRESS = "kubernetes:networking.k8s.io/v1:Ingress";
-export const STORAGE_CLASS = "kubernetes:storage.k8s.io/v1:StorageClass";
-export const NETWORK_POLICY = "kubernetes:networking.k8s.io/v1:NetworkPolicy";
-export const RESOURCE_QUOTA = "kubernetes:core/v1:ResourceQuota";
-export const LIMIT_RANGE = "kubernetes:core/v1:LimitRange";
-export const RBAC = "kubernetes:rbac.authorization.k8s.io/v1";
-export const ROLE = `${RBAC}:Role`;
-export const CLUSTER_ROLE = `${RBAC}:ClusterRole`;
-export const ROLE_BINDING = `${RBAC}:RoleBinding`;
-export const CLUSTER_ROLE_BINDING = `${RBAC}:ClusterRoleBinding`;
-export const BINDINGS = [CLUSTER_ROLE_BINDING, ROLE_BINDING];
-export const ROLES = [ROLE, CLUSTER_ROLE];
+export const BINDINGS = [TYPES.k8sClusterRoleBinding, TYPES.k8sRoleBinding];
+export const ROLES = [TYPES.k8sRole, TYPES.k8sClusterRole];
 
 // Pack config owned by the Kubernetes modules (documented in policy/README.md).
 export const kubernetesConfig = {

@@ -2,6 +2,7 @@ import { parsePolicyDocument, Statement } from "./iam";
 import { Reads, SKIP } from "./read";
 import { isUnknown } from "./unknowns";
 import { absent, asArray } from "./values";
+import { TYPES } from "../../lib/contract";
 
 /**
  * Where IAM identity-policy documents live, across every resource type that can express one (issue #19 class 1),
@@ -9,26 +10,20 @@ import { absent, asArray } from "./values";
  * IAM matches them: case-insensitive actions with `*` / `?` wildcards, `NotAction` / `NotResource` as "everything but".
  */
 
-export const IAM_POLICY = "aws:iam/policy:Policy";
-export const ROLE = "aws:iam/role:Role";
-export const ROLE_POLICY = "aws:iam/rolePolicy:RolePolicy";
-export const USER_POLICY = "aws:iam/userPolicy:UserPolicy";
-export const GROUP_POLICY = "aws:iam/groupPolicy:GroupPolicy";
-export const ROLE_POLICY_ATTACHMENT = "aws:iam/rolePolicyAttachment:RolePolicyAttachment";
-export const USER_POLICY_ATTACHMENT = "aws:iam/userPolicyAttachment:UserPolicyAttachment";
-export const GROUP_POLICY_ATTACHMENT = "aws:iam/groupPolicyAttachment:GroupPolicyAttachment";
-export const POLICY_ATTACHMENT = "aws:iam/policyAttachment:PolicyAttachment";
-export const ROLE_POLICY_ATTACHMENTS_EXCLUSIVE =
-    "aws:iam/rolePolicyAttachmentsExclusive:RolePolicyAttachmentsExclusive";
-
 /** Types that carry an identity-policy document: the standalone policies and the role's inline policies. */
-export const IDENTITY_POLICY_TYPES = [IAM_POLICY, ROLE_POLICY, USER_POLICY, GROUP_POLICY, ROLE];
+export const IDENTITY_POLICY_TYPES = [
+    TYPES.iamPolicy,
+    TYPES.iamRolePolicy,
+    TYPES.iamUserPolicy,
+    TYPES.iamGroupPolicy,
+    TYPES.iamRole,
+];
 /** Types that attach a managed policy (by ARN) to a principal. */
 export const ATTACHMENT_TYPES = [
-    ROLE_POLICY_ATTACHMENT,
-    USER_POLICY_ATTACHMENT,
-    GROUP_POLICY_ATTACHMENT,
-    POLICY_ATTACHMENT,
+    TYPES.iamRolePolicyAttachment,
+    TYPES.iamUserPolicyAttachment,
+    TYPES.iamGroupPolicyAttachment,
+    TYPES.iamPolicyAttachment,
 ];
 
 export interface Document {
@@ -39,7 +34,7 @@ export interface Document {
 
 /** The identity-policy documents of one resource; unknown documents are recorded on `reads` and left out. */
 export function identityDocuments(type: string, props: Record<string, any>, reads: Reads): Document[] {
-    if (type === ROLE) {
+    if (type === TYPES.iamRole) {
         const inline = reads.read(props, "inlinePolicies");
         if (inline === SKIP) return [];
         return asArray(inline).flatMap((p: any, i: number) => {

@@ -4,6 +4,7 @@ import { Props } from "./builders";
 import { get, Reads } from "./read";
 import { isUnknown, raw } from "./unknowns";
 import { asArray } from "./values";
+import { TYPES } from "../../lib/contract";
 
 /**
  * Kubernetes/EKS helpers for the catalogue's sections 3, 4 and the Kubernetes stack rows: where the pod
@@ -22,13 +23,13 @@ import { asArray } from "./values";
  * a patch carries only the fields it changes, so "absent" there does not mean the API default.
  */
 export const POD_SPEC_PATH: Readonly<Record<string, string>> = {
-    "kubernetes:core/v1:Pod": "spec",
-    "kubernetes:apps/v1:Deployment": "spec.template.spec",
-    "kubernetes:apps/v1:StatefulSet": "spec.template.spec",
-    "kubernetes:apps/v1:DaemonSet": "spec.template.spec",
-    "kubernetes:apps/v1:ReplicaSet": "spec.template.spec",
-    "kubernetes:batch/v1:Job": "spec.template.spec",
-    "kubernetes:batch/v1:CronJob": "spec.jobTemplate.spec.template.spec",
+    [TYPES.k8sPod]: "spec",
+    [TYPES.k8sDeployment]: "spec.template.spec",
+    [TYPES.k8sStatefulSet]: "spec.template.spec",
+    [TYPES.k8sDaemonSet]: "spec.template.spec",
+    [TYPES.k8sReplicaSet]: "spec.template.spec",
+    [TYPES.k8sJob]: "spec.template.spec",
+    [TYPES.k8sCronJob]: "spec.jobTemplate.spec.template.spec",
 };
 export const WORKLOADS: readonly string[] = Object.keys(POD_SPEC_PATH);
 
@@ -117,10 +118,7 @@ export function workloadLabel(type: string, props: Props, key: string): unknown 
 // Object metadata, namespaces and scope.
 // ---------------------------------------------------------------------------------------------
 
-export const NAMESPACE = "kubernetes:core/v1:Namespace";
 export const SYSTEM_NAMESPACES: readonly string[] = ["kube-system", "kube-public", "kube-node-lease", "default"];
-export const HELM_RELEASE = "kubernetes:helm.sh/v3:Release";
-export const HELM_CHART_V4 = "kubernetes:helm.sh/v4:Chart";
 
 /** `kubernetes:apps/v1:Deployment` → `{ group: "apps", version: "v1", kind: "Deployment" }`. */
 export function k8sType(type: string): { group: string; version: string; kind: string } | undefined {
@@ -323,7 +321,7 @@ export type NamespaceRef =
  */
 export function namespaceOf(r: PolicyResource, namespaces: readonly PolicyResource[]): NamespaceRef {
     const value = get(raw(r.props) ?? {}, "metadata.namespace");
-    const viaGraph = (r.propertyDependencies?.metadata ?? []).filter((d) => d.type === NAMESPACE);
+    const viaGraph = (r.propertyDependencies?.metadata ?? []).filter((d) => d.type === TYPES.k8sNamespace);
     if (!isUnknown(value)) {
         const name = typeof value === "string" && value !== "" ? value : "default";
         const byName = namespaces.find((n) => metadataName(raw(n.props) ?? {}) === name && sameProvider(n, r));

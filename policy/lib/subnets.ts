@@ -10,16 +10,7 @@ import { identities, ofTypes, props, referrers, resolveAll, resolveOne } from ".
  * whatever the destination.
  */
 
-export const SUBNET = TYPES.subnet;
-export const VPC = TYPES.vpc;
-export const DEFAULT_VPC = "aws:ec2/defaultVpc:DefaultVpc";
-export const ROUTE_TABLE = "aws:ec2/routeTable:RouteTable";
-export const DEFAULT_ROUTE_TABLE = "aws:ec2/defaultRouteTable:DefaultRouteTable";
-export const ROUTE = "aws:ec2/route:Route";
-export const RTA = "aws:ec2/routeTableAssociation:RouteTableAssociation";
-export const MAIN_RTA = "aws:ec2/mainRouteTableAssociation:MainRouteTableAssociation";
-export const IGW = "aws:ec2/internetGateway:InternetGateway";
-const TABLES = [ROUTE_TABLE, DEFAULT_ROUTE_TABLE];
+const TABLES = [TYPES.routeTable, TYPES.defaultRouteTable];
 
 export interface SubnetVerdict {
     /** Reasons the subnet is not isolated (empty = isolated). */
@@ -29,26 +20,28 @@ export interface SubnetVerdict {
 }
 
 function isIgwRef(value: unknown, deps: PolicyResource[], all: PolicyResource[]): boolean {
-    if (deps.some((d) => d.type === IGW)) return true;
+    if (deps.some((d) => d.type === TYPES.internetGateway)) return true;
     if (typeof value !== "string" || isUnknown(value)) return false;
     if (value.startsWith("igw-")) return true;
-    return ofTypes(all, [IGW]).some((g) => identities(g).includes(value));
+    return ofTypes(all, [TYPES.internetGateway]).some((g) => identities(g).includes(value));
 }
 
 /** Route tables that govern `subnet`: its explicit associations, else its VPC's main table. */
 function routeTablesOf(subnet: PolicyResource, all: PolicyResource[], verdict: SubnetVerdict): PolicyResource[] {
-    const assocs = referrers(subnet, "subnetId", [RTA], all);
+    const assocs = referrers(subnet, "subnetId", [TYPES.routeTableAssociation], all);
     const tables: PolicyResource[] = [];
     for (const a of assocs) tables.push(...resolveAll(a, "routeTableId", TABLES, all).targets);
     if (assocs.length > 0) return tables;
-    const vpc = resolveOne(subnet, "vpcId", [VPC], all);
+    const vpc = resolveOne(subnet, "vpcId", [TYPES.vpc], all);
     if (vpc.kind !== "resolved") {
         verdict.notes.push("has no route table association and its VPC is not in the stack");
         return [];
     }
     const main = vpc.targets.flatMap((v) => [
-        ...referrers(v, "vpcId", [MAIN_RTA], all).flatMap((m) => resolveAll(m, "routeTableId", TABLES, all).targets),
-        ...ofTypes(all, [DEFAULT_ROUTE_TABLE]).filter(
+        ...referrers(v, "vpcId", [TYPES.mainRouteTableAssociation], all).flatMap(
+            (m) => resolveAll(m, "routeTableId", TABLES, all).targets,
+        ),
+        ...ofTypes(all, [TYPES.defaultRouteTable]).filter(
             (d) =>
                 (d.propertyDependencies?.defaultRouteTableId ?? []).includes(v) ||
                 (props(d).defaultRouteTableId !== undefined &&
@@ -70,10 +63,13 @@ export function subnetIsolation(subnet: PolicyResource, all: PolicyResource[]): 
         const tp = props(table);
         const inlineDeps = table.propertyDependencies?.routes ?? [];
         const inline = isUnknown(tp.routes) ? [] : asArray(tp.routes);
-        if (inline.some((r: any) => isIgwRef(r?.gatewayId, [], all)) || inlineDeps.some((d) => d.type === IGW)) {
+        if (
+            inline.some((r: any) => isIgwRef(r?.gatewayId, [], all)) ||
+            inlineDeps.some((d) => d.type === TYPES.internetGateway)
+        ) {
             verdict.problems.push(`is routed through an internet gateway by ${table.name}'s inline routes`);
         }
-        for (const route of referrers(table, "routeTableId", [ROUTE], all)) {
+        for (const route of referrers(table, "routeTableId", [TYPES.route], all)) {
             if (isIgwRef(props(route).gatewayId, route.propertyDependencies?.gatewayId ?? [], all)) {
                 verdict.problems.push(
                     `is routed through an internet gateway by route ${route.name} (${props(route).destinationCidrBlock ?? props(route).destinationIpv6CidrBlock ?? "any destination"}) in ${table.name}`,

@@ -5,6 +5,7 @@ import { policies as kubernetes } from "../kubernetes";
 import { policies as logging } from "../logging";
 import { absent, present, presentItems } from "../lib/values";
 import { Case, checkCase, policyNamed } from "./support";
+import { TYPES } from "../../lib/contract";
 
 /**
  * Issue #19 class 10: an empty string, whitespace or an empty list is "not set" in every policy. Each row takes a
@@ -41,7 +42,7 @@ const table: Array<{ policy: string; cases: Case[] }> = [
         policy: "rds-uses-explicit-subnet-group",
         cases: BLANKS.map(([what, v]) => ({
             it: `rejects ${what} as dbSubnetGroupName`,
-            type: "aws:rds/instance:Instance",
+            type: TYPES.rdsInstance,
             props: { engine: "postgres", dbSubnetGroupName: v },
             rejects: /Set dbSubnetGroupName/,
         })),
@@ -51,7 +52,7 @@ const table: Array<{ policy: string; cases: Case[] }> = [
         // A blank replicateSourceDb is not a replica: the instance keeps its own backups and is held to RDS-06.
         cases: BLANKS.map(([what, v]) => ({
             it: `does not treat ${what} replicateSourceDb as a replica`,
-            type: "aws:rds/instance:Instance",
+            type: TYPES.rdsInstance,
             props: { engine: "postgres", replicateSourceDb: v, backupRetentionPeriod: 1 },
             rejects: /backupRetentionPeriod is 1/,
         })),
@@ -61,11 +62,11 @@ const table: Array<{ policy: string; cases: Case[] }> = [
         cases: [
             ...BLANKS.map(([what, v]) => ({
                 it: `rejects ${what} as kmsKeyId`,
-                type: "aws:cloudtrail/trail:Trail",
+                type: TYPES.cloudTrail,
                 props: { ...trail, kmsKeyId: v },
                 rejects: /kmsKeyId: <customer key ARN>/,
             })),
-            { it: "passes the complete trail", type: "aws:cloudtrail/trail:Trail", props: trail },
+            { it: "passes the complete trail", type: TYPES.cloudTrail, props: trail },
         ],
     },
     {
@@ -73,13 +74,13 @@ const table: Array<{ policy: string; cases: Case[] }> = [
         cases: [
             {
                 it: "rejects an empty destination list",
-                type: "aws:wafv2/webAclLoggingConfiguration:WebAclLoggingConfiguration",
+                type: TYPES.webAclLogging,
                 props: { logDestinationConfigs: [], redactedFields: [] },
                 rejects: /Set logDestinationConfigs/,
             },
             {
                 it: "rejects a list of blank destinations",
-                type: "aws:wafv2/webAclLoggingConfiguration:WebAclLoggingConfiguration",
+                type: TYPES.webAclLogging,
                 props: { logDestinationConfigs: [" "], redactedFields: [] },
                 rejects: /Set logDestinationConfigs/,
             },
@@ -89,7 +90,7 @@ const table: Array<{ policy: string; cases: Case[] }> = [
         policy: "k8s-image-approved-and-pinned",
         cases: BLANKS.map(([what, v]) => ({
             it: `rejects ${what} as the image`,
-            type: "kubernetes:core/v1:Pod",
+            type: TYPES.k8sPod,
             props: pod({ image: v }),
             rejects: /has no image/,
         })),
@@ -98,7 +99,7 @@ const table: Array<{ policy: string; cases: Case[] }> = [
         policy: "k8s-no-default-service-account",
         cases: BLANKS.map(([what, v]) => ({
             it: `rejects ${what} as serviceAccountName`,
-            type: "kubernetes:core/v1:Pod",
+            type: TYPES.k8sPod,
             props: { ...pod({}), spec: { ...pod({}).spec, serviceAccountName: v } },
             rejects: /"default" ServiceAccount/,
         })),
@@ -107,7 +108,7 @@ const table: Array<{ policy: string; cases: Case[] }> = [
         policy: "k8s-no-default-namespace",
         cases: BLANKS.map(([what, v]) => ({
             it: `rejects ${what} as the namespace`,
-            type: "kubernetes:core/v1:ConfigMap",
+            type: TYPES.k8sConfigMap,
             props: { metadata: { name: "x", namespace: v } },
             rejects: /lands in the "default" namespace/,
         })),
@@ -116,7 +117,7 @@ const table: Array<{ policy: string; cases: Case[] }> = [
         policy: "k8s-ingress-ssl-redirect",
         cases: BLANKS.map(([what, v]) => ({
             it: `rejects ${what} as the ingress class`,
-            type: "kubernetes:networking.k8s.io/v1:Ingress",
+            type: TYPES.k8sIngress,
             props: { spec: { ingressClassName: v } },
             rejects: /the ingress has no class/,
         })),

@@ -3,6 +3,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { Pack, ResourceInput, startPack } from "../../tools/lib/analyzer";
 import { UNKNOWN } from "../lib/unknowns";
+import { TYPES } from "../../lib/contract";
 
 /**
  * Integration: the pack started exactly as the Pulumi CLI starts it (run-policy-pack, ts-node with
@@ -74,9 +75,9 @@ describe("policy pack over the analyzer gRPC protocol", function () {
     it("blocks a bad resource and passes a good one (Analyze)", async () => {
         await pack.configure(readConfig("prod"));
         const bad = await pack.analyze({
-            type: "aws:lb/listener:Listener",
+            type: TYPES.listener,
             name: "http",
-            urn: urn("aws:lb/listener:Listener", "http"),
+            urn: urn(TYPES.listener, "http"),
             props: { port: 80, protocol: "HTTP", defaultActions: [{ type: "forward", targetGroupArn: "arn:tg" }] },
         });
         const d = bad.diagnostics.find((x) => x.policyName === "alb-http-redirects-to-https");
@@ -84,7 +85,7 @@ describe("policy pack over the analyzer gRPC protocol", function () {
         assert.strictEqual(d.enforcementLevel, "mandatory");
         assert.match(d.message, /EDGE-01[\s\S]*forwards plain HTTP/);
         const good = await pack.analyze({
-            type: "aws:alb/listener:Listener",
+            type: TYPES.albListener,
             name: "http",
             props: {
                 port: 80,
@@ -100,7 +101,7 @@ describe("policy pack over the analyzer gRPC protocol", function () {
     it("applies prod config: deletion protection becomes mandatory", async () => {
         await pack.configure(readConfig("prod"));
         const prod = await pack.analyze({
-            type: "aws:rds/instance:Instance",
+            type: TYPES.rdsInstance,
             name: "db",
             props: { deletionProtection: false },
         });
@@ -110,7 +111,7 @@ describe("policy pack over the analyzer gRPC protocol", function () {
         );
         await pack.configure(readConfig("dev"));
         const dev = await pack.analyze({
-            type: "aws:rds/instance:Instance",
+            type: TYPES.rdsInstance,
             name: "db",
             props: { deletionProtection: false },
         });
@@ -123,7 +124,7 @@ describe("policy pack over the analyzer gRPC protocol", function () {
     it("does not fail mandatory policies on preview unknowns, nor crash on malformed properties", async () => {
         await pack.configure(readConfig("dev"));
         const unknown = await pack.analyze({
-            type: "aws:rds/instance:Instance",
+            type: TYPES.rdsInstance,
             name: "db",
             props: { storageEncrypted: true, kmsKeyId: UNKNOWN, dbSubnetGroupName: UNKNOWN, publiclyAccessible: false },
         });
@@ -134,7 +135,7 @@ describe("policy pack over the analyzer gRPC protocol", function () {
             [],
         );
         const malformed = await pack.analyze({
-            type: "aws:ec2/securityGroup:SecurityGroup",
+            type: TYPES.securityGroup,
             name: "sg",
             props: { ingress: "not-a-list", egress: { x: 1 } },
         });
@@ -145,7 +146,7 @@ describe("policy pack over the analyzer gRPC protocol", function () {
             assert.ok(!notApplicable.includes(name), `${name} must judge security groups`);
         // Junk entries beside a readable rule do not hide the readable rule's violations.
         const mixed = await pack.analyze({
-            type: "aws:ec2/securityGroup:SecurityGroup",
+            type: TYPES.securityGroup,
             name: "sg",
             props: {
                 ingress: [{ protocol: "tcp", fromPort: 22, toPort: 22, cidrBlocks: "0.0.0.0/0" }, 7, null],
@@ -161,7 +162,7 @@ describe("policy pack over the analyzer gRPC protocol", function () {
             /ingress\[0\]: 0\.0\.0\.0\/0 may reach admin port 22/,
         );
         const policy = await pack.analyze({
-            type: "aws:s3/bucketPolicy:BucketPolicy",
+            type: TYPES.bucketPolicy,
             name: "p",
             props: { policy: "{broken" },
         });
@@ -174,14 +175,14 @@ describe("policy pack over the analyzer gRPC protocol", function () {
     it("joins resources through propertyDependencies (AnalyzeStack)", async () => {
         await pack.configure(readConfig("dev"));
         const T = {
-            vpc: "aws:ec2/vpc:Vpc",
-            igw: "aws:ec2/internetGateway:InternetGateway",
-            subnet: "aws:ec2/subnet:Subnet",
-            rt: "aws:ec2/routeTable:RouteTable",
-            route: "aws:ec2/route:Route",
-            rta: "aws:ec2/routeTableAssociation:RouteTableAssociation",
-            group: "aws:rds/subnetGroup:SubnetGroup",
-            db: "aws:rds/instance:Instance",
+            vpc: TYPES.vpc,
+            igw: TYPES.internetGateway,
+            subnet: TYPES.subnet,
+            rt: TYPES.routeTable,
+            route: TYPES.route,
+            rta: TYPES.routeTableAssociation,
+            group: TYPES.rdsSubnetGroup,
+            db: TYPES.rdsInstance,
         };
         const stack = (routeToIgw: boolean): ResourceInput[] => [
             { type: T.vpc, name: "vpc", urn: urn(T.vpc, "vpc"), props: { id: "vpc-1" } },

@@ -3,13 +3,11 @@ import { StackValidationPolicy } from "@pulumi/policy";
 import { UNKNOWN } from "../lib/unknowns";
 import { policies } from "../cluster-access";
 import { assertClean, assertRejected, policyNamed, runStackPolicy, StackFixture } from "./support";
+import { TYPES } from "../../lib/contract";
 
 const p = (name: string) => policyNamed<StackValidationPolicy>(policies, name);
 const API = "eks-api-ingress-declared-sources";
 const ACCESS = "eks-pipeline-roles-have-access";
-
-const SG = "aws:ec2/securityGroup:SecurityGroup";
-const RULE = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule";
 
 /** The program's shape on a first deploy: ids unknown, references only through the graph. */
 function api(
@@ -17,12 +15,12 @@ function api(
     deps: Record<string, string[]> = { referencedSecurityGroupId: ["runner"] },
 ): StackFixture[] {
     return [
-        { type: SG, name: "runner", props: { id: UNKNOWN, tags: { "sg-role": "ci-runner" } } },
-        { type: SG, name: "nodes", props: { id: UNKNOWN, tags: { "sg-role": "eks-nodes" } } },
-        { type: SG, name: "alb", props: { id: UNKNOWN, tags: { "sg-role": "alb-public" } } },
-        { type: SG, name: "cluster-api", props: { id: UNKNOWN, tags: { "sg-role": "eks-api" } } },
+        { type: TYPES.securityGroup, name: "runner", props: { id: UNKNOWN, tags: { "sg-role": "ci-runner" } } },
+        { type: TYPES.securityGroup, name: "nodes", props: { id: UNKNOWN, tags: { "sg-role": "eks-nodes" } } },
+        { type: TYPES.securityGroup, name: "alb", props: { id: UNKNOWN, tags: { "sg-role": "alb-public" } } },
+        { type: TYPES.securityGroup, name: "cluster-api", props: { id: UNKNOWN, tags: { "sg-role": "eks-api" } } },
         {
-            type: RULE,
+            type: TYPES.securityGroupIngressRule,
             name: "api-rule",
             props: { securityGroupId: UNKNOWN, ipProtocol: "tcp", fromPort: 443, toPort: 443, ...rule },
             deps: { securityGroupId: ["cluster-api"], ...deps },
@@ -81,7 +79,7 @@ describe("policy pack: cluster access (EKS-11, EKS-12)", () => {
         it("checks inline rules of a security group listed on the aws:eks/cluster", async () => {
             const run = await runStackPolicy(p(API), [
                 {
-                    type: SG,
+                    type: TYPES.securityGroup,
                     name: "plane",
                     props: {
                         id: "sg-plane",
@@ -89,7 +87,7 @@ describe("policy pack: cluster access (EKS-11, EKS-12)", () => {
                     },
                 },
                 {
-                    type: "aws:eks/cluster:Cluster",
+                    type: TYPES.awsEksCluster,
                     name: "eks",
                     props: { vpcConfig: { securityGroupIds: ["sg-plane"] } },
                 },
@@ -99,9 +97,9 @@ describe("policy pack: cluster access (EKS-11, EKS-12)", () => {
 
         it("checks rules on the EKS-managed cluster security group (named through the eks component)", async () => {
             const run = await runStackPolicy(p(API), [
-                { type: "eks:index:Cluster", name: "eks", props: {} },
+                { type: TYPES.eksCluster, name: "eks", props: {} },
                 {
-                    type: RULE,
+                    type: TYPES.securityGroupIngressRule,
                     name: "to-cluster-sg",
                     props: {
                         securityGroupId: UNKNOWN,
@@ -123,9 +121,9 @@ describe("policy pack: cluster access (EKS-11, EKS-12)", () => {
 
         it("ignores rules of other security groups", async () => {
             const run = await runStackPolicy(p(API), [
-                { type: SG, name: "alb", props: { id: UNKNOWN, tags: { "sg-role": "alb-public" } } },
+                { type: TYPES.securityGroup, name: "alb", props: { id: UNKNOWN, tags: { "sg-role": "alb-public" } } },
                 {
-                    type: RULE,
+                    type: TYPES.securityGroupIngressRule,
                     name: "https",
                     props: {
                         securityGroupId: UNKNOWN,
@@ -146,12 +144,12 @@ describe("policy pack: cluster access (EKS-11, EKS-12)", () => {
         const PREVIEW = "arn:aws:iam::111122223333:role/platform-ci-preview";
         const config = { deployerPrincipals: [DEPLOYER], previewPrincipals: [PREVIEW] };
         const entry = (name: string, principalArn: string, kubernetesGroups: string[] = []): StackFixture => ({
-            type: "aws:eks/accessEntry:AccessEntry",
+            type: TYPES.awsEksAccessEntry,
             name,
             props: { principalArn, kubernetesGroups },
         });
         const assoc = (name: string, principalArn: string, policy: string): StackFixture => ({
-            type: "aws:eks/accessPolicyAssociation:AccessPolicyAssociation",
+            type: TYPES.awsEksAccessPolicyAssociation,
             name,
             props: {
                 principalArn,
@@ -159,7 +157,7 @@ describe("policy pack: cluster access (EKS-11, EKS-12)", () => {
                 accessScope: { type: "cluster" },
             },
         });
-        const cluster: StackFixture = { type: "eks:index:Cluster", name: "eks", props: {} };
+        const cluster: StackFixture = { type: TYPES.eksCluster, name: "eks", props: {} };
         const good = [
             cluster,
             entry("deployer", DEPLOYER, ["platform:ci-deployers"]),

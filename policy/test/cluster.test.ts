@@ -12,17 +12,9 @@ import {
     runStackPolicy,
     StackFixture,
 } from "./support";
+import { TYPES } from "../../lib/contract";
 
 const rp = (name: string) => policyNamed<ResourceValidationPolicy>(policies, name);
-
-const AWS_CLUSTER = "aws:eks/cluster:Cluster";
-const EKS_CLUSTER = "eks:index:Cluster";
-const NODE_GROUP = "aws:eks/nodeGroup:NodeGroup";
-const MANAGED_NODE_GROUP = "eks:index:ManagedNodeGroup";
-const NODE_GROUP_V2 = "eks:index:NodeGroupV2";
-const LAUNCH_TEMPLATE = "aws:ec2/launchTemplate:LaunchTemplate";
-const ASSOCIATION = "aws:eks/accessPolicyAssociation:AccessPolicyAssociation";
-const CONFIG_MAP = "kubernetes:core/v1:ConfigMap";
 
 const ACCOUNT = "111122223333";
 const KEY_ARN = `arn:aws:kms:eu-west-1:${ACCOUNT}:key/1234abcd-12ab-34cd-56ef-1234567890ab`;
@@ -94,8 +86,8 @@ describe("cluster policies: control plane (EKS-01 … EKS-05)", () => {
 
     it("passes the project's cluster, as the component and as the AWS resource", async () => {
         for (const name of ALL) {
-            assertClean(await runResourcePolicy(rp(name), EKS_CLUSTER, component()));
-            assertClean(await runResourcePolicy(rp(name), AWS_CLUSTER, awsCluster()));
+            assertClean(await runResourcePolicy(rp(name), TYPES.eksCluster, component()));
+            assertClean(await runResourcePolicy(rp(name), TYPES.awsEksCluster, awsCluster()));
         }
     });
 
@@ -104,7 +96,7 @@ describe("cluster policies: control plane (EKS-01 … EKS-05)", () => {
         const defaults: Record<string, unknown> = component();
         delete defaults.endpointPublicAccess;
         delete defaults.endpointPrivateAccess;
-        const run = await runResourcePolicy(policy, EKS_CLUSTER, defaults);
+        const run = await runResourcePolicy(policy, TYPES.eksCluster, defaults);
         assertRejected(
             run,
             policy.name,
@@ -112,11 +104,13 @@ describe("cluster policies: control plane (EKS-01 … EKS-05)", () => {
         );
         assertRejected(run, policy.name, "endpointPrivateAccess is unset (off by default): set it to true");
         assertRejected(
-            await runResourcePolicy(policy, AWS_CLUSTER, awsCluster({}, { endpointPublicAccess: undefined })),
+            await runResourcePolicy(policy, TYPES.awsEksCluster, awsCluster({}, { endpointPublicAccess: undefined })),
             policy.name,
             "vpcConfig.endpointPublicAccess is unset (public by default)",
         );
-        assertDeferred(await runResourcePolicy(policy, AWS_CLUSTER, awsCluster({}, { endpointPublicAccess: UNKNOWN })));
+        assertDeferred(
+            await runResourcePolicy(policy, TYPES.awsEksCluster, awsCluster({}, { endpointPublicAccess: UNKNOWN })),
+        );
     });
 
     it("honours a bootstrap exemption only with narrow publicAccessCidrs (EKS-01)", async () => {
@@ -126,14 +120,14 @@ describe("cluster policies: control plane (EKS-01 … EKS-05)", () => {
         };
         const narrow = await runResourcePolicy(
             policy,
-            AWS_CLUSTER,
+            TYPES.awsEksCluster,
             awsCluster({ tags }, { endpointPublicAccess: true, publicAccessCidrs: ["203.0.113.10/32"] }),
         );
         assert.deepEqual(narrow.mandatory, []);
         assert.match(narrow.advisory[0], /\[exempted by PLAT-9: bootstrap from the CI runner before the VPN exists\]$/);
         const open = await runResourcePolicy(
             policy,
-            EKS_CLUSTER,
+            TYPES.eksCluster,
             component({ endpointPublicAccess: true, clusterTags: tags }),
         );
         assertRejected(
@@ -143,7 +137,7 @@ describe("cluster policies: control plane (EKS-01 … EKS-05)", () => {
         );
         const world = await runResourcePolicy(
             policy,
-            EKS_CLUSTER,
+            TYPES.eksCluster,
             component({ endpointPublicAccess: true, tags, publicAccessCidrs: ["0.0.0.0/0"] }),
         );
         assertRejected(world, policy.name, "not honoured: publicAccessCidrs contains 0.0.0.0/0");
@@ -152,34 +146,36 @@ describe("cluster policies: control plane (EKS-01 … EKS-05)", () => {
     it("requires Secrets encryption with a customer-managed key (EKS-02)", async () => {
         const policy = rp("eks-secrets-encrypted-with-cmk");
         assertRejected(
-            await runResourcePolicy(policy, EKS_CLUSTER, component({ encryptionConfigKeyArn: undefined })),
+            await runResourcePolicy(policy, TYPES.eksCluster, component({ encryptionConfigKeyArn: undefined })),
             policy.name,
             "set encryptionConfigKeyArn to the ARN of the platform's customer-managed KMS key",
         );
         assertRejected(
-            await runResourcePolicy(policy, EKS_CLUSTER, component({ encryptionConfigKeyArn: "alias/aws/eks" })),
+            await runResourcePolicy(policy, TYPES.eksCluster, component({ encryptionConfigKeyArn: "alias/aws/eks" })),
             policy.name,
             'encryptionConfigKeyArn "alias/aws/eks" is not a customer-managed KMS key',
         );
         assertRejected(
-            await runResourcePolicy(policy, AWS_CLUSTER, awsCluster({ encryptionConfig: undefined })),
+            await runResourcePolicy(policy, TYPES.awsEksCluster, awsCluster({ encryptionConfig: undefined })),
             policy.name,
             'set encryptionConfig with resources ["secrets"]',
         );
         assertRejected(
             await runResourcePolicy(
                 policy,
-                AWS_CLUSTER,
+                TYPES.awsEksCluster,
                 awsCluster({ encryptionConfig: { resources: [], provider: { keyArn: KEY_ARN } } }),
             ),
             policy.name,
             'add "secrets" to encryptionConfig.resources.',
         );
-        assertDeferred(await runResourcePolicy(policy, EKS_CLUSTER, component({ encryptionConfigKeyArn: UNKNOWN })));
+        assertDeferred(
+            await runResourcePolicy(policy, TYPES.eksCluster, component({ encryptionConfigKeyArn: UNKNOWN })),
+        );
         assertDeferred(
             await runResourcePolicy(
                 policy,
-                AWS_CLUSTER,
+                TYPES.awsEksCluster,
                 awsCluster({ encryptionConfig: { resources: ["secrets"], provider: { keyArn: UNKNOWN } } }),
             ),
         );
@@ -188,54 +184,58 @@ describe("cluster policies: control plane (EKS-01 … EKS-05)", () => {
     it("requires api, audit and authenticator logs and advises the rest (EKS-03)", async () => {
         const policy = rp("eks-control-plane-logging");
         assertRejected(
-            await runResourcePolicy(policy, AWS_CLUSTER, awsCluster({ enabledClusterLogTypes: ["api"] })),
+            await runResourcePolicy(policy, TYPES.awsEksCluster, awsCluster({ enabledClusterLogTypes: ["api"] })),
             policy.name,
             "add audit, authenticator to enabledClusterLogTypes",
         );
         const partial = await runResourcePolicy(
             policy,
-            EKS_CLUSTER,
+            TYPES.eksCluster,
             component({ enabledClusterLogTypes: ["api", "audit", "authenticator"] }),
         );
         assert.deepEqual(partial.mandatory, []);
         assert.deepEqual(partial.advisory, ["consider adding controllerManager, scheduler to enabledClusterLogTypes."]);
-        assertDeferred(await runResourcePolicy(policy, EKS_CLUSTER, component({ enabledClusterLogTypes: UNKNOWN })));
+        assertDeferred(
+            await runResourcePolicy(policy, TYPES.eksCluster, component({ enabledClusterLogTypes: UNKNOWN })),
+        );
     });
 
     it("requires a pinned version no older than minEksVersion (EKS-04)", async () => {
         const policy = rp("eks-supported-version");
         assertRejected(
-            await runResourcePolicy(policy, EKS_CLUSTER, component({ version: undefined })),
+            await runResourcePolicy(policy, TYPES.eksCluster, component({ version: undefined })),
             policy.name,
             "pin version (at least 1.31)",
         );
         assertRejected(
-            await runResourcePolicy(policy, AWS_CLUSTER, awsCluster({ version: "1.29" })),
+            await runResourcePolicy(policy, TYPES.awsEksCluster, awsCluster({ version: "1.29" })),
             policy.name,
             'version "1.29" is older than 1.31',
         );
         assertRejected(
-            await runResourcePolicy(policy, AWS_CLUSTER, awsCluster({ version: "1.32" }), { minEksVersion: "1.33" }),
+            await runResourcePolicy(policy, TYPES.awsEksCluster, awsCluster({ version: "1.32" }), {
+                minEksVersion: "1.33",
+            }),
             policy.name,
             "older than 1.33",
         );
-        assertClean(await runResourcePolicy(policy, AWS_CLUSTER, awsCluster({ version: "1.100" })));
-        assertDeferred(await runResourcePolicy(policy, AWS_CLUSTER, awsCluster({ version: UNKNOWN })));
+        assertClean(await runResourcePolicy(policy, TYPES.awsEksCluster, awsCluster({ version: "1.100" })));
+        assertDeferred(await runResourcePolicy(policy, TYPES.awsEksCluster, awsCluster({ version: UNKNOWN })));
     });
 
     it("advises access entries over the aws-auth ConfigMap (EKS-05)", async () => {
         const policy = rp("eks-access-entries-auth");
-        const legacy = await runResourcePolicy(policy, AWS_CLUSTER, awsCluster({ accessConfig: undefined }));
+        const legacy = await runResourcePolicy(policy, TYPES.awsEksCluster, awsCluster({ accessConfig: undefined }));
         assert.deepEqual(legacy.advisory, [
             'accessConfig.authenticationMode is unset (CONFIG_MAP): set it to "API" and grant access with access entries.',
         ]);
         const both = await runResourcePolicy(
             policy,
-            EKS_CLUSTER,
+            TYPES.eksCluster,
             component({ authenticationMode: "API_AND_CONFIG_MAP" }),
         );
         assert.match(both.advisory[0], /finish the migration/);
-        assertDeferred(await runResourcePolicy(policy, EKS_CLUSTER, component({ authenticationMode: UNKNOWN })));
+        assertDeferred(await runResourcePolicy(policy, TYPES.eksCluster, component({ authenticationMode: UNKNOWN })));
     });
 });
 
@@ -251,7 +251,7 @@ describe("cluster policies: cluster admins (EKS-06, EKS-07)", () => {
         assertRejected(
             await runResourcePolicy(
                 policy,
-                ASSOCIATION,
+                TYPES.awsEksAccessPolicyAssociation,
                 assoc(DEVELOPER, "AmazonEKSClusterAdminPolicy", { type: "cluster" }),
                 BREAK_GLASS,
             ),
@@ -261,7 +261,7 @@ describe("cluster policies: cluster admins (EKS-06, EKS-07)", () => {
         assertRejected(
             await runResourcePolicy(
                 policy,
-                ASSOCIATION,
+                TYPES.awsEksAccessPolicyAssociation,
                 assoc(DEVELOPER, "AmazonEKSAdminPolicy", { type: "cluster" }),
                 BREAK_GLASS,
             ),
@@ -271,7 +271,7 @@ describe("cluster policies: cluster admins (EKS-06, EKS-07)", () => {
         assertRejected(
             await runResourcePolicy(
                 policy,
-                ASSOCIATION,
+                TYPES.awsEksAccessPolicyAssociation,
                 assoc(DEVELOPER, "AmazonEKSEditPolicy", { type: "namespace", namespaces: [] }),
             ),
             policy.name,
@@ -280,14 +280,14 @@ describe("cluster policies: cluster admins (EKS-06, EKS-07)", () => {
         assertClean(
             await runResourcePolicy(
                 policy,
-                ASSOCIATION,
+                TYPES.awsEksAccessPolicyAssociation,
                 assoc(DEVELOPER, "AmazonEKSAdminPolicy", { type: "namespace", namespaces: ["payments"] }),
             ),
         );
         assertClean(
             await runResourcePolicy(
                 policy,
-                ASSOCIATION,
+                TYPES.awsEksAccessPolicyAssociation,
                 assoc(ADMIN, "AmazonEKSClusterAdminPolicy", { type: "cluster" }),
                 BREAK_GLASS,
             ),
@@ -295,7 +295,7 @@ describe("cluster policies: cluster admins (EKS-06, EKS-07)", () => {
         assertDeferred(
             await runResourcePolicy(
                 policy,
-                ASSOCIATION,
+                TYPES.awsEksAccessPolicyAssociation,
                 assoc(UNKNOWN, "AmazonEKSClusterAdminPolicy", { type: "cluster" }),
                 BREAK_GLASS,
             ),
@@ -304,15 +304,15 @@ describe("cluster policies: cluster admins (EKS-06, EKS-07)", () => {
 
     it("checks the component's access entries the same way (EKS-06)", async () => {
         const policy = rp("eks-no-cluster-admin-access-policy");
-        assertClean(await runResourcePolicy(policy, EKS_CLUSTER, component(), BREAK_GLASS));
-        const run = await runResourcePolicy(policy, EKS_CLUSTER, component(), { breakGlassPrincipals: [] });
+        assertClean(await runResourcePolicy(policy, TYPES.eksCluster, component(), BREAK_GLASS));
+        const run = await runResourcePolicy(policy, TYPES.eksCluster, component(), { breakGlassPrincipals: [] });
         assertRejected(
             run,
             policy.name,
             `accessEntries.admin.accessPolicies.admin: "${ADMIN}" gets cluster-wide admin`,
         );
         assertDeferred(
-            await runResourcePolicy(policy, EKS_CLUSTER, component({ accessEntries: UNKNOWN }), BREAK_GLASS),
+            await runResourcePolicy(policy, TYPES.eksCluster, component({ accessEntries: UNKNOWN }), BREAK_GLASS),
         );
     });
 
@@ -347,7 +347,7 @@ describe("cluster policies: cluster admins (EKS-06, EKS-07)", () => {
     it("maps system:masters only to break-glass principals (EKS-07)", async () => {
         const policy = rp("eks-no-system-masters-mapping");
         const cm = { metadata: { name: "aws-auth", namespace: "kube-system" }, data: { mapRoles: AWS_AUTH } };
-        const run = await runResourcePolicy(policy, CONFIG_MAP, cm, BREAK_GLASS);
+        const run = await runResourcePolicy(policy, TYPES.k8sConfigMap, cm, BREAK_GLASS);
         assert.deepEqual(run.mandatory, [
             `data.mapRoles maps "${DEVELOPER}" to system:masters: grant it a narrower group or an access entry, or list it in breakGlassPrincipals.`,
         ]);
@@ -358,19 +358,19 @@ describe("cluster policies: cluster admins (EKS-06, EKS-07)", () => {
             ],
         });
         assertRejected(
-            await runResourcePolicy(policy, EKS_CLUSTER, mappings, BREAK_GLASS),
+            await runResourcePolicy(policy, TYPES.eksCluster, mappings, BREAK_GLASS),
             policy.name,
             `roleMappings[0] maps "${DEVELOPER}" to system:masters`,
         );
-        assertClean(await runResourcePolicy(policy, EKS_CLUSTER, component(), BREAK_GLASS));
+        assertClean(await runResourcePolicy(policy, TYPES.eksCluster, component(), BREAK_GLASS));
         assertClean(
-            await runResourcePolicy(policy, CONFIG_MAP, {
+            await runResourcePolicy(policy, TYPES.k8sConfigMap, {
                 metadata: { name: "settings", namespace: "payments" },
                 data: { mapRoles: AWS_AUTH },
             }),
         );
         assertDeferred(
-            await runResourcePolicy(policy, CONFIG_MAP, { ...cm, data: { mapRoles: UNKNOWN } }, BREAK_GLASS),
+            await runResourcePolicy(policy, TYPES.k8sConfigMap, { ...cm, data: { mapRoles: UNKNOWN } }, BREAK_GLASS),
         );
     });
 });
@@ -381,42 +381,47 @@ describe("cluster policies: nodes (EKS-08 … EKS-10)", () => {
         assertRejected(
             await runResourcePolicy(
                 policy,
-                EKS_CLUSTER,
+                TYPES.eksCluster,
                 component({ skipDefaultNodeGroup: false, nodeAssociatePublicIpAddress: undefined }),
             ),
             policy.name,
             "nodeAssociatePublicIpAddress is unset: set it to false",
         );
         assertRejected(
-            await runResourcePolicy(policy, NODE_GROUP_V2, { cluster: {}, nodeAssociatePublicIpAddress: true }),
+            await runResourcePolicy(policy, TYPES.eksNodeGroupV2, { cluster: {}, nodeAssociatePublicIpAddress: true }),
             policy.name,
             "nodeAssociatePublicIpAddress is true",
         );
         assertClean(
-            await runResourcePolicy(policy, EKS_CLUSTER, component({ nodeAssociatePublicIpAddress: undefined })),
+            await runResourcePolicy(policy, TYPES.eksCluster, component({ nodeAssociatePublicIpAddress: undefined })),
         );
-        assertDeferred(await runResourcePolicy(policy, NODE_GROUP_V2, { nodeAssociatePublicIpAddress: UNKNOWN }));
+        assertDeferred(
+            await runResourcePolicy(policy, TYPES.eksNodeGroupV2, { nodeAssociatePublicIpAddress: UNKNOWN }),
+        );
     });
 
     it("rejects SSH access to nodes (EKS-09)", async () => {
         const policy = rp("eks-nodegroup-no-ssh");
         assertRejected(
-            await runResourcePolicy(policy, NODE_GROUP, { clusterName: "c", remoteAccess: { ec2SshKey: "ops" } }),
+            await runResourcePolicy(policy, TYPES.awsEksNodeGroup, {
+                clusterName: "c",
+                remoteAccess: { ec2SshKey: "ops" },
+            }),
             policy.name,
             "remoteAccess opens SSH to the nodes: remove it and use SSM Session Manager.",
         );
         assertRejected(
-            await runResourcePolicy(policy, EKS_CLUSTER, component({ nodePublicKey: "ssh-ed25519 AAAA" })),
+            await runResourcePolicy(policy, TYPES.eksCluster, component({ nodePublicKey: "ssh-ed25519 AAAA" })),
             policy.name,
             "nodePublicKey opens SSH",
         );
         assertRejected(
-            await runResourcePolicy(policy, NODE_GROUP_V2, { keyName: "ops" }),
+            await runResourcePolicy(policy, TYPES.eksNodeGroupV2, { keyName: "ops" }),
             policy.name,
             "keyName opens SSH",
         );
-        assertClean(await runResourcePolicy(policy, MANAGED_NODE_GROUP, { subnetIds: ["subnet-0a"] }));
-        assertDeferred(await runResourcePolicy(policy, NODE_GROUP, { remoteAccess: UNKNOWN }));
+        assertClean(await runResourcePolicy(policy, TYPES.eksManagedNodeGroup, { subnetIds: ["subnet-0a"] }));
+        assertDeferred(await runResourcePolicy(policy, TYPES.awsEksNodeGroup, { remoteAccess: UNKNOWN }));
     });
 
     it("requires encrypted node volumes with a KMS key (EKS-10)", async () => {
@@ -425,83 +430,81 @@ describe("cluster policies: nodes (EKS-08 … EKS-10)", () => {
             metadataOptions: { httpTokens: "required" },
             blockDeviceMappings: [{ deviceName: "/dev/xvda", ebs: { volumeSize: 30, volumeType: "gp3", ...ebs } }],
         });
-        const run = await runResourcePolicy(policy, LAUNCH_TEMPLATE, lt({ encrypted: "false" }));
+        const run = await runResourcePolicy(policy, TYPES.launchTemplate, lt({ encrypted: "false" }));
         assertRejected(run, policy.name, "set blockDeviceMappings[0].ebs.encrypted to true.");
         assertRejected(run, policy.name, "set blockDeviceMappings[0].ebs.kmsKeyId to the platform's EBS KMS key.");
-        assertClean(await runResourcePolicy(policy, LAUNCH_TEMPLATE, lt({ encrypted: "true", kmsKeyId: KEY_ARN })));
-        const noMappings = await runResourcePolicy(policy, LAUNCH_TEMPLATE, {
+        assertClean(
+            await runResourcePolicy(policy, TYPES.launchTemplate, lt({ encrypted: "true", kmsKeyId: KEY_ARN })),
+        );
+        const noMappings = await runResourcePolicy(policy, TYPES.launchTemplate, {
             metadataOptions: { httpTokens: "required" },
         });
         assert.match(noMappings.advisory[0], /declare the root volume in blockDeviceMappings/);
         assertRejected(
-            await runResourcePolicy(policy, NODE_GROUP_V2, { nodeRootVolumeEncrypted: false }),
+            await runResourcePolicy(policy, TYPES.eksNodeGroupV2, { nodeRootVolumeEncrypted: false }),
             policy.name,
             "set nodeRootVolumeEncrypted to true",
         );
         assertRejected(
-            await runResourcePolicy(policy, EKS_CLUSTER, component({ skipDefaultNodeGroup: false })),
+            await runResourcePolicy(policy, TYPES.eksCluster, component({ skipDefaultNodeGroup: false })),
             policy.name,
             "set nodeRootVolumeEncrypted to true",
         );
-        assertClean(await runResourcePolicy(policy, EKS_CLUSTER, component()));
-        assertDeferred(await runResourcePolicy(policy, LAUNCH_TEMPLATE, lt({ encrypted: "true", kmsKeyId: UNKNOWN })));
+        assertClean(await runResourcePolicy(policy, TYPES.eksCluster, component()));
+        assertDeferred(
+            await runResourcePolicy(policy, TYPES.launchTemplate, lt({ encrypted: "true", kmsKeyId: UNKNOWN })),
+        );
     });
 });
 
 describe("cluster stack policy: eks-private-subnets-only (STK-02)", () => {
-    const VPC = "aws:ec2/vpc:Vpc";
-    const IGW = "aws:ec2/internetGateway:InternetGateway";
-    const SUBNET = "aws:ec2/subnet:Subnet";
-    const RT = "aws:ec2/routeTable:RouteTable";
-    const ROUTE = "aws:ec2/route:Route";
-    const RTA = "aws:ec2/routeTableAssociation:RouteTableAssociation";
     const policy = () => policyNamed<StackValidationPolicy>(policies, "eks-private-subnets-only");
 
     /** A first-deploy preview: every id is unknown, so only the graph edges identify resources. */
     const network = (privateMapsPublicIp = false): StackFixture[] => [
-        { type: VPC, name: "vpc", props: { cidrBlock: "10.0.0.0/16" } },
-        { type: IGW, name: "igw", props: { vpcId: UNKNOWN }, deps: { vpcId: ["vpc"] } },
+        { type: TYPES.vpc, name: "vpc", props: { cidrBlock: "10.0.0.0/16" } },
+        { type: TYPES.internetGateway, name: "igw", props: { vpcId: UNKNOWN }, deps: { vpcId: ["vpc"] } },
         {
-            type: SUBNET,
+            type: TYPES.subnet,
             name: "public-a",
             props: { vpcId: UNKNOWN, cidrBlock: "10.0.0.0/24" },
             deps: { vpcId: ["vpc"] },
         },
         {
-            type: SUBNET,
+            type: TYPES.subnet,
             name: "private-a",
             props: { vpcId: UNKNOWN, cidrBlock: "10.0.1.0/24", mapPublicIpOnLaunch: privateMapsPublicIp },
             deps: { vpcId: ["vpc"] },
         },
-        { type: RT, name: "public-rt", props: { vpcId: UNKNOWN }, deps: { vpcId: ["vpc"] } },
-        { type: RT, name: "private-rt", props: { vpcId: UNKNOWN }, deps: { vpcId: ["vpc"] } },
+        { type: TYPES.routeTable, name: "public-rt", props: { vpcId: UNKNOWN }, deps: { vpcId: ["vpc"] } },
+        { type: TYPES.routeTable, name: "private-rt", props: { vpcId: UNKNOWN }, deps: { vpcId: ["vpc"] } },
         {
-            type: ROUTE,
+            type: TYPES.route,
             name: "public-default",
             props: { routeTableId: UNKNOWN, destinationCidrBlock: "0.0.0.0/0", gatewayId: UNKNOWN },
             deps: { routeTableId: ["public-rt"], gatewayId: ["igw"] },
         },
         {
-            type: ROUTE,
+            type: TYPES.route,
             name: "private-default",
             props: { routeTableId: UNKNOWN, destinationCidrBlock: "0.0.0.0/0", natGatewayId: UNKNOWN },
             deps: { routeTableId: ["private-rt"] },
         },
         {
-            type: RTA,
+            type: TYPES.routeTableAssociation,
             name: "public-a-assoc",
             props: { subnetId: UNKNOWN, routeTableId: UNKNOWN },
             deps: { subnetId: ["public-a"], routeTableId: ["public-rt"] },
         },
         {
-            type: RTA,
+            type: TYPES.routeTableAssociation,
             name: "private-a-assoc",
             props: { subnetId: UNKNOWN, routeTableId: UNKNOWN },
             deps: { subnetId: ["private-a"], routeTableId: ["private-rt"] },
         },
     ];
     const nodeGroup = (subnet: string): StackFixture => ({
-        type: NODE_GROUP,
+        type: TYPES.awsEksNodeGroup,
         name: "nodes",
         props: { subnetIds: [UNKNOWN] },
         deps: { subnetIds: [subnet] },
@@ -509,13 +512,13 @@ describe("cluster stack policy: eks-private-subnets-only (STK-02)", () => {
 
     it("passes nodes, the component and the control plane in private subnets", async () => {
         const cluster: StackFixture = {
-            type: EKS_CLUSTER,
+            type: TYPES.eksCluster,
             name: "eks",
             props: component({ privateSubnetIds: [UNKNOWN] }),
             deps: { privateSubnetIds: ["private-a"] },
         };
         const control: StackFixture = {
-            type: AWS_CLUSTER,
+            type: TYPES.awsEksCluster,
             name: "eks-cp",
             props: awsCluster({}, { subnetIds: [UNKNOWN] }),
             deps: { vpcConfig: ["private-a"] },
@@ -533,7 +536,7 @@ describe("cluster stack policy: eks-private-subnets-only (STK-02)", () => {
 
     it("rejects control-plane ENIs in a subnet that maps public IPs", async () => {
         const control: StackFixture = {
-            type: AWS_CLUSTER,
+            type: TYPES.awsEksCluster,
             name: "eks-cp",
             props: awsCluster({}, { subnetIds: [UNKNOWN] }),
             deps: { vpcConfig: ["private-a"] },
@@ -548,7 +551,7 @@ describe("cluster stack policy: eks-private-subnets-only (STK-02)", () => {
 
     it("rejects a component with only public subnets", async () => {
         const cluster: StackFixture = {
-            type: EKS_CLUSTER,
+            type: TYPES.eksCluster,
             name: "eks",
             props: component({ privateSubnetIds: undefined, publicSubnetIds: [UNKNOWN] }),
             deps: { publicSubnetIds: ["public-a"] },
@@ -562,7 +565,7 @@ describe("cluster stack policy: eks-private-subnets-only (STK-02)", () => {
 
     it("requires subnets outside the stack to be listed in externalSubnetIds", async () => {
         const external: StackFixture = {
-            type: NODE_GROUP,
+            type: TYPES.awsEksNodeGroup,
             name: "nodes",
             props: { subnetIds: ["subnet-0123456789abcdef0"] },
         };
@@ -576,7 +579,7 @@ describe("cluster stack policy: eks-private-subnets-only (STK-02)", () => {
 
     it("reports 'cannot verify' as advisory when a subnet reference is unknown and has no graph edge", async () => {
         const run = await runStackPolicy(policy(), [
-            { type: NODE_GROUP, name: "nodes", props: { subnetIds: UNKNOWN } },
+            { type: TYPES.awsEksNodeGroup, name: "nodes", props: { subnetIds: UNKNOWN } },
         ]);
         assert.deepEqual(run.mandatory, []);
         assert.match(run.advisory[0], /cannot be resolved to subnets during preview/);

@@ -4,13 +4,11 @@ import { policies } from "../data";
 import { policies as logging } from "../logging";
 import { policies as stack } from "../stack";
 import { Case, checkCase, checkUnknownsNeverBlock, policyNamed, runStackPolicy, StackFixture } from "./support";
+import { TYPES } from "../../lib/contract";
 
 /** Issue #19 class 6: Aurora/RDS clusters like instances, MariaDB TLS, replicas, vault lock, monitoring and patching. */
 
 const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
-const DB = "aws:rds/instance:Instance";
-const CLUSTER = "aws:rds/cluster:Cluster";
-const MEMBER = "aws:rds/clusterInstance:ClusterInstance";
 const KEY = "arn:aws:kms:eu-west-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab";
 const ROLE = "arn:aws:iam::111122223333:role/rds-monitoring";
 const aurora = {
@@ -33,10 +31,14 @@ const replica = {
 
 const table: Record<string, Case[]> = {
     "rds-storage-encrypted-with-cmk": [
-        { it: "passes a same-Region read replica (inherits the source's encryption)", type: DB, props: replica },
+        {
+            it: "passes a same-Region read replica (inherits the source's encryption)",
+            type: TYPES.rdsInstance,
+            props: replica,
+        },
         {
             it: "passes an Aurora cross-Region replica cluster",
-            type: CLUSTER,
+            type: TYPES.rdsCluster,
             props: {
                 replicationSourceIdentifier: "arn:aws:rds:eu-central-1:111122223333:cluster:src",
                 engine: "aurora-postgresql",
@@ -44,13 +46,13 @@ const table: Record<string, Case[]> = {
         },
         {
             it: "still rejects a replica pinned to the AWS-managed key",
-            type: DB,
+            type: TYPES.rdsInstance,
             props: { ...replica, kmsKeyId: "alias/aws/rds" },
             rejects: /alias\/aws\/rds/,
         },
         {
             it: "rejects an unencrypted Aurora cluster",
-            type: CLUSTER,
+            type: TYPES.rdsCluster,
             props: { ...aurora, storageEncrypted: false },
             rejects: /storageEncrypted/,
         },
@@ -58,114 +60,116 @@ const table: Record<string, Case[]> = {
     "rds-tls-enforced": [
         {
             it: "rejects a MariaDB group without require_secure_transport",
-            type: "aws:rds/parameterGroup:ParameterGroup",
+            type: TYPES.rdsParameterGroup,
             props: { family: "mariadb10.11", parameters: [] },
             rejects: /require_secure_transport/,
         },
         {
             it: "rejects a SQL Server group without rds.force_ssl",
-            type: "aws:rds/parameterGroup:ParameterGroup",
+            type: TYPES.rdsParameterGroup,
             props: { family: "sqlserver-se-16.0", parameters: [] },
             rejects: /rds\.force_ssl/,
         },
         {
             it: "rejects an aurora-postgresql cluster group without rds.force_ssl",
-            type: "aws:rds/clusterParameterGroup:ClusterParameterGroup",
+            type: TYPES.rdsClusterParameterGroup,
             props: { family: "aurora-postgresql16", parameters: [{ name: "rds.force_ssl", value: "0" }] },
             rejects: /rds\.force_ssl/,
         },
         {
             it: "passes MariaDB forcing TLS",
-            type: "aws:rds/parameterGroup:ParameterGroup",
+            type: TYPES.rdsParameterGroup,
             props: { family: "mariadb10.11", parameters: [{ name: "require_secure_transport", value: "ON" }] },
         },
     ],
     "rds-enhanced-monitoring": [
         {
             it: "rejects an instance without Enhanced Monitoring",
-            type: DB,
+            type: TYPES.rdsInstance,
             props: { engine: "postgres" },
             rejects: /monitoringInterval is absent/,
         },
         {
             it: "rejects an Aurora member without Enhanced Monitoring",
-            type: MEMBER,
+            type: TYPES.rdsClusterInstance,
             props: { clusterIdentifier: "c", monitoringInterval: 0 },
             rejects: /monitoringInterval is 0/,
         },
         {
             it: "rejects monitoring without a role",
-            type: DB,
+            type: TYPES.rdsInstance,
             props: { monitoringInterval: 60 },
             rejects: /monitoringRoleArn is absent/,
         },
         {
             it: "passes 60-second monitoring with a role",
-            type: DB,
+            type: TYPES.rdsInstance,
             props: { monitoringInterval: 60, monitoringRoleArn: ROLE },
         },
-        { it: "ignores an Aurora cluster (monitoring is per member)", type: CLUSTER, props: aurora },
+        { it: "ignores an Aurora cluster (monitoring is per member)", type: TYPES.rdsCluster, props: aurora },
     ],
     "rds-auto-minor-version-upgrade": [
         {
             it: "rejects an instance that skips minor upgrades",
-            type: DB,
+            type: TYPES.rdsInstance,
             props: { autoMinorVersionUpgrade: false },
             rejects: /autoMinorVersionUpgrade/,
         },
         {
             it: "rejects an Aurora member that skips minor upgrades",
-            type: MEMBER,
+            type: TYPES.rdsClusterInstance,
             props: { autoMinorVersionUpgrade: false },
             rejects: /autoMinorVersionUpgrade/,
         },
-        { it: "passes the default (true)", type: DB, props: { engine: "postgres" } },
+        { it: "passes the default (true)", type: TYPES.rdsInstance, props: { engine: "postgres" } },
     ],
     "rds-copy-tags-to-snapshot": [
         {
             it: "rejects an instance without copyTagsToSnapshot (default false)",
-            type: DB,
+            type: TYPES.rdsInstance,
             props: { engine: "postgres" },
             rejects: /copyTagsToSnapshot/,
         },
         {
             it: "rejects a cluster without copyTagsToSnapshot",
-            type: CLUSTER,
+            type: TYPES.rdsCluster,
             props: { ...aurora, copyTagsToSnapshot: false },
             rejects: /copyTagsToSnapshot/,
         },
-        { it: "passes a cluster copying tags", type: CLUSTER, props: aurora },
+        { it: "passes a cluster copying tags", type: TYPES.rdsCluster, props: aurora },
     ],
     "rds-uses-explicit-subnet-group": [
-        { it: "passes a read replica without a subnet group", type: DB, props: replica },
+        { it: "passes a read replica without a subnet group", type: TYPES.rdsInstance, props: replica },
     ],
-    "rds-backup-retention": [{ it: "passes a read replica (backups come from the source)", type: DB, props: replica }],
+    "rds-backup-retention": [
+        { it: "passes a read replica (backups come from the source)", type: TYPES.rdsInstance, props: replica },
+    ],
 };
 
 const loggingTable: Record<string, Case[]> = {
     "rds-logs-exported": [
         {
             it: "rejects Postgres without the upgrade log (FSBP RDS.9)",
-            type: DB,
+            type: TYPES.rdsInstance,
             props: { engine: "postgres", enabledCloudwatchLogsExports: ["postgresql"] },
             rejects: /lacks "upgrade"/,
         },
         {
             it: "rejects MariaDB without general and slowquery logs",
-            type: DB,
+            type: TYPES.rdsInstance,
             props: { engine: "mariadb", enabledCloudwatchLogsExports: ["audit", "error"] },
             rejects: /"general", "slowquery"/,
         },
         {
             it: "rejects an Aurora MySQL cluster without audit logs (RDS.34)",
-            type: CLUSTER,
+            type: TYPES.rdsCluster,
             props: { engine: "aurora-mysql", enabledCloudwatchLogsExports: ["error", "general", "slowquery"] },
             rejects: /"audit"/,
         },
-        { it: "passes aurora-postgresql exporting postgresql", type: CLUSTER, props: aurora },
+        { it: "passes aurora-postgresql exporting postgresql", type: TYPES.rdsCluster, props: aurora },
         {
             it: "passes Postgres exporting postgresql and upgrade",
-            type: DB,
+            type: TYPES.rdsInstance,
             props: { engine: "postgres", enabledCloudwatchLogsExports: ["postgresql", "upgrade"] },
         },
     ],
@@ -189,15 +193,19 @@ describe("policy pack: data (issue #19 class 6)", () => {
     describe("rds-multi-az covers clusters", () => {
         const policy = policyNamed<StackValidationPolicy>(policies, "rds-multi-az");
         const member = (name: string, az?: string): StackFixture => ({
-            type: MEMBER,
+            type: TYPES.rdsClusterInstance,
             name,
             props: { clusterIdentifier: "c", ...(az ? { availabilityZone: az } : {}) },
             deps: { clusterIdentifier: ["c"] },
         });
         it("flags an Aurora cluster with one instance", async () => {
-            const run = await runStackPolicy(policy, [{ type: CLUSTER, name: "c", props: aurora }, member("m1")], {
-                enforcementLevel: "mandatory",
-            });
+            const run = await runStackPolicy(
+                policy,
+                [{ type: TYPES.rdsCluster, name: "c", props: aurora }, member("m1")],
+                {
+                    enforcementLevel: "mandatory",
+                },
+            );
             assert.ok(
                 run.mandatory.some((m) => m.includes("Cluster 'c' has 1 instance")),
                 JSON.stringify(run.violations),
@@ -206,7 +214,11 @@ describe("policy pack: data (issue #19 class 6)", () => {
         it("flags two members pinned to one AZ", async () => {
             const run = await runStackPolicy(
                 policy,
-                [{ type: CLUSTER, name: "c", props: aurora }, member("m1", "eu-west-1a"), member("m2", "eu-west-1a")],
+                [
+                    { type: TYPES.rdsCluster, name: "c", props: aurora },
+                    member("m1", "eu-west-1a"),
+                    member("m2", "eu-west-1a"),
+                ],
                 { enforcementLevel: "mandatory" },
             );
             assert.ok(
@@ -217,7 +229,7 @@ describe("policy pack: data (issue #19 class 6)", () => {
         it("flags a single-AZ instance", async () => {
             const run = await runStackPolicy(
                 policy,
-                [{ type: DB, name: "db", props: { engine: "postgres", multiAz: false } }],
+                [{ type: TYPES.rdsInstance, name: "db", props: { engine: "postgres", multiAz: false } }],
                 { enforcementLevel: "mandatory" },
             );
             assert.ok(
@@ -229,7 +241,7 @@ describe("policy pack: data (issue #19 class 6)", () => {
             assert.deepEqual(
                 (
                     await runStackPolicy(policy, [
-                        { type: CLUSTER, name: "c", props: aurora },
+                        { type: TYPES.rdsCluster, name: "c", props: aurora },
                         member("m1"),
                         member("m2"),
                     ])
@@ -241,7 +253,7 @@ describe("policy pack: data (issue #19 class 6)", () => {
                 (
                     await runStackPolicy(policy, [
                         {
-                            type: CLUSTER,
+                            type: TYPES.rdsCluster,
                             name: "c",
                             props: { engine: "postgres", dbClusterInstanceClass: "db.m6gd.large" },
                         },
@@ -251,15 +263,20 @@ describe("policy pack: data (issue #19 class 6)", () => {
             ));
         it("passes a Multi-AZ instance", async () =>
             assert.deepEqual(
-                (await runStackPolicy(policy, [{ type: DB, name: "db", props: { multiAz: true } }])).violations,
+                (await runStackPolicy(policy, [{ type: TYPES.rdsInstance, name: "db", props: { multiAz: true } }]))
+                    .violations,
                 [],
             ));
         it("does not judge an instance whose multiAz is unknown", async () =>
             assert.deepEqual(
                 (
-                    await runStackPolicy(policy, [{ type: DB, name: "db", props: { multiAz: UNKNOWN } }], {
-                        enforcementLevel: "mandatory",
-                    })
+                    await runStackPolicy(
+                        policy,
+                        [{ type: TYPES.rdsInstance, name: "db", props: { multiAz: UNKNOWN } }],
+                        {
+                            enforcementLevel: "mandatory",
+                        },
+                    )
                 ).mandatory,
                 [],
             ));
@@ -267,9 +284,9 @@ describe("policy pack: data (issue #19 class 6)", () => {
 
     describe("backup-vault-deny-delete", () => {
         const policy = policyNamed<StackValidationPolicy>(policies, "backup-vault-deny-delete");
-        const vault: StackFixture = { type: "aws:backup/vault:Vault", name: "v", props: { kmsKeyArn: KEY } };
+        const vault: StackFixture = { type: TYPES.backupVault, name: "v", props: { kmsKeyArn: KEY } };
         const vaultPolicy = (statement: object): StackFixture => ({
-            type: "aws:backup/vaultPolicy:VaultPolicy",
+            type: TYPES.backupVaultPolicy,
             name: "vp",
             props: {
                 backupVaultName: "v-1",
@@ -315,7 +332,7 @@ describe("policy pack: data (issue #19 class 6)", () => {
             ));
         it("passes a vault lock", async () => {
             const lock: StackFixture = {
-                type: "aws:backup/vaultLockConfiguration:VaultLockConfiguration",
+                type: TYPES.backupVaultLock,
                 name: "lock",
                 props: { backupVaultName: "v-1", minRetentionDays: 7 },
                 deps: { backupVaultName: ["v"] },
@@ -338,11 +355,14 @@ describe("policy pack: data (issue #19 class 6)", () => {
     describe("rds-uses-tls-parameter-group skips same-Region replicas", () => {
         const policy = policyNamed<StackValidationPolicy>(stack, "rds-uses-tls-parameter-group");
         it("passes a replica without its own parameter group", async () =>
-            assert.deepEqual((await runStackPolicy(policy, [{ type: DB, name: "r", props: replica }])).violations, []));
+            assert.deepEqual(
+                (await runStackPolicy(policy, [{ type: TYPES.rdsInstance, name: "r", props: replica }])).violations,
+                [],
+            ));
         it("still rejects a primary without one", async () =>
             assert.equal(
-                (await runStackPolicy(policy, [{ type: DB, name: "p", props: { engine: "postgres" } }])).mandatory
-                    .length,
+                (await runStackPolicy(policy, [{ type: TYPES.rdsInstance, name: "p", props: { engine: "postgres" } }]))
+                    .mandatory.length,
                 1,
             ));
     });

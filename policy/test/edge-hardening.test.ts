@@ -3,16 +3,11 @@ import { ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy"
 import { policies } from "../edge";
 import { policies as logging } from "../logging";
 import { Case, checkCase, checkUnknownsNeverBlock, policyNamed, runStackPolicy, StackFixture } from "./support";
+import { TYPES } from "../../lib/contract";
 
 /** Issue #19 class 4: WAF blocks and fails closed, TLS to the targets, ALB egress, HSTS, classic ELB. */
 
 const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
-const ACL = "aws:wafv2/webAcl:WebAcl";
-const RULE = "aws:wafv2/webAclRule:WebAclRule";
-const ASSOC = "aws:wafv2/webAclRuleGroupAssociation:WebAclRuleGroupAssociation";
-const TG = "aws:lb/targetGroup:TargetGroup";
-const L = "aws:lb/listener:Listener";
-const CLB = "aws:elb/loadBalancer:LoadBalancer";
 const CERT = "arn:aws:acm:eu-west-1:111122223333:certificate/abc";
 const visibility = { cloudwatchMetricsEnabled: true, metricName: "m", sampledRequestsEnabled: true };
 const managed = (name: string, extra: object = {}, override: object = { none: {} }) => ({
@@ -42,13 +37,13 @@ const table: Record<string, Case[]> = {
     "waf-managed-rules-block": [
         {
             it: "rejects a managed group overridden to count",
-            type: ACL,
+            type: TYPES.webAcl,
             props: acl(managed("AWSManagedRulesCommonRuleSet", {}, { count: {} })),
             rejects: /overrides the managed group AWSManagedRulesCommonRuleSet to count/,
         },
         {
             it: "rejects a baseline rule overridden to count",
-            type: ACL,
+            type: TYPES.webAcl,
             props: acl(
                 managed("AWSManagedRulesKnownBadInputsRuleSet", {
                     ruleActionOverrides: [{ name: "Log4JRCE", actionToUse: { count: {} } }],
@@ -58,7 +53,7 @@ const table: Record<string, Case[]> = {
         },
         {
             it: "rejects a count override written in ruleJson",
-            type: ACL,
+            type: TYPES.webAcl,
             props: {
                 scope: "REGIONAL",
                 visibilityConfig: visibility,
@@ -77,7 +72,7 @@ const table: Record<string, Case[]> = {
         },
         {
             it: "rejects a standalone WebAclRule counting a managed group",
-            type: RULE,
+            type: TYPES.webAclRule,
             props: {
                 webAclArn: "arn",
                 priority: 1,
@@ -89,7 +84,7 @@ const table: Record<string, Case[]> = {
         },
         {
             it: "rejects a rule-group association with overrideAction count",
-            type: ASSOC,
+            type: TYPES.webAclRuleGroupAssociation,
             props: {
                 webAclArn: "arn",
                 priority: 1,
@@ -101,7 +96,7 @@ const table: Record<string, Case[]> = {
         },
         {
             it: "warns (does not block) on a counted rule of a non-baseline group",
-            type: ACL,
+            type: TYPES.webAcl,
             props: acl(
                 managed("AWSManagedRulesSQLiRuleSet", {
                     ruleActionOverrides: [{ name: "SQLi_BODY", actionToUse: { count: {} } }],
@@ -111,12 +106,12 @@ const table: Record<string, Case[]> = {
         },
         {
             it: "passes the platform's web ACL (overrideAction none)",
-            type: ACL,
+            type: TYPES.webAcl,
             props: acl(managed("AWSManagedRulesCommonRuleSet"), managed("AWSManagedRulesKnownBadInputsRuleSet")),
         },
         {
             it: "passes a baseline rule overridden to block",
-            type: ACL,
+            type: TYPES.webAcl,
             props: acl(
                 managed("AWSManagedRulesCommonRuleSet", {
                     ruleActionOverrides: [{ name: "SizeRestrictions_BODY", actionToUse: { block: {} } }],
@@ -127,44 +122,44 @@ const table: Record<string, Case[]> = {
     "alb-waf-fail-closed": [
         {
             it: "rejects WAF fail-open",
-            type: "aws:lb/loadBalancer:LoadBalancer",
+            type: TYPES.loadBalancer,
             props: { enableWafFailOpen: true },
             rejects: /enableWafFailOpen to false/,
         },
         {
             it: "rejects WAF fail-open on the alb alias",
-            type: "aws:alb/loadBalancer:LoadBalancer",
+            type: TYPES.albLoadBalancer,
             props: { enableWafFailOpen: "true" },
             rejects: /enableWafFailOpen/,
         },
         {
             it: "passes fail-closed (the default)",
-            type: "aws:lb/loadBalancer:LoadBalancer",
+            type: TYPES.loadBalancer,
             props: { enableWafFailOpen: false },
         },
     ],
     "alb-target-group-https": [
         {
             it: "rejects plain HTTP to the targets",
-            type: TG,
+            type: TYPES.targetGroup,
             props: { port: 80, protocol: "HTTP", targetType: "instance" },
             rejects: /set protocol "HTTPS"/,
         },
         {
             it: "rejects a target group without a protocol on the alb alias",
-            type: "aws:alb/targetGroup:TargetGroup",
+            type: TYPES.albTargetGroup,
             props: { port: 8080, targetType: "ip" },
             rejects: /protocol is absent/,
         },
         {
             it: "warns on TCP pass-through of a network LB",
-            type: TG,
+            type: TYPES.targetGroup,
             props: { port: 443, protocol: "TCP" },
             warns: /prefer "TLS"/,
         },
         {
             it: "passes HTTPS re-encryption",
-            type: TG,
+            type: TYPES.targetGroup,
             props: {
                 port: 30443,
                 protocol: "HTTPS",
@@ -172,12 +167,12 @@ const table: Record<string, Case[]> = {
                 healthCheck: { protocol: "HTTPS", path: "/healthz" },
             },
         },
-        { it: "passes a Lambda target (no protocol)", type: TG, props: { targetType: "lambda" } },
+        { it: "passes a Lambda target (no protocol)", type: TYPES.targetGroup, props: { targetType: "lambda" } },
     ],
     "alb-https-listener-hsts": [
         {
             it: "rejects an HTTPS listener without HSTS",
-            type: L,
+            type: TYPES.listener,
             props: {
                 port: 443,
                 protocol: "HTTPS",
@@ -188,7 +183,7 @@ const table: Record<string, Case[]> = {
         },
         {
             it: "rejects an HSTS max-age under a year",
-            type: "aws:alb/listener:Listener",
+            type: TYPES.albListener,
             props: {
                 port: 443,
                 protocol: "HTTPS",
@@ -198,31 +193,31 @@ const table: Record<string, Case[]> = {
         },
         {
             it: "rejects an empty header value",
-            type: L,
+            type: TYPES.listener,
             props: { port: 443, protocol: "HTTPS", routingHttpResponseStrictTransportSecurityHeaderValue: " " },
             rejects: /Set routingHttp/,
         },
         {
             it: "passes a year with includeSubDomains",
-            type: L,
+            type: TYPES.listener,
             props: {
                 port: 443,
                 protocol: "HTTPS",
                 routingHttpResponseStrictTransportSecurityHeaderValue: "max-age=31536000; includeSubDomains",
             },
         },
-        { it: "ignores the HTTP redirect listener", type: L, props: { port: 80, protocol: "HTTP" } },
+        { it: "ignores the HTTP redirect listener", type: TYPES.listener, props: { port: 80, protocol: "HTTP" } },
     ],
     "elb-classic-hardened": [
         {
             it: "rejects an internet-facing classic ELB",
-            type: CLB,
+            type: TYPES.classicLoadBalancer,
             props: { ...goodClb, internal: false },
             rejects: /internet-facing/,
         },
         {
             it: "rejects a plain HTTP listener",
-            type: CLB,
+            type: TYPES.classicLoadBalancer,
             props: {
                 ...goodClb,
                 listeners: [{ lbPort: 80, lbProtocol: "HTTP", instancePort: 80, instanceProtocol: "HTTP" }],
@@ -231,7 +226,7 @@ const table: Record<string, Case[]> = {
         },
         {
             it: "rejects an IAM server certificate",
-            type: CLB,
+            type: TYPES.classicLoadBalancer,
             props: {
                 ...goodClb,
                 listeners: [
@@ -248,7 +243,7 @@ const table: Record<string, Case[]> = {
         },
         {
             it: "rejects plain HTTP to the instances",
-            type: CLB,
+            type: TYPES.classicLoadBalancer,
             props: {
                 ...goodClb,
                 listeners: [
@@ -265,17 +260,17 @@ const table: Record<string, Case[]> = {
         },
         {
             it: "rejects cross-zone balancing off and a single zone",
-            type: CLB,
+            type: TYPES.classicLoadBalancer,
             props: { ...goodClb, crossZoneLoadBalancing: false, subnets: ["subnet-a"] },
             rejects: /fewer than two Availability Zones/,
         },
         {
             it: "rejects no connection draining",
-            type: CLB,
+            type: TYPES.classicLoadBalancer,
             props: { ...goodClb, connectionDraining: false },
             rejects: /connectionDraining/,
         },
-        { it: "passes an internal HTTPS classic ELB", type: CLB, props: goodClb },
+        { it: "passes an internal HTTPS classic ELB", type: TYPES.classicLoadBalancer, props: goodClb },
     ],
 };
 
@@ -283,19 +278,19 @@ const loggingTable: Record<string, Case[]> = {
     "alb-access-logs-enabled": [
         {
             it: "rejects a classic ELB without access logs",
-            type: CLB,
+            type: TYPES.classicLoadBalancer,
             props: { ...goodClb, accessLogs: undefined },
             rejects: /accessLogs/,
         },
         {
             it: "rejects a classic ELB with logging disabled",
-            type: CLB,
+            type: TYPES.classicLoadBalancer,
             props: { ...goodClb, accessLogs: { bucket: "logs", enabled: false } },
             rejects: /accessLogs/,
         },
         {
             it: "passes a classic ELB logging to a bucket (enabled by default)",
-            type: CLB,
+            type: TYPES.classicLoadBalancer,
             props: { ...goodClb, accessLogs: { bucket: "logs" } },
         },
     ],
@@ -319,23 +314,23 @@ describe("policy pack: edge hardening (issue #19 class 4)", () => {
     describe("alb-sg-egress-to-targets-only", () => {
         const policy = policyNamed<StackValidationPolicy>(policies, "alb-sg-egress-to-targets-only");
         const net: StackFixture[] = [
-            { type: "aws:ec2/vpc:Vpc", name: "vpc", props: { cidrBlock: "10.0.0.0/16" } },
+            { type: TYPES.vpc, name: "vpc", props: { cidrBlock: "10.0.0.0/16" } },
             {
-                type: "aws:ec2/subnet:Subnet",
+                type: TYPES.subnet,
                 name: "private-a",
                 props: { cidrBlock: "10.0.0.0/20", vpcId: "vpc-1" },
                 deps: { vpcId: ["vpc"] },
             },
             {
-                type: "aws:ec2/subnet:Subnet",
+                type: TYPES.subnet,
                 name: "private-b",
                 props: { cidrBlock: "10.0.16.0/20", vpcId: "vpc-1" },
                 deps: { vpcId: ["vpc"] },
             },
-            { type: TG, name: "tg", props: { port: 30443, protocol: "HTTPS" } },
+            { type: TYPES.targetGroup, name: "tg", props: { port: 30443, protocol: "HTTPS" } },
         ];
         const sg = (egress: object[] | undefined, tags: object = { "sg-role": "alb-public" }): StackFixture => ({
-            type: "aws:ec2/securityGroup:SecurityGroup",
+            type: TYPES.securityGroup,
             name: "alb",
             props: { vpcId: "vpc-1", tags, ...(egress ? { egress } : {}) },
         });
@@ -384,13 +379,13 @@ describe("policy pack: edge hardening (issue #19 class 4)", () => {
                 ...net,
                 sg(undefined, {}),
                 {
-                    type: "aws:lb/loadBalancer:LoadBalancer",
+                    type: TYPES.loadBalancer,
                     name: "lb",
                     props: { internal: false, securityGroups: ["sg-1"] },
                     deps: { securityGroups: ["alb"] },
                 },
                 {
-                    type: "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule",
+                    type: TYPES.securityGroupEgressRule,
                     name: "out",
                     props: { securityGroupId: "sg-1", ipProtocol: "-1", cidrIpv4: "0.0.0.0/0" },
                     deps: { securityGroupId: ["alb"] },

@@ -3,12 +3,8 @@ import { ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy"
 import { UNKNOWN } from "../lib/unknowns";
 import { policies } from "../edge";
 import { Case, checkCase, checkUnknownsNeverBlock, policyNamed, runStackPolicy } from "./support";
+import { TYPES } from "../../lib/contract";
 
-const L = "aws:lb/listener:Listener";
-const ALB_L = "aws:alb/listener:Listener";
-const LB = "aws:lb/loadBalancer:LoadBalancer";
-const ALB = "aws:alb/loadBalancer:LoadBalancer";
-const CERT = "aws:acm/certificate:Certificate";
 const REDIRECT = [{ type: "redirect", redirect: { protocol: "HTTPS", port: "443", statusCode: "HTTP_301" } }];
 const certArn = "arn:aws:acm:eu-west-1:111122223333:certificate/abc";
 const goodAcl = {
@@ -27,13 +23,13 @@ const table: Record<string, Case[]> = {
     "alb-http-redirects-to-https": [
         {
             it: "rejects an HTTP listener that forwards",
-            type: L,
+            type: TYPES.listener,
             props: { port: 80, protocol: "HTTP", defaultActions: [{ type: "forward", targetGroupArn: "tg" }] },
             rejects: /forwards plain HTTP/,
         },
         {
             it: "rejects a redirect that keeps the port (#{port})",
-            type: ALB_L,
+            type: TYPES.albListener,
             props: {
                 port: 80,
                 protocol: "HTTP",
@@ -45,42 +41,42 @@ const table: Record<string, Case[]> = {
         },
         {
             it: "rejects a listener on port 80 without a protocol (HTTP by default)",
-            type: L,
+            type: TYPES.listener,
             props: { port: 80, defaultActions: [{ type: "fixed-response" }] },
             rejects: /fixed-response/,
         },
         {
             it: "passes a permanent redirect to HTTPS:443",
-            type: L,
+            type: TYPES.listener,
             props: { port: 80, protocol: "HTTP", defaultActions: REDIRECT },
         },
         {
             it: "ignores HTTPS listeners",
-            type: L,
+            type: TYPES.listener,
             props: { port: 443, protocol: "HTTPS", defaultActions: [{ type: "forward" }] },
         },
         {
             it: "does not fail while actions are unknown",
-            type: L,
+            type: TYPES.listener,
             props: { port: 80, protocol: "HTTP", defaultActions: UNKNOWN },
         },
     ],
     "alb-https-listener-tls-policy": [
         {
             it: "rejects an HTTPS listener without an SSL policy",
-            type: L,
+            type: TYPES.listener,
             props: { port: 443, protocol: "HTTPS", certificateArn: certArn },
             rejects: /sslPolicy is absent/,
         },
         {
             it: "rejects an outdated TLS policy on the alb alias",
-            type: ALB_L,
+            type: TYPES.albListener,
             props: { port: 443, protocol: "HTTPS", sslPolicy: "ELBSecurityPolicy-2016-08", certificateArn: certArn },
             rejects: /ELBSecurityPolicy-2016-08/,
         },
         {
             it: "rejects a non-ACM certificate",
-            type: L,
+            type: TYPES.listener,
             props: {
                 port: 443,
                 protocol: "HTTPS",
@@ -91,7 +87,7 @@ const table: Record<string, Case[]> = {
         },
         {
             it: "passes a TLS 1.3 policy with an ACM certificate",
-            type: L,
+            type: TYPES.listener,
             props: {
                 port: 443,
                 protocol: "HTTPS",
@@ -101,7 +97,7 @@ const table: Record<string, Case[]> = {
         },
         {
             it: "honours allowedTlsPolicies from config",
-            type: L,
+            type: TYPES.listener,
             props: {
                 port: 443,
                 protocol: "HTTPS",
@@ -115,139 +111,148 @@ const table: Record<string, Case[]> = {
     "alb-drop-invalid-headers": [
         {
             it: "rejects an ALB that forwards invalid headers (default false)",
-            type: LB,
+            type: TYPES.loadBalancer,
             props: {},
             rejects: /dropInvalidHeaderFields/,
         },
         {
             it: "passes an ALB that drops them",
-            type: ALB,
+            type: TYPES.albLoadBalancer,
             props: { loadBalancerType: "application", dropInvalidHeaderFields: true },
         },
-        { it: "ignores network load balancers", type: LB, props: { loadBalancerType: "network" } },
+        { it: "ignores network load balancers", type: TYPES.loadBalancer, props: { loadBalancerType: "network" } },
     ],
     "alb-desync-mitigation": [
-        { it: "flags monitor mode", type: LB, props: { desyncMitigationMode: "monitor" }, rejects: /"monitor"/ },
-        { it: "passes the defensive default", type: LB, props: {} },
+        {
+            it: "flags monitor mode",
+            type: TYPES.loadBalancer,
+            props: { desyncMitigationMode: "monitor" },
+            rejects: /"monitor"/,
+        },
+        { it: "passes the defensive default", type: TYPES.loadBalancer, props: {} },
     ],
     "alb-deletion-protection": [
         {
             it: "flags a load balancer without deletion protection",
-            type: LB,
+            type: TYPES.loadBalancer,
             props: {},
             rejects: /enableDeletionProtection/,
         },
         {
             it: "blocks it when prod config raises the level",
-            type: ALB,
+            type: TYPES.albLoadBalancer,
             props: { enableDeletionProtection: false },
             config: { enforcementLevel: "mandatory" },
             rejects: /enableDeletionProtection/,
         },
-        { it: "passes a protected load balancer", type: LB, props: { enableDeletionProtection: true } },
+        { it: "passes a protected load balancer", type: TYPES.loadBalancer, props: { enableDeletionProtection: true } },
     ],
     "alb-internet-facing-is-declared": [
         {
             it: "rejects an undeclared internet-facing ALB",
-            type: LB,
+            type: TYPES.loadBalancer,
             props: { subnets: ["a", "b"] },
             rejects: /lacks the tag exposure=public/,
         },
         {
             it: "rejects an internet-facing NLB",
-            type: LB,
+            type: TYPES.loadBalancer,
             props: { loadBalancerType: "network", subnets: ["a", "b"], tags: { exposure: "public" } },
             rejects: /Network load balancers must be internal/,
         },
         {
             it: "rejects a single-subnet load balancer",
-            type: ALB,
+            type: TYPES.albLoadBalancer,
             props: { internal: true, subnets: ["a"] },
             rejects: /spans 1 subnet/,
         },
         {
             it: "passes a declared public ALB in two subnets",
-            type: LB,
+            type: TYPES.loadBalancer,
             props: { tags: { exposure: "public" }, subnets: ["a", "b"] },
         },
-        { it: "does not fail while subnets are unknown", type: LB, props: { internal: true, subnets: UNKNOWN } },
+        {
+            it: "does not fail while subnets are unknown",
+            type: TYPES.loadBalancer,
+            props: { internal: true, subnets: UNKNOWN },
+        },
     ],
     "acm-certificate-managed-dns": [
         {
             it: "rejects e-mail validation",
-            type: CERT,
+            type: TYPES.certificate,
             props: { domainName: "x", validationMethod: "EMAIL" },
             rejects: /use "DNS"/,
         },
         {
             it: "rejects an imported certificate",
-            type: CERT,
+            type: TYPES.certificate,
             props: { privateKey: "k", certificateBody: "b" },
             rejects: /imported/,
         },
         {
             it: "rejects RSA_1024",
-            type: CERT,
+            type: TYPES.certificate,
             props: { validationMethod: "DNS", keyAlgorithm: "RSA_1024" },
             rejects: /too weak/,
         },
         {
             it: "passes a DNS-validated certificate",
-            type: CERT,
+            type: TYPES.certificate,
             props: { domainName: "x", validationMethod: "DNS", keyAlgorithm: "EC_prime256v1" },
         },
     ],
     "acm-certificate-transparency": [
         {
             it: "flags disabled CT logging",
-            type: CERT,
+            type: TYPES.certificate,
             props: { options: { certificateTransparencyLoggingPreference: "DISABLED" } },
             rejects: /CT logs/,
         },
-        { it: "passes the default", type: CERT, props: { validationMethod: "DNS" } },
+        { it: "passes the default", type: TYPES.certificate, props: { validationMethod: "DNS" } },
     ],
     "route53-alias-records-for-alb": [
         {
             it: "flags a static public A record",
-            type: "aws:route53/record:Record",
+            type: TYPES.record,
             props: { type: "A", records: ["52.1.2.3"] },
             rejects: /static addresses/,
         },
         {
             it: "flags a CNAME to an ELB name",
-            type: "aws:route53/record:Record",
+            type: TYPES.record,
             props: { type: "CNAME", records: ["x-1.eu-west-1.elb.amazonaws.com"] },
             rejects: /alias record/,
         },
         {
             it: "flags an alias without target health",
-            type: "aws:route53/record:Record",
+            type: TYPES.record,
             props: { type: "A", aliases: [{ name: "x", zoneId: "Z", evaluateTargetHealth: false }] },
             rejects: /evaluateTargetHealth/,
         },
         {
             it: "passes a health-evaluated alias",
-            type: "aws:route53/record:Record",
+            type: TYPES.record,
             props: { type: "A", aliases: [{ name: "x", zoneId: "Z", evaluateTargetHealth: true }] },
         },
     ],
     "waf-web-acl-baseline": [
         {
             it: "rejects a regional Web ACL without the managed baseline",
-            type: "aws:wafv2/webAcl:WebAcl",
+            type: TYPES.webAcl,
             props: { ...goodAcl, rules: [] },
             rejects: /has no rules/,
         },
         {
             it: "rejects a rule with metrics off",
-            type: "aws:wafv2/webAcl:WebAcl",
+            type: TYPES.webAcl,
             props: {
                 ...goodAcl,
                 rules: [{ ...goodAcl.rules[0], visibilityConfig: { cloudwatchMetricsEnabled: false } }],
             },
             rejects: /cloudwatchMetricsEnabled off/,
         },
-        { it: "passes the managed common rule set with metrics", type: "aws:wafv2/webAcl:WebAcl", props: goodAcl },
+        { it: "passes the managed common rule set with metrics", type: TYPES.webAcl, props: goodAcl },
     ],
 };
 
@@ -263,12 +268,16 @@ describe("policy pack: edge (EDGE)", () => {
 
     describe("alb-listener-rule-no-plain-http-forward", () => {
         const policy = policyNamed<StackValidationPolicy>(policies, "alb-listener-rule-no-plain-http-forward");
-        const http = { type: L, name: "http", props: { port: 80, protocol: "HTTP", defaultActions: REDIRECT } };
+        const http = {
+            type: TYPES.listener,
+            name: "http",
+            props: { port: 80, protocol: "HTTP", defaultActions: REDIRECT },
+        };
         it("rejects a forward rule on the HTTP listener, found through the graph", async () => {
             const run = await runStackPolicy(policy, [
                 http,
                 {
-                    type: "aws:lb/listenerRule:ListenerRule",
+                    type: TYPES.listenerRule,
                     name: "rule",
                     props: { listenerArn: UNKNOWN, actions: [{ type: "forward" }] },
                     deps: { listenerArn: ["http"] },
@@ -279,9 +288,9 @@ describe("policy pack: edge (EDGE)", () => {
         });
         it("passes a forward rule on the HTTPS listener", async () => {
             const run = await runStackPolicy(policy, [
-                { type: L, name: "https", props: { port: 443, protocol: "HTTPS" } },
+                { type: TYPES.listener, name: "https", props: { port: 443, protocol: "HTTPS" } },
                 {
-                    type: "aws:alb/listenerRule:ListenerRule",
+                    type: TYPES.albListenerRule,
                     name: "rule",
                     props: { actions: [{ type: "forward" }] },
                     deps: { listenerArn: ["https"] },
@@ -296,7 +305,7 @@ describe("policy pack: edge (EDGE)", () => {
         it("flags an association to something outside the stack", async () => {
             const run = await runStackPolicy(policy, [
                 {
-                    type: "aws:wafv2/webAclAssociation:WebAclAssociation",
+                    type: TYPES.webAclAssociation,
                     name: "assoc",
                     props: { resourceArn: "arn:aws:apigateway:eu-west-1::/restapis/x" },
                 },
@@ -306,15 +315,15 @@ describe("policy pack: edge (EDGE)", () => {
         it("passes an association to the stack's ALB or a configured ARN", async () => {
             const arn = "arn:aws:elasticloadbalancing:eu-west-1:111122223333:loadbalancer/app/x/1";
             const run = await runStackPolicy(policy, [
-                { type: LB, name: "alb", props: { arn } },
-                { type: "aws:wafv2/webAclAssociation:WebAclAssociation", name: "assoc", props: { resourceArn: arn } },
+                { type: TYPES.loadBalancer, name: "alb", props: { arn } },
+                { type: TYPES.webAclAssociation, name: "assoc", props: { resourceArn: arn } },
             ]);
             assert.deepStrictEqual(run.messages, []);
             const ext = await runStackPolicy(
                 policy,
                 [
                     {
-                        type: "aws:wafv2/webAclAssociation:WebAclAssociation",
+                        type: TYPES.webAclAssociation,
                         name: "assoc",
                         props: { resourceArn: "arn:aws:elasticloadbalancing:eu-west-1:1:loadbalancer/app/y/2" },
                     },
@@ -322,6 +331,39 @@ describe("policy pack: edge (EDGE)", () => {
                 { externalLoadBalancerArns: ["arn:aws:elasticloadbalancing:eu-west-1:1:loadbalancer/app/y/2"] },
             );
             assert.deepStrictEqual(ext.messages, []);
+        });
+        it("defers an association whose target is unknown at preview and still reports a foreign target", async () => {
+            const run = await runStackPolicy(policy, [
+                { type: TYPES.loadBalancer, name: "alb", props: { arn: UNKNOWN } },
+                // First deploy: the ALB's ARN is unknown, the graph edge names it.
+                {
+                    type: TYPES.webAclAssociation,
+                    name: "linked",
+                    props: { resourceArn: UNKNOWN },
+                    deps: { resourceArn: ["alb"] },
+                },
+                // Unknown and unlinked (an output of something outside the pack's view): judged at up.
+                { type: TYPES.webAclAssociation, name: "pending", props: { resourceArn: UNKNOWN } },
+                {
+                    type: TYPES.webAclAssociation,
+                    name: "foreign",
+                    props: { resourceArn: "arn:aws:apigateway:eu-west-1::/restapis/x" },
+                },
+            ]);
+            assert.deepStrictEqual(
+                run.violations.map((v) => [v.policy, v.enforcementLevel, v.urn]),
+                [
+                    [
+                        "waf-association-targets-alb",
+                        "mandatory",
+                        "urn:pulumi:test::aws-platform::aws:wafv2/webAclAssociation:WebAclAssociation::foreign",
+                    ],
+                ],
+            );
+            assert.match(
+                run.messages[0],
+                /^WebAclAssociation 'foreign' targets "arn:aws:apigateway:[^"]+", which is no load balancer of this stack/,
+            );
         });
     });
 });

@@ -2,12 +2,8 @@ import { strict as assert } from "assert";
 import { ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
 import { policies } from "../iam";
 import { Case, checkCase, checkUnknownsNeverBlock, policyNamed, runStackPolicy, StackFixture } from "./support";
+import { TYPES } from "../../lib/contract";
 
-const POLICY = "aws:iam/policy:Policy";
-const ROLE = "aws:iam/role:Role";
-const ROLE_POLICY = "aws:iam/rolePolicy:RolePolicy";
-const USER_POLICY = "aws:iam/userPolicy:UserPolicy";
-const GROUP_POLICY = "aws:iam/groupPolicy:GroupPolicy";
 const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
 const KEY = "arn:aws:kms:eu-west-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab";
 
@@ -34,19 +30,19 @@ const table: Record<string, Case[]> = {
     "iam-no-wildcard-admin-statements": [
         {
             it: 'rejects "*" on "*" in a managed policy',
-            type: POLICY,
+            type: TYPES.iamPolicy,
             props: { policy: doc({ Effect: "Allow", Action: "*", Resource: "*" }) },
             rejects: /allows "\*" on every resource/,
         },
         {
             it: "rejects kms:* on every key in an inline role policy",
-            type: ROLE_POLICY,
+            type: TYPES.iamRolePolicy,
             props: { role: "r", policy: doc({ Effect: "Allow", Action: ["kms:*"], Resource: ["*"] }) },
             rejects: /kms:\* on every resource/,
         },
         {
             it: "rejects s3:* given as an object document with a single Statement",
-            type: USER_POLICY,
+            type: TYPES.iamUserPolicy,
             props: {
                 user: "u",
                 policy: { Version: "2012-10-17", Statement: { Effect: "Allow", Action: "s3:*", Resource: "*" } },
@@ -55,19 +51,19 @@ const table: Record<string, Case[]> = {
         },
         {
             it: "rejects IAM:* whatever its case, in a group policy",
-            type: GROUP_POLICY,
+            type: TYPES.iamGroupPolicy,
             props: { group: "g", policy: doc({ Effect: "allow", Action: "IAM:*", Resource: "*" }) },
             rejects: /IAM:\*/,
         },
         {
             it: "rejects NotAction on every resource (everything but)",
-            type: POLICY,
+            type: TYPES.iamPolicy,
             props: { policy: doc({ Effect: "Allow", NotAction: "iam:*", Resource: "*" }) },
             rejects: /everything but/,
         },
         {
             it: "rejects a wildcard in a role's inline policies",
-            type: ROLE,
+            type: TYPES.iamRole,
             props: {
                 assumeRolePolicy: goodTrust,
                 inlinePolicies: [{ name: "x", policy: doc({ Effect: "Allow", Action: "*", Resource: "*" }) }],
@@ -76,19 +72,19 @@ const table: Record<string, Case[]> = {
         },
         {
             it: "rejects an unparsable document",
-            type: POLICY,
+            type: TYPES.iamPolicy,
             props: { policy: "{not json" },
             rejects: /not valid JSON/,
         },
-        { it: "passes actions scoped to a key", type: ROLE_POLICY, props: { role: "r", policy: doc(scoped) } },
+        { it: "passes actions scoped to a key", type: TYPES.iamRolePolicy, props: { role: "r", policy: doc(scoped) } },
         {
             it: "passes a service wildcard limited to named resources",
-            type: POLICY,
+            type: TYPES.iamPolicy,
             props: { policy: doc({ Effect: "Allow", Action: "s3:*", Resource: "arn:aws:s3:::bucket/*" }) },
         },
         {
             it: "passes a Deny of everything (a guardrail, not a grant)",
-            type: POLICY,
+            type: TYPES.iamPolicy,
             props: {
                 policy: doc({
                     Effect: "Deny",
@@ -100,32 +96,32 @@ const table: Record<string, Case[]> = {
         },
         {
             it: "passes read-only describe actions on every resource",
-            type: POLICY,
+            type: TYPES.iamPolicy,
             props: { policy: doc({ Effect: "Allow", Action: ["ec2:Describe*"], Resource: "*" }) },
         },
     ],
     "iam-oidc-trust-scoped": [
         {
             it: "rejects an IRSA trust without conditions",
-            type: ROLE,
+            type: TYPES.iamRole,
             props: { assumeRolePolicy: trust() },
             rejects: /no StringEquals\/StringLike condition on "<issuer>:sub" and has no .*:aud/,
         },
         {
             it: "rejects a trust pinning sub but not aud",
-            type: ROLE,
+            type: TYPES.iamRole,
             props: { assumeRolePolicy: trust({ StringEquals: { [`${ISSUER}:sub`]: "system:serviceaccount:a:b" } }) },
             rejects: /"<issuer>:aud"/,
         },
         {
             it: "rejects a trust pinning aud but not sub",
-            type: ROLE,
+            type: TYPES.iamRole,
             props: { assumeRolePolicy: trust({ StringEquals: { [`${ISSUER}:aud`]: "sts.amazonaws.com" } }) },
             rejects: /"<issuer>:sub"/,
         },
         {
             it: "rejects a subject in any namespace",
-            type: ROLE,
+            type: TYPES.iamRole,
             props: {
                 assumeRolePolicy: trust({
                     StringLike: {
@@ -138,7 +134,7 @@ const table: Record<string, Case[]> = {
         },
         {
             it: "rejects sub on a non-string operator only (StringNotEquals)",
-            type: ROLE,
+            type: TYPES.iamRole,
             props: {
                 assumeRolePolicy: trust({
                     StringNotEquals: { [`${ISSUER}:sub`]: "x" },
@@ -149,14 +145,14 @@ const table: Record<string, Case[]> = {
         },
         {
             it: "rejects trusting every federated provider",
-            type: ROLE,
+            type: TYPES.iamRole,
             props: { assumeRolePolicy: trust(undefined, { Federated: "*" }) },
             rejects: /every identity provider/,
         },
-        { it: "passes the platform's IRSA trust", type: ROLE, props: { assumeRolePolicy: goodTrust } },
+        { it: "passes the platform's IRSA trust", type: TYPES.iamRole, props: { assumeRolePolicy: goodTrust } },
         {
             it: "passes StringLike on a service account of one namespace",
-            type: ROLE,
+            type: TYPES.iamRole,
             props: {
                 assumeRolePolicy: trust({
                     StringLike: {
@@ -168,7 +164,7 @@ const table: Record<string, Case[]> = {
         },
         {
             it: "passes a Cognito identity-pool trust (no OIDC provider)",
-            type: ROLE,
+            type: TYPES.iamRole,
             props: {
                 assumeRolePolicy: trust(
                     {
@@ -181,7 +177,7 @@ const table: Record<string, Case[]> = {
         },
         {
             it: "passes a service trust (no web identity)",
-            type: ROLE,
+            type: TYPES.iamRole,
             props: {
                 assumeRolePolicy: doc({
                     Effect: "Allow",
@@ -205,19 +201,19 @@ describe("policy pack: IAM", () => {
     it("defers a document that is unknown during preview", async () => {
         const run = await checkCase(
             policyNamed<ResourceValidationPolicy>(policies, "iam-no-wildcard-admin-statements"),
-            { it: "unknown", type: POLICY, props: { policy: UNKNOWN } },
+            { it: "unknown", type: TYPES.iamPolicy, props: { policy: UNKNOWN } },
         );
         assert.equal(run.unknown, true);
     });
 
     describe("iam-no-admin-policy-attached", () => {
         const policy = policyNamed<StackValidationPolicy>(policies, "iam-no-admin-policy-attached");
-        const role: StackFixture = { type: ROLE, name: "ci", props: { assumeRolePolicy: goodTrust } };
+        const role: StackFixture = { type: TYPES.iamRole, name: "ci", props: { assumeRolePolicy: goodTrust } };
         const bad: Array<[string, StackFixture]> = [
             [
                 "AdministratorAccess by RolePolicyAttachment",
                 {
-                    type: "aws:iam/rolePolicyAttachment:RolePolicyAttachment",
+                    type: TYPES.iamRolePolicyAttachment,
                     name: "a",
                     props: { role: "ci", policyArn: "arn:aws:iam::aws:policy/AdministratorAccess" },
                     deps: { role: ["ci"] },
@@ -226,7 +222,7 @@ describe("policy pack: IAM", () => {
             [
                 "PowerUserAccess by PolicyAttachment",
                 {
-                    type: "aws:iam/policyAttachment:PolicyAttachment",
+                    type: TYPES.iamPolicyAttachment,
                     name: "a",
                     props: { roles: ["ci"], policyArn: "arn:aws:iam::aws:policy/PowerUserAccess" },
                 },
@@ -234,7 +230,7 @@ describe("policy pack: IAM", () => {
             [
                 "IAMFullAccess on a user",
                 {
-                    type: "aws:iam/userPolicyAttachment:UserPolicyAttachment",
+                    type: TYPES.iamUserPolicyAttachment,
                     name: "a",
                     props: { user: "u", policyArn: "arn:aws:iam::aws:policy/IAMFullAccess" },
                 },
@@ -242,7 +238,7 @@ describe("policy pack: IAM", () => {
             [
                 "AdministratorAccess in managedPolicyArns",
                 {
-                    type: ROLE,
+                    type: TYPES.iamRole,
                     name: "a",
                     props: {
                         assumeRolePolicy: goodTrust,
@@ -253,7 +249,7 @@ describe("policy pack: IAM", () => {
             [
                 "a job-function admin path on a group",
                 {
-                    type: "aws:iam/groupPolicyAttachment:GroupPolicyAttachment",
+                    type: TYPES.iamGroupPolicyAttachment,
                     name: "a",
                     props: { group: "g", policyArn: "arn:aws:iam::aws:policy/job-function/AdministratorAccess" },
                 },
@@ -271,9 +267,13 @@ describe("policy pack: IAM", () => {
         it("rejects a customer policy of the stack that grants full admin", async () => {
             const run = await runStackPolicy(policy, [
                 role,
-                { type: POLICY, name: "god", props: { policy: doc({ Effect: "Allow", Action: "*", Resource: "*" }) } },
                 {
-                    type: "aws:iam/rolePolicyAttachment:RolePolicyAttachment",
+                    type: TYPES.iamPolicy,
+                    name: "god",
+                    props: { policy: doc({ Effect: "Allow", Action: "*", Resource: "*" }) },
+                },
+                {
+                    type: TYPES.iamRolePolicyAttachment,
                     name: "att",
                     props: { role: "ci", policyArn: UNKNOWN },
                     deps: { role: ["ci"], policyArn: ["god"] },
@@ -288,7 +288,7 @@ describe("policy pack: IAM", () => {
             const run = await runStackPolicy(policy, [
                 role,
                 {
-                    type: "aws:iam/rolePolicyAttachment:RolePolicyAttachment",
+                    type: TYPES.iamRolePolicyAttachment,
                     name: "a",
                     props: { role: "ci", policyArn: "arn:aws:iam::aws:policy/AmazonEKSWorkerNodePolicy" },
                     deps: { role: ["ci"] },
@@ -332,7 +332,7 @@ describe("policy pack: IAM", () => {
             const run = await runStackPolicy(policy, [
                 role,
                 {
-                    type: "aws:iam/rolePolicyAttachment:RolePolicyAttachment",
+                    type: TYPES.iamRolePolicyAttachment,
                     name: "a",
                     props: { role: "ci", policyArn: UNKNOWN },
                 },
@@ -345,17 +345,17 @@ describe("policy pack: IAM", () => {
         const policy = policyNamed<StackValidationPolicy>(policies, "iam-state-backend-policy-scoped");
         const B = "arn:aws:s3:::state-bucket-111122223333";
         const base: StackFixture[] = [
-            { type: "platform:bootstrap:StateBackend", name: "state", props: {} },
+            { type: TYPES.stateBackend, name: "state", props: {} },
             {
-                type: "aws:s3/bucket:Bucket",
+                type: TYPES.bucket,
                 name: "state-bucket",
                 props: { bucket: "state-bucket-111122223333" },
                 parent: "state",
             },
-            { type: "aws:kms/key:Key", name: "state-key", props: { enableKeyRotation: true }, parent: "state" },
+            { type: TYPES.kmsKey, name: "state-key", props: { enableKeyRotation: true }, parent: "state" },
         ];
         const ci = (...statements: object[]): StackFixture => ({
-            type: POLICY,
+            type: TYPES.iamPolicy,
             name: "ci-deploy",
             props: { policy: doc(...statements) },
             deps: { policy: ["state-key"] },
@@ -408,7 +408,7 @@ describe("policy pack: IAM", () => {
         it("ignores policies of stacks without a state backend", async () => {
             const run = await runStackPolicy(policy, [
                 {
-                    type: POLICY,
+                    type: TYPES.iamPolicy,
                     name: "p",
                     props: { policy: doc({ Effect: "Allow", Action: "s3:GetObject", Resource: "arn:aws:s3:::*" }) },
                 },
@@ -418,7 +418,7 @@ describe("policy pack: IAM", () => {
         it("skips a policy whose document is unknown during preview", async () => {
             const run = await runStackPolicy(policy, [
                 ...base,
-                { type: POLICY, name: "p", props: { policy: UNKNOWN }, parent: "state" },
+                { type: TYPES.iamPolicy, name: "p", props: { policy: UNKNOWN }, parent: "state" },
             ]);
             assert.deepEqual(run.mandatory, []);
         });
@@ -428,9 +428,9 @@ describe("policy pack: IAM", () => {
         const policy = policyNamed<StackValidationPolicy>(policies, "iam-policy-management-not-mixed");
         it("rejects managedPolicyArns on a role that also has an attachment", async () => {
             const run = await runStackPolicy(policy, [
-                { type: ROLE, name: "r", props: { assumeRolePolicy: goodTrust, managedPolicyArns: [] } },
+                { type: TYPES.iamRole, name: "r", props: { assumeRolePolicy: goodTrust, managedPolicyArns: [] } },
                 {
-                    type: "aws:iam/rolePolicyAttachment:RolePolicyAttachment",
+                    type: TYPES.iamRolePolicyAttachment,
                     name: "a",
                     props: { role: "r", policyArn: "arn:aws:iam::aws:policy/ReadOnlyAccess" },
                     deps: { role: ["r"] },
@@ -446,11 +446,16 @@ describe("policy pack: IAM", () => {
         it("rejects inlinePolicies on a role that also has a RolePolicy", async () => {
             const run = await runStackPolicy(policy, [
                 {
-                    type: ROLE,
+                    type: TYPES.iamRole,
                     name: "r",
                     props: { assumeRolePolicy: goodTrust, inlinePolicies: [{ name: "x", policy: doc(scoped) }] },
                 },
-                { type: ROLE_POLICY, name: "p", props: { role: "r", policy: doc(scoped) }, deps: { role: ["r"] } },
+                {
+                    type: TYPES.iamRolePolicy,
+                    name: "p",
+                    props: { role: "r", policy: doc(scoped) },
+                    deps: { role: ["r"] },
+                },
             ]);
             assert.ok(
                 run.mandatory.some((m) => m.includes("sets inlinePolicies")),
@@ -459,22 +464,27 @@ describe("policy pack: IAM", () => {
         });
         it("passes attachments alone", async () => {
             const run = await runStackPolicy(policy, [
-                { type: ROLE, name: "r", props: { assumeRolePolicy: goodTrust } },
+                { type: TYPES.iamRole, name: "r", props: { assumeRolePolicy: goodTrust } },
                 {
-                    type: "aws:iam/rolePolicyAttachment:RolePolicyAttachment",
+                    type: TYPES.iamRolePolicyAttachment,
                     name: "a",
                     props: { role: "r", policyArn: "arn:aws:iam::aws:policy/ReadOnlyAccess" },
                     deps: { role: ["r"] },
                 },
-                { type: ROLE_POLICY, name: "p", props: { role: "r", policy: doc(scoped) }, deps: { role: ["r"] } },
+                {
+                    type: TYPES.iamRolePolicy,
+                    name: "p",
+                    props: { role: "r", policy: doc(scoped) },
+                    deps: { role: ["r"] },
+                },
             ]);
             assert.deepEqual(run.violations, []);
         });
         it("skips a role whose managedPolicyArns are unknown", async () => {
             const run = await runStackPolicy(policy, [
-                { type: ROLE, name: "r", props: { managedPolicyArns: UNKNOWN } },
+                { type: TYPES.iamRole, name: "r", props: { managedPolicyArns: UNKNOWN } },
                 {
-                    type: "aws:iam/rolePolicyAttachment:RolePolicyAttachment",
+                    type: TYPES.iamRolePolicyAttachment,
                     name: "a",
                     props: { role: "r", policyArn: "x" },
                     deps: { role: ["r"] },

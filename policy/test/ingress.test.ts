@@ -13,18 +13,10 @@ import {
     runResourcePolicy,
     runStackPolicy,
 } from "./support";
+import { TYPES } from "../../lib/contract";
 
 const rp = (name: string) => policyNamed<ResourceValidationPolicy>(policies, name);
 const sp = (name: string) => policyNamed<StackValidationPolicy>(policies, name);
-
-const DEPLOYMENT = "kubernetes:apps/v1:Deployment";
-const PROXY = "kubernetes:gateway.nginx.org/v1alpha2:NginxProxy";
-const GATEWAY = "kubernetes:gateway.networking.k8s.io/v1:Gateway";
-const ROUTE = "kubernetes:gateway.networking.k8s.io/v1:HTTPRoute";
-const INGRESS = "kubernetes:networking.k8s.io/v1:Ingress";
-const CONFIG_MAP = "kubernetes:core/v1:ConfigMap";
-const SERVICE = "kubernetes:core/v1:Service";
-const CHART = "kubernetes:helm.sh/v4:Chart";
 
 /** The platform's objects (components/ingress.ts) as passing fixtures; each case changes one field. */
 const controller = (args: string[]) => ({
@@ -112,41 +104,45 @@ describe("ingress policies (K8S-33 … K8S-37)", () => {
 
     it("K8S-33: rejects every way to inject raw NGINX configuration, accepts the platform's controller", () =>
         table("ingress-no-config-injection", [
-            { it: "platform controller", type: DEPLOYMENT, props: controller(["--product-telemetry-disable"]) },
+            {
+                it: "platform controller",
+                type: TYPES.k8sDeployment,
+                props: controller(["--product-telemetry-disable"]),
+            },
             {
                 it: "--snippets",
-                type: DEPLOYMENT,
+                type: TYPES.k8sDeployment,
                 props: controller(["--snippets"]),
                 rejects: /args has "--snippets": remove it/,
             },
             {
                 it: "--snippets-filters=true",
-                type: DEPLOYMENT,
+                type: TYPES.k8sDeployment,
                 props: controller(["--snippets-filters=true"]),
                 rejects: /"--snippets-filters=true"/,
             },
             {
                 it: "ingress-nginx flag",
-                type: DEPLOYMENT,
+                type: TYPES.k8sDeployment,
                 props: controller(["--enable-snippets"]),
                 rejects: /--enable-snippets/,
             },
             {
                 it: "a SnippetsFilter",
-                type: "kubernetes:gateway.nginx.org/v1alpha1:SnippetsFilter",
+                type: TYPES.nginxSnippetsFilter,
                 props: { metadata: { name: "x", namespace: "payments" }, spec: {} },
                 rejects: /SnippetsFilter injects raw NGINX configuration/,
             },
             {
                 it: "a SnippetsPolicy",
-                type: "kubernetes:gateway.nginx.org/v1alpha1:SnippetsPolicy",
+                type: TYPES.nginxSnippetsPolicy,
                 props: { metadata: { name: "x" }, spec: {} },
                 rejects: /SnippetsPolicy injects/,
             },
-            { it: "platform NginxProxy", type: PROXY, props: proxy() },
+            { it: "platform NginxProxy", type: TYPES.nginxProxy, props: proxy() },
             {
                 it: "deployment patches",
-                type: PROXY,
+                type: TYPES.nginxProxy,
                 props: proxy({
                     deployment: {
                         patches: [
@@ -158,19 +154,19 @@ describe("ingress policies (K8S-33 … K8S-37)", () => {
             },
             {
                 it: "service patches",
-                type: PROXY,
+                type: TYPES.nginxProxy,
                 props: proxy({ service: { patches: [{ type: "Merge", value: {} }] } }),
                 rejects: /spec\.kubernetes\.service\.patches/,
             },
             {
                 it: "agent debug",
-                type: PROXY,
+                type: TYPES.nginxProxy,
                 props: proxy({ deployment: { container: { debug: true } } }),
                 rejects: /container\.debug runs the NGINX agent in debug mode/,
             },
             {
                 it: "snippet annotation",
-                type: INGRESS,
+                type: TYPES.k8sIngress,
                 props: {
                     metadata: {
                         name: "a",
@@ -181,14 +177,14 @@ describe("ingress policies (K8S-33 … K8S-37)", () => {
             },
             {
                 it: "harmless annotation",
-                type: INGRESS,
+                type: TYPES.k8sIngress,
                 props: {
                     metadata: { name: "a", annotations: { "nginx.ingress.kubernetes.io/proxy-body-size": "8m" } },
                 },
             },
             {
                 it: "ConfigMap allows snippets",
-                type: CONFIG_MAP,
+                type: TYPES.k8sConfigMap,
                 props: {
                     metadata: { name: "ingress-nginx-controller" },
                     data: { "allow-snippet-annotations": "true" },
@@ -197,24 +193,24 @@ describe("ingress policies (K8S-33 … K8S-37)", () => {
             },
             {
                 it: "ConfigMap server-snippet",
-                type: CONFIG_MAP,
+                type: TYPES.k8sConfigMap,
                 props: { metadata: { name: "c" }, data: { "server-snippet": "location /x {}" } },
                 rejects: /server-snippet/,
             },
             {
                 it: "ConfigMap snippets off",
-                type: CONFIG_MAP,
+                type: TYPES.k8sConfigMap,
                 props: { metadata: { name: "c" }, data: { "allow-snippet-annotations": "false", LOG_LEVEL: "info" } },
             },
             {
                 it: "chart values",
-                type: CHART,
+                type: TYPES.helmChartV4,
                 props: { chart: "nginx-gateway-fabric", values: { nginxGateway: { snippets: { enable: true } } } },
                 rejects: /values\.nginxGateway\.snippets\.enable turns on raw NGINX configuration/,
             },
             {
                 it: "ingress-nginx chart values",
-                type: CHART,
+                type: TYPES.helmChartV4,
                 props: { chart: "ingress-nginx", values: { controller: { allowSnippetAnnotations: "true" } } },
                 rejects: /controller\.allowSnippetAnnotations/,
             },
@@ -222,28 +218,33 @@ describe("ingress policies (K8S-33 … K8S-37)", () => {
 
     it("K8S-34: keeps the data plane on NodePort, on the declared ports, with no load balancer settings", () =>
         table("ingress-data-plane-node-port-only", [
-            { it: "platform NginxProxy", type: PROXY, props: proxy(), config: { ingressNodePorts: [30443, 30444] } },
+            {
+                it: "platform NginxProxy",
+                type: TYPES.nginxProxy,
+                props: proxy(),
+                config: { ingressNodePorts: [30443, 30444] },
+            },
             {
                 it: "LoadBalancer",
-                type: PROXY,
+                type: TYPES.nginxProxy,
                 props: proxy({ service: { type: "LoadBalancer" } }),
                 rejects: /service\.type is "LoadBalancer": set it to "NodePort"/,
             },
             {
                 it: "unset type",
-                type: PROXY,
+                type: TYPES.nginxProxy,
                 props: proxy({ service: { type: undefined } }),
                 rejects: /unset \(NGF then provisions a LoadBalancer\)/,
             },
             {
                 it: "load balancer source ranges",
-                type: PROXY,
+                type: TYPES.nginxProxy,
                 props: proxy({ service: { loadBalancerSourceRanges: ["0.0.0.0/0"] } }),
                 rejects: /loadBalancerSourceRanges configures a cloud load balancer/,
             },
             {
                 it: "undeclared node port",
-                type: PROXY,
+                type: TYPES.nginxProxy,
                 props: proxy({ service: { nodePorts: [{ port: 31000, listenerPort: 443 }] } }),
                 config: { ingressNodePorts: [30443, 30444] },
                 rejects: /nodePorts\[0\]\.port 31000 is not one of the declared ingress node ports \(30443, 30444\)/,
@@ -252,27 +253,27 @@ describe("ingress policies (K8S-33 … K8S-37)", () => {
 
     it("K8S-35: rejects host ports, host paths and a DaemonSet data plane", () =>
         table("ingress-data-plane-no-host-access", [
-            { it: "platform NginxProxy", type: PROXY, props: proxy() },
+            { it: "platform NginxProxy", type: TYPES.nginxProxy, props: proxy() },
             {
                 it: "host ports",
-                type: PROXY,
+                type: TYPES.nginxProxy,
                 props: proxy({ deployment: { container: { hostPorts: [{ port: 443, containerPort: 443 }] } } }),
                 rejects: /container\.hostPorts binds NGINX to the node's ports/,
             },
             {
                 it: "hostPath volume",
-                type: PROXY,
+                type: TYPES.nginxProxy,
                 props: proxy({ deployment: { pod: { volumes: [{ name: "h", hostPath: { path: "/" } }] } } }),
                 rejects: /pod\.volumes\[0\] mounts a hostPath/,
             },
             {
                 it: "emptyDir volume",
-                type: PROXY,
+                type: TYPES.nginxProxy,
                 props: proxy({ deployment: { pod: { volumes: [{ name: "t", emptyDir: {} }] } } }),
             },
             {
                 it: "DaemonSet",
-                type: PROXY,
+                type: TYPES.nginxProxy,
                 props: proxy({ daemonSet: { container: {} } }),
                 rejects: /daemonSet runs NGINX on every node/,
             },
@@ -280,22 +281,22 @@ describe("ingress policies (K8S-33 … K8S-37)", () => {
 
     it("K8S-36: serves HTTPS listeners only, each with a certificate", () =>
         table("gateway-https-listeners-only", [
-            { it: "platform Gateway", type: GATEWAY, props: GOOD_GATEWAY },
+            { it: "platform Gateway", type: TYPES.gateway, props: GOOD_GATEWAY },
             {
                 it: "HTTP listener",
-                type: GATEWAY,
+                type: TYPES.gateway,
                 props: gateway(listener({ name: "http", protocol: "HTTP", port: 80, tls: undefined })),
                 rejects: /listener "http" uses protocol "HTTP": serve HTTPS only/,
             },
             {
                 it: "TLS passthrough",
-                type: GATEWAY,
+                type: TYPES.gateway,
                 props: gateway(listener({ tls: { mode: "Passthrough" } })),
                 rejects: /sets tls.mode "Passthrough": use Terminate/,
             },
             {
                 it: "no certificate",
-                type: GATEWAY,
+                type: TYPES.gateway,
                 props: gateway(listener({ tls: { mode: "Terminate" } })),
                 rejects: /listener "payments-0" has no tls.certificateRefs/,
             },
@@ -303,16 +304,16 @@ describe("ingress policies (K8S-33 … K8S-37)", () => {
 
     it("K8S-37: admits routes only from named namespaces, and keeps team routes out of platform namespaces", () =>
         table("gateway-routes-from-allowed-namespaces", [
-            { it: "platform Gateway", type: GATEWAY, props: GOOD_GATEWAY },
+            { it: "platform Gateway", type: TYPES.gateway, props: GOOD_GATEWAY },
             {
                 it: "from All",
-                type: GATEWAY,
+                type: TYPES.gateway,
                 props: gateway(listener({ allowedRoutes: { namespaces: { from: "All" } } })),
                 rejects: /spec\.listeners\[0\] admits routes from every namespace/,
             },
             {
                 it: "a label a team could set",
-                type: GATEWAY,
+                type: TYPES.gateway,
                 props: gateway(
                     listener({
                         allowedRoutes: {
@@ -324,13 +325,13 @@ describe("ingress policies (K8S-33 … K8S-37)", () => {
             },
             {
                 it: "selector missing",
-                type: GATEWAY,
+                type: TYPES.gateway,
                 props: gateway(listener({ allowedRoutes: { namespaces: { from: "Selector" } } })),
                 rejects: /selector must select namespaces/,
             },
             {
                 it: "matchExpressions In",
-                type: GATEWAY,
+                type: TYPES.gateway,
                 props: gateway(
                     listener({
                         allowedRoutes: {
@@ -346,50 +347,75 @@ describe("ingress policies (K8S-33 … K8S-37)", () => {
                     }),
                 ),
             },
-            { it: "default (Same)", type: GATEWAY, props: gateway(listener()) },
-            { it: "team route", type: ROUTE, props: route("payments") },
+            { it: "default (Same)", type: TYPES.gateway, props: gateway(listener()) },
+            { it: "team route", type: TYPES.httpRoute, props: route("payments") },
             {
                 it: "route in the controller namespace",
-                type: ROUTE,
+                type: TYPES.httpRoute,
                 props: route("nginx-gateway"),
                 rejects: /this HTTPRoute lives in "nginx-gateway": put it in the owning team's namespace/,
             },
-            { it: "route in default", type: ROUTE, props: route(), rejects: /lives in "default"/ },
+            { it: "route in default", type: TYPES.httpRoute, props: route(), rejects: /lives in "default"/ },
         ]));
 
     it("defers, never blocks, on values unknown at preview", async () => {
         assertDeferred(
             await runResourcePolicy(
                 rp("ingress-data-plane-node-port-only"),
-                PROXY,
+                TYPES.nginxProxy,
                 proxy({ service: { type: UNKNOWN } }),
             ),
         );
         assertDeferred(
             await runResourcePolicy(
                 rp("gateway-https-listeners-only"),
-                GATEWAY,
+                TYPES.gateway,
                 gateway(listener({ protocol: UNKNOWN })),
             ),
         );
         assertDeferred(
             await runResourcePolicy(
                 rp("gateway-routes-from-allowed-namespaces"),
-                GATEWAY,
+                TYPES.gateway,
                 gateway(listener({ allowedRoutes: { namespaces: { from: "Selector", selector: UNKNOWN } } })),
             ),
         );
         assertDeferred(
-            await runResourcePolicy(rp("ingress-no-config-injection"), DEPLOYMENT, {
+            await runResourcePolicy(rp("ingress-no-config-injection"), TYPES.k8sDeployment, {
                 metadata: { name: "x" },
                 spec: { template: { spec: { containers: [{ name: "c", args: UNKNOWN }] } } },
             }),
+        );
+        assertDeferred(
+            await runResourcePolicy(
+                rp("ingress-data-plane-no-host-access"),
+                TYPES.nginxProxy,
+                proxy({ deployment: { container: { hostPorts: UNKNOWN } } }),
+            ),
+        );
+        assertDeferred(
+            await runResourcePolicy(
+                rp("ingress-data-plane-no-host-access"),
+                TYPES.nginxProxyV1alpha1,
+                proxy({ deployment: { pod: { volumes: [{ name: "v", hostPath: UNKNOWN }] } } }),
+            ),
+        );
+        assertRejected(
+            await runResourcePolicy(
+                rp("ingress-data-plane-no-host-access"),
+                TYPES.nginxProxy,
+                proxy({
+                    deployment: { container: { hostPorts: UNKNOWN }, pod: { volumes: [{ hostPath: { path: "/" } }] } },
+                }),
+            ),
+            "ingress-data-plane-no-host-access",
+            "spec.kubernetes.deployment.pod.volumes[0] mounts a hostPath: use an emptyDir, ConfigMap or Secret volume.",
         );
         // A known violation is still reported when another field is unknown.
         assertRejected(
             await runResourcePolicy(
                 rp("gateway-https-listeners-only"),
-                GATEWAY,
+                TYPES.gateway,
                 gateway(listener({ protocol: "HTTP", name: "h" }), listener({ protocol: UNKNOWN })),
             ),
             "gateway-https-listeners-only",
@@ -399,12 +425,12 @@ describe("ingress policies (K8S-33 … K8S-37)", () => {
 
     it("K8S-34 (stack): allows one NodePort entry and no LoadBalancer Service in the controller namespace", async () => {
         const policy = sp("ingress-single-node-port-entry");
-        const entry = { type: PROXY, name: "proxy", props: proxy() };
+        const entry = { type: TYPES.nginxProxy, name: "proxy", props: proxy() };
         assertClean(
             await runStackPolicy(policy, [
                 entry,
                 {
-                    type: SERVICE,
+                    type: TYPES.k8sService,
                     name: "agent",
                     props: {
                         metadata: { name: "nginx-gateway", namespace: "nginx-gateway" },
@@ -414,7 +440,7 @@ describe("ingress policies (K8S-33 … K8S-37)", () => {
             ]),
         );
         const extra = {
-            type: SERVICE,
+            type: TYPES.k8sService,
             name: "extra",
             props: { metadata: { name: "x", namespace: "nginx-gateway" }, spec: { type: "NodePort" } },
         };
@@ -424,13 +450,13 @@ describe("ingress policies (K8S-33 … K8S-37)", () => {
             "a second NodePort entry into the cluster",
         );
         const lb = {
-            type: SERVICE,
+            type: TYPES.k8sService,
             name: "lb",
             props: { metadata: { name: "x", namespace: "nginx-gateway" }, spec: { type: "LoadBalancer" } },
         };
         assertRejected(await runStackPolicy(policy, [entry, lb]), policy.name, "bypasses the ALB and its WAF");
         const unknown = {
-            type: SERVICE,
+            type: TYPES.k8sService,
             name: "u",
             props: { metadata: { name: "x", namespace: "nginx-gateway" }, spec: { type: UNKNOWN } },
         };

@@ -3,6 +3,7 @@ import { policies as edge } from "../edge";
 import { policies as keys } from "../keys";
 import { policies as logging } from "../logging";
 import { Case, checkCase, checkUnknownsNeverBlock, policyNamed } from "./support";
+import { TYPES } from "../../lib/contract";
 
 /** FSBP definitions the claiming policies now catch: KMS.1/KMS.2 on every document type, the logs key, WAF.10/12, CloudTrail.1. */
 
@@ -36,13 +37,13 @@ const keysTable: Record<string, Case[]> = {
     "iam-no-wildcard-kms-decrypt": [
         {
             it: "rejects kms:Decrypt on every key in a user policy (KMS.2)",
-            type: "aws:iam/userPolicy:UserPolicy",
+            type: TYPES.iamUserPolicy,
             props: { user: "u", policy: doc({ Effect: "Allow", Action: "kms:Decrypt", Resource: "*" }) },
             rejects: /kms:Decrypt on every key/,
         },
         {
             it: "rejects kms:De* on every key ARN in a group policy",
-            type: "aws:iam/groupPolicy:GroupPolicy",
+            type: TYPES.iamGroupPolicy,
             props: {
                 group: "g",
                 policy: doc({ Effect: "Allow", Action: "kms:De*", Resource: "arn:aws:kms:*:111122223333:key/*" }),
@@ -51,7 +52,7 @@ const keysTable: Record<string, Case[]> = {
         },
         {
             it: "rejects a role's inline policy allowing ReEncryptFrom on every key",
-            type: "aws:iam/role:Role",
+            type: TYPES.iamRole,
             props: {
                 assumeRolePolicy: doc(),
                 inlinePolicies: [
@@ -62,26 +63,26 @@ const keysTable: Record<string, Case[]> = {
         },
         {
             it: "rejects NotAction on every resource",
-            type: "aws:iam/policy:Policy",
+            type: TYPES.iamPolicy,
             props: { policy: doc({ Effect: "Allow", NotAction: "s3:*", Resource: "*" }) },
             rejects: /kms:Decrypt/,
         },
         {
             it: "passes decrypt on a named key",
-            type: "aws:iam/rolePolicy:RolePolicy",
+            type: TYPES.iamRolePolicy,
             props: { role: "r", policy: doc({ Effect: "Allow", Action: "kms:Decrypt", Resource: KEY }) },
         },
     ],
     "kms-logs-key-encryption-context": [
         {
             it: "rejects the logs service without the encryption-context condition",
-            type: "aws:kms/key:Key",
+            type: TYPES.kmsKey,
             props: { enableKeyRotation: true, policy: doc(root, logsUse()) },
             rejects: /no ArnLike condition on kms:EncryptionContext:aws:logs:arn/,
         },
         {
             it: "rejects a context open to every account",
-            type: "aws:kms/keyPolicy:KeyPolicy",
+            type: TYPES.kmsKeyPolicy,
             props: {
                 keyId: "k",
                 policy: doc(
@@ -93,7 +94,7 @@ const keysTable: Record<string, Case[]> = {
         },
         {
             it: "rejects log groups of another account than accountIds",
-            type: "aws:kms/key:Key",
+            type: TYPES.kmsKey,
             config: { accountIds: ["111122223333"] },
             props: {
                 enableKeyRotation: true,
@@ -110,7 +111,7 @@ const keysTable: Record<string, Case[]> = {
         },
         {
             it: "passes the platform's logs key policy",
-            type: "aws:kms/key:Key",
+            type: TYPES.kmsKey,
             props: {
                 enableKeyRotation: true,
                 policy: doc(
@@ -125,7 +126,7 @@ const keysTable: Record<string, Case[]> = {
         },
         {
             it: "passes keys without a logs statement",
-            type: "aws:kms/key:Key",
+            type: TYPES.kmsKey,
             props: { enableKeyRotation: true, policy: doc(root) },
         },
     ],
@@ -135,13 +136,13 @@ const edgeTable: Record<string, Case[]> = {
     "waf-web-acl-baseline": [
         {
             it: "rejects a CloudFront web ACL without rules (WAF.10 applies to every scope)",
-            type: "aws:wafv2/webAcl:WebAcl",
+            type: TYPES.webAcl,
             props: { scope: "CLOUDFRONT", visibilityConfig: visibility, rules: [] },
             rejects: /has no rules/,
         },
         {
             it: "rejects a rule group whose metrics are off (WAF.12)",
-            type: "aws:wafv2/ruleGroup:RuleGroup",
+            type: TYPES.wafRuleGroup,
             props: {
                 scope: "REGIONAL",
                 capacity: 10,
@@ -152,7 +153,7 @@ const edgeTable: Record<string, Case[]> = {
         },
         {
             it: "rejects a rule of a rule group without metrics",
-            type: "aws:wafv2/ruleGroup:RuleGroup",
+            type: TYPES.wafRuleGroup,
             props: {
                 scope: "REGIONAL",
                 capacity: 10,
@@ -163,7 +164,7 @@ const edgeTable: Record<string, Case[]> = {
         },
         {
             it: "passes a rule group with metrics",
-            type: "aws:wafv2/ruleGroup:RuleGroup",
+            type: TYPES.wafRuleGroup,
             props: {
                 scope: "REGIONAL",
                 capacity: 10,
@@ -178,19 +179,19 @@ const loggingTable: Record<string, Case[]> = {
     "cloudtrail-baseline": [
         {
             it: "rejects write-only management events (CloudTrail.1)",
-            type: "aws:cloudtrail/trail:Trail",
+            type: TYPES.cloudTrail,
             props: { ...trail, eventSelectors: [{ readWriteType: "WriteOnly", includeManagementEvents: true }] },
             rejects: /readWriteType "All"/,
         },
         {
             it: "rejects a trail excluding management events",
-            type: "aws:cloudtrail/trail:Trail",
+            type: TYPES.cloudTrail,
             props: { ...trail, eventSelectors: [{ readWriteType: "All", includeManagementEvents: false }] },
             rejects: /includeManagementEvents/,
         },
         {
             it: "rejects excluded management event sources",
-            type: "aws:cloudtrail/trail:Trail",
+            type: TYPES.cloudTrail,
             props: {
                 ...trail,
                 eventSelectors: [
@@ -205,18 +206,18 @@ const loggingTable: Record<string, Case[]> = {
         },
         {
             it: "rejects an empty kmsKeyId",
-            type: "aws:cloudtrail/trail:Trail",
+            type: TYPES.cloudTrail,
             props: { ...trail, kmsKeyId: "" },
             rejects: /kmsKeyId/,
         },
         {
             it: "passes the default selectors (all management events)",
-            type: "aws:cloudtrail/trail:Trail",
+            type: TYPES.cloudTrail,
             props: trail,
         },
         {
             it: "passes explicit All selectors",
-            type: "aws:cloudtrail/trail:Trail",
+            type: TYPES.cloudTrail,
             props: { ...trail, eventSelectors: [{ readWriteType: "All", includeManagementEvents: true }] },
         },
     ],

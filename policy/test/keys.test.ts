@@ -3,8 +3,8 @@ import { UNKNOWN } from "../lib/unknowns";
 import { policies } from "../keys";
 import { policies as logging } from "../logging";
 import { Case, checkCase, checkUnknownsNeverBlock, policyNamed } from "./support";
+import { TYPES } from "../../lib/contract";
 
-const KEY = "aws:kms/key:Key";
 const KEY_ARN = "arn:aws:kms:eu-west-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab";
 const doc = (...Statement: object[]) => JSON.stringify({ Version: "2012-10-17", Statement });
 const root = {
@@ -19,24 +19,28 @@ const table: Record<string, Case[]> = {
     "kms-key-rotation-enabled": [
         {
             it: "rejects a symmetric key without rotation (the default)",
-            type: KEY,
+            type: TYPES.kmsKey,
             props: {},
             rejects: /enableKeyRotation off/,
         },
         {
             it: "rejects a rotation period over a year",
-            type: KEY,
+            type: TYPES.kmsKey,
             props: { enableKeyRotation: true, rotationPeriodInDays: 730 },
             rejects: /every 730 days/,
         },
-        { it: "passes a rotating key", type: KEY, props: { enableKeyRotation: true } },
-        { it: "skips asymmetric keys, which cannot rotate", type: KEY, props: { customerMasterKeySpec: "RSA_2048" } },
-        { it: "does not fail while rotation is unknown", type: KEY, props: { enableKeyRotation: UNKNOWN } },
+        { it: "passes a rotating key", type: TYPES.kmsKey, props: { enableKeyRotation: true } },
+        {
+            it: "skips asymmetric keys, which cannot rotate",
+            type: TYPES.kmsKey,
+            props: { customerMasterKeySpec: "RSA_2048" },
+        },
+        { it: "does not fail while rotation is unknown", type: TYPES.kmsKey, props: { enableKeyRotation: UNKNOWN } },
     ],
     "kms-key-policy-not-public": [
         {
             it: "rejects a key policy open to everyone",
-            type: KEY,
+            type: TYPES.kmsKey,
             props: {
                 policy: doc(root, {
                     Sid: "Everyone",
@@ -50,13 +54,13 @@ const table: Record<string, Case[]> = {
         },
         {
             it: "rejects bypassing the lockout safety check",
-            type: "aws:kms/keyPolicy:KeyPolicy",
+            type: TYPES.kmsKeyPolicy,
             props: { keyId: "k", policy: doc(root), bypassPolicyLockoutSafetyCheck: true },
             rejects: /bypassPolicyLockoutSafetyCheck/,
         },
         {
             it: "passes a wildcard principal scoped by kms:CallerAccount",
-            type: KEY,
+            type: TYPES.kmsKey,
             props: {
                 policy: doc(root, {
                     Effect: "Allow",
@@ -71,22 +75,22 @@ const table: Record<string, Case[]> = {
     "kms-deletion-window": [
         {
             it: "flags a 7-day deletion window",
-            type: KEY,
+            type: TYPES.kmsKey,
             props: { deletionWindowInDays: 7 },
             rejects: /deletionWindowInDays is 7/,
         },
-        { it: "passes the 30-day default", type: KEY, props: {} },
+        { it: "passes the 30-day default", type: TYPES.kmsKey, props: {} },
     ],
     "iam-no-wildcard-kms-decrypt": [
         {
             it: "flags kms:Decrypt on every key",
-            type: "aws:iam/rolePolicy:RolePolicy",
+            type: TYPES.iamRolePolicy,
             props: { policy: doc({ Sid: "Any", Effect: "Allow", Action: ["kms:Decrypt"], Resource: "*" }) },
             rejects: /allows kms:Decrypt on every key/,
         },
         {
             it: "passes decrypt on a named key",
-            type: "aws:iam/policy:Policy",
+            type: TYPES.iamPolicy,
             props: { policy: doc({ Effect: "Allow", Action: "kms:Decrypt", Resource: KEY_ARN }) },
         },
     ],
@@ -96,26 +100,26 @@ const loggingTable: Record<string, Case[]> = {
     "alb-access-logs-enabled": [
         {
             it: "rejects a load balancer without access logs",
-            type: "aws:lb/loadBalancer:LoadBalancer",
+            type: TYPES.loadBalancer,
             props: {},
             rejects: /accessLogs/,
         },
         {
             it: "passes access logs to a bucket",
-            type: "aws:alb/loadBalancer:LoadBalancer",
+            type: TYPES.albLoadBalancer,
             props: { accessLogs: { enabled: true, bucket: "alb-logs" } },
         },
     ],
     "cloudtrail-baseline": [
         {
             it: "rejects a single-region trail without validation or KMS",
-            type: "aws:cloudtrail/trail:Trail",
+            type: TYPES.cloudTrail,
             props: { s3BucketName: "t" },
             rejects: /isMultiRegionTrail: true, enableLogFileValidation: true, kmsKeyId/,
         },
         {
             it: "passes the baseline trail",
-            type: "aws:cloudtrail/trail:Trail",
+            type: TYPES.cloudTrail,
             props: {
                 isMultiRegionTrail: true,
                 enableLogFileValidation: true,
@@ -127,53 +131,53 @@ const loggingTable: Record<string, Case[]> = {
     "log-group-encrypted-and-retained": [
         {
             it: "rejects a log group without a customer key",
-            type: "aws:cloudwatch/logGroup:LogGroup",
+            type: TYPES.logGroup,
             props: { retentionInDays: 365 },
             rejects: /kmsKeyId is absent/,
         },
         {
             it: "rejects retention under the minimum",
-            type: "aws:cloudwatch/logGroup:LogGroup",
+            type: TYPES.logGroup,
             props: { retentionInDays: 30, kmsKeyId: KEY_ARN },
             rejects: /at least 365 days/,
         },
         {
             it: "honours minLogRetentionDays from config",
-            type: "aws:cloudwatch/logGroup:LogGroup",
+            type: TYPES.logGroup,
             props: { retentionInDays: 30, kmsKeyId: KEY_ARN },
             config: { minLogRetentionDays: 30 },
         },
         {
             it: "passes never-expiring encrypted logs",
-            type: "aws:cloudwatch/logGroup:LogGroup",
+            type: TYPES.logGroup,
             props: { kmsKeyId: KEY_ARN },
         },
     ],
     "vpc-flow-log-config": [
         {
             it: "rejects a flow log of rejected traffic only",
-            type: "aws:ec2/flowLog:FlowLog",
+            type: TYPES.flowLog,
             props: { trafficType: "REJECT" },
             rejects: /capture "ALL"/,
         },
-        { it: "passes ALL traffic", type: "aws:ec2/flowLog:FlowLog", props: { trafficType: "ALL" } },
+        { it: "passes ALL traffic", type: TYPES.flowLog, props: { trafficType: "ALL" } },
     ],
     "waf-logging-destination": [
         {
             it: "rejects logging without a destination",
-            type: "aws:wafv2/webAclLoggingConfiguration:WebAclLoggingConfiguration",
+            type: TYPES.webAclLogging,
             props: { logDestinationConfigs: [] },
             rejects: /logDestinationConfigs/,
         },
         {
             it: "warns when credentials are not redacted",
-            type: "aws:wafv2/webAclLoggingConfiguration:WebAclLoggingConfiguration",
+            type: TYPES.webAclLogging,
             props: { logDestinationConfigs: ["arn:aws:logs:x"] },
             warns: /authorization and cookie/,
         },
         {
             it: "passes a destination with redacted credentials",
-            type: "aws:wafv2/webAclLoggingConfiguration:WebAclLoggingConfiguration",
+            type: TYPES.webAclLogging,
             props: {
                 logDestinationConfigs: ["arn:aws:logs:x"],
                 redactedFields: [{ singleHeader: { name: "authorization" } }, { singleHeader: { name: "cookie" } }],

@@ -12,19 +12,12 @@ import {
     runResourcePolicy,
     runStackPolicy,
 } from "./support";
+import { TYPES } from "../../lib/contract";
 
 /** Issue #19 classes 2 (RBAC), 3 (NetworkPolicy breadth) and 8 (credentials in ConfigMaps): bad, good and unknown per policy. */
 
 const rp = (name: string) => policyNamed<ResourceValidationPolicy>(policies, name);
 const sp = (name: string) => policyNamed<StackValidationPolicy>(policies, name);
-
-const RBAC = "kubernetes:rbac.authorization.k8s.io/v1";
-const ROLE = `${RBAC}:Role`;
-const CLUSTER_ROLE = `${RBAC}:ClusterRole`;
-const CRB = `${RBAC}:ClusterRoleBinding`;
-const NP = "kubernetes:networking.k8s.io/v1:NetworkPolicy";
-const CM = "kubernetes:core/v1:ConfigMap";
-const ADDON = "aws:eks/addon:Addon";
 
 // The shapes the program ships (components/tenancy.ts, app.ts, ingress.ts), then one departure per case.
 const viewer = {
@@ -69,42 +62,42 @@ const table: Record<string, Case[]> = {
     "k8s-team-groups-namespaced-bindings": [
         {
             it: "rejects a team group bound cluster-wide",
-            type: CRB,
+            type: TYPES.k8sClusterRoleBinding,
             props: { ...breakGlass, subjects: [{ kind: "Group", name: "shop-developers" }] },
             rejects: /Group "shop-developers" is bound cluster-wide/,
         },
         {
             it: "rejects a CI user bound cluster-wide",
-            type: CRB,
+            type: TYPES.k8sClusterRoleBinding,
             props: { ...breakGlass, subjects: [{ kind: "User", name: "ci-deployer" }] },
             rejects: /User "ci-deployer"/,
         },
         {
             it: "rejects a team group in a ClusterRoleBindingList",
-            type: `${CRB}List`,
+            type: `${TYPES.k8sClusterRoleBinding}List`,
             props: { items: [{ ...breakGlass, subjects: [{ kind: "Group", name: "shop-ci" }] }] },
             rejects: /bound cluster-wide by items\[0\]/,
         },
         {
             it: "rejects a team group added by a ClusterRoleBindingPatch",
-            type: `${CRB}Patch`,
+            type: `${TYPES.k8sClusterRoleBinding}Patch`,
             props: { subjects: [{ kind: "Group", name: "shop-developers" }] },
             rejects: /shop-developers/,
         },
         {
             it: "passes a break-glass group",
-            type: CRB,
+            type: TYPES.k8sClusterRoleBinding,
             props: breakGlass,
             config: { breakGlassPrincipals: ["platform-admins"] },
         },
         {
             it: "passes system: identities (the API server's own bindings)",
-            type: CRB,
+            type: TYPES.k8sClusterRoleBinding,
             props: { ...breakGlass, subjects: [{ kind: "Group", name: "system:masters" }] },
         },
         {
             it: "passes the declared read-only pair (the preview group and its reader role)",
-            type: CRB,
+            type: TYPES.k8sClusterRoleBinding,
             props: {
                 subjects: [{ kind: "Group", name: "platform:previewers" }],
                 roleRef: { kind: "ClusterRole", name: "platform:preview-reader" },
@@ -113,7 +106,7 @@ const table: Record<string, Case[]> = {
         },
         {
             it: "rejects the declared read-only group bound to another role",
-            type: CRB,
+            type: TYPES.k8sClusterRoleBinding,
             props: {
                 subjects: [{ kind: "Group", name: "platform:previewers" }],
                 roleRef: { kind: "ClusterRole", name: "cluster-admin" },
@@ -125,49 +118,49 @@ const table: Record<string, Case[]> = {
     "k8s-rbac-no-secret-access": [
         {
             it: "rejects a viewer that lists secrets",
-            type: CLUSTER_ROLE,
+            type: TYPES.k8sClusterRole,
             props: { ...viewer, rules: [{ apiGroups: [""], resources: ["secrets"], verbs: ["list"] }] },
             rejects: /ClusterRole\/app-viewer rules\[0\] can list secrets/,
         },
         {
             it: "rejects a deployer that creates and updates secrets",
-            type: ROLE,
+            type: TYPES.k8sRole,
             props: rule({ apiGroups: [""], resources: ["secrets"], verbs: ["create", "update"] }),
             rejects: /can create\/update secrets/,
         },
         {
             it: "rejects all core resources, which include secrets",
-            type: ROLE,
+            type: TYPES.k8sRole,
             props: rule({ apiGroups: [""], resources: ["*"], verbs: ["get"] }),
             rejects: /can get secrets/,
         },
         {
             it: "rejects secret access in a RoleList item",
-            type: `${ROLE}List`,
+            type: `${TYPES.k8sRole}List`,
             props: { items: [viewer, rule({ apiGroups: [""], resources: ["secrets"], verbs: ["watch"] })] },
             rejects: /\(items\[1\]\) rules\[0\] can watch secrets/,
         },
         {
             it: "rejects secret access added by a RolePatch",
-            type: `${ROLE}Patch`,
+            type: `${TYPES.k8sRole}Patch`,
             props: rule({ apiGroups: [""], resources: ["secrets"], verbs: ["get"] }),
             rejects: /can get secrets/,
         },
-        { it: "passes the viewer without secrets", type: CLUSTER_ROLE, props: viewer },
+        { it: "passes the viewer without secrets", type: TYPES.k8sClusterRole, props: viewer },
         {
             it: "passes a role the team declared",
-            type: ROLE,
+            type: TYPES.k8sRole,
             props: rule({ apiGroups: [""], resources: ["secrets"], verbs: ["get"] }),
             config: { secretAccessRoles: ["Role/shop/shop-deployer"] },
         },
         {
             it: "passes secrets of another API group (not core Secrets)",
-            type: ROLE,
+            type: TYPES.k8sRole,
             props: rule({ apiGroups: ["external-secrets.io"], resources: ["secrets"], verbs: ["get"] }),
         },
         {
             it: "passes a Role in a platform namespace",
-            type: ROLE,
+            type: TYPES.k8sRole,
             props: {
                 ...rule({ apiGroups: [""], resources: ["secrets"], verbs: ["get"] }),
                 metadata: { name: "cert-manager", namespace: "cert-manager" },
@@ -177,13 +170,13 @@ const table: Record<string, Case[]> = {
     "k8s-rbac-no-exec-attach-portforward": [
         {
             it: "rejects pods/exec",
-            type: ROLE,
+            type: TYPES.k8sRole,
             props: rule({ apiGroups: [""], resources: ["pods/exec"], verbs: ["create"] }),
             rejects: /grants pods\/exec/,
         },
         {
             it: "rejects pods/attach and pods/portforward",
-            type: CLUSTER_ROLE,
+            type: TYPES.k8sClusterRole,
             props: {
                 ...viewer,
                 rules: [{ apiGroups: [""], resources: ["pods/attach", "pods/portforward"], verbs: ["get", "create"] }],
@@ -192,13 +185,13 @@ const table: Record<string, Case[]> = {
         },
         {
             it: "rejects every pod subresource",
-            type: ROLE,
+            type: TYPES.k8sRole,
             props: rule({ apiGroups: [""], resources: ["pods/*"], verbs: ["create"] }),
             rejects: /grants pods\/\*/,
         },
         {
             it: "rejects impersonate in a ClusterRoleList",
-            type: `${CLUSTER_ROLE}List`,
+            type: `${TYPES.k8sClusterRole}List`,
             props: {
                 items: [{ ...viewer, rules: [{ apiGroups: [""], resources: ["users"], verbs: ["impersonate"] }] }],
             },
@@ -206,7 +199,7 @@ const table: Record<string, Case[]> = {
         },
         {
             it: "rejects escalate in a RolePatch",
-            type: `${ROLE}Patch`,
+            type: `${TYPES.k8sRole}Patch`,
             props: rule({
                 apiGroups: ["rbac.authorization.k8s.io"],
                 resources: ["roles"],
@@ -214,78 +207,78 @@ const table: Record<string, Case[]> = {
             }),
             rejects: /grants escalate, bind/,
         },
-        { it: "passes pods/log for viewers", type: CLUSTER_ROLE, props: viewer },
+        { it: "passes pods/log for viewers", type: TYPES.k8sClusterRole, props: viewer },
     ],
     "k8s-network-policy-no-broad-allow": [
         {
             it: "rejects an egress rule without destinations (all egress)",
-            type: NP,
+            type: TYPES.k8sNetworkPolicy,
             props: egress({ ports: tcp443 }),
             rejects: /has no to, so it allows every destination \(all egress\)/,
         },
         {
             it: "rejects an ingress rule without sources",
-            type: NP,
+            type: TYPES.k8sNetworkPolicy,
             props: ingress({}),
             rejects: /has no from, so it allows every source/,
         },
         {
             it: "rejects an empty peer",
-            type: NP,
+            type: TYPES.k8sNetworkPolicy,
             props: ingress({ from: [{}] }),
             rejects: /from\[0\] is an empty peer/,
         },
         {
             it: "rejects namespaceSelector {} across all namespaces",
-            type: NP,
+            type: TYPES.k8sNetworkPolicy,
             props: ingress({ from: [{ namespaceSelector: {} }] }),
             rejects: /namespaceSelector is \{\}, which selects every namespace/,
         },
         {
             it: "rejects namespaceSelector {} even with a pod selector",
-            type: NP,
+            type: TYPES.k8sNetworkPolicy,
             props: ingress({ from: [{ namespaceSelector: {}, podSelector: { matchLabels: { app: "x" } } }] }),
             rejects: /selects every namespace/,
         },
         {
             it: "rejects ingress from 0.0.0.0/0",
-            type: NP,
+            type: TYPES.k8sNetworkPolicy,
             props: ingress({ from: [{ ipBlock: { cidr: "0.0.0.0/0" } }], ports: tcp443 }),
             rejects: /admits the whole internet/,
         },
         {
             it: "rejects egress to 0.0.0.0/0 on every port",
-            type: NP,
+            type: TYPES.k8sNetworkPolicy,
             props: egress({ to: [{ ipBlock: AWS_API_EGRESS }] }),
             rejects: /opens egress to everywhere on every port/,
         },
         {
             it: "rejects egress to ::/0 without carving out private ranges",
-            type: NP,
+            type: TYPES.k8sNetworkPolicy,
             props: egress({ to: [{ ipBlock: { cidr: "::/0" } }], ports: tcp443 }),
             rejects: /fc00::\/7, fe80::\/10 in except/,
         },
         {
             it: "rejects 0.0.0.0/0 on 443 that keeps the VPC reachable",
-            type: NP,
+            type: TYPES.k8sNetworkPolicy,
             props: egress({ to: [{ ipBlock: { cidr: "0.0.0.0/0", except: ["169.254.0.0/16"] } }], ports: tcp443 }),
             rejects: /10\.0\.0\.0\/8/,
         },
         {
             it: "rejects a broad rule inside a NetworkPolicyList",
-            type: `${NP}List`,
+            type: `${TYPES.k8sNetworkPolicy}List`,
             props: { items: [defaultDeny, egress({ to: [] })] },
             rejects: /items\[1\]\.spec\.egress\[0\] has no to/,
         },
-        { it: "passes the default deny", type: NP, props: defaultDeny },
+        { it: "passes the default deny", type: TYPES.k8sNetworkPolicy, props: defaultDeny },
         {
             it: "passes internet egress on 443 with private and link-local carved out (the app's AWS API rule)",
-            type: NP,
+            type: TYPES.k8sNetworkPolicy,
             props: egress({ to: [{ ipBlock: AWS_API_EGRESS }], ports: tcp443 }),
         },
         {
             it: "passes DNS to kube-dns by namespace name",
-            type: NP,
+            type: TYPES.k8sNetworkPolicy,
             props: egress({
                 to: [
                     {
@@ -298,14 +291,14 @@ const table: Record<string, Case[]> = {
         },
         {
             it: "passes egress to the VPC CIDR",
-            type: NP,
+            type: TYPES.k8sNetworkPolicy,
             props: egress({ to: [{ ipBlock: { cidr: "10.20.0.0/16" } }] }),
         },
     ],
     "k8s-network-policy-no-metadata-egress": [
         {
             it: "rejects egress to 169.254.169.254",
-            type: NP,
+            type: TYPES.k8sNetworkPolicy,
             props: egress({
                 to: [{ ipBlock: { cidr: "169.254.169.254/32" } }],
                 ports: [{ protocol: "TCP", port: 80 }],
@@ -314,109 +307,109 @@ const table: Record<string, Case[]> = {
         },
         {
             it: "rejects egress to link-local",
-            type: NP,
+            type: TYPES.k8sNetworkPolicy,
             props: egress({ to: [{ ipBlock: { cidr: "169.254.0.0/16" } }] }),
             rejects: /169\.254\.169\.254\/32 reaches|169\.254\.0\.0\/16 reaches/,
         },
         {
             it: "rejects 0.0.0.0/0 that carves out only private ranges",
-            type: NP,
+            type: TYPES.k8sNetworkPolicy,
             props: egress({ to: [{ ipBlock: { cidr: "0.0.0.0/0", except: ["10.0.0.0/8"] } }], ports: tcp443 }),
             rejects: /add 169\.254\.0\.0\/16 to except/,
         },
         {
             it: "rejects the IPv6 metadata endpoint",
-            type: NP,
+            type: TYPES.k8sNetworkPolicy,
             props: egress({ to: [{ ipBlock: { cidr: "fd00:ec2::/64" } }] }),
             rejects: /add fd00:ec2::254\/128 to except/,
         },
         {
             it: "passes the app's AWS API egress (link-local excluded)",
-            type: NP,
+            type: TYPES.k8sNetworkPolicy,
             props: egress({ to: [{ ipBlock: AWS_API_EGRESS }], ports: tcp443 }),
         },
         {
             it: "passes ingress rules (metadata is an egress concern)",
-            type: NP,
+            type: TYPES.k8sNetworkPolicy,
             props: ingress({ from: [{ ipBlock: { cidr: "10.0.0.0/8" } }] }),
         },
     ],
     "k8s-vpc-cni-enforces-network-policy": [
         {
             it: "rejects a vpc-cni add-on without network policy",
-            type: ADDON,
+            type: TYPES.awsEksAddon,
             props: { addonName: "vpc-cni", clusterName: "c" },
             rejects: /does not enforce NetworkPolicies/,
         },
         {
             it: "rejects enableNetworkPolicy false",
-            type: ADDON,
+            type: TYPES.awsEksAddon,
             props: { addonName: "vpc-cni", configurationValues: JSON.stringify({ enableNetworkPolicy: "false" }) },
             rejects: /does not enforce/,
         },
         {
             it: "rejects an eks.Cluster that manages its CNI without network policy",
-            type: "eks:index:Cluster",
+            type: TYPES.eksCluster,
             props: { useDefaultVpcCni: false, vpcCniOptions: { warmIpTarget: 2 } },
             rejects: /vpcCniOptions\.enableNetworkPolicy/,
         },
         {
             it: "rejects an eks.VpcCniAddon without network policy",
-            type: "eks:index:VpcCniAddon",
+            type: TYPES.eksVpcCniAddon,
             props: { clusterName: "c" },
             rejects: /set enableNetworkPolicy to true/,
         },
         {
             it: "passes the program's vpc-cni add-on",
-            type: ADDON,
+            type: TYPES.awsEksAddon,
             props: { addonName: "vpc-cni", configurationValues: JSON.stringify({ enableNetworkPolicy: "true" }) },
         },
         {
             it: "passes YAML configuration values",
-            type: ADDON,
+            type: TYPES.awsEksAddon,
             props: { addonName: "vpc-cni", configurationValues: 'enableNetworkPolicy: "true"\n' },
         },
-        { it: "passes other add-ons", type: ADDON, props: { addonName: "coredns" } },
+        { it: "passes other add-ons", type: TYPES.awsEksAddon, props: { addonName: "coredns" } },
         {
             it: "passes an eks.Cluster on the default CNI (the add-on is judged)",
-            type: "eks:index:Cluster",
+            type: TYPES.eksCluster,
             props: { useDefaultVpcCni: true },
         },
     ],
     "k8s-configmap-no-credentials": [
         {
             it: "rejects a password by key name",
-            type: CM,
+            type: TYPES.k8sConfigMap,
             props: cm({ DB_PASSWORD: "hunter2hunter2" }),
             rejects: /data\["DB_PASSWORD"\] holds a credential \(by its key name\)/,
         },
         {
             it: "rejects a camelCase api key",
-            type: CM,
+            type: TYPES.k8sConfigMap,
             props: cm({ stripeApiKey: "sk_live_abcdef123456" }),
             rejects: /stripeApiKey/,
         },
         {
             it: "rejects a token under a harmless key",
-            type: CM,
+            type: TYPES.k8sConfigMap,
             props: cm({ NOTES: "ghp_" + "a".repeat(36) }),
             rejects: /holds a GitHub token/,
         },
         {
             it: "rejects a private key",
-            type: CM,
+            type: TYPES.k8sConfigMap,
             props: cm({ "tls.pem": "-----BEGIN RSA PRIVATE KEY-----\nMIIE...\n-----END RSA PRIVATE KEY-----" }),
             rejects: /holds a private key \(-----BEGIN RSA PRIVATE KEY-----…\)/,
         },
         {
             it: "rejects a URL with credentials",
-            type: CM,
+            type: TYPES.k8sConfigMap,
             props: cm({ DATABASE_URL: "postgres://app:s3cr3t@db.internal:5432/shop" }),
             rejects: /postgres:\/\/a…:\*\*\*@db\.internal:5432/,
         },
         {
             it: "rejects an AWS access key in binaryData",
-            type: CM,
+            type: TYPES.k8sConfigMap,
             props: {
                 metadata: { name: "x" },
                 binaryData: { creds: Buffer.from("AKIAABCDEFGHIJKLMNOP").toString("base64") },
@@ -425,19 +418,19 @@ const table: Record<string, Case[]> = {
         },
         {
             it: "rejects a credential in a ConfigMapList item",
-            type: `${CM}List`,
+            type: `${TYPES.k8sConfigMap}List`,
             props: { items: [cm({ LOG_LEVEL: "info" }), cm({ API_TOKEN: "abcd1234efgh" })] },
             rejects: /items\[1\]\.data\["API_TOKEN"\]/,
         },
         {
             it: "rejects a credential added by a ConfigMapPatch",
-            type: `${CM}Patch`,
+            type: `${TYPES.k8sConfigMap}Patch`,
             props: cm({ client_secret: "xyz-secret-value" }),
             rejects: /client_secret/,
         },
         {
             it: "passes the app's settings",
-            type: CM,
+            type: TYPES.k8sConfigMap,
             props: cm({
                 AWS_REGION: "eu-west-1",
                 DATABASE_HOST: "db.internal",
@@ -448,7 +441,7 @@ const table: Record<string, Case[]> = {
         },
         {
             it: "passes references to and settings of credentials",
-            type: CM,
+            type: TYPES.k8sConfigMap,
             props: cm({
                 DB_PASSWORD_SECRET_ARN: "arn:aws:secretsmanager:eu-west-1:111122223333:secret:db",
                 TOKEN_TTL: "3600",
@@ -474,7 +467,7 @@ describe("Kubernetes policies for issue #19 (RBAC, NetworkPolicy breadth, creden
     it("stops (advisory) rather than passing when a rule's peers are unknown", async () => {
         const run = await runResourcePolicy(
             rp("k8s-network-policy-no-broad-allow"),
-            NP,
+            TYPES.k8sNetworkPolicy,
             egress({ to: UNKNOWN, ports: tcp443 }),
         );
         assert.equal(run.unknown, true);
@@ -486,13 +479,17 @@ describe("Kubernetes policies for issue #19 (RBAC, NetworkPolicy breadth, creden
             metadata: { name: "x" },
             spec: { podSelector: {}, egress: [{ to: UNKNOWN }, { ports: tcp443 }] },
         };
-        const run = await runResourcePolicy(rp("k8s-network-policy-no-broad-allow"), NP, props);
+        const run = await runResourcePolicy(rp("k8s-network-policy-no-broad-allow"), TYPES.k8sNetworkPolicy, props);
         assertRejected(run, "k8s-network-policy-no-broad-allow", "spec.egress[1] has no to");
     });
 
     it("never prints more than a redacted excerpt of a credential", async () => {
         const secret = "correct-horse-battery-staple";
-        const run = await runResourcePolicy(rp("k8s-configmap-no-credentials"), CM, cm({ ADMIN_PASSWORD: secret }));
+        const run = await runResourcePolicy(
+            rp("k8s-configmap-no-credentials"),
+            TYPES.k8sConfigMap,
+            cm({ ADMIN_PASSWORD: secret }),
+        );
         assert.equal(run.mandatory.length, 1);
         assert.ok(!run.mandatory[0].includes(secret.slice(2)), run.mandatory[0]);
         assert.match(redact(secret), /^"co…" \(28 characters\)$/);
@@ -500,15 +497,15 @@ describe("Kubernetes policies for issue #19 (RBAC, NetworkPolicy breadth, creden
     });
 
     describe("k8s-network-policies-have-an-enforcer", () => {
-        const cluster = { type: "eks:index:Cluster", name: "cluster", props: { useDefaultVpcCni: true } };
-        const np = { type: NP, name: "deny", props: defaultDeny };
+        const cluster = { type: TYPES.eksCluster, name: "cluster", props: { useDefaultVpcCni: true } };
+        const np = { type: TYPES.k8sNetworkPolicy, name: "deny", props: defaultDeny };
         it("rejects NetworkPolicies on a cluster whose CNI does not enforce them", async () => {
             const run = await runStackPolicy(sp("k8s-network-policies-have-an-enforcer"), [cluster, np]);
             assertRejected(run, "k8s-network-policies-have-an-enforcer", "nothing makes the VPC CNI enforce them");
         });
         it("passes with the vpc-cni add-on enforcing them", async () => {
             const addon = {
-                type: ADDON,
+                type: TYPES.awsEksAddon,
                 name: "cni",
                 props: { addonName: "vpc-cni", configurationValues: JSON.stringify({ enableNetworkPolicy: "true" }) },
             };
@@ -516,7 +513,11 @@ describe("Kubernetes policies for issue #19 (RBAC, NetworkPolicy breadth, creden
             assert.deepEqual(run.violations, []);
         });
         it("only warns while the add-on's settings are unknown", async () => {
-            const addon = { type: ADDON, name: "cni", props: { addonName: "vpc-cni", configurationValues: UNKNOWN } };
+            const addon = {
+                type: TYPES.awsEksAddon,
+                name: "cni",
+                props: { addonName: "vpc-cni", configurationValues: UNKNOWN },
+            };
             const run = await runStackPolicy(sp("k8s-network-policies-have-an-enforcer"), [cluster, np, addon]);
             assert.deepEqual(run.mandatory, []);
             assert.match(run.advisory[0], /unknown during preview/);

@@ -12,27 +12,10 @@ import {
     runStackPolicy,
     StackFixture,
 } from "./support";
+import { TYPES } from "../../lib/contract";
 
 const rp = (name: string) => policyNamed<ResourceValidationPolicy>(policies, name);
 const sp = (name: string) => policyNamed<StackValidationPolicy>(policies, name);
-
-const DEPLOYMENT = "kubernetes:apps/v1:Deployment";
-const CRONJOB = "kubernetes:batch/v1:CronJob";
-const POD = "kubernetes:core/v1:Pod";
-const NAMESPACE = "kubernetes:core/v1:Namespace";
-const SERVICE = "kubernetes:core/v1:Service";
-const SERVICE_ACCOUNT = "kubernetes:core/v1:ServiceAccount";
-const INGRESS = "kubernetes:networking.k8s.io/v1:Ingress";
-const STORAGE_CLASS = "kubernetes:storage.k8s.io/v1:StorageClass";
-const CRB = "kubernetes:rbac.authorization.k8s.io/v1:ClusterRoleBinding";
-const RB = "kubernetes:rbac.authorization.k8s.io/v1:RoleBinding";
-const ROLE = "kubernetes:rbac.authorization.k8s.io/v1:Role";
-const CLUSTER_ROLE = "kubernetes:rbac.authorization.k8s.io/v1:ClusterRole";
-const RELEASE = "kubernetes:helm.sh/v3:Release";
-const CHART = "kubernetes:helm.sh/v4:Chart";
-const NP = "kubernetes:networking.k8s.io/v1:NetworkPolicy";
-const RQ = "kubernetes:core/v1:ResourceQuota";
-const LR = "kubernetes:core/v1:LimitRange";
 
 const ECR = "111122223333.dkr.ecr.eu-west-1.amazonaws.com";
 const DIGEST = `sha256:${"a".repeat(64)}`;
@@ -131,19 +114,20 @@ describe("kubernetes policies: pod security (K8S-01 … K8S-13)", () => {
     ];
 
     it("passes the hardened Deployment on every workload row", async () => {
-        for (const name of WORKLOAD_POLICIES) assertClean(await runResourcePolicy(rp(name), DEPLOYMENT, deployment()));
+        for (const name of WORKLOAD_POLICIES)
+            assertClean(await runResourcePolicy(rp(name), TYPES.k8sDeployment, deployment()));
     });
 
     it("finds the pod spec of a CronJob, a bare Pod, and init and ephemeral containers", async () => {
         const privileged = container({ name: "bad" }, { privileged: true });
         const policy = rp("k8s-no-privileged-containers");
         assertRejected(
-            await runResourcePolicy(policy, CRONJOB, cronJob(podSpec({ containers: [privileged] }))),
+            await runResourcePolicy(policy, TYPES.k8sCronJob, cronJob(podSpec({ containers: [privileged] }))),
             policy.name,
             'container "bad" runs privileged',
         );
         assertRejected(
-            await runResourcePolicy(policy, POD, {
+            await runResourcePolicy(policy, TYPES.k8sPod, {
                 metadata: { namespace: "payments" },
                 spec: podSpec({ containers: [privileged] }),
             }),
@@ -151,12 +135,16 @@ describe("kubernetes policies: pod security (K8S-01 … K8S-13)", () => {
             'container "bad" runs privileged',
         );
         assertRejected(
-            await runResourcePolicy(policy, DEPLOYMENT, deployment(podSpec({ initContainers: [privileged] }))),
+            await runResourcePolicy(policy, TYPES.k8sDeployment, deployment(podSpec({ initContainers: [privileged] }))),
             policy.name,
             'initContainer "bad" runs privileged',
         );
         assertRejected(
-            await runResourcePolicy(policy, DEPLOYMENT, deployment(podSpec({ ephemeralContainers: [privileged] }))),
+            await runResourcePolicy(
+                policy,
+                TYPES.k8sDeployment,
+                deployment(podSpec({ ephemeralContainers: [privileged] })),
+            ),
             policy.name,
             'ephemeralContainer "bad" runs privileged',
         );
@@ -165,7 +153,7 @@ describe("kubernetes policies: pod security (K8S-01 … K8S-13)", () => {
     it("rejects a privileged container (K8S-01)", async () => {
         const run = await runResourcePolicy(
             rp("k8s-no-privileged-containers"),
-            DEPLOYMENT,
+            TYPES.k8sDeployment,
             deployment(podSpec({ containers: [container({}, { privileged: true })] })),
         );
         assertRejected(
@@ -180,7 +168,7 @@ describe("kubernetes policies: pod security (K8S-01 … K8S-13)", () => {
         void _omit;
         const run = await runResourcePolicy(
             rp("k8s-no-privilege-escalation"),
-            DEPLOYMENT,
+            TYPES.k8sDeployment,
             deployment(podSpec({ containers: [container({ securityContext: rest })] })),
         );
         assertRejected(
@@ -197,14 +185,14 @@ describe("kubernetes policies: pod security (K8S-01 … K8S-13)", () => {
             containers: [container({ securityContext: { ...SECURE_CONTEXT, runAsNonRoot: undefined } })],
         });
         assertRejected(
-            await runResourcePolicy(policy, DEPLOYMENT, deployment(noNonRoot)),
+            await runResourcePolicy(policy, TYPES.k8sDeployment, deployment(noNonRoot)),
             policy.name,
             "set securityContext.runAsNonRoot to true on the container or the pod",
         );
         assertRejected(
             await runResourcePolicy(
                 policy,
-                DEPLOYMENT,
+                TYPES.k8sDeployment,
                 deployment(podSpec({ containers: [container({}, { runAsUser: 0 })] })),
             ),
             policy.name,
@@ -212,7 +200,7 @@ describe("kubernetes policies: pod security (K8S-01 … K8S-13)", () => {
         );
         const rootPod = podSpec({ securityContext: { runAsNonRoot: true, runAsUser: 0 } });
         assertRejected(
-            await runResourcePolicy(policy, DEPLOYMENT, deployment(rootPod)),
+            await runResourcePolicy(policy, TYPES.k8sDeployment, deployment(rootPod)),
             policy.name,
             "the pod securityContext.runAsUser is 0",
         );
@@ -220,14 +208,14 @@ describe("kubernetes policies: pod security (K8S-01 … K8S-13)", () => {
         const inherited = podSpec({
             containers: [container({ securityContext: { ...SECURE_CONTEXT, runAsNonRoot: undefined } })],
         });
-        assertClean(await runResourcePolicy(policy, DEPLOYMENT, deployment(inherited)));
+        assertClean(await runResourcePolicy(policy, TYPES.k8sDeployment, deployment(inherited)));
     });
 
     it("requires a read-only root filesystem and honours a ticketed exemption as advisory (K8S-04)", async () => {
         const policy = rp("k8s-read-only-root-filesystem");
         const writable = deployment(podSpec({ containers: [container({}, { readOnlyRootFilesystem: false })] }));
         assertRejected(
-            await runResourcePolicy(policy, DEPLOYMENT, writable),
+            await runResourcePolicy(policy, TYPES.k8sDeployment, writable),
             policy.name,
             "set securityContext.readOnlyRootFilesystem to true",
         );
@@ -236,7 +224,7 @@ describe("kubernetes policies: pod security (K8S-01 … K8S-13)", () => {
                 "policy.exempt/k8s-read-only-root-filesystem": "PLAT-42: nginx writes its pid file under /tmp",
             },
         });
-        const run = await runResourcePolicy(policy, DEPLOYMENT, exempted);
+        const run = await runResourcePolicy(policy, TYPES.k8sDeployment, exempted);
         assert.deepEqual(run.mandatory, []);
         assert.match(
             run.advisory[0],
@@ -249,7 +237,7 @@ describe("kubernetes policies: pod security (K8S-01 … K8S-13)", () => {
         assertRejected(
             await runResourcePolicy(
                 policy,
-                DEPLOYMENT,
+                TYPES.k8sDeployment,
                 deployment(podSpec({ containers: [container({}, { capabilities: { drop: ["NET_RAW"] } })] })),
             ),
             policy.name,
@@ -257,19 +245,19 @@ describe("kubernetes policies: pod security (K8S-01 … K8S-13)", () => {
         );
         const adds = container({}, { capabilities: { drop: ["ALL"], add: ["NET_BIND_SERVICE", "SYS_ADMIN"] } });
         assertRejected(
-            await runResourcePolicy(policy, DEPLOYMENT, deployment(podSpec({ containers: [adds] }))),
+            await runResourcePolicy(policy, TYPES.k8sDeployment, deployment(podSpec({ containers: [adds] }))),
             policy.name,
             'container "app" adds capabilities SYS_ADMIN: add back only NET_BIND_SERVICE.',
         );
         const bind = container({}, { capabilities: { drop: ["ALL"], add: ["NET_BIND_SERVICE"] } });
-        assertClean(await runResourcePolicy(policy, DEPLOYMENT, deployment(podSpec({ containers: [bind] }))));
+        assertClean(await runResourcePolicy(policy, TYPES.k8sDeployment, deployment(podSpec({ containers: [bind] }))));
     });
 
     it("requires RuntimeDefault seccomp and rejects Unconfined anywhere (K8S-06)", async () => {
         const policy = rp("k8s-seccomp-runtime-default");
         const unset = podSpec({ securityContext: { runAsNonRoot: true } });
         assertRejected(
-            await runResourcePolicy(policy, DEPLOYMENT, deployment(unset)),
+            await runResourcePolicy(policy, TYPES.k8sDeployment, deployment(unset)),
             policy.name,
             'container "app" has seccomp profile unset',
         );
@@ -278,7 +266,7 @@ describe("kubernetes policies: pod security (K8S-01 … K8S-13)", () => {
             containers: [container({}, { seccompProfile: { type: "RuntimeDefault" } })],
         });
         assertRejected(
-            await runResourcePolicy(policy, DEPLOYMENT, deployment(unconfined)),
+            await runResourcePolicy(policy, TYPES.k8sDeployment, deployment(unconfined)),
             policy.name,
             "the pod securityContext.seccompProfile.type is Unconfined",
         );
@@ -287,7 +275,7 @@ describe("kubernetes policies: pod security (K8S-01 … K8S-13)", () => {
     it("rejects host network, PID and IPC namespaces (K8S-07)", async () => {
         const run = await runResourcePolicy(
             rp("k8s-no-host-namespaces"),
-            DEPLOYMENT,
+            TYPES.k8sDeployment,
             deployment(podSpec({ hostNetwork: true, hostPID: true })),
         );
         assertRejected(run, "k8s-no-host-namespaces", "the pod sets hostNetwork: remove it (or set it to false).");
@@ -298,7 +286,7 @@ describe("kubernetes policies: pod security (K8S-01 … K8S-13)", () => {
         const policy = rp("k8s-restricted-volume-types");
         const run = await runResourcePolicy(
             policy,
-            DEPLOYMENT,
+            TYPES.k8sDeployment,
             deployment(
                 podSpec({
                     volumes: [
@@ -315,7 +303,7 @@ describe("kubernetes policies: pod security (K8S-01 … K8S-13)", () => {
     it("rejects host ports (K8S-09)", async () => {
         const run = await runResourcePolicy(
             rp("k8s-no-host-ports"),
-            DEPLOYMENT,
+            TYPES.k8sDeployment,
             deployment(podSpec({ containers: [container({ ports: [{ containerPort: 8080, hostPort: 8080 }] })] })),
         );
         assertRejected(run, "k8s-no-host-ports", 'container "app" binds hostPort 8080');
@@ -327,7 +315,7 @@ describe("kubernetes policies: pod security (K8S-01 … K8S-13)", () => {
         assertRejected(
             await runResourcePolicy(
                 policy,
-                DEPLOYMENT,
+                TYPES.k8sDeployment,
                 deployment(podSpec({ initContainers: [{ ...bare, name: "migrate" }] })),
             ),
             policy.name,
@@ -336,7 +324,11 @@ describe("kubernetes policies: pod security (K8S-01 … K8S-13)", () => {
         const noCpuLimit = container({
             resources: { requests: { cpu: "100m", memory: "128Mi" }, limits: { memory: "256Mi" } },
         });
-        const run = await runResourcePolicy(policy, DEPLOYMENT, deployment(podSpec({ containers: [noCpuLimit] })));
+        const run = await runResourcePolicy(
+            policy,
+            TYPES.k8sDeployment,
+            deployment(podSpec({ containers: [noCpuLimit] })),
+        );
         assert.deepEqual(run.mandatory, []);
         assert.match(run.advisory[0], /consider setting resources.limits.cpu/);
     });
@@ -345,32 +337,32 @@ describe("kubernetes policies: pod security (K8S-01 … K8S-13)", () => {
         const policy = rp("k8s-image-approved-and-pinned");
         const withImage = (image: string) => deployment(podSpec({ containers: [container({ image })] }));
         assertRejected(
-            await runResourcePolicy(policy, DEPLOYMENT, withImage(`docker.io/library/nginx:1.27@${DIGEST}`)),
+            await runResourcePolicy(policy, TYPES.k8sDeployment, withImage(`docker.io/library/nginx:1.27@${DIGEST}`)),
             policy.name,
             'image "docker.io/library/nginx:1.27@sha256',
         );
         assertRejected(
-            await runResourcePolicy(policy, DEPLOYMENT, withImage(`${ECR}/shop-api:latest`)),
+            await runResourcePolicy(policy, TYPES.k8sDeployment, withImage(`${ECR}/shop-api:latest`)),
             policy.name,
             "is not pinned: use a version tag or an @sha256 digest, never latest.",
         );
         assertRejected(
-            await runResourcePolicy(policy, DEPLOYMENT, withImage(`${ECR}/shop-api`)),
+            await runResourcePolicy(policy, TYPES.k8sDeployment, withImage(`${ECR}/shop-api`)),
             policy.name,
             "is not pinned",
         );
-        const tagOnly = await runResourcePolicy(policy, DEPLOYMENT, withImage(`${ECR}/shop-api:1.0.0`));
+        const tagOnly = await runResourcePolicy(policy, TYPES.k8sDeployment, withImage(`${ECR}/shop-api:1.0.0`));
         assert.deepEqual(tagOnly.mandatory, []);
         assert.match(tagOnly.advisory[0], /pinned by tag only/);
         // A configured registry list replaces the private-ECR default.
         const chartImage = `registry.k8s.io/ingress-nginx/controller:v1.12.1@${DIGEST}`;
         assertClean(
-            await runResourcePolicy(policy, DEPLOYMENT, withImage(chartImage), {
+            await runResourcePolicy(policy, TYPES.k8sDeployment, withImage(chartImage), {
                 approvedRegistries: ["registry.k8s.io/ingress-nginx/"],
             }),
         );
         assertRejected(
-            await runResourcePolicy(policy, DEPLOYMENT, withImage(`${ECR}/shop-api:1@${DIGEST}`), {
+            await runResourcePolicy(policy, TYPES.k8sDeployment, withImage(`${ECR}/shop-api:1@${DIGEST}`), {
                 approvedRegistries: ["registry.k8s.io/ingress-nginx/"],
             }),
             policy.name,
@@ -383,17 +375,19 @@ describe("kubernetes policies: pod security (K8S-01 … K8S-13)", () => {
         const { serviceAccountName: _omit, ...noSa } = podSpec();
         void _omit;
         assertRejected(
-            await runResourcePolicy(policy, DEPLOYMENT, deployment(noSa)),
+            await runResourcePolicy(policy, TYPES.k8sDeployment, deployment(noSa)),
             policy.name,
             'the pod runs as the "default" ServiceAccount: set spec.template.spec.serviceAccountName',
         );
         assertRejected(
-            await runResourcePolicy(policy, SERVICE_ACCOUNT, { metadata: { name: "default", namespace: "payments" } }),
+            await runResourcePolicy(policy, TYPES.k8sServiceAccount, {
+                metadata: { name: "default", namespace: "payments" },
+            }),
             policy.name,
             'the "default" ServiceAccount mounts API tokens',
         );
         assertClean(
-            await runResourcePolicy(policy, SERVICE_ACCOUNT, {
+            await runResourcePolicy(policy, TYPES.k8sServiceAccount, {
                 metadata: { name: "default", namespace: "payments" },
                 automountServiceAccountToken: false,
             }),
@@ -404,7 +398,7 @@ describe("kubernetes policies: pod security (K8S-01 … K8S-13)", () => {
         const policy = rp("k8s-sa-token-automount-off");
         const mounts = await runResourcePolicy(
             policy,
-            DEPLOYMENT,
+            TYPES.k8sDeployment,
             deployment(podSpec({ automountServiceAccountToken: undefined })),
         );
         assert.equal(mounts.violations[0].enforcementLevel, "advisory");
@@ -412,11 +406,11 @@ describe("kubernetes policies: pod security (K8S-01 … K8S-13)", () => {
         assertClean(
             await runResourcePolicy(
                 policy,
-                DEPLOYMENT,
+                TYPES.k8sDeployment,
                 deployment(podSpec({ automountServiceAccountToken: true }), { labels: { "api-access": "true" } }),
             ),
         );
-        const sa = await runResourcePolicy(policy, SERVICE_ACCOUNT, {
+        const sa = await runResourcePolicy(policy, TYPES.k8sServiceAccount, {
             metadata: { name: "shop-api", namespace: "payments" },
         });
         assert.match(sa.messages[0], /set automountServiceAccountToken to false on this ServiceAccount/);
@@ -427,7 +421,7 @@ describe("kubernetes policies: pod security (K8S-01 … K8S-13)", () => {
         const privileged = container({}, { privileged: true });
         const run = await runResourcePolicy(
             rp("k8s-no-privileged-containers"),
-            DEPLOYMENT,
+            TYPES.k8sDeployment,
             deployment(podSpec({ containers: [privileged, unknownSc] })),
         );
         assert.equal(run.unknown, true);
@@ -438,7 +432,7 @@ describe("kubernetes policies: pod security (K8S-01 … K8S-13)", () => {
             assertDeferred(
                 await runResourcePolicy(
                     rp(name),
-                    DEPLOYMENT,
+                    TYPES.k8sDeployment,
                     deployment(
                         podSpec({
                             containers: [
@@ -463,7 +457,7 @@ describe("kubernetes policies: pod security (K8S-01 … K8S-13)", () => {
         assertDeferred(
             await runResourcePolicy(
                 rp("k8s-sa-token-automount-off"),
-                DEPLOYMENT,
+                TYPES.k8sDeployment,
                 deployment(podSpec({ automountServiceAccountToken: UNKNOWN })),
             ),
         );
@@ -472,7 +466,7 @@ describe("kubernetes policies: pod security (K8S-01 … K8S-13)", () => {
     it("reports a malformed pod spec instead of crashing", async () => {
         const run = await runResourcePolicy(
             rp("k8s-no-privileged-containers"),
-            DEPLOYMENT,
+            TYPES.k8sDeployment,
             deployment(podSpec({ containers: ["not-a-container"] })),
         );
         assert.match(run.mandatory[0], /^malformed property: .*containers\[0\] is not an object/);
@@ -484,28 +478,33 @@ describe("kubernetes policies: namespaces (K8S-14, K8S-15)", () => {
 
     it("rejects namespaced objects in default, including charts without a namespace (K8S-14)", async () => {
         assertRejected(
-            await runResourcePolicy(policy(), DEPLOYMENT, deployment(podSpec(), { namespace: undefined })),
+            await runResourcePolicy(policy(), TYPES.k8sDeployment, deployment(podSpec(), { namespace: undefined })),
             "k8s-no-default-namespace",
             'Deployment lands in the "default" namespace',
         );
         assertRejected(
-            await runResourcePolicy(policy(), "kubernetes:core/v1:ConfigMap", {
+            await runResourcePolicy(policy(), TYPES.k8sConfigMap, {
                 metadata: { name: "x", namespace: "default" },
             }),
             "k8s-no-default-namespace",
             "ConfigMap lands in the",
         );
         assertRejected(
-            await runResourcePolicy(policy(), CHART, { chart: "ingress-nginx" }),
+            await runResourcePolicy(policy(), TYPES.helmChartV4, { chart: "ingress-nginx" }),
             "k8s-no-default-namespace",
             "set namespace to the team's",
         );
-        assertClean(await runResourcePolicy(policy(), DEPLOYMENT, deployment()));
-        assertClean(await runResourcePolicy(policy(), CHART, { chart: "ingress-nginx", namespace: "ingress-nginx" }));
+        assertClean(await runResourcePolicy(policy(), TYPES.k8sDeployment, deployment()));
+        assertClean(
+            await runResourcePolicy(policy(), TYPES.helmChartV4, {
+                chart: "ingress-nginx",
+                namespace: "ingress-nginx",
+            }),
+        );
     });
 
     it("leaves cluster-scoped kinds and namespace-less custom resources alone", async () => {
-        assertClean(await runResourcePolicy(policy(), NAMESPACE, { metadata: { name: "payments" } }));
+        assertClean(await runResourcePolicy(policy(), TYPES.k8sNamespace, { metadata: { name: "payments" } }));
         assertClean(
             await runResourcePolicy(policy(), "kubernetes:cert-manager.io/v1:Certificate", { metadata: { name: "x" } }),
         );
@@ -522,24 +521,31 @@ describe("kubernetes policies: namespaces (K8S-14, K8S-15)", () => {
 
     it("allows only allowlisted objects in kube-system", async () => {
         assertRejected(
-            await runResourcePolicy(policy(), DEPLOYMENT, deployment(podSpec(), { namespace: "kube-system" })),
+            await runResourcePolicy(policy(), TYPES.k8sDeployment, deployment(podSpec(), { namespace: "kube-system" })),
             "k8s-no-default-namespace",
             'Deployment "shop-api" is placed in kube-system',
         );
         assertClean(
-            await runResourcePolicy(policy(), "kubernetes:core/v1:ConfigMap", {
+            await runResourcePolicy(policy(), TYPES.k8sConfigMap, {
                 metadata: { name: "aws-auth", namespace: "kube-system" },
             }),
         );
         assertClean(
-            await runResourcePolicy(policy(), DEPLOYMENT, deployment(podSpec(), { namespace: "kube-system" }), {
-                kubeSystemAllowlist: ["Deployment/*"],
-            }),
+            await runResourcePolicy(
+                policy(),
+                TYPES.k8sDeployment,
+                deployment(podSpec(), { namespace: "kube-system" }),
+                {
+                    kubeSystemAllowlist: ["Deployment/*"],
+                },
+            ),
         );
     });
 
     it("stops on an unknown namespace (K8S-14)", async () => {
-        assertDeferred(await runResourcePolicy(policy(), DEPLOYMENT, deployment(podSpec(), { namespace: UNKNOWN })));
+        assertDeferred(
+            await runResourcePolicy(policy(), TYPES.k8sDeployment, deployment(podSpec(), { namespace: UNKNOWN })),
+        );
     });
 
     it("requires restricted PSS on team namespaces and at least baseline on platform ones (K8S-15)", async () => {
@@ -548,18 +554,20 @@ describe("kubernetes policies: namespaces (K8S-14, K8S-15)", () => {
             metadata: { name, labels: level ? { "pod-security.kubernetes.io/enforce": level } : {} },
         });
         assertRejected(
-            await runResourcePolicy(pss, NAMESPACE, ns("payments", "baseline")),
+            await runResourcePolicy(pss, TYPES.k8sNamespace, ns("payments", "baseline")),
             pss.name,
             'namespace "payments" enforces "baseline": set label pod-security.kubernetes.io/enforce to "restricted".',
         );
         assertRejected(
-            await runResourcePolicy(pss, NAMESPACE, ns("nginx-gateway")),
+            await runResourcePolicy(pss, TYPES.k8sNamespace, ns("nginx-gateway")),
             pss.name,
             "enforces no Pod Security Standard",
         );
-        assertClean(await runResourcePolicy(pss, NAMESPACE, ns("payments", "restricted")));
-        assertClean(await runResourcePolicy(pss, NAMESPACE, ns("nginx-gateway", "baseline")));
-        assertDeferred(await runResourcePolicy(pss, NAMESPACE, { metadata: { name: "payments", labels: UNKNOWN } }));
+        assertClean(await runResourcePolicy(pss, TYPES.k8sNamespace, ns("payments", "restricted")));
+        assertClean(await runResourcePolicy(pss, TYPES.k8sNamespace, ns("nginx-gateway", "baseline")));
+        assertDeferred(
+            await runResourcePolicy(pss, TYPES.k8sNamespace, { metadata: { name: "payments", labels: UNKNOWN } }),
+        );
     });
 });
 
@@ -576,7 +584,7 @@ describe("kubernetes policies: RBAC (K8S-16 … K8S-20)", () => {
         assertRejected(
             await runResourcePolicy(
                 policy,
-                CRB,
+                TYPES.k8sClusterRoleBinding,
                 binding(clusterAdmin, [{ kind: "ServiceAccount", name: "ci", namespace: "payments" }]),
             ),
             policy.name,
@@ -585,21 +593,26 @@ describe("kubernetes policies: RBAC (K8S-16 … K8S-20)", () => {
         assertRejected(
             await runResourcePolicy(
                 policy,
-                RB,
+                TYPES.k8sRoleBinding,
                 binding(clusterAdmin, [{ kind: "Group", name: "payments-developers" }], "payments"),
             ),
             policy.name,
             "is not a break-glass principal",
         );
         assertClean(
-            await runResourcePolicy(policy, CRB, binding(clusterAdmin, [{ kind: "User", name: "platform-admin" }]), {
-                breakGlassPrincipals: ["platform-admin"],
-            }),
+            await runResourcePolicy(
+                policy,
+                TYPES.k8sClusterRoleBinding,
+                binding(clusterAdmin, [{ kind: "User", name: "platform-admin" }]),
+                {
+                    breakGlassPrincipals: ["platform-admin"],
+                },
+            ),
         );
         assertClean(
             await runResourcePolicy(
                 policy,
-                RB,
+                TYPES.k8sRoleBinding,
                 binding(
                     { kind: "ClusterRole", name: "app-deployer" },
                     [{ kind: "ServiceAccount", name: "ci", namespace: "payments" }],
@@ -607,7 +620,9 @@ describe("kubernetes policies: RBAC (K8S-16 … K8S-20)", () => {
                 ),
             ),
         );
-        assertDeferred(await runResourcePolicy(policy, CRB, binding(clusterAdmin, UNKNOWN as any)));
+        assertDeferred(
+            await runResourcePolicy(policy, TYPES.k8sClusterRoleBinding, binding(clusterAdmin, UNKNOWN as any)),
+        );
     });
 
     it("keeps application service accounts out of ClusterRoleBindings (K8S-17)", async () => {
@@ -615,7 +630,7 @@ describe("kubernetes policies: RBAC (K8S-16 … K8S-20)", () => {
         assertRejected(
             await runResourcePolicy(
                 policy,
-                CRB,
+                TYPES.k8sClusterRoleBinding,
                 binding({ kind: "ClusterRole", name: "view" }, [
                     { kind: "ServiceAccount", name: "shop-api", namespace: "payments" },
                 ]),
@@ -626,7 +641,7 @@ describe("kubernetes policies: RBAC (K8S-16 … K8S-20)", () => {
         assertRejected(
             await runResourcePolicy(
                 policy,
-                CRB,
+                TYPES.k8sClusterRoleBinding,
                 binding({ kind: "ClusterRole", name: "view" }, [
                     { kind: "Group", name: "system:serviceaccounts:payments" },
                 ]),
@@ -637,7 +652,7 @@ describe("kubernetes policies: RBAC (K8S-16 … K8S-20)", () => {
         assertClean(
             await runResourcePolicy(
                 policy,
-                CRB,
+                TYPES.k8sClusterRoleBinding,
                 binding({ kind: "ClusterRole", name: "nginx-gateway" }, [
                     { kind: "ServiceAccount", name: "nginx-gateway", namespace: "nginx-gateway" },
                 ]),
@@ -646,7 +661,7 @@ describe("kubernetes policies: RBAC (K8S-16 … K8S-20)", () => {
         assertDeferred(
             await runResourcePolicy(
                 policy,
-                CRB,
+                TYPES.k8sClusterRoleBinding,
                 binding({ kind: "ClusterRole", name: "view" }, [
                     { kind: "ServiceAccount", name: "x", namespace: UNKNOWN },
                 ]),
@@ -659,7 +674,7 @@ describe("kubernetes policies: RBAC (K8S-16 … K8S-20)", () => {
         assertRejected(
             await runResourcePolicy(
                 policy,
-                RB,
+                TYPES.k8sRoleBinding,
                 binding(
                     { kind: "ClusterRole", name: "view" },
                     [{ kind: "Group", name: "system:authenticated" }],
@@ -672,7 +687,7 @@ describe("kubernetes policies: RBAC (K8S-16 … K8S-20)", () => {
         assertClean(
             await runResourcePolicy(
                 policy,
-                RB,
+                TYPES.k8sRoleBinding,
                 binding(
                     { kind: "ClusterRole", name: "app-viewer" },
                     [{ kind: "Group", name: "payments-developers" }],
@@ -683,7 +698,7 @@ describe("kubernetes policies: RBAC (K8S-16 … K8S-20)", () => {
         assertDeferred(
             await runResourcePolicy(
                 policy,
-                RB,
+                TYPES.k8sRoleBinding,
                 binding({ kind: "ClusterRole", name: "view" }, [{ kind: "Group", name: UNKNOWN }], "payments"),
             ),
         );
@@ -698,34 +713,34 @@ describe("kubernetes policies: RBAC (K8S-16 … K8S-20)", () => {
         const policy = rp("k8s-rbac-no-wildcards");
         const wild = [{ apiGroups: [""], resources: ["*"], verbs: ["get"] }];
         assertRejected(
-            await runResourcePolicy(policy, CLUSTER_ROLE, role(wild)),
+            await runResourcePolicy(policy, TYPES.k8sClusterRole, role(wild)),
             policy.name,
             'rules[0] uses "*" in resources',
         );
         const ticket = { "policy.exempt/k8s-rbac-no-wildcards": "PLAT-7: controller leader election" };
-        const exempt = await runResourcePolicy(policy, ROLE, role(wild, "nginx-gateway", ticket));
+        const exempt = await runResourcePolicy(policy, TYPES.k8sRole, role(wild, "nginx-gateway", ticket));
         assert.deepEqual(exempt.mandatory, []);
         assert.match(exempt.advisory[0], /\[exempted by PLAT-7: controller leader election\]/);
         assertRejected(
-            await runResourcePolicy(policy, ROLE, role(wild, "payments", ticket)),
+            await runResourcePolicy(policy, TYPES.k8sRole, role(wild, "payments", ticket)),
             policy.name,
             "(exemption PLAT-7 not honoured: only Roles in platform namespaces are exemptable)",
         );
         assertClean(
             await runResourcePolicy(
                 policy,
-                CLUSTER_ROLE,
+                TYPES.k8sClusterRole,
                 role([{ apiGroups: ["apps"], resources: ["deployments"], verbs: ["get", "list", "patch"] }]),
             ),
         );
-        assertDeferred(await runResourcePolicy(policy, CLUSTER_ROLE, role(UNKNOWN as any)));
+        assertDeferred(await runResourcePolicy(policy, TYPES.k8sClusterRole, role(UNKNOWN as any)));
     });
 
     it("rejects escalation verbs and nodes/proxy, and flags secret reads (K8S-20)", async () => {
         const policy = rp("k8s-rbac-no-escalation-verbs");
         const run = await runResourcePolicy(
             policy,
-            CLUSTER_ROLE,
+            TYPES.k8sClusterRole,
             role([
                 { apiGroups: ["rbac.authorization.k8s.io"], resources: ["clusterroles"], verbs: ["bind", "escalate"] },
                 { apiGroups: [""], resources: ["nodes/proxy"], verbs: ["get"] },
@@ -735,7 +750,7 @@ describe("kubernetes policies: RBAC (K8S-16 … K8S-20)", () => {
         assertRejected(run, policy.name, "rules[1] grants nodes/proxy");
         const secrets = await runResourcePolicy(
             policy,
-            ROLE,
+            TYPES.k8sRole,
             role([{ apiGroups: [""], resources: ["secrets"], verbs: ["get", "list"] }], "payments"),
         );
         assert.deepEqual(secrets.mandatory, []);
@@ -743,7 +758,7 @@ describe("kubernetes policies: RBAC (K8S-16 … K8S-20)", () => {
         assertDeferred(
             await runResourcePolicy(
                 policy,
-                ROLE,
+                TYPES.k8sRole,
                 role([{ apiGroups: [""], resources: ["pods"], verbs: UNKNOWN }], "payments"),
             ),
         );
@@ -754,14 +769,14 @@ describe("kubernetes policies: ingress, services, storage (K8S-21 … K8S-25)", 
     it("requires TLS for every ingress host (K8S-21)", async () => {
         const policy = rp("k8s-ingress-tls-required");
         assertRejected(
-            await runResourcePolicy(policy, INGRESS, ingress(NGINX_REDIRECT, { tls: [] })),
+            await runResourcePolicy(policy, TYPES.k8sIngress, ingress(NGINX_REDIRECT, { tls: [] })),
             policy.name,
             "spec.tls is empty",
         );
         assertRejected(
             await runResourcePolicy(
                 policy,
-                INGRESS,
+                TYPES.k8sIngress,
                 ingress(NGINX_REDIRECT, { tls: [{ hosts: ["other.example.com"], secretName: "s" }] }),
             ),
             policy.name,
@@ -770,29 +785,29 @@ describe("kubernetes policies: ingress, services, storage (K8S-21 … K8S-25)", 
         assertRejected(
             await runResourcePolicy(
                 policy,
-                INGRESS,
+                TYPES.k8sIngress,
                 ingress(NGINX_REDIRECT, { tls: [{ hosts: ["*.dev.shop.example.com"] }] }),
             ),
             policy.name,
             "spec.tls[0] has no secretName",
         );
         assertRejected(
-            await runResourcePolicy(policy, INGRESS, ingress({}, { ingressClassName: "alb", tls: undefined })),
+            await runResourcePolicy(policy, TYPES.k8sIngress, ingress({}, { ingressClassName: "alb", tls: undefined })),
             policy.name,
             "this ALB ingress has no certificate",
         );
-        assertClean(await runResourcePolicy(policy, INGRESS, ingress(NGINX_REDIRECT)));
+        assertClean(await runResourcePolicy(policy, TYPES.k8sIngress, ingress(NGINX_REDIRECT)));
         assertClean(
             await runResourcePolicy(
                 policy,
-                INGRESS,
+                TYPES.k8sIngress,
                 ingress(
                     { "alb.ingress.kubernetes.io/certificate-arn": "arn:aws:acm:eu-west-1:111122223333:certificate/x" },
                     { ingressClassName: "alb", tls: undefined },
                 ),
             ),
         );
-        assertDeferred(await runResourcePolicy(policy, INGRESS, ingress(NGINX_REDIRECT, { tls: UNKNOWN })));
+        assertDeferred(await runResourcePolicy(policy, TYPES.k8sIngress, ingress(NGINX_REDIRECT, { tls: UNKNOWN })));
         assert.ok(
             hostCovered("app.example.com", ["*.example.com"]) && !hostCovered("a.b.example.com", ["*.example.com"]),
         );
@@ -801,26 +816,26 @@ describe("kubernetes policies: ingress, services, storage (K8S-21 … K8S-25)", 
     it("requires an HTTPS redirect for nginx and ALB ingresses and a known class (K8S-22)", async () => {
         const policy = rp("k8s-ingress-ssl-redirect");
         assertRejected(
-            await runResourcePolicy(policy, INGRESS, ingress({})),
+            await runResourcePolicy(policy, TYPES.k8sIngress, ingress({})),
             policy.name,
             'set annotation nginx.ingress.kubernetes.io/ssl-redirect: "true"',
         );
         assertRejected(
             await runResourcePolicy(
                 policy,
-                INGRESS,
+                TYPES.k8sIngress,
                 ingress({ ...NGINX_REDIRECT, "nginx.ingress.kubernetes.io/force-ssl-redirect": "false" }),
             ),
             policy.name,
             "force-ssl-redirect must be",
         );
         assertRejected(
-            await runResourcePolicy(policy, INGRESS, ingress(NGINX_REDIRECT, { ingressClassName: undefined })),
+            await runResourcePolicy(policy, TYPES.k8sIngress, ingress(NGINX_REDIRECT, { ingressClassName: undefined })),
             policy.name,
             "the ingress has no class",
         );
         assertRejected(
-            await runResourcePolicy(policy, INGRESS, ingress(NGINX_REDIRECT, { ingressClassName: "traefik" })),
+            await runResourcePolicy(policy, TYPES.k8sIngress, ingress(NGINX_REDIRECT, { ingressClassName: "traefik" })),
             policy.name,
             'ingress class "traefik" is not one the platform can verify',
         );
@@ -833,15 +848,15 @@ describe("kubernetes policies: ingress, services, storage (K8S-21 … K8S-25)", 
             { ingressClassName: "alb" },
         );
         assertRejected(
-            await runResourcePolicy(policy, INGRESS, alb),
+            await runResourcePolicy(policy, TYPES.k8sIngress, alb),
             policy.name,
             "set annotation alb.ingress.kubernetes.io/ssl-policy to one of ELBSecurityPolicy-TLS13-1-2-2021-06",
         );
-        assertClean(await runResourcePolicy(policy, INGRESS, ingress(NGINX_REDIRECT)));
+        assertClean(await runResourcePolicy(policy, TYPES.k8sIngress, ingress(NGINX_REDIRECT)));
         alb.metadata.annotations["alb.ingress.kubernetes.io/ssl-policy"] = "ELBSecurityPolicy-TLS13-1-2-2021-06";
-        assertClean(await runResourcePolicy(policy, INGRESS, alb));
+        assertClean(await runResourcePolicy(policy, TYPES.k8sIngress, alb));
         assertDeferred(
-            await runResourcePolicy(policy, INGRESS, ingress(NGINX_REDIRECT, { ingressClassName: UNKNOWN })),
+            await runResourcePolicy(policy, TYPES.k8sIngress, ingress(NGINX_REDIRECT, { ingressClassName: UNKNOWN })),
         );
     });
 
@@ -850,14 +865,14 @@ describe("kubernetes policies: ingress, services, storage (K8S-21 … K8S-25)", 
         const publicAlb = (extra: Record<string, string> = {}) =>
             ingress({ "alb.ingress.kubernetes.io/scheme": "internet-facing", ...extra }, { ingressClassName: "alb" });
         assertRejected(
-            await runResourcePolicy(policy, INGRESS, publicAlb()),
+            await runResourcePolicy(policy, TYPES.k8sIngress, publicAlb()),
             policy.name,
             "set annotation alb.ingress.kubernetes.io/wafv2-acl-arn",
         );
         assertClean(
             await runResourcePolicy(
                 policy,
-                INGRESS,
+                TYPES.k8sIngress,
                 publicAlb({
                     "alb.ingress.kubernetes.io/wafv2-acl-arn":
                         "arn:aws:wafv2:eu-west-1:111122223333:regional/webacl/x/y",
@@ -865,7 +880,11 @@ describe("kubernetes policies: ingress, services, storage (K8S-21 … K8S-25)", 
             ),
         );
         assertDeferred(
-            await runResourcePolicy(policy, INGRESS, publicAlb({ "alb.ingress.kubernetes.io/wafv2-acl-arn": UNKNOWN })),
+            await runResourcePolicy(
+                policy,
+                TYPES.k8sIngress,
+                publicAlb({ "alb.ingress.kubernetes.io/wafv2-acl-arn": UNKNOWN }),
+            ),
         );
     });
 
@@ -876,25 +895,25 @@ describe("kubernetes policies: ingress, services, storage (K8S-21 … K8S-25)", 
             spec: { type, ports: [{ port: 80 }] },
         });
         assertRejected(
-            await runResourcePolicy(policy, SERVICE, svc("NodePort", "payments")),
+            await runResourcePolicy(policy, TYPES.k8sService, svc("NodePort", "payments")),
             policy.name,
             "NodePort Services are allowed only in the ingress controller namespace (nginx-gateway)",
         );
-        assertClean(await runResourcePolicy(policy, SERVICE, svc("NodePort", "nginx-gateway")));
+        assertClean(await runResourcePolicy(policy, TYPES.k8sService, svc("NodePort", "nginx-gateway")));
         assertRejected(
-            await runResourcePolicy(policy, SERVICE, svc("LoadBalancer", "nginx-gateway")),
+            await runResourcePolicy(policy, TYPES.k8sService, svc("LoadBalancer", "nginx-gateway")),
             policy.name,
             "this LoadBalancer Service would be internet-facing",
         );
         assertClean(
             await runResourcePolicy(
                 policy,
-                SERVICE,
+                TYPES.k8sService,
                 svc("LoadBalancer", "payments", { "service.beta.kubernetes.io/aws-load-balancer-scheme": "internal" }),
             ),
         );
-        assertClean(await runResourcePolicy(policy, SERVICE, svc("ClusterIP", "payments")));
-        assertDeferred(await runResourcePolicy(policy, SERVICE, svc(UNKNOWN, "payments")));
+        assertClean(await runResourcePolicy(policy, TYPES.k8sService, svc("ClusterIP", "payments")));
+        assertDeferred(await runResourcePolicy(policy, TYPES.k8sService, svc(UNKNOWN, "payments")));
     });
 
     it("requires EBS StorageClasses to encrypt with a KMS key (K8S-25)", async () => {
@@ -904,20 +923,22 @@ describe("kubernetes policies: ingress, services, storage (K8S-21 … K8S-25)", 
             provisioner: "ebs.csi.aws.com",
             parameters: { type: "gp3", ...parameters },
         });
-        const run = await runResourcePolicy(policy, STORAGE_CLASS, sc({}));
+        const run = await runResourcePolicy(policy, TYPES.k8sStorageClass, sc({}));
         assertRejected(run, policy.name, 'set parameters.encrypted to "true".');
         assertRejected(run, policy.name, "set parameters.kmsKeyId");
         assertClean(
             await runResourcePolicy(
                 policy,
-                STORAGE_CLASS,
+                TYPES.k8sStorageClass,
                 sc({
                     encrypted: "true",
                     kmsKeyId: "arn:aws:kms:eu-west-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab",
                 }),
             ),
         );
-        assertDeferred(await runResourcePolicy(policy, STORAGE_CLASS, sc({ encrypted: "true", kmsKeyId: UNKNOWN })));
+        assertDeferred(
+            await runResourcePolicy(policy, TYPES.k8sStorageClass, sc({ encrypted: "true", kmsKeyId: UNKNOWN })),
+        );
     });
 });
 
@@ -931,28 +952,28 @@ describe("kubernetes policies: Helm (section 0)", () => {
             repositoryOpts: { repo: "https://kubernetes.github.io/ingress-nginx" },
         };
         assertRejected(
-            await runResourcePolicy(policy, RELEASE, release),
+            await runResourcePolicy(policy, TYPES.helmReleaseV3, release),
             policy.name,
             'Helm Release of chart "ingress-nginx" is opaque to the policy pack',
         );
         assertClean(
-            await runResourcePolicy(policy, RELEASE, release, {
+            await runResourcePolicy(policy, TYPES.helmReleaseV3, release, {
                 allowedHelmReleases: [{ chart: "ingress-nginx", repo: "https://kubernetes.github.io/ingress-nginx/" }],
             }),
         );
         assertRejected(
-            await runResourcePolicy(policy, RELEASE, release, {
+            await runResourcePolicy(policy, TYPES.helmReleaseV3, release, {
                 allowedHelmReleases: [{ chart: "ingress-nginx", namespace: "kube-system" }],
             }),
             policy.name,
             "is opaque",
         );
-        assertDeferred(await runResourcePolicy(policy, RELEASE, { ...release, chart: UNKNOWN }));
+        assertDeferred(await runResourcePolicy(policy, TYPES.helmReleaseV3, { ...release, chart: UNKNOWN }));
     });
 
     it("rejects chart v4 values that turn off pod isolation and advises pinning the version", async () => {
         const policy = rp("k8s-helm-chart-values-hardened");
-        const run = await runResourcePolicy(policy, CHART, {
+        const run = await runResourcePolicy(policy, TYPES.helmChartV4, {
             chart: "ingress-nginx",
             namespace: "ingress-nginx",
             values: { controller: { hostNetwork: true, hostPort: { enabled: true } } },
@@ -961,7 +982,7 @@ describe("kubernetes policies: Helm (section 0)", () => {
         assertRejected(run, policy.name, "values.controller.hostPort.enabled (K8S-09)");
         assert.match(run.advisory[0], /pin the chart version/);
         assertClean(
-            await runResourcePolicy(policy, CHART, {
+            await runResourcePolicy(policy, TYPES.helmChartV4, {
                 chart: "ingress-nginx",
                 version: "4.12.1",
                 namespace: "ingress-nginx",
@@ -969,7 +990,7 @@ describe("kubernetes policies: Helm (section 0)", () => {
             }),
         );
         assertDeferred(
-            await runResourcePolicy(policy, CHART, {
+            await runResourcePolicy(policy, TYPES.helmChartV4, {
                 chart: "ingress-nginx",
                 version: "4.12.1",
                 values: { controller: UNKNOWN },
@@ -980,7 +1001,7 @@ describe("kubernetes policies: Helm (section 0)", () => {
 
 describe("kubernetes stack policies (STK-05, STK-16)", () => {
     const ns = (name: string, k8sName: string | undefined = name): StackFixture => ({
-        type: NAMESPACE,
+        type: TYPES.k8sNamespace,
         name,
         props: { metadata: { name: k8sName, labels: { "pod-security.kubernetes.io/enforce": "restricted" } } },
     });
@@ -1010,9 +1031,9 @@ describe("kubernetes stack policies (STK-05, STK-16)", () => {
         ],
     };
     const guarded = (n: string, namespace = n, dep?: string): StackFixture[] => [
-        inNs(NP, `${n}-deny`, namespace, denyAll, dep),
-        inNs(RQ, `${n}-quota`, namespace, quota, dep),
-        inNs(LR, `${n}-limits`, namespace, limits, dep),
+        inNs(TYPES.k8sNetworkPolicy, `${n}-deny`, namespace, denyAll, dep),
+        inNs(TYPES.k8sResourceQuota, `${n}-quota`, namespace, quota, dep),
+        inNs(TYPES.k8sLimitRange, `${n}-limits`, namespace, limits, dep),
     ];
 
     it("passes a namespace with default-deny, quota and limit range, and skips system namespaces (STK-05)", async () => {
@@ -1028,19 +1049,19 @@ describe("kubernetes stack policies (STK-05, STK-16)", () => {
         const fixtures = [
             ns("payments"),
             ...guarded("payments").slice(1),
-            inNs(NP, "deny-in", "payments", { podSelector: {}, policyTypes: ["Ingress"] }),
-            inNs(NP, "deny-out", "payments", { podSelector: {}, policyTypes: ["Egress"] }),
+            inNs(TYPES.k8sNetworkPolicy, "deny-in", "payments", { podSelector: {}, policyTypes: ["Ingress"] }),
+            inNs(TYPES.k8sNetworkPolicy, "deny-out", "payments", { podSelector: {}, policyTypes: ["Egress"] }),
         ];
         assertClean(await runStackPolicy(sp("namespace-baseline-guardrails"), fixtures));
     });
 
     it("rejects a namespace missing its guardrails, naming each one (STK-05)", async () => {
-        const allowDns = inNs(NP, "allow-dns", "catalog", {
+        const allowDns = inNs(TYPES.k8sNetworkPolicy, "allow-dns", "catalog", {
             podSelector: {},
             policyTypes: ["Egress"],
             egress: [{ ports: [{ port: 53, protocol: "UDP" }] }],
         });
-        const weakQuota = inNs(RQ, "catalog-quota", "catalog", { hard: { pods: "10" } });
+        const weakQuota = inNs(TYPES.k8sResourceQuota, "catalog-quota", "catalog", { hard: { pods: "10" } });
         const run = await runStackPolicy(sp("namespace-baseline-guardrails"), [ns("catalog"), allowDns, weakQuota]);
         assertRejected(
             run,
@@ -1075,7 +1096,7 @@ describe("kubernetes stack policies (STK-05, STK-16)", () => {
     it("flags workloads outside declared or platform namespaces (STK-16)", async () => {
         const policy = sp("k8s-workloads-in-guarded-namespace");
         const app = (namespace: string, dep?: string): StackFixture => ({
-            type: DEPLOYMENT,
+            type: TYPES.k8sDeployment,
             name: "shop-api",
             props: deployment(podSpec(), { namespace }),
             deps: dep ? { metadata: [dep] } : undefined,

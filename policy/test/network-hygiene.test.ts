@@ -4,56 +4,66 @@ import { policies as cluster } from "../cluster";
 import { policies } from "../network";
 import { policies as stack } from "../stack";
 import { Case, checkCase, checkUnknownsNeverBlock, policyNamed, runStackPolicy, StackFixture } from "./support";
+import { TYPES } from "../../lib/contract";
 
 /** Issue #19 classes 5 and 9: node access and IMDS, security-group rule ownership, default VPC and default groups. */
 
 const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
-const SG = "aws:ec2/securityGroup:SecurityGroup";
-const LT = "aws:ec2/launchTemplate:LaunchTemplate";
-const LC = "aws:ec2/launchConfiguration:LaunchConfiguration";
-const INSTANCE = "aws:ec2/instance:Instance";
-const NODE_GROUP = "aws:eks/nodeGroup:NodeGroup";
 const imds = { httpTokens: "required", httpPutResponseHopLimit: 1 };
 
 const table: Record<string, Case[]> = {
     "ec2-imdsv2-required": [
         {
             it: "rejects hop limit 2 on a launch template",
-            type: LT,
+            type: TYPES.launchTemplate,
             props: { metadataOptions: { httpTokens: "required", httpPutResponseHopLimit: 2 } },
             rejects: /httpPutResponseHopLimit is 2; set it to 1/,
         },
         {
             it: "rejects a launch template that leaves the hop limit to the AMI",
-            type: LT,
+            type: TYPES.launchTemplate,
             props: { metadataOptions: { httpTokens: "required" } },
             rejects: /httpPutResponseHopLimit is absent/,
         },
         {
             it: "rejects IMDSv1 on a launch configuration",
-            type: LC,
+            type: TYPES.launchConfiguration,
             props: { metadataOptions: { httpTokens: "optional", httpPutResponseHopLimit: 1 } },
             rejects: /httpTokens is "optional"/,
         },
-        { it: "passes IMDSv2 with hop limit 1", type: LT, props: { metadataOptions: imds } },
-        { it: "passes an instance with IMDSv2 and hop limit 1", type: INSTANCE, props: { metadataOptions: imds } },
+        { it: "passes IMDSv2 with hop limit 1", type: TYPES.launchTemplate, props: { metadataOptions: imds } },
+        {
+            it: "passes an instance with IMDSv2 and hop limit 1",
+            type: TYPES.ec2Instance,
+            props: { metadataOptions: imds },
+        },
     ],
     "ec2-no-ssh-key-pair": [
         {
             it: "rejects keyName on a launch template",
-            type: LT,
+            type: TYPES.launchTemplate,
             props: { keyName: "ops", metadataOptions: imds },
             rejects: /keyName "ops"/,
         },
-        { it: "rejects keyName on an instance", type: INSTANCE, props: { keyName: "ops" }, rejects: /keyName/ },
-        { it: "rejects keyName on a launch configuration", type: LC, props: { keyName: "ops" }, rejects: /keyName/ },
-        { it: "passes no key (SSM Session Manager)", type: LT, props: { metadataOptions: imds } },
-        { it: "treats an empty keyName as absent", type: LT, props: { keyName: "" } },
+        {
+            it: "rejects keyName on an instance",
+            type: TYPES.ec2Instance,
+            props: { keyName: "ops" },
+            rejects: /keyName/,
+        },
+        {
+            it: "rejects keyName on a launch configuration",
+            type: TYPES.launchConfiguration,
+            props: { keyName: "ops" },
+            rejects: /keyName/,
+        },
+        { it: "passes no key (SSM Session Manager)", type: TYPES.launchTemplate, props: { metadataOptions: imds } },
+        { it: "treats an empty keyName as absent", type: TYPES.launchTemplate, props: { keyName: "" } },
     ],
     "nacl-no-public-admin-ports": [
         {
             it: "rejects the adopted default NACL allowing everything",
-            type: "aws:ec2/defaultNetworkAcl:DefaultNetworkAcl",
+            type: TYPES.defaultNetworkAcl,
             props: {
                 ingress: [
                     { ruleNo: 100, action: "allow", cidrBlock: "0.0.0.0/0", protocol: "-1", fromPort: 0, toPort: 0 },
@@ -63,7 +73,7 @@ const table: Record<string, Case[]> = {
         },
         {
             it: "passes a default NACL without rules",
-            type: "aws:ec2/defaultNetworkAcl:DefaultNetworkAcl",
+            type: TYPES.defaultNetworkAcl,
             props: { ingress: [] },
         },
     ],
@@ -73,37 +83,37 @@ const clusterTable: Record<string, Case[]> = {
     "eks-nodegroup-imds-hop-limit": [
         {
             it: "rejects a managed node group without a launch template",
-            type: NODE_GROUP,
+            type: TYPES.awsEksNodeGroup,
             props: { clusterName: "c", subnetIds: ["s"] },
             rejects: /set launchTemplate/,
         },
         {
             it: "rejects a launch template reference without id or name",
-            type: "eks:index:ManagedNodeGroup",
+            type: TYPES.eksManagedNodeGroup,
             props: { launchTemplate: { version: "1" } },
             rejects: /set launchTemplate/,
         },
         {
             it: "passes a node group with a launch template",
-            type: NODE_GROUP,
+            type: TYPES.awsEksNodeGroup,
             props: { launchTemplate: { id: "lt-1", version: "1" } },
         },
     ],
     "eks-deletion-protection": [
         {
             it: "flags a cluster without deletion protection",
-            type: "aws:eks/cluster:Cluster",
+            type: TYPES.awsEksCluster,
             props: {},
             rejects: /deletionProtection to true/,
         },
         {
             it: "blocks it in prod",
-            type: "eks:index:Cluster",
+            type: TYPES.eksCluster,
             props: { deletionProtection: false },
             config: { enforcementLevel: "mandatory" },
             rejects: /deletionProtection/,
         },
-        { it: "passes a protected cluster", type: "eks:index:Cluster", props: { deletionProtection: true } },
+        { it: "passes a protected cluster", type: TYPES.eksCluster, props: { deletionProtection: true } },
     ],
 };
 
@@ -125,7 +135,7 @@ describe("policy pack: nodes and network hygiene (issue #19 classes 5, 9)", () =
     describe("sg-rules-not-mixed", () => {
         const policy = policyNamed<StackValidationPolicy>(policies, "sg-rules-not-mixed");
         const rule: StackFixture = {
-            type: "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule",
+            type: TYPES.securityGroupIngressRule,
             name: "r",
             props: {
                 securityGroupId: "sg-1",
@@ -139,7 +149,7 @@ describe("policy pack: nodes and network hygiene (issue #19 classes 5, 9)", () =
         it("rejects inline egress beside a standalone ingress rule", async () => {
             const run = await runStackPolicy(policy, [
                 {
-                    type: SG,
+                    type: TYPES.securityGroup,
                     name: "g",
                     props: { egress: [{ protocol: "tcp", fromPort: 443, toPort: 443, cidrBlocks: ["10.0.0.0/8"] }] },
                 },
@@ -154,9 +164,9 @@ describe("policy pack: nodes and network hygiene (issue #19 classes 5, 9)", () =
         });
         it("rejects an explicit empty inline list beside a SecurityGroupRule (it would delete the rule)", async () => {
             const run = await runStackPolicy(policy, [
-                { type: SG, name: "g", props: { ingress: [] } },
+                { type: TYPES.securityGroup, name: "g", props: { ingress: [] } },
                 {
-                    type: "aws:ec2/securityGroupRule:SecurityGroupRule",
+                    type: TYPES.securityGroupRule,
                     name: "r",
                     props: { type: "ingress", securityGroupId: "sg-1" },
                     deps: { securityGroupId: ["g"] },
@@ -166,7 +176,12 @@ describe("policy pack: nodes and network hygiene (issue #19 classes 5, 9)", () =
         });
         it("passes standalone rules only", async () =>
             assert.deepEqual(
-                (await runStackPolicy(policy, [{ type: SG, name: "g", props: { description: "x" } }, rule])).violations,
+                (
+                    await runStackPolicy(policy, [
+                        { type: TYPES.securityGroup, name: "g", props: { description: "x" } },
+                        rule,
+                    ])
+                ).violations,
                 [],
             ));
         it("passes inline rules only", async () =>
@@ -174,7 +189,7 @@ describe("policy pack: nodes and network hygiene (issue #19 classes 5, 9)", () =
                 (
                     await runStackPolicy(policy, [
                         {
-                            type: SG,
+                            type: TYPES.securityGroup,
                             name: "g",
                             props: {
                                 ingress: [{ protocol: "tcp", fromPort: 443, toPort: 443, cidrBlocks: ["0.0.0.0/0"] }],
@@ -186,7 +201,12 @@ describe("policy pack: nodes and network hygiene (issue #19 classes 5, 9)", () =
             ));
         it("skips a group whose inline rules are unknown", async () =>
             assert.deepEqual(
-                (await runStackPolicy(policy, [{ type: SG, name: "g", props: { ingress: UNKNOWN } }, rule])).mandatory,
+                (
+                    await runStackPolicy(policy, [
+                        { type: TYPES.securityGroup, name: "g", props: { ingress: UNKNOWN } },
+                        rule,
+                    ])
+                ).mandatory,
                 [],
             ));
     });
@@ -195,9 +215,9 @@ describe("policy pack: nodes and network hygiene (issue #19 classes 5, 9)", () =
         const policy = policyNamed<StackValidationPolicy>(policies, "default-sg-no-standalone-rules");
         it("rejects a rule on vpc.defaultSecurityGroupId", async () => {
             const run = await runStackPolicy(policy, [
-                { type: "aws:ec2/vpc:Vpc", name: "vpc", props: { cidrBlock: "10.0.0.0/16" } },
+                { type: TYPES.vpc, name: "vpc", props: { cidrBlock: "10.0.0.0/16" } },
                 {
-                    type: "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule",
+                    type: TYPES.securityGroupIngressRule,
                     name: "open",
                     props: { securityGroupId: UNKNOWN, ipProtocol: "-1", cidrIpv4: "10.0.0.0/8" },
                     deps: { securityGroupId: ["vpc"] },
@@ -211,12 +231,12 @@ describe("policy pack: nodes and network hygiene (issue #19 classes 5, 9)", () =
         it("rejects a rule on the adopted DefaultSecurityGroup", async () => {
             const run = await runStackPolicy(policy, [
                 {
-                    type: "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup",
+                    type: TYPES.defaultSecurityGroup,
                     name: "default",
                     props: { vpcId: "vpc-1", ingress: [], egress: [] },
                 },
                 {
-                    type: "aws:ec2/securityGroupRule:SecurityGroupRule",
+                    type: TYPES.securityGroupRule,
                     name: "open",
                     props: { type: "egress", securityGroupId: "sg-default", protocol: "-1", cidrBlocks: ["0.0.0.0/0"] },
                     deps: { securityGroupId: ["default"] },
@@ -226,10 +246,10 @@ describe("policy pack: nodes and network hygiene (issue #19 classes 5, 9)", () =
         });
         it("passes rules on purpose-built groups", async () => {
             const run = await runStackPolicy(policy, [
-                { type: "aws:ec2/vpc:Vpc", name: "vpc", props: {} },
-                { type: SG, name: "g", props: { vpcId: "vpc-1" }, deps: { vpcId: ["vpc"] } },
+                { type: TYPES.vpc, name: "vpc", props: {} },
+                { type: TYPES.securityGroup, name: "g", props: { vpcId: "vpc-1" }, deps: { vpcId: ["vpc"] } },
                 {
-                    type: "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule",
+                    type: TYPES.securityGroupEgressRule,
                     name: "out",
                     props: { securityGroupId: "sg-1", ipProtocol: "tcp" },
                     deps: { securityGroupId: ["g"] },
@@ -242,9 +262,7 @@ describe("policy pack: nodes and network hygiene (issue #19 classes 5, 9)", () =
     describe("vpc-flow-logs-enabled covers the default VPC", () => {
         const policy = policyNamed<StackValidationPolicy>(stack, "vpc-flow-logs-enabled");
         it("rejects an adopted default VPC without flow logs", async () => {
-            const run = await runStackPolicy(policy, [
-                { type: "aws:ec2/defaultVpc:DefaultVpc", name: "default", props: {} },
-            ]);
+            const run = await runStackPolicy(policy, [{ type: TYPES.defaultVpc, name: "default", props: {} }]);
             assert.ok(
                 run.mandatory.some((m) => m.includes("DefaultVpc 'default' has no flow log")),
                 JSON.stringify(run.violations),
@@ -252,9 +270,9 @@ describe("policy pack: nodes and network hygiene (issue #19 classes 5, 9)", () =
         });
         it("passes a default VPC with a flow log", async () => {
             const run = await runStackPolicy(policy, [
-                { type: "aws:ec2/defaultVpc:DefaultVpc", name: "default", props: {} },
+                { type: TYPES.defaultVpc, name: "default", props: {} },
                 {
-                    type: "aws:ec2/flowLog:FlowLog",
+                    type: TYPES.flowLog,
                     name: "fl",
                     props: { vpcId: "vpc-d", trafficType: "ALL" },
                     deps: { vpcId: ["default"] },

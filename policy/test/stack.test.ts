@@ -3,6 +3,7 @@ import { StackValidationPolicy } from "@pulumi/policy";
 import { UNKNOWN } from "../lib/unknowns";
 import { policies } from "../stack";
 import { policyNamed, runStackPolicy, StackFixture } from "./support";
+import { TYPES } from "../../lib/contract";
 
 const p = (name: string) => policyNamed<StackValidationPolicy>(policies, name);
 const KEY_ARN = "arn:aws:kms:eu-west-1:111122223333:key/data-key";
@@ -10,63 +11,63 @@ const KEY_ARN = "arn:aws:kms:eu-west-1:111122223333:key/data-key";
 /** A VPC with one isolated and one public subnet; ids are unknown (first deploy) so only the graph links them. */
 function network(): StackFixture[] {
     return [
-        { type: "aws:ec2/vpc:Vpc", name: "vpc", props: { cidrBlock: "10.0.0.0/16", id: UNKNOWN } },
+        { type: TYPES.vpc, name: "vpc", props: { cidrBlock: "10.0.0.0/16", id: UNKNOWN } },
         {
-            type: "aws:ec2/internetGateway:InternetGateway",
+            type: TYPES.internetGateway,
             name: "igw",
             props: { vpcId: UNKNOWN },
             deps: { vpcId: ["vpc"] },
         },
         {
-            type: "aws:ec2/subnet:Subnet",
+            type: TYPES.subnet,
             name: "isolated-0",
             props: { vpcId: UNKNOWN, mapPublicIpOnLaunch: false },
             deps: { vpcId: ["vpc"] },
         },
         {
-            type: "aws:ec2/subnet:Subnet",
+            type: TYPES.subnet,
             name: "public-0",
             props: { vpcId: UNKNOWN, mapPublicIpOnLaunch: false },
             deps: { vpcId: ["vpc"] },
         },
         {
-            type: "aws:ec2/routeTable:RouteTable",
+            type: TYPES.routeTable,
             name: "isolated-rt",
             props: { vpcId: UNKNOWN },
             deps: { vpcId: ["vpc"] },
         },
         {
-            type: "aws:ec2/routeTable:RouteTable",
+            type: TYPES.routeTable,
             name: "public-rt",
             props: { vpcId: UNKNOWN },
             deps: { vpcId: ["vpc"] },
         },
         {
-            type: "aws:ec2/route:Route",
+            type: TYPES.route,
             name: "public-default",
             props: { routeTableId: UNKNOWN, destinationCidrBlock: "0.0.0.0/0", gatewayId: UNKNOWN },
             deps: { routeTableId: ["public-rt"], gatewayId: ["igw"] },
         },
         {
-            type: "aws:ec2/routeTableAssociation:RouteTableAssociation",
+            type: TYPES.routeTableAssociation,
             name: "isolated-0-rta",
             props: { subnetId: UNKNOWN, routeTableId: UNKNOWN },
             deps: { subnetId: ["isolated-0"], routeTableId: ["isolated-rt"] },
         },
         {
-            type: "aws:ec2/routeTableAssociation:RouteTableAssociation",
+            type: TYPES.routeTableAssociation,
             name: "public-0-rta",
             props: { subnetId: UNKNOWN, routeTableId: UNKNOWN },
             deps: { subnetId: ["public-0"], routeTableId: ["public-rt"] },
         },
         {
-            type: "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup",
+            type: TYPES.defaultSecurityGroup,
             name: "default-sg",
             props: { vpcId: UNKNOWN, ingress: [], egress: [] },
             deps: { vpcId: ["vpc"] },
         },
         {
-            type: "aws:ec2/flowLog:FlowLog",
+            type: TYPES.flowLog,
             name: "flow",
             props: { vpcId: UNKNOWN, trafficType: "ALL" },
             deps: { vpcId: ["vpc"] },
@@ -77,18 +78,18 @@ function network(): StackFixture[] {
 function database(subnets: string[]): StackFixture[] {
     return [
         {
-            type: "aws:rds/subnetGroup:SubnetGroup",
+            type: TYPES.rdsSubnetGroup,
             name: "db-subnets",
             props: { name: "db-subnets", subnetIds: subnets.map(() => UNKNOWN) },
             deps: { subnetIds: subnets },
         },
         {
-            type: "aws:rds/parameterGroup:ParameterGroup",
+            type: TYPES.rdsParameterGroup,
             name: "db-params",
             props: { name: "db-params", family: "postgres16", parameters: [{ name: "rds.force_ssl", value: "1" }] },
         },
         {
-            type: "aws:rds/instance:Instance",
+            type: TYPES.rdsInstance,
             name: "db",
             props: {
                 engine: "postgres",
@@ -143,11 +144,11 @@ describe("policy pack: stack policies (STK)", () => {
         it("cannot verify a subnet the stack does not declare unless config lists it", async () => {
             const fx = [
                 {
-                    type: "aws:rds/subnetGroup:SubnetGroup",
+                    type: TYPES.rdsSubnetGroup,
                     name: "g",
                     props: { name: "g", subnetIds: ["subnet-0ext"] },
                 },
-                { type: "aws:rds/instance:Instance", name: "db", props: { dbSubnetGroupName: "g" } },
+                { type: TYPES.rdsInstance, name: "db", props: { dbSubnetGroupName: "g" } },
             ];
             const run = await runStackPolicy(p("rds-private-subnets-only"), fx);
             assert.match(run.mandatory[0], /cannot verify subnet "subnet-0ext"/);
@@ -158,19 +159,19 @@ describe("policy pack: stack policies (STK)", () => {
 
     describe("alb-port80-listeners-redirect", () => {
         const lb: StackFixture = {
-            type: "aws:lb/loadBalancer:LoadBalancer",
+            type: TYPES.loadBalancer,
             name: "alb",
             props: { loadBalancerType: "application" },
         };
         const redirect = [{ type: "redirect", redirect: { protocol: "HTTPS", port: "443", statusCode: "HTTP_301" } }];
         const http = (actions: object[]): StackFixture => ({
-            type: "aws:lb/listener:Listener",
+            type: TYPES.listener,
             name: "http",
             props: { port: 80, protocol: "HTTP", defaultActions: actions },
             deps: { loadBalancerArn: ["alb"] },
         });
         const https: StackFixture = {
-            type: "aws:alb/listener:Listener",
+            type: TYPES.albListener,
             name: "https",
             props: { port: 443, protocol: "HTTPS" },
             deps: { loadBalancerArn: ["alb"] },
@@ -199,7 +200,7 @@ describe("policy pack: stack policies (STK)", () => {
                 http([{ type: "forward" }]),
                 https,
                 {
-                    type: "aws:alb/listenerRule:ListenerRule",
+                    type: TYPES.albListenerRule,
                     name: "r",
                     props: { actions: [{ type: "forward" }] },
                     deps: { listenerArn: ["http"] },
@@ -212,14 +213,14 @@ describe("policy pack: stack policies (STK)", () => {
 
     describe("kms-referenced-keys-rotate", () => {
         const key = (rotate: boolean): StackFixture => ({
-            type: "aws:kms/key:Key",
+            type: TYPES.kmsKey,
             name: "data",
             props: { arn: KEY_ARN, keyId: "data-key", enableKeyRotation: rotate },
         });
         it("passes a log group whose key (found by ARN) rotates", async () => {
             const run = await runStackPolicy(p("kms-referenced-keys-rotate"), [
                 key(true),
-                { type: "aws:cloudwatch/logGroup:LogGroup", name: "lg", props: { kmsKeyId: KEY_ARN } },
+                { type: TYPES.logGroup, name: "lg", props: { kmsKeyId: KEY_ARN } },
             ]);
             assert.deepStrictEqual(run.messages, []);
         });
@@ -227,7 +228,7 @@ describe("policy pack: stack policies (STK)", () => {
             const run = await runStackPolicy(p("kms-referenced-keys-rotate"), [
                 key(false),
                 {
-                    type: "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
+                    type: TYPES.bucketSse,
                     name: "sse",
                     props: {
                         rules: [
@@ -251,18 +252,18 @@ describe("policy pack: stack policies (STK)", () => {
             const run = await runStackPolicy(p("kms-referenced-keys-rotate"), [
                 key(false),
                 {
-                    type: "aws:kms/alias:Alias",
+                    type: TYPES.kmsAlias,
                     name: "alias",
                     props: { name: "alias/platform-data", targetKeyId: "data-key" },
                 },
-                { type: "aws:ebs/volume:Volume", name: "v", props: { kmsKeyId: "alias/platform-data" } },
+                { type: TYPES.ebsVolume, name: "v", props: { kmsKeyId: "alias/platform-data" } },
             ]);
             assert.match(run.mandatory[0], /uses Key 'data'/);
         });
         it("rejects AWS-managed aliases and keys it cannot find, unless configured as external", async () => {
             const run = await runStackPolicy(p("kms-referenced-keys-rotate"), [
                 {
-                    type: "aws:rds/instance:Instance",
+                    type: TYPES.rdsInstance,
                     name: "db",
                     props: {
                         kmsKeyId: "alias/aws/rds",
@@ -276,7 +277,7 @@ describe("policy pack: stack policies (STK)", () => {
                 p("kms-referenced-keys-rotate"),
                 [
                     {
-                        type: "aws:rds/instance:Instance",
+                        type: TYPES.rdsInstance,
                         name: "db",
                         props: { kmsKeyId: "arn:aws:kms:eu-west-1:1:key/other" },
                     },
@@ -289,13 +290,13 @@ describe("policy pack: stack policies (STK)", () => {
 
     describe("s3-bucket-guardrails-complete", () => {
         const bucket = (tags: Record<string, string> = {}): StackFixture => ({
-            type: "aws:s3/bucket:Bucket",
+            type: TYPES.bucket,
             name: "logs",
             props: { bucket: "logs-123", arn: "arn:aws:s3:::logs-123", tags },
         });
         const side = (alg: string): StackFixture[] => [
             {
-                type: "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
+                type: TYPES.bucketSse,
                 name: "sse",
                 props: {
                     bucket: "logs-123",
@@ -311,7 +312,7 @@ describe("policy pack: stack policies (STK)", () => {
                 },
             },
             {
-                type: "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock",
+                type: TYPES.bucketPublicAccessBlock,
                 name: "pab",
                 props: {
                     bucket: "logs-123",
@@ -322,12 +323,12 @@ describe("policy pack: stack policies (STK)", () => {
                 },
             },
             {
-                type: "aws:s3/bucketOwnershipControls:BucketOwnershipControls",
+                type: TYPES.bucketOwnershipControls,
                 name: "own",
                 props: { bucket: "logs-123", rule: { objectOwnership: "BucketOwnerEnforced" } },
             },
             {
-                type: "aws:s3/bucketPolicy:BucketPolicy",
+                type: TYPES.bucketPolicy,
                 name: "pol",
                 props: {
                     bucket: "logs-123",
@@ -369,11 +370,40 @@ describe("policy pack: stack policies (STK)", () => {
             assert.deepStrictEqual(exempt.mandatory, []);
             assert.match(exempt.advisory[0], /exempted by SEC-42: ALB access logs require SSE-S3/);
         });
+        it("finds the guardrails through the graph while the bucket name is unknown (first deploy)", async () => {
+            const firstDeploy = side("aws:kms").map((f) => ({
+                ...f,
+                props: { ...f.props, bucket: UNKNOWN },
+                deps: { bucket: ["logs"] },
+            }));
+            const run = await runStackPolicy(p("s3-bucket-guardrails-complete"), [
+                { ...bucket(), props: { bucket: UNKNOWN, arn: UNKNOWN, tags: {} } },
+                ...firstDeploy,
+            ]);
+            assert.deepStrictEqual(run.violations, []);
+        });
+        it("defers a bucket whose encryption rules are unknown and still reports a bare bucket", async () => {
+            const unknownRules = side("aws:kms").map((f) =>
+                f.name === "sse" ? { ...f, props: { ...f.props, rules: UNKNOWN } } : f,
+            );
+            const bare: StackFixture = { type: TYPES.bucket, name: "data", props: { bucket: "data-123" } };
+            const run = await runStackPolicy(p("s3-bucket-guardrails-complete"), [bucket(), ...unknownRules, bare]);
+            assert.strictEqual(run.mandatory.length, 4, JSON.stringify(run.violations));
+            assert.ok(
+                run.violations.every(
+                    (v) => v.policy === "s3-bucket-guardrails-complete" && v.message.startsWith("Bucket 'data' has no"),
+                ),
+                JSON.stringify(run.violations),
+            );
+            assert.ok(
+                run.violations.every((v) => v.urn === "urn:pulumi:test::aws-platform::aws:s3/bucket:Bucket::data"),
+            );
+        });
     });
 
     describe("public-alb-has-waf", () => {
         const acl: StackFixture = {
-            type: "aws:wafv2/webAcl:WebAcl",
+            type: TYPES.webAcl,
             name: "acl",
             props: {
                 scope: "REGIONAL",
@@ -387,7 +417,7 @@ describe("policy pack: stack policies (STK)", () => {
                 ],
             },
         };
-        const lb: StackFixture = { type: "aws:lb/loadBalancer:LoadBalancer", name: "alb", props: { internal: false } };
+        const lb: StackFixture = { type: TYPES.loadBalancer, name: "alb", props: { internal: false } };
         it("rejects a public ALB without a Web ACL", async () => {
             assert.match(
                 (await runStackPolicy(p("public-alb-has-waf"), [lb])).mandatory[0],
@@ -399,7 +429,7 @@ describe("policy pack: stack policies (STK)", () => {
                 lb,
                 acl,
                 {
-                    type: "aws:wafv2/webAclAssociation:WebAclAssociation",
+                    type: TYPES.webAclAssociation,
                     name: "a",
                     props: { resourceArn: UNKNOWN, webAclArn: UNKNOWN },
                     deps: { resourceArn: ["alb"], webAclArn: ["acl"] },
@@ -428,6 +458,19 @@ describe("policy pack: stack policies (STK)", () => {
             );
             assert.match(run.mandatory[0], /keeps the allow-all rules/);
         });
+        it("counts a flow log whose trafficType is unknown at preview and still reports a VPC without one", async () => {
+            const fx: StackFixture[] = [
+                ...network().map((f) =>
+                    f.name === "flow" ? { ...f, props: { vpcId: UNKNOWN, trafficType: UNKNOWN } } : f,
+                ),
+                { type: TYPES.vpc, name: "other", props: { cidrBlock: "10.1.0.0/16", id: UNKNOWN } },
+            ];
+            const run = await runStackPolicy(p("vpc-flow-logs-enabled"), fx);
+            assert.deepStrictEqual(run.mandatory, [
+                "Vpc 'other' has no flow log with trafficType ALL; add an aws.ec2.FlowLog.",
+            ]);
+            assert.strictEqual(run.violations[0].policy, "vpc-flow-logs-enabled");
+        });
     });
 
     describe("rds-uses-tls-parameter-group", () => {
@@ -439,7 +482,7 @@ describe("policy pack: stack policies (STK)", () => {
         });
         it("rejects the engine default group", async () => {
             const run = await runStackPolicy(p("rds-uses-tls-parameter-group"), [
-                { type: "aws:rds/instance:Instance", name: "db", props: { parameterGroupName: "default.postgres16" } },
+                { type: TYPES.rdsInstance, name: "db", props: { parameterGroupName: "default.postgres16" } },
             ]);
             assert.match(run.mandatory[0], /default parameter group, which does not force TLS/);
         });
@@ -452,15 +495,38 @@ describe("policy pack: stack policies (STK)", () => {
                 /parameter group db-params family postgres16 lacks/,
             );
         });
+        it("defers a database whose parameter group is unknown at preview and still reports the engine default", async () => {
+            const run = await runStackPolicy(p("rds-uses-tls-parameter-group"), [
+                { type: TYPES.rdsInstance, name: "db", props: { engine: "postgres", parameterGroupName: UNKNOWN } },
+                {
+                    type: TYPES.rdsInstance,
+                    name: "legacy",
+                    props: { engine: "postgres", parameterGroupName: "default.postgres16" },
+                },
+            ]);
+            assert.strictEqual(run.mandatory.length, 1, JSON.stringify(run.violations));
+            assert.strictEqual(run.violations[0].policy, "rds-uses-tls-parameter-group");
+            assert.match(run.mandatory[0], /^Instance 'legacy' uses the engine's default parameter group/);
+        });
+        it("defers a linked parameter group whose parameters are unknown at preview", async () => {
+            const fx = database([]).map((f) =>
+                f.name === "db-params"
+                    ? { ...f, props: { ...f.props, parameters: UNKNOWN } }
+                    : f.name === "db"
+                      ? { ...f, props: { ...f.props, parameterGroupName: UNKNOWN } }
+                      : f,
+            );
+            assert.deepStrictEqual((await runStackPolicy(p("rds-uses-tls-parameter-group"), fx)).violations, []);
+        });
     });
 
     describe("waf-logging-enabled, ecr-lifecycle-policy-present, public-zone-query-logging, s3-access-logging", () => {
         it("reports each missing companion resource", async () => {
             const fx: StackFixture[] = [
-                { type: "aws:wafv2/webAcl:WebAcl", name: "acl", props: {} },
-                { type: "aws:ecr/repository:Repository", name: "repo", props: { name: "shop-api" } },
-                { type: "aws:route53/zone:Zone", name: "zone", props: { name: "example.com" } },
-                { type: "aws:s3/bucket:Bucket", name: "data", props: { bucket: "data-1" } },
+                { type: TYPES.webAcl, name: "acl", props: {} },
+                { type: TYPES.ecrRepository, name: "repo", props: { name: "shop-api" } },
+                { type: TYPES.zone, name: "zone", props: { name: "example.com" } },
+                { type: TYPES.bucket, name: "data", props: { bucket: "data-1" } },
             ];
             assert.match(
                 (await runStackPolicy(p("waf-logging-enabled"), fx)).mandatory[0],
@@ -481,20 +547,20 @@ describe("policy pack: stack policies (STK)", () => {
         });
         it("passes when each companion is present", async () => {
             const fx: StackFixture[] = [
-                { type: "aws:wafv2/webAcl:WebAcl", name: "acl", props: { arn: "arn:acl" } },
+                { type: TYPES.webAcl, name: "acl", props: { arn: "arn:acl" } },
                 {
-                    type: "aws:wafv2/webAclLoggingConfiguration:WebAclLoggingConfiguration",
+                    type: TYPES.webAclLogging,
                     name: "acl-log",
                     props: { resourceArn: "arn:acl" },
                 },
-                { type: "aws:ecr/repository:Repository", name: "repo", props: { name: "shop-api" } },
-                { type: "aws:ecr/lifecyclePolicy:LifecyclePolicy", name: "repo-lc", props: { repository: "shop-api" } },
-                { type: "aws:route53/zone:Zone", name: "zone", props: { zoneId: "Z1" } },
-                { type: "aws:route53/queryLog:QueryLog", name: "zone-ql", props: { zoneId: "Z1" } },
-                { type: "aws:s3/bucket:Bucket", name: "data", props: { bucket: "data-1" } },
-                { type: "aws:s3/bucket:Bucket", name: "logs", props: { bucket: "logs-1" } },
+                { type: TYPES.ecrRepository, name: "repo", props: { name: "shop-api" } },
+                { type: TYPES.ecrLifecyclePolicy, name: "repo-lc", props: { repository: "shop-api" } },
+                { type: TYPES.zone, name: "zone", props: { zoneId: "Z1" } },
+                { type: TYPES.route53QueryLog, name: "zone-ql", props: { zoneId: "Z1" } },
+                { type: TYPES.bucket, name: "data", props: { bucket: "data-1" } },
+                { type: TYPES.bucket, name: "logs", props: { bucket: "logs-1" } },
                 {
-                    type: "aws:s3/bucketLogging:BucketLogging",
+                    type: TYPES.bucketLogging,
                     name: "data-log",
                     props: { bucket: "data-1", targetBucket: "logs-1" },
                 },
@@ -506,6 +572,61 @@ describe("policy pack: stack policies (STK)", () => {
                 "s3-access-logging",
             ])
                 assert.deepStrictEqual((await runStackPolicy(p(name), fx)).messages, [], name);
+        });
+        it("finds each companion through the graph while ids are unknown, and reports the one without", async () => {
+            const fx: StackFixture[] = [
+                { type: TYPES.webAcl, name: "acl", props: { arn: UNKNOWN } },
+                {
+                    type: TYPES.webAclLogging,
+                    name: "acl-log",
+                    props: { resourceArn: UNKNOWN },
+                    deps: { resourceArn: ["acl"] },
+                },
+                { type: TYPES.webAcl, name: "acl-2", props: { arn: UNKNOWN } },
+                { type: TYPES.ecrRepository, name: "repo", props: { name: UNKNOWN } },
+                {
+                    type: TYPES.ecrLifecyclePolicy,
+                    name: "repo-lc",
+                    props: { repository: UNKNOWN },
+                    deps: { repository: ["repo"] },
+                },
+                { type: TYPES.ecrRepository, name: "repo-2", props: { name: UNKNOWN } },
+                { type: TYPES.zone, name: "zone", props: { zoneId: UNKNOWN } },
+                {
+                    type: TYPES.route53QueryLog,
+                    name: "zone-ql",
+                    props: { zoneId: UNKNOWN },
+                    deps: { zoneId: ["zone"] },
+                },
+                { type: TYPES.zone, name: "zone-2", props: { zoneId: UNKNOWN } },
+                { type: TYPES.bucket, name: "data", props: { bucket: UNKNOWN } },
+                { type: TYPES.bucket, name: "logs", props: { bucket: UNKNOWN } },
+                {
+                    type: TYPES.bucketLogging,
+                    name: "data-log",
+                    props: { bucket: UNKNOWN, targetBucket: UNKNOWN },
+                    deps: { bucket: ["data"], targetBucket: ["logs"] },
+                },
+                { type: TYPES.bucket, name: "data-2", props: { bucket: UNKNOWN } },
+            ];
+            const expected: Record<string, string> = {
+                "waf-logging-enabled":
+                    "WebAcl 'acl-2' has no logging configuration; add an aws.wafv2.WebAclLoggingConfiguration.",
+                "ecr-lifecycle-policy-present":
+                    "Repository 'repo-2' has no lifecycle policy; add one so untagged and old images expire.",
+                "public-zone-query-logging":
+                    "Zone 'zone-2' is public and has no query log; add an aws.route53.QueryLog (log group in us-east-1).",
+                "s3-access-logging":
+                    "Bucket 'data-2' has no access logging; add an aws.s3.BucketLogging to the log bucket.",
+            };
+            for (const [name, message] of Object.entries(expected)) {
+                const run = await runStackPolicy(p(name), fx);
+                assert.deepStrictEqual(
+                    run.violations.map((v) => [v.policy, v.message]),
+                    [[name, message]],
+                    name,
+                );
+            }
         });
     });
 
@@ -524,30 +645,61 @@ describe("policy pack: stack policies (STK)", () => {
                 p("account-ebs-default-encryption"),
                 [
                     {
-                        type: "aws:ec2/ebsEncryptionByDefault:EbsEncryptionByDefault",
+                        type: TYPES.ebsEncryptionByDefault,
                         name: "e",
                         props: { enabled: true },
                     },
-                    { type: "aws:ebs/defaultKmsKey:DefaultKmsKey", name: "k", props: { keyArn: KEY_ARN } },
+                    { type: TYPES.ebsDefaultKmsKey, name: "k", props: { keyArn: KEY_ARN } },
                 ],
                 { stackRole: "account-baseline" },
             );
             assert.deepStrictEqual(run.messages, []);
         });
+        it("accepts a setting and a key that are unknown at preview (judged at up)", async () => {
+            const run = await runStackPolicy(
+                p("account-ebs-default-encryption"),
+                [
+                    { type: TYPES.ebsEncryptionByDefault, name: "e", props: { enabled: UNKNOWN } },
+                    { type: TYPES.ebsDefaultKmsKey, name: "k", props: { keyArn: UNKNOWN } },
+                ],
+                { stackRole: "account-baseline" },
+            );
+            assert.deepStrictEqual(run.violations, []);
+        });
+        it("still rejects an AWS-managed default key while the setting is unknown", async () => {
+            const run = await runStackPolicy(
+                p("account-ebs-default-encryption"),
+                [
+                    { type: TYPES.ebsEncryptionByDefault, name: "e", props: { enabled: UNKNOWN } },
+                    { type: TYPES.ebsDefaultKmsKey, name: "k", props: { keyArn: "alias/aws/ebs" } },
+                ],
+                { stackRole: "account-baseline" },
+            );
+            assert.deepStrictEqual(
+                run.violations.map((v) => [v.policy, v.message, v.enforcementLevel]),
+                [
+                    [
+                        "account-ebs-default-encryption",
+                        "The account-baseline stack has no aws.ebs.DefaultKmsKey pointing at a customer-managed key.",
+                        "mandatory",
+                    ],
+                ],
+            );
+        });
     });
 
     it("skips only the resource whose value is unknown and still reports the others", async () => {
         const fx: StackFixture[] = [
-            { type: "aws:ec2/vpc:Vpc", name: "a", props: {} },
+            { type: TYPES.vpc, name: "a", props: {} },
             {
-                type: "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup",
+                type: TYPES.defaultSecurityGroup,
                 name: "sg-a",
                 props: { ingress: UNKNOWN, egress: [] },
                 deps: { vpcId: ["a"] },
             },
-            { type: "aws:ec2/vpc:Vpc", name: "b", props: {} },
+            { type: TYPES.vpc, name: "b", props: {} },
             {
-                type: "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup",
+                type: TYPES.defaultSecurityGroup,
                 name: "sg-b",
                 props: { ingress: [{ protocol: "-1" }], egress: [] },
                 deps: { vpcId: ["b"] },

@@ -11,11 +11,11 @@ import {
     stackResources,
     StackFixture,
 } from "./support";
+import { TYPES } from "../../lib/contract";
 
 /** Issue #19 class 7: cross-account writes, versioning everywhere, the state bucket kept. */
 
 const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
-const BP = "aws:s3/bucketPolicy:BucketPolicy";
 const B = "arn:aws:s3:::data";
 const ACCOUNTS = { accountIds: ["111122223333"] };
 const doc = (...Statement: object[]) => JSON.stringify({ Version: "2012-10-17", Statement });
@@ -32,7 +32,7 @@ const table: Record<string, Case[]> = {
     "s3-no-cross-account-write": [
         {
             it: "rejects PutObject for another account",
-            type: BP,
+            type: TYPES.bucketPolicy,
             config: ACCOUNTS,
             props: {
                 bucket: "data",
@@ -47,7 +47,7 @@ const table: Record<string, Case[]> = {
         },
         {
             it: "rejects policy changes by another account's role",
-            type: BP,
+            type: TYPES.bucketPolicy,
             config: ACCOUNTS,
             props: {
                 bucket: "data",
@@ -62,7 +62,7 @@ const table: Record<string, Case[]> = {
         },
         {
             it: "rejects s3:* for a bare account id",
-            type: BP,
+            type: TYPES.bucketPolicy,
             config: ACCOUNTS,
             props: {
                 bucket: "data",
@@ -77,7 +77,7 @@ const table: Record<string, Case[]> = {
         },
         {
             it: "rejects deletes for everyone without a condition",
-            type: BP,
+            type: TYPES.bucketPolicy,
             config: ACCOUNTS,
             props: {
                 bucket: "data",
@@ -87,7 +87,7 @@ const table: Record<string, Case[]> = {
         },
         {
             it: "rejects a cross-account write in the legacy inline bucket policy",
-            type: "aws:s3/bucket:Bucket",
+            type: TYPES.bucket,
             config: ACCOUNTS,
             props: {
                 policy: doc({
@@ -101,7 +101,7 @@ const table: Record<string, Case[]> = {
         },
         {
             it: "rejects the ELB account getting more than PutObject",
-            type: BP,
+            type: TYPES.bucketPolicy,
             config: ACCOUNTS,
             props: {
                 bucket: "data",
@@ -116,7 +116,7 @@ const table: Record<string, Case[]> = {
         },
         {
             it: "passes writes by this account's roles",
-            type: BP,
+            type: TYPES.bucketPolicy,
             config: ACCOUNTS,
             props: {
                 bucket: "data",
@@ -130,7 +130,7 @@ const table: Record<string, Case[]> = {
         },
         {
             it: "passes ELB access-log delivery (PutObject only)",
-            type: BP,
+            type: TYPES.bucketPolicy,
             config: ACCOUNTS,
             props: {
                 bucket: "data",
@@ -144,7 +144,7 @@ const table: Record<string, Case[]> = {
         },
         {
             it: "passes cross-account reads",
-            type: BP,
+            type: TYPES.bucketPolicy,
             config: ACCOUNTS,
             props: {
                 bucket: "data",
@@ -158,7 +158,7 @@ const table: Record<string, Case[]> = {
         },
         {
             it: "passes org-restricted writes",
-            type: BP,
+            type: TYPES.bucketPolicy,
             config: ACCOUNTS,
             props: {
                 bucket: "data",
@@ -173,7 +173,7 @@ const table: Record<string, Case[]> = {
         },
         {
             it: "passes service principals (log delivery)",
-            type: BP,
+            type: TYPES.bucketPolicy,
             config: ACCOUNTS,
             props: {
                 bucket: "data",
@@ -189,13 +189,13 @@ const table: Record<string, Case[]> = {
     "s3-versioning-enabled": [
         {
             it: "rejects suspended versioning",
-            type: "aws:s3/bucketVersioning:BucketVersioning",
+            type: TYPES.bucketVersioning,
             props: { bucket: "b", versioningConfiguration: { status: "Suspended" } },
             rejects: /"Suspended"/,
         },
         {
             it: "passes enabled versioning",
-            type: "aws:s3/bucketVersioningV2:BucketVersioningV2",
+            type: TYPES.bucketVersioningV2,
             props: { bucket: "b", versioningConfiguration: { status: "Enabled" } },
         },
     ],
@@ -214,7 +214,7 @@ describe("policy pack: storage (issue #19 class 7)", () => {
         const policy = policyNamed<ResourceValidationPolicy>(policies, "s3-no-cross-account-write");
         const run = await checkCase(policy, {
             it: "",
-            type: BP,
+            type: TYPES.bucketPolicy,
             props: {
                 bucket: "data",
                 policy: doc({
@@ -232,9 +232,7 @@ describe("policy pack: storage (issue #19 class 7)", () => {
     describe("s3-buckets-versioned", () => {
         const policy = policyNamed<StackValidationPolicy>(stack, "s3-buckets-versioned");
         it("rejects a bucket without versioning", async () => {
-            const run = await runStackPolicy(policy, [
-                { type: "aws:s3/bucketV2:BucketV2", name: "b", props: { bucket: "b" } },
-            ]);
+            const run = await runStackPolicy(policy, [{ type: TYPES.bucketV2, name: "b", props: { bucket: "b" } }]);
             assert.ok(
                 run.mandatory.some((m) => m.includes("BucketV2 'b' has no versioning")),
                 JSON.stringify(run.violations),
@@ -242,9 +240,9 @@ describe("policy pack: storage (issue #19 class 7)", () => {
         });
         it("rejects a bucket whose versioning is suspended", async () => {
             const run = await runStackPolicy(policy, [
-                { type: "aws:s3/bucket:Bucket", name: "b", props: { bucket: "b" } },
+                { type: TYPES.bucket, name: "b", props: { bucket: "b" } },
                 {
-                    type: "aws:s3/bucketVersioning:BucketVersioning",
+                    type: TYPES.bucketVersioning,
                     name: "v",
                     props: { bucket: "b", versioningConfiguration: { status: "Suspended" } },
                 },
@@ -253,9 +251,9 @@ describe("policy pack: storage (issue #19 class 7)", () => {
         });
         it("passes a BucketVersioning joined through the graph", async () => {
             const run = await runStackPolicy(policy, [
-                { type: "aws:s3/bucket:Bucket", name: "b", props: {} },
+                { type: TYPES.bucket, name: "b", props: {} },
                 {
-                    type: "aws:s3/bucketVersioning:BucketVersioning",
+                    type: TYPES.bucketVersioning,
                     name: "v",
                     props: { bucket: UNKNOWN, versioningConfiguration: { status: "Enabled" } },
                     deps: { bucket: ["b"] },
@@ -267,16 +265,16 @@ describe("policy pack: storage (issue #19 class 7)", () => {
             assert.deepEqual(
                 (
                     await runStackPolicy(policy, [
-                        { type: "aws:s3/bucket:Bucket", name: "b", props: { versioning: { enabled: true } } },
+                        { type: TYPES.bucket, name: "b", props: { versioning: { enabled: true } } },
                     ])
                 ).violations,
                 [],
             ));
         it("does not fail while the status is unknown", async () => {
             const run = await runStackPolicy(policy, [
-                { type: "aws:s3/bucket:Bucket", name: "b", props: { bucket: "b" } },
+                { type: TYPES.bucket, name: "b", props: { bucket: "b" } },
                 {
-                    type: "aws:s3/bucketVersioning:BucketVersioning",
+                    type: TYPES.bucketVersioning,
                     name: "v",
                     props: { bucket: "b", versioningConfiguration: { status: UNKNOWN } },
                 },
@@ -288,9 +286,9 @@ describe("policy pack: storage (issue #19 class 7)", () => {
     describe("state-bucket-protected", () => {
         const policy = policyNamed<StackValidationPolicy>(stack, "state-bucket-protected");
         const fixtures = (bucketProps: object, versioning = true): StackFixture[] => [
-            { type: "platform:bootstrap:StateBackend", name: "state", props: {} },
+            { type: TYPES.stateBackend, name: "state", props: {} },
             {
-                type: "aws:s3/bucket:Bucket",
+                type: TYPES.bucket,
                 name: "state-bucket",
                 props: { bucket: "state-111122223333", forceDestroy: false, ...bucketProps },
                 parent: "state",
@@ -298,7 +296,7 @@ describe("policy pack: storage (issue #19 class 7)", () => {
             ...(versioning
                 ? [
                       {
-                          type: "aws:s3/bucketVersioning:BucketVersioning",
+                          type: TYPES.bucketVersioning,
                           name: "state-versioning",
                           props: { bucket: "state-111122223333", versioningConfiguration: { status: "Enabled" } },
                           parent: "state",
@@ -343,7 +341,7 @@ describe("policy pack: storage (issue #19 class 7)", () => {
         });
         it("ignores buckets outside the state backend", async () => {
             const run = await runStackPolicy(policy, [
-                { type: "aws:s3/bucket:Bucket", name: "app", props: { forceDestroy: true } },
+                { type: TYPES.bucket, name: "app", props: { forceDestroy: true } },
             ]);
             assert.deepEqual(run.violations, []);
         });

@@ -2,11 +2,8 @@ import { ResourceValidationPolicy } from "@pulumi/policy";
 import { UNKNOWN } from "../lib/unknowns";
 import { policies } from "../storage";
 import { Case, checkCase, checkUnknownsNeverBlock, policyNamed } from "./support";
+import { TYPES } from "../../lib/contract";
 
-const SSE = "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration";
-const SSE_V2 = "aws:s3/bucketServerSideEncryptionConfigurationV2:BucketServerSideEncryptionConfigurationV2";
-const POLICY = "aws:s3/bucketPolicy:BucketPolicy";
-const REPO = "aws:ecr/repository:Repository";
 const KEY = "arn:aws:kms:eu-west-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab";
 const BUCKET = "arn:aws:s3:::app-data";
 const kmsRule = (extra: object = {}) => ({
@@ -37,43 +34,43 @@ const table: Record<string, Case[]> = {
     "s3-sse-kms-required": [
         {
             it: "rejects SSE-KMS with the AWS-managed key",
-            type: SSE,
+            type: TYPES.bucketSse,
             props: { bucket: "b", rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms" } }] },
             rejects: /kmsMasterKeyId is absent/,
         },
         {
             it: "rejects a configuration with no rule",
-            type: SSE_V2,
+            type: TYPES.bucketSseV2,
             props: { bucket: "b", rules: [] },
             rejects: /has no encryption rule/,
         },
         {
             it: "downgrades SSE-S3 to advisory and defers to the bucket exemption",
-            type: SSE,
+            type: TYPES.bucketSse,
             props: { bucket: "b", rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" } }] },
             warns: /tagged policy\.exempt\/s3-sse-kms-required/,
         },
         {
             it: "records a config exemption's ticket",
-            type: SSE,
+            type: TYPES.bucketSse,
             props: { bucket: "alb-logs", rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" } }] },
             config: { exemptBuckets: ["alb-logs=SEC-42: ALB access logs require SSE-S3"] },
             warns: /exempted by SEC-42/,
         },
         {
             it: "warns when Bucket Keys are off",
-            type: SSE,
+            type: TYPES.bucketSse,
             props: { bucket: "b", ...kmsRule({ bucketKeyEnabled: false }) },
             warns: /bucketKeyEnabled/,
         },
         {
             it: "passes SSE-KMS with a customer key and Bucket Keys",
-            type: SSE_V2,
+            type: TYPES.bucketSseV2,
             props: { bucket: "b", ...kmsRule() },
         },
         {
             it: "does not fail while the key ARN is unknown",
-            type: SSE,
+            type: TYPES.bucketSse,
             props: {
                 bucket: "b",
                 rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms", kmsMasterKeyId: UNKNOWN } }],
@@ -83,13 +80,13 @@ const table: Record<string, Case[]> = {
     "s3-public-access-block": [
         {
             it: "rejects a block that leaves restrictPublicBuckets off",
-            type: "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock",
+            type: TYPES.bucketPublicAccessBlock,
             props: { blockPublicAcls: true, blockPublicPolicy: true, ignorePublicAcls: true },
             rejects: /Set restrictPublicBuckets to true/,
         },
         {
             it: "passes all four flags on the account block",
-            type: "aws:s3/accountPublicAccessBlock:AccountPublicAccessBlock",
+            type: TYPES.accountPublicAccessBlock,
             props: {
                 blockPublicAcls: true,
                 blockPublicPolicy: true,
@@ -101,7 +98,7 @@ const table: Record<string, Case[]> = {
     "s3-bucket-policy-tls-only": [
         {
             it: "rejects a policy without the TLS-only deny",
-            type: POLICY,
+            type: TYPES.bucketPolicy,
             props: {
                 policy: doc({
                     Effect: "Allow",
@@ -114,26 +111,26 @@ const table: Record<string, Case[]> = {
         },
         {
             it: "rejects a deny that only covers the objects",
-            type: POLICY,
+            type: TYPES.bucketPolicy,
             props: { policy: doc({ ...tlsDeny, Resource: `${BUCKET}/*` }) },
             rejects: /Add a statement/,
         },
         {
             it: "reports an unparsable policy instead of crashing",
-            type: POLICY,
+            type: TYPES.bucketPolicy,
             props: { policy: "{not json" },
             rejects: /not valid JSON/,
         },
         {
             it: "passes the TLS-only deny (boolean false accepted)",
-            type: POLICY,
+            type: TYPES.bucketPolicy,
             props: { policy: doc({ ...tlsDeny, Condition: { Bool: { "aws:SecureTransport": false } } }) },
         },
     ],
     "s3-no-public-policy": [
         {
             it: "rejects an unconditioned public read",
-            type: POLICY,
+            type: TYPES.bucketPolicy,
             props: {
                 policy: doc(tlsDeny, {
                     Sid: "Public",
@@ -147,7 +144,7 @@ const table: Record<string, Case[]> = {
         },
         {
             it: "passes a service grant scoped by aws:SourceArn",
-            type: POLICY,
+            type: TYPES.bucketPolicy,
             props: {
                 policy: doc(tlsDeny, {
                     Effect: "Allow",
@@ -162,79 +159,79 @@ const table: Record<string, Case[]> = {
     "s3-acls-disabled": [
         {
             it: "rejects ObjectWriter ownership",
-            type: "aws:s3/bucketOwnershipControls:BucketOwnershipControls",
+            type: TYPES.bucketOwnershipControls,
             props: { rule: { objectOwnership: "ObjectWriter" } },
             rejects: /BucketOwnerEnforced/,
         },
         {
             it: "rejects a public-read ACL",
-            type: "aws:s3/bucketAclV2:BucketAclV2",
+            type: TYPES.bucketAclV2,
             props: { acl: "public-read" },
             rejects: /"public-read"/,
         },
         {
             it: "passes BucketOwnerEnforced",
-            type: "aws:s3/bucketOwnershipControls:BucketOwnershipControls",
+            type: TYPES.bucketOwnershipControls,
             props: { rule: { objectOwnership: "BucketOwnerEnforced" } },
         },
     ],
     "s3-versioning-enabled": [
         {
             it: "flags suspended versioning",
-            type: "aws:s3/bucketVersioning:BucketVersioning",
+            type: TYPES.bucketVersioning,
             props: { versioningConfiguration: { status: "Suspended" } },
             rejects: /"Suspended"/,
         },
         {
             it: "passes enabled versioning",
-            type: "aws:s3/bucketVersioningV2:BucketVersioningV2",
+            type: TYPES.bucketVersioningV2,
             props: { versioningConfiguration: { status: "Enabled" } },
         },
     ],
     "ebs-volume-encrypted": [
         {
             it: "rejects an unencrypted volume",
-            type: "aws:ebs/volume:Volume",
+            type: TYPES.ebsVolume,
             props: { size: 10 },
             rejects: /Set encrypted to true/,
         },
         {
             it: "rejects an instance with an unencrypted data disk",
-            type: "aws:ec2/instance:Instance",
+            type: TYPES.ec2Instance,
             props: { rootBlockDevice: { encrypted: true }, ebsBlockDevices: [{ deviceName: "/dev/sdf" }] },
             rejects: /ebsBlockDevices\[0\]\.encrypted/,
         },
         {
             it: "passes a volume encrypted with a customer key",
-            type: "aws:ebs/volume:Volume",
+            type: TYPES.ebsVolume,
             props: { encrypted: true, kmsKeyId: KEY },
         },
     ],
     "ebs-encryption-by-default": [
         {
             it: "rejects turning encryption by default off",
-            type: "aws:ec2/ebsEncryptionByDefault:EbsEncryptionByDefault",
+            type: TYPES.ebsEncryptionByDefault,
             props: { enabled: false },
             rejects: /Do not disable/,
         },
         {
             it: "rejects an AWS-managed default key",
-            type: "aws:ebs/defaultKmsKey:DefaultKmsKey",
+            type: TYPES.ebsDefaultKmsKey,
             props: { keyArn: "alias/aws/ebs" },
             rejects: /customer-managed/,
         },
-        { it: "passes a customer default key", type: "aws:ebs/defaultKmsKey:DefaultKmsKey", props: { keyArn: KEY } },
+        { it: "passes a customer default key", type: TYPES.ebsDefaultKmsKey, props: { keyArn: KEY } },
     ],
     "ecr-scan-on-push": [
         {
             it: "rejects a repository without scan on push",
-            type: REPO,
+            type: TYPES.ecrRepository,
             props: { ...goodRepo, imageScanningConfiguration: { scanOnPush: false } },
             rejects: /scanOnPush to true/,
         },
         {
             it: "rejects a registry rule that does not cover every repository",
-            type: "aws:ecr/registryScanningConfiguration:RegistryScanningConfiguration",
+            type: TYPES.ecrRegistryScanning,
             props: {
                 scanType: "ENHANCED",
                 rules: [
@@ -246,48 +243,48 @@ const table: Record<string, Case[]> = {
             },
             rejects: /filter: "\*"/,
         },
-        { it: "passes scan on push", type: REPO, props: goodRepo },
+        { it: "passes scan on push", type: TYPES.ecrRepository, props: goodRepo },
     ],
     "ecr-tag-immutability": [
         {
             it: "rejects mutable tags (the default)",
-            type: REPO,
+            type: TYPES.ecrRepository,
             props: { ...goodRepo, imageTagMutability: undefined },
             rejects: /absent \(MUTABLE\)/,
         },
-        { it: "passes immutable tags", type: REPO, props: goodRepo },
+        { it: "passes immutable tags", type: TYPES.ecrRepository, props: goodRepo },
     ],
     "ecr-encrypted-with-cmk": [
         {
             it: "rejects the default AES256 encryption",
-            type: REPO,
+            type: TYPES.ecrRepository,
             props: { ...goodRepo, encryptionConfigurations: undefined },
             rejects: /the default is AES256/,
         },
         {
             it: "rejects KMS without a customer key",
-            type: REPO,
+            type: TYPES.ecrRepository,
             props: { ...goodRepo, encryptionConfigurations: [{ encryptionType: "KMS" }] },
             rejects: /aws\/ecr/,
         },
-        { it: "passes a customer key", type: REPO, props: goodRepo },
+        { it: "passes a customer key", type: TYPES.ecrRepository, props: goodRepo },
     ],
     "ecr-no-public-access": [
         {
             it: "rejects any public ECR repository",
-            type: "aws:ecrpublic/repository:Repository",
+            type: TYPES.ecrPublicRepository,
             props: { repositoryName: "x" },
             rejects: /Public ECR repositories/,
         },
         {
             it: "rejects a repository policy open to everyone",
-            type: "aws:ecr/repositoryPolicy:RepositoryPolicy",
+            type: TYPES.ecrRepositoryPolicy,
             props: { policy: doc({ Sid: "All", Effect: "Allow", Principal: "*", Action: "ecr:BatchGetImage" }) },
             rejects: /aws:PrincipalOrgID/,
         },
         {
             it: "passes a policy scoped to the organisation",
-            type: "aws:ecr/repositoryPolicy:RepositoryPolicy",
+            type: TYPES.ecrRepositoryPolicy,
             props: {
                 policy: doc({
                     Effect: "Allow",
