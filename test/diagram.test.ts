@@ -101,7 +101,8 @@ function gridProblems(layout: Layout): string[] {
     return problems;
 }
 
-describe("architecture diagrams", () => {
+describe("architecture diagrams", function () {
+    this.timeout(300_000); // two whole-program runs and their layouts in the before hook; slow on a shared machine
     const rendered: Record<string, Diagrams> = {};
     const drawn: Record<string, { arch: Architecture; layout: Layout }> = {};
     before(async () => {
