@@ -1,10 +1,10 @@
 import { strict as assert } from "assert";
 import * as fs from "fs";
 import { XMLParser } from "fast-xml-parser";
-import { readStackConfig, runProgram } from "./support/harness";
-import { diagramPaths, Diagrams, renderDiagrams } from "../tools/diagram";
-import { Architecture, buildArchitecture } from "../tools/lib/architecture";
-import { layoutArchitecture, Rect, textWidth, toDrawio, toSvg } from "../tools/lib/render";
+import { readStackConfig } from "./support/harness";
+import { diagramPaths, Diagrams, diagramsOf, drawStack, renderDiagrams } from "../tools/diagram";
+import { Architecture, Box } from "../tools/lib/architecture";
+import { Layout, layoutArchitecture, Rect, texts, toDrawio, toSvg } from "../tools/lib/render";
 
 interface Cell {
     id: string;
@@ -31,11 +31,85 @@ const one = (cs: Cell[], label: string) => {
 };
 const labelOf = (cs: Cell[], id?: string) => cs.find((c) => c.id === id)?.value;
 
-describe("architecture diagrams", () => {
+const inside = (a: Rect, b: Rect) => a.x >= b.x && a.y >= b.y && a.x + a.w <= b.x + b.w && a.y + a.h <= b.y + b.h;
+const overlap = (a: Rect, b: Rect) => a.x < b.x + b.w && b.x < a.x + a.w && a.y < b.y + b.h && b.y < a.y + a.h;
+type Placed = { box: Box; abs: Rect; parent?: string };
+const placed = (layout: Layout, style?: Box["style"]): Placed[] =>
+    [...layout.boxes.values()].filter((e) => !style || e.box.style === style);
+
+/**
+ * Every way a drawn label can be unreadable, in words: text that leaves its box (clipped), two texts on top of each
+ * other, a traffic label on a node, a traffic line through a text or through a node it does not connect.
+ */
+function labelProblems(arch: Architecture, layout: Layout): string[] {
+    const problems: string[] = [];
+    const ts = texts(arch, layout);
+    for (const t of ts) {
+        const owner = layout.boxes.get(t.owner)?.abs ?? layout.edges.find((e) => `edge:${e.index}` === t.owner)?.label;
+        if (!owner || !inside(t.rect, owner)) problems.push(`"${t.text}" is clipped by its box`);
+    }
+    ts.forEach((a, i) =>
+        ts.slice(i + 1).forEach((b) => {
+            if (overlap(a.rect, b.rect)) problems.push(`"${a.text}" overlaps "${b.text}"`);
+        }),
+    );
+    const nodes = placed(layout).filter((e) => e.box.kind === "node");
+    for (const e of layout.edges) {
+        const { from, to, label } = arch.edges[e.index];
+        for (const n of nodes)
+            if (e.label && overlap(e.label, n.abs)) problems.push(`traffic label "${label}" lies on ${n.box.label}`);
+        e.points.slice(1).forEach(([x2, y2], k) => {
+            const [x1, y1] = e.points[k];
+            const line = {
+                x: Math.min(x1, x2),
+                y: Math.min(y1, y2),
+                w: Math.abs(x2 - x1) || 1,
+                h: Math.abs(y2 - y1) || 1,
+            };
+            for (const t of ts)
+                if (t.owner !== `edge:${e.index}` && overlap(line, t.rect))
+                    problems.push(`the "${label}" line crosses "${t.text}"`);
+            for (const n of nodes)
+                if (n.box.id !== from && n.box.id !== to && overlap(line, n.abs))
+                    problems.push(`the "${label}" line crosses ${n.box.label}`);
+        });
+    }
+    return problems;
+}
+
+/** How the AZs fail to form a grid: AZ columns left to right, subnet layers as rows in the same order in each. */
+function gridProblems(layout: Layout): string[] {
+    const problems: string[] = [];
+    const azs = placed(layout, "az");
+    azs.forEach((az, i) => {
+        const first = azs[0].abs;
+        if (i > 0 && az.abs.x < azs[i - 1].abs.x + azs[i - 1].abs.w)
+            problems.push(`${az.box.label} is not right of ${azs[i - 1].box.label}`);
+        if (az.abs.y !== first.y || az.abs.w !== first.w || az.abs.h !== first.h)
+            problems.push(`${az.box.label} is not the size and height of ${azs[0].box.label}`);
+        const subnets = placed(layout).filter((e) => e.parent === az.box.id);
+        const top = [...subnets].sort((a, b) => a.abs.y - b.abs.y).map((e) => e.box.style);
+        if (top.join() !== "public,private,isolated")
+            problems.push(`${az.box.label} stacks its layers ${top.join(", ")} from the top`);
+        for (const s of subnets) {
+            if (s.abs.x !== subnets[0].abs.x || s.abs.w !== subnets[0].abs.w)
+                problems.push(`${s.box.label} is out of ${az.box.label}'s column`);
+            const row = placed(layout, s.box.style)[0].abs;
+            if (s.abs.y !== row.y || s.abs.h !== row.h) problems.push(`${s.box.label} is out of its layer's row`);
+        }
+    });
+    return problems;
+}
+
+describe("architecture diagrams", function () {
+    this.timeout(300_000); // two whole-program runs and their layouts in the before hook; slow on a shared machine
     const rendered: Record<string, Diagrams> = {};
+    const drawn: Record<string, { arch: Architecture; layout: Layout }> = {};
     before(async () => {
-        rendered.dev = await renderDiagrams("dev");
-        rendered.prod = await renderDiagrams("prod");
+        for (const stack of ["dev", "prod"]) {
+            drawn[stack] = await drawStack(stack);
+            rendered[stack] = diagramsOf(drawn[stack].arch, drawn[stack].layout);
+        }
     });
 
     it("nests the three subnet layers in each AZ inside the VPC: two AZs in dev, three in prod", () => {
@@ -93,46 +167,103 @@ describe("architecture diagrams", () => {
         }
     });
 
-    it("lays every box out inside its parent, without overlapping a sibling, and wide enough for its label", async () => {
+    it("lays every box out inside its parent and without overlapping a sibling", () => {
         for (const stack of ["dev", "prod"]) {
-            const { capture } = await runProgram(stack);
-            const layout = await layoutArchitecture(buildArchitecture(capture, stack));
-            const entries = [...layout.boxes.values()];
-            const inside = (a: Rect, b: Rect) =>
-                a.x >= b.x && a.y >= b.y && a.x + a.w <= b.x + b.w && a.y + a.h <= b.y + b.h;
-            const overlap = (a: Rect, b: Rect) =>
-                a.x < b.x + b.w && b.x < a.x + a.w && a.y < b.y + b.h && b.y < a.y + a.h;
+            const { layout } = drawn[stack];
+            const entries = placed(layout);
             for (const e of entries) {
                 if (e.parent)
                     assert.ok(
                         inside(e.abs, layout.boxes.get(e.parent)!.abs),
                         `${stack}: ${e.box.label} leaves its container`,
                     );
-                assert.ok(
-                    e.abs.w >= textWidth(e.box.label) + (e.box.kind === "node" ? 2 * 14 : 24),
-                    `${stack}: ${e.box.label} is clipped (${e.abs.w}px)`,
-                );
-                if (e.box.detail)
-                    assert.ok(e.abs.w >= textWidth(e.box.detail, 10), `${stack}: ${e.box.detail} is clipped`);
-                for (const f of entries) {
+                for (const f of entries)
                     if (f !== e && f.parent === e.parent)
                         assert.ok(!overlap(e.abs, f.abs), `${stack}: ${e.box.label} overlaps ${f.box.label}`);
-                }
             }
-            // Edge labels sit clear of every node (containers may hold them).
-            for (const edge of layout.edges) {
+            for (const edge of layout.edges)
                 assert.ok(edge.points.length >= 2, `${stack}: edge ${edge.index} is not routed`);
-                for (const e of entries.filter((x) => x.box.kind === "node"))
-                    assert.ok(
-                        !edge.label || !overlap(edge.label, e.abs),
-                        `${stack}: a traffic label overlaps ${e.box.label}`,
-                    );
-            }
             assert.ok(
                 entries.every((e) => e.abs.x + e.abs.w <= layout.width && e.abs.y + e.abs.h <= layout.height),
                 `${stack}: a box leaves the drawing`,
             );
         }
+    });
+
+    it("writes every label inside its box, clear of the other labels, nodes and traffic lines", () => {
+        for (const stack of ["dev", "prod"])
+            assert.deepEqual(labelProblems(drawn[stack].arch, drawn[stack].layout), []);
+    });
+
+    it("reports a clipped label, two labels on top of each other and a line through a label", () => {
+        const { arch, layout } = drawn.dev;
+        const broken: Layout = { ...layout, boxes: new Map(layout.boxes), edges: layout.edges.map((e) => ({ ...e })) };
+        const move = (label: string, abs: (r: Rect) => Rect) => {
+            const e = placed(layout).find((p) => p.box.label === label)!;
+            broken.boxes.set(e.box.id, { ...layout.boxes.get(e.box.id)!, abs: abs(e.abs) });
+            return e.abs;
+        };
+        move("KMS eks", (r) => ({ ...r, w: 40 }));
+        const logs = placed(layout).find((p) => p.box.label === "KMS logs")!.abs;
+        move("KMS data", () => logs);
+        const waf = placed(layout).find((p) => p.box.label === "WAFv2 web ACL")!.abs;
+        const dns = broken.edges.find((e) => arch.edges[e.index].label === "DNS")!;
+        dns.points = [dns.points[0], [waf.x + waf.w / 2, waf.y + waf.h / 2]];
+        const problems = labelProblems(arch, broken);
+        for (const expected of [
+            `"KMS eks" is clipped by its box`,
+            `"KMS data" overlaps "KMS logs"`,
+            `the "DNS" line crosses "WAFv2 web ACL"`,
+        ])
+            assert.ok(problems.includes(expected), `${expected} not in\n${problems.join("\n")}`);
+    });
+
+    it("lines the AZs up as columns and the subnet layers as rows across them", () => {
+        for (const stack of ["dev", "prod"]) assert.deepEqual(gridProblems(drawn[stack].layout), [], stack);
+        // The check itself: a subnet nudged down leaves its row.
+        const { layout } = drawn.prod;
+        const nudged: Layout = { ...layout, boxes: new Map(layout.boxes) };
+        const standbySubnet = placed(layout, "isolated")[1];
+        nudged.boxes.set(standbySubnet.box.id, {
+            ...layout.boxes.get(standbySubnet.box.id)!,
+            abs: { ...standbySubnet.abs, y: standbySubnet.abs.y + 4 },
+        });
+        assert.deepEqual(gridProblems(nudged), [`${standbySubnet.box.label} is out of its layer's row`]);
+    });
+
+    it("draws each node group's box within the bounds of the private subnet box of the AZ it launches into", () => {
+        for (const stack of ["dev", "prod"]) {
+            const { layout } = drawn[stack];
+            const privates = placed(layout, "private");
+            const groups = placed(layout).filter((e) => e.box.label.startsWith("nodes "));
+            assert.equal(groups.length, placed(layout, "az").length, stack);
+            for (const g of groups) {
+                const subnet = privates.filter((p) => inside(g.abs, p.abs));
+                assert.equal(subnet.length, 1, `${stack}: ${g.box.label} is drawn outside every private subnet`);
+                const az = placed(layout, "az").find((a) => inside(subnet[0].abs, a.abs))!;
+                assert.equal(g.box.label, `nodes general (${az.box.label})`, stack);
+            }
+            for (const p of privates)
+                assert.equal(groups.filter((g) => inside(g.abs, p.abs)).length, 1, `${stack}: ${p.box.label}`);
+        }
+    });
+
+    it("draws the multi-AZ standby's box within the isolated subnet of an AZ other than the primary's", () => {
+        const { layout } = drawn.prod;
+        const box = (label: string) => placed(layout).find((e) => e.box.label === label)!;
+        const azOf = (e: Placed) => placed(layout, "az").filter((a) => inside(e.abs, a.abs));
+        const primary = box("RDS postgres 16 primary");
+        const standby = box("RDS postgres 16 standby (multi-AZ)");
+        assert.deepEqual(
+            azOf(primary).map((a) => a.box.label),
+            ["AZ 1"],
+        );
+        assert.deepEqual(
+            azOf(standby).map((a) => a.box.label),
+            ["AZ 2"],
+        );
+        assert.ok(!overlap(standby.abs, azOf(primary)[0].abs), "the standby is drawn over the primary's AZ");
+        assert.equal(placed(layout, "isolated").filter((s) => inside(standby.abs, s.abs)).length, 1);
     });
 
     it("escapes labels in the XML it builds (draw.io and SVG parse back to the same text)", async () => {

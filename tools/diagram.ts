@@ -2,8 +2,8 @@ import * as fs from "fs";
 import * as path from "path";
 import { parseArgs } from "util";
 import { PROJECT_ROOT, runProgram, RunOptions } from "../lib/engine";
-import { buildArchitecture } from "./lib/architecture";
-import { layoutArchitecture, toDrawio, toMarkdown, toSvg } from "./lib/render";
+import { Architecture, buildArchitecture } from "./lib/architecture";
+import { Layout, layoutArchitecture, toDrawio, toMarkdown, toSvg } from "./lib/render";
 
 /**
  * `npm run diagram -- --stack <name> [--out docs] [--check]`: runs the program under the same mocks
@@ -17,11 +17,23 @@ export interface Diagrams {
     svg: string;
 }
 
-export async function renderDiagrams(stack: string, options: RunOptions = {}): Promise<Diagrams> {
+/** The stack's architecture and its laid-out drawing, from one run of the program under mocks. */
+export async function drawStack(
+    stack: string,
+    options: RunOptions = {},
+): Promise<{ arch: Architecture; layout: Layout }> {
     const { capture } = await runProgram(stack, options);
     const arch = buildArchitecture(capture, stack);
-    const layout = await layoutArchitecture(arch);
+    return { arch, layout: await layoutArchitecture(arch) };
+}
+
+export function diagramsOf(arch: Architecture, layout: Layout): Diagrams {
     return { drawio: toDrawio(arch, layout), markdown: toMarkdown(arch), svg: toSvg(arch, layout) };
+}
+
+export async function renderDiagrams(stack: string, options: RunOptions = {}): Promise<Diagrams> {
+    const { arch, layout } = await drawStack(stack, options);
+    return diagramsOf(arch, layout);
 }
 
 export function diagramPaths(stack: string, outDir = path.join(PROJECT_ROOT, "docs")): Diagrams {

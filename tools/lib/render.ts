@@ -7,9 +7,9 @@ import { Architecture, Box, flatten } from "./architecture";
  * Renders an Architecture as a draw.io (diagrams.net) file, a standalone SVG and a Mermaid flowchart.
  * Layout is automatic (elkjs, the Eclipse Layout Kernel's layered algorithm over the whole nested graph): every
  * box is sized to its text, containers grow around their children, and traffic edges and their labels are routed
- * around the boxes. The XML of both formats is built with fast-xml-parser's XMLBuilder, which escapes values.
+ * around the boxes. Inside the VPC the AZs form a grid: one column per AZ, one row per subnet layer, every subnet the
+ * same size. The XML of both formats is built with fast-xml-parser's XMLBuilder, which escapes values.
  */
-
 const FILL: Record<Box["style"], string> = {
     vpc: "fillColor=none;strokeColor=#8C4FFF;dashed=0;verticalAlign=top;align=left;spacingLeft=8;fontStyle=1;",
     az: "fillColor=none;strokeColor=#147EBA;dashed=1;verticalAlign=top;align=left;spacingLeft=6;",
@@ -42,16 +42,26 @@ const SVG_COLOURS: Record<Box["style"], [string, string]> = {
 
 const FONT = 12;
 const DETAIL_FONT = 10;
+const EDGE_FONT = 11;
 /**
  * Text width estimate, deliberately generous: a box sized for it holds the label in Helvetica, Arial and the wider
- * DejaVu Sans that headless renderers fall back to (≈ 0.6 em per average character at 12 px).
+ * DejaVu Sans that headless renderers fall back to (checked against DejaVu Sans as rendered by resvg, where an
+ * average lower-case letter is ≈ 0.6 em and `m`/`w` nearly 1 em). Bold text is wider by `BOLD`.
  */
 export function textWidth(text: string, size = FONT): number {
     let em = 0;
-    for (const ch of text)
-        em += /[MW@%]/.test(ch) ? 0.95 : /[A-Z0-9#&]/.test(ch) ? 0.72 : /[il.,:;'|!() -]/.test(ch) ? 0.34 : 0.6;
+    for (const ch of text) em += EM.find(([chars]) => chars.test(ch))?.[1] ?? 0.66;
     return Math.ceil(em * size);
 }
+/** Advance widths in em by character class; anything else (most lower-case letters) is 0.66. */
+const EM: [RegExp, number][] = [
+    [/[mwMW@%]/, 1],
+    [/[A-Z0-9#&]/, 0.76],
+    [/r/, 0.48],
+    [/[ijlft.,:;'|!()/ -]/, 0.42],
+];
+const BOLD = 1.15;
+const headerWidth = (text: string) => Math.ceil(textWidth(text) * BOLD);
 
 const NODE_PAD_X = 14;
 const NODE_H = 40;
@@ -82,17 +92,38 @@ const nodeSize = (box: Box) => ({
     height: box.detail ? NODE_H_DETAIL : NODE_H,
 });
 
-function elkNode(box: Box): ElkNode {
+/**
+ * Containers whose children keep the model's order top to bottom (an AZ's layers public, private, isolated; the VPC's
+ * AZs), whichever of them the traffic enters: semi-interactive crossing minimisation orders by `elk.position`.
+ */
+const ordered = (b: Box) => b.style === "vpc" || b.style === "az";
+
+const SUBNET = new Set<Box["style"]>(["public", "private", "isolated"]);
+
+/** Minimum sizes that make boxes of one kind line up (see `alignedGroups`), by box id. */
+type Minimums = Map<string, { w: number; h: number }>;
+
+function elkNode(box: Box, min: Minimums): ElkNode {
     if (box.kind === "node") return { id: box.id, ...nodeSize(box) };
-    // Subnet layers stack top to bottom inside an AZ; AZs sit side by side in the VPC (model order kept).
+    const m = min.get(box.id);
     return {
         id: box.id,
         layoutOptions: {
             "elk.padding": `[top=${HEADER + 6},left=14,bottom=14,right=14]`,
             "elk.nodeSize.constraints": "MINIMUM_SIZE",
-            "elk.nodeSize.minimum": `(${textWidth(box.label) + 40},${HEADER + 20})`,
+            "elk.nodeSize.minimum": `(${Math.max(headerWidth(box.label) + 24, m?.w ?? 0)},${Math.max(HEADER + 20, m?.h ?? 0)})`,
+            // A box grown to match its row or column keeps its content in the middle.
+            "elk.contentAlignment": "[V_CENTER, H_CENTER]",
+            ...(ordered(box) ? { "elk.layered.crossingMinimization.semiInteractive": "true" } : {}),
+            // The subnet the data hop enters has a port sticking out on its left; aligning the subnets' right sides
+            // in their layer keeps the AZ's column straight.
+            ...(SUBNET.has(box.style) ? { "elk.alignment": "RIGHT" } : {}),
         },
-        children: box.children.map(elkNode),
+        children: box.children.map((c, i) => {
+            const n = elkNode(c, min);
+            if (ordered(box)) n.layoutOptions = { ...n.layoutOptions, "elk.position": `(0,${i * 100})` };
+            return n;
+        }),
     };
 }
 
@@ -101,34 +132,44 @@ let elk: InstanceType<typeof ELK> | undefined;
 /** Boxes that carry traffic (users, the edge tier, the VPC) are laid out as one graph; the rest are side panels. */
 const inFlow = (b: Box) => b.style === "external" || b.style === "edge" || b.style === "vpc";
 
+/** Boxes that must come out the same size so the AZs read as a grid: all AZs, and all their subnets. */
+function alignedGroups(boxes: Box[]): string[][] {
+    const azs = flatten(boxes).filter((b) => b.style === "az");
+    return [azs.map((a) => a.id), azs.flatMap((az) => az.children.map((s) => s.id))];
+}
+
 /**
- * Invisible edges that give the drawing its structure: inside an AZ the subnet layers run public → private →
- * isolated (left to right, as traffic goes inwards), so each AZ is one row and the AZs stack in order.
+ * Invisible edges that give the drawing its structure. The AZs stand side by side as columns with their subnet
+ * layers stacked public, private, isolated, so each layer is one row across the VPC: each subnet leads to the same
+ * layer's subnet in the next AZ. The hop into the data tier enters the isolated subnet of the first AZ (the row is
+ * the database's own, so the arrow needs no detour); an invisible twin of it enters each of that AZ's other subnets,
+ * so every layer of the first AZ is entered alike from the cluster and the column stays one column. The twins carry
+ * a label of the hop's size, because a label takes a layer of its own between an edge's ends.
  */
 function structureEdges(boxes: Box[], arch: Architecture): ElkExtendedEdge[] {
     const out: ElkExtendedEdge[] = [];
     const azs = flatten(boxes).filter((b) => b.style === "az");
-    for (const az of azs) {
-        az.children
-            .slice(1)
-            .forEach((layer, i) =>
-                out.push({ id: `s-${az.id}-${i}`, sources: [az.children[i].id], targets: [layer.id] }),
-            );
-    }
-    // The hop into the data tier leads into every AZ's last layer: each AZ is laid out as one block, and the AZ
-    // blocks share the layer after the cluster (the AZ holding the primary still sits one step further right).
-    const dataIds = new Set(flatten(azs.flatMap((az) => az.children.slice(-1))).map((b) => b.id));
+    azs.slice(1).forEach((az, i) => {
+        for (const layer of az.children) {
+            const before = azs[i].children.find((c) => c.style === layer.style);
+            if (before) out.push({ id: `s-${layer.id}`, sources: [before.id], targets: [layer.id] });
+        }
+    });
+    const dataIds = new Set(flatten(azs.flatMap((az) => az.children)).map((b) => b.id));
     const data = arch.edges.find((e) => e.kind === "traffic" && dataIds.has(e.to) && !dataIds.has(e.from));
-    if (data)
-        for (const az of azs)
-            if (az.children.length)
+    if (data && azs.length)
+        for (const layer of azs[0].children)
+            if (!flatten([layer]).some((b) => b.id === data.to))
                 out.push({
-                    id: `s-data-${az.id}`,
+                    id: `s-data-${layer.id}`,
                     sources: [data.from],
-                    targets: [az.children[az.children.length - 1].id],
+                    targets: [layer.id],
+                    labels: [edgeLabel(data.label)],
                 });
     return out;
 }
+
+const edgeLabel = (text: string) => ({ text, width: textWidth(text, EDGE_FONT) + 8, height: 16 });
 
 const ROOT_OPTIONS = {
     "elk.algorithm": "layered",
@@ -146,29 +187,58 @@ const ROOT_OPTIONS = {
     "elk.json.shapeCoords": "PARENT",
 };
 
-/** Runs elkjs over the nested traffic graph (the key uses are written on the nodes), then packs the side panels below. */
+/** Width and height of every box in an ELK result, by id. */
+function sizes(n: ElkNode, out = new Map<string, { w: number; h: number }>()) {
+    for (const c of n.children ?? []) {
+        out.set(c.id, { w: Math.round(c.width ?? 0), h: Math.round(c.height ?? 0) });
+        sizes(c, out);
+    }
+    return out;
+}
+
+/**
+ * Runs elkjs over the nested traffic graph (the key uses are written on the nodes), then packs the side panels below.
+ * ELK sizes each container to its content; the AZ grid needs equal sizes, so the graph is laid out again with each
+ * aligned group's largest size as its minimum until the sizes agree (two passes in practice, at most four).
+ */
 export async function layoutArchitecture(arch: Architecture): Promise<Layout> {
     elk ??= new ELK();
     const traffic = arch.edges.map((e, index) => ({ e, index })).filter(({ e }) => e.kind === "traffic");
     const flow = arch.root.filter(inFlow);
     const panels = arch.root.filter((b) => !inFlow(b));
-    const graph: ElkNode = {
-        id: "root",
-        layoutOptions: ROOT_OPTIONS,
-        children: flow.map(elkNode),
-        edges: [
-            ...traffic.map(
-                ({ e, index }): ElkExtendedEdge => ({
-                    id: `e${index}`,
-                    sources: [e.from],
-                    targets: [e.to],
-                    labels: [{ text: e.label, width: textWidth(e.label, 11) + 8, height: 16 }],
-                }),
-            ),
-            ...structureEdges(flow, arch),
-        ],
-    };
-    const laid = await elk.layout(graph);
+    const groups = alignedGroups(flow);
+    const min: Minimums = new Map();
+    let laid: ElkNode = { id: "root" };
+    for (let pass = 0; pass < 4; pass++) {
+        laid = await elk.layout({
+            id: "root",
+            layoutOptions: ROOT_OPTIONS,
+            children: flow.map((b) => elkNode(b, min)),
+            edges: [
+                ...traffic.map(
+                    ({ e, index }): ElkExtendedEdge => ({
+                        id: `e${index}`,
+                        sources: [e.from],
+                        targets: [e.to],
+                        labels: [edgeLabel(e.label)],
+                    }),
+                ),
+                ...structureEdges(flow, arch),
+            ],
+        });
+        const size = sizes(laid);
+        let agreed = true;
+        for (const ids of groups) {
+            const w = Math.max(0, ...ids.map((id) => size.get(id)!.w));
+            const h = Math.max(0, ...ids.map((id) => size.get(id)!.h));
+            for (const id of ids) {
+                const s = size.get(id)!;
+                if (s.w !== w || s.h !== h) agreed = false;
+                min.set(id, { w, h });
+            }
+        }
+        if (agreed) break;
+    }
     // Side panels: each packed on its own (no edges), then placed in a row under the traffic graph.
     const packed = await Promise.all(
         panels.map((p) =>
@@ -183,9 +253,9 @@ export async function layoutArchitecture(arch: Architecture): Promise<Layout> {
                 },
                 children: [
                     {
-                        ...elkNode(p),
+                        ...elkNode(p, min),
                         layoutOptions: {
-                            ...elkNode(p).layoutOptions,
+                            ...elkNode(p, min).layoutOptions,
                             "elk.algorithm": "rectpacking",
                             "elk.aspectRatio": "2.4",
                             "elk.spacing.nodeNode": "14",
@@ -246,6 +316,73 @@ export async function layoutArchitecture(arch: Architecture): Promise<Layout> {
             return { index: Number(e.id.slice(1)), points, label };
         });
     return { width: Math.max(Math.ceil(laid.width ?? 0), px), height: py + panelH + 20, boxes: ordered, edges };
+}
+
+/** One piece of text as drawn: its anchor and baseline, and the box it covers (by the generous width estimate). */
+export interface Text {
+    text: string;
+    /** The box id, or `edge:<index>` for a traffic label. */
+    owner: string;
+    x: number;
+    baseline: number;
+    anchor: "start" | "middle";
+    size: number;
+    bold: boolean;
+    fill?: string;
+    rect: Rect;
+}
+
+/** Where every label, key line, container header and traffic label is written: the SVG draws these, tests check them. */
+export function texts(arch: Architecture, layout: Layout): Text[] {
+    const out: Text[] = [];
+    const put = (t: Omit<Text, "rect">) => {
+        const w = t.bold ? Math.ceil(textWidth(t.text, t.size) * BOLD) : textWidth(t.text, t.size);
+        const x = t.anchor === "middle" ? t.x - w / 2 : t.x;
+        // DejaVu's glyphs reach ≈ 0.8 em above the baseline and ≈ 0.25 em below it.
+        const top = t.baseline - Math.ceil(t.size * 0.8);
+        out.push({ ...t, rect: { x, y: top, w, h: t.baseline + Math.ceil(t.size * 0.25) - top } });
+    };
+    for (const { box, abs } of layout.boxes.values()) {
+        if (box.kind === "node") {
+            const cx = abs.x + abs.w / 2;
+            const y = box.detail ? abs.y + abs.h / 2 - 3 : abs.y + abs.h / 2 + 4;
+            put({ text: box.label, owner: box.id, x: cx, baseline: y, anchor: "middle", size: FONT, bold: false });
+            if (box.detail)
+                put({
+                    text: box.detail,
+                    owner: box.id,
+                    x: cx,
+                    baseline: y + 15,
+                    anchor: "middle",
+                    size: DETAIL_FONT,
+                    bold: false,
+                    fill: "#C7131F",
+                });
+        } else {
+            put({
+                text: box.label,
+                owner: box.id,
+                x: abs.x + 8,
+                baseline: abs.y + 19,
+                anchor: "start",
+                size: FONT,
+                bold: true,
+            });
+        }
+    }
+    for (const e of layout.edges)
+        if (e.label && e.points.length >= 2)
+            put({
+                text: arch.edges[e.index].label,
+                owner: `edge:${e.index}`,
+                x: e.label.x + e.label.w / 2,
+                baseline: e.label.y + 12,
+                anchor: "middle",
+                size: EDGE_FONT,
+                bold: false,
+                fill: "#1A73E8",
+            });
+    return out;
 }
 
 const builder = new XMLBuilder({
@@ -337,7 +474,6 @@ export function toDrawio(arch: Architecture, layout: Layout): string {
 /** The same layout as the draw.io file, as a standalone SVG for readers on the web. */
 export function toSvg(arch: Architecture, layout: Layout): string {
     const rects: object[] = [];
-    const texts: object[] = [];
     for (const { box, abs } of layout.boxes.values()) {
         const [fill, stroke] = SVG_COLOURS[box.style];
         rects.push({
@@ -351,25 +487,8 @@ export function toSvg(arch: Architecture, layout: Layout): string {
             ...(box.style === "az" || box.style === "namespace" ? { "@_stroke-dasharray": "6 4" } : {}),
             title: box.detail ? `${box.label}\n${box.detail}` : box.label,
         });
-        if (box.kind === "node") {
-            const cx = abs.x + abs.w / 2;
-            const y = box.detail ? abs.y + abs.h / 2 - 3 : abs.y + abs.h / 2 + 4;
-            texts.push({ "@_x": cx, "@_y": y, "@_text-anchor": "middle", "#text": box.label });
-            if (box.detail)
-                texts.push({
-                    "@_x": cx,
-                    "@_y": y + 15,
-                    "@_text-anchor": "middle",
-                    "@_font-size": DETAIL_FONT,
-                    "@_fill": "#C7131F",
-                    "#text": box.detail,
-                });
-        } else {
-            texts.push({ "@_x": abs.x + 8, "@_y": abs.y + 19, "@_font-weight": "bold", "#text": box.label });
-        }
     }
     const paths: object[] = [];
-    const labels: object[] = [];
     const labelBoxes: object[] = [];
     for (const e of layout.edges) {
         if (e.points.length < 2) continue;
@@ -381,7 +500,7 @@ export function toSvg(arch: Architecture, layout: Layout): string {
             "@_marker-end": "url(#arrow)",
             title: arch.edges[e.index].label,
         });
-        if (e.label) {
+        if (e.label)
             labelBoxes.push({
                 "@_x": e.label.x,
                 "@_y": e.label.y,
@@ -390,18 +509,18 @@ export function toSvg(arch: Architecture, layout: Layout): string {
                 "@_fill": "#FFFFFF",
                 "@_opacity": 0.9,
             });
-            labels.push({
-                "@_x": e.label.x + e.label.w / 2,
-                "@_y": e.label.y + 12,
-                "@_text-anchor": "middle",
-                "@_font-size": 11,
-                "@_fill": "#1A73E8",
-                "#text": arch.edges[e.index].label,
-            });
-        }
     }
+    const text = texts(arch, layout).map((t) => ({
+        "@_x": t.x,
+        "@_y": t.baseline,
+        ...(t.anchor === "middle" ? { "@_text-anchor": "middle" } : {}),
+        ...(t.size !== FONT ? { "@_font-size": t.size } : {}),
+        ...(t.bold ? { "@_font-weight": "bold" } : {}),
+        ...(t.fill ? { "@_fill": t.fill } : {}),
+        "#text": t.text,
+    }));
     const title = `aws-platform: ${arch.stack} (generated by npm run diagram; blue: traffic; red: the KMS keys that encrypt each resource)`;
-    const width = Math.max(layout.width, textWidth(title, 16) + 40);
+    const width = Math.max(layout.width, Math.ceil(textWidth(title, 16) * BOLD) + 40);
     return builder.build({
         svg: {
             "@_xmlns": "http://www.w3.org/2000/svg",
@@ -430,7 +549,7 @@ export function toSvg(arch: Architecture, layout: Layout): string {
                 },
                 { "@_id": "boxes", rect: rects },
                 { "@_id": "edges", path: paths },
-                { "@_id": "labels", rect: [...labelBoxes], text: [...texts, ...labels] },
+                { "@_id": "labels", rect: labelBoxes, text },
             ],
         },
     }) as string;
