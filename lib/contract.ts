@@ -92,6 +92,7 @@ export const TYPES = {
     bucketLogging: "aws:s3/bucketLogging:BucketLogging",
     bucketLoggingV2: "aws:s3/bucketLoggingV2:BucketLoggingV2",
     ecrRepository: "aws:ecr/repository:Repository",
+    ecrPullThroughCacheRule: "aws:ecr/pullThroughCacheRule:PullThroughCacheRule",
     ecrRepositoryPolicy: "aws:ecr/repositoryPolicy:RepositoryPolicy",
     ecrLifecyclePolicy: "aws:ecr/lifecyclePolicy:LifecyclePolicy",
     ecrRegistryScanning: "aws:ecr/registryScanningConfiguration:RegistryScanningConfiguration",

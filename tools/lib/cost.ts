@@ -1,4 +1,5 @@
 import * as fs from "fs";
+import { TYPES } from "../../lib/contract";
 import * as path from "path";
 
 /**
@@ -117,6 +118,7 @@ export function loadPriceTable(file = PRICE_TABLE_FILE): PriceTable {
 /** Types that cost nothing by themselves (their cost, if any, is billed on a priced resource). */
 const FREE: RegExp[] = [
     /^pulumi:/,
+    /^(tls|random):/, // computed by the provider on the machine running Pulumi: no cloud resource exists
     /^kubernetes:/, // runs on the priced nodes
     /^aws:iam\//,
     /^aws:ec2\/(vpc|subnet|routeTable|routeTableAssociation|route|internetGateway|networkAcl|networkAclRule|defaultSecurityGroup|defaultNetworkAcl|defaultRouteTable|securityGroup|securityGroupRule|launchTemplate|flowLog|mainRouteTableAssociation):/,
@@ -203,11 +205,11 @@ function price(r: CostResource, all: CostResource[], p: Pricer, a: CostAssumptio
     const d: Draft = { lines: [], missing: [] };
     const i = r.inputs ?? {};
     switch (r.type) {
-        case "eks:index:Cluster": // remote component: the control plane lives in the provider
-        case "aws:eks/cluster:Cluster":
+        case TYPES.eksCluster: // remote component: the control plane lives in the provider
+        case TYPES.awsEksCluster:
             line(p, d, "eks.cluster.hour", "control plane hours", hours, "h");
             return d;
-        case "aws:eks/nodeGroup:NodeGroup": {
+        case TYPES.awsEksNodeGroup: {
             const types = Array.isArray(i.instanceTypes)
                 ? i.instanceTypes.filter((t): t is string => typeof t === "string")
                 : [];
@@ -223,7 +225,7 @@ function price(r: CostResource, all: CostResource[], p: Pricer, a: CostAssumptio
                 d.missing.push(`spot capacity (${type}) has no list price; the estimate uses on-demand only`);
             else line(p, d, `ec2.${type}.hour`, `instance hours (${type} × ${desired})`, desired * hours, "h");
             // The root volume: the launch template of the same name (components/cluster.ts), else the group's diskSize, else EKS's 20 GiB.
-            const template = all.find((t) => t.type === "aws:ec2/launchTemplate:LaunchTemplate" && t.name === r.name);
+            const template = all.find((t) => t.type === TYPES.launchTemplate && t.name === r.name);
             const mappings = Array.isArray(template?.inputs.blockDeviceMappings)
                 ? (template.inputs.blockDeviceMappings as Record<string, any>[])
                 : [];
@@ -238,7 +240,7 @@ function price(r: CostResource, all: CostResource[], p: Pricer, a: CostAssumptio
             );
             return d;
         }
-        case "aws:ec2/natGateway:NatGateway": {
+        case TYPES.natGateway: {
             line(p, d, "nat.hour", "gateway hours", hours, "h");
             // The stack's data-processing assumption is spread over its gateways, so the NAT mode changes only the hours.
             const gateways = all.filter((x) => x.type === r.type).length;
@@ -252,16 +254,16 @@ function price(r: CostResource, all: CostResource[], p: Pricer, a: CostAssumptio
             );
             return d;
         }
-        case "aws:ec2/eip:Eip":
+        case TYPES.eip:
             line(p, d, "ipv4.hour", "public IPv4 address hours", hours, "h");
             return d;
-        case "aws:lb/loadBalancer:LoadBalancer":
-        case "aws:alb/loadBalancer:LoadBalancer":
+        case TYPES.loadBalancer:
+        case TYPES.albLoadBalancer:
             if ((i.loadBalancerType ?? "application") !== "application") return undefined;
             line(p, d, "alb.hour", "load balancer hours", hours, "h");
             line(p, d, "alb.lcuHour", `LCU hours (${a.albLcuPerHour} LCU)`, a.albLcuPerHour * hours, "LCU-h");
             return d;
-        case "aws:rds/instance:Instance": {
+        case TYPES.rdsInstance: {
             const cls = str(i.instanceClass);
             const engine = str(i.engine);
             const multiAz = i.multiAz === true || i.multiAz === "true";
@@ -305,10 +307,10 @@ function price(r: CostResource, all: CostResource[], p: Pricer, a: CostAssumptio
             );
             return d;
         }
-        case "aws:kms/key:Key":
+        case TYPES.kmsKey:
             line(p, d, "kms.key.month", "customer managed key", 1, "key-month");
             return d;
-        case "aws:wafv2/webAcl:WebAcl": {
+        case TYPES.webAcl: {
             const rules = Array.isArray(i.rules) ? i.rules.length : 0;
             line(p, d, "waf.acl.month", "web ACL", 1, "ACL-month");
             line(p, d, "waf.rule.month", `rules (${rules})`, rules, "rule-month");
@@ -322,7 +324,7 @@ function price(r: CostResource, all: CostResource[], p: Pricer, a: CostAssumptio
             );
             return d;
         }
-        case "aws:route53/zone:Zone":
+        case TYPES.zone:
             line(p, d, "route53.zone.month", "hosted zone", 1, "zone-month");
             line(
                 p,
@@ -333,7 +335,7 @@ function price(r: CostResource, all: CostResource[], p: Pricer, a: CostAssumptio
                 "M queries",
             );
             return d;
-        case "aws:cloudwatch/logGroup:LogGroup": {
+        case TYPES.logGroup: {
             // Steady state: a group keeps min(retention, forever) days of what it ingests; 0 (never expire) is priced as ten years.
             const retention = num(i.retentionInDays) || 3653;
             line(p, d, "logs.ingest.gb", `ingestion (${a.logGbPerGroupPerMonth} GB)`, a.logGbPerGroupPerMonth, "GB");
@@ -348,12 +350,12 @@ function price(r: CostResource, all: CostResource[], p: Pricer, a: CostAssumptio
             );
             return d;
         }
-        case "aws:s3/bucket:Bucket":
+        case TYPES.bucket:
         case "aws:s3/bucketV2:BucketV2":
             line(p, d, "s3.standard.gbMonth", `storage (${a.s3GbPerBucket} GB Standard)`, a.s3GbPerBucket, "GB-month");
             return d;
-        case "aws:ecr/repository:Repository":
-        case "aws:ecr/pullThroughCacheRule:PullThroughCacheRule":
+        case TYPES.ecrRepository:
+        case TYPES.ecrPullThroughCacheRule:
             line(
                 p,
                 d,
@@ -363,7 +365,7 @@ function price(r: CostResource, all: CostResource[], p: Pricer, a: CostAssumptio
                 "GB-month",
             );
             return d;
-        case "aws:ec2/vpcEndpoint:VpcEndpoint":
+        case TYPES.vpcEndpoint:
             // Gateway endpoints (S3, DynamoDB) have no charge; interface endpoints do and are not modelled.
             return i.vpcEndpointType === "Gateway" ? d : undefined;
         default:
@@ -420,7 +422,7 @@ export function estimateCost(
     };
 
     for (const r of resources) {
-        if (!r.custom && r.type !== "eks:index:Cluster") continue; // components are priced through their children
+        if (!r.custom && r.type !== TYPES.eksCluster) continue; // components are priced through their children
         const tier = tierOf(r, byUrn);
         const d = price(r, resources, p, a, hours);
         if (d) add(r, tier, d);
