@@ -1,4 +1,5 @@
 import { Capture, CapturedResource } from "../../lib/engine";
+import { TYPES } from "../../lib/contract";
 
 /**
  * The architecture as a graph of containers, nodes and edges, derived from the captured program:
@@ -43,29 +44,29 @@ export interface Architecture {
 }
 
 const T = {
-    vpc: "aws:ec2/vpc:Vpc",
-    subnet: "aws:ec2/subnet:Subnet",
-    nat: "aws:ec2/natGateway:NatGateway",
-    igw: "aws:ec2/internetGateway:InternetGateway",
-    key: "aws:kms/key:Key",
-    zone: "aws:route53/zone:Zone",
-    record: "aws:route53/record:Record",
-    cert: "aws:acm/certificate:Certificate",
-    lb: "aws:lb/loadBalancer:LoadBalancer",
-    webAcl: "aws:wafv2/webAcl:WebAcl",
-    bucket: "aws:s3/bucket:Bucket",
-    eks: "eks:index:Cluster",
-    nodeGroup: "aws:eks/nodeGroup:NodeGroup",
-    managedNodeGroup: "eks:index:ManagedNodeGroup",
-    namespace: "kubernetes:core/v1:Namespace",
-    deployment: "kubernetes:apps/v1:Deployment",
-    chart: "kubernetes:helm.sh/v4:Chart",
-    release: "kubernetes:helm.sh/v3:Release",
-    gateway: "kubernetes:gateway.networking.k8s.io/v1:Gateway",
-    ecr: "aws:ecr/repository:Repository",
-    rds: "aws:rds/instance:Instance",
-    vault: "aws:backup/vault:Vault",
-    logGroup: "aws:cloudwatch/logGroup:LogGroup",
+    vpc: TYPES.vpc,
+    subnet: TYPES.subnet,
+    nat: TYPES.natGateway,
+    igw: TYPES.internetGateway,
+    key: TYPES.kmsKey,
+    zone: TYPES.zone,
+    record: TYPES.record,
+    cert: TYPES.certificate,
+    lb: TYPES.loadBalancer,
+    webAcl: TYPES.webAcl,
+    bucket: TYPES.bucket,
+    eks: TYPES.eksCluster,
+    nodeGroup: TYPES.awsEksNodeGroup,
+    managedNodeGroup: TYPES.eksManagedNodeGroup,
+    namespace: TYPES.k8sNamespace,
+    deployment: TYPES.k8sDeployment,
+    chart: TYPES.helmChartV4,
+    release: TYPES.helmReleaseV3,
+    gateway: TYPES.gateway,
+    ecr: TYPES.ecrRepository,
+    rds: TYPES.rdsInstance,
+    vault: TYPES.backupVault,
+    logGroup: TYPES.logGroup,
 };
 
 /** Inputs that hold a KMS key reference, by resource type family. */
@@ -134,7 +135,7 @@ export function buildArchitecture(capture: Capture, stack: string): Architecture
     // instance's synchronous standby in the next AZ's isolated subnet (AWS picks the AZ among the group's subnets).
     for (const db of capture.ofType(T.rds)) {
         const group = capture
-            .ofType("aws:rds/subnetGroup:SubnetGroup")
+            .ofType(TYPES.rdsSubnetGroup)
             .find((g) => g.inputs.name === db.inputs.dbSubnetGroupName || g.id === db.inputs.dbSubnetGroupName);
         const isolated = subnets.filter((s) => layerOf(s) === "isolated").sort((a, b) => azIndex(a) - azIndex(b));
         const groupSubnets: string[] = group?.inputs.subnetIds?.length
@@ -196,7 +197,7 @@ export function buildArchitecture(capture: Capture, stack: string): Architecture
         edgeBoxes.push(node(idOf(lb), `ALB (${lb.inputs.internal ? "internal" : "internet-facing"})`));
 
     // Cluster: the EKS component with node groups and namespaces (with their workloads).
-    const eks = first(T.eks) ?? capture.ofType("aws:eks/cluster:Cluster")[0];
+    const eks = first(T.eks) ?? capture.ofType(TYPES.awsEksCluster)[0];
     const clusterBoxes: Box[] = [];
     if (eks) {
         const namespaces = capture.ofType(T.namespace).map((ns) => {
