@@ -13,6 +13,9 @@ export const RUNNER_SG_ROLE = SG_ROLES.ciRunner;
  */
 export const RUNNER_BUILD_TIMEOUT_MINUTES = 180;
 
+/** The runner's compute type when none is given: 4 GiB for `npm ci` plus the Pulumi engine and providers. */
+export const RUNNER_COMPUTE_TYPE = "BUILD_GENERAL1_MEDIUM";
+
 /**
  * The CodeBuild-hosted GitHub Actions runner's project name. Jobs select it with
  * `runs-on: codebuild-<project>-${{ github.run_id }}-${{ github.run_attempt }}`
@@ -96,7 +99,7 @@ export class CiRunner extends pulumi.ComponentResource {
                     ...(args.connectionArn ? { auth: { type: "CODECONNECTIONS", resource: args.connectionArn } } : {}),
                 },
                 buildTimeout: RUNNER_BUILD_TIMEOUT_MINUTES,
-                computeType: args.computeType ?? "BUILD_GENERAL1_MEDIUM",
+                computeType: args.computeType ?? RUNNER_COMPUTE_TYPE,
                 logsKeyArn: args.logsKeyArn,
                 logRetentionDays: args.logRetentionDays,
                 connectionArn: args.connectionArn,
