@@ -613,12 +613,17 @@ export class App extends pulumi.ComponentResource {
 }
 
 export interface AppPolicyInputs {
+    /** The app key's ARN: envelope encryption. Required. */
     appKey: string;
+    /** The data key's ARN: the bucket's SSE-KMS key. Required. */
     dataKey: string;
-    /** The DB instance's DbiResourceId (db-ABC...). */
+    /** The DB instance's DbiResourceId (db-ABC...). Required. */
     dbResourceId: string;
+    /** The database user the app connects as. Required. */
     dbUser: string;
+    /** The app bucket's ARN. Required. */
     bucket: string;
+    /** The key prefix the app may use. Default is none: no S3 statements at all. */
     prefix?: string;
 }
 
