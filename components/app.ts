@@ -8,57 +8,95 @@ import { INGRESS_EXPOSED_LABEL, labelsFromTags } from "./tenancy";
 import { irsaTrustPolicy } from "./iam";
 import { bucketGuardrails, tlsOnlyStatements } from "./buckets";
 import { APP_MAX_SURGE_PERCENT } from "../config";
+import { withDefaults } from "./defaults";
 
 export interface AppArgs {
-    /** The cluster's Kubernetes provider. */
+    /** The cluster's Kubernetes provider. Required. */
     provider: k8s.Provider;
-    /** The team namespace (Tenancy.namespaces[team]); it carries the quota, limits and network guardrails. */
+    /** The team namespace (Tenancy.namespaces[team]); it carries the quota, limits and network guardrails. Required. */
     namespace: pulumi.Input<string>;
-    /** Names the ECR repository and every Kubernetes object (no suffixes: RBAC and selectors stay predictable). */
+    /** Names the ECR repository and every Kubernetes object (no suffixes: RBAC and selectors stay predictable). Required. */
     name: string;
-    /** The app's ECR repository (AppRepository, created in the foundation phase so the first image can be pushed). */
+    /** The app's ECR repository (AppRepository, created in the foundation phase so the first image can be pushed). Required. */
     repositoryUrl: pulumi.Input<string>;
-    /** `1.4.2@sha256:<digest>` (what releases commit), a pinned tag such as 1.4.2, or `sha256:<digest>` (K8S-11). */
+    /** `1.4.2@sha256:<digest>` (what releases commit), a pinned tag such as 1.4.2, or `sha256:<digest>` (K8S-11). Required. */
     imageTag: string;
-    port: number;
-    /** Initial replicas; the HorizontalPodAutoscaler owns the count afterwards. */
-    replicas: number;
-    minReplicas: number;
-    maxReplicas: number;
-    targetCpuPercent: number;
-    cpuRequest: string;
-    cpuLimit: string;
-    memoryRequest: string;
-    memoryLimit: string;
-    readinessPath: string;
-    /** Liveness, and the startup probe that gives the JVM time to start. */
-    livenessPath: string;
-    /** Non-sensitive settings (config validation rejects secret-looking keys); they become the ConfigMap. */
-    settings: Record<string, string>;
-    /** The key prefix of the app bucket the app may read and write; no S3 access without it. */
+    /** The container port the app listens on. Default is `8080`. */
+    port?: number;
+    /** Initial replicas; the HorizontalPodAutoscaler owns the count afterwards. Default is `2`. */
+    replicas?: number;
+    /** The HorizontalPodAutoscaler's floor. Default is `2`. */
+    minReplicas?: number;
+    /** The HorizontalPodAutoscaler's ceiling (the team quota must hold it plus the rollout surge). Default is `6`. */
+    maxReplicas?: number;
+    /** Average CPU utilisation the HorizontalPodAutoscaler aims for, in percent of the request. Default is `70`. */
+    targetCpuPercent?: number;
+    /** Default is `250m`. */
+    cpuRequest?: string;
+    /** Default is `1`. */
+    cpuLimit?: string;
+    /** Default is `512Mi`. */
+    memoryRequest?: string;
+    /** Default is `1Gi`. */
+    memoryLimit?: string;
+    /** Readiness probe path. Default is `/actuator/health/readiness` (Spring Boot). */
+    readinessPath?: string;
+    /** Liveness, and the startup probe that gives the JVM time to start. Default is `/actuator/health/liveness` (Spring Boot). */
+    livenessPath?: string;
+    /** Non-sensitive settings (config validation rejects secret-looking keys); they become the ConfigMap. Default is `{}`. */
+    settings?: Record<string, string>;
+    /** The key prefix of the app bucket the app may read and write. Default is none: no S3 access. */
     s3Prefix?: string;
-    /** The PodDisruptionBudget's maxUnavailable. Default is 1 (0 would block every drain; config refuses it). */
+    /** The PodDisruptionBudget's maxUnavailable. Default is `1` (0 would block every drain; config refuses it). */
     maxUnavailable?: number;
-    /** FQDNs the HTTPRoute serves (the team's listeners on the platform Gateway carry the same names). */
+    /** FQDNs the HTTPRoute serves (the team's listeners on the platform Gateway carry the same names). Required. */
     hosts: string[];
+    /** The cluster's OIDC provider: the app's IRSA role trusts only its service account through it. Required. */
     oidcProviderArn: pulumi.Input<string>;
-    /** `https://oidc.eks.<region>.amazonaws.com/id/<id>`. */
+    /** `https://oidc.eks.<region>.amazonaws.com/id/<id>`. Required. */
     oidcProviderUrl: pulumi.Input<string>;
-    /** Application envelope-encryption key: kms:GenerateDataKey and kms:Decrypt only. */
+    /** Application envelope-encryption key: kms:GenerateDataKey and kms:Decrypt only. Required. */
     appKeyArn: pulumi.Input<string>;
-    /** Encrypts the ECR repository and the app bucket. */
+    /** Encrypts the app bucket (SSE-KMS with a bucket key). Required. */
     dataKeyArn: pulumi.Input<string>;
-    /** The DB instance's DbiResourceId: `rds-db:connect` is scoped to it and to databaseUser. */
+    /** The DB instance's DbiResourceId: `rds-db:connect` is scoped to it and to databaseUser. Required. */
     databaseResourceId: pulumi.Input<string>;
-    /** The database user the app logs in as with an IAM auth token; it never sees the master secret. */
-    databaseUser: string;
+    /** The database user the app logs in as with an IAM auth token; it never sees the master secret. Default is `app_iam`. */
+    databaseUser?: string;
+    /** The database's address. Required. */
     databaseAddress: pulumi.Input<string>;
+    /** The database's port. Required. */
     databasePort: pulumi.Input<number>;
-    databaseName: string;
-    /** Pulumi `protect` on the bucket; when false it is also deleted with its contents. */
-    protect: boolean;
+    /** The database the app uses. Default is `app`. */
+    databaseName?: string;
+    /** Pulumi `protect` on the bucket; when false it is also deleted with its contents. Default is `true`. */
+    protect?: boolean;
+    /** Tags on every AWS resource, and (labelsFromTags) labels on every Kubernetes object. Required. */
     tags: Tags;
 }
+
+/** The defaults of the optional AppArgs: a Spring Boot service with two replicas, protected, no S3 access. */
+export const APP_DEFAULTS = {
+    port: 8080,
+    replicas: 2,
+    minReplicas: 2,
+    maxReplicas: 6,
+    targetCpuPercent: 70,
+    cpuRequest: "250m",
+    cpuLimit: "1",
+    memoryRequest: "512Mi",
+    memoryLimit: "1Gi",
+    readinessPath: "/actuator/health/readiness",
+    livenessPath: "/actuator/health/liveness",
+    settings: {} as Record<string, string>,
+    maxUnavailable: 1,
+    databaseUser: "app_iam",
+    databaseName: "app",
+    protect: true,
+};
+
+/** AppArgs with the defaults applied: what the resources read. */
+type AppSettings = AppArgs & typeof APP_DEFAULTS;
 
 /** Container identity: a fixed non-root uid lets the kubelet prove runAsNonRoot even for images whose USER is a name. */
 const UID = 10001;
@@ -99,16 +137,23 @@ export function imageReference(repositoryUrl: string, tag: string): string {
 }
 
 export interface AppRepositoryArgs {
-    /** The repository name (the app's name). */
+    /** The repository name (the app's name). Required. */
     name: string;
-    /** Encrypts the repository. */
+    /** Encrypts the repository (STO-11). Required. */
     dataKeyArn: pulumi.Input<string>;
-    /** ECR keeps this many most recent images. */
-    imageRetentionCount: number;
-    /** Pulumi `protect`; when false the repository is deleted with its images. */
-    protect: boolean;
+    /** ECR keeps this many most recent images. Default is `30`. */
+    imageRetentionCount?: number;
+    /** Pulumi `protect`; when false the repository is deleted with its images. Default is `true`. */
+    protect?: boolean;
+    /** Tags on the repository (the `tags()` set: project, stack, tier, owner). Required. */
     tags: Tags;
 }
+
+/** The defaults of the optional AppRepositoryArgs. */
+export const APP_REPOSITORY_DEFAULTS = { imageRetentionCount: 30, protect: true };
+
+/** AppRepositoryArgs with the defaults applied. */
+type AppRepositorySettings = AppRepositoryArgs & typeof APP_REPOSITORY_DEFAULTS;
 
 /**
  * The app's ECR repository, on its own: the foundation phase creates it so the app's pipeline can push
@@ -119,12 +164,12 @@ export class AppRepository extends pulumi.ComponentResource {
 
     constructor(name: string, args: AppRepositoryArgs, opts?: pulumi.ComponentResourceOptions) {
         super("platform:app:Repository", name, args, opts);
-        const repository = this.repository(name, args);
+        const repository = this.repository(name, withDefaults(APP_REPOSITORY_DEFAULTS, args));
         this.repositoryUrl = repository.repositoryUrl;
         this.registerOutputs({ repositoryUrl: this.repositoryUrl });
     }
 
-    private repository(name: string, args: AppRepositoryArgs): aws.ecr.Repository {
+    private repository(name: string, args: AppRepositorySettings): aws.ecr.Repository {
         const child = { parent: this };
         const repository = new aws.ecr.Repository(
             `${name}-repo`,
@@ -188,8 +233,11 @@ export class App extends pulumi.ComponentResource {
     /** The image reference the Deployment runs. */
     public readonly image: pulumi.Output<string>;
 
-    constructor(name: string, args: AppArgs, opts?: pulumi.ComponentResourceOptions) {
-        super("platform:app:App", name, {}, opts);
+    constructor(name: string, appArgs: AppArgs, opts?: pulumi.ComponentResourceOptions) {
+        // Every arg is registered: settings are non-sensitive by contract (config rejects secret-looking keys), and
+        // the provider goes to the engine as a resource reference, not as its kubeconfig.
+        super("platform:app:App", name, appArgs, opts);
+        const args: AppSettings = withDefaults(APP_DEFAULTS, appArgs);
         const shadowed = Object.keys(args.settings).filter((k) => PLATFORM_SETTINGS.includes(k));
         if (shadowed.length > 0)
             throw new Error(
@@ -214,7 +262,7 @@ export class App extends pulumi.ComponentResource {
     }
 
     /** Persistent objects: SSE-KMS, versioned, private, TLS-only (STK-06). */
-    private bucket(name: string, args: AppArgs): aws.s3.Bucket {
+    private bucket(name: string, args: AppSettings): aws.s3.Bucket {
         const child = { parent: this };
         const bucket = new aws.s3.Bucket(
             `${name}-objects`,
@@ -280,7 +328,7 @@ export class App extends pulumi.ComponentResource {
      * IRSA: only the app's ServiceAccount can assume the role, and the role can only use the app key,
      * log in to the database as its own user, and (with s3Prefix) read and write its own prefix.
      */
-    private irsaRole(name: string, args: AppArgs, bucketArn: pulumi.Output<string>): aws.iam.Role {
+    private irsaRole(name: string, args: AppSettings, bucketArn: pulumi.Output<string>): aws.iam.Role {
         const child = { parent: this };
         const assumeRolePolicy = irsaTrustPolicy(args.oidcProviderArn, args.oidcProviderUrl, args.namespace, args.name);
         const role = new aws.iam.Role(
@@ -310,7 +358,7 @@ export class App extends pulumi.ComponentResource {
 
     private workload(
         name: string,
-        args: AppArgs,
+        args: AppSettings,
         image: pulumi.Output<string>,
         bucketName: pulumi.Output<string>,
         roleArn: pulumi.Output<string>,
@@ -541,7 +589,7 @@ export class App extends pulumi.ComponentResource {
                 metadata: meta,
                 spec: {
                     // maxUnavailable, not minAvailable: with one replica (dev) node drains still proceed.
-                    maxUnavailable: args.maxUnavailable ?? 1,
+                    maxUnavailable: args.maxUnavailable,
                     selector: { matchLabels: selector },
                     unhealthyPodEvictionPolicy: "AlwaysAllow", // a crash-looping pod never blocks a drain
                 },
@@ -565,12 +613,17 @@ export class App extends pulumi.ComponentResource {
 }
 
 export interface AppPolicyInputs {
+    /** The app key's ARN: envelope encryption. Required. */
     appKey: string;
+    /** The data key's ARN: the bucket's SSE-KMS key. Required. */
     dataKey: string;
-    /** The DB instance's DbiResourceId (db-ABC...). */
+    /** The DB instance's DbiResourceId (db-ABC...). Required. */
     dbResourceId: string;
+    /** The database user the app connects as. Required. */
     dbUser: string;
+    /** The app bucket's ARN. Required. */
     bucket: string;
+    /** The key prefix the app may use. Default is none: no S3 statements at all. */
     prefix?: string;
 }
 

@@ -4,42 +4,73 @@ import { Tags, named } from "./tags";
 import { serviceTrustPolicy } from "./iam";
 import { customTimeouts } from "./timeouts";
 import { SG_ROLE_TAG, SG_ROLES } from "../lib/contract";
+import { databasePort } from "../config";
+import { withDefaults } from "./defaults";
 
 export type DatabaseEngine = "postgres" | "mysql";
 
 export interface DatabaseArgs {
+    /** The VPC of the database's security group. Required. */
     vpcId: pulumi.Input<string>;
-    /** Isolated subnets: no route to the internet. */
+    /** Isolated subnets: no route to the internet (STK-01). Required. */
     subnetIds: pulumi.Input<string>[];
-    /** Only these security groups may reach the port (the EKS node/cluster SGs). */
+    /** Only these security groups may reach the port (the EKS node/cluster SGs); no CIDR is ever admitted. Required. */
     allowedSecurityGroupIds: pulumi.Input<string>[];
-    /** The data key: storage, Performance Insights, the master-user secret and the backup vault. */
+    /** The data key: storage, Performance Insights, the master-user secret and the backup vault (RDS-02). Required. */
     kmsKeyArn: pulumi.Input<string>;
-    /** The logs key: the DB's CloudWatch log groups, pre-created so RDS does not make them unencrypted and unexpiring. */
+    /** The logs key: the DB's CloudWatch log groups, pre-created so RDS does not make them unencrypted and unexpiring. Required. */
     logsKeyArn: pulumi.Input<string>;
-    /** Retention of the exported DB logs (LOG-04 asks for at least 365). */
+    /** Retention of the exported DB logs. Default is 365 days (LOG-04 asks for at least 365). */
     logRetentionDays?: number;
-    engine: DatabaseEngine;
-    /** Full version such as 16.4 or 8.0.39: picks the parameter group family and the major version RDS runs. */
+    /** Default is `postgres`. */
+    engine?: DatabaseEngine;
+    /** Full version such as 16.4 or 8.0.39: picks the parameter group family and the major version RDS runs. Required. */
     engineVersion: string;
+    /** RDS instance class such as db.t4g.medium. Required. */
     instanceClass: string;
+    /** Initial gp3 storage in GiB. Required. */
     allocatedStorageGb: number;
-    /** Storage autoscaling ceiling. */
-    maxAllocatedStorageGb: number;
-    multiAz: boolean;
-    /** RDS automated backups (point-in-time restore) and the AWS Backup daily recovery points. */
-    backupRetentionDays: number;
-    /** UTC hh:mm-hh:mm. */
-    backupWindow: string;
-    /** ddd:hh:mm-ddd:hh:mm, UTC. */
-    maintenanceWindow: string;
-    databaseName: string;
-    masterUsername: string;
-    /** databasePort(engine) from config.ts: the network tier's NACL opens the same port. */
-    port: number;
-    /** AWS deletion protection plus Pulumi `protect` on the instance and the backup vault. */
-    protect: boolean;
+    /** Storage autoscaling ceiling in GiB. Default is none: storage autoscaling off. */
+    maxAllocatedStorageGb?: number;
+    /** A standby in a second AZ (RDS-09). Default is `true`. */
+    multiAz?: boolean;
+    /** RDS automated backups (point-in-time restore) and the AWS Backup daily recovery points. Default is 7 days (RDS-06's minimum). */
+    backupRetentionDays?: number;
+    /** UTC hh:mm-hh:mm. Default is `02:00-03:00`. */
+    backupWindow?: string;
+    /** ddd:hh:mm-ddd:hh:mm, UTC. Default is `sun:04:00-sun:05:00`. */
+    maintenanceWindow?: string;
+    /** The database RDS creates. Default is `app`. */
+    databaseName?: string;
+    /** The master user; RDS keeps its password in Secrets Manager (RDS-08). Default is `app_admin`. */
+    masterUsername?: string;
+    /** The port; the network tier's NACL opens the same one. Default is the engine's port (`databasePort(engine)`: 5432 or 3306). */
+    port?: number;
+    /** AWS deletion protection plus Pulumi `protect` on the instance and the backup vault, and the vault lock policy. Default is `true`. */
+    protect?: boolean;
+    /** Tags on every resource (the `tags()` set: project, stack, tier, owner). Required. */
     tags: Tags;
+}
+
+/** The defaults of the optional DatabaseArgs (the port follows the engine): multi-AZ, protected, a year of logs. */
+export const DATABASE_DEFAULTS = {
+    logRetentionDays: 365,
+    engine: "postgres" as DatabaseEngine,
+    multiAz: true,
+    backupRetentionDays: 7,
+    backupWindow: "02:00-03:00",
+    maintenanceWindow: "sun:04:00-sun:05:00",
+    databaseName: "app",
+    masterUsername: "app_admin",
+    protect: true,
+};
+
+/** DatabaseArgs with the defaults applied: what the resources read. */
+type DatabaseSettings = ReturnType<typeof databaseSettings>;
+
+function databaseSettings(args: DatabaseArgs) {
+    const settings = withDefaults(DATABASE_DEFAULTS, args);
+    return { ...settings, port: settings.port ?? databasePort(settings.engine) };
 }
 
 /** CloudWatch log exports per engine (LOG-02 / RDS.9). */
@@ -147,8 +178,9 @@ export class Database extends pulumi.ComponentResource {
     /** The DbiResourceId: IAM database authentication policies name users as `dbuser:<resourceId>/<user>`. */
     public readonly resourceId: pulumi.Output<string>;
 
-    constructor(name: string, args: DatabaseArgs, opts?: pulumi.ComponentResourceOptions) {
-        super("platform:data:Database", name, {}, opts);
+    constructor(name: string, databaseArgs: DatabaseArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("platform:data:Database", name, databaseArgs, opts);
+        const args = databaseSettings(databaseArgs);
         const child = { parent: this };
         // A fixed identifier lets the log groups exist before the instance and names the final snapshot.
         const identifier = `${pulumi.getProject()}-${pulumi.getStack()}-${name}`.toLowerCase();
@@ -232,7 +264,7 @@ export class Database extends pulumi.ComponentResource {
                     {
                         name: `/aws/rds/instance/${identifier}/${log}`,
                         kmsKeyId: args.logsKeyArn,
-                        retentionInDays: args.logRetentionDays ?? 365,
+                        retentionInDays: args.logRetentionDays,
                         tags: args.tags,
                     },
                     child,
@@ -333,7 +365,7 @@ export class Database extends pulumi.ComponentResource {
     }
 
     /** AWS Backup: daily recovery points in a vault under the data key, outside the instance's own lifecycle. */
-    private backups(name: string, identifier: string, instance: aws.rds.Instance, args: DatabaseArgs): void {
+    private backups(name: string, identifier: string, instance: aws.rds.Instance, args: DatabaseSettings): void {
         const child = { parent: this };
         const vault = new aws.backup.Vault(
             `${name}-vault`,

@@ -1,31 +1,43 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { Tags, named } from "./tags";
-import { serviceTrustPolicy } from "./iam";
-import { runnerStatements } from "./runner";
+import { databasePort } from "../config";
+import { Tags } from "./tags";
+import { vpcCodeBuild } from "./codebuild";
+
+/** The `sg-role` tag of the job's security group: the database admits it on its port. */
+export const DB_USER_SG_ROLE = "db-admin-job";
 
 export interface DatabaseUserArgs {
+    /** The VPC of the job's security group and ENIs. Required. */
     vpcId: pulumi.Input<string>;
-    /** The job runs here: the isolated layer's NACL admits the database port from the private subnets only. */
+    /** The job runs here: the isolated layer's NACL admits the database port from the private subnets only. Required. */
     privateSubnetIds: pulumi.Input<string>[];
-    /** The database's security group: admits this job on the port (a security-group source, NET-05). */
+    /** The database's security group: admits this job on the port (a security-group source, NET-05). Required. */
     databaseSecurityGroupId: pulumi.Input<string>;
-    /** The isolated subnets' CIDRs: the job's only egress besides HTTPS. */
+    /** The isolated subnets' CIDRs: the job's only egress besides HTTPS. Required. */
     databaseSubnetCidrs: string[];
-    engine: "postgres" | "mysql";
+    /** The database engine: picks the SQL dialect and the client. Default is `postgres`. */
+    engine?: "postgres" | "mysql";
+    /** The database's address (verified against the RDS CA bundle, TLS required). Required. */
     host: pulumi.Input<string>;
-    /** The engine's port (known before the instance exists: the job's security group is created first). */
-    port: number;
-    databaseName: string;
-    /** The user to create for IAM authentication (the app's `databaseUser`). */
-    username: string;
-    /** The RDS-managed master secret: only this job's role may read it. */
+    /**
+     * The engine's port (known before the instance exists: the job's security group is created first).
+     * Default is the engine's port (`databasePort(engine)`: 5432 or 3306).
+     */
+    port?: number;
+    /** The database the user is granted. Default is `app`. */
+    databaseName?: string;
+    /** The user to create for IAM authentication (the app's `databaseUser`). Default is `app_iam`. */
+    username?: string;
+    /** The RDS-managed master secret: only this job's role may read it. Required. */
     masterSecretArn: pulumi.Input<string>;
-    /** The key the master secret is encrypted with; decrypt only through Secrets Manager. */
+    /** The key the master secret is encrypted with; decrypt only through Secrets Manager. Required. */
     secretKeyArn: pulumi.Input<string>;
+    /** KMS key of the job's log group (LOG-04). Required. */
     logsKeyArn: pulumi.Input<string>;
-    /** Default is 365 days. */
+    /** Retention of the job's build logs. Default is 365 days (LOG-04). */
     logRetentionDays?: number;
+    /** Tags on every resource (the `tags()` set: project, stack, tier, owner). Required. */
     tags: Tags;
 }
 
@@ -69,113 +81,21 @@ export class DatabaseUser extends pulumi.ComponentResource {
         super("platform:data:DatabaseUser", name, args, opts);
         const child = { parent: this };
         const projectName = databaseUserProjectName(pulumi.getStack());
+        const engine = args.engine ?? "postgres";
+        const port = args.port ?? databasePort(engine);
+        const databaseName = args.databaseName ?? "app";
+        const username = args.username ?? "app_iam";
 
-        const sg = new aws.ec2.SecurityGroup(
-            `${name}-security-group`,
-            {
-                vpcId: args.vpcId,
-                description: "Database user job: the database port, and HTTPS for Secrets Manager and packages",
-                egress: [
-                    {
-                        description: "HTTPS: Secrets Manager, the RDS CA bundle, OS packages",
-                        protocol: "tcp",
-                        fromPort: 443,
-                        toPort: 443,
-                        cidrBlocks: ["0.0.0.0/0"],
-                    },
-                    {
-                        description: "The database port in the isolated subnets",
-                        protocol: "tcp",
-                        fromPort: args.port,
-                        toPort: args.port,
-                        cidrBlocks: args.databaseSubnetCidrs,
-                    },
-                ],
-                revokeRulesOnDelete: true,
-                tags: { ...named(args.tags, projectName), "sg-role": "db-admin-job" },
-            },
-            child,
-        );
-
-        new aws.vpc.SecurityGroupIngressRule(
-            `${name}-into-database`,
-            {
-                securityGroupId: args.databaseSecurityGroupId,
-                description: "The database user job (one-off, master credentials)",
-                ipProtocol: "tcp",
-                fromPort: args.port,
-                toPort: args.port,
-                referencedSecurityGroupId: sg.id,
-                tags: args.tags,
-            },
-            child,
-        );
-
-        const logGroup = new aws.cloudwatch.LogGroup(
-            `${name}-logs`,
-            {
-                name: `/aws/codebuild/${projectName}`,
-                kmsKeyId: args.logsKeyArn,
-                retentionInDays: args.logRetentionDays ?? 365,
-                tags: named(args.tags, projectName),
-            },
-            child,
-        );
-        const role = new aws.iam.Role(
-            `${name}-role`,
-            {
-                description: `${projectName}: reads the master secret, nothing else`,
-                assumeRolePolicy: serviceTrustPolicy("codebuild.amazonaws.com"),
-                tags: args.tags,
-            },
-            child,
-        );
-        const policy = new aws.iam.RolePolicy(
-            `${name}-role`,
-            {
-                role: role.id,
-                policy: pulumi
-                    .all([logGroup.arn, pulumi.output(args.privateSubnetIds), args.masterSecretArn, args.secretKeyArn])
-                    .apply(([logs, subnets, secret, key]) =>
-                        JSON.stringify({
-                            Version: "2012-10-17",
-                            Statement: [
-                                ...runnerStatements({ logGroupArn: logs, subnetIds: subnets }),
-                                {
-                                    Sid: "ReadMasterSecret",
-                                    Effect: "Allow",
-                                    Action: "secretsmanager:GetSecretValue",
-                                    Resource: secret,
-                                },
-                                {
-                                    Sid: "DecryptMasterSecretViaSecretsManager",
-                                    Effect: "Allow",
-                                    Action: "kms:Decrypt",
-                                    Resource: key,
-                                    Condition: {
-                                        StringEquals: {
-                                            "kms:ViaService": `secretsmanager.${secret.split(":")[3]}.amazonaws.com`,
-                                            "kms:EncryptionContext:SecretARN": secret,
-                                        },
-                                    },
-                                },
-                            ],
-                        }),
-                    ),
-            },
-            child,
-        );
-
-        const sql = createUserSql(args.engine, args.username, args.databaseName);
+        const sql = createUserSql(engine, username, databaseName);
         const client =
-            args.engine === "postgres"
+            engine === "postgres"
                 ? `PGSSLMODE=verify-full PGSSLROOTCERT=/tmp/rds-ca.pem psql "host=$DB_HOST port=$DB_PORT dbname=$DB_NAME user=$DB_MASTER_USER" -v ON_ERROR_STOP=1 -c "$SQL"`
                 : `mysql --host="$DB_HOST" --port="$DB_PORT" --user="$DB_MASTER_USER" --ssl-mode=VERIFY_IDENTITY --ssl-ca=/tmp/rds-ca.pem "$DB_NAME" -e "$SQL"`;
-        const buildspec = pulumi.all([args.host, args.port, args.masterSecretArn]).apply(([host, port, secret]) =>
+        const buildspec = pulumi.all([args.host, args.masterSecretArn]).apply(([host, secret]) =>
             JSON.stringify({
                 version: "0.2",
                 env: {
-                    variables: { DB_HOST: host, DB_PORT: String(port), DB_NAME: args.databaseName, SQL: sql },
+                    variables: { DB_HOST: host, DB_PORT: String(port), DB_NAME: databaseName, SQL: sql },
                     // Resolved by CodeBuild at run time into the build only: never in the project, the logs or Pulumi state.
                     "secrets-manager": {
                         DB_MASTER_USER: `${secret}:username`,
@@ -186,9 +106,7 @@ export class DatabaseUser extends pulumi.ComponentResource {
                 phases: {
                     install: {
                         commands: [
-                            args.engine === "postgres"
-                                ? "dnf install -y -q postgresql15"
-                                : "dnf install -y -q mariadb105",
+                            engine === "postgres" ? "dnf install -y -q postgresql15" : "dnf install -y -q mariadb105",
                         ],
                     },
                     build: {
@@ -202,34 +120,87 @@ export class DatabaseUser extends pulumi.ComponentResource {
             }),
         );
 
-        const project = new aws.codebuild.Project(
-            `${name}-project`,
+        const { securityGroup, project } = vpcCodeBuild(
+            name,
             {
-                name: projectName,
-                description: `Creates the IAM-authenticated database user ${args.username} (idempotent; run once after phase full)`,
-                serviceRole: role.arn,
-                buildTimeout: 15,
+                projectName,
+                description: `Creates the IAM-authenticated database user ${username} (idempotent; run once after phase full)`,
+                roleDescription: `${projectName}: reads the master secret, nothing else`,
+                vpcId: args.vpcId,
+                subnetIds: args.privateSubnetIds,
+                securityGroup: {
+                    description: "Database user job: the database port, and HTTPS for Secrets Manager and packages",
+                    egress: [
+                        {
+                            description: "HTTPS: Secrets Manager, the RDS CA bundle, OS packages",
+                            protocol: "tcp",
+                            fromPort: 443,
+                            toPort: 443,
+                            cidrBlocks: ["0.0.0.0/0"],
+                        },
+                        {
+                            description: "The database port in the isolated subnets",
+                            protocol: "tcp",
+                            fromPort: port,
+                            toPort: port,
+                            cidrBlocks: args.databaseSubnetCidrs,
+                        },
+                    ],
+                    role: DB_USER_SG_ROLE,
+                },
                 source: { type: "NO_SOURCE", buildspec },
-                artifacts: { type: "NO_ARTIFACTS" },
-                environment: {
-                    type: "LINUX_CONTAINER",
-                    computeType: "BUILD_GENERAL1_SMALL",
-                    image: "aws/codebuild/amazonlinux-x86_64-standard:5.0",
-                    imagePullCredentialsType: "CODEBUILD",
-                    privilegedMode: false,
-                },
-                vpcConfig: { vpcId: args.vpcId, subnets: args.privateSubnetIds, securityGroupIds: [sg.id] },
-                logsConfig: {
-                    cloudwatchLogs: { groupName: logGroup.name, status: "ENABLED" },
-                    s3Logs: { status: "DISABLED" },
-                },
-                tags: named(args.tags, projectName),
+                buildTimeout: 15,
+                computeType: "BUILD_GENERAL1_SMALL",
+                logsKeyArn: args.logsKeyArn,
+                logRetentionDays: args.logRetentionDays,
+                extraStatements: pulumi
+                    .all([args.masterSecretArn, args.secretKeyArn])
+                    .apply(([secret, key]) => masterSecretStatements(secret, key)),
+                tags: args.tags,
             },
-            { ...child, dependsOn: [policy] },
+            this,
         );
 
-        this.securityGroupId = sg.id;
+        new aws.vpc.SecurityGroupIngressRule(
+            `${name}-into-database`,
+            {
+                securityGroupId: args.databaseSecurityGroupId,
+                description: "The database user job (one-off, master credentials)",
+                ipProtocol: "tcp",
+                fromPort: port,
+                toPort: port,
+                referencedSecurityGroupId: securityGroup.id,
+                tags: args.tags,
+            },
+            child,
+        );
+
+        this.securityGroupId = securityGroup.id;
         this.projectName = project.name;
         this.registerOutputs({ securityGroupId: this.securityGroupId, projectName: this.projectName });
     }
+}
+
+/** The job's own permissions beyond its logs and ENIs: read the master secret, decrypt it only through Secrets Manager. */
+export function masterSecretStatements(secretArn: string, keyArn: string): object[] {
+    return [
+        {
+            Sid: "ReadMasterSecret",
+            Effect: "Allow",
+            Action: "secretsmanager:GetSecretValue",
+            Resource: secretArn,
+        },
+        {
+            Sid: "DecryptMasterSecretViaSecretsManager",
+            Effect: "Allow",
+            Action: "kms:Decrypt",
+            Resource: keyArn,
+            Condition: {
+                StringEquals: {
+                    "kms:ViaService": `secretsmanager.${secretArn.split(":")[3]}.amazonaws.com`,
+                    "kms:EncryptionContext:SecretARN": secretArn,
+                },
+            },
+        },
+    ];
 }

@@ -4,20 +4,23 @@ import { Tags, named } from "./tags";
 import { bucketGuardrails, tlsOnlyStatements } from "./buckets";
 import { RESOURCE_TIMEOUTS_MINUTES, customTimeouts } from "./timeouts";
 import { DEFAULT_TLS_POLICY, EXEMPTIONS, SG_ROLE_TAG, SG_ROLES } from "../lib/contract";
-import { READINESS, healthNodePortOf } from "./ingress";
+import { DEFAULT_NODE_PORT, READINESS, healthNodePortOf } from "./ingress";
+import { withDefaults } from "./defaults";
 
 export interface EdgeArgs {
+    /** The VPC of the ALB, its security group and the target group. Required. */
     vpcId: pulumi.Input<string>;
-    /** The ALB's subnets: the public layer only (EDGE-07 wants at least two). */
+    /** The ALB's subnets: the public layer only (EDGE-07 wants at least two). Required. */
     publicSubnetIds: pulumi.Input<string>[];
-    /** CIDRs of the private subnets where the nodes run: the ALB SG may send only to ingressNodePort there. */
+    /** CIDRs of the private subnets where the nodes run: the ALB SG may send only to ingressNodePort there. Required. */
     privateSubnetCidrs: string[];
+    /** The domain every served name lives under, such as shop.example.com. Required. */
     domain: string;
-    /** The app is served at `${appHost}.${domain}`. */
-    appHost: string;
-    /** More names under `domain`: certificate SANs and alias records. */
-    extraHosts: string[];
-    /** Look this Route53 zone up by id (it may be a parent of `domain`). */
+    /** The app is served at `${appHost}.${domain}`. Default is `app`. */
+    appHost?: string;
+    /** More names under `domain`: certificate SANs and alias records. Default is `[]`. */
+    extraHosts?: string[];
+    /** Look this Route53 zone up by id (it may be a parent of `domain`). Default is none: the public zone named `domain`. */
     hostedZoneId?: string;
     /**
      * Create the public zone for `domain`. Default is `false`: the existing public zone named `domain` is looked
@@ -25,20 +28,39 @@ export interface EdgeArgs {
      * parent zone delegates to `nameServers` (the stack exports them with the step).
      */
     createZone?: boolean;
-    /** Requests per IP per 5 minutes before the WAF answers 429. */
-    wafRateLimit: number;
-    idleTimeoutSeconds: number;
-    accessLogRetentionDays: number;
-    /** ALB deletion protection plus Pulumi `protect` on the zone and the log bucket. */
-    deletionProtection: boolean;
-    /** HTTPS node port of the ingress controller: the target group's port. */
-    ingressNodePort: number;
-    /** KMS key of the WAF log group. */
+    /** Requests per IP per 5 minutes before the WAF answers 429. Default is `2000`. */
+    wafRateLimit?: number;
+    /** The ALB's idle timeout in seconds. Default is `60`. */
+    idleTimeoutSeconds?: number;
+    /** Days the ALB access logs are kept in their bucket. Default is `90`. */
+    accessLogRetentionDays?: number;
+    /** ALB deletion protection plus Pulumi `protect` on the zone and the log bucket (EDGE-06). Default is `true`. */
+    deletionProtection?: boolean;
+    /** HTTPS node port of the ingress controller: the target group's port; its health port is the next one. Default is `30443`. */
+    ingressNodePort?: number;
+    /** KMS key of the WAF log group (LOG-04). Required. */
     logsKeyArn: pulumi.Input<string>;
-    /** Retention of the WAF log group (LOG-04 asks for at least 365). */
-    logRetentionDays: number;
+    /** Retention of the WAF log group. Default is 365 days (LOG-04 asks for at least 365). */
+    logRetentionDays?: number;
+    /** Tags on every resource (the `tags()` set: project, stack, tier, owner). Required. */
     tags: Tags;
 }
+
+/** The defaults of the optional EdgeArgs: deletion protection on, a looked-up zone, a year of WAF logs. */
+export const EDGE_DEFAULTS = {
+    appHost: "app",
+    extraHosts: [] as string[],
+    createZone: false,
+    wafRateLimit: 2000,
+    idleTimeoutSeconds: 60,
+    accessLogRetentionDays: 90,
+    deletionProtection: true,
+    ingressNodePort: DEFAULT_NODE_PORT,
+    logRetentionDays: 365,
+};
+
+/** EdgeArgs with the defaults applied: what the resources read. */
+type EdgeSettings = EdgeArgs & typeof EDGE_DEFAULTS;
 
 /** Accepted by EDGE-02's default `allowedTlsPolicies`: TLS 1.3 and 1.2 with forward-secret AEAD ciphers only. */
 export const TLS_POLICY = DEFAULT_TLS_POLICY;
@@ -78,8 +100,9 @@ export class Edge extends pulumi.ComponentResource {
     /** Fully-qualified names served; the first is the app host. */
     public readonly hostnames: string[];
 
-    constructor(name: string, args: EdgeArgs, opts?: pulumi.ComponentResourceOptions) {
-        super("platform:edge:Edge", name, {}, opts);
+    constructor(name: string, edgeArgs: EdgeArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("platform:edge:Edge", name, edgeArgs, opts);
+        const args: EdgeSettings = withDefaults(EDGE_DEFAULTS, edgeArgs);
         const child = { parent: this };
         const stateful = { parent: this, protect: args.deletionProtection };
         const labels = [...new Set([args.appHost, ...args.extraHosts])];
@@ -357,7 +380,7 @@ export class Edge extends pulumi.ComponentResource {
      */
     private accessLogBucket(
         name: string,
-        args: EdgeArgs,
+        args: EdgeSettings,
     ): { bucket: pulumi.Output<string>; policy: aws.s3.BucketPolicy } {
         const child = { parent: this };
         const bucket = new aws.s3.Bucket(
@@ -447,7 +470,7 @@ export class Edge extends pulumi.ComponentResource {
     }
 
     /** WAF in front of the ALB: a per-IP rate limit, then AWS managed rules; every rule and the ACL publish metrics (EDGE-11). */
-    private webAcl(name: string, args: EdgeArgs): aws.wafv2.WebAcl {
+    private webAcl(name: string, args: EdgeSettings): aws.wafv2.WebAcl {
         const child = { parent: this };
         const visibility = (metricName: string) => ({
             cloudwatchMetricsEnabled: true,

@@ -1,6 +1,10 @@
 import * as pulumi from "@pulumi/pulumi";
 
-/** The trust policy of a role only the AWS service `service` (e.g. ec2.amazonaws.com) may assume. */
+/**
+ * The trust policy of a role only the AWS service `service` may assume.
+ *
+ * @param service The service principal, such as ec2.amazonaws.com. Required.
+ */
 export function serviceTrustPolicy(service: string): string {
     return JSON.stringify({
         Version: "2012-10-17",
@@ -12,6 +16,11 @@ export function serviceTrustPolicy(service: string): string {
  * The trust policy of an IRSA role: only the service account `namespace/serviceAccount`, presenting a
  * token issued by this cluster's OIDC provider for STS, may assume it. Used by the cluster's add-on
  * roles and by the app's role, so the conditions cannot drift apart.
+ *
+ * @param oidcProviderArn The cluster's IAM OIDC provider. Required.
+ * @param oidcProviderUrl Its issuer URL (`https://` is stripped for the condition keys). Required.
+ * @param namespace The service account's namespace. Required.
+ * @param serviceAccount The service account's name. Required.
  */
 export function irsaTrustPolicy(
     oidcProviderArn: pulumi.Input<string>,

@@ -28,6 +28,9 @@ const AGENT_GRPC_PORT = 8443;
 /** Label a namespace must carry for its pods to be reachable from the data plane (set on team namespaces by the tenancy tier). */
 const NAMESPACE_NAME_LABEL = "kubernetes.io/metadata.name";
 
+/** The HTTPS node port of the data plane when none is given; the edge tier's target group forwards to it. */
+export const DEFAULT_NODE_PORT = 30443;
+
 /** The ALB health-checks the data plane's readiness endpoint on the node port right after the traffic port. */
 export function healthNodePortOf(nodePort: number): number {
     return nodePort + 1;
@@ -39,20 +42,20 @@ export function listenerName(team: string, index: number): string {
 }
 
 export interface IngressControllerArgs {
-    /** The cluster's Kubernetes provider. */
+    /** The cluster's Kubernetes provider. Required. */
     provider: k8s.Provider;
     /**
      * ECR pull-through cache prefix for ghcr.io (`<account>.dkr.ecr.<region>.amazonaws.com/<prefix>`): both NGF images
-     * are pulled through it (K8S-11 approvedRegistries), never from ghcr.io directly.
+     * are pulled through it (K8S-11 approvedRegistries), never from ghcr.io directly. Required.
      */
     registry: pulumi.Input<string>;
-    /** The subnets the ALB's nodes live in (the public subnets): the only source allowed on the data-plane ports. */
+    /** The subnets the ALB's nodes live in (the public subnets): the only source allowed on the data-plane ports. Required. */
     albSubnetCidrs: string[];
     /** The nodes' subnets: kubelet readiness probes come from the node's address. Default is none (probes from elsewhere). */
     nodeSubnetCidrs?: string[];
-    /** Where the API server answers (Service CIDR for `kubernetes.default`, and the control-plane ENIs' subnets): egress on 443 only. */
+    /** Where the API server answers (Service CIDR for `kubernetes.default`, and the control-plane ENIs' subnets): egress on 443 only. Required. */
     apiServerCidrs: string[];
-    /** The VPC CIDR: NGINX trusts X-Forwarded-For only from addresses inside it (the ALB). */
+    /** The VPC CIDR: NGINX trusts X-Forwarded-For only from addresses inside it (the ALB). Required. */
     vpcCidr: string;
     /**
      * Team namespace → the hostnames its HTTPRoutes may serve. Each hostname becomes its own HTTPS listener that
@@ -60,7 +63,7 @@ export interface IngressControllerArgs {
      * and the data plane may reach pods only in these namespaces. Default is `{}` (no team can attach a route).
      */
     teamHosts?: Record<string, string[]>;
-    /** The fixed HTTPS node port the edge tier's target group forwards to. Default is `30443`. */
+    /** The fixed HTTPS node port the edge tier's target group forwards to. Default is `30443` (DEFAULT_NODE_PORT). */
     nodePort?: number;
     /** NGINX data-plane replicas (spread over zones and nodes). Default is `2`. */
     replicas?: number;
@@ -131,9 +134,13 @@ export function ngfObjects(args: NgfSettings): KubeObject[] {
 
 /** What the platform decides about the vendored release. */
 export interface NgfSettings {
+    /** The ghcr.io pull-through cache prefix both images come through. Required. */
     registry: pulumi.Input<string>;
+    /** NGINX data-plane replicas (the controller runs at most two: leader election). Required. */
     replicas: number;
+    /** The data plane's HTTPS node port; its health node port is the next one. Required. */
     nodePort: number;
+    /** The only addresses NGINX trusts X-Forwarded-For from. Required. */
     vpcCidr: string;
 }
 
@@ -262,7 +269,7 @@ export class IngressController extends pulumi.ComponentResource {
     constructor(name: string, args: IngressControllerArgs, opts?: pulumi.ComponentResourceOptions) {
         super("platform:ingress:IngressController", name, args, opts);
         const teamHosts = args.teamHosts ?? {};
-        const nodePort = args.nodePort ?? 30443;
+        const nodePort = args.nodePort ?? DEFAULT_NODE_PORT;
         const replicas = args.replicas ?? 2;
         if (!Number.isInteger(nodePort) || nodePort < 30000 || healthNodePortOf(nodePort) > 32767) {
             throw new Error(

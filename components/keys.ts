@@ -15,16 +15,22 @@ const DESCRIPTIONS: Record<KeyPurpose, string> = {
 };
 
 export interface KeysArgs {
+    /** The account whose root administers every key (so IAM policies in it can grant use). Required. */
     accountId: pulumi.Input<string>;
+    /** The region: scopes the CloudWatch Logs service's use of the logs key. Required. */
     region: pulumi.Input<string>;
-    /** Alias prefix, e.g. `aws-platform-dev` gives `alias/aws-platform-dev-logs`. */
-    aliasPrefix: string;
+    /**
+     * Alias prefix, e.g. `aws-platform-dev` gives `alias/aws-platform-dev-logs`. Default is `<project>-<stack>`
+     * (aliases are unique per account and region, so two stacks in one account never collide).
+     */
+    aliasPrefix?: string;
     /**
      * Create the Auto Scaling service-linked role the EBS key policy names (KMS rejects a policy naming a role
      * that does not exist). Default is `false`: the role must exist already (it does once any Auto Scaling
      * group has run in the account), and a missing role fails the preview with this key's name.
      */
     createAutoScalingServiceLinkedRole?: boolean;
+    /** Tags on every key (the `tags()` set: project, stack, tier, owner). Required. */
     tags: Tags;
 }
 
@@ -33,8 +39,9 @@ export class Keys extends pulumi.ComponentResource {
     public readonly aliases: Record<KeyPurpose, pulumi.Output<string>>;
 
     constructor(name: string, args: KeysArgs, opts?: pulumi.ComponentResourceOptions) {
-        super("platform:keys:Keys", name, {}, opts);
+        super("platform:keys:Keys", name, args, opts);
         const child = { parent: this };
+        const aliasPrefix = args.aliasPrefix ?? `${pulumi.getProject()}-${pulumi.getStack()}`;
         const arns = {} as Record<KeyPurpose, pulumi.Output<string>>;
         const autoScalingRoleArn = this.autoScalingServiceLinkedRole(name, args);
         const aliases = {} as Record<KeyPurpose, pulumi.Output<string>>;
@@ -43,17 +50,17 @@ export class Keys extends pulumi.ComponentResource {
             const key = new aws.kms.Key(
                 `${name}-${purpose}`,
                 {
-                    description: `${args.aliasPrefix}: ${DESCRIPTIONS[purpose]}`,
+                    description: `${aliasPrefix}: ${DESCRIPTIONS[purpose]}`,
                     enableKeyRotation: true, // KMS-01 / KMS.4
                     deletionWindowInDays: 30, // KMS-03: the longest window to undo a mistaken deletion
                     policy: keyPolicy(purpose, args.accountId, args.region, autoScalingRoleArn),
-                    tags: named(args.tags, `${args.aliasPrefix}-${purpose}`),
+                    tags: named(args.tags, `${aliasPrefix}-${purpose}`),
                 },
                 child,
             );
             const alias = new aws.kms.Alias(
                 `${name}-${purpose}`,
-                { name: `alias/${args.aliasPrefix}-${purpose}`, targetKeyId: key.keyId },
+                { name: `alias/${aliasPrefix}-${purpose}`, targetKeyId: key.keyId },
                 child,
             );
             arns[purpose] = key.arn;

@@ -5,7 +5,7 @@ import * as pulumi from "@pulumi/pulumi";
 export type PodSecurityLevel = "privileged" | "baseline" | "restricted";
 
 export interface NamespaceGuardrailsArgs {
-    /** The namespace's name. */
+    /** The namespace's name. Required. */
     name: string;
     /** Labels on the namespace and on every guardrail object in it. Default is none. */
     labels?: Record<string, string>;
@@ -17,13 +17,13 @@ export interface NamespaceGuardrailsArgs {
      * so a relaxed namespace still reports every pod that would fail the strict profile.
      */
     podSecurity?: { enforce?: PodSecurityLevel; audit?: PodSecurityLevel; warn?: PodSecurityLevel };
-    /** The ResourceQuota (STK-05): its object name and `spec.hard`. */
+    /** The ResourceQuota (STK-05): its object name and `spec.hard`. Required. */
     quota: { name: string; hard: Record<string, string> };
-    /** The Container LimitRange (STK-05) that gives pods without resources the defaults the quota needs. */
+    /** The Container LimitRange (STK-05) that gives pods without resources the defaults the quota needs. Required. */
     limits: { name: string; default: Record<string, string>; defaultRequest: Record<string, string> };
     /** Patch the namespace's `default` ServiceAccount to mount no API token (K8S-12). Default is `true`. */
     lockDefaultServiceAccount?: boolean;
-    /** Kubernetes provider and parent of every object. */
+    /** Kubernetes provider and parent of every object. Required. */
     opts: pulumi.CustomResourceOptions;
 }
 

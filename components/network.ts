@@ -1,22 +1,46 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { cidrSubnet } from "../config";
+import { cidrSubnet, databasePort } from "../config";
+import { withDefaults } from "./defaults";
 import { Tags, named } from "./tags";
 
 export type SubnetLayer = "public" | "private" | "isolated";
 
 export interface NetworkArgs {
+    /** The VPC CIDR, /16 to /20: every subnet is carved from it (see subnetPlan). Required. */
     cidr: string;
-    azCount: number;
-    /** `single`: one NAT gateway (cheap, one AZ failure cuts egress); `perAz`: one per AZ (HA). */
-    natMode: "single" | "perAz";
-    /** The database port: the only traffic the isolated layer's NACL admits (from the private layer). */
-    databasePort: number;
+    /** Availability zones, each with a public, a private and an isolated subnet; 2 to 4. Default is `3`. */
+    azCount?: number;
+    /**
+     * `single`: one NAT gateway (cheap, one AZ failure cuts egress); `perAz`: one per AZ (HA).
+     * Default is `perAz`.
+     */
+    natMode?: "single" | "perAz";
+    /**
+     * The database port: the only traffic the isolated layer's NACL admits (from the private layer).
+     * Default is `5432` (PostgreSQL, the data tier's default engine).
+     */
+    databasePort?: number;
+    /** KMS key of the flow-log group (LOG-04): flow logs are always on and always encrypted. Required. */
     logsKeyArn: pulumi.Input<string>;
-    flowLogRetentionDays: number;
+    /** Retention of the flow-log group. Default is 365 days (LOG-04). */
+    flowLogRetentionDays?: number;
+    /** The region: names the S3 gateway endpoint and scopes the flow-log role's trust. Required. */
     region: pulumi.Input<string>;
+    /** Tags on every resource (the `tags()` set: project, stack, tier, owner). Required. */
     tags: Tags;
 }
+
+/** The defaults of the optional NetworkArgs: three AZs, a NAT gateway in each, a year of flow logs. */
+export const NETWORK_DEFAULTS = {
+    azCount: 3,
+    natMode: "perAz" as "single" | "perAz",
+    databasePort: databasePort("postgres"),
+    flowLogRetentionDays: 365,
+};
+
+/** NetworkArgs with the defaults applied: what the resources read. */
+type NetworkSettings = NetworkArgs & typeof NETWORK_DEFAULTS;
 
 /**
  * Address plan, per AZ index i, carved from the VPC CIDR in sixteenths (a /16 gives /20s):
@@ -52,9 +76,14 @@ export class Network extends pulumi.ComponentResource {
     public readonly natGatewayCount: number;
 
     constructor(name: string, args: NetworkArgs, opts?: pulumi.ComponentResourceOptions) {
-        super("platform:network:Network", name, {}, opts);
+        super("platform:network:Network", name, args, opts);
         const child = { parent: this };
-        const plan = subnetPlan(args.cidr, args.azCount);
+        const settings: NetworkSettings = withDefaults(NETWORK_DEFAULTS, args);
+        const { azCount } = settings;
+        // The subnet plan has four slots per layer; the ALB needs two AZs (EDGE-07).
+        if (!Number.isInteger(azCount) || azCount < 2 || azCount > 4)
+            throw new Error(`network azCount ${azCount} is invalid: it must be 2, 3 or 4`);
+        const plan = subnetPlan(args.cidr, azCount);
         const azNames = aws.getAvailabilityZonesOutput({ state: "available" }, child).names;
 
         const vpc = new aws.ec2.Vpc(
@@ -122,7 +151,7 @@ export class Network extends pulumi.ComponentResource {
         );
 
         // NAT gateways live in public subnets; private route tables send egress through the one in their AZ (or the only one).
-        this.natGatewayCount = args.natMode === "perAz" ? args.azCount : 1;
+        this.natGatewayCount = settings.natMode === "perAz" ? azCount : 1;
         const nats = [...Array(this.natGatewayCount).keys()].map((i) => {
             const eip = new aws.ec2.Eip(
                 `${name}-nat-${i}`,
@@ -192,13 +221,13 @@ export class Network extends pulumi.ComponentResource {
             vpc,
             { public: publicSubnets, private: privateSubnets, isolated: isolatedSubnets },
             plan,
-            args,
+            settings,
         );
-        this.flowLogs(name, vpc, args);
+        this.flowLogs(name, vpc, settings);
 
         this.vpcId = vpc.id;
         this.vpcCidr = args.cidr;
-        this.availabilityZones = azNames.apply((n) => n.slice(0, args.azCount));
+        this.availabilityZones = azNames.apply((n) => n.slice(0, azCount));
         this.publicSubnetIds = publicSubnets.map((s) => s.id);
         this.privateSubnetIds = privateSubnets.map((s) => s.id);
         this.isolatedSubnetIds = isolatedSubnets.map((s) => s.id);
@@ -218,7 +247,7 @@ export class Network extends pulumi.ComponentResource {
         vpc: aws.ec2.Vpc,
         layers: Record<SubnetLayer, aws.ec2.Subnet[]>,
         plan: Record<SubnetLayer, string[]>,
-        args: NetworkArgs,
+        args: NetworkSettings,
     ): void {
         type Rule = aws.types.input.ec2.NetworkAclIngress;
         let ruleNo = 100;
@@ -269,7 +298,7 @@ export class Network extends pulumi.ComponentResource {
         );
     }
 
-    private flowLogs(name: string, vpc: aws.ec2.Vpc, args: NetworkArgs): void {
+    private flowLogs(name: string, vpc: aws.ec2.Vpc, args: NetworkSettings): void {
         const child = { parent: this };
         const logGroup = new aws.cloudwatch.LogGroup(
             `${name}-flow-logs`,

@@ -3,8 +3,11 @@ import * as pulumi from "@pulumi/pulumi";
 export type Tags = Record<string, string>;
 
 export interface TagContext {
+    /** The owning team (`owner` tag). Required. */
     owner: string;
+    /** The cost centre billed (`cost-centre` tag). Required. */
     costCentre: string;
+    /** dev, staging or prod (`environment` tag). Required. */
     environment: string;
 }
 

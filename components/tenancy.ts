@@ -1,25 +1,63 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { TeamConfig } from "../config";
-import { developersGroupOf } from "./cluster";
+import { databasePort } from "../config";
+import { DEPLOYER_GROUP, developersGroupOf } from "./cluster";
+import { withDefaults } from "./defaults";
+import { INGRESS_NAMESPACE } from "./ingress";
 import { namespaceGuardrails } from "./namespace";
 import { Tags } from "./tags";
 
+/** One team: its namespace, quota and egress. */
+export interface TenancyTeam {
+    /** The team's name: its namespace and the `team` label on every object in it. Required. */
+    name: string;
+    /** The Kubernetes group of the team's developers (the cluster's access entries map their roles to it). Default is `<name>-developers`. */
+    developersGroup?: string;
+    /**
+     * The namespace's ResourceQuota; pods without resources get the LimitRange defaults. Default is
+     * TEAM_QUOTA_DEFAULTS per field: 4 CPU and 8Gi requested, 8 CPU and 16Gi limits, 50 pods.
+     */
+    quota?: { requestsCpu?: string; requestsMemory?: string; limitsCpu?: string; limitsMemory?: string; pods?: number };
+    /** Extra HTTPS (443) egress destinations, as CIDRs. Default is `[]`: DNS, ingress and the database only. */
+    httpsEgressCidrs?: string[];
+}
+
 export interface TenancyArgs {
-    /** The cluster's Kubernetes provider. */
+    /** The cluster's Kubernetes provider. Required. */
     provider: k8s.Provider;
-    /** One namespace per team, named after the team. */
-    teams: TeamConfig[];
-    /** Kubernetes group the CI deployer's access entry maps to (e.g. `platform:ci-deployers`). */
-    deployerGroup: string;
-    /** Namespace of the ingress controller: the only source of traffic into team pods. */
-    ingressNamespace: string;
-    /** The database port; egress to it is open only towards the isolated subnets. */
-    databasePort: number;
-    /** Database egress destinations. */
-    isolatedSubnetCidrs: string[];
+    /** One namespace per team, named after the team. Required. */
+    teams: TenancyTeam[];
+    /** Kubernetes group the CI deployer's access entry maps to. Default is `platform:ci-deployers` (DEPLOYER_GROUP). */
+    deployerGroup?: string;
+    /** Namespace of the ingress controller: the only source of traffic into team pods. Default is `nginx-gateway` (INGRESS_NAMESPACE). */
+    ingressNamespace?: string;
+    /** The database port; egress to it is open only towards the isolated subnets. Default is `5432` (PostgreSQL). */
+    databasePort?: number;
+    /** Database egress destinations (the isolated subnets). Default is `[]`: no database egress at all. */
+    isolatedSubnetCidrs?: string[];
+    /** Tags, as labels on every object (labelsFromTags). Required. */
     tags: Tags;
 }
+
+/** The ResourceQuota of a team that sets none: room for a small service and its rollouts. */
+export const TEAM_QUOTA_DEFAULTS = {
+    requestsCpu: "4",
+    requestsMemory: "8Gi",
+    limitsCpu: "8",
+    limitsMemory: "16Gi",
+    pods: 50,
+};
+
+/** The defaults of the optional TenancyArgs. */
+export const TENANCY_DEFAULTS = {
+    deployerGroup: DEPLOYER_GROUP,
+    ingressNamespace: INGRESS_NAMESPACE,
+    databasePort: databasePort("postgres"),
+    isolatedSubnetCidrs: [] as string[],
+};
+
+/** TenancyArgs with the defaults applied: what the resources read. */
+type TenancySettings = TenancyArgs & typeof TENANCY_DEFAULTS;
 
 /** ClusterRole names, defined once and bound per namespace with RoleBindings. */
 export const CLUSTER_ROLES = { deployer: "app-deployer", viewer: "app-viewer" } as const;
@@ -129,8 +167,9 @@ export class Tenancy extends pulumi.ComponentResource {
     /** Team name → namespace name (an Output, so dependants wait for the namespace). */
     public readonly namespaces: Record<string, pulumi.Output<string>>;
 
-    constructor(name: string, args: TenancyArgs, opts?: pulumi.ComponentResourceOptions) {
-        super("platform:tenancy:Tenancy", name, {}, opts);
+    constructor(name: string, tenancyArgs: TenancyArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("platform:tenancy:Tenancy", name, tenancyArgs, opts);
+        const args: TenancySettings = withDefaults(TENANCY_DEFAULTS, tenancyArgs);
         const child = { provider: args.provider, parent: this };
         const labels = labelsFromTags(args.tags);
 
@@ -155,13 +194,14 @@ export class Tenancy extends pulumi.ComponentResource {
 
     private team(
         prefix: string,
-        team: TeamConfig,
-        args: TenancyArgs,
+        team: TenancyTeam,
+        args: TenancySettings,
         baseLabels: Record<string, string>,
         roles: Record<"deployer" | "viewer", k8s.rbac.v1.ClusterRole>,
     ): pulumi.Output<string> {
         const child = { provider: args.provider, parent: this };
         const labels = { ...baseLabels, team: team.name };
+        const quota = withDefaults(TEAM_QUOTA_DEFAULTS, team.quota ?? {});
 
         const { name: namespace, meta } = namespaceGuardrails(prefix, {
             name: team.name,
@@ -171,11 +211,11 @@ export class Tenancy extends pulumi.ComponentResource {
             quota: {
                 name: "team-quota",
                 hard: {
-                    "requests.cpu": team.quota.requestsCpu,
-                    "requests.memory": team.quota.requestsMemory,
-                    "limits.cpu": team.quota.limitsCpu,
-                    "limits.memory": team.quota.limitsMemory,
-                    pods: String(team.quota.pods),
+                    "requests.cpu": quota.requestsCpu,
+                    "requests.memory": quota.requestsMemory,
+                    "limits.cpu": quota.limitsCpu,
+                    "limits.memory": quota.limitsMemory,
+                    pods: String(quota.pods),
                     // K8S-24 in depth: public traffic enters only through the ALB and the platform Gateway.
                     "services.loadbalancers": "0",
                     "services.nodeports": "0",
@@ -213,8 +253,8 @@ export class Tenancy extends pulumi.ComponentResource {
      */
     private networkPolicies(
         prefix: string,
-        team: TeamConfig,
-        args: TenancyArgs,
+        team: TenancyTeam,
+        args: TenancySettings,
         meta: (n: string) => k8s.types.input.meta.v1.ObjectMeta,
     ): void {
         const child = { provider: args.provider, parent: this };
@@ -245,22 +285,26 @@ export class Tenancy extends pulumi.ComponentResource {
             ingress: [{ from: [namespaceNamed(args.ingressNamespace)] }],
         });
 
-        policy("allow-database", {
-            podSelector: {},
-            policyTypes: ["Egress"],
-            egress: [
-                {
-                    to: args.isolatedSubnetCidrs.map((cidr) => ({ ipBlock: { cidr } })),
-                    ports: [tcp(args.databasePort)],
-                },
-            ],
-        });
+        // An egress rule with no `to` admits every destination: without database subnets there is no rule at all.
+        if (args.isolatedSubnetCidrs.length > 0) {
+            policy("allow-database", {
+                podSelector: {},
+                policyTypes: ["Egress"],
+                egress: [
+                    {
+                        to: args.isolatedSubnetCidrs.map((cidr) => ({ ipBlock: { cidr } })),
+                        ports: [tcp(args.databasePort)],
+                    },
+                ],
+            });
+        }
 
-        if (team.httpsEgressCidrs.length > 0) {
+        const httpsEgressCidrs = team.httpsEgressCidrs ?? [];
+        if (httpsEgressCidrs.length > 0) {
             policy("allow-https-egress", {
                 podSelector: {},
                 policyTypes: ["Egress"],
-                egress: [{ to: team.httpsEgressCidrs.map((cidr) => ({ ipBlock: { cidr } })), ports: [tcp(443)] }],
+                egress: [{ to: httpsEgressCidrs.map((cidr) => ({ ipBlock: { cidr } })), ports: [tcp(443)] }],
             });
         }
     }

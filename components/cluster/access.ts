@@ -51,12 +51,12 @@ export function accessPrincipals(
         if (group) p.groups.add(group);
         byArn.set(arn, p);
     };
-    for (const arn of args.adminRoleArns) add(arn, ADMIN_POLICY);
+    for (const arn of args.adminRoleArns ?? []) add(arn, ADMIN_POLICY);
     for (const arn of args.deployerRoleArns ?? []) add(arn, ADMIN_POLICY, DEPLOYER_GROUP);
     for (const arn of args.previewRoleArns ?? []) add(arn, VIEW_POLICY, PREVIEW_GROUP);
-    for (const arn of args.viewerRoleArns) add(arn, VIEW_POLICY);
-    for (const team of args.teams)
-        for (const arn of team.developerRoleArns) add(arn, undefined, developersGroupOf(team));
+    for (const arn of args.viewerRoleArns ?? []) add(arn, VIEW_POLICY);
+    for (const team of args.teams ?? [])
+        for (const arn of team.developerRoleArns ?? []) add(arn, undefined, developersGroupOf(team));
     return [...byArn.values()];
 }
 

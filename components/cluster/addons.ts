@@ -11,11 +11,17 @@ const DEFAULT_CLASS = "storageclass.kubernetes.io/is-default-class";
 
 /** What an add-on needs from the control plane: the cluster to install into and its OIDC provider for IRSA. */
 export interface AddonContext {
+    /** The cluster component's name: every add-on resource is named `${name}-<add-on>`. Required. */
     name: string;
+    /** The EKS cluster the add-ons install into. Required. */
     clusterName: pulumi.Output<string>;
+    /** The cluster's OIDC provider: the add-ons' IRSA roles trust it. Required. */
     oidcProviderArn: pulumi.Output<string>;
+    /** The provider's issuer URL, which the IRSA trust conditions name. Required. */
     oidcProviderUrl: pulumi.Output<string>;
+    /** Tags on every AWS resource. Required. */
     tags: Tags;
+    /** The cluster component: the parent of every add-on resource. Required. */
     parent: pulumi.Resource;
 }
 

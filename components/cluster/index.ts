@@ -1,12 +1,12 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import type { NodeGroupConfig } from "../../config";
-import { IngressController } from "../ingress";
+import { DEFAULT_NODE_PORT, IngressController } from "../ingress";
 import type { Tags } from "../tags";
 import { accessEntries, previewReader, runnerApiAccess } from "./access";
 import { networkAddons, storageClasses, workloadAddons } from "./addons";
 import { controlPlane } from "./control-plane";
-import { nodes } from "./nodes";
+import { withDefaults } from "../defaults";
+import { ClusterNodeGroup, ClusterNodeGroupSettings, NODE_GROUP_DEFAULTS, nodes } from "./nodes";
 
 export {
     ADMIN_POLICY,
@@ -20,27 +20,28 @@ export {
 } from "./access";
 export { STORAGE_CLASS } from "./addons";
 export { CONTROL_PLANE_LOG_TYPES, withoutCreatorAdmin } from "./control-plane";
-export { amiTypeFor } from "./nodes";
+export { NODE_GROUP_DEFAULTS, amiTypeFor } from "./nodes";
+export type { ClusterNodeGroup } from "./nodes";
 export { INGRESS_NAMESPACE } from "../ingress";
 
 export interface ClusterArgs {
-    /** The VPC the cluster, its node security group and the pull-through cache serve. */
+    /** The VPC the cluster, its node security group and the pull-through cache serve. Required. */
     vpcId: pulumi.Input<string>;
-    /** The VPC CIDR: the ingress controller trusts X-Forwarded-For only from here (the ALB lives inside it). */
+    /** The VPC CIDR: the ingress controller trusts X-Forwarded-For only from here (the ALB lives inside it). Required. */
     vpcCidr: string;
-    /** The subnets the ALB lives in: the only source the ingress data plane admits (NetworkPolicy). */
+    /** The subnets the ALB lives in: the only source the ingress data plane admits (NetworkPolicy). Required. */
     albSubnetCidrs: string[];
     /** The private subnets' CIDRs (nodes, control-plane ENIs): kubelet probes and API server egress. Default is `[vpcCidr]`. */
     privateSubnetCidrs?: string[];
     /** Team namespace → the hostnames its HTTPRoutes may serve on the shared Gateway. Default is `{}`. */
     teamHosts?: Record<string, string[]>;
-    /** Control-plane ENIs and every node go here; no public subnet is ever handed to the cluster (STK-02). */
+    /** Control-plane ENIs and every node go here; no public subnet is ever handed to the cluster (STK-02). Required. */
     privateSubnetIds: pulumi.Input<string>[];
-    /** Used to address the ECR pull-through cache the platform images come from (K8S-11). */
+    /** Used to address the ECR pull-through cache the platform images come from (K8S-11). Required. */
     accountId: pulumi.Input<string>;
-    /** The region of the pull-through cache's registry host. */
+    /** The region of the pull-through cache's registry host. Required. */
     region: pulumi.Input<string>;
-    /** Kubernetes minor version of the control plane and the node groups (EKS-04: at least the pack's minimum). */
+    /** Kubernetes minor version of the control plane and the node groups (EKS-04: at least the pack's minimum). Required. */
     version: string;
     /** Public API endpoint, restricted to publicAccessCidrs; the private endpoint is always on (EKS-01). Default is `false`. */
     publicEndpoint?: boolean;
@@ -48,27 +49,34 @@ export interface ClusterArgs {
     publicAccessCidrs?: string[];
     /** The Service CIDR (must not overlap the VPC). Default is `172.20.0.0/16`, EKS's own default. */
     serviceCidr?: string;
-    /** KMS key for envelope encryption of Secrets (EKS-02). */
+    /** KMS key for envelope encryption of Secrets (EKS-02). Required. */
     secretsKeyArn: pulumi.Input<string>;
-    /** KMS key for node root volumes and the default StorageClass (EKS-10, K8S-25). */
+    /** KMS key for node root volumes and the default StorageClass (EKS-10, K8S-25). Required. */
     ebsKeyArn: pulumi.Input<string>;
+    /** KMS key of the control-plane log group (LOG-04). Required. */
     logsKeyArn: pulumi.Input<string>;
-    logRetentionDays: number;
-    adminRoleArns: string[];
+    /** Retention of the control-plane log group. Default is 365 days (LOG-04). */
+    logRetentionDays?: number;
+    /** Human cluster admins: AmazonEKSClusterAdminPolicy (EKS-06 break-glass principals). Default is none. */
+    adminRoleArns?: string[];
     /** The pipelines' deploy roles: cluster admin (why: ADMIN_POLICY) and the deployer group. Default is none. */
     deployerRoleArns?: string[];
     /** The pull-request preview roles: AmazonEKSViewPolicy plus the preview reader ClusterRole, no Secrets. Default is none. */
     previewRoleArns?: string[];
     /** The CI runners' security group: the only source the cluster security group admits on 443 besides its members. Default: none admitted. */
     runnerSecurityGroupId?: pulumi.Input<string>;
-    viewerRoleArns: string[];
-    /** Team developer roles → their Kubernetes group (RBAC comes from the tenancy tier's RoleBindings, no access policy). */
-    teams: { name: string; developersGroup?: string; developerRoleArns: string[] }[];
-    /** Managed node groups (at least one), all in the private subnets behind the hardened launch template. */
-    nodeGroups: NodeGroupConfig[];
-    /** The ALB's security group: the node security group admits it on the ingress node ports only. */
+    /** Read-only humans: AmazonEKSViewPolicy, which has no Secrets. Default is none. */
+    viewerRoleArns?: string[];
+    /**
+     * Team developer roles → their Kubernetes group (RBAC comes from the tenancy tier's RoleBindings, no access policy).
+     * A team's group defaults to `<name>-developers`, its roles to none. Default is none.
+     */
+    teams?: { name: string; developersGroup?: string; developerRoleArns?: string[] }[];
+    /** Managed node groups (at least one), all in the private subnets behind the hardened launch template. Required. */
+    nodeGroups: ClusterNodeGroup[];
+    /** The ALB's security group: the node security group admits it on the ingress node ports only. Required. */
     albSecurityGroupId: pulumi.Input<string>;
-    /** The edge tier's instance target group every node group's Auto Scaling group is attached to. */
+    /** The edge tier's instance target group every node group's Auto Scaling group is attached to. Required. */
     targetGroupArn: pulumi.Input<string>;
     /** HTTPS node port of the ingress data plane; its health node port is the next one. Default is `30443`. */
     ingressNodePort?: number;
@@ -76,22 +84,29 @@ export interface ClusterArgs {
     ingressReplicas?: number;
     /** Pulumi `protect` + EKS deletion protection on the cluster and its log group; Retain for EBS volumes. Default is `true`. */
     protect?: boolean;
-    /** Tags on every AWS resource (project, stack, tier, owner). */
+    /** Tags on every AWS resource (the `tags()` set: project, stack, tier, owner). Required. */
     tags: Tags;
 }
 
-/** Secure defaults of the optional ClusterArgs: private endpoint, protection on. */
+/** Secure defaults of the optional ClusterArgs: private endpoint, protection on, nobody but the given roles admitted. */
 export const CLUSTER_DEFAULTS = {
     publicEndpoint: false,
     publicAccessCidrs: [] as string[],
     serviceCidr: "172.20.0.0/16",
-    ingressNodePort: 30443,
+    logRetentionDays: 365,
+    adminRoleArns: [] as string[],
+    deployerRoleArns: [] as string[],
+    previewRoleArns: [] as string[],
+    viewerRoleArns: [] as string[],
+    teams: [] as NonNullable<ClusterArgs["teams"]>,
+    ingressNodePort: DEFAULT_NODE_PORT,
     ingressReplicas: 2,
     protect: true,
 };
 
-/** ClusterArgs with the defaults applied: what the cluster's modules read. */
-export type ClusterSettings = ClusterArgs & typeof CLUSTER_DEFAULTS;
+/** ClusterArgs with the defaults applied (node groups' too): what the cluster's modules read. */
+export type ClusterSettings = Omit<ClusterArgs, "nodeGroups"> &
+    typeof CLUSTER_DEFAULTS & { nodeGroups: ClusterNodeGroupSettings[] };
 
 /**
  * The application tier's cluster: a private, encrypted, fully logged EKS control plane (control-plane.ts)
@@ -114,8 +129,10 @@ export class Cluster extends pulumi.ComponentResource {
 
     constructor(name: string, clusterArgs: ClusterArgs, opts?: pulumi.ComponentResourceOptions) {
         super("platform:cluster:Cluster", name, clusterArgs, opts);
-        const defined = Object.fromEntries(Object.entries(clusterArgs).filter(([, v]) => v !== undefined));
-        const args: ClusterSettings = { ...CLUSTER_DEFAULTS, ...defined } as ClusterSettings;
+        const args: ClusterSettings = {
+            ...withDefaults(CLUSTER_DEFAULTS, clusterArgs),
+            nodeGroups: clusterArgs.nodeGroups.map((g) => withDefaults(NODE_GROUP_DEFAULTS, g)),
+        };
         const cluster = controlPlane(name, args, this);
         this.clusterName = cluster.eksCluster.name;
         this.clusterSecurityGroupId = cluster.clusterSecurityGroupId;
@@ -154,7 +171,7 @@ export class Cluster extends pulumi.ComponentResource {
             { parent: this, dependsOn: admins },
         );
         storageClasses(name, args, { parent: this, provider: this.provider });
-        if ((args.previewRoleArns ?? []).length > 0) previewReader(name, { parent: this, provider: this.provider });
+        if (args.previewRoleArns.length > 0) previewReader(name, { parent: this, provider: this.provider });
 
         const privateCidrs = args.privateSubnetCidrs ?? [args.vpcCidr];
         const ingress = new IngressController(

@@ -1,7 +1,6 @@
 import * as aws from "@pulumi/aws";
 import type * as eks from "@pulumi/eks";
 import * as pulumi from "@pulumi/pulumi";
-import type { NodeGroupConfig } from "../../config";
 import { serviceTrustPolicy } from "../iam";
 import { named } from "../tags";
 import { SG_ROLE_TAG, SG_ROLES } from "../../lib/contract";
@@ -10,8 +9,38 @@ import { customTimeouts } from "../timeouts";
 import { MANAGED_POLICY } from "./addons";
 import type { ClusterSettings } from "./index";
 
+/** One managed node group. */
+export interface ClusterNodeGroup {
+    /** Names the group, its launch template and its `platform/node-group` label. Required. */
+    name: string;
+    /** EC2 instance types, one architecture (amiTypeFor). Required. */
+    instanceTypes: string[];
+    /** Required. */
+    minSize: number;
+    /** Required. */
+    desiredSize: number;
+    /** Required. */
+    maxSize: number;
+    /** Root volume size (gp3, encrypted with the EBS key). Default is 50 GiB. */
+    diskSizeGb?: number;
+    /** `ON_DEMAND` or `SPOT`. Default is `ON_DEMAND`. */
+    capacityType?: "ON_DEMAND" | "SPOT";
+    /** Extra Kubernetes labels on the nodes. Default is none. */
+    labels?: Record<string, string>;
+}
+
+/** The defaults of a node group's optional fields. */
+export const NODE_GROUP_DEFAULTS = {
+    diskSizeGb: 50,
+    capacityType: "ON_DEMAND" as "ON_DEMAND" | "SPOT",
+    labels: {} as Record<string, string>,
+};
+
+/** A node group with its defaults applied. */
+export type ClusterNodeGroupSettings = ClusterNodeGroup & typeof NODE_GROUP_DEFAULTS;
+
 /** Graviton families (m7g, c6gn, t4g ...) need the ARM AMI; a node group cannot mix architectures. */
-export function amiTypeFor(group: Pick<NodeGroupConfig, "name" | "instanceTypes">): string {
+export function amiTypeFor(group: Pick<ClusterNodeGroup, "name" | "instanceTypes">): string {
     const arm = group.instanceTypes.map((t) => /^[a-z]+\d+g[a-z]*\./.test(t));
     if (arm.some((a) => a !== arm[0]))
         throw new Error(

@@ -1,7 +1,7 @@
 import { strict as assert } from "assert";
 import * as k8s from "@pulumi/kubernetes";
-import { namespaceGuardrails } from "../components/namespace";
-import { Capture, runUnderMocks } from "./support/harness";
+import { namespaceGuardrails } from "../../components/namespace";
+import { Capture, runUnderMocks } from "../support/harness";
 
 /** The helper alone: the guardrails every namespace gets, team or platform. */
 async function guarded(extra: Record<string, unknown> = {}): Promise<Capture> {
