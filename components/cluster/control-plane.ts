@@ -1,4 +1,5 @@
 import * as aws from "@pulumi/aws";
+import { TYPES } from "../../lib/contract";
 import * as eks from "@pulumi/eks";
 import * as pulumi from "@pulumi/pulumi";
 import { named } from "../tags";
@@ -15,7 +16,7 @@ export const CONTROL_PLANE_LOG_TYPES = ["api", "audit", "authenticator", "contro
  * on the component's child cluster so the access entries declared here are the whole truth.
  */
 export const withoutCreatorAdmin: pulumi.ResourceTransform = (args) => {
-    if (args.type !== "aws:eks/cluster:Cluster") return undefined;
+    if (args.type !== TYPES.awsEksCluster) return undefined;
     const accessConfig = { ...(args.props.accessConfig ?? {}), bootstrapClusterCreatorAdminPermissions: false };
     // The control plane's timeouts, inside the deploy job's (components/timeouts.ts).
     return {
