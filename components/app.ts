@@ -8,7 +8,7 @@ import { INGRESS_EXPOSED_LABEL, labelsFromTags } from "./tenancy";
 import { irsaTrustPolicy } from "./iam";
 import { bucketGuardrails, tlsOnlyStatements } from "./buckets";
 import { APP_MAX_SURGE_PERCENT } from "../config";
-import { withDefaults } from "./defaults";
+import { withDefaults, registrable } from "./defaults";
 
 export interface AppArgs {
     /** The cluster's Kubernetes provider. Required. */
@@ -163,7 +163,7 @@ export class AppRepository extends pulumi.ComponentResource {
     public readonly repositoryUrl: pulumi.Output<string>;
 
     constructor(name: string, args: AppRepositoryArgs, opts?: pulumi.ComponentResourceOptions) {
-        super("platform:app:Repository", name, args, opts);
+        super("platform:app:Repository", name, registrable(args), opts);
         const repository = this.repository(name, withDefaults(APP_REPOSITORY_DEFAULTS, args));
         this.repositoryUrl = repository.repositoryUrl;
         this.registerOutputs({ repositoryUrl: this.repositoryUrl });
@@ -236,7 +236,7 @@ export class App extends pulumi.ComponentResource {
     constructor(name: string, appArgs: AppArgs, opts?: pulumi.ComponentResourceOptions) {
         // Every arg is registered: settings are non-sensitive by contract (config rejects secret-looking keys), and
         // the provider goes to the engine as a resource reference, not as its kubeconfig.
-        super("platform:app:App", name, appArgs, opts);
+        super("platform:app:App", name, registrable(appArgs), opts);
         const args: AppSettings = withDefaults(APP_DEFAULTS, appArgs);
         const shadowed = Object.keys(args.settings).filter((k) => PLATFORM_SETTINGS.includes(k));
         if (shadowed.length > 0)

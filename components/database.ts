@@ -5,7 +5,7 @@ import { serviceTrustPolicy } from "./iam";
 import { customTimeouts } from "./timeouts";
 import { SG_ROLE_TAG, SG_ROLES } from "../lib/contract";
 import { databasePort } from "../config";
-import { withDefaults } from "./defaults";
+import { withDefaults, registrable } from "./defaults";
 
 export type DatabaseEngine = "postgres" | "mysql";
 
@@ -179,7 +179,7 @@ export class Database extends pulumi.ComponentResource {
     public readonly resourceId: pulumi.Output<string>;
 
     constructor(name: string, databaseArgs: DatabaseArgs, opts?: pulumi.ComponentResourceOptions) {
-        super("platform:data:Database", name, databaseArgs, opts);
+        super("platform:data:Database", name, registrable(databaseArgs), opts);
         const args = databaseSettings(databaseArgs);
         const child = { parent: this };
         // A fixed identifier lets the log groups exist before the instance and names the final snapshot.

@@ -3,6 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { databasePort } from "../config";
 import { Tags } from "./tags";
 import { vpcCodeBuild } from "./codebuild";
+import { registrable } from "./defaults";
 
 /** The `sg-role` tag of the job's security group: the database admits it on its port. */
 export const DB_USER_SG_ROLE = "db-admin-job";
@@ -78,7 +79,7 @@ export class DatabaseUser extends pulumi.ComponentResource {
     public readonly projectName: pulumi.Output<string>;
 
     constructor(name: string, args: DatabaseUserArgs, opts?: pulumi.ComponentResourceOptions) {
-        super("platform:data:DatabaseUser", name, args, opts);
+        super("platform:data:DatabaseUser", name, registrable(args), opts);
         const child = { parent: this };
         const projectName = databaseUserProjectName(pulumi.getStack());
         const engine = args.engine ?? "postgres";

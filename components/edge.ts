@@ -5,7 +5,7 @@ import { bucketGuardrails, tlsOnlyStatements } from "./buckets";
 import { RESOURCE_TIMEOUTS_MINUTES, customTimeouts } from "./timeouts";
 import { DEFAULT_TLS_POLICY, EXEMPTIONS, SG_ROLE_TAG, SG_ROLES } from "../lib/contract";
 import { DEFAULT_NODE_PORT, READINESS, healthNodePortOf } from "./ingress";
-import { withDefaults } from "./defaults";
+import { withDefaults, registrable } from "./defaults";
 
 export interface EdgeArgs {
     /** The VPC of the ALB, its security group and the target group. Required. */
@@ -101,7 +101,7 @@ export class Edge extends pulumi.ComponentResource {
     public readonly hostnames: string[];
 
     constructor(name: string, edgeArgs: EdgeArgs, opts?: pulumi.ComponentResourceOptions) {
-        super("platform:edge:Edge", name, edgeArgs, opts);
+        super("platform:edge:Edge", name, registrable(edgeArgs), opts);
         const args: EdgeSettings = withDefaults(EDGE_DEFAULTS, edgeArgs);
         const child = { parent: this };
         const stateful = { parent: this, protect: args.deletionProtection };

@@ -3,6 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as tls from "@pulumi/tls";
 import { namespaceGuardrails } from "./namespace";
 import { KubeObject, loadVendored } from "./vendored";
+import { registrable } from "./defaults";
 
 /**
  * NGINX Gateway Fabric (docs/ingress.md says why this one): the pinned release whose manifests live in
@@ -267,7 +268,7 @@ export class IngressController extends pulumi.ComponentResource {
     public readonly gateway = { name: GATEWAY_NAME, namespace: INGRESS_NAMESPACE };
 
     constructor(name: string, args: IngressControllerArgs, opts?: pulumi.ComponentResourceOptions) {
-        super("platform:ingress:IngressController", name, args, opts);
+        super("platform:ingress:IngressController", name, registrable(args), opts);
         const teamHosts = args.teamHosts ?? {};
         const nodePort = args.nodePort ?? DEFAULT_NODE_PORT;
         const replicas = args.replicas ?? 2;

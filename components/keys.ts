@@ -1,6 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { Tags, named } from "./tags";
+import { registrable } from "./defaults";
 
 /** What each customer-managed key protects. One key per purpose keeps blast radius and grants small. */
 export const KEY_PURPOSES = ["eks", "data", "logs", "app", "ebs"] as const;
@@ -39,7 +40,7 @@ export class Keys extends pulumi.ComponentResource {
     public readonly aliases: Record<KeyPurpose, pulumi.Output<string>>;
 
     constructor(name: string, args: KeysArgs, opts?: pulumi.ComponentResourceOptions) {
-        super("platform:keys:Keys", name, args, opts);
+        super("platform:keys:Keys", name, registrable(args), opts);
         const child = { parent: this };
         const aliasPrefix = args.aliasPrefix ?? `${pulumi.getProject()}-${pulumi.getStack()}`;
         const arns = {} as Record<KeyPurpose, pulumi.Output<string>>;

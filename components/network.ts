@@ -1,7 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { cidrSubnet, databasePort } from "../config";
-import { withDefaults } from "./defaults";
+import { withDefaults, registrable } from "./defaults";
 import { Tags, named } from "./tags";
 
 export type SubnetLayer = "public" | "private" | "isolated";
@@ -76,7 +76,7 @@ export class Network extends pulumi.ComponentResource {
     public readonly natGatewayCount: number;
 
     constructor(name: string, args: NetworkArgs, opts?: pulumi.ComponentResourceOptions) {
-        super("platform:network:Network", name, args, opts);
+        super("platform:network:Network", name, registrable(args), opts);
         const child = { parent: this };
         const settings: NetworkSettings = withDefaults(NETWORK_DEFAULTS, args);
         const { azCount } = settings;

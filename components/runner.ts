@@ -3,6 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { Tags } from "./tags";
 import { vpcCodeBuild } from "./codebuild";
 import { SG_ROLES } from "../lib/contract";
+import { registrable } from "./defaults";
 
 /** The `sg-role` tag of the CI runner security group: the cluster API admits 443 from it (and the nodes) only. */
 export const RUNNER_SG_ROLE = SG_ROLES.ciRunner;
@@ -65,7 +66,7 @@ export class CiRunner extends pulumi.ComponentResource {
     public readonly runsOn: string;
 
     constructor(name: string, args: CiRunnerArgs, opts?: pulumi.ComponentResourceOptions) {
-        super("platform:delivery:CiRunner", name, args, opts);
+        super("platform:delivery:CiRunner", name, registrable(args), opts);
         const child = { parent: this };
         const projectName = runnerProjectName(pulumi.getStack());
         this.runsOn = `codebuild-${projectName}-\${{ github.run_id }}-\${{ github.run_attempt }}`;

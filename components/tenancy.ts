@@ -2,7 +2,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { databasePort } from "../config";
 import { DEPLOYER_GROUP, developersGroupOf } from "./cluster";
-import { withDefaults } from "./defaults";
+import { withDefaults, registrable } from "./defaults";
 import { INGRESS_NAMESPACE } from "./ingress";
 import { namespaceGuardrails } from "./namespace";
 import { Tags } from "./tags";
@@ -168,7 +168,7 @@ export class Tenancy extends pulumi.ComponentResource {
     public readonly namespaces: Record<string, pulumi.Output<string>>;
 
     constructor(name: string, tenancyArgs: TenancyArgs, opts?: pulumi.ComponentResourceOptions) {
-        super("platform:tenancy:Tenancy", name, tenancyArgs, opts);
+        super("platform:tenancy:Tenancy", name, registrable(tenancyArgs), opts);
         const args: TenancySettings = withDefaults(TENANCY_DEFAULTS, tenancyArgs);
         const child = { provider: args.provider, parent: this };
         const labels = labelsFromTags(args.tags);

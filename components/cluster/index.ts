@@ -5,7 +5,7 @@ import type { Tags } from "../tags";
 import { accessEntries, previewReader, runnerApiAccess } from "./access";
 import { networkAddons, storageClasses, workloadAddons } from "./addons";
 import { controlPlane } from "./control-plane";
-import { withDefaults } from "../defaults";
+import { withDefaults, registrable } from "../defaults";
 import { ClusterNodeGroup, ClusterNodeGroupSettings, NODE_GROUP_DEFAULTS, nodes } from "./nodes";
 
 export {
@@ -128,7 +128,7 @@ export class Cluster extends pulumi.ComponentResource {
     public readonly gateway: { name: string; namespace: string };
 
     constructor(name: string, clusterArgs: ClusterArgs, opts?: pulumi.ComponentResourceOptions) {
-        super("platform:cluster:Cluster", name, clusterArgs, opts);
+        super("platform:cluster:Cluster", name, registrable(clusterArgs), opts);
         const args: ClusterSettings = {
             ...withDefaults(CLUSTER_DEFAULTS, clusterArgs),
             nodeGroups: clusterArgs.nodeGroups.map((g) => withDefaults(NODE_GROUP_DEFAULTS, g)),
