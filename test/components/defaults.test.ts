@@ -76,3 +76,22 @@ describe("component defaults and stack config defaults", () => {
         assert.equal(cfg.app.imageRetentionCount, APP_REPOSITORY_DEFAULTS.imageRetentionCount);
     });
 });
+
+describe("registrable: what a component registers", () => {
+    it("keeps the decisions and leaves out values not known at construction, at any depth", () => {
+        const { registrable } = require("../../components/defaults") as typeof import("../../components/defaults");
+        const pulumi = require("@pulumi/pulumi") as typeof import("@pulumi/pulumi");
+        const args = {
+            multiAz: true,
+            sizes: [1, 2],
+            subnetIds: pulumi.output(["subnet-1"]),
+            nested: {
+                port: 5432,
+                keyArn: pulumi.output("arn:aws:kms:eu-west-1:1:key/x"),
+                names: ["a", pulumi.output("b")],
+            },
+            pending: Promise.resolve(1),
+        };
+        assert.deepEqual(registrable(args), { multiAz: true, sizes: [1, 2], nested: { port: 5432, names: ["a"] } });
+    });
+});
