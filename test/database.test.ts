@@ -76,20 +76,24 @@ describe("data tier", () => {
         assert.equal(sg.inputs.ingress, undefined, "no inline rules");
         assert.equal(sg.inputs.egress, undefined, "no inline rules");
         const job = dev.one(SG, "db-user-security-group");
+        // Registration order follows output resolution, which is not part of the contract: compare as a set.
+        const bySource = (a: unknown[], b: unknown[]) => String(a[0]).localeCompare(String(b[0]));
         const rules = dev.ofType(INGRESS).filter((r) => r.inputs.securityGroupId === sg.id);
         assert.deepEqual(
-            rules.map((r) => [
-                r.inputs.referencedSecurityGroupId,
-                r.inputs.ipProtocol,
-                r.inputs.fromPort,
-                r.inputs.toPort,
-                r.inputs.cidrIpv4,
-                r.inputs.cidrIpv6,
-            ]),
+            rules
+                .map((r) => [
+                    r.inputs.referencedSecurityGroupId,
+                    r.inputs.ipProtocol,
+                    r.inputs.fromPort,
+                    r.inputs.toPort,
+                    r.inputs.cidrIpv4,
+                    r.inputs.cidrIpv6,
+                ])
+                .sort(bySource),
             [
                 [nodes.id, "tcp", 5432, 5432, undefined, undefined],
                 [job.id, "tcp", 5432, 5432, undefined, undefined],
-            ],
+            ].sort(bySource),
         );
         assert.deepEqual(
             dataTier(dev).filter((r) => r.type === "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule"),
