@@ -14,6 +14,7 @@ import {
     label,
     onAllResources,
     serviceWildcards,
+    statementProblems,
     statementsOf,
 } from "./lib/documents";
 import { label as resourceLabel, ofTypes, props as propsOf, referrers, resolveAll } from "./lib/graph";
@@ -55,19 +56,7 @@ export function adminGrant(s: Statement): string | undefined {
 
 /** Problems of one identity-policy document: full-admin and service-wide wildcard grants. */
 function documentProblems(type: string, props: Props, reads: Reads): string[] {
-    const out: string[] = [];
-    for (const doc of identityDocuments(type, props, reads)) {
-        const statements = statementsOf(doc, reads);
-        if ("error" in statements) {
-            out.push(`${doc.at}: the ${statements.error}`);
-            continue;
-        }
-        statements.forEach((s, i) => {
-            const why = adminGrant(s);
-            if (why) out.push(`${doc.at} ${label(s, i)} ${why}`);
-        });
-    }
-    return out;
+    return statementProblems(type, props, reads, adminGrant);
 }
 
 const wildcardStatements = resourcePolicy({

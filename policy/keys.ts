@@ -5,10 +5,10 @@ import {
     conditionValues,
     grants,
     IDENTITY_POLICY_TYPES,
-    identityDocuments,
     isAllow,
     label,
     onAllResources,
+    statementProblems,
     statementsOf,
 } from "./lib/documents";
 import { conditionKeys, isWildcardPrincipal, parsePolicyDocument, Statement } from "./lib/iam";
@@ -41,27 +41,16 @@ const DECRYPT_ACTIONS = ["kms:Decrypt", "kms:ReEncryptFrom"];
 
 /** Problems of KMS-04 in the identity-policy documents of one resource. */
 function wildcardDecrypts(type: string, props: Props, reads: Reads): string[] {
-    const out: string[] = [];
-    for (const doc of identityDocuments(type, props, reads)) {
-        const statements = statementsOf(doc, reads);
-        if ("error" in statements) {
-            out.push(`${doc.at}: the ${statements.error}`);
-            continue;
-        }
-        statements.forEach((s, i) => {
-            if (!isAllow(s)) return;
-            const actions = DECRYPT_ACTIONS.filter((a) => grants(s, a));
-            const everyKey =
-                onAllResources(s) ||
-                asArray(s.Resource).some(
-                    (r) =>
-                        /^arn:aws[a-z-]*:kms:[^:]*:[^:]*:(key\/)?\*$/.test(String(r)) || String(r) === "arn:aws:kms:*",
-                );
-            if (actions.length > 0 && everyKey)
-                out.push(`${doc.at} ${label(s, i)} allows ${actions.join(", ")} on every key`);
-        });
-    }
-    return out;
+    return statementProblems(type, props, reads, (s) => {
+        if (!isAllow(s)) return undefined;
+        const actions = DECRYPT_ACTIONS.filter((a) => grants(s, a));
+        const everyKey =
+            onAllResources(s) ||
+            asArray(s.Resource).some(
+                (r) => /^arn:aws[a-z-]*:kms:[^:]*:[^:]*:(key\/)?\*$/.test(String(r)) || String(r) === "arn:aws:kms:*",
+            );
+        return actions.length > 0 && everyKey ? `allows ${actions.join(", ")} on every key` : undefined;
+    });
 }
 
 /** The CloudWatch Logs service principal in a key policy statement (`logs.<region>.amazonaws.com`). */

@@ -57,6 +57,31 @@ export function statementsOf(doc: Document, reads: Reads): Statement[] | { error
     return parsed.statements;
 }
 
+/**
+ * One line per statement of a resource's identity-policy documents that `why` finds a problem with
+ * (`<document> Statement <sid> <why>`), and one per document that cannot be parsed.
+ */
+export function statementProblems(
+    type: string,
+    props: Record<string, any>,
+    reads: Reads,
+    why: (s: Statement) => string | undefined,
+): string[] {
+    const out: string[] = [];
+    for (const doc of identityDocuments(type, props, reads)) {
+        const statements = statementsOf(doc, reads);
+        if ("error" in statements) {
+            out.push(`${doc.at}: the ${statements.error}`);
+            continue;
+        }
+        statements.forEach((s, i) => {
+            const problem = why(s);
+            if (problem) out.push(`${doc.at} ${label(s, i)} ${problem}`);
+        });
+    }
+    return out;
+}
+
 const unknownMarker = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
 function containsSentinel(v: unknown): boolean {
     if (isUnknown(v)) return true;
