@@ -596,7 +596,7 @@ export async function runCheck(args: CheckOptions, io: Io = stdio): Promise<Chec
             throw new CheckFailure("usage", `no program file ${result.program}`);
         result.configFile = stackConfigFile(root, args);
         // A --base that names no commit here is a usage error before anything runs.
-        const baseCommit = args.base ? resolveBaseCommit(args.base) : undefined;
+        const baseCommit = args.base ? resolveBase(PROJECT_ROOT, args.base) : undefined;
         const policyConfig = readPolicyConfig(args);
         result.policyPack.config = policyConfig.file;
         // The root program's config is validated before the pack starts; another project (bootstrap/)
@@ -754,9 +754,11 @@ export async function runCheck(args: CheckOptions, io: Io = stdio): Promise<Chec
         const failure =
             e instanceof CheckFailure
                 ? e
-                : e instanceof Interrupted
-                  ? interrupted(e)
-                  : new CheckFailure("program", `unexpected error: ${(e as Error)?.stack ?? String(e)}`);
+                : e instanceof BaseRefError // --base names no commit here, or it cannot be checked out
+                  ? new CheckFailure("usage", e.message)
+                  : e instanceof Interrupted
+                    ? interrupted(e)
+                    : new CheckFailure("program", `unexpected error: ${(e as Error)?.stack ?? String(e)}`);
         result.error = { kind: failure.kind, message: failure.message };
         result.exitCode = failure.code ?? CODE[failure.kind];
         if (result.incomplete) await keepPartialVerdicts().catch(() => undefined);
@@ -872,15 +874,6 @@ function inBase(baseRoot: string, p: string | undefined): string | undefined {
  * checkout's pack (already running) and pack config, no reports of its own. A base that fails (a config
  * error, a program error) still gives a diff: everything in the working tree then counts as new.
  */
-function resolveBaseCommit(ref: string): string {
-    try {
-        return resolveBase(PROJECT_ROOT, ref);
-    } catch (e) {
-        if (e instanceof BaseRefError) throw new CheckFailure("usage", e.message);
-        throw e;
-    }
-}
-
 async function checkBase(args: CheckOptions, commit: string, head: CheckResult, pack: Pack): Promise<CheckDiff> {
     const silent: Io = { out: () => undefined, err: () => undefined };
     const base = await withBaseWorktree(PROJECT_ROOT, commit, (baseRoot) =>
@@ -902,10 +895,7 @@ async function checkBase(args: CheckOptions, commit: string, head: CheckResult, 
             },
             silent,
         ),
-    ).catch((e) => {
-        if (e instanceof BaseRefError) throw new CheckFailure("usage", e.message);
-        throw e;
-    });
+    );
     return diffResults(base, head, { ref: args.base!, commit });
 }
 

@@ -1,4 +1,4 @@
-import { CostDelta, costDelta, renderCostDeltaMarkdown } from "./cost";
+import { CostDelta, costDelta, renderCostDeltaMarkdown, signed, usd } from "./cost";
 import type { CheckResult, Violation } from "../check";
 
 /**
@@ -152,7 +152,7 @@ const isBlocking = (v: Violation) => v.enforcementLevel === "mandatory" || v.enf
 export const newBlocking = (d: CheckDiff) => d.violations.new.filter(isBlocking);
 
 const show = (v: unknown) => {
-    const s = typeof v === "string" ? JSON.stringify(v) : JSON.stringify(v);
+    const s = JSON.stringify(v);
     return s === undefined ? "undefined" : s.length > 80 ? `${s.slice(0, 77)}…` : s;
 };
 
@@ -204,13 +204,8 @@ export function renderDiff(d: CheckDiff, s: Paint, { verbose = false } = {}): st
         out.push(`  ${s.green("✔ fixed")} ${x.enforcementLevel} ${x.policyName} ${x.urn || "(stack)"}`);
     if (d.cost) {
         const c = d.cost;
-        out.push(
-            `${s.bold("Estimated monthly cost")}: $${c.baseUsd.toFixed(2)} → $${c.headUsd.toFixed(2)} (${c.deltaUsd >= 0 ? "+" : "−"}$${Math.abs(c.deltaUsd).toFixed(2)})`,
-        );
-        for (const k of c.contributors)
-            out.push(
-                s.dim(`  ${k.deltaUsd >= 0 ? "+" : "−"}$${Math.abs(k.deltaUsd).toFixed(2)} ${k.name} (${k.type})`),
-            );
+        out.push(`${s.bold("Estimated monthly cost")}: ${usd(c.baseUsd)} → ${usd(c.headUsd)} (${signed(c.deltaUsd)})`);
+        for (const k of c.contributors) out.push(s.dim(`  ${signed(k.deltaUsd)} ${k.name} (${k.type})`));
     }
     return out;
 }

@@ -503,8 +503,9 @@ export function costDelta(base: CostEstimate, head: CostEstimate, top = 5): Cost
 
 // ---------------------------------------------------------------- presentation
 
-const usd = (n: number) => `$${n.toLocaleString("en-US", { minimumFractionDigits: 2, maximumFractionDigits: 2 })}`;
-const signed = (n: number) => `${n >= 0 ? "+" : "−"}${usd(Math.abs(n))}`;
+export const usd = (n: number) =>
+    `$${n.toLocaleString("en-US", { minimumFractionDigits: 2, maximumFractionDigits: 2 })}`;
+export const signed = (n: number) => `${n >= 0 ? "+" : "−"}${usd(Math.abs(n))}`;
 
 interface Paint {
     bold(s: string): string;
