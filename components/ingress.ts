@@ -2,7 +2,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as tls from "@pulumi/tls";
 import { namespaceGuardrails } from "./namespace";
-import { KubeObject, loadVendored } from "./vendored";
+import { GATEWAY_API_CRD_FILES, KubeObject, loadVendored } from "./vendored";
 import { registrable } from "./defaults";
 
 /**
@@ -147,22 +147,8 @@ export interface NgfSettings {
 
 /** Every CRD the controller needs: the Gateway API standard channel at the version NGF is built against, then NGF's own. */
 export function crdObjects(): KubeObject[] {
-    const gatewayApi = [
-        "backendtlspolicies",
-        "gatewayclasses",
-        "gateways",
-        "grpcroutes",
-        "httproutes",
-        "listenersets",
-        "referencegrants",
-        "tlsroutes",
-        "vap_safeupgrades",
-    ].flatMap((crd) =>
-        loadVendored(
-            GATEWAY_API.name,
-            GATEWAY_API.version,
-            `config/crd/standard/gateway.networking.k8s.io_${crd}.yaml`,
-        ),
+    const gatewayApi = GATEWAY_API_CRD_FILES.flatMap((file) =>
+        loadVendored(GATEWAY_API.name, GATEWAY_API.version, file),
     );
     return [...gatewayApi, ...loadVendored(NGF.name, NGF.version, "deploy/crds.yaml")];
 }

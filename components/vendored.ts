@@ -6,6 +6,22 @@ import { parseAllDocuments } from "yaml";
 /** Upstream manifests kept in the repository: vendor/<name>/<version>/<upstream path>, refreshed by scripts/vendor-manifests.ts. */
 export const VENDOR_ROOT = path.join(__dirname, "..", "vendor");
 
+/**
+ * The Gateway API standard-channel CRDs the ingress controller needs, at their upstream paths: what
+ * scripts/vendor-manifests.ts vendors and components/ingress.ts declares.
+ */
+export const GATEWAY_API_CRD_FILES = [
+    "backendtlspolicies",
+    "gatewayclasses",
+    "gateways",
+    "grpcroutes",
+    "httproutes",
+    "listenersets",
+    "referencegrants",
+    "tlsroutes",
+    "vap_safeupgrades",
+].map((crd) => `config/crd/standard/gateway.networking.k8s.io_${crd}.yaml`);
+
 /** vendor/<name>/<version>/manifest.json: where the files came from and the sha256 of each. */
 export interface VendorManifest {
     name: string;

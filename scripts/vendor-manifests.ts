@@ -14,7 +14,7 @@ import { execFileSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import { parseArgs } from "util";
-import { VENDOR_ROOT, VendorManifest, sha256, verifyVendored } from "../components/vendored";
+import { GATEWAY_API_CRD_FILES, VENDOR_ROOT, VendorManifest, sha256, verifyVendored } from "../components/vendored";
 
 interface Source {
     /** Git tag of a version. */
@@ -24,18 +24,6 @@ interface Source {
     /** Paths inside the upstream repository, as kept under vendor/<name>/<version>/. */
     files: string[];
 }
-
-const GATEWAY_API_CRDS = [
-    "backendtlspolicies",
-    "gatewayclasses",
-    "gateways",
-    "grpcroutes",
-    "httproutes",
-    "listenersets",
-    "referencegrants",
-    "tlsroutes",
-    "vap_safeupgrades",
-];
 
 export const SOURCES: Record<string, Source> = {
     // https://github.com/nginx/nginx-gateway-fabric/tree/main/deploy: "generated from the Helm Chart examples" (deploy/README.md).
@@ -48,7 +36,7 @@ export const SOURCES: Record<string, Source> = {
     "gateway-api": {
         tag: (v) => `v${v}`,
         url: (tag, file) => `https://raw.githubusercontent.com/kubernetes-sigs/gateway-api/${tag}/${file}`,
-        files: GATEWAY_API_CRDS.map((crd) => `config/crd/standard/gateway.networking.k8s.io_${crd}.yaml`),
+        files: GATEWAY_API_CRD_FILES,
     },
 };
 
