@@ -130,15 +130,19 @@ function runner<C>(
     };
 }
 
-function policyOf<C>(spec: PolicyBase<C>, validateResource: ResourceValidation): ResourceValidationPolicy & PolicyMeta {
+/** What every policy object carries of its spec, whatever its kind. */
+function metaOf<C>(spec: PolicyBase<C>) {
     return {
         name: spec.name,
         description: spec.description,
         controls: spec.controls,
         enforcementLevel: spec.enforcementLevel,
         configSchema: spec.configSchema,
-        validateResource,
     };
+}
+
+function policyOf<C>(spec: PolicyBase<C>, validateResource: ResourceValidation): ResourceValidationPolicy & PolicyMeta {
+    return { ...metaOf(spec), validateResource };
 }
 
 /** A resource policy over one or more type tokens (aliases such as `aws:lb/…` and `aws:alb/…` together). */
@@ -185,11 +189,7 @@ export interface StackPolicySpec<C = NoConfig> extends Omit<PolicyBase<C>, "exem
  */
 export function stackPolicy<C = NoConfig>(spec: StackPolicySpec<C>): StackValidationPolicy & PolicyMeta {
     return {
-        name: spec.name,
-        description: spec.description,
-        controls: spec.controls,
-        enforcementLevel: spec.enforcementLevel,
-        configSchema: spec.configSchema,
+        ...metaOf(spec),
         validateStack: async (args, reportViolation) => {
             const report = makeReporter(reportViolation, spec.name, spec.description);
             const config = configOf<C>(args, spec.configSchema);
