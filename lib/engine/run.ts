@@ -4,6 +4,7 @@ import { Capture, CapturedResource } from "./capture";
 import { createMocks, MOCK_ACCOUNT } from "./mocks";
 import { CapturingMonitor } from "./monitor";
 import { PROJECT_NAME, PROJECT_ROOT, readStackConfig } from "./stack-config";
+import { install as installStructCodec } from "./struct-codec";
 
 /**
  * The engine: runs the real program (or one component) under Pulumi mocks and captures every
@@ -13,6 +14,13 @@ import { PROJECT_NAME, PROJECT_ROOT, readStackConfig } from "./stack-config";
  */
 
 const settings = require("@pulumi/pulumi/runtime/settings") as { waitForRPCs(): Promise<void> };
+
+/**
+ * Every registration under mocks converts its inputs and its outputs to google.protobuf.Struct and back
+ * (the SDK's request, the mock monitor's response). struct-codec.js keeps the JavaScript value instead of a
+ * message object per value, with the same results (its tests compare them with google-protobuf's).
+ */
+installStructCodec();
 
 /**
  * The SDK's debuggablePromise (runtime/debuggable.ts) stores `new Error().stack` on every promise it tracks, for

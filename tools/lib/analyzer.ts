@@ -6,6 +6,7 @@ import { Struct } from "google-protobuf/google/protobuf/struct_pb";
 import { Empty } from "google-protobuf/google/protobuf/empty_pb";
 import { AnalyzerClient } from "@pulumi/pulumi/proto/analyzer_grpc_pb";
 import * as pb from "@pulumi/pulumi/proto/analyzer_pb";
+import { fromJson, install as installStructCodec } from "../../lib/engine/struct-codec";
 import Ajv from "ajv";
 
 /**
@@ -222,9 +223,13 @@ function call<Req, Res>(
     return new Promise((resolve, reject) => fn(req, (e, res) => (e ? reject(e) : resolve(res))));
 }
 
+// Requests carry their properties through lib/engine/struct-codec.js: the same bytes, without building a
+// google-protobuf message per value.
+installStructCodec();
+
 function struct(v: Record<string, unknown>): Struct {
     // JSON round-trip drops undefined and class instances the way the engine's marshalling does.
-    return Struct.fromJavaScript(JSON.parse(JSON.stringify(v ?? {})));
+    return fromJson(Struct, JSON.parse(JSON.stringify(v ?? {})));
 }
 
 /**

@@ -110,15 +110,36 @@ function memoizeDeserialize(deserialize) {
 }
 
 const POLICY_DESERIALIZE = `${path.sep}@pulumi${path.sep}policy${path.sep}deserialize.js`;
+const STRUCT_PB = `${path.sep}google-protobuf${path.sep}google${path.sep}protobuf${path.sep}struct_pb.js`;
+
+/**
+ * google-protobuf's Struct, as loaded by the pack (its own node_modules may hold its own copy), gets the
+ * faster decoding of lib/engine/struct-codec.js: the request's bytes are kept and decoded straight to the
+ * JavaScript value @pulumi/policy asks for, instead of into a message object per value first.
+ */
+function installStructCodec(file, structPb) {
+    if (!structPb || !structPb.Struct || structPb.Struct.__structCodec) return;
+    const jspb = require(require.resolve("google-protobuf", { paths: [path.dirname(file)] }));
+    require("../../lib/engine/struct-codec").install(structPb, jspb);
+}
+
 if (isMainThread) {
     const load = Module._load;
     Module._load = function (request, parent) {
         const exported = load.apply(this, arguments);
-        if (typeof request === "string" && request.endsWith("deserialize") && exported && !exported.__memoized) {
+        if (typeof request !== "string" || !exported) return exported;
+        if (request.endsWith("deserialize") && !exported.__memoized) {
             try {
                 if (Module._resolveFilename(request, parent).endsWith(POLICY_DESERIALIZE)) memoizeDeserialize(exported);
             } catch {
                 // not @pulumi/policy's module
+            }
+        } else if (request.endsWith("struct_pb") && exported.Struct && !exported.Struct.__structCodec) {
+            try {
+                const file = Module._resolveFilename(request, parent);
+                if (file.endsWith(STRUCT_PB)) installStructCodec(file, exported);
+            } catch {
+                // not google-protobuf's module
             }
         }
         return exported;
