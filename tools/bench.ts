@@ -9,7 +9,7 @@ import type { CheckResult } from "./check";
 /**
  * `npm run bench`: times `npm run check` as a user runs it (a fresh process per run, pack included)
  * for dev, prod and synthetic prod configs with many teams, and, in the same run, the bare Pulumi mock
- * runtime declaring the same number of resources with the same SDKs loaded (tools/bench-baseline.ts).
+ * runtime declaring the same number of resources with the same SDKs loaded (tools/bench-baseline.js, plain node).
  * Prints a markdown table for the README: wall and CPU seconds, the check/baseline ratio (target ≤ 2.0),
  * ms per resource, the policy pack's share, and the marginal cost per added resource (target ≤ 2 ms).
  * CPU time (check + its pack, summed from each process's own cpuUsage) is the figure that survives a
@@ -61,10 +61,14 @@ function parse(argv: string[]): { teams: number[]; runs: number } {
 
 const REGISTER = path.join(ROOT, "lib", "engine", "register.js");
 
-/** Spawns `node -r register.js <args>` and returns wall and summed CPU time of it and its children. */
+/**
+ * Spawns `node -r register.js <args>` (or plain `node <args>` for the baseline) and returns wall and summed CPU
+ * time of it and its children.
+ */
 function timed(
     args: string[],
     label: string,
+    preload = true,
 ): Promise<{ wallMs: number; cpuMs: number; code: number | null; out: string }> {
     const cpuFile = path.join(
         os.tmpdir(),
@@ -72,7 +76,7 @@ function timed(
     );
     const start = process.hrtime.bigint();
     return new Promise((resolve, reject) => {
-        const child = spawn(process.execPath, ["-r", REGISTER, ...args], {
+        const child = spawn(process.execPath, preload ? ["-r", REGISTER, ...args] : args, {
             cwd: ROOT,
             stdio: ["ignore", "pipe", "pipe"],
             env: { ...process.env, NO_COLOR: "1", PLATFORM_BENCH_CPU_FILE: cpuFile },
@@ -93,7 +97,7 @@ function timed(
 }
 
 async function runBaseline(count: number): Promise<Baseline> {
-    const r = await timed(["tools/bench-baseline.ts", String(count)], `baseline ${count}`);
+    const r = await timed(["tools/bench-baseline.js", String(count)], `baseline ${count}`, false);
     if (r.code !== 0) throw new Error(`baseline with ${count} resources failed (exit ${r.code})\n${r.out}`);
     return { wallMs: r.wallMs, cpuMs: r.cpuMs };
 }
@@ -258,8 +262,8 @@ async function main() {
         `Ratio check --stack prod / bare mock runtime (${prod.result.resources.length} resources): wall ${ratioWall.toFixed(2)}, CPU ${ratioCpu.toFixed(2)} (target ≤ ${TARGET_RATIO.toFixed(1)}: ${ratioCpu <= TARGET_RATIO ? "met" : "MISSED"} on CPU, ${ratioWall <= TARGET_RATIO ? "met" : "MISSED"} on wall).`,
         `Scaling (CPU, prod family): ${fit ? `${sec(fit.intercept)} s fixed + ${fit.slope.toFixed(2)} ms per resource, r² ${fit.r2.toFixed(2)}` : "n/a"}; marginal: ${marginal.join("; ") || "n/a"} (target ≤ ${TARGET_MARGINAL_MS} ms: ${marginal.length && worst <= TARGET_MARGINAL_MS ? "met" : "MISSED"}).`,
         memoryLine(rows),
-        "Check = `node -r lib/engine/register.js tools/check.ts --stack <s> --quiet --json` as a separate process, its policy pack included; Baseline = tools/bench-baseline.ts, " +
-            "the bare Pulumi mock runtime declaring the same number of resources with the same SDKs loaded. CPU = user + system of every process of the run.",
+        "Check = `node -r lib/engine/register.js tools/check.ts --stack <s> --quiet --json` as a separate process, its policy pack included; Baseline = `node tools/bench-baseline.js`, " +
+            "the bare Pulumi mock runtime (plain node, none of the engine's changes) declaring the same number of resources with the same SDKs loaded. CPU = user + system of every process of the run.",
     );
     console.log(lines.join("\n"));
 }

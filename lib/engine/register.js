@@ -23,6 +23,9 @@ const crypto = require("crypto");
 const fs = require("fs");
 const path = require("path");
 
+// The SDK's TypeScript compiler and npm's arborist load on first use, not at start-up (lazy-modules.js).
+require("./lazy-modules").install();
+
 const ROOT = path.resolve(__dirname, "..", "..");
 const CACHE = process.env.PLATFORM_TS_CACHE || path.join(ROOT, "node_modules", ".cache", "platform-ts");
 const COMPILER_OPTIONS = {
