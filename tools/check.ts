@@ -1,6 +1,5 @@
 import * as fs from "fs";
 import * as path from "path";
-import * as v8 from "v8";
 import * as pulumi from "@pulumi/pulumi";
 import * as YAML from "yaml";
 import { CapturedResource, PROJECT_NAME, PROJECT_ROOT, readStackConfig, runProgram, stackFrame } from "../lib/engine";
@@ -917,10 +916,6 @@ export async function main(argv: string[], io: Io = stdio): Promise<number> {
 }
 
 if (require.main === module) {
-    // V8 lets the heap grow up to 4x between major collections when allocation is fast, which a run under
-    // mocks is: RSS then tracks garbage, not what is live (566 MiB RSS for ~190 MiB live at 1,330 resources).
-    // 50 % growth kept RSS at 329 MiB for the same CPU time (measured with `npm run bench`'s synthetic teams).
-    v8.setFlagsFromString("--heap-growing-percent=50");
     main(process.argv.slice(2)).then(
         (code) => process.exit(code),
         (e) => {

@@ -27,4 +27,11 @@ Promise.resolve(
         reportLoggedError: () => undefined,
         typeScript: false,
     }),
-).catch(fail);
+)
+    .then(() => {
+        // check stops the pack with a signal, so Node never reaches the exit that writes the code cache
+        // (register.js): write it once the pack has loaded (module.flushCompileCache, Node >= 22.10).
+        const { flushCompileCache } = require("module");
+        if (typeof flushCompileCache === "function") flushCompileCache();
+    })
+    .catch(fail);
