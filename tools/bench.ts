@@ -11,7 +11,8 @@ import type { CheckResult } from "./check";
  * for dev, prod and synthetic prod configs with many teams, and, in the same run, the bare Pulumi mock
  * runtime declaring the same number of resources with the same SDKs loaded (tools/bench-baseline.js, plain node).
  * Prints a markdown table for the README: wall and CPU seconds, the check/baseline ratio (target ≤ 2.0),
- * ms per resource, the policy pack's share, and the marginal cost per added resource (target ≤ 2 ms).
+ * ms per resource, the policy pack's share, and the marginal cost per added resource (target ≤ 2 ms), in total and
+ * net of what the bare runtime itself costs per added resource.
  * CPU time (check + its pack, summed from each process's own cpuUsage) is the figure that survives a
  * loaded machine; wall time is what a user waits.
  *
@@ -242,14 +243,18 @@ async function main() {
         .sort((a, b) => a.result.resources.length - b.result.resources.length);
     const marginal: string[] = [];
     let worst = 0;
+    let worstOwn = 0;
     for (let i = 1; i < prodRows.length; i++) {
         const [a, b] = [prodRows[i - 1], prodRows[i]];
         const dn = b.result.resources.length - a.result.resources.length;
         if (dn <= 0) continue;
         const ms = (b.cpuMs - a.cpuMs) / dn;
+        // The bare runtime's own cost per added resource, from its rows at the same two counts: what check adds on top.
+        const sdk = (baselines.get(b.scenario.label)!.cpuMs - baselines.get(a.scenario.label)!.cpuMs) / dn;
         worst = Math.max(worst, ms);
+        worstOwn = Math.max(worstOwn, ms - sdk);
         marginal.push(
-            `${a.scenario.label} → ${b.scenario.label}: ${ms.toFixed(2)} ms CPU per added resource (${dn} added)`,
+            `${a.scenario.label} → ${b.scenario.label}: ${ms.toFixed(2)} ms CPU per added resource, of which the bare runtime ${sdk.toFixed(2)} ms and check's own ${(ms - sdk).toFixed(2)} ms (${dn} added)`,
         );
     }
     const fit = leastSquares(prodRows.map((m) => [m.result.resources.length, m.cpuMs]));
@@ -260,7 +265,7 @@ async function main() {
     lines.push(
         "",
         `Ratio check --stack prod / bare mock runtime (${prod.result.resources.length} resources): wall ${ratioWall.toFixed(2)}, CPU ${ratioCpu.toFixed(2)} (target ≤ ${TARGET_RATIO.toFixed(1)}: ${ratioCpu <= TARGET_RATIO ? "met" : "MISSED"} on CPU, ${ratioWall <= TARGET_RATIO ? "met" : "MISSED"} on wall).`,
-        `Scaling (CPU, prod family): ${fit ? `${sec(fit.intercept)} s fixed + ${fit.slope.toFixed(2)} ms per resource, r² ${fit.r2.toFixed(2)}` : "n/a"}; marginal: ${marginal.join("; ") || "n/a"} (target ≤ ${TARGET_MARGINAL_MS} ms: ${marginal.length && worst <= TARGET_MARGINAL_MS ? "met" : "MISSED"}).`,
+        `Scaling (CPU, prod family): ${fit ? `${sec(fit.intercept)} s fixed + ${fit.slope.toFixed(2)} ms per resource, r² ${fit.r2.toFixed(2)}` : "n/a"}; marginal: ${marginal.join("; ") || "n/a"}. Target ≤ ${TARGET_MARGINAL_MS} ms per added resource: ${marginal.length && worst <= TARGET_MARGINAL_MS ? "met" : "MISSED"} in total, ${marginal.length && worstOwn <= TARGET_MARGINAL_MS ? "met" : "MISSED"} for check's own share.`,
         memoryLine(rows),
         "Check = `node -r lib/engine/register.js tools/check.ts --stack <s> --quiet --json` as a separate process, its policy pack included; Baseline = `node tools/bench-baseline.js`, " +
             "the bare Pulumi mock runtime (plain node, none of the engine's changes) declaring the same number of resources with the same SDKs loaded. CPU = user + system of every process of the run.",
