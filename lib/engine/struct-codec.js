@@ -496,7 +496,12 @@ function install(structPb = require("google-protobuf/google/protobuf/struct_pb")
         if (message[BYTES] === undefined && message[JS] !== undefined) {
             const bytes = encodeStruct(message[JS]);
             if (bytes === undefined) materialize(message);
-            else message[BYTES] = bytes; // kept: AnalyzeStack sends the bytes Analyze encoded
+            else {
+                // Kept: AnalyzeStack sends the bytes Analyze encoded. The value itself is dropped (toJavaScript decodes
+                // the bytes when asked), so a stack's properties are held once, not twice, while the check runs.
+                message[BYTES] = bytes;
+                message[JS] = undefined;
+            }
         }
         if (message[BYTES] !== undefined) {
             writer.writeSerializedMessage(message[BYTES], 0, message[BYTES].length);
