@@ -290,41 +290,48 @@ class Decoder {
         throw FALLBACK;
     }
 
-    /** [start, end) of a length-delimited field's payload; the cursor moves past it. */
-    delimited() {
-        const n = this.varint();
-        const start = this.pos;
-        if (start + n > this.end) throw FALLBACK;
-        this.pos = start + n;
-        return start;
-    }
-
-    string(start) {
-        return utf8.decode(this.buf.subarray(start, this.pos));
-    }
-
-    struct(start, end) {
-        // Map entries, last one per key wins; google-protobuf's toJavaScript then orders the keys.
+    /** Reads [start, end) with `read`; then the cursor is at `end` and the outer limit is restored. */
+    within(start, end, read) {
         const saved = this.end;
         this.pos = start;
         this.end = end;
+        const out = read.call(this, end);
+        this.end = saved;
+        this.pos = end;
+        return out;
+    }
+
+    /** The payload of the length-delimited field at the cursor, which must end by `end`: [start, end); the cursor moves past it. */
+    field(end) {
+        const n = this.varint();
+        const start = this.pos;
+        if (start + n > end) throw FALLBACK;
+        this.pos = start + n;
+        return [start, this.pos];
+    }
+
+    struct(start, end) {
+        return this.within(start, end, this.readStruct);
+    }
+
+    readStruct(end) {
+        // Map entries, last one per key wins; google-protobuf's toJavaScript then orders the keys.
         const entries = new Map();
         while (this.pos < end) {
             if (this.varint() !== 0x0a) throw FALLBACK;
-            const entryStart = this.delimited();
-            const entryEnd = this.pos;
+            const [entryStart, entryEnd] = this.field(end);
             this.pos = entryStart;
             let key = "";
             let value;
             let hasValue = false;
             while (this.pos < entryEnd) {
                 const tag = this.varint();
-                const s = this.delimitedIn(entryEnd);
+                const [s, e] = this.field(entryEnd);
                 if (tag === 0x0a) {
-                    key = this.string(s);
+                    key = utf8.decode(this.buf.subarray(s, e));
                     if (key === PROTO_KEY) throw FALLBACK;
                 } else if (tag === 0x12) {
-                    value = this.value(s, this.pos);
+                    value = this.within(s, e, this.readValue);
                     hasValue = true;
                 } else throw FALLBACK;
             }
@@ -332,85 +339,45 @@ class Decoder {
             if (!hasValue) throw FALLBACK;
             entries.set(key, value);
         }
-        this.end = saved;
-        this.pos = end;
         const out = {};
         for (const k of [...entries.keys()].sort()) out[k] = entries.get(k);
         return out;
     }
 
-    delimitedIn(end) {
-        const saved = this.end;
-        this.end = end;
-        const s = this.delimited();
-        this.end = saved;
-        return s;
-    }
-
-    value(start, end) {
-        const saved = this.end;
-        this.pos = start;
-        this.end = end;
+    readValue(end) {
+        // One kind per Value; should several come, the last wins, as in google-protobuf's oneof.
         let kind = 0;
         let out;
         while (this.pos < end) {
             const tag = this.varint();
-            switch (tag) {
-                case 0x08: // null_value
-                    this.varint();
-                    out = null;
-                    break;
-                case 0x11: // number_value
-                    if (this.pos + 8 > end) throw FALLBACK;
-                    out = this.buf.readDoubleLE(this.pos);
-                    this.pos += 8;
-                    break;
-                case 0x1a: {
-                    const s = this.delimited();
-                    out = this.string(s);
-                    break;
-                }
-                case 0x20: // bool_value
-                    out = this.varint() !== 0;
-                    break;
-                case 0x2a: {
-                    const s = this.delimited();
-                    const e = this.pos;
-                    out = this.struct(s, e);
-                    this.end = end;
-                    break;
-                }
-                case 0x32: {
-                    const s = this.delimited();
-                    const e = this.pos;
-                    out = this.list(s, e);
-                    this.end = end;
-                    break;
-                }
-                default:
-                    throw FALLBACK;
-            }
+            if (tag === 0x08) {
+                this.varint(); // null_value (any enum number)
+                out = null;
+            } else if (tag === 0x11) {
+                if (this.pos + 8 > end) throw FALLBACK;
+                out = this.buf.readDoubleLE(this.pos);
+                this.pos += 8;
+            } else if (tag === 0x20) out = this.varint() !== 0;
+            else if (tag === 0x1a || tag === 0x2a || tag === 0x32) {
+                const [s, e] = this.field(end);
+                out =
+                    tag === 0x1a
+                        ? utf8.decode(this.buf.subarray(s, e))
+                        : this.within(s, e, tag === 0x2a ? this.readStruct : this.readList);
+            } else throw FALLBACK;
             kind++;
         }
         if (kind === 0) throw FALLBACK;
-        this.end = saved;
-        this.pos = end;
         return out;
     }
 
-    list(start, end) {
-        const saved = this.end;
-        this.pos = start;
-        this.end = end;
+    readList(end) {
         const out = [];
         while (this.pos < end) {
             if (this.varint() !== 0x0a) throw FALLBACK;
-            const s = this.delimited();
-            out.push(this.value(s, this.pos));
-            this.end = end;
+            const [s, e] = this.field(end);
+            out.push(this.within(s, e, this.readValue));
         }
-        this.end = saved;
-        this.pos = end;
         return out;
     }
 }
