@@ -1,0 +1,164 @@
+import * as fs from "fs";
+import * as path from "path";
+import { CheckedResource, CheckOptions, runCheck } from "../../tools/check";
+import { Diagnostic, Pack, PackConfig, ResourceInput, startPack } from "../../tools/lib/analyzer";
+import { PolicySession } from "../../tools/lib/check-policy";
+import { PROJECT_NAME, PROJECT_ROOT } from "../../lib/engine";
+
+/**
+ * Insecure changes to this program, judged by the real policy pack as `check` judges the program.
+ *
+ * The program runs once (prod, under mocks, through `runCheck`); each mutation then edits a copy of what it
+ * registered, the way a code change would make it register something else (an input changed, a resource
+ * added or dropped), and the pack judges the copy over the analyzer protocol: Analyze for every resource the
+ * mutation changed or added, AnalyzeStack for the whole stack, with the stack's own policy config. A mutation
+ * is blocked when it brings a mandatory violation the unchanged program does not have.
+ *
+ *   const h = await MutationHarness.start();
+ *   const v = await h.judge({ name: "RDS made public", apply: (rs) => set(one(rs, RDS_INSTANCE), "publiclyAccessible", true) });
+ *   assert.ok(v.blockedBy.includes("rds-not-public"));
+ */
+
+export interface Mutation {
+    /** The insecure change, in a reviewer's words. */
+    name: string;
+    /** Edits the copies in place (may push or splice resources); throws when the resource it targets is absent. */
+    apply(resources: ResourceInput[]): void;
+}
+
+export interface MutationVerdict {
+    /** Names of the policies with a mandatory violation the unchanged program does not have. */
+    blockedBy: string[];
+    /** Those violations, with their messages. */
+    violations: Diagnostic[];
+}
+
+const key = (d: Diagnostic) => `${d.policyName}\0${d.urn}\0${d.urn ? "" : d.message}`;
+
+function toInput(r: CheckedResource): ResourceInput {
+    return {
+        type: r.type,
+        name: r.name,
+        urn: r.urn,
+        props: r.inputs,
+        parent: r.parent || undefined,
+        protect: r.protect,
+        dependencies: r.dependencies,
+        propertyDependencies: r.propertyDependencies,
+    };
+}
+
+export class MutationHarness {
+    private constructor(
+        private readonly pack: Pack,
+        private readonly stack: string,
+        private readonly config: PackConfig,
+        /** What the program registers, unchanged. */
+        readonly resources: ResourceInput[],
+        private readonly baseline: Set<string>,
+    ) {}
+
+    static async start(stack = "prod", options: Partial<CheckOptions> = {}): Promise<MutationHarness> {
+        const pack = await startPack();
+        const io = { out: () => undefined, err: () => undefined };
+        const result = await runCheck(
+            { stack, verbose: false, quiet: true, help: false, color: false, progress: false, pack, ...options },
+            io,
+        );
+        if (result.error) {
+            await pack.stop();
+            throw new Error(`check --stack ${stack} failed: ${result.error.message}`);
+        }
+        const file = path.join(PROJECT_ROOT, "policy", "config", `${stack}.json`);
+        const config = fs.existsSync(file) ? (JSON.parse(fs.readFileSync(file, "utf8")) as PackConfig) : {};
+        const baseline = new Set(
+            result.violations
+                .filter((v) => v.enforcementLevel === "mandatory")
+                .map((v) => key({ ...v, urn: v.urn ?? "" } as Diagnostic)),
+        );
+        return new MutationHarness(pack, stack, config, result.resources.map(toInput), baseline);
+    }
+
+    /** Applies `m` to a copy of the program's resources and runs the pack over the result. */
+    async judge(m: Mutation): Promise<MutationVerdict> {
+        const before = new Map(this.resources.map((r) => [r.urn!, JSON.stringify(r)]));
+        const copy = structuredClone(this.resources);
+        m.apply(copy);
+        const changed = copy.filter((r) => before.get(r.urn!) !== JSON.stringify(r));
+        if (changed.length === 0 && copy.length === this.resources.length)
+            throw new Error(`mutation "${m.name}" changed nothing`);
+        const session = new PolicySession(Promise.resolve(this.pack), this.config, this.stack, PROJECT_NAME);
+        for (const r of changed) session.submit(r);
+        const verdict = await session.finish(copy);
+        if (verdict.failures.length)
+            throw new Error(
+                `mutation "${m.name}": policies threw: ${verdict.failures.map((f) => `${f.policyName}: ${f.message}`).join("; ")}`,
+            );
+        const violations = verdict.diagnostics.filter(
+            (d) => d.enforcementLevel === "mandatory" && !this.baseline.has(key(d)),
+        );
+        return { blockedBy: [...new Set(violations.map((v) => v.policyName))].sort(), violations };
+    }
+
+    stop(): Promise<void> {
+        return this.pack.stop();
+    }
+}
+
+// ---------------------------------------------------------------- editing helpers
+
+/** The resources of `type` (a TYPES token), optionally whose name matches. */
+export function all(resources: ResourceInput[], type: string, name?: RegExp): ResourceInput[] {
+    return resources.filter((r) => r.type === type && (!name || name.test(r.name)));
+}
+
+/** The one resource of `type` (and name): throws when there is none, so a mutation never silently misses. */
+export function one(resources: ResourceInput[], type: string, name?: RegExp): ResourceInput {
+    const found = all(resources, type, name);
+    if (found.length === 0) throw new Error(`no ${type}${name ? ` named ${name}` : ""} in the program`);
+    return found[0];
+}
+
+/** Sets `value` at a dotted path of a resource's inputs (`"spec.template.spec.hostNetwork"`, `"rules.0.cidr"`). */
+export function set(r: ResourceInput, dotted: string, value: unknown): void {
+    const parts = dotted.split(".");
+    let o: any = r.props;
+    for (const p of parts.slice(0, -1)) {
+        if (o[p] === undefined || o[p] === null) o[p] = /^\d+$/.test(p) ? [] : {};
+        o = o[p];
+    }
+    if (value === undefined) delete o[parts[parts.length - 1]];
+    else o[parts[parts.length - 1]] = value;
+}
+
+/** The value at a dotted path of a resource's inputs. */
+export function get(r: ResourceInput, dotted: string): any {
+    return dotted.split(".").reduce((o: any, p) => (o === undefined || o === null ? undefined : o[p]), r.props);
+}
+
+/** Drops every resource of `type` (and name); throws when there is none. */
+export function drop(resources: ResourceInput[], type: string, name?: RegExp): void {
+    const before = resources.length;
+    for (let i = resources.length - 1; i >= 0; i--)
+        if (resources[i].type === type && (!name || name.test(resources[i].name))) resources.splice(i, 1);
+    if (resources.length === before) throw new Error(`no ${type}${name ? ` named ${name}` : ""} to drop`);
+}
+
+/** Adds a resource next to `like` (same parent and URN prefix), as a changed program would register it. */
+export function add(
+    resources: ResourceInput[],
+    like: ResourceInput,
+    r: { type: string; name: string; props: Record<string, unknown> },
+): ResourceInput {
+    const prefix = like.urn!.slice(0, like.urn!.lastIndexOf("::", like.urn!.lastIndexOf("::") - 1));
+    const parentType = like.urn!.split("::")[2].split("$").slice(0, -1).join("$");
+    const added: ResourceInput = {
+        ...r,
+        urn: `${prefix}::${parentType ? `${parentType}$` : ""}${r.type}::${r.name}`,
+        parent: like.parent,
+        dependencies: [],
+        propertyDependencies: {},
+    };
+    resources.push(added);
+    return added;
+}
