@@ -66,17 +66,16 @@ const PACK_CATALOGUE_HEADINGS = ["## New controls", "## Project controls", "## C
 const readPackCatalogue = (file: string): CatalogueRow[] =>
     PACK_CATALOGUE_HEADINGS.flatMap((h) => readCatalogue(file, h));
 
-/** Catalogue rows of `file`; with `heading`, only the table under that `## ` heading. */
+/**
+ * Catalogue rows of `file`; with `heading`, only the tables under every `## ` heading that starts with it (one
+ * "## Controls added …" section per round of additions).
+ */
 function readCatalogue(file: string, heading?: string): CatalogueRow[] {
     const rows: CatalogueRow[] = [];
-    let lines = fs.readFileSync(file, "utf8").split("\n");
-    if (heading) {
-        const start = lines.findIndex((l) => l.startsWith(heading));
-        if (start < 0) return [];
-        const end = lines.findIndex((l, i) => i > start && l.startsWith("## "));
-        lines = lines.slice(start + 1, end < 0 ? undefined : end);
-    }
-    for (const line of lines) {
+    let inside = !heading;
+    for (const line of fs.readFileSync(file, "utf8").split("\n")) {
+        if (heading && line.startsWith("## ")) inside = line.startsWith(heading);
+        if (!inside) continue;
         // | ID | `policy`[, `policy`…] | …: ids are NET-01 style, or K8S-HELM for the section-0 Helm rule.
         const m = /^\|\s*([A-Z0-9]+-(?:\d{2}|[A-Z]+))\s*\|\s*(`[a-z0-9-]+`(?:\s*,\s*`[a-z0-9-]+`)*)\s*\|(.*)$/.exec(
             line,
