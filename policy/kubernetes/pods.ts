@@ -319,7 +319,7 @@ const noDefaultServiceAccount = resourcePolicy({
         "K8S-12: workloads run under a dedicated ServiceAccount, and the namespace's default ServiceAccount does not mount API tokens (CIS-K8s 5.1.5).",
     controls: ["K8S-12"],
     enforcementLevel: "mandatory",
-    types: [...WORKLOADS, TYPES.k8sServiceAccount, TYPES.k8sServiceAccountPatch],
+    types: [...WORKLOAD_SHAPES, TYPES.k8sServiceAccount, TYPES.k8sServiceAccountPatch],
     validate: (a, report) => {
         const u = a.reads;
         if (a.type === TYPES.k8sServiceAccount || a.type === TYPES.k8sServiceAccountPatch) {
@@ -333,10 +333,11 @@ const noDefaultServiceAccount = resourcePolicy({
             }
             return;
         }
-        const pod = podOf(a.type, a.props, u, []);
-        if (pod) {
+        for (const pod of podsOf(a.type, a.props, u, [])) {
             const sa = pod.spec.serviceAccountName ?? pod.spec.serviceAccount;
-            if (!u.is(sa, `${pod.path}.serviceAccountName`) && (absent(sa) || sa === "default")) {
+            if (u.is(sa, `${pod.path}.serviceAccountName`)) continue;
+            // A patch that leaves the ServiceAccount out keeps the live one.
+            if (pod.patch ? sa === "default" || (sa !== undefined && absent(sa)) : absent(sa) || sa === "default") {
                 report(
                     `the pod runs as the "default" ServiceAccount: set ${pod.path}.serviceAccountName to a dedicated ServiceAccount.`,
                 );

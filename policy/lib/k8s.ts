@@ -28,6 +28,8 @@ export const POD_SPEC_PATH: Readonly<Record<string, string>> = {
     [TYPES.k8sStatefulSet]: "spec.template.spec",
     [TYPES.k8sDaemonSet]: "spec.template.spec",
     [TYPES.k8sReplicaSet]: "spec.template.spec",
+    // Superseded by ReplicaSet but still served by the core/v1 API: it runs pods like any other controller.
+    [TYPES.k8sReplicationController]: "spec.template.spec",
     [TYPES.k8sJob]: "spec.template.spec",
     [TYPES.k8sCronJob]: "spec.jobTemplate.spec.template.spec",
 };

@@ -283,6 +283,47 @@ describe("pod rows judge workload Patch and List shapes", () => {
             assertRejected(await runResourcePolicy(rp(name), type, props), name, fragment);
         });
 
+    it("k8s-no-default-service-account judges List entries, and a Patch only when it sets the account", async () => {
+        const policy = rp("k8s-no-default-service-account");
+        const list = {
+            items: [
+                { metadata: { name: "w" }, spec: { template: { spec: podSpec({ serviceAccountName: undefined }) } } },
+            ],
+        };
+        assertRejected(
+            await runResourcePolicy(policy, `${TYPES.k8sDeployment}List`, list),
+            "k8s-no-default-service-account",
+            'the pod runs as the "default" ServiceAccount: set items[0].spec.template.spec.serviceAccountName',
+        );
+        assertRejected(
+            await runResourcePolicy(policy, DEPLOYMENT_PATCH, deploymentPatch({ serviceAccountName: "default" })),
+            "k8s-no-default-service-account",
+            'the pod runs as the "default" ServiceAccount',
+        );
+        assertClean(await runResourcePolicy(policy, DEPLOYMENT_PATCH, deploymentPatch({ hostname: "x" })));
+        assertDeferred(
+            await runResourcePolicy(policy, DEPLOYMENT_PATCH, deploymentPatch({ serviceAccountName: UNKNOWN })),
+        );
+    });
+
+    it("judges a ReplicationController like any other workload", async () => {
+        const rc = {
+            metadata: { name: "legacy", namespace: "payments" },
+            spec: { template: { spec: podSpec({ hostPID: true }) } },
+        };
+        assertRejected(
+            await runResourcePolicy(rp("k8s-no-host-namespaces"), TYPES.k8sReplicationController, rc),
+            "k8s-no-host-namespaces",
+            "the pod sets hostPID: remove it (or set it to false).",
+        );
+        assertClean(
+            await runResourcePolicy(rp("k8s-no-host-namespaces"), TYPES.k8sReplicationController, {
+                ...rc,
+                spec: { template: { spec: podSpec() } },
+            }),
+        );
+    });
+
     it("names the list entry in the unknown path and never blocks on it", async () => {
         const run = await runResourcePolicy(rp("k8s-no-privileged-containers"), STATEFULSET_LIST, {
             items: [{ metadata: { name: "cache" }, spec: { template: { spec: UNKNOWN } } }],

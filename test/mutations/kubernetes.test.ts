@@ -42,6 +42,7 @@ function addWorkload(rs: ResourceInput[], type: string, name: string, edit: (spe
             },
         },
         [TYPES.k8sPod]: { spec: template.spec },
+        [TYPES.k8sReplicationController]: { spec: { selector: meta.labels, template } },
         [TYPES.k8sDeployment]: { spec: { selector, template } },
     };
     add(rs, like, { type, name: `app-${name}`, props: { metadata: meta, ...props[type] } });
@@ -611,6 +612,34 @@ const ROWS: Row[] = [
                             rules: [
                                 { apiGroups: ["rbac.authorization.k8s.io"], resources: ["roles"], verbs: ["escalate"] },
                             ],
+                        },
+                    ],
+                },
+            }),
+    },
+    {
+        name: "a ReplicationController with a privileged pod is added",
+        blockedBy: "k8s-no-privileged-containers",
+        apply: (rs) =>
+            addWorkload(
+                rs,
+                TYPES.k8sReplicationController,
+                "legacy",
+                (s) => (s.containers[0].securityContext.privileged = true),
+            ),
+    },
+    {
+        name: "a DeploymentList entry runs as the default ServiceAccount",
+        blockedBy: "k8s-no-default-service-account",
+        apply: (rs) =>
+            add(rs, app(rs), {
+                type: `${TYPES.k8sDeployment}List`,
+                name: "app-workers",
+                props: {
+                    items: [
+                        {
+                            metadata: { name: "worker", namespace: "payments" },
+                            spec: { template: { spec: podSpec(rs, (s) => delete s.serviceAccountName) } },
                         },
                     ],
                 },
