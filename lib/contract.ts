@@ -124,6 +124,7 @@ export const TYPES = {
     k8sConfigMap: "kubernetes:core/v1:ConfigMap",
     k8sConfigMapPatch: "kubernetes:core/v1:ConfigMapPatch",
     k8sPod: "kubernetes:core/v1:Pod",
+    k8sReplicationController: "kubernetes:core/v1:ReplicationController",
     k8sService: "kubernetes:core/v1:Service",
     k8sServiceAccount: "kubernetes:core/v1:ServiceAccount",
     k8sServiceAccountPatch: "kubernetes:core/v1:ServiceAccountPatch",

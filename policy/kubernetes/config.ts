@@ -1,7 +1,7 @@
 import { Policy, resourcePolicy } from "../lib/builders";
-import { objectsOf, pathIn, withVariants } from "../lib/k8s";
+import { objectsOf, pathIn, podsOf, withVariants, WORKLOAD_SHAPES } from "../lib/k8s";
 import { SKIP } from "../lib/read";
-import { absent } from "../lib/values";
+import { absent, asArray } from "../lib/values";
 import { TYPES } from "../../lib/contract";
 
 /**
@@ -157,4 +157,33 @@ const configMapNoCredentials = resourcePolicy({
     },
 });
 
-export const policies: Policy[] = [configMapNoCredentials];
+const envNoLiteralCredentials = resourcePolicy({
+    name: "k8s-env-no-literal-credentials",
+    description:
+        "K8S-39: container env values hold no credentials: a literal `value` that looks like a password, token, private key, access key or URL with credentials (same tests as K8S-32) is readable by anyone who can get the workload and sits in state; reference a secret instead (every workload kind, its Patch and List shapes, init and ephemeral containers; CIS-K8s 5.4.1; NSA secrets).",
+    controls: ["K8S-39"],
+    enforcementLevel: "mandatory",
+    types: [...WORKLOAD_SHAPES],
+    validate: (a, report) => {
+        const u = a.reads;
+        for (const pod of podsOf(a.type, a.props, u)) {
+            for (const c of pod.containers) {
+                const env = u.read(c.spec, "env", c.path);
+                if (env === SKIP) continue;
+                asArray(env).forEach((e: unknown, i: number) => {
+                    const where = `${c.path}.env[${i}]`;
+                    const name = u.read(e, "name", where);
+                    const value = u.read(e, "value", where);
+                    if (name === SKIP || value === SKIP) return;
+                    const what = credentialIn(String(name ?? ""), value);
+                    if (what)
+                        report(
+                            `${c.label} env ${JSON.stringify(name)} (${where}.value) holds ${what} (${redact(String(value))}): store it in AWS Secrets Manager and read it through IRSA, never a literal env value.`,
+                        );
+                });
+            }
+        }
+    },
+});
+
+export const policies: Policy[] = [configMapNoCredentials, envNoLiteralCredentials];

@@ -1,7 +1,7 @@
 import { Ingress, Service } from "../lib/classes";
 import { schemaOf } from "../lib/config";
 import { Policy, resourcePolicyOf } from "../lib/builders";
-import { get } from "../lib/read";
+import { get, SKIP } from "../lib/read";
 import { absent, asArray, present, quote } from "../lib/values";
 import { annotation, hostCovered, ingressClass } from "../lib/k8s";
 import { kubernetesConfig } from "./shared";
@@ -159,13 +159,20 @@ const publicIngressWaf = resourcePolicyOf({
 const serviceNotExposed = resourcePolicyOf({
     name: "k8s-service-not-externally-exposed",
     description:
-        "K8S-24: services are not exposed on node ports or public load balancers; public traffic enters only through the ALB and the ingress controller, whose namespace may use NodePort (NSA network separation; EC2 exposure).",
+        "K8S-24: services are not exposed on node ports, externalIPs or public load balancers; public traffic enters only through the ALB and the ingress controller, whose namespace may use NodePort (NSA network separation; EC2 exposure).",
     controls: ["K8S-24"],
     enforcementLevel: "mandatory",
     of: Service,
     configSchema: schemaOf([], { ingressControllerNamespaces: kubernetesConfig.ingressControllerNamespaces }),
     validate: (a, report) => {
         const u = a.reads;
+        // externalIPs make every node accept traffic for those addresses (and let a Service owner intercept
+        // them cluster-wide, CVE-2020-8554), whatever the Service type.
+        const externalIPs = u.read(a.props, "spec.externalIPs");
+        if (externalIPs !== SKIP && !absent(externalIPs))
+            report(
+                `spec.externalIPs ${asArray(externalIPs).join(", ")} exposes the Service on node addresses: remove externalIPs and route through the Gateway.`,
+            );
         const type = get(a.props, "spec.type");
         if (u.is(type, "spec.type")) return;
         if (type === "NodePort") {

@@ -1,10 +1,20 @@
-import { Namespace } from "../lib/classes";
 import { configOf, schemaOf } from "../lib/config";
-import { each, Policy, Props, resourcePolicyOf, safe, stackPolicy } from "../lib/builders";
+import { each, Policy, Props, resourcePolicy, safe, stackPolicy } from "../lib/builders";
 import { get, Reads, SKIP } from "../lib/read";
-import { containsUnknown, isUnknown, raw } from "../lib/unknowns";
+import { containsUnknown, raw } from "../lib/unknowns";
 import { absent, asArray, quote } from "../lib/values";
-import { displayName, k8sType, metadataName, namespaceOf, scopeOf, SYSTEM_NAMESPACES, WORKLOADS } from "../lib/k8s";
+import {
+    displayName,
+    k8sType,
+    metadataName,
+    namespaceOf,
+    objectsOf,
+    pathIn,
+    scopeOf,
+    SYSTEM_NAMESPACES,
+    withVariants,
+    WORKLOADS,
+} from "../lib/k8s";
 import { kubernetesConfig } from "./shared";
 import { TYPES } from "../../lib/contract";
 
@@ -71,27 +81,45 @@ const noDefaultNamespace: Policy = {
 
 const PSS_ENFORCE = "pod-security.kubernetes.io/enforce";
 
-const namespacePssRestricted = resourcePolicyOf({
+const PSS_ENFORCE_VERSION = "pod-security.kubernetes.io/enforce-version";
+
+const namespacePssRestricted = resourcePolicy({
     name: "k8s-namespace-pss-restricted",
     description:
-        "K8S-15: namespaces enforce the restricted Pod Security Standard; platform namespaces at least baseline (PSS admission; CIS-K8s 5.2.1).",
+        "K8S-15: namespaces enforce the restricted Pod Security Standard at the latest version; platform namespaces at least baseline. Namespace, NamespacePatch and NamespaceList alike (PSS admission; CIS-K8s 5.2.1).",
     controls: ["K8S-15"],
     enforcementLevel: "mandatory",
-    of: Namespace,
+    types: withVariants(TYPES.k8sNamespace),
     configSchema: schemaOf(["platformNamespaces"]),
     validate: (a, report) => {
         const u = a.reads;
-        const name = get(a.props, "metadata.name");
-        const labels = get(a.props, "metadata.labels");
-        const enforce = isUnknown(labels) ? labels : labels?.[PSS_ENFORCE];
-        if (u.is(enforce, `metadata.labels["${PSS_ENFORCE}"]`) || u.is(name, "metadata.name")) return;
-        const platform = typeof name === "string" && (a.config.platformNamespaces as string[]).includes(name);
-        const ok = platform ? enforce === "restricted" || enforce === "baseline" : enforce === "restricted";
-        if (!ok) {
-            const want = platform ? '"baseline" (or "restricted")' : '"restricted"';
-            report(
-                `namespace ${name === undefined ? a.name : quote(name)} enforces ${enforce === undefined ? "no Pod Security Standard" : quote(enforce)}: set label ${PSS_ENFORCE} to ${want}.`,
-            );
+        for (const obj of objectsOf(a.type, a.props, u)) {
+            const name = u.read(obj.props, "metadata.name", obj.at);
+            const labels = u.read(obj.props, "metadata.labels", obj.at);
+            if (name === SKIP || labels === SKIP) continue;
+            const label = (key: string) => (labels && typeof labels === "object" ? labels[key] : undefined);
+            const enforce = label(PSS_ENFORCE);
+            const version = label(PSS_ENFORCE_VERSION);
+            const at = pathIn(obj.at, "metadata.labels");
+            if (u.is(enforce, `${at}["${PSS_ENFORCE}"]`) || u.is(version, `${at}["${PSS_ENFORCE_VERSION}"]`)) continue;
+            const shown = name === undefined ? a.name : quote(name);
+            // A server-side-apply patch that leaves a label out keeps the live value: judge only what it sets.
+            if (!(obj.patch && enforce === undefined)) {
+                const platform = typeof name === "string" && (a.config.platformNamespaces as string[]).includes(name);
+                const ok = platform ? enforce === "restricted" || enforce === "baseline" : enforce === "restricted";
+                if (!ok) {
+                    const want = platform ? '"baseline" (or "restricted")' : '"restricted"';
+                    report(
+                        `namespace ${shown} enforces ${absent(enforce) ? "no Pod Security Standard" : quote(enforce)}: set label ${PSS_ENFORCE} to ${want}.`,
+                    );
+                }
+            }
+            // Absent means "latest" (https://kubernetes.io/docs/concepts/security/pod-security-admission/#pod-security-admission-labels-for-namespaces):
+            // a pinned version keeps an older, weaker definition of the level when the cluster is upgraded.
+            if (!absent(version) && version !== "latest")
+                report(
+                    `namespace ${shown} pins ${PSS_ENFORCE_VERSION} to ${quote(version)}: remove the label (or set "latest") so the current definition of the level is enforced.`,
+                );
         }
     },
 });

@@ -9,9 +9,11 @@ import {
     ContainerList,
     effectiveSecurityContext,
     parseImage,
-    Pod,
     podOf,
+    PodShape,
+    podsOf,
     registryApproved,
+    WORKLOAD_SHAPES,
     workloadLabel,
     WORKLOADS,
 } from "../lib/k8s";
@@ -21,20 +23,23 @@ import {
 interface ContainerRowSpec<C> extends Omit<ResourcePolicySpec<C>, "types" | "validate"> {
     /** Container lists the row applies to (default: containers, initContainers, ephemeralContainers). */
     lists?: ContainerList[];
-    pod?: (pod: Pod, u: Reads, report: Reporter, a: ResourceCheckArgs<C>) => void;
-    container?: (pod: Pod, c: Container, u: Reads, report: Reporter, a: ResourceCheckArgs<C>) => void;
+    pod?: (pod: PodShape, u: Reads, report: Reporter, a: ResourceCheckArgs<C>) => void;
+    container?: (pod: PodShape, c: Container, u: Reads, report: Reporter, a: ResourceCheckArgs<C>) => void;
 }
 
-/** A WORKLOADS row: checks the pod once and each container, reporting known violations before stopping on unknowns. */
+/**
+ * A WORKLOADS row: checks each pod once and each container, reporting known violations before stopping on
+ * unknowns. Every workload kind in every shape: the object, its `…List` entries and its `…Patch`; a patch is
+ * judged only on the values it sets (`pod.patch`), since what it leaves out keeps the live value.
+ */
 function workloadPolicy<C = NoConfig>(spec: ContainerRowSpec<C>): Policy {
     const { lists, pod: checkPod, container: checkContainer, ...base } = spec;
     return resourcePolicy<C>({
         ...base,
-        types: [...WORKLOADS],
+        types: [...WORKLOAD_SHAPES],
         validate: (a, report) => {
             const u = a.reads;
-            const pod = podOf(a.type, a.props, u, lists);
-            if (pod) {
+            for (const pod of podsOf(a.type, a.props, u, lists)) {
                 checkPod?.(pod, u, report, a);
                 for (const c of pod.containers) checkContainer?.(pod, c, u, report, a);
             }
@@ -69,10 +74,11 @@ const noPrivilegeEscalation = workloadPolicy({
         "K8S-02: every container sets allowPrivilegeEscalation: false explicitly (PSS-restricted Privilege Escalation; CIS-K8s 5.2.6).",
     controls: ["K8S-02"],
     enforcementLevel: "mandatory",
-    container: (_pod, c, u, report) => {
+    container: (pod, c, u, report) => {
         const v = get(c.spec, "securityContext.allowPrivilegeEscalation");
         if (u.is(v, `${c.path}.securityContext.allowPrivilegeEscalation`)) return;
-        if (v !== false) report(`${c.label}: set securityContext.allowPrivilegeEscalation to false.`);
+        if (pod.patch ? v === true : v !== false)
+            report(`${c.label}: set securityContext.allowPrivilegeEscalation to false.`);
     },
 });
 
@@ -93,7 +99,7 @@ const runAsNonRoot = workloadPolicy({
             report(`${c.label} runs as UID 0: set securityContext.runAsUser to a non-zero UID.`);
         const nonRoot = effectiveSecurityContext(pod, c, "runAsNonRoot");
         if (u.is(nonRoot, `${c.path}.securityContext.runAsNonRoot`)) return;
-        if (nonRoot !== true)
+        if (pod.patch ? nonRoot === false : nonRoot !== true)
             report(`${c.label}: set securityContext.runAsNonRoot to true on the container or the pod.`);
     },
 });
@@ -105,10 +111,10 @@ const readOnlyRootFs = workloadPolicy({
     controls: ["K8S-04"],
     enforcementLevel: "mandatory",
     exemptable: true,
-    container: (_pod, c, u, report) => {
+    container: (pod, c, u, report) => {
         const v = get(c.spec, "securityContext.readOnlyRootFilesystem");
         if (u.is(v, `${c.path}.securityContext.readOnlyRootFilesystem`)) return;
-        if (v !== true)
+        if (pod.patch ? v === false : v !== true)
             report(
                 `${c.label}: set securityContext.readOnlyRootFilesystem to true and mount writable paths as emptyDir volumes.`,
             );
@@ -123,11 +129,12 @@ const dropAllCapabilities = workloadPolicy({
         "K8S-05: containers drop ALL capabilities and add back at most NET_BIND_SERVICE (PSS-restricted Capabilities; CIS-K8s 5.2.8, 5.2.9, 5.2.10).",
     controls: ["K8S-05"],
     enforcementLevel: "mandatory",
-    container: (_pod, c, u, report) => {
+    container: (pod, c, u, report) => {
         const where = `${c.path}.securityContext.capabilities`;
         const drop = get(c.spec, "securityContext.capabilities.drop");
         if (
             !u.is(drop, `${where}.drop`) &&
+            !(pod.patch && drop === undefined) &&
             !asArray(drop).includes("ALL") &&
             !asArray(drop).some((d) => u.is(d, `${where}.drop`))
         ) {
@@ -163,6 +170,7 @@ const seccomp = workloadPolicy({
     container: (pod, c, u, report) => {
         const t = effectiveSecurityContext(pod, c, "seccompProfile.type");
         if (u.is(t, `${c.path}.securityContext.seccompProfile.type`)) return;
+        if (pod.patch && (t === undefined || t === null)) return;
         if (typeof t !== "string" || !ALLOWED_SECCOMP.includes(t)) {
             report(
                 `${c.label} has seccomp profile ${t === undefined ? "unset" : quote(t)}: set securityContext.seccompProfile.type to RuntimeDefault on the pod or the container.`,
@@ -250,7 +258,9 @@ const resourcesSet = workloadPolicy({
     controls: ["K8S-10"],
     enforcementLevel: "mandatory",
     lists: ["containers", "initContainers"],
-    container: (_pod, c, u, report) => {
+    container: (pod, c, u, report) => {
+        // A patch that leaves resources out keeps the live requests and limits.
+        if (pod.patch) return;
         const missing: string[] = [];
         for (const key of ["requests.cpu", "requests.memory", "limits.memory"]) {
             const v = get(c.spec, `resources.${key}`);
@@ -274,9 +284,10 @@ const imageApproved = workloadPolicy({
     controls: ["K8S-11"],
     enforcementLevel: "mandatory",
     configSchema: schemaOf(["approvedRegistries"]),
-    container: (_pod, c, u, report, a) => {
+    container: (pod, c, u, report, a) => {
         const image = c.spec.image;
         if (u.is(image, `${c.path}.image`)) return;
+        if (pod.patch && image === undefined) return;
         if (typeof image !== "string" || absent(image)) {
             report(`${c.label} has no image: set an image from an approved registry.`);
             return;
@@ -308,7 +319,7 @@ const noDefaultServiceAccount = resourcePolicy({
         "K8S-12: workloads run under a dedicated ServiceAccount, and the namespace's default ServiceAccount does not mount API tokens (CIS-K8s 5.1.5).",
     controls: ["K8S-12"],
     enforcementLevel: "mandatory",
-    types: [...WORKLOADS, TYPES.k8sServiceAccount, TYPES.k8sServiceAccountPatch],
+    types: [...WORKLOAD_SHAPES, TYPES.k8sServiceAccount, TYPES.k8sServiceAccountPatch],
     validate: (a, report) => {
         const u = a.reads;
         if (a.type === TYPES.k8sServiceAccount || a.type === TYPES.k8sServiceAccountPatch) {
@@ -322,10 +333,11 @@ const noDefaultServiceAccount = resourcePolicy({
             }
             return;
         }
-        const pod = podOf(a.type, a.props, u, []);
-        if (pod) {
+        for (const pod of podsOf(a.type, a.props, u, [])) {
             const sa = pod.spec.serviceAccountName ?? pod.spec.serviceAccount;
-            if (!u.is(sa, `${pod.path}.serviceAccountName`) && (absent(sa) || sa === "default")) {
+            if (u.is(sa, `${pod.path}.serviceAccountName`)) continue;
+            // A patch that leaves the ServiceAccount out keeps the live one.
+            if (pod.patch ? sa === "default" || (sa !== undefined && absent(sa)) : absent(sa) || sa === "default") {
                 report(
                     `the pod runs as the "default" ServiceAccount: set ${pod.path}.serviceAccountName to a dedicated ServiceAccount.`,
                 );
@@ -365,6 +377,85 @@ const tokenAutomountOff = resourcePolicy({
     },
 });
 
+// ---------------------------------------------------------------------------------------------
+// PSS-baseline kernel-facing settings (added from mutation testing).
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * Allowed values of the Pod Security Standards' baseline controls (https://kubernetes.io/docs/concepts/security/pod-security-standards/,
+ * "Baseline": HostProcess, AppArmor, SELinux, /proc Mount Type, Sysctls). Absent is allowed by every one of them
+ * (the runtime default profile, the default proc mount, no sysctl), so only explicit values are judged.
+ */
+const SAFE_SYSCTLS = [
+    "kernel.shm_rmid_forced",
+    "net.ipv4.ip_local_port_range",
+    "net.ipv4.ip_unprivileged_port_start",
+    "net.ipv4.tcp_syncookies",
+    "net.ipv4.ping_group_range",
+    "net.ipv4.ip_local_reserved_ports",
+    "net.ipv4.tcp_keepalive_time",
+    "net.ipv4.tcp_fin_timeout",
+    "net.ipv4.tcp_keepalive_intvl",
+    "net.ipv4.tcp_keepalive_probes",
+];
+const ALLOWED_SELINUX_TYPES = ["container_t", "container_init_t", "container_kvm_t", "container_engine_t"];
+const ALLOWED_APPARMOR = ["RuntimeDefault", "Localhost"];
+
+/** Reports the baseline violations of one securityContext (the pod's or a container's) at `where`. */
+function kernelSettings(sc: unknown, where: string, who: string, u: Reads, report: Reporter): void {
+    if (u.is(sc, where) || !sc || typeof sc !== "object") return;
+    const read = (path: string) => u.read(sc, path, where);
+    const hostProcess = read("windowsOptions.hostProcess");
+    if (hostProcess === true) report(`${who} runs as a Windows HostProcess: remove windowsOptions.hostProcess.`);
+    const apparmor = read("appArmorProfile.type");
+    if (apparmor !== SKIP && !absent(apparmor) && !ALLOWED_APPARMOR.includes(String(apparmor)))
+        report(`${who} sets AppArmor profile ${quote(apparmor)}: use RuntimeDefault or a Localhost profile.`);
+    const seType = read("seLinuxOptions.type");
+    if (seType !== SKIP && !absent(seType) && !ALLOWED_SELINUX_TYPES.includes(String(seType)))
+        report(`${who} sets SELinux type ${quote(seType)}: use ${ALLOWED_SELINUX_TYPES.join(", ")} or leave it unset.`);
+    for (const field of ["user", "role"]) {
+        const v = read(`seLinuxOptions.${field}`);
+        if (v !== SKIP && !absent(v))
+            report(`${who} sets seLinuxOptions.${field} ${quote(v)}: remove it (only the runtime assigns it).`);
+    }
+    const procMount = read("procMount");
+    if (procMount !== SKIP && !absent(procMount) && procMount !== "Default")
+        report(`${who} sets procMount ${quote(procMount)}: remove it (Default masks /proc).`);
+}
+
+const APPARMOR_ANNOTATION = "container.apparmor.security.beta.kubernetes.io/";
+
+const noUnsafeKernelSettings = workloadPolicy({
+    name: "k8s-no-unsafe-kernel-settings",
+    description:
+        "K8S-38: pods keep the kernel isolation the PSS baseline requires: no Windows HostProcess, no AppArmor other than RuntimeDefault/Localhost (field or annotation), no custom SELinux type/user/role, no Unmasked procMount, only the safe sysctls (PSS-baseline HostProcess, AppArmor, SELinux, /proc Mount Type, Sysctls; CIS-K8s 5.7.2).",
+    controls: ["K8S-38"],
+    enforcementLevel: "mandatory",
+    pod: (pod, u, report, a) => {
+        kernelSettings(get(pod.spec, "securityContext"), `${pod.path}.securityContext`, "the pod", u, report);
+        const sysctls = u.read(pod.spec, "securityContext.sysctls", pod.path);
+        if (sysctls !== SKIP)
+            asArray(sysctls).forEach((s: any, i: number) => {
+                const name = u.read(s, "name", `${pod.path}.securityContext.sysctls[${i}]`);
+                if (name !== SKIP && !SAFE_SYSCTLS.includes(String(name)))
+                    report(
+                        `the pod sets sysctl ${quote(name)}, which is not namespaced to the pod: remove it (allowed: ${SAFE_SYSCTLS.join(", ")}).`,
+                    );
+            });
+        // The pre-1.30 annotation form of AppArmor, on the pod template (or the Pod itself).
+        const metaPath = pod.path.replace(/spec$/, "metadata.annotations");
+        const annotations = u.read(a.props, metaPath);
+        if (annotations !== SKIP && annotations && typeof annotations === "object")
+            for (const [k, v] of Object.entries(annotations as Record<string, unknown>)) {
+                if (!k.startsWith(APPARMOR_ANNOTATION) || u.is(v, `${metaPath}["${k}"]`)) continue;
+                if (v !== "runtime/default" && !String(v).startsWith("localhost/"))
+                    report(`annotation ${k} is ${quote(v)}: use runtime/default or a localhost/ profile.`);
+            }
+    },
+    container: (_pod, c, u, report) =>
+        kernelSettings(get(c.spec, "securityContext"), `${c.path}.securityContext`, c.label, u, report),
+});
+
 export const policies: Policy[] = [
     noPrivileged,
     noPrivilegeEscalation,
@@ -379,4 +470,5 @@ export const policies: Policy[] = [
     imageApproved,
     noDefaultServiceAccount,
     tokenAutomountOff,
+    noUnsafeKernelSettings,
 ];

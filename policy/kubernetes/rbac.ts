@@ -5,7 +5,7 @@ import { conditionalExemption } from "../lib/exemptions";
 import { get, Reads, SKIP } from "../lib/read";
 import { absent, asArray, quote } from "../lib/values";
 import { K8sObject, objectsOf, pathIn, withVariants } from "../lib/k8s";
-import { BINDINGS, ROLES } from "./shared";
+import { BINDINGS } from "./shared";
 import { TYPES } from "../../lib/contract";
 
 /** Catalogue K8S-16 … K8S-20 and K8S-26 … K8S-28: RBAC bindings and roles. */
@@ -132,52 +132,35 @@ interface Rule {
     apiGroups: string[];
 }
 
-/** The known RBAC rules; unknown rules or fields are recorded. */
-function rulesOf(props: Props, u: Reads): Rule[] {
-    const list = props.rules;
-    if (u.is(list, "rules")) return [];
-    const out: Rule[] = [];
-    asArray(list).forEach((r: any, i: number) => {
-        if (u.is(r, `rules[${i}]`)) return;
-        if (!r || typeof r !== "object") throw new Error(`rules[${i}] is not an object`);
-        const field = (k: string) =>
-            u.is(r[k], `rules[${i}].${k}`)
-                ? []
-                : asArray(r[k])
-                      .filter((x) => !u.is(x, `rules[${i}].${k}`))
-                      .map(String);
-        out.push({ index: i, verbs: field("verbs"), resources: field("resources"), apiGroups: field("apiGroups") });
-    });
-    return out;
-}
+const ROLE_TYPES = withVariants(TYPES.k8sRole, TYPES.k8sClusterRole);
 
 const rbacNoWildcards = resourcePolicy({
     name: "k8s-rbac-no-wildcards",
     description:
-        'K8S-19: roles and ClusterRoles list verbs, resources and API groups explicitly, no "*" (CIS-K8s 5.1.3). Exemptable for Roles in platform namespaces.',
+        'K8S-19: roles and ClusterRoles (and their Patch/List shapes) list verbs, resources and API groups explicitly, no "*" (CIS-K8s 5.1.3). Exemptable for Roles in platform namespaces.',
     controls: ["K8S-19"],
     enforcementLevel: "mandatory",
-    types: ROLES,
+    types: ROLE_TYPES,
     configSchema: schemaOf(["platformNamespaces"]),
     validate: (a, report) => {
         const u = a.reads;
-        const ns = get(a.props, "metadata.namespace");
-        const inPlatform =
-            a.type === TYPES.k8sRole &&
-            typeof ns === "string" &&
-            (a.config.platformNamespaces as string[]).includes(ns);
-        const r = conditionalExemption(
-            report,
-            "k8s-rbac-no-wildcards",
-            [a.props],
-            inPlatform ? undefined : "only Roles in platform namespaces are exemptable",
-        );
-        for (const rule of rulesOf(a.props, u)) {
-            const wild = (["verbs", "resources", "apiGroups"] as const).filter((k) => rule[k].includes("*"));
-            if (wild.length > 0)
-                r(
-                    `rules[${rule.index}] uses "*" in ${wild.join(", ")}: list the verbs, resources and API groups it needs.`,
-                );
+        for (const obj of objectsOf(a.type, a.props, u)) {
+            const ns = get(obj.props, "metadata.namespace");
+            const inPlatform =
+                obj.kind === "Role" && typeof ns === "string" && (a.config.platformNamespaces as string[]).includes(ns);
+            const r = conditionalExemption(
+                report,
+                "k8s-rbac-no-wildcards",
+                [obj.props],
+                inPlatform ? undefined : "only Roles in platform namespaces are exemptable",
+            );
+            for (const rule of rulesAt(obj, u)) {
+                const wild = (["verbs", "resources", "apiGroups"] as const).filter((k) => rule[k].includes("*"));
+                if (wild.length > 0)
+                    r(
+                        `${pathIn(obj.at, `rules[${rule.index}]`)} uses "*" in ${wild.join(", ")}: list the verbs, resources and API groups it needs.`,
+                    );
+            }
         }
     },
 });
@@ -190,25 +173,28 @@ const rbacNoEscalation = resourcePolicy({
         "K8S-20: roles grant no bind/escalate/impersonate verbs and no nodes/proxy access; reading secrets or creating pods is flagged (CIS-K8s 5.1.8; 5.1.2, 5.1.4 advisory).",
     controls: ["K8S-20"],
     enforcementLevel: "mandatory",
-    types: ROLES,
+    types: ROLE_TYPES,
     validate: (a, report) => {
         const u = a.reads;
-        for (const rule of rulesOf(a.props, u)) {
-            const verbs = rule.verbs.filter((v) => ESCALATION_VERBS.includes(v));
-            if (verbs.length > 0)
-                report(`rules[${rule.index}] grants ${verbs.join(", ")}: remove these privilege-escalation verbs.`);
-            if (rule.resources.includes("nodes/proxy"))
-                report(`rules[${rule.index}] grants nodes/proxy: remove it (it reaches the kubelet API directly).`);
-            const readSecrets = rule.verbs.filter((v) => ["get", "list", "watch"].includes(v));
-            if (rule.resources.includes("secrets") && readSecrets.length > 0) {
-                report.advisory(
-                    `rules[${rule.index}] can ${readSecrets.join("/")} secrets: limit it with resourceNames or move the secret out of reach.`,
-                );
-            }
-            if (rule.resources.includes("pods") && rule.verbs.includes("create")) {
-                report.advisory(
-                    `rules[${rule.index}] can create pods, which can mount any secret in the namespace: grant it only to deployers.`,
-                );
+        for (const obj of objectsOf(a.type, a.props, u)) {
+            for (const rule of rulesAt(obj, u)) {
+                const where = pathIn(obj.at, `rules[${rule.index}]`);
+                const verbs = rule.verbs.filter((v) => ESCALATION_VERBS.includes(v));
+                if (verbs.length > 0)
+                    report(`${where} grants ${verbs.join(", ")}: remove these privilege-escalation verbs.`);
+                if (rule.resources.includes("nodes/proxy"))
+                    report(`${where} grants nodes/proxy: remove it (it reaches the kubelet API directly).`);
+                const readSecrets = rule.verbs.filter((v) => ["get", "list", "watch"].includes(v));
+                if (rule.resources.includes("secrets") && readSecrets.length > 0) {
+                    report.advisory(
+                        `${where} can ${readSecrets.join("/")} secrets: limit it with resourceNames or move the secret out of reach.`,
+                    );
+                }
+                if (rule.resources.includes("pods") && rule.verbs.includes("create")) {
+                    report.advisory(
+                        `${where} can create pods, which can mount any secret in the namespace: grant it only to deployers.`,
+                    );
+                }
             }
         }
     },
@@ -219,7 +205,6 @@ const rbacNoEscalation = resourcePolicy({
 // Every shape counts: the object, its server-side-apply `…Patch`, and a `…List` of them (YAML/Helm render these too).
 // ---------------------------------------------------------------------------------------------
 
-const ROLE_TYPES = withVariants(TYPES.k8sRole, TYPES.k8sClusterRole);
 const CLUSTER_BINDING_TYPES = withVariants(TYPES.k8sClusterRoleBinding);
 
 /** The known rules of one Role/ClusterRole object; unknown rules or fields are recorded. */
@@ -317,15 +302,24 @@ const humanGroupsNamespaced = resourcePolicy({
     },
 });
 
+const BINDING_TYPES = withVariants(...BINDINGS);
+
+/**
+ * Built-in user-facing ClusterRoles that read Secrets: "admin" and "edit" allow accessing Secrets and running pods
+ * as any ServiceAccount of the namespace (https://kubernetes.io/docs/reference/access-authn-authz/rbac/#user-facing-roles).
+ * cluster-admin is K8S-16's (break-glass only).
+ */
+const SECRET_READING_BUILTINS = ["admin", "edit"];
+
 const SECRET_VERBS = ["get", "list", "watch", "create", "update", "patch", "delete", "deletecollection", "*"];
 
 const noSecretAccess = resourcePolicy({
     name: "k8s-rbac-no-secret-access",
     description:
-        "K8S-27: deployer and viewer roles cannot get/list/watch/create/update Secrets (listing is reading); a team that needs it declares the role in secretAccessRoles (CIS-K8s 5.1.2; NSA).",
+        "K8S-27: deployer and viewer roles cannot get/list/watch/create/update Secrets (listing is reading), and no binding grants the built-in admin/edit ClusterRoles (they read every Secret); a team that needs it declares the role in secretAccessRoles (CIS-K8s 5.1.2; NSA).",
     controls: ["K8S-27"],
     enforcementLevel: "mandatory",
-    types: ROLE_TYPES,
+    types: [...ROLE_TYPES, ...BINDING_TYPES],
     configSchema: schemaOf(["platformNamespaces"], {
         secretAccessRoles: {
             type: "array",
@@ -339,6 +333,19 @@ const noSecretAccess = resourcePolicy({
     validate: (a, report) => {
         const u = a.reads;
         const declared = (a.config.secretAccessRoles ?? []) as string[];
+        if (BINDING_TYPES.includes(a.type)) {
+            for (const obj of objectsOf(a.type, a.props, u)) {
+                const kind = u.read(obj.props, "roleRef.kind", obj.at);
+                const name = u.read(obj.props, "roleRef.name", obj.at);
+                if (kind !== "ClusterRole" || typeof name !== "string" || !SECRET_READING_BUILTINS.includes(name))
+                    continue;
+                if (declared.includes(`ClusterRole/${name}`)) continue;
+                report(
+                    `${pathIn(obj.at, "roleRef")} binds the built-in ClusterRole "${name}", which reads every Secret in the namespace: bind a role that lists only the resources and verbs needed (such as app-deployer), or declare "ClusterRole/${name}" in secretAccessRoles.`,
+                );
+            }
+            return;
+        }
         for (const obj of objectsOf(a.type, a.props, u)) {
             const id = roleId(obj, u, a.config.platformNamespaces);
             if (id === undefined || id.platform || declared.includes(id.ref)) continue;

@@ -28,6 +28,8 @@ export const POD_SPEC_PATH: Readonly<Record<string, string>> = {
     [TYPES.k8sStatefulSet]: "spec.template.spec",
     [TYPES.k8sDaemonSet]: "spec.template.spec",
     [TYPES.k8sReplicaSet]: "spec.template.spec",
+    // Superseded by ReplicaSet but still served by the core/v1 API: it runs pods like any other controller.
+    [TYPES.k8sReplicationController]: "spec.template.spec",
     [TYPES.k8sJob]: "spec.template.spec",
     [TYPES.k8sCronJob]: "spec.jobTemplate.spec.template.spec",
 };
@@ -382,4 +384,48 @@ export const pathIn = (at: string, path: string) => (at === "" ? path : `${at}.$
 /** Every `kubernetes:<group>/<version>:<Kind>` token for a kind and its `Patch` / `List` forms. */
 export function withVariants(...types: string[]): string[] {
     return types.flatMap((t) => [t, `${t}Patch`, `${t}List`]);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Every shape of a workload: the object, its `…Patch` and its `…List` (mutation testing).
+// ---------------------------------------------------------------------------------------------
+
+/** Every workload kind with its `…Patch` and `…List` tokens. */
+export const WORKLOAD_SHAPES: readonly string[] = withVariants(...WORKLOADS);
+
+export interface PodShape extends Pod {
+    /**
+     * A server-side-apply `…Patch`: it carries only the fields it changes, so only values it sets are judged
+     * ("absent" there keeps the live value, not the API default).
+     */
+    patch: boolean;
+}
+
+/**
+ * The pods a workload resource carries: the object's pod, a `…Patch`'s (marked `patch`), or the pod of each
+ * entry of a `…List` (paths prefixed `items[i]`). Unknowns are recorded in `u`, as in `podOf`.
+ */
+export function podsOf(
+    type: string,
+    props: Props,
+    u: Reads,
+    lists: readonly ContainerList[] = CONTAINER_LISTS,
+): PodShape[] {
+    const t = k8sType(type);
+    if (!t) return [];
+    const base = type.replace(/(Patch|List)$/, "");
+    if (POD_SPEC_PATH[base] === undefined) return [];
+    const out: PodShape[] = [];
+    for (const obj of objectsOf(type, props, u)) {
+        const pod = podOf(base, obj.props, u, lists);
+        if (!pod) continue;
+        const prefix = (p: string) => pathIn(obj.at, p);
+        out.push({
+            path: prefix(pod.path),
+            spec: pod.spec,
+            containers: pod.containers.map((c) => ({ ...c, path: prefix(c.path) })),
+            patch: obj.patch,
+        });
+    }
+    return out;
 }
