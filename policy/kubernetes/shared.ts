@@ -4,7 +4,6 @@ import { TYPES } from "../../lib/contract";
 /** Type-token groups and pack config shared by the Kubernetes policy modules (documented in policy/README.md). */
 
 export const BINDINGS = [TYPES.k8sClusterRoleBinding, TYPES.k8sRoleBinding];
-export const ROLES = [TYPES.k8sRole, TYPES.k8sClusterRole];
 
 // Pack config owned by the Kubernetes modules (documented in policy/README.md).
 export const kubernetesConfig = {
