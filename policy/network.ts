@@ -3,7 +3,7 @@ import { PORTS, SG_ROLE_TAG, SG_ROLES, TYPES } from "../lib/contract";
 import { DefaultSecurityGroup, Subnet } from "./lib/classes";
 import { each, Policy, Props, resourcePolicy, resourcePolicyOf, stackPolicy } from "./lib/builders";
 import { schemaOf } from "./lib/config";
-import { label, ofTypes, props as propsOf, referrers } from "./lib/graph";
+import { label, ofTypes, props as propsOf, referrers, resolveAll } from "./lib/graph";
 import { get, need, Reads, SKIP } from "./lib/read";
 import { Reporter } from "./lib/reporter";
 import { isUnknown, stopOnUnknown } from "./lib/unknowns";
@@ -220,6 +220,49 @@ const noSshKeyPair = resourcePolicy({
     },
 });
 
+/** `sg-role` values of the data tier: the database's own group and the one-off job holding its master credentials. */
+export const DATA_TIER_SG_ROLES = [SG_ROLES.database, "db-admin-job"];
+
+const dataTierEgress = stackPolicy({
+    name: "sg-data-tier-no-internet-egress",
+    description:
+        "NET-12: security groups of the data tier (attached to a database, or tagged sg-role in dataTierSgRoles) send nothing to 0.0.0.0/0 or ::/0 except TCP 443 (AWS APIs): no path for data to leave on the database port or any other (AWS FSBP EC2.18 intent; NIST SC-7(5)).",
+    controls: ["NET-12"],
+    enforcementLevel: "mandatory",
+    configSchema: schemaOf([], {
+        dataTierSgRoles: {
+            type: "array",
+            items: { type: "string" },
+            description: "sg-role tags that mark a security group as part of the data tier.",
+            default: DATA_TIER_SG_ROLES,
+        },
+    }),
+    validate: ({ resources, config }, report) => {
+        const roles: string[] = config.dataTierSgRoles;
+        const groups = new Set<PolicyResource>(
+            ofTypes(resources, [TYPES.securityGroup]).filter((sg) => roles.includes(propsOf(sg).tags?.[SG_ROLE_TAG])),
+        );
+        for (const db of ofTypes(resources, [TYPES.rdsInstance, TYPES.rdsCluster]))
+            for (const sg of resolveAll(db, "vpcSecurityGroupIds", [TYPES.securityGroup], resources).targets)
+                groups.add(sg);
+        for (const sg of groups) {
+            each(sg, report, (_p, reads) => {
+                for (const e of egressOf(sg, resources, reads)) {
+                    if (e.unknown) continue;
+                    const world = e.cidrs.filter(isWorld);
+                    if (world.length === 0) continue;
+                    const https = e.protocol === "tcp" && e.from === PORTS.https && e.to === PORTS.https;
+                    if (!https)
+                        report(
+                            `${label(sg)} ${e.where} sends ${allPorts(e.protocol) ? "all traffic" : `${e.protocol || "protocol ?"} ${e.from}-${e.to}`} to ${world.join(", ")}: the data tier reaches the internet only on TCP 443; send the database port to the isolated subnets' CIDRs or a security group.`,
+                            sg.urn,
+                        );
+                }
+            });
+        }
+    },
+});
+
 export const policies: Policy[] = [
     resourcePolicyOf({
         name: "subnet-no-auto-public-ip",
@@ -317,7 +360,9 @@ export const policies: Policy[] = [
         description:
             "NET-05: database ports are opened to security groups, never to CIDR ranges (AWS FSBP RDS.2 defence in depth).",
         controls: ["NET-05"],
-        enforcementLevel: "advisory",
+        // Mandatory since the network/edge/data mutation tests: a CIDR on the database port admits every
+        // workload (and every tenant) in that range, not just the database's clients. The program complies.
+        enforcementLevel: "mandatory",
         types: SG_TYPES,
         configSchema: schemaOf(["databasePorts"]),
         validate: ({ type, props, config }, report) => {
@@ -421,4 +466,5 @@ export const policies: Policy[] = [
     sgRulesNotMixed,
     defaultSgNoRules,
     noSshKeyPair,
+    dataTierEgress,
 ];
