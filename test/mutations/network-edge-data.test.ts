@@ -160,14 +160,6 @@ const rows: Row[] = [
             }),
     },
     {
-        name: "all traffic from the internet into the DB-user job's group",
-        blockedBy: "sg-no-public-admin-ports",
-        apply: (rs) => {
-            const sg = one(rs, SG, /db-user-security-group/);
-            set(sg, "ingress", [{ protocol: "-1", fromPort: 0, toPort: 0, cidrBlocks: ["0.0.0.0/0"] }]);
-        },
-    },
-    {
         name: "ALB security group admits the internet on 8080 too",
         blockedBy: "sg-public-ingress-only-https",
         apply: (rs) => {
@@ -218,11 +210,6 @@ const rows: Row[] = [
             ]),
     },
     {
-        name: "default security group no longer adopted (AWS's allow-all rules come back)",
-        blockedBy: "vpc-default-sg-adopted",
-        apply: (rs) => drop(rs, TYPES.defaultSecurityGroup),
-    },
-    {
         name: "standalone rule on the VPC's default security group",
         blockedBy: "default-sg-no-standalone-rules",
         apply: (rs) => {
@@ -245,14 +232,12 @@ const rows: Row[] = [
     {
         name: "isolated route table gets a default route to the internet gateway",
         blockedBy: "rds-private-subnets-only",
-        apply: (rs) =>
-            route(rs, /network-isolated-rt/, "isolated-igw", "gatewayId", one(rs, TYPES.internetGateway)),
+        apply: (rs) => route(rs, /network-isolated-rt/, "isolated-igw", "gatewayId", one(rs, TYPES.internetGateway)),
     },
     {
         name: "isolated route table gets a default route through a NAT gateway",
-        blockedBy: "rds-private-subnets-only",
-        apply: (rs) =>
-            route(rs, /network-isolated-rt/, "isolated-nat", "natGatewayId", one(rs, TYPES.natGateway)),
+        blockedBy: "rds-subnets-no-internet-path",
+        apply: (rs) => route(rs, /network-isolated-rt/, "isolated-nat", "natGatewayId", one(rs, TYPES.natGateway)),
     },
     {
         name: "database subnet group moved onto the public subnets",
@@ -261,30 +246,8 @@ const rows: Row[] = [
     },
     {
         name: "database subnet group moved onto the private (NAT-routed) subnets",
-        blockedBy: "rds-private-subnets-only",
+        blockedBy: "rds-subnets-no-internet-path",
         apply: (rs) => dbSubnetsOn(rs, "private"),
-    },
-    {
-        name: "isolated NACL admits all traffic from the internet",
-        blockedBy: "nacl-no-public-admin-ports",
-        apply: (rs) => {
-            const acl = one(rs, TYPES.networkAcl, /network-isolated-nacl/);
-            set(acl, "ingress", [
-                ...get(acl, "ingress"),
-                { action: "allow", protocol: "-1", cidrBlock: "0.0.0.0/0", fromPort: 0, toPort: 0, ruleNo: 90 },
-            ]);
-        },
-    },
-    {
-        name: "public NACL opens every TCP port to the internet (22 and 3389 included)",
-        blockedBy: "nacl-no-public-admin-ports",
-        apply: (rs) => {
-            const acl = one(rs, TYPES.networkAcl, /network-public-nacl/);
-            set(acl, "ingress", [
-                ...get(acl, "ingress"),
-                { action: "allow", protocol: "tcp", cidrBlock: "0.0.0.0/0", fromPort: 0, toPort: 65535, ruleNo: 90 },
-            ]);
-        },
     },
     {
         name: "standalone NACL rule admits ::/0 on every protocol",
@@ -301,7 +264,7 @@ const rows: Row[] = [
     },
     {
         name: "isolated NACL admits the DB port from the internet",
-        blockedBy: "nacl-isolated-layer-private-sources",
+        blockedBy: "rds-subnets-no-internet-path",
         apply: (rs) => {
             const acl = one(rs, TYPES.networkAcl, /network-isolated-nacl/);
             set(acl, "ingress", [
@@ -314,24 +277,6 @@ const rows: Row[] = [
         name: "flow log removed",
         blockedBy: "vpc-flow-logs-enabled",
         apply: (rs) => drop(rs, TYPES.flowLog),
-    },
-    {
-        name: "flow log narrowed to rejected traffic",
-        blockedBy: "vpc-flow-logs-enabled",
-        apply: (rs) => set(one(rs, TYPES.flowLog), "trafficType", "REJECT"),
-    },
-    {
-        name: "S3 gateway endpoint given an allow-everything policy",
-        blockedBy: "vpc-endpoint-policy-scoped",
-        apply: (rs) =>
-            set(
-                one(rs, TYPES.vpcEndpoint),
-                "policy",
-                JSON.stringify({
-                    Version: "2012-10-17",
-                    Statement: [{ Effect: "Allow", Principal: "*", Action: "*", Resource: "*" }],
-                }),
-            ),
     },
     // ------------------------------------------------------------ RDS
     {
@@ -363,11 +308,6 @@ const rows: Row[] = [
         name: "deletion protection off",
         blockedBy: "rds-deletion-protection",
         apply: (rs) => set(one(rs, DB), "deletionProtection", false),
-    },
-    {
-        name: "final snapshot skipped",
-        blockedBy: "rds-deletion-protection",
-        apply: (rs) => set(one(rs, DB), "skipFinalSnapshot", true),
     },
     {
         name: "parameter group stops forcing TLS",
@@ -403,26 +343,6 @@ const rows: Row[] = [
         },
     },
     {
-        name: "master secret under aws/secretsmanager",
-        blockedBy: "rds-managed-master-password",
-        apply: (rs) => set(one(rs, DB), "masterUserSecretKmsKeyId", undefined),
-    },
-    {
-        name: "database log exports removed",
-        blockedBy: "rds-logs-exported",
-        apply: (rs) => set(one(rs, DB), "enabledCloudwatchLogsExports", []),
-    },
-    {
-        name: "database placed without a subnet group (default VPC)",
-        blockedBy: "rds-uses-explicit-subnet-group",
-        apply: (rs) => set(one(rs, DB), "dbSubnetGroupName", undefined),
-    },
-    {
-        name: "backup vault under the AWS-managed key",
-        blockedBy: "backup-vault-encrypted-with-cmk",
-        apply: (rs) => set(one(rs, TYPES.backupVault), "kmsKeyArn", undefined),
-    },
-    {
         name: "backup vault policy dropped (recovery points deletable)",
         blockedBy: "backup-vault-deny-delete",
         apply: (rs) => drop(rs, TYPES.backupVaultPolicy),
@@ -432,27 +352,14 @@ const rows: Row[] = [
         name: "HTTP listener forwards to the targets instead of redirecting",
         blockedBy: "alb-http-redirects-to-https",
         apply: (rs) =>
-            set(http(rs), "defaultActions", [{ type: "forward", targetGroupArn: get(https(rs), "defaultActions.0.targetGroupArn") }]),
-    },
-    {
-        name: "HTTP listener redirects with a temporary 302",
-        blockedBy: "alb-http-redirects-to-https",
-        apply: (rs) => set(http(rs), "defaultActions.0.redirect.statusCode", "HTTP_302"),
+            set(http(rs), "defaultActions", [
+                { type: "forward", targetGroupArn: get(https(rs), "defaultActions.0.targetGroupArn") },
+            ]),
     },
     {
         name: "HTTPS listener downgraded to an old TLS policy",
         blockedBy: "alb-https-listener-tls-policy",
         apply: (rs) => set(https(rs), "sslPolicy", "ELBSecurityPolicy-2016-08"),
-    },
-    {
-        name: "HTTPS listener serves an imported IAM server certificate",
-        blockedBy: "alb-https-listener-tls-policy",
-        apply: (rs) => set(https(rs), "certificateArn", "arn:aws:iam::444455556666:server-certificate/shop"),
-    },
-    {
-        name: "HSTS header removed",
-        blockedBy: "alb-https-listener-hsts",
-        apply: (rs) => set(https(rs), "routingHttpResponseStrictTransportSecurityHeaderValue", undefined),
     },
     {
         name: "HTTPS listener's default action redirects to plain HTTP",
@@ -490,7 +397,9 @@ const rows: Row[] = [
                 props: {
                     ...structuredClone(l.props),
                     port: 8080,
-                    defaultActions: [{ type: "forward", targetGroupArn: get(https(rs), "defaultActions.0.targetGroupArn") }],
+                    defaultActions: [
+                        { type: "forward", targetGroupArn: get(https(rs), "defaultActions.0.targetGroupArn") },
+                    ],
                 },
             });
             refer(r, "loadBalancerArn", [one(rs, LB)]);
@@ -502,24 +411,6 @@ const rows: Row[] = [
         apply: (rs) => drop(rs, TYPES.webAclAssociation),
     },
     {
-        name: "WAF fails open",
-        blockedBy: "alb-waf-fail-closed",
-        apply: (rs) => set(one(rs, LB), "enableWafFailOpen", true),
-    },
-    {
-        name: "WAF managed rule groups set to count",
-        blockedBy: "waf-managed-rules-block",
-        apply: (rs) => {
-            const acl = one(rs, TYPES.webAcl);
-            for (const r of get(acl, "rules") as any[]) if (r.overrideAction) r.overrideAction = { count: {} };
-        },
-    },
-    {
-        name: "WAF logging removed",
-        blockedBy: "waf-logging-enabled",
-        apply: (rs) => drop(rs, TYPES.webAclLogging),
-    },
-    {
         name: "ALB access logs off",
         blockedBy: "alb-access-logs-enabled",
         apply: (rs) => set(one(rs, LB), "accessLogs.enabled", false),
@@ -528,16 +419,6 @@ const rows: Row[] = [
         name: "ALB passes invalid header fields",
         blockedBy: "alb-drop-invalid-headers",
         apply: (rs) => set(one(rs, LB), "dropInvalidHeaderFields", false),
-    },
-    {
-        name: "ALB desync mitigation in monitor mode",
-        blockedBy: "alb-desync-mitigation",
-        apply: (rs) => set(one(rs, LB), "desyncMitigationMode", "monitor"),
-    },
-    {
-        name: "ALB deletion protection off",
-        blockedBy: "alb-deletion-protection",
-        apply: (rs) => set(one(rs, LB), "enableDeletionProtection", false),
     },
     {
         name: "target group re-encryption dropped (plain HTTP to the nodes)",
