@@ -7,6 +7,7 @@ import { label, ofTypes, props as propsOf, referrers, resolveAll } from "./lib/g
 import { get, need, Reads, SKIP } from "./lib/read";
 import { Reporter } from "./lib/reporter";
 import { isUnknown, stopOnUnknown } from "./lib/unknowns";
+import { reachesInternet } from "./lib/cidr";
 import { absent, asArray, asNumber, isTrue, present, quote } from "./lib/values";
 
 /** Catalogue section 1: VPC, subnets, security groups, NACLs, instances. */
@@ -76,7 +77,8 @@ function covers(e: { protocol: string; from?: number; to?: number }, port: numbe
     // A rule without ports (icmp) covers none; a rule with ports covers the closed range.
     return e.from !== undefined && e.to !== undefined && e.from <= port && port <= e.to;
 }
-const isWorld = (cidr: string) => cidr === WORLD4 || cidr === WORLD6;
+/** Any CIDR with an internet address in it: the whole address space, a split of it (`0.0.0.0/1`), one public /32. */
+const isWorld = (cidr: string) => cidr === WORLD4 || cidr === WORLD6 || reachesInternet(cidr);
 
 function portText(e: Ingress): string {
     return allPorts(e.protocol) ? "all ports" : e.from === e.to ? `port ${e.from}` : `ports ${e.from}-${e.to}`;
@@ -409,7 +411,11 @@ export const policies: Policy[] = [
                             },
                         ];
             for (const r of rules) {
-                if (String(r.action).toLowerCase() !== "allow" || !(r.cidr === WORLD4 || r.cidr6 === WORLD6)) continue;
+                if (
+                    String(r.action).toLowerCase() !== "allow" ||
+                    ![r.cidr, r.cidr6].some((c) => typeof c === "string" && isWorld(c))
+                )
+                    continue;
                 const e = { protocol: r.protocol === "6" ? "tcp" : r.protocol, from: r.from, to: r.to };
                 const hit = allPorts(e.protocol)
                     ? "all traffic"
