@@ -12,11 +12,13 @@ import {
     runStackPolicy,
     StackFixture,
 } from "./support";
+import { reachesInternet } from "../lib/cidr";
 import { TYPES } from "../../lib/contract";
 
 /**
  * Policies added or changed after the network/edge/data mutation tests (test/mutations/network-edge-data.test.ts):
- * NET-05 is mandatory, NET-12, RDS-13 and EDGE-19 are new, RDS-02 covers the Performance Insights key.
+ * NET-05 is mandatory, NET-12, RDS-13 and EDGE-19 are new, RDS-02 covers the Performance Insights key, and NET-03,
+ * NET-04, NET-06 (and NET-12) count any CIDR holding an internet address as the internet, not only 0.0.0.0/0 and ::/0.
  */
 
 const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
@@ -32,6 +34,101 @@ const resourceTables: Array<[ResourceValidationPolicy[] | any[], Record<string, 
     [
         network,
         {
+            "sg-no-public-admin-ports": [
+                {
+                    it: "blocks SSH from one public address (not only 0.0.0.0/0)",
+                    type: TYPES.securityGroupIngressRule,
+                    props: { ipProtocol: "tcp", fromPort: 22, toPort: 22, cidrIpv4: "198.51.100.7/32" },
+                    rejects: /rule: 198\.51\.100\.7\/32 may reach admin port 22/,
+                },
+                {
+                    it: "blocks RDP from a public IPv6 range inline",
+                    type: TYPES.securityGroup,
+                    props: {
+                        ingress: [{ protocol: "tcp", fromPort: 3389, toPort: 3389, ipv6CidrBlocks: ["2001:db8::/32"] }],
+                    },
+                    rejects: /ingress\[0\]: 2001:db8::\/32 may reach admin port 3389/,
+                },
+                {
+                    it: "passes SSH from the VPC's private range",
+                    type: TYPES.securityGroupIngressRule,
+                    props: { ipProtocol: "tcp", fromPort: 22, toPort: 22, cidrIpv4: "10.20.0.0/16" },
+                },
+                {
+                    it: "passes SSH from a unique-local IPv6 range",
+                    type: TYPES.securityGroupRule,
+                    props: {
+                        type: "ingress",
+                        protocol: "tcp",
+                        fromPort: 22,
+                        toPort: 22,
+                        ipv6CidrBlocks: ["fd12:3456::/48"],
+                    },
+                },
+            ],
+            "sg-public-ingress-only-https": [
+                {
+                    it: "blocks the internet split in two halves on a node port",
+                    type: TYPES.securityGroupRule,
+                    props: {
+                        type: "ingress",
+                        protocol: "tcp",
+                        fromPort: 30443,
+                        toPort: 30443,
+                        cidrBlocks: ["0.0.0.0/1", "128.0.0.0/1"],
+                    },
+                    rejects: /rule: internet ingress on port 30443/,
+                },
+                {
+                    it: "blocks HTTPS from a public range on a group that is not the ALB's",
+                    type: TYPES.securityGroup,
+                    props: {
+                        tags: { "sg-role": "eks-nodes" },
+                        ingress: [{ protocol: "tcp", fromPort: 443, toPort: 443, cidrBlocks: ["203.0.113.0/24"] }],
+                    },
+                    rejects: /not tagged sg-role=alb-public/,
+                },
+                {
+                    it: "passes a shared-address-space (100.64.0.0/10) source on a node port",
+                    type: TYPES.securityGroupIngressRule,
+                    props: { ipProtocol: "tcp", fromPort: 30443, toPort: 30443, cidrIpv4: "100.64.0.0/16" },
+                },
+            ],
+            "nacl-no-public-admin-ports": [
+                {
+                    it: "blocks RDP from a public /24 on a NACL",
+                    type: TYPES.networkAcl,
+                    props: {
+                        ingress: [
+                            {
+                                ruleNo: 95,
+                                action: "allow",
+                                protocol: "tcp",
+                                cidrBlock: "203.0.113.0/24",
+                                fromPort: 3389,
+                                toPort: 3389,
+                            },
+                        ],
+                    },
+                    rejects: /ingress\[0\] \(rule 95\): allows admin port 3389 from the internet/,
+                },
+                {
+                    it: "passes SSH from the VPC on a NACL",
+                    type: TYPES.networkAcl,
+                    props: {
+                        ingress: [
+                            {
+                                ruleNo: 95,
+                                action: "allow",
+                                protocol: "tcp",
+                                cidrBlock: "10.20.0.0/16",
+                                fromPort: 22,
+                                toPort: 22,
+                            },
+                        ],
+                    },
+                },
+            ],
             "sg-db-ingress-by-sg-reference": [
                 {
                     it: "blocks the database port opened to the VPC CIDR (aws:vpc rule)",
@@ -142,6 +239,28 @@ const resourceTables: Array<[ResourceValidationPolicy[] | any[], Record<string, 
         },
     ],
 ];
+
+describe("reachesInternet", () => {
+    for (const [cidr, expected] of [
+        ["0.0.0.0/0", true],
+        ["::/0", true],
+        ["0.0.0.0/1", true],
+        ["128.0.0.0/1", true],
+        ["198.51.100.7/32", true],
+        ["2001:db8::/32", true],
+        ["8.0.0.0/5", true],
+        ["10.20.0.0/16", false],
+        ["172.16.0.0/12", false],
+        ["172.32.0.0/16", true],
+        ["192.168.1.0/24", false],
+        ["100.64.0.0/10", false],
+        ["fd00::/8", false],
+        ["fe80::/64", false],
+        ["not-a-cidr", false],
+    ] as const)
+        it(`${cidr} ${expected ? "reaches" : "does not reach"} the internet`, () =>
+            assert.equal(reachesInternet(cidr), expected));
+});
 
 describe("policy pack: controls from the network/edge/data mutation tests", () => {
     for (const [mod, table] of resourceTables) {

@@ -96,15 +96,6 @@ const rows: Row[] = [
         },
     },
     {
-        name: "database ingress rule opened to ::/0",
-        blockedBy: "sg-public-ingress-only-https",
-        apply: (rs) => {
-            const r = one(rs, TYPES.securityGroupIngressRule, /database-from-0/);
-            set(r, "referencedSecurityGroupId", undefined);
-            set(r, "cidrIpv6", "::/0");
-        },
-    },
-    {
         name: "database port opened to the whole VPC CIDR instead of the nodes' group",
         blockedBy: "sg-db-ingress-by-sg-reference",
         apply: (rs) => {
@@ -160,13 +151,43 @@ const rows: Row[] = [
             }),
     },
     {
-        name: "ALB security group admits the internet on 8080 too",
+        name: "SSH to the nodes from one office address (a public /32)",
+        blockedBy: "sg-no-public-admin-ports",
+        apply: (rs) =>
+            ingressRule(rs, /cluster-nodes/, "nodes-ssh-office", {
+                ipProtocol: "tcp",
+                fromPort: 22,
+                toPort: 22,
+                cidrIpv4: "198.51.100.7/32",
+            }),
+    },
+    {
+        name: "node port opened to the internet as two halves (0.0.0.0/1 and 128.0.0.0/1)",
         blockedBy: "sg-public-ingress-only-https",
+        apply: (rs) =>
+            legacyRule(rs, /cluster-nodes/, "nodes-from-halves", {
+                type: "ingress",
+                protocol: "tcp",
+                fromPort: 30443,
+                toPort: 30443,
+                cidrBlocks: ["0.0.0.0/1", "128.0.0.0/1"],
+            }),
+    },
+    {
+        name: "public NACL admits RDP from a partner's public range",
+        blockedBy: "nacl-no-public-admin-ports",
         apply: (rs) => {
-            const sg = one(rs, SG, /edge-alb/);
-            set(sg, "ingress", [
-                ...get(sg, "ingress"),
-                { protocol: "tcp", fromPort: 8080, toPort: 8080, cidrBlocks: ["0.0.0.0/0"] },
+            const acl = one(rs, TYPES.networkAcl, /network-public-nacl/);
+            set(acl, "ingress", [
+                ...get(acl, "ingress"),
+                {
+                    action: "allow",
+                    protocol: "tcp",
+                    cidrBlock: "203.0.113.0/24",
+                    fromPort: 3389,
+                    toPort: 3389,
+                    ruleNo: 95,
+                },
             ]);
         },
     },
@@ -384,25 +405,6 @@ const rows: Row[] = [
                 },
             });
             refer(r, "listenerArn", [l], "arn:listener-http");
-        },
-    },
-    {
-        name: "extra plain-HTTP listener on 8080 forwarding to the targets",
-        blockedBy: "alb-http-redirects-to-https",
-        apply: (rs) => {
-            const l = http(rs);
-            const r = add(rs, l, {
-                type: LISTENER,
-                name: "edge-http-8080",
-                props: {
-                    ...structuredClone(l.props),
-                    port: 8080,
-                    defaultActions: [
-                        { type: "forward", targetGroupArn: get(https(rs), "defaultActions.0.targetGroupArn") },
-                    ],
-                },
-            });
-            refer(r, "loadBalancerArn", [one(rs, LB)]);
         },
     },
     {
