@@ -192,7 +192,7 @@ const dbSubnetsNoInternetPath = stackPolicy({
                             );
                         for (const entry of internetNaclEntries(subnet, resources))
                             report(
-                                `${label(db)}: subnet ${subnet.name} of ${label(sg)} has a network ACL that ${entry}; admit only the application subnets' CIDRs on the database port.`,
+                                `${label(db)}: subnet ${subnet.name} of ${label(sg)}: its network ACL ${entry}; give the subnet an aws.ec2.NetworkAcl admitting only the application subnets' CIDRs on the database port.`,
                                 db.urn,
                             );
                     }

@@ -129,7 +129,8 @@ const WORLD = ["0.0.0.0/0", "::/0"];
 
 /**
  * Ingress `allow` entries from the internet (0.0.0.0/0 or ::/0) of the network ACLs of `subnet`: ACLs naming it
- * in `subnetIds` or through a `NetworkAclAssociation`, inline `ingress` and standalone `NetworkAclRule`s.
+ * in `subnetIds` or through a `NetworkAclAssociation`, else its VPC's default ACL; inline `ingress` and standalone
+ * `NetworkAclRule`s.
  */
 export function internetNaclEntries(subnet: PolicyResource, all: PolicyResource[]): string[] {
     const acls = new Set<PolicyResource>(referrers(subnet, "subnetIds", [TYPES.networkAcl], all));
@@ -137,6 +138,19 @@ export function internetNaclEntries(subnet: PolicyResource, all: PolicyResource[
         for (const acl of resolveAll(a, "networkAclId", [TYPES.networkAcl], all).targets) acls.add(acl);
     const out: string[] = [];
     const world = (r: any) => WORLD.includes(r?.cidrBlock) || WORLD.includes(r?.ipv6CidrBlock);
+    if (acls.size === 0) {
+        // A subnet no custom ACL claims is on its VPC's default ACL, which AWS creates allowing all inbound IPv4
+        // (rule 100, 0.0.0.0/0) and IPv6 (rule 101, ::/0) traffic (Amazon VPC user guide, "Default network ACL").
+        // An adopted aws.ec2.DefaultNetworkAcl replaces those rules with its own, judged below. Not judged while an
+        // ACL's or an association's subnet is unknown at preview: it may be this subnet.
+        const undecided =
+            ofTypes(all, [TYPES.networkAcl]).some((a) => isUnknown(props(a).subnetIds)) ||
+            ofTypes(all, [TYPES.networkAclAssociation]).some((a) => isUnknown(props(a).subnetId));
+        const adopted = ofTypes(all, [TYPES.defaultNetworkAcl]);
+        if (adopted.length === 0 && !undecided)
+            out.push("is its VPC's default network ACL, which allows all traffic from 0.0.0.0/0 and ::/0");
+        adopted.forEach((a) => acls.add(a));
+    }
     for (const acl of acls) {
         const ingress = props(acl).ingress;
         if (!isUnknown(ingress))
