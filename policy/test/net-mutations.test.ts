@@ -505,7 +505,7 @@ describe("policy pack: controls from the network/edge/data mutation tests", () =
             assertRejected(
                 await runStackPolicy(policy, fixtures),
                 "rds-subnets-no-internet-path",
-                "has a network ACL that acl ingress rule 90 admits 0.0.0.0/0",
+                "its network ACL acl ingress rule 90 admits 0.0.0.0/0",
             );
         });
         it("blocks a standalone NACL rule from ::/0 on an ACL associated through NetworkAclAssociation", async () => {
@@ -537,6 +537,47 @@ describe("policy pack: controls from the network/edge/data mutation tests", () =
                 "rds-subnets-no-internet-path",
                 "acl2 rule nr admits ::/0",
             );
+        });
+        it("blocks database subnets left on the VPC's default network ACL (allow all)", async () =>
+            assertRejected(
+                await runStackPolicy(
+                    policy,
+                    base.filter((f) => f.name !== "acl"),
+                ),
+                "rds-subnets-no-internet-path",
+                "subnet iso of SubnetGroup 'group': its network ACL is its VPC's default network ACL, which allows all traffic from 0.0.0.0/0 and ::/0",
+            ));
+        it("judges an adopted default network ACL by its own rules", async () => {
+            const fixtures = base.filter((f) => f.name !== "acl");
+            const adopted = (ingress: any[]): StackFixture => ({
+                type: TYPES.defaultNetworkAcl,
+                name: "dacl",
+                props: { defaultNetworkAclId: "acl-d", ingress },
+            });
+            assert.deepEqual((await runStackPolicy(policy, [...fixtures, adopted([])])).violations, []);
+            assertRejected(
+                await runStackPolicy(policy, [
+                    ...fixtures,
+                    adopted([
+                        {
+                            ruleNo: 100,
+                            action: "allow",
+                            protocol: "-1",
+                            cidrBlock: "0.0.0.0/0",
+                            fromPort: 0,
+                            toPort: 0,
+                        },
+                    ]),
+                ]),
+                "rds-subnets-no-internet-path",
+                "dacl ingress rule 100 admits 0.0.0.0/0",
+            );
+        });
+        it("does not judge the default ACL while another ACL's subnets are unknown in preview", async () => {
+            const fixtures = base.map((f) =>
+                f.name === "acl" ? { ...f, props: { subnetIds: UNKNOWN }, deps: {} } : f,
+            );
+            assert.deepEqual((await runStackPolicy(policy, fixtures)).mandatory, []);
         });
         it("does not block when the route table's inline routes are unknown in preview", async () => {
             const fixtures = base.map((f) => (f.name === "rt" ? { ...f, props: { routes: UNKNOWN } } : f));

@@ -295,6 +295,11 @@ const rows: Row[] = [
         },
     },
     {
+        name: "isolated layer's NACL removed (the DB subnets fall back to the allow-all default ACL)",
+        blockedBy: "rds-subnets-no-internet-path",
+        apply: (rs) => drop(rs, TYPES.networkAcl, /network-isolated-nacl/),
+    },
+    {
         name: "flow log removed",
         blockedBy: "vpc-flow-logs-enabled",
         apply: (rs) => drop(rs, TYPES.flowLog),
@@ -426,18 +431,6 @@ const rows: Row[] = [
         name: "target group re-encryption dropped (plain HTTP to the nodes)",
         blockedBy: "alb-target-group-https",
         apply: (rs) => set(one(rs, TYPES.targetGroup), "protocol", "HTTP"),
-    },
-    {
-        name: "a second, internet-facing network load balancer",
-        blockedBy: "alb-internet-facing-is-declared",
-        apply: (rs) => {
-            const lb = one(rs, LB);
-            add(rs, lb, {
-                type: LB,
-                name: "edge-nlb",
-                props: { ...structuredClone(lb.props), loadBalancerType: "network", internal: false },
-            });
-        },
     },
     {
         name: "certificate validated by e-mail",
