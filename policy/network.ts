@@ -265,6 +265,150 @@ const dataTierEgress = stackPolicy({
     },
 });
 
+/** `sg-role` values of the groups that may reach a database: the nodes (the app) and the one-off user job. */
+export const DATABASE_SOURCE_ROLES = [SG_ROLES.eksNodes, "db-admin-job"];
+
+/** One ingress entry of a database group with the reference to its source group (if any). */
+interface DbIngress {
+    where: string;
+    protocol: string;
+    from?: number;
+    to?: number;
+    cidrs: unknown[];
+    prefixLists: boolean;
+    self: boolean;
+    /** The rule resource and path of its source group reference, or the inline value list. */
+    source?: { of: PolicyResource; path: string };
+    unknown: boolean;
+}
+
+function databaseIngress(sg: PolicyResource, resources: PolicyResource[], reads: Reads): DbIngress[] {
+    const out: DbIngress[] = [];
+    const inline = reads.read(propsOf(sg), "ingress");
+    if (inline !== SKIP)
+        asArray(inline).forEach((e: any, i: number) =>
+            out.push({
+                where: `ingress[${i}]`,
+                protocol: String(e?.protocol ?? "").toLowerCase(),
+                from: asNumber(e?.fromPort),
+                to: asNumber(e?.toPort),
+                cidrs: [...asArray(e?.cidrBlocks), ...asArray(e?.ipv6CidrBlocks)],
+                prefixLists: asArray(e?.prefixListIds).length > 0,
+                self: isTrue(e?.self),
+                source:
+                    asArray(e?.securityGroups).length > 0
+                        ? { of: sg, path: `ingress[${i}].securityGroups` }
+                        : undefined,
+                unknown: [
+                    e?.protocol,
+                    e?.fromPort,
+                    e?.toPort,
+                    e?.cidrBlocks,
+                    e?.ipv6CidrBlocks,
+                    e?.securityGroups,
+                ].some(isUnknown),
+            }),
+        );
+    for (const r of referrers(
+        sg,
+        "securityGroupId",
+        [TYPES.securityGroupRule, TYPES.securityGroupIngressRule],
+        resources,
+    )) {
+        const p = propsOf(r);
+        if (r.type === TYPES.securityGroupRule) {
+            if (p.type !== "ingress") continue;
+            out.push({
+                where: `rule ${r.name}`,
+                protocol: String(p.protocol ?? "").toLowerCase(),
+                from: asNumber(p.fromPort),
+                to: asNumber(p.toPort),
+                cidrs: [...asArray(p.cidrBlocks), ...asArray(p.ipv6CidrBlocks)],
+                prefixLists: asArray(p.prefixListIds).length > 0,
+                self: isTrue(p.self),
+                source: present(p.sourceSecurityGroupId) ? { of: r, path: "sourceSecurityGroupId" } : undefined,
+                unknown: [p.type, p.protocol, p.fromPort, p.toPort, p.cidrBlocks, p.ipv6CidrBlocks].some(isUnknown),
+            });
+        } else {
+            out.push({
+                where: `rule ${r.name}`,
+                protocol: String(p.ipProtocol ?? "").toLowerCase(),
+                from: asNumber(p.fromPort),
+                to: asNumber(p.toPort),
+                cidrs: [p.cidrIpv4, p.cidrIpv6].filter((c) => c !== undefined && c !== null && c !== ""),
+                prefixLists: present(p.prefixListId),
+                self: false,
+                source: present(p.referencedSecurityGroupId) ? { of: r, path: "referencedSecurityGroupId" } : undefined,
+                unknown: [p.ipProtocol, p.fromPort, p.toPort, p.cidrIpv4, p.cidrIpv6].some(isUnknown),
+            });
+        }
+    }
+    return out;
+}
+
+const databaseIngressSources = stackPolicy({
+    name: "sg-database-ingress-declared-sources",
+    description:
+        "NET-13: a database's security group (attached to an RDS instance or cluster, or tagged sg-role=database) admits only TCP on one port, only from security groups whose sg-role is in databaseSourceRoles (default eks-nodes, db-admin-job) and that the stack declares; never a CIDR or prefix list (AWS FSBP RDS.2 defence in depth; NIST AC-4).",
+    controls: ["NET-13"],
+    enforcementLevel: "mandatory",
+    configSchema: schemaOf([], {
+        databaseSourceRoles: {
+            type: "array",
+            items: { type: "string" },
+            description: "sg-role tags of the security groups that may reach a database.",
+            default: DATABASE_SOURCE_ROLES,
+        },
+    }),
+    validate: ({ resources, config }, report) => {
+        const roles: string[] = config.databaseSourceRoles;
+        const groups = new Set<PolicyResource>(
+            ofTypes(resources, [TYPES.securityGroup]).filter(
+                (sg) => propsOf(sg).tags?.[SG_ROLE_TAG] === SG_ROLES.database,
+            ),
+        );
+        for (const db of ofTypes(resources, [TYPES.rdsInstance, TYPES.rdsCluster]))
+            for (const sg of resolveAll(db, "vpcSecurityGroupIds", [TYPES.securityGroup], resources).targets)
+                groups.add(sg);
+        for (const sg of groups) {
+            each(sg, report, (_p, reads) => {
+                for (const e of databaseIngress(sg, resources, reads)) {
+                    if (e.unknown) continue;
+                    const where = `${label(sg)} ${e.where}`;
+                    if (e.protocol !== "tcp" && e.protocol !== "6")
+                        report(
+                            `${where} admits protocol ${quote(e.protocol)}: admit TCP on the database port only.`,
+                            sg.urn,
+                        );
+                    else if (e.from === undefined || e.from !== e.to)
+                        report(`${where} admits ports ${e.from}-${e.to}: admit the database port only.`, sg.urn);
+                    if (e.cidrs.length > 0 || e.prefixLists)
+                        report(
+                            `${where} admits ${e.cidrs.length > 0 ? `CIDR ${e.cidrs.join(", ")}` : "a prefix list"}: admit the clients' security groups instead.`,
+                            sg.urn,
+                        );
+                    if (!e.source) continue;
+                    const res = resolveAll(e.source.of, e.source.path, [TYPES.securityGroup], resources);
+                    if (res.unknown) continue;
+                    for (const v of res.unresolved)
+                        report(
+                            `${where} admits security group ${quote(v)}, which this stack does not declare: admit only groups tagged sg-role ${roles.join(" or ")}.`,
+                            sg.urn,
+                        );
+                    for (const source of res.targets) {
+                        const role = propsOf(source).tags?.[SG_ROLE_TAG];
+                        if (isUnknown(role) || (typeof role === "string" && roles.includes(role))) continue;
+                        report(
+                            `${where} admits ${label(source)} (sg-role ${quote(role)}): only groups tagged sg-role ${roles.join(" or ")} may reach the database; add the role to databaseSourceRoles after review.`,
+                            sg.urn,
+                        );
+                    }
+                }
+            });
+        }
+    },
+});
+
 export const policies: Policy[] = [
     resourcePolicyOf({
         name: "subnet-no-auto-public-ip",
@@ -473,4 +617,5 @@ export const policies: Policy[] = [
     defaultSgNoRules,
     noSshKeyPair,
     dataTierEgress,
+    databaseIngressSources,
 ];
