@@ -96,15 +96,6 @@ const rows: Row[] = [
         },
     },
     {
-        name: "database port opened to the whole VPC CIDR instead of the nodes' group",
-        blockedBy: "sg-db-ingress-by-sg-reference",
-        apply: (rs) => {
-            const r = one(rs, TYPES.securityGroupIngressRule, /database-from-0/);
-            set(r, "referencedSecurityGroupId", undefined);
-            set(r, "cidrIpv4", "10.20.0.0/16");
-        },
-    },
-    {
         name: "database port opened to the private subnets' CIDR with an aws:ec2 SecurityGroupRule",
         blockedBy: "sg-db-ingress-by-sg-reference",
         apply: (rs) =>
@@ -126,6 +117,24 @@ const rows: Row[] = [
                 toPort: 5432,
                 cidrIpv6: "2001:db8::/56",
             }),
+    },
+    {
+        name: "database admits the CI runners' security group (migrations from CI)",
+        blockedBy: "sg-database-ingress-declared-sources",
+        apply: (rs) => {
+            const runner = one(rs, SG, /runner-security-group/);
+            const r = one(rs, TYPES.securityGroupIngressRule, /database-from-0/);
+            refer(r, "referencedSecurityGroupId", [runner], "sg-runner");
+        },
+    },
+    {
+        name: "database rule from the nodes widened to every TCP port",
+        blockedBy: "sg-database-ingress-declared-sources",
+        apply: (rs) => {
+            const r = one(rs, TYPES.securityGroupIngressRule, /database-from-0/);
+            set(r, "fromPort", 0);
+            set(r, "toPort", 65535);
+        },
     },
     {
         name: "nodes' security group admits the internet on the ingress node port (aws:ec2 rule)",
@@ -367,11 +376,6 @@ const rows: Row[] = [
             set(db, "manageMasterUserPassword", undefined);
             set(db, "password", "Sup3rSecret!");
         },
-    },
-    {
-        name: "backup vault policy dropped (recovery points deletable)",
-        blockedBy: "backup-vault-deny-delete",
-        apply: (rs) => drop(rs, TYPES.backupVaultPolicy),
     },
     // ------------------------------------------------------------ edge
     {
