@@ -396,6 +396,104 @@ describe("policy pack: controls from the network/edge/data mutation tests", () =
         });
     });
 
+    describe("sg-database-ingress-declared-sources", () => {
+        const policy = policyNamed<StackValidationPolicy>(network, "sg-database-ingress-declared-sources");
+        const fixtures = (
+            rule: Record<string, any>,
+            source: Record<string, any> = { "sg-role": "eks-nodes" },
+        ): StackFixture[] => [
+            {
+                type: TYPES.rdsInstance,
+                name: "db",
+                props: { vpcSecurityGroupIds: ["sg-db"] },
+                deps: { vpcSecurityGroupIds: ["db-sg"] },
+            },
+            { type: TYPES.securityGroup, name: "db-sg", props: { description: "db" } },
+            { type: TYPES.securityGroup, name: "src", props: { tags: source } },
+            {
+                type: TYPES.securityGroupIngressRule,
+                name: "in",
+                props: {
+                    securityGroupId: "sg-db",
+                    ipProtocol: "tcp",
+                    fromPort: 5432,
+                    toPort: 5432,
+                    referencedSecurityGroupId: "sg-src",
+                    ...rule,
+                },
+                deps: {
+                    securityGroupId: ["db-sg"],
+                    ...(rule.referencedSecurityGroupId === undefined ? { referencedSecurityGroupId: ["src"] } : {}),
+                },
+            },
+        ];
+        it("passes the database port from the nodes' group", async () =>
+            assert.deepEqual((await runStackPolicy(policy, fixtures({}))).violations, []));
+        it("passes the database port from the DB admin job's group", async () =>
+            assert.deepEqual(
+                (await runStackPolicy(policy, fixtures({}, { "sg-role": "db-admin-job" }))).violations,
+                [],
+            ));
+        it("blocks a source group with another sg-role (the CI runners)", async () =>
+            assertRejected(
+                await runStackPolicy(policy, fixtures({}, { "sg-role": "ci-runner" })),
+                "sg-database-ingress-declared-sources",
+                "SecurityGroup 'db-sg' rule in admits SecurityGroup 'src' (sg-role \"ci-runner\")",
+            ));
+        it("blocks a source group the stack does not declare", async () =>
+            assertRejected(
+                await runStackPolicy(policy, fixtures({ referencedSecurityGroupId: "sg-0123456789abcdef0" })),
+                "sg-database-ingress-declared-sources",
+                'admits security group "sg-0123456789abcdef0", which this stack does not declare',
+            ));
+        it("blocks a port range from the nodes", async () =>
+            assertRejected(
+                await runStackPolicy(policy, fixtures({ fromPort: 0, toPort: 65535 })),
+                "sg-database-ingress-declared-sources",
+                "admits ports 0-65535: admit the database port only",
+            ));
+        it("blocks all protocols on an inline rule of a group tagged sg-role=database, and a CIDR", async () => {
+            const run = await runStackPolicy(policy, [
+                {
+                    type: TYPES.securityGroup,
+                    name: "g",
+                    props: {
+                        tags: { "sg-role": "database" },
+                        ingress: [{ protocol: "-1", fromPort: 0, toPort: 0, cidrBlocks: ["10.20.0.0/16"] }],
+                    },
+                },
+            ]);
+            assertRejected(run, "sg-database-ingress-declared-sources", 'ingress[0] admits protocol "-1"');
+            assertRejected(run, "sg-database-ingress-declared-sources", "ingress[0] admits CIDR 10.20.0.0/16");
+        });
+        it("blocks an aws:ec2 rule from a prefix list", async () => {
+            const run = await runStackPolicy(policy, [
+                { type: TYPES.securityGroup, name: "g", props: { tags: { "sg-role": "database" } } },
+                {
+                    type: TYPES.securityGroupRule,
+                    name: "pl",
+                    props: { type: "ingress", protocol: "tcp", fromPort: 5432, toPort: 5432, prefixListIds: ["pl-1"] },
+                    deps: { securityGroupId: ["g"] },
+                },
+            ]);
+            assertRejected(run, "sg-database-ingress-declared-sources", "rule pl admits a prefix list");
+        });
+        it("does not block while the source group is unknown in preview", async () =>
+            assert.deepEqual(
+                (await runStackPolicy(policy, fixtures({ referencedSecurityGroupId: UNKNOWN }))).mandatory,
+                [],
+            ));
+        it("honours databaseSourceRoles", async () =>
+            assert.deepEqual(
+                (
+                    await runStackPolicy(policy, fixtures({}, { "sg-role": "ci-runner" }), {
+                        databaseSourceRoles: ["ci-runner"],
+                    })
+                ).violations,
+                [],
+            ));
+    });
+
     describe("rds-subnets-no-internet-path", () => {
         const policy = policyNamed<StackValidationPolicy>(data, "rds-subnets-no-internet-path");
         const base: StackFixture[] = [
