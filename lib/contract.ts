@@ -31,6 +31,7 @@ export const TYPES = {
     networkAcl: "aws:ec2/networkAcl:NetworkAcl",
     defaultNetworkAcl: "aws:ec2/defaultNetworkAcl:DefaultNetworkAcl",
     networkAclRule: "aws:ec2/networkAclRule:NetworkAclRule",
+    networkAclAssociation: "aws:ec2/networkAclAssociation:NetworkAclAssociation",
     vpcEndpoint: "aws:ec2/vpcEndpoint:VpcEndpoint",
     flowLog: "aws:ec2/flowLog:FlowLog",
     launchTemplate: "aws:ec2/launchTemplate:LaunchTemplate",

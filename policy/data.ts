@@ -2,10 +2,11 @@ import { each, Policy, Props, resourcePolicy, resourcePolicyOf, stackPolicy } fr
 import { BackupVault } from "./lib/classes";
 import { schemaOf } from "./lib/config";
 import { globMatch } from "./lib/documents";
-import { label, ofTypes, props as propsOf, referrers } from "./lib/graph";
+import { label, ofTypes, props as propsOf, referrers, resolveAll, resolveOne } from "./lib/graph";
 import { isWildcardPrincipal, parsePolicyDocument, Statement } from "./lib/iam";
 import { isAwsManagedAlias, isKmsReference } from "./lib/kms";
 import { need, SKIP } from "./lib/read";
+import { exitRoutes, internetNaclEntries } from "./lib/subnets";
 import { isUnknown } from "./lib/unknowns";
 import { absent, asArray, asNumber, present, quote } from "./lib/values";
 import { TYPES } from "../lib/contract";
@@ -164,6 +165,43 @@ const multiAz = stackPolicy({
     },
 });
 
+/**
+ * RDS-13: the database's subnets have no network path beyond the VPC. STK-01 (`rds-private-subnets-only`) rejects
+ * internet-gateway routes and public IP mapping; a NAT gateway, an egress-only gateway, a transit gateway, a
+ * peering or an appliance ENI on the isolated route table still lets a compromised engine (or a malicious
+ * extension) send data out, and an internet-sourced `allow` on their NACL removes the second layer in front of
+ * the security group.
+ */
+const dbSubnetsNoInternetPath = stackPolicy({
+    name: "rds-subnets-no-internet-path",
+    description:
+        "RDS-13: the subnets of every database's subnet group route nowhere beyond the VPC (no NAT, egress-only, transit gateway, peering or ENI route; only local and VPC-endpoint routes) and their network ACLs admit nothing from 0.0.0.0/0 or ::/0 (AWS FSBP RDS.2 intent; NIST SC-7).",
+    controls: ["RDS-13"],
+    enforcementLevel: "mandatory",
+    validate: ({ resources }, report) => {
+        for (const db of ofTypes(resources, DB_TYPES)) {
+            each(db, report, () => {
+                const group = resolveOne(db, "dbSubnetGroupName", [TYPES.rdsSubnetGroup], resources);
+                if (group.kind !== "resolved") return; // absent / undeclared / unknown: RDS-03 and STK-01
+                for (const sg of group.targets) {
+                    for (const subnet of resolveAll(sg, "subnetIds", [TYPES.subnet], resources).targets) {
+                        for (const exit of exitRoutes(subnet, resources))
+                            report(
+                                `${label(db)}: subnet ${subnet.name} of ${label(sg)} has a route out of the VPC (${exit}); the database's subnets keep only the local route.`,
+                                db.urn,
+                            );
+                        for (const entry of internetNaclEntries(subnet, resources))
+                            report(
+                                `${label(db)}: subnet ${subnet.name} of ${label(sg)}: its network ACL ${entry}; give the subnet an aws.ec2.NetworkAcl admitting only the application subnets' CIDRs on the database port.`,
+                                db.urn,
+                            );
+                    }
+                }
+            });
+        }
+    },
+});
+
 export const policies: Policy[] = [
     resourcePolicy({
         name: "rds-not-publicly-accessible",
@@ -179,12 +217,25 @@ export const policies: Policy[] = [
     resourcePolicy({
         name: "rds-storage-encrypted-with-cmk",
         description:
-            "RDS-02: database storage is encrypted with a customer-managed KMS key (AWS FSBP RDS.3, RDS.27; CIS-AWS 2.3.1).",
+            "RDS-02: database storage, and Performance Insights data where it is on, is encrypted with a customer-managed KMS key (AWS FSBP RDS.3, RDS.27; CIS-AWS 2.3.1).",
         controls: ["RDS-02"],
         enforcementLevel: "mandatory",
-        types: DB_TYPES,
+        types: [...DB_TYPES, TYPES.rdsClusterInstance],
         configSchema: schemaOf(["externalKmsKeyArns"]),
-        validate: ({ props, config }, report) => {
+        validate: ({ type, props, config, reads }, report) => {
+            // Performance Insights keeps query text and wait samples: without performanceInsightsKmsKeyId RDS uses
+            // the AWS-managed aws/rds key (RDS API PerformanceInsightsKMSKeyId: "If you don't specify a value ...
+            // Amazon RDS uses your default KMS key"; pulumi-aws rds.Cluster: "the default RDS KMS key (aws/rds)").
+            // `reads`: an unknown here is recorded and the storage fields below are still judged.
+            if (reads.read(props, "performanceInsightsEnabled") === true) {
+                const piKey = reads.read(props, "performanceInsightsKmsKeyId");
+                if (piKey !== SKIP && !isKmsReference(piKey, config.externalKmsKeyArns))
+                    report(
+                        `performanceInsightsKmsKeyId is ${absent(piKey) ? "absent (the AWS-managed aws/rds key would be used)" : JSON.stringify(piKey)}; set it to the ARN of a customer-managed KMS key.`,
+                    );
+            }
+            // Aurora members inherit storage encryption from their cluster; only their Performance Insights key is theirs.
+            if (type === TYPES.rdsClusterInstance) return;
             const key = need(props, "kmsKeyId");
             if (isReplica(props)) {
                 // A same-Region replica is encrypted with its source's key; only an explicit AWS-managed key is still wrong.
@@ -325,4 +376,5 @@ export const policies: Policy[] = [
     autoMinorVersionUpgrade,
     copyTagsToSnapshot,
     vaultDenyDelete,
+    dbSubnetsNoInternetPath,
 ];

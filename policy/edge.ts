@@ -407,6 +407,30 @@ const albEgressToTargets = stackPolicy({
     },
 });
 
+/** Redirect actions (listener `defaultActions`, rule `actions`) whose target protocol is plain HTTP. */
+export function plainHttpRedirects(actions: unknown, at: string): string[] {
+    return asArray(actions).flatMap((a: any, i: number) =>
+        a?.type === "redirect" && String(get(a, "redirect.protocol") ?? "").toUpperCase() === "HTTP"
+            ? [`${at}[${i}] redirects to protocol "HTTP"`]
+            : [],
+    );
+}
+
+const noRedirectToHttp = resourcePolicy({
+    name: "alb-no-redirect-to-plain-http",
+    description:
+        'EDGE-19: no listener or listener rule redirects to plain HTTP (redirect.protocol "HTTP"): a redirect keeps HTTPS ("#{protocol}" or "HTTPS"), so no response downgrades a client to clear text (AWS FSBP ELB.1 intent; OWASP ASVS 9.1.1).',
+    controls: ["EDGE-19"],
+    enforcementLevel: "mandatory",
+    types: [...LISTENER_TYPES, ...LISTENER_RULE_TYPES],
+    validate: ({ type, props }, report) => {
+        const rule = (LISTENER_RULE_TYPES as readonly string[]).includes(type);
+        const at = rule ? "actions" : "defaultActions";
+        for (const problem of plainHttpRedirects(need(props, at), at))
+            report(`${problem}: redirect to protocol "HTTPS" (port "443") so clients never leave TLS.`);
+    },
+});
+
 export const policies: Policy[] = [
     resourcePolicy({
         name: "alb-http-redirects-to-https",
@@ -639,6 +663,7 @@ export const policies: Policy[] = [
     albEgressToTargets,
     httpsListenerHsts,
     classicElb,
+    noRedirectToHttp,
 ];
 
 /** Load balancers the stack declares as application LBs. */

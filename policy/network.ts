@@ -3,10 +3,11 @@ import { PORTS, SG_ROLE_TAG, SG_ROLES, TYPES } from "../lib/contract";
 import { DefaultSecurityGroup, Subnet } from "./lib/classes";
 import { each, Policy, Props, resourcePolicy, resourcePolicyOf, stackPolicy } from "./lib/builders";
 import { schemaOf } from "./lib/config";
-import { label, ofTypes, props as propsOf, referrers } from "./lib/graph";
+import { label, ofTypes, props as propsOf, referrers, resolveAll } from "./lib/graph";
 import { get, need, Reads, SKIP } from "./lib/read";
 import { Reporter } from "./lib/reporter";
 import { isUnknown, stopOnUnknown } from "./lib/unknowns";
+import { reachesInternet } from "./lib/cidr";
 import { absent, asArray, asNumber, isTrue, present, quote } from "./lib/values";
 
 /** Catalogue section 1: VPC, subnets, security groups, NACLs, instances. */
@@ -76,7 +77,8 @@ function covers(e: { protocol: string; from?: number; to?: number }, port: numbe
     // A rule without ports (icmp) covers none; a rule with ports covers the closed range.
     return e.from !== undefined && e.to !== undefined && e.from <= port && port <= e.to;
 }
-const isWorld = (cidr: string) => cidr === WORLD4 || cidr === WORLD6;
+/** Any CIDR with an internet address in it: the whole address space, a split of it (`0.0.0.0/1`), one public /32. */
+const isWorld = (cidr: string) => cidr === WORLD4 || cidr === WORLD6 || reachesInternet(cidr);
 
 function portText(e: Ingress): string {
     return allPorts(e.protocol) ? "all ports" : e.from === e.to ? `port ${e.from}` : `ports ${e.from}-${e.to}`;
@@ -220,6 +222,193 @@ const noSshKeyPair = resourcePolicy({
     },
 });
 
+/** `sg-role` values of the data tier: the database's own group and the one-off job holding its master credentials. */
+export const DATA_TIER_SG_ROLES = [SG_ROLES.database, "db-admin-job"];
+
+const dataTierEgress = stackPolicy({
+    name: "sg-data-tier-no-internet-egress",
+    description:
+        "NET-12: security groups of the data tier (attached to a database, or tagged sg-role in dataTierSgRoles) send nothing to 0.0.0.0/0 or ::/0 except TCP 443 (AWS APIs): no path for data to leave on the database port or any other (AWS FSBP EC2.18 intent; NIST SC-7(5)).",
+    controls: ["NET-12"],
+    enforcementLevel: "mandatory",
+    configSchema: schemaOf([], {
+        dataTierSgRoles: {
+            type: "array",
+            items: { type: "string" },
+            description: "sg-role tags that mark a security group as part of the data tier.",
+            default: DATA_TIER_SG_ROLES,
+        },
+    }),
+    validate: ({ resources, config }, report) => {
+        const roles: string[] = config.dataTierSgRoles;
+        const groups = new Set<PolicyResource>(
+            ofTypes(resources, [TYPES.securityGroup]).filter((sg) => roles.includes(propsOf(sg).tags?.[SG_ROLE_TAG])),
+        );
+        for (const db of ofTypes(resources, [TYPES.rdsInstance, TYPES.rdsCluster]))
+            for (const sg of resolveAll(db, "vpcSecurityGroupIds", [TYPES.securityGroup], resources).targets)
+                groups.add(sg);
+        for (const sg of groups) {
+            each(sg, report, (_p, reads) => {
+                for (const e of egressOf(sg, resources, reads)) {
+                    if (e.unknown) continue;
+                    const world = e.cidrs.filter(isWorld);
+                    if (world.length === 0) continue;
+                    const https = e.protocol === "tcp" && e.from === PORTS.https && e.to === PORTS.https;
+                    if (!https)
+                        report(
+                            `${label(sg)} ${e.where} sends ${allPorts(e.protocol) ? "all traffic" : `${e.protocol || "protocol ?"} ${e.from}-${e.to}`} to ${world.join(", ")}: the data tier reaches the internet only on TCP 443; send the database port to the isolated subnets' CIDRs or a security group.`,
+                            sg.urn,
+                        );
+                }
+            });
+        }
+    },
+});
+
+/** `sg-role` values of the groups that may reach a database: the nodes (the app) and the one-off user job. */
+export const DATABASE_SOURCE_ROLES = [SG_ROLES.eksNodes, "db-admin-job"];
+
+/** One ingress entry of a database group with the reference to its source group (if any). */
+interface DbIngress {
+    where: string;
+    protocol: string;
+    from?: number;
+    to?: number;
+    cidrs: unknown[];
+    prefixLists: boolean;
+    self: boolean;
+    /** The rule resource and path of its source group reference, or the inline value list. */
+    source?: { of: PolicyResource; path: string };
+    unknown: boolean;
+}
+
+function databaseIngress(sg: PolicyResource, resources: PolicyResource[], reads: Reads): DbIngress[] {
+    const out: DbIngress[] = [];
+    const inline = reads.read(propsOf(sg), "ingress");
+    if (inline !== SKIP)
+        asArray(inline).forEach((e: any, i: number) =>
+            out.push({
+                where: `ingress[${i}]`,
+                protocol: String(e?.protocol ?? "").toLowerCase(),
+                from: asNumber(e?.fromPort),
+                to: asNumber(e?.toPort),
+                cidrs: [...asArray(e?.cidrBlocks), ...asArray(e?.ipv6CidrBlocks)],
+                prefixLists: asArray(e?.prefixListIds).length > 0,
+                self: isTrue(e?.self),
+                source:
+                    asArray(e?.securityGroups).length > 0
+                        ? { of: sg, path: `ingress[${i}].securityGroups` }
+                        : undefined,
+                unknown: [
+                    e?.protocol,
+                    e?.fromPort,
+                    e?.toPort,
+                    e?.cidrBlocks,
+                    e?.ipv6CidrBlocks,
+                    e?.securityGroups,
+                ].some(isUnknown),
+            }),
+        );
+    for (const r of referrers(
+        sg,
+        "securityGroupId",
+        [TYPES.securityGroupRule, TYPES.securityGroupIngressRule],
+        resources,
+    )) {
+        const p = propsOf(r);
+        if (r.type === TYPES.securityGroupRule) {
+            if (p.type !== "ingress") continue;
+            out.push({
+                where: `rule ${r.name}`,
+                protocol: String(p.protocol ?? "").toLowerCase(),
+                from: asNumber(p.fromPort),
+                to: asNumber(p.toPort),
+                cidrs: [...asArray(p.cidrBlocks), ...asArray(p.ipv6CidrBlocks)],
+                prefixLists: asArray(p.prefixListIds).length > 0,
+                self: isTrue(p.self),
+                source: present(p.sourceSecurityGroupId) ? { of: r, path: "sourceSecurityGroupId" } : undefined,
+                unknown: [p.type, p.protocol, p.fromPort, p.toPort, p.cidrBlocks, p.ipv6CidrBlocks].some(isUnknown),
+            });
+        } else {
+            out.push({
+                where: `rule ${r.name}`,
+                protocol: String(p.ipProtocol ?? "").toLowerCase(),
+                from: asNumber(p.fromPort),
+                to: asNumber(p.toPort),
+                cidrs: [p.cidrIpv4, p.cidrIpv6].filter((c) => c !== undefined && c !== null && c !== ""),
+                prefixLists: present(p.prefixListId),
+                self: false,
+                source: present(p.referencedSecurityGroupId) ? { of: r, path: "referencedSecurityGroupId" } : undefined,
+                unknown: [p.ipProtocol, p.fromPort, p.toPort, p.cidrIpv4, p.cidrIpv6].some(isUnknown),
+            });
+        }
+    }
+    return out;
+}
+
+const databaseIngressSources = stackPolicy({
+    name: "sg-database-ingress-declared-sources",
+    description:
+        "NET-13: a database's security group (attached to an RDS instance or cluster, or tagged sg-role=database) admits only TCP on one port, only from security groups whose sg-role is in databaseSourceRoles (default eks-nodes, db-admin-job) and that the stack declares; never a CIDR or prefix list (AWS FSBP RDS.2 defence in depth; NIST AC-4).",
+    controls: ["NET-13"],
+    enforcementLevel: "mandatory",
+    configSchema: schemaOf([], {
+        databaseSourceRoles: {
+            type: "array",
+            items: { type: "string" },
+            description: "sg-role tags of the security groups that may reach a database.",
+            default: DATABASE_SOURCE_ROLES,
+        },
+    }),
+    validate: ({ resources, config }, report) => {
+        const roles: string[] = config.databaseSourceRoles;
+        const groups = new Set<PolicyResource>(
+            ofTypes(resources, [TYPES.securityGroup]).filter(
+                (sg) => propsOf(sg).tags?.[SG_ROLE_TAG] === SG_ROLES.database,
+            ),
+        );
+        for (const db of ofTypes(resources, [TYPES.rdsInstance, TYPES.rdsCluster]))
+            for (const sg of resolveAll(db, "vpcSecurityGroupIds", [TYPES.securityGroup], resources).targets)
+                groups.add(sg);
+        for (const sg of groups) {
+            each(sg, report, (_p, reads) => {
+                for (const e of databaseIngress(sg, resources, reads)) {
+                    if (e.unknown) continue;
+                    const where = `${label(sg)} ${e.where}`;
+                    if (e.protocol !== "tcp" && e.protocol !== "6")
+                        report(
+                            `${where} admits protocol ${quote(e.protocol)}: admit TCP on the database port only.`,
+                            sg.urn,
+                        );
+                    else if (e.from === undefined || e.from !== e.to)
+                        report(`${where} admits ports ${e.from}-${e.to}: admit the database port only.`, sg.urn);
+                    if (e.cidrs.length > 0 || e.prefixLists)
+                        report(
+                            `${where} admits ${e.cidrs.length > 0 ? `CIDR ${e.cidrs.join(", ")}` : "a prefix list"}: admit the clients' security groups instead.`,
+                            sg.urn,
+                        );
+                    if (!e.source) continue;
+                    const res = resolveAll(e.source.of, e.source.path, [TYPES.securityGroup], resources);
+                    if (res.unknown) continue;
+                    for (const v of res.unresolved)
+                        report(
+                            `${where} admits security group ${quote(v)}, which this stack does not declare: admit only groups tagged sg-role ${roles.join(" or ")}.`,
+                            sg.urn,
+                        );
+                    for (const source of res.targets) {
+                        const role = propsOf(source).tags?.[SG_ROLE_TAG];
+                        if (isUnknown(role) || (typeof role === "string" && roles.includes(role))) continue;
+                        report(
+                            `${where} admits ${label(source)} (sg-role ${quote(role)}): only groups tagged sg-role ${roles.join(" or ")} may reach the database; add the role to databaseSourceRoles after review.`,
+                            sg.urn,
+                        );
+                    }
+                }
+            });
+        }
+    },
+});
+
 export const policies: Policy[] = [
     resourcePolicyOf({
         name: "subnet-no-auto-public-ip",
@@ -317,7 +506,9 @@ export const policies: Policy[] = [
         description:
             "NET-05: database ports are opened to security groups, never to CIDR ranges (AWS FSBP RDS.2 defence in depth).",
         controls: ["NET-05"],
-        enforcementLevel: "advisory",
+        // Mandatory since the network/edge/data mutation tests: a CIDR on the database port admits every
+        // workload (and every tenant) in that range, not just the database's clients. The program complies.
+        enforcementLevel: "mandatory",
         types: SG_TYPES,
         configSchema: schemaOf(["databasePorts"]),
         validate: ({ type, props, config }, report) => {
@@ -364,7 +555,11 @@ export const policies: Policy[] = [
                             },
                         ];
             for (const r of rules) {
-                if (String(r.action).toLowerCase() !== "allow" || !(r.cidr === WORLD4 || r.cidr6 === WORLD6)) continue;
+                if (
+                    String(r.action).toLowerCase() !== "allow" ||
+                    ![r.cidr, r.cidr6].some((c) => typeof c === "string" && isWorld(c))
+                )
+                    continue;
                 const e = { protocol: r.protocol === "6" ? "tcp" : r.protocol, from: r.from, to: r.to };
                 const hit = allPorts(e.protocol)
                     ? "all traffic"
@@ -421,4 +616,6 @@ export const policies: Policy[] = [
     sgRulesNotMixed,
     defaultSgNoRules,
     noSshKeyPair,
+    dataTierEgress,
+    databaseIngressSources,
 ];

@@ -46,3 +46,28 @@ export function cidrContains(outer: Cidr, inner: Cidr): boolean {
 
 /** The whole address family: `0.0.0.0/0`, `::/0`. */
 export const isEverywhere = (c: Cidr) => c.prefix === 0;
+
+/**
+ * Ranges no internet host can source traffic from: RFC 1918, shared address space (RFC 6598), loopback and
+ * link-local for IPv4; unique-local (RFC 4193), link-local and loopback for IPv6.
+ */
+const NOT_INTERNET = [
+    "10.0.0.0/8",
+    "172.16.0.0/12",
+    "192.168.0.0/16",
+    "100.64.0.0/10",
+    "127.0.0.0/8",
+    "169.254.0.0/16",
+    "fc00::/7",
+    "fe80::/10",
+    "::1/128",
+].map((c) => parseCidr(c)!);
+
+/**
+ * Whether a CIDR admits any internet address: `0.0.0.0/0` and `::/0`, but also `0.0.0.0/1`, `128.0.0.0/1` or one
+ * office's `/32`. False for private, shared, loopback and link-local ranges, and for text that is no CIDR.
+ */
+export function reachesInternet(text: string): boolean {
+    const c = parseCidr(text);
+    return !!c && !NOT_INTERNET.some((n) => cidrContains(n, c));
+}
