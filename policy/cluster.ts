@@ -168,9 +168,7 @@ const accessEntriesAuth = resourcePolicy({
     description:
         "EKS-05: the cluster authenticates with EKS access entries (authenticationMode API), not the aws-auth ConfigMap (CIS-EKS 4.1.x least privilege).",
     controls: ["EKS-05"],
-    // Mandatory since the mutation tests: CONFIG_MAP puts cluster access in an in-cluster object any cluster admin
-    // (or a compromised deployer) can rewrite, invisible to IAM and to EKS-06/EKS-12; both stacks use API.
-    enforcementLevel: "mandatory",
+    enforcementLevel: "advisory",
     types: CLUSTERS,
     validate: (a, report) => {
         const u = a.reads;
@@ -247,13 +245,24 @@ const noClusterAdminPolicy = resourcePolicy({
     name: "eks-no-cluster-admin-access-policy",
     controls: ["EKS-06"],
     description:
-        "EKS-06: only break-glass principals get AmazonEKSClusterAdminPolicy, a cluster-scoped AmazonEKSAdminPolicy / AmazonEKSEditPolicy / AmazonEKSAdminViewPolicy, or the cluster creator's implicit admin (bootstrapClusterCreatorAdminPermissions); other access is namespace-scoped (CIS-K8s 5.1.1; CIS-EKS 4.1.1).",
+        "EKS-06: only break-glass principals get AmazonEKSClusterAdminPolicy, a cluster-scoped AmazonEKSAdminPolicy / AmazonEKSEditPolicy / AmazonEKSAdminViewPolicy, or the cluster creator's implicit admin (bootstrapClusterCreatorAdminPermissions); clusters authenticate with access entries only (authenticationMode API, no aws-auth ConfigMap); other access is namespace-scoped (CIS-K8s 5.1.1; CIS-EKS 4.1.1).",
     enforcementLevel: "mandatory",
     types: [TYPES.awsEksAccessPolicyAssociation, TYPES.eksCluster, TYPES.awsEksCluster],
     configSchema: schemaOf(["breakGlassPrincipals"]),
     validate: (a, report) => {
         const u = a.reads;
         const breakGlass: string[] = a.config.breakGlassPrincipals ?? [];
+        if (a.type !== TYPES.awsEksAccessPolicyAssociation) {
+            // With the aws-auth ConfigMap (CONFIG_MAP, the EKS default, or API_AND_CONFIG_MAP) anyone who can edit
+            // that in-cluster object grants cluster admin outside every access entry this row judges (EKS-05 says
+            // how to migrate; this row refuses the hole).
+            const path = a.type === TYPES.awsEksCluster ? "accessConfig.authenticationMode" : "authenticationMode";
+            const mode = u.read(a.props, path);
+            if (mode !== SKIP && mode !== "API")
+                report(
+                    `${path} is ${absent(mode) ? "unset (CONFIG_MAP)" : quote(mode)}: the aws-auth ConfigMap can grant cluster admin outside the declared access entries; set it to "API".`,
+                );
+        }
         if (a.type === TYPES.awsEksCluster) {
             // AWS default true (EKS API CreateCluster, accessConfig.bootstrapClusterCreatorAdminPermissions): whoever
             // creates the cluster becomes cluster admin through an access entry no code declares.

@@ -281,33 +281,32 @@ const table: Record<string, { policies: unknown[]; cases: Case[] }> = {
             { it: "passes the runner's project", type: TYPES.codebuildProject, props: RUNNER },
         ],
     },
-    "eks-access-entries-auth": {
+    "eks-no-cluster-admin-access-policy": {
         policies: clusterPolicies,
         cases: [
             {
-                it: "rejects CONFIG_MAP on the component (mandatory now)",
+                it: "rejects CONFIG_MAP on the component (aws-auth grants outside the access entries)",
                 type: TYPES.eksCluster,
                 props: { authenticationMode: "CONFIG_MAP" },
-                rejects: /authenticationMode is CONFIG_MAP: set it to "API"/,
+                rejects: /authenticationMode is "CONFIG_MAP": the aws-auth ConfigMap can grant cluster admin/,
             },
             {
-                it: "rejects an aws:eks/cluster without accessConfig (CONFIG_MAP)",
+                it: "rejects API_AND_CONFIG_MAP on the component",
+                type: TYPES.eksCluster,
+                props: { authenticationMode: "API_AND_CONFIG_MAP" },
+                rejects: /authenticationMode is "API_AND_CONFIG_MAP"/,
+            },
+            {
+                it: "rejects an aws:eks/cluster without accessConfig (CONFIG_MAP by default)",
                 type: TYPES.awsEksCluster,
                 props: { vpcConfig: { subnetIds: ["s"] } },
                 rejects: /accessConfig\.authenticationMode is unset \(CONFIG_MAP\)/,
             },
             {
-                it: "warns on API_AND_CONFIG_MAP",
+                it: "passes a component with API and no access entries",
                 type: TYPES.eksCluster,
-                props: { authenticationMode: "API_AND_CONFIG_MAP" },
-                warns: /finish the migration/,
+                props: { authenticationMode: "API" },
             },
-            { it: "passes API", type: TYPES.eksCluster, props: { authenticationMode: "API" } },
-        ],
-    },
-    "eks-no-cluster-admin-access-policy": {
-        policies: clusterPolicies,
-        cases: [
             {
                 it: "rejects a cluster-scoped AmazonEKSEditPolicy for a developer",
                 type: TYPES.awsEksAccessPolicyAssociation,

@@ -406,7 +406,7 @@ const rows: Row[] = [
     },
     {
         name: "the cluster goes back to the aws-auth ConfigMap",
-        blockedBy: "eks-access-entries-auth",
+        blockedBy: "eks-no-cluster-admin-access-policy",
         apply: (rs) => set(CLUSTER(rs), "authenticationMode", "CONFIG_MAP"),
     },
     {
