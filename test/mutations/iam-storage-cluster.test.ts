@@ -424,25 +424,35 @@ const rows: Row[] = [
     {
         name: "a raw EKS cluster keeps the creator's implicit cluster admin",
         blockedBy: "eks-no-cluster-admin-access-policy",
-        apply: (rs) =>
-            add(rs, CLUSTER(rs), {
+        apply: (rs) => {
+            const component = CLUSTER(rs);
+            const raw = add(rs, component, {
                 type: TYPES.awsEksCluster,
                 name: "cluster-raw",
                 props: {
-                    ...structuredClone(CLUSTER(rs).props),
+                    name: get(component, "name"),
+                    version: get(component, "version"),
+                    enabledClusterLogTypes: get(component, "enabledClusterLogTypes"),
+                    deletionProtection: true,
                     roleArn: `arn:aws:iam::${ACCOUNT}:role/eks`,
                     vpcConfig: {
-                        subnetIds: get(CLUSTER(rs), "privateSubnetIds"),
+                        subnetIds: get(component, "privateSubnetIds"),
                         endpointPrivateAccess: true,
                         endpointPublicAccess: false,
                     },
                     encryptionConfig: {
                         resources: ["secrets"],
-                        provider: { keyArn: get(CLUSTER(rs), "encryptionConfigKeyArn") },
+                        provider: { keyArn: get(component, "encryptionConfigKeyArn") },
                     },
                     accessConfig: { authenticationMode: "API", bootstrapClusterCreatorAdminPermissions: true },
                 },
-            }),
+            });
+            // The same subnets and key as the component, by graph edge, so only the creator's admin is new.
+            raw.propertyDependencies = {
+                vpcConfig: component.propertyDependencies!.privateSubnetIds,
+                encryptionConfig: component.propertyDependencies!.encryptionConfigKeyArn,
+            };
+        },
     },
     // ---------------------------------------------------------------- EKS access
     {
