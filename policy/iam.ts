@@ -502,7 +502,8 @@ const noLongLivedCredentials = resourcePolicy({
     enforcementLevel: "mandatory",
     types: LONG_LIVED.map((l) => l.type),
     validate: ({ type, props, reads }, report) => {
-        const user = reads.read(props, "user");
+        // AccessKey and UserLoginProfile name the user `user`; ServiceSpecificCredential and SigningCertificate `userName`.
+        const user = reads.read(props, props.user !== undefined ? "user" : "userName");
         const what = LONG_LIVED.find((l) => l.type === type)?.what ?? "a credential";
         report(
             `creates ${what} for IAM user ${user === SKIP ? "(unknown at preview)" : quote(user)}, a secret that never expires: use a role assumed through GitHub OIDC / IRSA, or IAM Identity Center for people.`,

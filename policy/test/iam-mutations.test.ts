@@ -226,7 +226,7 @@ const table: Record<string, { policies: unknown[]; cases: Case[] }> = {
                 it: "rejects a service-specific credential",
                 type: TYPES.iamServiceSpecificCredential,
                 props: { userName: "git", serviceName: "codecommit.amazonaws.com" },
-                rejects: /creates a service-specific credential/,
+                rejects: /creates a service-specific credential for IAM user "git"/,
             },
             {
                 it: "rejects an access key whose user is unknown at preview (the key itself is the violation)",
