@@ -230,28 +230,61 @@ function associationsOf(type: string, props: Props): Association[] {
     return out;
 }
 
+/**
+ * Access policies that write, or read Secrets, in every namespace when cluster-scoped: AmazonEKSAdminPolicy and
+ * AmazonEKSEditPolicy (the `admin` / `edit` roles: Secrets and workloads, kube-system included) and
+ * AmazonEKSAdminViewPolicy (view plus every Secret). EKS user guide, "Review access policy permissions".
+ */
+export const CLUSTER_SCOPE_SENSITIVE_POLICIES = [
+    "AmazonEKSAdminPolicy",
+    "AmazonEKSEditPolicy",
+    "AmazonEKSAdminViewPolicy",
+];
+
 const noClusterAdminPolicy = resourcePolicy({
     name: "eks-no-cluster-admin-access-policy",
     controls: ["EKS-06"],
     description:
-        "EKS-06: only break-glass principals get AmazonEKSClusterAdminPolicy or cluster-scoped AmazonEKSAdminPolicy; other access is namespace-scoped (CIS-K8s 5.1.1; CIS-EKS 4.1.1).",
+        "EKS-06: only break-glass principals get AmazonEKSClusterAdminPolicy, a cluster-scoped AmazonEKSAdminPolicy / AmazonEKSEditPolicy / AmazonEKSAdminViewPolicy, or the cluster creator's implicit admin (bootstrapClusterCreatorAdminPermissions); clusters authenticate with access entries only (authenticationMode API, no aws-auth ConfigMap); other access is namespace-scoped (CIS-K8s 5.1.1; CIS-EKS 4.1.1).",
     enforcementLevel: "mandatory",
-    types: [TYPES.awsEksAccessPolicyAssociation, TYPES.eksCluster],
+    types: [TYPES.awsEksAccessPolicyAssociation, TYPES.eksCluster, TYPES.awsEksCluster],
     configSchema: schemaOf(["breakGlassPrincipals"]),
     validate: (a, report) => {
         const u = a.reads;
         const breakGlass: string[] = a.config.breakGlassPrincipals ?? [];
+        if (a.type !== TYPES.awsEksAccessPolicyAssociation) {
+            // With the aws-auth ConfigMap (CONFIG_MAP, the EKS default, or API_AND_CONFIG_MAP) anyone who can edit
+            // that in-cluster object grants cluster admin outside every access entry this row judges (EKS-05 says
+            // how to migrate; this row refuses the hole).
+            const path = a.type === TYPES.awsEksCluster ? "accessConfig.authenticationMode" : "authenticationMode";
+            const mode = u.read(a.props, path);
+            if (mode !== SKIP && mode !== "API")
+                report(
+                    `${path} is ${absent(mode) ? "unset (CONFIG_MAP)" : quote(mode)}: the aws-auth ConfigMap can grant cluster admin outside the declared access entries; set it to "API".`,
+                );
+        }
+        if (a.type === TYPES.awsEksCluster) {
+            // AWS default true (EKS API CreateCluster, accessConfig.bootstrapClusterCreatorAdminPermissions): whoever
+            // creates the cluster becomes cluster admin through an access entry no code declares.
+            const bootstrap = u.read(a.props, "accessConfig.bootstrapClusterCreatorAdminPermissions");
+            if (bootstrap !== SKIP && bootstrap !== false)
+                report(
+                    `accessConfig.bootstrapClusterCreatorAdminPermissions is ${bootstrap === undefined ? "unset (true by default)" : quote(bootstrap)}: set it to false and grant admins explicit access entries.`,
+                );
+            return;
+        }
         for (const x of associationsOf(a.type, a.props)) {
             if (u.is(x.policyArn, `${x.where}policyArn`) || u.is(x.scopeType, `${x.where}accessScope.type`)) continue;
             const arn = String(x.policyArn ?? "");
+            const name = arn.split("/").pop() ?? "";
             const clusterAdmin =
-                arn.endsWith("/AmazonEKSClusterAdminPolicy") ||
-                (arn.endsWith("/AmazonEKSAdminPolicy") && x.scopeType === "cluster");
+                name === "AmazonEKSClusterAdminPolicy" ||
+                (CLUSTER_SCOPE_SENSITIVE_POLICIES.includes(name) && x.scopeType === "cluster");
             if (clusterAdmin) {
                 if (u.is(x.principal, `${x.where}principalArn`)) continue;
                 if (!breakGlass.includes(String(x.principal))) {
                     report(
-                        `${x.where}${quote(x.principal)} gets cluster-wide admin (${arn.split("/").pop()}): scope it to namespaces with accessScope.type "namespace", or list the principal in breakGlassPrincipals.`,
+                        `${x.where}${quote(x.principal)} gets ${name === "AmazonEKSAdminViewPolicy" ? "every Secret of every namespace" : "cluster-wide admin"} (${name}): scope it to namespaces with accessScope.type "namespace", or list the principal in breakGlassPrincipals.`,
                     );
                 }
             } else if (

@@ -2,7 +2,9 @@ import { PolicyResource } from "@pulumi/policy";
 import { each, Policy, Props, resourcePolicy, resourcePolicyOf, stackPolicy } from "./lib/builders";
 import { IamRole } from "./lib/classes";
 import {
+    accountOf,
     ATTACHMENT_TYPES,
+    awsPrincipals,
     conditionValues,
     grantedActions,
     grantsEverything,
@@ -18,7 +20,7 @@ import {
     statementsOf,
 } from "./lib/documents";
 import { label as resourceLabel, ofTypes, props as propsOf, referrers, resolveAll } from "./lib/graph";
-import { Statement } from "./lib/iam";
+import { conditionKeys, Statement } from "./lib/iam";
 import { reportUnlessExempt } from "./lib/exemptions";
 import { need, Reads, SKIP } from "./lib/read";
 import { absent, asArray, quote } from "./lib/values";
@@ -42,6 +44,15 @@ export const ADMIN_MANAGED_POLICIES = [
 ];
 const ADMIN_ARN = new RegExp(`^arn:aws[a-z-]*:iam::aws:policy/(?:[a-z-]+/)?(${ADMIN_MANAGED_POLICIES.join("|")})$`);
 
+/**
+ * AWS managed policies that grant a whole service on every resource: the `*FullAccess` family (AmazonS3FullAccess is
+ * `s3:*` on `*`) and the read-write/power-user ones named below. They are IAM-01's service-wide wildcards, attached by ARN.
+ */
+export const SERVICE_WIDE_MANAGED_POLICIES = ["SecretsManagerReadWrite", "AWSKeyManagementServicePowerUser"];
+const SERVICE_WIDE_ARN = new RegExp(
+    `^arn:aws[a-z-]*:iam::aws:policy/(?:[a-z-]+/)?([A-Za-z0-9_-]*FullAccess(?:_v\\d+)?|${SERVICE_WIDE_MANAGED_POLICIES.join("|")})$`,
+);
+
 /** Why a statement is administrator-equivalent, or undefined. */
 export function adminGrant(s: Statement): string | undefined {
     if (!isAllow(s) || !onAllResources(s)) return undefined;
@@ -54,6 +65,36 @@ export function adminGrant(s: Statement): string | undefined {
     return undefined;
 }
 
+/**
+ * Actions that let a principal become someone more privileged when granted on every resource: hand any role to a
+ * service (PassRole), assume any role, or rewrite any principal's policies or trust (the IAM privilege-escalation
+ * paths of Rhino Security Labs' catalogue and AWS's "iam:PassRole" guidance). On named ARNs they are fine.
+ */
+export const ESCALATION_ACTIONS = [
+    "iam:PassRole",
+    "sts:AssumeRole",
+    "iam:CreatePolicyVersion",
+    "iam:SetDefaultPolicyVersion",
+    "iam:AttachRolePolicy",
+    "iam:AttachUserPolicy",
+    "iam:AttachGroupPolicy",
+    "iam:PutRolePolicy",
+    "iam:PutUserPolicy",
+    "iam:PutGroupPolicy",
+    "iam:UpdateAssumeRolePolicy",
+    "iam:CreateAccessKey",
+    "iam:CreateLoginProfile",
+    "iam:UpdateLoginProfile",
+    "iam:AddUserToGroup",
+];
+
+/** Why a statement lets its principal escalate (an escalation action on every resource), or undefined. */
+export function escalationGrant(s: Statement): string | undefined {
+    if (!isAllow(s) || !onAllResources(s) || grantsEverything(s)) return undefined;
+    const hits = ESCALATION_ACTIONS.filter((a) => grants(s, a));
+    return hits.length > 0 ? `allows ${hits.join(", ")} on every resource (privilege escalation)` : undefined;
+}
+
 /** Problems of one identity-policy document: full-admin and service-wide wildcard grants. */
 function documentProblems(type: string, props: Props, reads: Reads): string[] {
     return statementProblems(type, props, reads, adminGrant);
@@ -62,7 +103,7 @@ function documentProblems(type: string, props: Props, reads: Reads): string[] {
 const wildcardStatements = resourcePolicy({
     name: "iam-no-wildcard-admin-statements",
     description:
-        'IAM-01: no identity policy allows "*" or a service-wide wildcard (s3:*, kms:*, iam:*) on every resource (AWS FSBP IAM.1, IAM.21; CIS-AWS 1.16).',
+        'IAM-01: no identity policy allows "*", a service-wide wildcard (s3:*, kms:*, iam:*) or a privilege-escalation action (iam:PassRole, sts:AssumeRole, iam:Put*Policy, ...) on every resource (AWS FSBP IAM.1, IAM.21; CIS-AWS 1.16).',
     controls: ["IAM-01"],
     exemptable: true, // the IaC deployer role: documented exemption tag with ticket (bootstrap/identities.ts)
     enforcementLevel: "mandatory",
@@ -70,6 +111,11 @@ const wildcardStatements = resourcePolicy({
     validate: ({ type, props, reads }, report) => {
         for (const problem of documentProblems(type, props, reads))
             report(`${problem}: list the actions the principal needs and the resource ARNs they act on.`);
+        // Escalation grants that adminGrant's wildcard tests do not see (iam:PassRole on "*", iam:Put*Policy, ...).
+        for (const problem of statementProblems(type, props, reads, (s) =>
+            adminGrant(s) ? undefined : escalationGrant(s),
+        ))
+            report(`${problem}: name the role, policy or user ARNs the principal may act on.`);
     },
 });
 
@@ -94,7 +140,7 @@ const ATTACHING_TYPES = [...ATTACHMENT_TYPES, TYPES.iamRole, TYPES.iamRolePolicy
 const noAdminPolicy = stackPolicy({
     name: "iam-no-admin-policy-attached",
     description:
-        "IAM-02: no role, user or group gets AdministratorAccess, PowerUserAccess, IAMFullAccess or a customer policy of this stack that grants full admin (AWS FSBP IAM.1; CIS-AWS 1.16).",
+        "IAM-02: no role, user or group gets AdministratorAccess, PowerUserAccess, IAMFullAccess, a service-wide AWS managed policy (*FullAccess, SecretsManagerReadWrite) or a customer policy of this stack that grants full admin (AWS FSBP IAM.1, IAM.21; CIS-AWS 1.16).",
     controls: ["IAM-02"],
     enforcementLevel: "mandatory",
     validate: ({ resources }, report) => {
@@ -121,6 +167,15 @@ const noAdminPolicy = stackPolicy({
                             `${resourceLabel(r)} attaches ${m[1]} (${at}): grant a policy scoped to the actions and resources the principal needs.`,
                             r.urn,
                         );
+                    const wide = !m && typeof arn === "string" ? SERVICE_WIDE_ARN.exec(arn) : null;
+                    if (wide)
+                        reportUnlessExempt(
+                            report,
+                            "iam-no-admin-policy-attached",
+                            holders,
+                            `${resourceLabel(r)} attaches ${wide[1]} (${at}), which grants a whole service on every resource: grant a policy scoped to the actions and resource ARNs the principal needs.`,
+                            r.urn,
+                        );
                 }
                 const path =
                     r.type === TYPES.iamRole
@@ -142,9 +197,18 @@ const noAdminPolicy = stackPolicy({
 
 const WEB_IDENTITY = "sts:assumerolewithwebidentity";
 
-/** `*`, or a service-account subject whose namespace is a wildcard (`system:serviceaccount:*:x`). */
-function tooBroad(claim: string, v: string): boolean {
+/** The issuer of GitHub Actions' OIDC tokens (docs.github.com, "About security hardening with OpenID Connect"). */
+const GITHUB_ISSUER = "token.actions.githubusercontent.com";
+
+/**
+ * `*`, a service-account subject whose namespace is a wildcard (`system:serviceaccount:*:x`), or a GitHub Actions
+ * subject with any wildcard: `repo:org/*` admits every repository of the org, `repo:org/repo:*` every branch, tag,
+ * pull request and environment of it, so any contributor's workflow could assume the role.
+ */
+function tooBroad(claim: string, v: string, issuer = ""): boolean {
     if (v.trim() === "*" || v.trim() === "") return true;
+    if (claim === "sub" && issuer.toLowerCase() === GITHUB_ISSUER)
+        return /[*?]/.test(v) || !/^repo:[^/:]+\/[^/:]+:.+/.test(v);
     if (claim !== "sub" || !v.startsWith("system:serviceaccount:")) return false;
     const namespace = v.split(":")[2] ?? "";
     return namespace === "" || namespace.includes("*") || namespace.includes("?");
@@ -154,8 +218,9 @@ function tooBroad(claim: string, v: string): boolean {
 export function webIdentityProblems(s: Statement): string[] {
     if (!isAllow(s)) return [];
     const federated = asArray((s.Principal as any)?.Federated).map(String);
-    // OIDC providers only (IRSA, CI): Cognito identity pools federate as cognito-identity.amazonaws.com and scope with aud/amr.
-    const oidc = federated.some((f) => f === "*" || f.includes(":oidc-provider/"));
+    // OIDC providers (IRSA, CI), whatever the ARN looks like (a reference may not read ":oidc-provider/" yet): every
+    // federated principal of AssumeRoleWithWebIdentity but Cognito identity pools, which scope with aud/amr instead.
+    const oidc = federated.some((f) => f === "*" || !/^cognito-identity\.amazonaws\.com(\.cn)?$/.test(f));
     const webIdentity = grantedActions(s).some((a) => globMatch(a, WEB_IDENTITY)) && (oidc || s.Principal === "*");
     if (!webIdentity) return [];
     if (federated.includes("*") || s.Principal === "*")
@@ -173,8 +238,9 @@ export function webIdentityProblems(s: Statement): string[] {
     for (const claim of ["sub", "aud"]) {
         const key = keys.find((k) => k.toLowerCase().endsWith(`:${claim}`) && !k.toLowerCase().startsWith("aws:"));
         const values = key ? conditionValues(s, key, operators) : [];
+        const issuer = key ? key.slice(0, -claim.length - 1) : "";
         if (values.length === 0) out.push(`has no StringEquals/StringLike condition on "<issuer>:${claim}"`);
-        else if (values.some((v) => tooBroad(claim, v)))
+        else if (values.some((v) => tooBroad(claim, v, issuer)))
             out.push(`accepts any ${claim === "sub" ? "subject" : "audience"} (${values.join(", ")})`);
     }
     return out;
@@ -183,7 +249,7 @@ export function webIdentityProblems(s: Statement): string[] {
 const irsaTrust = resourcePolicyOf({
     name: "iam-oidc-trust-scoped",
     description:
-        "IAM-03: a role trusted through an OIDC provider (IRSA, CI) pins both the token's sub and aud with StringEquals/StringLike (AWS FSBP IAM.1 trust; EKS IRSA guidance).",
+        "IAM-03: a role trusted through an OIDC provider (IRSA, CI) pins both the token's sub and aud with StringEquals/StringLike; a GitHub Actions sub names one repository and one environment, branch or pull_request, without wildcards (AWS FSBP IAM.1 trust; EKS IRSA guidance; GitHub OIDC hardening).",
     controls: ["IAM-03"],
     enforcementLevel: "mandatory",
     of: IamRole,
@@ -199,7 +265,7 @@ const irsaTrust = resourcePolicyOf({
             const problems = webIdentityProblems(s);
             if (problems.length > 0)
                 report(
-                    `assumeRolePolicy ${label(s, i)} ${problems.join(" and ")}: add StringEquals { "<issuer>:sub": "system:serviceaccount:<namespace>:<service-account>", "<issuer>:aud": "sts.amazonaws.com" }.`,
+                    `assumeRolePolicy ${label(s, i)} ${problems.join(" and ")}: add StringEquals { "<issuer>:sub": "system:serviceaccount:<namespace>:<service-account>" (GitHub: "repo:<org>/<repo>:environment:<env>"), "<issuer>:aud": "sts.amazonaws.com" }.`,
                 );
         });
     },
@@ -368,10 +434,126 @@ const exclusiveManagement = stackPolicy({
     },
 });
 
+/** Condition keys that pin who may use an AWS-principal trust: an organisation, an account, a principal ARN or an external id. */
+const TRUST_SCOPING = [
+    "aws:principalorgid",
+    "aws:principalorgpaths",
+    "aws:principalaccount",
+    "aws:principalarn",
+    "sts:externalid",
+    "aws:sourceaccount",
+    "aws:sourcearn",
+];
+const ASSUME_ACTIONS = ["sts:AssumeRole", "sts:TagSession", "sts:SetSourceIdentity"];
+
+/**
+ * Why an `AWS`-principal trust statement lets unknown callers assume the role, or undefined: `*` without a
+ * scoping condition, an account (root or bare id) without one (every principal of that account, or a vendor's
+ * whole account without an ExternalId: the confused deputy), or `NotPrincipal`.
+ */
+export function trustProblem(s: Statement): string | undefined {
+    if (!isAllow(s) || !ASSUME_ACTIONS.some((a) => grants(s, a))) return undefined;
+    if (s.NotPrincipal !== undefined) return `trusts everyone but ${quote(s.NotPrincipal)} (NotPrincipal)`;
+    const scoped = conditionKeys(s).some((k) => TRUST_SCOPING.includes(k));
+    if (scoped) return undefined;
+    const principals = awsPrincipals(s.Principal);
+    if (principals.includes("*")) return 'trusts every AWS principal ("*")';
+    const accounts = principals.filter((p) => /^\d{12}$/.test(p) || /^arn:aws[a-z-]*:iam::\d{12}:root$/.test(p));
+    return accounts.length > 0
+        ? `trusts every principal of account ${accounts.map((a) => accountOf(a)).join(", ")}`
+        : undefined;
+}
+
+const roleTrust = resourcePolicyOf({
+    name: "iam-role-trust-scoped",
+    description:
+        'IAM-06: a role\'s trust policy names the roles or services that may assume it: no Principal "*", no whole account (root or id) and no NotPrincipal without an aws:PrincipalArn / aws:PrincipalOrgID / sts:ExternalId condition (AWS IAM user guide: confused deputy, cross-account trust; AWS FSBP IAM.1 trust).',
+    controls: ["IAM-06"],
+    enforcementLevel: "mandatory",
+    of: IamRole,
+    validate: ({ props, reads }, report) => {
+        const doc = reads.read(props, "assumeRolePolicy");
+        if (doc === SKIP || absent(doc)) return;
+        const statements = statementsOf({ at: "assumeRolePolicy", value: doc }, reads);
+        if ("error" in statements) return; // reported by iam-oidc-trust-scoped
+        statements.forEach((s, i) => {
+            const problem = trustProblem(s);
+            if (problem)
+                report(
+                    `assumeRolePolicy ${label(s, i)} ${problem}: name the role ARNs that may assume it, or add a condition on aws:PrincipalArn (same account), aws:PrincipalOrgID or sts:ExternalId (a vendor).`,
+                );
+        });
+    },
+});
+
+/** IAM users' long-lived secrets: access keys, console passwords, service-specific credentials, signing certificates. */
+const LONG_LIVED = [
+    { type: TYPES.iamAccessKey, what: "an access key" },
+    { type: TYPES.iamUserLoginProfile, what: "a console password" },
+    { type: TYPES.iamServiceSpecificCredential, what: "a service-specific credential" },
+    { type: TYPES.iamSigningCertificate, what: "a signing certificate" },
+];
+
+const noLongLivedCredentials = resourcePolicy({
+    name: "iam-no-long-lived-credentials",
+    description:
+        "IAM-07: the platform creates no IAM user credentials (access keys, console passwords, service-specific credentials, signing certificates): pipelines use OIDC roles, people use SSO (AWS FSBP IAM.3, IAM.22 intent; CIS-AWS 1.12-1.14).",
+    controls: ["IAM-07"],
+    enforcementLevel: "mandatory",
+    types: LONG_LIVED.map((l) => l.type),
+    validate: ({ type, props, reads }, report) => {
+        // AccessKey and UserLoginProfile name the user `user`; ServiceSpecificCredential and SigningCertificate `userName`.
+        const user = reads.read(props, props.user !== undefined ? "user" : "userName");
+        const what = LONG_LIVED.find((l) => l.type === type)?.what ?? "a credential";
+        report(
+            `creates ${what} for IAM user ${user === SKIP ? "(unknown at preview)" : quote(user)}, a secret that never expires: use a role assumed through GitHub OIDC / IRSA, or IAM Identity Center for people.`,
+        );
+    },
+});
+
+/** Environment variable names that carry a credential (the same words K8S-32 looks for in ConfigMaps). */
+const CREDENTIAL_NAME = /(pass(word|wd)?|pwd|secret|token|api[_-]?key|private[_-]?key|credential|access[_-]?key)/i;
+
+const codebuildHardened = resourcePolicy({
+    name: "codebuild-project-hardened",
+    description:
+        "IAM-08: CodeBuild projects (the CI runner holds the deploy role's session) run unprivileged, take credentials from Secrets Manager or Parameter Store rather than plaintext environment variables, and keep their CloudWatch build logs (AWS FSBP CodeBuild.2, CodeBuild.3, CodeBuild.4, CodeBuild.5).",
+    controls: ["IAM-08"],
+    enforcementLevel: "mandatory",
+    types: [TYPES.codebuildProject],
+    validate: ({ props, reads }, report) => {
+        if (reads.read(props, "environment.privilegedMode") === true)
+            report(
+                "environment.privilegedMode is true: a build could reach the host's Docker daemon and kernel; turn it off (build images with a rootless builder or a separate, credential-less project).",
+            );
+        const vars = reads.read(props, "environment.environmentVariables");
+        if (vars !== SKIP)
+            asArray(vars).forEach((v: any, i: number) => {
+                const type = v?.type ?? "PLAINTEXT"; // the CodeBuild default
+                if (type === "PLAINTEXT" && CREDENTIAL_NAME.test(String(v?.name ?? "")) && !absent(v?.value))
+                    report(
+                        `environment.environmentVariables[${i}] (${String(v.name)}) holds a credential in plaintext: use type SECRETS_MANAGER or PARAMETER_STORE with the secret's ARN.`,
+                    );
+            });
+        const cw = reads.read(props, "logsConfig.cloudwatchLogs.status");
+        const s3 = reads.read(props, "logsConfig.s3Logs.status");
+        if (cw === "DISABLED" && s3 !== "ENABLED" && s3 !== SKIP)
+            report(
+                "logsConfig.cloudwatchLogs.status is DISABLED and no S3 logs are on: keep the build logs (CloudWatch, KMS-encrypted group) so every build is auditable.",
+            );
+        const encryptionDisabled = reads.read(props, "logsConfig.s3Logs.encryptionDisabled");
+        if (s3 === "ENABLED" && encryptionDisabled === true)
+            report("logsConfig.s3Logs.encryptionDisabled is true: keep S3 build logs encrypted.");
+    },
+});
+
 export const policies: Policy[] = [
     wildcardStatements,
     noAdminPolicy,
     irsaTrust,
     stateBackendScoped,
     exclusiveManagement,
+    roleTrust,
+    noLongLivedCredentials,
+    codebuildHardened,
 ];

@@ -1,5 +1,8 @@
 import { CloudTrail, FlowLog, LogGroup, WebAclLoggingConfiguration } from "./lib/classes";
-import { Policy, resourcePolicy, resourcePolicyOf } from "./lib/builders";
+import { PolicyResource } from "@pulumi/policy";
+import { Policy, resourcePolicy, resourcePolicyOf, stackPolicy } from "./lib/builders";
+import { label as graphLabel, ofTypes, props as propsOf } from "./lib/graph";
+import { isUnknown } from "./lib/unknowns";
 import { schemaOf } from "./lib/config";
 import { isKmsReference } from "./lib/kms";
 import { get, need } from "./lib/read";
@@ -22,7 +25,59 @@ export const REQUIRED_DB_LOGS: Array<[RegExp, string[]]> = [
     [/^oracle/, ["alert", "audit", "trace", "listener"]],
 ];
 
+/**
+ * The log group a service creates for itself when none exists, by its documented name: EKS control-plane logs go to
+ * `/aws/eks/<cluster>/cluster` (EKS user guide, "Send control plane logs to CloudWatch Logs"), CodeBuild logs to
+ * `/aws/codebuild/<project>` unless `logsConfig.cloudwatchLogs.groupName` names another (CodeBuild user guide, "View
+ * build logs"). Such a self-created group has no KMS key and never expires, so LOG-04 could never judge it.
+ */
+function serviceLogGroups(r: PolicyResource): Array<{ name: string; what: string }> | "unknown" {
+    const p = propsOf(r);
+    if (r.type === TYPES.eksCluster || r.type === TYPES.awsEksCluster) {
+        const types = p.enabledClusterLogTypes;
+        const name = p.name;
+        if (isUnknown(types) || isUnknown(name)) return "unknown";
+        if (asArray(types).length === 0) return [];
+        if (absent(name)) return [{ name: "/aws/eks/<generated name>/cluster", what: "its control-plane logs" }];
+        return [{ name: `/aws/eks/${String(name)}/cluster`, what: "its control-plane logs" }];
+    }
+    const status = get(p, "logsConfig.cloudwatchLogs.status");
+    const group = get(p, "logsConfig.cloudwatchLogs.groupName");
+    const name = p.name;
+    if (isUnknown(status) || isUnknown(group) || isUnknown(name)) return "unknown";
+    if (status === "DISABLED") return [];
+    if (!absent(group)) return [{ name: String(group), what: "its build logs" }];
+    if (absent(name)) return [];
+    return [{ name: `/aws/codebuild/${String(name)}`, what: "its build logs" }];
+}
+
+const serviceLogGroupsDeclared = stackPolicy({
+    name: "service-log-groups-declared",
+    description:
+        "LOG-07: the log group an EKS cluster or a CodeBuild project writes to is declared in the stack (so LOG-04 holds it to a customer key and a retention); otherwise the service creates it unencrypted and never expiring (AWS FSBP CloudWatch.16 intent).",
+    controls: ["LOG-07"],
+    enforcementLevel: "mandatory",
+    validate: ({ resources }, report) => {
+        const groups = ofTypes(resources, [TYPES.logGroup]);
+        const names = groups.map((g) => propsOf(g).name);
+        if (names.some((n) => isUnknown(n))) return; // a generated name may be the one: judged at up
+        for (const r of ofTypes(resources, [TYPES.eksCluster, TYPES.awsEksCluster, TYPES.codebuildProject])) {
+            // The component's own child cluster writes to the group its parent component already declares.
+            if (r.type === TYPES.awsEksCluster && r.parent?.type === TYPES.eksCluster) continue;
+            const wanted = serviceLogGroups(r);
+            if (wanted === "unknown") continue;
+            for (const w of wanted)
+                if (!names.includes(w.name))
+                    report(
+                        `${graphLabel(r)} sends ${w.what} to ${w.name}, which this stack does not declare: add an aws.cloudwatch.LogGroup with that name, a customer-managed kmsKeyId and retentionInDays (the service would create it unencrypted and never expiring).`,
+                        r.urn,
+                    );
+        }
+    },
+});
+
 export const policies: Policy[] = [
+    serviceLogGroupsDeclared,
     resourcePolicy({
         name: "alb-access-logs-enabled",
         description: "LOG-01: load balancers, classic ones included, write access logs to S3 (AWS FSBP ELB.5).",

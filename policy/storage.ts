@@ -5,7 +5,7 @@ import { conditionKeys, isWildcardPrincipal, parsePolicyDocument, Statement } fr
 import { isKmsReference } from "./lib/kms";
 import { get, need } from "./lib/read";
 import { Reporter } from "./lib/reporter";
-import { absent, asArray, isTrue, present, quote } from "./lib/values";
+import { absent, asArray, asNumber, isTrue, present, quote } from "./lib/values";
 import { accountOf, awsPrincipals, grantedActions, grants, isAllow, label as docLabel } from "./lib/documents";
 import { SKIP } from "./lib/read";
 import { TYPES } from "../lib/contract";
@@ -236,7 +236,54 @@ const noCrossAccountWrite = resourcePolicy({
     },
 });
 
+/**
+ * STO-14: Secrets Manager secrets. A deleted secret is recoverable for `recoveryWindowInDays` (AWS default 30, 7 to 30
+ * allowed; 0 deletes at once, Secrets Manager API DeleteSecret ForceDeleteWithoutRecovery); a resource policy never
+ * lets everyone read it; an explicit key is a customer key (absent: aws/secretsmanager, advisory: ECR's pull-through
+ * cache service-linked role may read only secrets it can decrypt without a key grant).
+ */
+const secretsHardened = resourcePolicy({
+    name: "secretsmanager-secret-hardened",
+    description:
+        'STO-14: Secrets Manager secrets keep a recovery window (recoveryWindowInDays 7-30, never 0), are encrypted with a customer-managed key when one is named (never alias/aws/*), and no secret policy allows Principal "*" without an aws:PrincipalOrgID / aws:PrincipalAccount condition (Secrets Manager user guide: DeleteSecret recovery window, resource-based policies).',
+    controls: ["STO-14"],
+    enforcementLevel: "mandatory",
+    types: [TYPES.secretsManagerSecret, TYPES.secretsManagerSecretPolicy],
+    configSchema: schemaOf(["externalKmsKeyArns"]),
+    validate: ({ type, props, config, reads }, report) => {
+        if (type === TYPES.secretsManagerSecretPolicy) {
+            const doc = reads.read(props, "policy");
+            if (doc === SKIP || absent(doc)) return;
+            const parsed = parsePolicyDocument(doc);
+            if ("error" in parsed) {
+                report(`The secret ${parsed.error}; fix the policy document.`);
+                return;
+            }
+            for (const s of publicAllowStatements(parsed.statements, ["aws:principalorgid", "aws:principalaccount"]))
+                report(
+                    `Statement ${s.Sid ?? "(no Sid)"} allows Principal "*" to the secret: name the role ARNs that read it.`,
+                );
+            if (reads.read(props, "blockPublicPolicy") === false)
+                report("blockPublicPolicy is false: keep it true so a public policy is refused.");
+            return;
+        }
+        const days = asNumber(reads.read(props, "recoveryWindowInDays"));
+        if (days === 0)
+            report(
+                "recoveryWindowInDays is 0: a delete would destroy the secret at once; keep the default 30-day recovery window (at least 7).",
+            );
+        const key = reads.read(props, "kmsKeyId");
+        if (key !== SKIP && !absent(key) && !isKmsReference(key, config.externalKmsKeyArns))
+            report(`kmsKeyId is ${JSON.stringify(key)}: use a customer-managed KMS key, or leave it unset.`);
+        else if (key !== SKIP && absent(key))
+            report.advisory(
+                "kmsKeyId is unset (aws/secretsmanager): prefer a customer-managed key where the reading service supports it.",
+            );
+    },
+});
+
 export const policies: Policy[] = [
+    secretsHardened,
     resourcePolicy({
         name: "s3-sse-kms-required",
         description:
