@@ -99,48 +99,81 @@ export const STANDALONE_RULE_TYPES = [
     TYPES.securityGroupEgressRule,
 ];
 
-/** One egress permission of a group, from its inline `egress` or a standalone rule resource. */
-export interface Egress {
+/** One permission of a group in one direction, from its inline `ingress`/`egress` list or a standalone rule resource. */
+export interface SgPermission {
     where: string;
     protocol: string;
     from?: number;
     to?: number;
     cidrs: string[];
+    prefixLists: boolean;
+    self: boolean;
+    /** The resource and input path that name the peer security group, when the permission names one. */
+    peer?: { of: PolicyResource; path: string };
+    /** A value the permission depends on is not known yet (preview). */
     unknown: boolean;
 }
 
-/** Every egress permission of `sg`: inline entries and the standalone rules that name it. */
-export function egressOf(sg: PolicyResource, resources: PolicyResource[], reads: Reads): Egress[] {
-    const out: Egress[] = [];
-    const inline = reads.read(propsOf(sg), "egress");
-    if (inline === SKIP) out.push({ where: "egress", protocol: "", cidrs: [], unknown: true });
+const STANDALONE_OF = {
+    ingress: [TYPES.securityGroupRule, TYPES.securityGroupIngressRule],
+    egress: [TYPES.securityGroupRule, TYPES.securityGroupEgressRule],
+} as const;
+
+const cidrStrings = (...lists: unknown[]) =>
+    lists.flatMap((l) => asArray(l)).filter((c): c is string => typeof c === "string" && c !== "");
+
+/**
+ * Every permission of `sg` in one direction: its inline list and the standalone rules that name it
+ * (`aws:ec2/securityGroupRule` of that `type`, `aws:vpc/securityGroup{Ingress,Egress}Rule`).
+ */
+export function permissionsOf(
+    sg: PolicyResource,
+    resources: PolicyResource[],
+    reads: Reads,
+    direction: "ingress" | "egress",
+): SgPermission[] {
+    const out: SgPermission[] = [];
+    const inline = reads.read(propsOf(sg), direction);
+    if (inline === SKIP)
+        out.push({ where: direction, protocol: "", cidrs: [], prefixLists: false, self: false, unknown: true });
     else
         asArray(inline).forEach((e: any, i: number) =>
             out.push({
-                where: `egress[${i}]`,
+                where: `${direction}[${i}]`,
                 protocol: String(e?.protocol ?? "").toLowerCase(),
                 from: asNumber(e?.fromPort),
                 to: asNumber(e?.toPort),
-                cidrs: [...asArray(e?.cidrBlocks), ...asArray(e?.ipv6CidrBlocks)].map(String),
-                unknown: [e?.cidrBlocks, e?.ipv6CidrBlocks, e?.fromPort, e?.toPort, e?.protocol].some(isUnknown),
+                cidrs: cidrStrings(e?.cidrBlocks, e?.ipv6CidrBlocks),
+                prefixLists: asArray(e?.prefixListIds).length > 0,
+                self: isTrue(e?.self),
+                peer:
+                    asArray(e?.securityGroups).length > 0
+                        ? { of: sg, path: `${direction}[${i}].securityGroups` }
+                        : undefined,
+                unknown: [
+                    e?.protocol,
+                    e?.fromPort,
+                    e?.toPort,
+                    e?.cidrBlocks,
+                    e?.ipv6CidrBlocks,
+                    e?.securityGroups,
+                ].some(isUnknown),
             }),
         );
-    for (const r of referrers(
-        sg,
-        "securityGroupId",
-        [TYPES.securityGroupRule, TYPES.securityGroupEgressRule],
-        resources,
-    )) {
+    for (const r of referrers(sg, "securityGroupId", [...STANDALONE_OF[direction]], resources)) {
         const p = propsOf(r);
         if (r.type === TYPES.securityGroupRule) {
-            if (p.type !== "egress") continue;
+            if (p.type !== direction && !isUnknown(p.type)) continue;
             out.push({
                 where: `rule ${r.name}`,
                 protocol: String(p.protocol ?? "").toLowerCase(),
                 from: asNumber(p.fromPort),
                 to: asNumber(p.toPort),
-                cidrs: [...asArray(p.cidrBlocks), ...asArray(p.ipv6CidrBlocks)].map(String),
-                unknown: [p.cidrBlocks, p.ipv6CidrBlocks, p.fromPort, p.toPort, p.protocol].some(isUnknown),
+                cidrs: cidrStrings(p.cidrBlocks, p.ipv6CidrBlocks),
+                prefixLists: asArray(p.prefixListIds).length > 0,
+                self: isTrue(p.self),
+                peer: present(p.sourceSecurityGroupId) ? { of: r, path: "sourceSecurityGroupId" } : undefined,
+                unknown: [p.type, p.protocol, p.fromPort, p.toPort, p.cidrBlocks, p.ipv6CidrBlocks].some(isUnknown),
             });
         } else {
             out.push({
@@ -148,13 +181,20 @@ export function egressOf(sg: PolicyResource, resources: PolicyResource[], reads:
                 protocol: String(p.ipProtocol ?? "").toLowerCase(),
                 from: asNumber(p.fromPort),
                 to: asNumber(p.toPort),
-                cidrs: [p.cidrIpv4, p.cidrIpv6].filter((c) => typeof c === "string"),
-                unknown: [p.cidrIpv4, p.cidrIpv6, p.fromPort, p.toPort, p.ipProtocol].some(isUnknown),
+                cidrs: cidrStrings(p.cidrIpv4, p.cidrIpv6),
+                prefixLists: present(p.prefixListId),
+                self: false,
+                peer: present(p.referencedSecurityGroupId) ? { of: r, path: "referencedSecurityGroupId" } : undefined,
+                unknown: [p.ipProtocol, p.fromPort, p.toPort, p.cidrIpv4, p.cidrIpv6].some(isUnknown),
             });
         }
     }
     return out;
 }
+
+/** Every egress permission of `sg` (see permissionsOf). */
+export const egressOf = (sg: PolicyResource, resources: PolicyResource[], reads: Reads): SgPermission[] =>
+    permissionsOf(sg, resources, reads, "egress");
 
 const sgRulesNotMixed = stackPolicy({
     name: "sg-rules-not-mixed",
@@ -268,84 +308,6 @@ const dataTierEgress = stackPolicy({
 /** `sg-role` values of the groups that may reach a database: the nodes (the app) and the one-off user job. */
 export const DATABASE_SOURCE_ROLES = [SG_ROLES.eksNodes, "db-admin-job"];
 
-/** One ingress entry of a database group with the reference to its source group (if any). */
-interface DbIngress {
-    where: string;
-    protocol: string;
-    from?: number;
-    to?: number;
-    cidrs: unknown[];
-    prefixLists: boolean;
-    self: boolean;
-    /** The rule resource and path of its source group reference, or the inline value list. */
-    source?: { of: PolicyResource; path: string };
-    unknown: boolean;
-}
-
-function databaseIngress(sg: PolicyResource, resources: PolicyResource[], reads: Reads): DbIngress[] {
-    const out: DbIngress[] = [];
-    const inline = reads.read(propsOf(sg), "ingress");
-    if (inline !== SKIP)
-        asArray(inline).forEach((e: any, i: number) =>
-            out.push({
-                where: `ingress[${i}]`,
-                protocol: String(e?.protocol ?? "").toLowerCase(),
-                from: asNumber(e?.fromPort),
-                to: asNumber(e?.toPort),
-                cidrs: [...asArray(e?.cidrBlocks), ...asArray(e?.ipv6CidrBlocks)],
-                prefixLists: asArray(e?.prefixListIds).length > 0,
-                self: isTrue(e?.self),
-                source:
-                    asArray(e?.securityGroups).length > 0
-                        ? { of: sg, path: `ingress[${i}].securityGroups` }
-                        : undefined,
-                unknown: [
-                    e?.protocol,
-                    e?.fromPort,
-                    e?.toPort,
-                    e?.cidrBlocks,
-                    e?.ipv6CidrBlocks,
-                    e?.securityGroups,
-                ].some(isUnknown),
-            }),
-        );
-    for (const r of referrers(
-        sg,
-        "securityGroupId",
-        [TYPES.securityGroupRule, TYPES.securityGroupIngressRule],
-        resources,
-    )) {
-        const p = propsOf(r);
-        if (r.type === TYPES.securityGroupRule) {
-            if (p.type !== "ingress") continue;
-            out.push({
-                where: `rule ${r.name}`,
-                protocol: String(p.protocol ?? "").toLowerCase(),
-                from: asNumber(p.fromPort),
-                to: asNumber(p.toPort),
-                cidrs: [...asArray(p.cidrBlocks), ...asArray(p.ipv6CidrBlocks)],
-                prefixLists: asArray(p.prefixListIds).length > 0,
-                self: isTrue(p.self),
-                source: present(p.sourceSecurityGroupId) ? { of: r, path: "sourceSecurityGroupId" } : undefined,
-                unknown: [p.type, p.protocol, p.fromPort, p.toPort, p.cidrBlocks, p.ipv6CidrBlocks].some(isUnknown),
-            });
-        } else {
-            out.push({
-                where: `rule ${r.name}`,
-                protocol: String(p.ipProtocol ?? "").toLowerCase(),
-                from: asNumber(p.fromPort),
-                to: asNumber(p.toPort),
-                cidrs: [p.cidrIpv4, p.cidrIpv6].filter((c) => c !== undefined && c !== null && c !== ""),
-                prefixLists: present(p.prefixListId),
-                self: false,
-                source: present(p.referencedSecurityGroupId) ? { of: r, path: "referencedSecurityGroupId" } : undefined,
-                unknown: [p.ipProtocol, p.fromPort, p.toPort, p.cidrIpv4, p.cidrIpv6].some(isUnknown),
-            });
-        }
-    }
-    return out;
-}
-
 const databaseIngressSources = stackPolicy({
     name: "sg-database-ingress-declared-sources",
     description:
@@ -372,7 +334,7 @@ const databaseIngressSources = stackPolicy({
                 groups.add(sg);
         for (const sg of groups) {
             each(sg, report, (_p, reads) => {
-                for (const e of databaseIngress(sg, resources, reads)) {
+                for (const e of permissionsOf(sg, resources, reads, "ingress")) {
                     if (e.unknown) continue;
                     const where = `${label(sg)} ${e.where}`;
                     if (e.protocol !== "tcp" && e.protocol !== "6")
@@ -387,8 +349,8 @@ const databaseIngressSources = stackPolicy({
                             `${where} admits ${e.cidrs.length > 0 ? `CIDR ${e.cidrs.join(", ")}` : "a prefix list"}: admit the clients' security groups instead.`,
                             sg.urn,
                         );
-                    if (!e.source) continue;
-                    const res = resolveAll(e.source.of, e.source.path, [TYPES.securityGroup], resources);
+                    if (!e.peer) continue;
+                    const res = resolveAll(e.peer.of, e.peer.path, [TYPES.securityGroup], resources);
                     if (res.unknown) continue;
                     for (const v of res.unresolved)
                         report(

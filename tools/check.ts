@@ -357,7 +357,8 @@ async function collect(
     }
 }
 
-function toInput(r: CheckedResource): ResourceInput {
+/** What the engine sends the pack for a registered resource (Analyze and AnalyzeStack). */
+export function toInput(r: CheckedResource): ResourceInput {
     return {
         type: r.type,
         name: r.name,

@@ -1,5 +1,4 @@
-import { strict as assert } from "assert";
-import { add, all, drop, get, MutationHarness, one, set } from "../support/mutations";
+import { add, all, drop, get, MutationRow, mutationSuite, one, set } from "../support/mutations";
 import { ResourceInput } from "../../tools/lib/analyzer";
 import { TYPES } from "../../lib/contract";
 
@@ -8,14 +7,6 @@ import { TYPES } from "../../lib/contract";
  * where the CI trust and the state bucket live), each judged by the real pack as `check` judges the program: every
  * row must be blocked by a mandatory policy, and by the one it names.
  */
-
-type Project = "platform" | "bootstrap";
-interface Row {
-    name: string;
-    blockedBy: string;
-    project?: Project;
-    apply(rs: ResourceInput[]): void;
-}
 
 const ACCOUNT = "444455556666";
 const FOREIGN = "999988887777";
@@ -58,7 +49,7 @@ function githubSub(rs: ResourceInput[], sub: string | undefined): void {
     });
 }
 
-const rows: Row[] = [
+const rows: MutationRow[] = [
     // ---------------------------------------------------------------- IAM: identity policies
     {
         name: 'the app role\'s inline policy allows "*" on "*"',
@@ -517,26 +508,4 @@ const rows: Row[] = [
     },
 ];
 
-describe("mutations: IAM, keys, storage, logging and the cluster", function () {
-    this.timeout(300_000);
-    const harness: Partial<Record<Project, MutationHarness>> = {};
-
-    before(async () => {
-        harness.platform = await MutationHarness.start("prod");
-        harness.bootstrap = await MutationHarness.start("prod", { project: "bootstrap" });
-    });
-    after(async () => {
-        await harness.platform?.stop();
-        await harness.bootstrap?.stop();
-    });
-
-    for (const row of rows) {
-        it(`blocks: ${row.name} (${row.blockedBy})`, async () => {
-            const v = await harness[row.project ?? "platform"]!.judge({ name: row.name, apply: row.apply });
-            assert.ok(
-                v.blockedBy.includes(row.blockedBy),
-                `expected ${row.blockedBy}; blocked by [${v.blockedBy.join(", ")}]`,
-            );
-        });
-    }
-});
+mutationSuite("mutations: IAM, keys, storage, logging and the cluster", rows);

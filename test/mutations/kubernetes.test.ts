@@ -1,7 +1,6 @@
-import { strict as assert } from "assert";
 import { TYPES } from "../../lib/contract";
 import { ResourceInput } from "../../tools/lib/analyzer";
-import { add, drop, get, MutationHarness, one, set } from "../support/mutations";
+import { add, drop, get, Mutation, MutationRow, mutationSuite, one, set } from "../support/mutations";
 
 /**
  * Insecure changes a developer could make to the Kubernetes objects this program declares (components/app.ts,
@@ -69,13 +68,7 @@ const setLabel = (r: ResourceInput, key: string, value: string | undefined) => {
     else labels[key] = value;
 };
 
-interface Row {
-    name: string;
-    blockedBy: string;
-    apply(rs: ResourceInput[]): void;
-}
-
-const ROWS: Row[] = [
+const ROWS: MutationRow[] = [
     // ---------------------------------------------------------------- container security context (app Deployment)
     {
         name: "the app container runs privileged",
@@ -648,7 +641,7 @@ const ROWS: Row[] = [
 ];
 
 /** Changes that are not insecure: the pack must let them through (patch semantics must not over-block). */
-const HARMLESS: Array<Omit<Row, "blockedBy">> = [
+const HARMLESS: Mutation[] = [
     {
         name: "a DeploymentPatch that only scales the app",
         apply: (rs) =>
@@ -676,30 +669,4 @@ const HARMLESS: Array<Omit<Row, "blockedBy">> = [
     },
 ];
 
-describe("mutations: Kubernetes objects", function () {
-    this.timeout(120_000);
-    let h: MutationHarness;
-    before(async () => {
-        h = await MutationHarness.start();
-    });
-    after(async () => {
-        await h?.stop();
-    });
-
-    for (const row of HARMLESS) {
-        it(`lets through: ${row.name}`, async () => {
-            const v = await h.judge({ name: row.name, apply: row.apply });
-            assert.deepEqual(v.blockedBy, []);
-        });
-    }
-
-    for (const row of ROWS) {
-        it(`blocks: ${row.name} (${row.blockedBy})`, async () => {
-            const v = await h.judge({ name: row.name, apply: row.apply });
-            assert.ok(
-                v.blockedBy.includes(row.blockedBy),
-                `expected ${row.blockedBy}, blocked by [${v.blockedBy.join(", ")}]`,
-            );
-        });
-    }
-});
+mutationSuite("mutations: Kubernetes objects", ROWS, HARMLESS);

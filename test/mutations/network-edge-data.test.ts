@@ -1,7 +1,6 @@
-import { strict as assert } from "assert";
 import { TYPES } from "../../lib/contract";
 import { ResourceInput } from "../../tools/lib/analyzer";
-import { MutationHarness, Mutation, add, all, drop, get, one, set } from "../support/mutations";
+import { MutationRow, mutationSuite, add, all, drop, get, one, set } from "../support/mutations";
 
 /**
  * Insecure changes a pull request could make to the network, edge and data tiers (components/network.ts,
@@ -72,11 +71,7 @@ function dbSubnetsOn(rs: ResourceInput[], layer: "public" | "private"): void {
 const https = (rs: ResourceInput[]) => one(rs, LISTENER, /edge-https/);
 const http = (rs: ResourceInput[]) => one(rs, LISTENER, /edge-http$/);
 
-interface Row extends Mutation {
-    blockedBy: string;
-}
-
-const rows: Row[] = [
+const rows: MutationRow[] = [
     // ------------------------------------------------------------ security groups
     {
         name: "database security group admits the internet on the DB port (inline, IPv4)",
@@ -443,24 +438,4 @@ const rows: Row[] = [
     },
 ];
 
-describe("insecure changes to the network, edge and data tiers", function () {
-    this.timeout(300_000);
-    let h: MutationHarness;
-
-    before(async () => {
-        h = await MutationHarness.start();
-    });
-    after(async () => {
-        await h?.stop();
-    });
-
-    for (const row of rows) {
-        it(`blocks: ${row.name} (${row.blockedBy})`, async () => {
-            const verdict = await h.judge(row);
-            assert.ok(
-                verdict.blockedBy.includes(row.blockedBy),
-                `expected ${row.blockedBy} to block "${row.name}"; blocked by [${verdict.blockedBy.join(", ")}]`,
-            );
-        });
-    }
-});
+mutationSuite("insecure changes to the network, edge and data tiers", rows);

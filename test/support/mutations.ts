@@ -1,6 +1,7 @@
+import { strict as assert } from "assert";
 import * as fs from "fs";
 import * as path from "path";
-import { CheckedResource, CheckOptions, runCheck } from "../../tools/check";
+import { CheckOptions, runCheck, toInput } from "../../tools/check";
 import { Diagnostic, Pack, PackConfig, ResourceInput, startPack } from "../../tools/lib/analyzer";
 import { PolicySession } from "../../tools/lib/check-policy";
 import { PROJECT_NAME, PROJECT_ROOT } from "../../lib/engine";
@@ -34,19 +35,6 @@ export interface MutationVerdict {
 }
 
 const key = (d: Diagnostic) => `${d.policyName}\0${d.urn}\0${d.urn ? "" : d.message}`;
-
-function toInput(r: CheckedResource): ResourceInput {
-    return {
-        type: r.type,
-        name: r.name,
-        urn: r.urn,
-        props: r.inputs,
-        parent: r.parent || undefined,
-        protect: r.protect,
-        dependencies: r.dependencies,
-        propertyDependencies: r.propertyDependencies,
-    };
-}
 
 export class MutationHarness {
     private constructor(
@@ -103,6 +91,45 @@ export class MutationHarness {
     stop(): Promise<void> {
         return this.pack.stop();
     }
+}
+
+/** A row of a mutation table: the insecure change and the policy that must block it. */
+export interface MutationRow extends Mutation {
+    blockedBy: string;
+    /** The program it changes: this project's (default) or bootstrap/'s. */
+    project?: "platform" | "bootstrap";
+}
+
+/**
+ * A mocha suite over a mutation table, on the prod stack: each row must be blocked by the policy it names (among
+ * any others), and each `harmless` change must be blocked by none.
+ */
+export function mutationSuite(title: string, rows: MutationRow[], harmless: Mutation[] = []): void {
+    describe(title, function () {
+        this.timeout(300_000);
+        const harness: Partial<Record<NonNullable<MutationRow["project"]>, MutationHarness>> = {};
+        before(async () => {
+            harness.platform = await MutationHarness.start("prod");
+            if (rows.some((r) => r.project === "bootstrap"))
+                harness.bootstrap = await MutationHarness.start("prod", { project: "bootstrap" });
+        });
+        after(async () => {
+            await harness.platform?.stop();
+            await harness.bootstrap?.stop();
+        });
+        for (const m of harmless)
+            it(`lets through: ${m.name}`, async () => {
+                assert.deepEqual((await harness.platform!.judge(m)).blockedBy, []);
+            });
+        for (const row of rows)
+            it(`blocks: ${row.name} (${row.blockedBy})`, async () => {
+                const v = await harness[row.project ?? "platform"]!.judge(row);
+                assert.ok(
+                    v.blockedBy.includes(row.blockedBy),
+                    `expected ${row.blockedBy} to block "${row.name}"; blocked by [${v.blockedBy.join(", ")}]`,
+                );
+            });
+    });
 }
 
 // ---------------------------------------------------------------- editing helpers
