@@ -246,6 +246,13 @@ export function webIdentityProblems(s: Statement): string[] {
     return out;
 }
 
+/** The statements of a role's trust policy (`assumeRolePolicy`); undefined while it is unknown, or when there is none. */
+function trustStatements(props: Props, reads: Reads): ReturnType<typeof statementsOf> | undefined {
+    const doc = reads.read(props, "assumeRolePolicy");
+    if (doc === SKIP || absent(doc)) return undefined;
+    return statementsOf({ at: "assumeRolePolicy", value: doc }, reads);
+}
+
 const irsaTrust = resourcePolicyOf({
     name: "iam-oidc-trust-scoped",
     description:
@@ -254,9 +261,8 @@ const irsaTrust = resourcePolicyOf({
     enforcementLevel: "mandatory",
     of: IamRole,
     validate: ({ props, reads }, report) => {
-        const doc = reads.read(props, "assumeRolePolicy");
-        if (doc === SKIP || absent(doc)) return;
-        const statements = statementsOf({ at: "assumeRolePolicy", value: doc }, reads);
+        const statements = trustStatements(props, reads);
+        if (!statements) return;
         if ("error" in statements) {
             report(`assumeRolePolicy: the ${statements.error}; fix the trust policy.`);
             return;
@@ -472,10 +478,8 @@ const roleTrust = resourcePolicyOf({
     enforcementLevel: "mandatory",
     of: IamRole,
     validate: ({ props, reads }, report) => {
-        const doc = reads.read(props, "assumeRolePolicy");
-        if (doc === SKIP || absent(doc)) return;
-        const statements = statementsOf({ at: "assumeRolePolicy", value: doc }, reads);
-        if ("error" in statements) return; // reported by iam-oidc-trust-scoped
+        const statements = trustStatements(props, reads);
+        if (!statements || "error" in statements) return; // an unreadable document: reported by iam-oidc-trust-scoped
         statements.forEach((s, i) => {
             const problem = trustProblem(s);
             if (problem)
