@@ -1,5 +1,5 @@
 import { PolicyResource } from "@pulumi/policy";
-import * as YAML from "yaml";
+import type * as YamlModule from "yaml";
 import { Props } from "./builders";
 import { get, Reads } from "./read";
 import { isUnknown, raw } from "./unknowns";
@@ -289,6 +289,10 @@ export interface AuthMapping {
     groups: string[];
 }
 
+/** The `yaml` package, loaded on first use: only an aws-auth ConfigMap needs it (~40 ms of every pack start). */
+let yamlModule: typeof YamlModule | undefined;
+const yaml = (): typeof YamlModule => (yamlModule ??= require("yaml") as typeof YamlModule);
+
 /**
  * Parses the aws-auth `mapRoles`/`mapUsers` document: JSON, or the YAML list-of-maps form EKS uses
  * (`- rolearn: ...` / `groups:` with `- item` or `[a, b]`). Anything that is not a list of maps throws (reported as malformed).
@@ -296,7 +300,7 @@ export interface AuthMapping {
 export function parseAuthMappings(text: string): AuthMapping[] {
     if (text.trim() === "") return [];
     // YAML 1.2 is a superset of JSON: one parser reads the JSON, block and flow forms EKS accepts.
-    const list: unknown = YAML.parse(text);
+    const list: unknown = yaml().parse(text);
     if (list === null || list === undefined) return [];
     if (!Array.isArray(list)) throw new Error(`aws-auth mappings must be a list, got ${typeof list}`);
     return list.map((e, i) => {
