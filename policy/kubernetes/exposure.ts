@@ -1,9 +1,10 @@
-import { Ingress, Service } from "../lib/classes";
+import { Ingress } from "../lib/classes";
 import { schemaOf } from "../lib/config";
-import { Policy, resourcePolicyOf } from "../lib/builders";
+import { Policy, resourcePolicy, resourcePolicyOf } from "../lib/builders";
 import { get, SKIP } from "../lib/read";
 import { absent, asArray, present, quote } from "../lib/values";
-import { annotation, hostCovered, ingressClass } from "../lib/k8s";
+import { annotation, hostCovered, ingressClass, objectsOf, pathIn, withVariants } from "../lib/k8s";
+import { TYPES } from "../../lib/contract";
 import { kubernetesConfig } from "./shared";
 
 /** Catalogue K8S-21 … K8S-24: ingress TLS, redirects, WAF and Service exposure. */
@@ -156,42 +157,48 @@ const publicIngressWaf = resourcePolicyOf({
     },
 });
 
-const serviceNotExposed = resourcePolicyOf({
+const serviceNotExposed = resourcePolicy({
     name: "k8s-service-not-externally-exposed",
     description:
-        "K8S-24: services are not exposed on node ports, externalIPs or public load balancers; public traffic enters only through the ALB and the ingress controller, whose namespace may use NodePort (NSA network separation; EC2 exposure).",
+        "K8S-24: services are not exposed on node ports, externalIPs or public load balancers; public traffic enters only through the ALB and the ingress controller, whose namespace may use NodePort. Service, ServicePatch and ServiceList alike (NSA network separation; EC2 exposure).",
     controls: ["K8S-24"],
     enforcementLevel: "mandatory",
-    of: Service,
+    types: withVariants(TYPES.k8sService),
     configSchema: schemaOf([], { ingressControllerNamespaces: kubernetesConfig.ingressControllerNamespaces }),
     validate: (a, report) => {
         const u = a.reads;
-        // externalIPs make every node accept traffic for those addresses (and let a Service owner intercept
-        // them cluster-wide, CVE-2020-8554), whatever the Service type.
-        const externalIPs = u.read(a.props, "spec.externalIPs");
-        if (externalIPs !== SKIP && !absent(externalIPs))
-            report(
-                `spec.externalIPs ${asArray(externalIPs).join(", ")} exposes the Service on node addresses: remove externalIPs and route through the Gateway.`,
-            );
-        const type = get(a.props, "spec.type");
-        if (u.is(type, "spec.type")) return;
-        if (type === "NodePort") {
-            const ns = get(a.props, "metadata.namespace");
-            if (u.is(ns, "metadata.namespace")) return;
-            const allowed: string[] = a.config.ingressControllerNamespaces;
-            if (!allowed.includes(String(ns))) {
+        for (const obj of objectsOf(a.type, a.props, u)) {
+            const at = (path: string) => pathIn(obj.at, path);
+            const who = obj.at === "" ? "" : `${obj.at}: `;
+            // externalIPs make every node accept traffic for those addresses (and let a Service owner intercept
+            // them cluster-wide, CVE-2020-8554), whatever the Service type.
+            const externalIPs = u.read(obj.props, "spec.externalIPs", obj.at);
+            if (externalIPs !== SKIP && !absent(externalIPs))
                 report(
-                    `NodePort Services are allowed only in the ingress controller namespace (${allowed.join(", ")}): use type ClusterIP and route through the Ingress.`,
+                    `${at("spec.externalIPs")} ${asArray(externalIPs).join(", ")} exposes the Service on node addresses: remove externalIPs and route through the Gateway.`,
                 );
-            }
-        } else if (type === "LoadBalancer") {
-            const scheme = annotation(a.props, "service.beta.kubernetes.io/aws-load-balancer-scheme");
-            const legacy = annotation(a.props, "service.beta.kubernetes.io/aws-load-balancer-internal");
-            if (u.is(scheme, "metadata.annotations") || u.is(legacy, "metadata.annotations")) return;
-            if (scheme !== "internal" && legacy !== "true") {
-                report(
-                    'this LoadBalancer Service would be internet-facing: use ClusterIP behind the Ingress, or annotate service.beta.kubernetes.io/aws-load-balancer-scheme: "internal".',
-                );
+            const type = get(obj.props, "spec.type");
+            if (u.is(type, at("spec.type"))) continue;
+            if (type === "NodePort") {
+                const ns = get(obj.props, "metadata.namespace");
+                if (u.is(ns, at("metadata.namespace"))) continue;
+                const allowed: string[] = a.config.ingressControllerNamespaces;
+                if (!allowed.includes(String(ns))) {
+                    report(
+                        `${who}NodePort Services are allowed only in the ingress controller namespace (${allowed.join(", ")}): use type ClusterIP and route through the Ingress.`,
+                    );
+                }
+            } else if (type === "LoadBalancer") {
+                // A server-side-apply patch that sets no annotations keeps the live ones: judge only what it sets.
+                if (obj.patch && get(obj.props, "metadata.annotations") === undefined) continue;
+                const scheme = annotation(obj.props, "service.beta.kubernetes.io/aws-load-balancer-scheme");
+                const legacy = annotation(obj.props, "service.beta.kubernetes.io/aws-load-balancer-internal");
+                if (u.is(scheme, at("metadata.annotations")) || u.is(legacy, at("metadata.annotations"))) continue;
+                if (scheme !== "internal" && legacy !== "true") {
+                    report(
+                        `${who}this LoadBalancer Service would be internet-facing: use ClusterIP behind the Ingress, or annotate service.beta.kubernetes.io/aws-load-balancer-scheme: "internal".`,
+                    );
+                }
             }
         }
     },

@@ -586,3 +586,59 @@ describe("k8s-service-not-externally-exposed (K8S-24) externalIPs", () => {
         assert.deepEqual(run.mandatory, []);
     });
 });
+
+describe("k8s-service-not-externally-exposed (K8S-24) ServicePatch and ServiceList", () => {
+    const policy = rp("k8s-service-not-externally-exposed");
+    const SERVICE_PATCH = `${TYPES.k8sService}Patch`;
+    const SERVICE_LIST = `${TYPES.k8sService}List`;
+    const item = (name: string, spec: Record<string, any>, annotations?: Record<string, string>) => ({
+        metadata: { name, namespace: "payments", ...(annotations ? { annotations } : {}) },
+        spec,
+    });
+    const cases: Case[] = [
+        {
+            it: "passes a ServiceList of ClusterIP Services",
+            type: SERVICE_LIST,
+            props: { items: [item("a", { type: "ClusterIP" }), item("b", {})] },
+        },
+        {
+            it: "rejects a NodePort Service in a ServiceList, naming the item",
+            type: SERVICE_LIST,
+            props: { items: [item("a", { type: "ClusterIP" }), item("b", { type: "NodePort" })] },
+            rejects: /^items\[1\]: NodePort Services are allowed only in the ingress controller namespace/,
+        },
+        {
+            it: "rejects a ServicePatch that adds externalIPs",
+            type: SERVICE_PATCH,
+            props: item("shop-api", { externalIPs: ["203.0.113.10"] }),
+            rejects: /^spec\.externalIPs 203\.0\.113\.10 exposes the Service/,
+        },
+        {
+            it: "rejects a ServicePatch that makes a Service an internet-facing LoadBalancer",
+            type: SERVICE_PATCH,
+            props: item(
+                "shop-api",
+                { type: "LoadBalancer" },
+                { "service.beta.kubernetes.io/aws-load-balancer-scheme": "internet-facing" },
+            ),
+            rejects: /this LoadBalancer Service would be internet-facing/,
+        },
+        {
+            it: "judges a ServicePatch only on what it sets: type LoadBalancer without annotations keeps the live ones",
+            type: SERVICE_PATCH,
+            props: item("shop-api", { type: "LoadBalancer" }),
+        },
+        {
+            it: "passes a ServicePatch that only changes ports",
+            type: SERVICE_PATCH,
+            props: item("shop-api", { ports: [{ port: 8080 }] }),
+        },
+    ];
+    for (const c of cases) it(c.it, async () => void (await checkCase(policy, c)));
+
+    it("stops on unknown ServiceList items without blocking", async () => {
+        const run = await runResourcePolicy(policy, SERVICE_LIST, { items: UNKNOWN });
+        assertDeferred(run);
+        assert.deepEqual(run.mandatory, []);
+    });
+});

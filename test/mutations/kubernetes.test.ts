@@ -492,6 +492,44 @@ const ROWS: MutationRow[] = [
         apply: (rs) => set(one(rs, TYPES.k8sService, /^app-service$/), "spec.externalIPs", ["203.0.113.10"]),
     },
     {
+        name: "a ServicePatch turns the app Service into an internet-facing LoadBalancer",
+        blockedBy: "k8s-service-not-externally-exposed",
+        apply: (rs) => {
+            const svc = one(rs, TYPES.k8sService, /^app-service$/);
+            add(rs, svc, {
+                type: `${TYPES.k8sService}Patch`,
+                name: "app-service-lb",
+                props: {
+                    metadata: {
+                        name: get(svc, "metadata.name"),
+                        namespace: get(svc, "metadata.namespace"),
+                        annotations: { "service.beta.kubernetes.io/aws-load-balancer-scheme": "internet-facing" },
+                    },
+                    spec: { type: "LoadBalancer" },
+                },
+            });
+        },
+    },
+    {
+        name: "a ServiceList adds a NodePort Service in a team namespace",
+        blockedBy: "k8s-service-not-externally-exposed",
+        apply: (rs) => {
+            const svc = one(rs, TYPES.k8sService, /^app-service$/);
+            add(rs, svc, {
+                type: `${TYPES.k8sService}List`,
+                name: "debug-services",
+                props: {
+                    items: [
+                        {
+                            metadata: { name: "debug", namespace: get(svc, "metadata.namespace") },
+                            spec: { type: "NodePort", ports: [{ port: 8080 }] },
+                        },
+                    ],
+                },
+            });
+        },
+    },
+    {
         name: "an Ingress without TLS is added for the app",
         blockedBy: "k8s-ingress-tls-required",
         apply: (rs) =>
