@@ -4,9 +4,7 @@ import { databasePort } from "../config";
 import { Tags } from "./tags";
 import { vpcCodeBuild } from "./codebuild";
 import { registrable } from "./defaults";
-
-/** The `sg-role` tag of the job's security group: the database admits it on its port. */
-export const DB_USER_SG_ROLE = "db-admin-job";
+import { SG_ROLES } from "../lib/contract";
 
 export interface DatabaseUserArgs {
     /** The VPC of the job's security group and ENIs. Required. */
@@ -147,7 +145,7 @@ export class DatabaseUser extends pulumi.ComponentResource {
                             cidrBlocks: args.databaseSubnetCidrs,
                         },
                     ],
-                    role: DB_USER_SG_ROLE,
+                    role: SG_ROLES.dbAdminJob, // the database admits it on its port
                 },
                 source: { type: "NO_SOURCE", buildspec },
                 buildTimeout: 15,

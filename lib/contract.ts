@@ -181,6 +181,8 @@ export const SG_ROLES = {
     albPublic: "alb-public",
     eksNodes: "eks-nodes",
     database: "database",
+    /** The one-off job that creates the application's database user with the master credentials. */
+    dbAdminJob: "db-admin-job",
     ciRunner: "ci-runner",
 } as const;
 

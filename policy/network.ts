@@ -262,8 +262,19 @@ const noSshKeyPair = resourcePolicy({
     },
 });
 
+/** The security groups tagged with one of `roles`, and every group attached to an RDS instance or cluster. */
+function databaseGroups(resources: PolicyResource[], roles: readonly string[]): Set<PolicyResource> {
+    const groups = new Set<PolicyResource>(
+        ofTypes(resources, [TYPES.securityGroup]).filter((sg) => roles.includes(propsOf(sg).tags?.[SG_ROLE_TAG])),
+    );
+    for (const db of ofTypes(resources, [TYPES.rdsInstance, TYPES.rdsCluster]))
+        for (const sg of resolveAll(db, "vpcSecurityGroupIds", [TYPES.securityGroup], resources).targets)
+            groups.add(sg);
+    return groups;
+}
+
 /** `sg-role` values of the data tier: the database's own group and the one-off job holding its master credentials. */
-export const DATA_TIER_SG_ROLES = [SG_ROLES.database, "db-admin-job"];
+export const DATA_TIER_SG_ROLES = [SG_ROLES.database, SG_ROLES.dbAdminJob];
 
 const dataTierEgress = stackPolicy({
     name: "sg-data-tier-no-internet-egress",
@@ -280,14 +291,7 @@ const dataTierEgress = stackPolicy({
         },
     }),
     validate: ({ resources, config }, report) => {
-        const roles: string[] = config.dataTierSgRoles;
-        const groups = new Set<PolicyResource>(
-            ofTypes(resources, [TYPES.securityGroup]).filter((sg) => roles.includes(propsOf(sg).tags?.[SG_ROLE_TAG])),
-        );
-        for (const db of ofTypes(resources, [TYPES.rdsInstance, TYPES.rdsCluster]))
-            for (const sg of resolveAll(db, "vpcSecurityGroupIds", [TYPES.securityGroup], resources).targets)
-                groups.add(sg);
-        for (const sg of groups) {
+        for (const sg of databaseGroups(resources, config.dataTierSgRoles)) {
             each(sg, report, (_p, reads) => {
                 for (const e of egressOf(sg, resources, reads)) {
                     if (e.unknown) continue;
@@ -306,7 +310,7 @@ const dataTierEgress = stackPolicy({
 });
 
 /** `sg-role` values of the groups that may reach a database: the nodes (the app) and the one-off user job. */
-export const DATABASE_SOURCE_ROLES = [SG_ROLES.eksNodes, "db-admin-job"];
+export const DATABASE_SOURCE_ROLES = [SG_ROLES.eksNodes, SG_ROLES.dbAdminJob];
 
 const databaseIngressSources = stackPolicy({
     name: "sg-database-ingress-declared-sources",
@@ -324,15 +328,7 @@ const databaseIngressSources = stackPolicy({
     }),
     validate: ({ resources, config }, report) => {
         const roles: string[] = config.databaseSourceRoles;
-        const groups = new Set<PolicyResource>(
-            ofTypes(resources, [TYPES.securityGroup]).filter(
-                (sg) => propsOf(sg).tags?.[SG_ROLE_TAG] === SG_ROLES.database,
-            ),
-        );
-        for (const db of ofTypes(resources, [TYPES.rdsInstance, TYPES.rdsCluster]))
-            for (const sg of resolveAll(db, "vpcSecurityGroupIds", [TYPES.securityGroup], resources).targets)
-                groups.add(sg);
-        for (const sg of groups) {
+        for (const sg of databaseGroups(resources, [SG_ROLES.database])) {
             each(sg, report, (_p, reads) => {
                 for (const e of permissionsOf(sg, resources, reads, "ingress")) {
                     if (e.unknown) continue;
