@@ -219,7 +219,7 @@ function stackConfigFile(root: string, args: CheckOptions): string {
     return relTo(root, file);
 }
 
-function readPolicyConfig(args: CheckOptions): { file: string | null; config: PackConfig } {
+export function readPolicyConfig(args: CheckOptions): { file: string | null; config: PackConfig } {
     // Each pack keeps its per-stack config beside it (policy/config/<stack>.json for the project's pack).
     const file = args.policyConfig ?? path.join(args.policyPack ?? "policy", "config", `${args.stack}.json`);
     const abs = path.resolve(PROJECT_ROOT, file);

@@ -1,10 +1,7 @@
 import { strict as assert } from "assert";
-import * as fs from "fs";
-import * as path from "path";
-import { CheckOptions, runCheck, toInput } from "../../tools/check";
+import { CheckOptions, readPolicyConfig, runCheck, toInput } from "../../tools/check";
 import { Diagnostic, Pack, PackConfig, ResourceInput, startPack } from "../../tools/lib/analyzer";
 import { PolicySession } from "../../tools/lib/check-policy";
-import { PROJECT_NAME, PROJECT_ROOT } from "../../lib/engine";
 
 /**
  * Insecure changes to this program, judged by the real policy pack as `check` judges the program.
@@ -40,42 +37,51 @@ export class MutationHarness {
     private constructor(
         private readonly pack: Pack,
         private readonly stack: string,
+        private readonly project: string,
         private readonly config: PackConfig,
         /** What the program registers, unchanged. */
         readonly resources: ResourceInput[],
         private readonly baseline: Set<string>,
+        /** Each unchanged resource as JSON, by URN: what a mutation's copy is compared with. */
+        private readonly unchanged = new Map(resources.map((r) => [r.urn!, JSON.stringify(r)])),
     ) {}
 
     static async start(stack = "prod", options: Partial<CheckOptions> = {}): Promise<MutationHarness> {
         const pack = await startPack();
         const io = { out: () => undefined, err: () => undefined };
-        const result = await runCheck(
-            { stack, verbose: false, quiet: true, help: false, color: false, progress: false, pack, ...options },
-            io,
-        );
+        const args: CheckOptions = {
+            stack,
+            verbose: false,
+            quiet: true,
+            help: false,
+            color: false,
+            progress: false,
+            pack,
+            ...options,
+        };
+        const result = await runCheck(args, io);
         if (result.error) {
             await pack.stop();
             throw new Error(`check --stack ${stack} failed: ${result.error.message}`);
         }
-        const file = path.join(PROJECT_ROOT, "policy", "config", `${stack}.json`);
-        const config = fs.existsSync(file) ? (JSON.parse(fs.readFileSync(file, "utf8")) as PackConfig) : {};
+        // The pack config and the project name the check itself used.
+        const { config } = readPolicyConfig(args);
         const baseline = new Set(
             result.violations
                 .filter((v) => v.enforcementLevel === "mandatory")
                 .map((v) => key({ ...v, urn: v.urn ?? "" } as Diagnostic)),
         );
-        return new MutationHarness(pack, stack, config, result.resources.map(toInput), baseline);
+        return new MutationHarness(pack, stack, result.project, config, result.resources.map(toInput), baseline);
     }
 
     /** Applies `m` to a copy of the program's resources and runs the pack over the result. */
     async judge(m: Mutation): Promise<MutationVerdict> {
-        const before = new Map(this.resources.map((r) => [r.urn!, JSON.stringify(r)]));
         const copy = structuredClone(this.resources);
         m.apply(copy);
-        const changed = copy.filter((r) => before.get(r.urn!) !== JSON.stringify(r));
+        const changed = copy.filter((r) => this.unchanged.get(r.urn!) !== JSON.stringify(r));
         if (changed.length === 0 && copy.length === this.resources.length)
             throw new Error(`mutation "${m.name}" changed nothing`);
-        const session = new PolicySession(Promise.resolve(this.pack), this.config, this.stack, PROJECT_NAME);
+        const session = new PolicySession(Promise.resolve(this.pack), this.config, this.stack, this.project);
         for (const r of changed) session.submit(r);
         const verdict = await session.finish(copy);
         if (verdict.failures.length)
